@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs, then lint, types, tests.
+#   bash tools/test.sh [pytest args...]
+# As root on Debian it installs the system packages the interop tests use (strongSwan, tshark,
+# ping, ...). Elsewhere those tests skip with a reason; with CI set they fail instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins
+  libstrongswan-standard-plugins tshark iputils-ping iproute2 openssl
+)
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for p in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing Debian packages: ${missing[*]}"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+echo "== Python environment (.venv)"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+
+echo "== ruff"
+.venv/bin/ruff check vpnteach tests benchmarks
+.venv/bin/ruff format --check vpnteach tests benchmarks
+echo "== mypy --strict"
+.venv/bin/mypy vpnteach
+echo "== pytest"
+exec .venv/bin/pytest "$@"

@@ -1,0 +1,7 @@
+"""``python -m vpnteach`` is the ``vpnteach`` command."""
+
+from __future__ import annotations
+
+from vpnteach.cli import main
+
+raise SystemExit(main())

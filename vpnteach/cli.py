@@ -1,0 +1,99 @@
+"""The ``vpnteach`` command.
+
+``vpnteach demo`` runs the seed story as far as the package can take it; each issue that adds a
+layer grows it. Today: both branches' Diffie-Hellman exchange and the RFC 2409 key material
+they derive from it, every value with the formula that produced it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from vpnteach import __version__
+from vpnteach.trace import Fact, Trace
+
+PROFILES = {
+    # name: (DH group, hash, cipher, description)
+    "seed": (1, "md5", "3des", "the tutorial's policy 10: 3des / md5 / group 1 (weak, 2010)"),
+    "modern": (14, "sha256", "aes256", "aes 256 / sha256 / group 14"),
+}
+
+
+def _show(fact: Fact, width: int) -> str:
+    value = fact.value.hex() if isinstance(fact.value, bytes) else str(fact.value)
+    if len(value) > 64:
+        value = f"{value[:32]}…{value[-16:]} ({len(fact.value)} bytes)"  # type: ignore[arg-type]
+    return f"  {fact.actor:<8} {fact.name:<{width}} = {value}\n  {'':<8} {'':<{width}}   {fact.formula}"
+
+
+def demo(profile: str, seed: int) -> int:
+    """Both branches derive the phase-1 keys of the seed lab and agree on every one."""
+    from vpnteach.crypto.cipher import get_cipher
+    from vpnteach.crypto.dh import DhComputation
+    from vpnteach.crypto.modp import get_group
+    from vpnteach.crypto.prf import get_hash
+    from vpnteach.crypto.rng import SeededRng
+    from vpnteach.ike import keymat
+
+    group_no, hash_name, cipher_name, description = PROFILES[profile]
+    group, h, cipher = get_group(group_no), get_hash(hash_name), get_cipher(cipher_name)
+    rng = SeededRng(seed)
+    print(f"vpnteach {__version__} — profile {profile!r}: {description}")
+    print(f"Branch1 (10.1.1.1, initiator) and Branch2 (10.2.2.1, responder), seed {seed}\n")
+
+    sides = {}
+    for actor, role, name in (("Branch1", "i", "g^xi"), ("Branch2", "r", "g^xr")):
+        trace = Trace(actor)
+        r = rng.fork(actor)
+        dh = DhComputation.start(group, r, name=name, trace=trace)
+        nonce = trace.derived(f"N{role}_b", "random nonce", r.random_bytes(16), rfc="RFC 2409 §5")
+        cookie = trace.derived(f"CKY-{role.upper()}", "random cookie", r.random_bytes(8))
+        sides[actor] = (trace, dh, nonce, cookie)
+
+    (t1, dh1, ni_b, cky_i), (t2, dh2, nr_b, cky_r) = sides["Branch1"], sides["Branch2"]
+    results = []
+    for trace, dh, peer in ((t1, dh1, dh2), (t2, dh2, dh1)):
+        done = dh.complete(peer.public_value, trace=trace)
+        assert done.shared_secret is not None
+        skeyid = keymat.skeyid_sig(h, ni_b, nr_b, done.shared_secret, trace)
+        keys = keymat.derive_phase1_keys(
+            h, skeyid, done.shared_secret, cky_i, cky_r, cipher.key_size, trace
+        )
+        keymat.phase1_iv(h, dh1.public_value, dh2.public_value, cipher.block_size, trace)
+        results.append(keys)
+
+    width = max(len(f.name) for f in [*t1, *t2])
+    for trace in (t1, t2):
+        print(f"{trace.actor}:")
+        for fact in trace:
+            print(_show(fact, width))
+        print()
+    agree = results[0] == results[1]
+    print("Both branches derived the same SKEYID, SKEYID_d/a/e and Ka:", "yes" if agree else "NO")
+    print("\nNext in vpnteach: the PKI, the IKE engine, the lab with `show crypto ...` output.")
+    return 0 if agree else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="vpnteach", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"vpnteach {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("demo", help="run the seed story in the terminal")
+    d.add_argument("--profile", choices=sorted(PROFILES), default="seed")
+    d.add_argument("--seed", type=int, default=2010, help="random seed (default 2010)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``vpnteach`` console script."""
+    args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        return demo(args.profile, args.seed)
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
