@@ -14,9 +14,9 @@ import hmac
 import subprocess
 import sys
 
+from _harness import Measurement, compare, measure, report
 from cryptography.hazmat.primitives.asymmetric import dh as ossl_dh
 
-from _harness import Measurement, compare, measure, report
 from vpnteach.crypto.cipher import get_cipher
 from vpnteach.crypto.dh import DhComputation
 from vpnteach.crypto.modp import get_group

@@ -23,9 +23,10 @@ PROFILES = {
 
 def _show(fact: Fact, width: int) -> str:
     value = fact.value.hex() if isinstance(fact.value, bytes) else str(fact.value)
-    if len(value) > 64:
-        value = f"{value[:32]}…{value[-16:]} ({len(fact.value)} bytes)"  # type: ignore[arg-type]
-    return f"  {fact.actor:<8} {fact.name:<{width}} = {value}\n  {'':<8} {'':<{width}}   {fact.formula}"
+    if isinstance(fact.value, bytes) and len(value) > 64:
+        value = f"{value[:32]}…{value[-16:]} ({len(fact.value)} bytes)"
+    pad = " " * (width + 14)
+    return f"  {fact.actor:<8} {fact.name:<{width}} = {value}\n{pad}{fact.formula}"
 
 
 def demo(profile: str, seed: int) -> int:

@@ -35,7 +35,8 @@ class HashAlgorithm:
 HASH_ALGORITHMS: dict[int, HashAlgorithm] = {
     h.ike_id: h
     for h in (
-        # RFC 2409 Appendix A, "Hash Algorithm": 1 MD5, 2 SHA; RFC 4868 §2: 4-6 SHA2.
+        # RFC 2409 Appendix A "Hash Algorithm": 1 MD5, 2 SHA; 4-6 SHA2 from the IANA IPsec
+        # registry (assigned for draft-ietf-ipsec-ciph-sha-256, see also RFC 4868).
         HashAlgorithm(1, "MD5", "md5", 16, 64),
         HashAlgorithm(2, "SHA", "sha1", 20, 64),
         HashAlgorithm(4, "SHA2-256", "sha256", 32, 64),
