@@ -13,22 +13,19 @@ routers alone with fresh keys against a CA built beforehand. RSA key generation 
 with the prime search, hence the median and minimum over several seeds.
 
 Usage: ``.venv/bin/python benchmarks/bench_pki.py`` -> table on stdout and
-``benchmarks/results/bench_pki.json``.
+``benchmarks/results/bench_pki.json`` (through ``benchmarks/_harness.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import platform
 import shutil
-import statistics
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _harness import compare, measure, report
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
@@ -37,17 +34,6 @@ from vpnteach.crypto.rng import SeededRng
 from vpnteach.pki import build_seed_pki, seed_ca
 from vpnteach.pki.keys import clear_key_cache, rsa_private_key
 from vpnteach.pki.seed import SEED_ENROLL_TIMES, enroll_router
-
-RESULTS = Path(__file__).parent / "results" / "bench_pki.json"
-
-
-def _time(fn: Callable[[], object], repeat: int) -> dict[str, float]:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return {"median_ms": statistics.median(runs) * 1e3, "min_ms": min(runs) * 1e3, "runs": repeat}
 
 
 def _cold(seed: list[int]) -> None:
@@ -173,33 +159,29 @@ def _openssl_issue(tmp: Path) -> Callable[[], object] | None:
 
 def main() -> None:
     seed = [1000]
-    rows: dict[str, dict[str, float]] = {}
-    rows["vpnteach seeded PKI, cold (CA 2048 + RA + 2 router keys)"] = _time(lambda: _cold(seed), 9)
-    rows["vpnteach 2 routers, cold keys, CA pre-built"] = _time(_cold_routers_only(seed), 9)
-    build_seed_pki(0)
-    rows["vpnteach seeded PKI, cached keys"] = _time(lambda: build_seed_pki(0), 20)
-    rows["ref: cryptography CSR+cert, 1 router"] = _time(_raw_cryptography_issue(), 20)
+    ref_py = measure("ref: cryptography CSR+cert, 1 router", _raw_cryptography_issue(), runs=50)
+    rows = [ref_py]
     with tempfile.TemporaryDirectory() as tmp:
         issue = _openssl_issue(Path(tmp))
         if issue is not None:
-            rows["ref: openssl req + x509 -req, 1 router"] = _time(issue, 10)
-    width = max(len(k) for k in rows)
-    print(f"{'benchmark':<{width}}  median ms    min ms  runs")
-    for name, r in rows.items():
-        print(f"{name:<{width}}  {r['median_ms']:9.1f} {r['min_ms']:9.1f}  {r['runs']:4.0f}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "bench_pki",
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "results": rows,
-            },
-            indent=2,
-        )
+            rows.append(measure("ref: openssl req + x509 -req, 1 router", issue, runs=10))
+    cold = measure(
+        "seeded PKI, cold (CA 2048 + RA + 2 router keys)", lambda: _cold(seed), runs=9, warmup=1
     )
-    print(f"written {RESULTS}")
+    routers = measure(
+        "2 routers, cold keys, CA pre-built", _cold_routers_only(seed), runs=9, warmup=1
+    )
+    cached = measure("seeded PKI, cached keys (replay)", lambda: build_seed_pki(0), runs=20)
+    rows += [compare(m, ref_py) for m in (cold, routers, cached)]
+    report(
+        "bench_pki",
+        rows,
+        notes=(
+            "ratio = vpnteach median / cryptography-only median for ONE router's CSR + certificate "
+            "(keys pre-made); vpnteach rows build TWO routers (+ CA for 'seeded PKI'). Cold rows "
+            "generate RSA keys with pycryptodome from the seed (time varies with the prime search)."
+        ),
+    )
 
 
 if __name__ == "__main__":
