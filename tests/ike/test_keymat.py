@@ -87,7 +87,9 @@ def test_quick_mode_hashes_follow_rfc_2409_section_5_5() -> None:
     skeyid_a, m_id = b"a" * 16, 0x01020304
     body, ni_b, nr_b = b"SA|Ni|IDci|IDcr", b"i" * 16, b"r" * 16
     mid = m_id.to_bytes(4, "big")
-    assert keymat.qm_hash1(MD5, skeyid_a, m_id, body) == hmac.new(skeyid_a, mid + body, "md5").digest()
+    assert (
+        keymat.qm_hash1(MD5, skeyid_a, m_id, body) == hmac.new(skeyid_a, mid + body, "md5").digest()
+    )
     assert (
         keymat.qm_hash2(MD5, skeyid_a, m_id, ni_b, body)
         == hmac.new(skeyid_a, mid + ni_b + body, "md5").digest()
