@@ -1,0 +1,167 @@
+"""The ISAKMP/IKEv1 wire format: header, payloads, data attributes, IANA numbers, spans.
+
+Theory of operation: an ISAKMP message (RFC 2408 §3.1) is a 28-byte header followed by a chain
+of payloads linked by Next Payload numbers; from Main Mode message 5 on, the chain is
+encrypted and travels as opaque bytes. ``decode_message`` / ``encode_message`` convert between
+bytes and frozen dataclasses (one per payload, fields named as in the RFCs);
+``decode_payload_chain`` decodes a decrypted body and returns its padding. Every decoder can
+record :class:`Span` s (name, offset, length, meaning) for an annotated hex dump, and raises
+only :class:`DecodeError` on bad input. Stdlib only.
+"""
+
+from __future__ import annotations
+
+from vpnteach.wire.attributes import DataAttribute
+from vpnteach.wire.buffer import Buffer, Span
+from vpnteach.wire.chain import (
+    Payload,
+    PayloadChain,
+    decode_payload_chain,
+    encode_payload_chain,
+    short_name,
+)
+from vpnteach.wire.constants import (
+    AhTransformId,
+    AuthenticationAlgorithm,
+    AuthenticationMethod,
+    CertEncoding,
+    Doi,
+    EncapsulationMode,
+    EncryptionAlgorithm,
+    ExchangeType,
+    Flags,
+    GroupDescription,
+    GroupType,
+    HashAlgorithm,
+    IdType,
+    IkeAttribute,
+    IkeTransformId,
+    IpsecAttribute,
+    IpsecTransformId,
+    LifeType,
+    NotifyMessageType,
+    PayloadType,
+    ProtocolId,
+    Situation,
+    as_enum,
+    describe,
+    label,
+)
+from vpnteach.wire.errors import DecodeError, EncodeError
+from vpnteach.wire.hexdump import annotated_hexdump
+from vpnteach.wire.ident import IdentificationError, identification_value
+from vpnteach.wire.message import (
+    HEADER_LENGTH,
+    IsakmpHeader,
+    Message,
+    decode_message,
+    encode_message,
+    message_spans,
+    with_encrypted_body,
+)
+from vpnteach.wire.natt import (
+    NAT_KEEPALIVE,
+    NON_ESP_MARKER,
+    add_non_esp_marker,
+    strip_non_esp_marker,
+)
+from vpnteach.wire.payloads import (
+    CertPayload,
+    CertReqPayload,
+    DeletePayload,
+    FragmentPayload,
+    HashPayload,
+    IdPayload,
+    KePayload,
+    NatDPayload,
+    NatOaPayload,
+    NoncePayload,
+    NotificationPayload,
+    SigPayload,
+    UnknownPayload,
+    VendorIdPayload,
+    describe_vendor_id,
+    id_der_asn1_dn,
+    id_fqdn,
+    id_ipv4_address,
+    id_ipv4_range,
+    id_ipv4_subnet,
+    id_user_fqdn,
+)
+from vpnteach.wire.sa import Proposal, SaPayload, Transform
+
+__all__ = [
+    "HEADER_LENGTH",
+    "NAT_KEEPALIVE",
+    "NON_ESP_MARKER",
+    "AhTransformId",
+    "AuthenticationAlgorithm",
+    "AuthenticationMethod",
+    "Buffer",
+    "CertEncoding",
+    "CertPayload",
+    "CertReqPayload",
+    "DataAttribute",
+    "DecodeError",
+    "DeletePayload",
+    "Doi",
+    "EncapsulationMode",
+    "EncodeError",
+    "EncryptionAlgorithm",
+    "ExchangeType",
+    "Flags",
+    "FragmentPayload",
+    "GroupDescription",
+    "GroupType",
+    "HashAlgorithm",
+    "HashPayload",
+    "IdPayload",
+    "IdType",
+    "IdentificationError",
+    "IkeAttribute",
+    "IkeTransformId",
+    "IpsecAttribute",
+    "IpsecTransformId",
+    "IsakmpHeader",
+    "KePayload",
+    "LifeType",
+    "Message",
+    "NatDPayload",
+    "NatOaPayload",
+    "NoncePayload",
+    "NotificationPayload",
+    "NotifyMessageType",
+    "Payload",
+    "PayloadChain",
+    "PayloadType",
+    "Proposal",
+    "ProtocolId",
+    "SaPayload",
+    "SigPayload",
+    "Situation",
+    "Span",
+    "Transform",
+    "UnknownPayload",
+    "VendorIdPayload",
+    "add_non_esp_marker",
+    "annotated_hexdump",
+    "as_enum",
+    "decode_message",
+    "decode_payload_chain",
+    "describe",
+    "describe_vendor_id",
+    "encode_message",
+    "encode_payload_chain",
+    "id_der_asn1_dn",
+    "id_fqdn",
+    "id_ipv4_address",
+    "id_ipv4_range",
+    "id_ipv4_subnet",
+    "id_user_fqdn",
+    "identification_value",
+    "label",
+    "message_spans",
+    "short_name",
+    "strip_non_esp_marker",
+    "with_encrypted_body",
+]
