@@ -146,9 +146,7 @@ def derive_phase1(run: Run, role: str) -> Phase1:
     g_xy = run.logged(role, "shared Diffie Hellman secret")
     trace = Trace(role)
     skeyid = keymat.skeyid_sig(run.h, n_i.nonce_data, n_r.nonce_data, g_xy, trace)
-    keys = keymat.derive_phase1_keys(
-        run.h, skeyid, g_xy, cky_i, cky_r, run.cipher.key_size, trace
-    )
+    keys = keymat.derive_phase1_keys(run.h, skeyid, g_xy, cky_i, cky_r, run.cipher.key_size, trace)
     ivs = keymat.IvManager(
         run.h, run.cipher.block_size, ke_i.key_exchange_data, ke_r.key_exchange_data, trace
     )
@@ -217,9 +215,8 @@ def check_main_mode_auth(folder: Path) -> None:
         h, p1.keys.skeyid, p1.g_xi, p1.g_xr, p1.cky_i, p1.cky_r, p1.sai_b, _body(idii), p1.trace
     )
     assert hash_i == run.logged("initiator", "HASH_I") == run.logged("responder", "HASH_I")
-    assert (
-        p1.g_xi + p1.g_xr + p1.cky_i + p1.cky_r + p1.sai_b + _body(idii)
-        == run.logged("initiator", "HASH_I data")
+    assert p1.g_xi + p1.g_xr + p1.cky_i + p1.cky_r + p1.sai_b + _body(idii) == run.logged(
+        "initiator", "HASH_I data"
     )
     cert_i = _verify_auth(run, p1, mm5, hash_i)
     assert "Branch1.amit.com" in cert_i.subject.rfc4514_string()

@@ -1,0 +1,26 @@
+"""Fixtures for the IOS configuration tests: the seed's two router configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vpnteach.ios import RouterConfig, parse_config
+
+CONFIGS = Path(__file__).resolve().parents[2] / "assets" / "configs"
+
+
+def seed_text(name: str) -> str:
+    """The text of ``assets/configs/<name>.cfg``, unchanged."""
+    return (CONFIGS / f"{name}.cfg").read_text()
+
+
+@pytest.fixture(scope="session")
+def branch1() -> RouterConfig:
+    return parse_config(seed_text("branch1"), "branch1.cfg")
+
+
+@pytest.fixture(scope="session")
+def branch2() -> RouterConfig:
+    return parse_config(seed_text("branch2"), "branch2.cfg")

@@ -1,0 +1,200 @@
+"""The Security Association Database and the per-packet IPsec processing (RFC 4301 §4.4.2, §5).
+
+Inbound SAs are found by **(SPI, destination address, protocol 50)** (RFC 4301 §4.1: the
+triple that identifies an SA; RFC 4303 §3.4.2). Outbound SAs are found through the SPD: the
+packet's flow (crypto map entry + ACL line) and its peer give the newest live outbound SA.
+
+:func:`Sad.send` is the outbound path of a router's crypto-map interface:
+
+* SPD says BYPASS -> the packet goes out as it is; DISCARD -> dropped;
+* PROTECT and an SA exists -> ESP-encapsulated with it;
+* PROTECT and no SA -> the packet is **dropped** and IKE is asked for SAs with an
+  :class:`AcquireRequested` (RFC 4301 §5.1 step 3a, the "acquire"). IOS does the same: the first
+  ``.`` of the tutorial's ping is that packet, and IOS counts it in ``#send errors`` (the seed's
+  ``#send errors 1``). Later packets of the same flow, while IKE still negotiates, are dropped
+  without a second acquire.
+
+SA lifetimes raise :class:`~vpnteach.esp.sa.SoftLifetimeExpired` (start a Quick Mode rekey)
+and :class:`~vpnteach.esp.sa.HardLifetimeExpired` (the SAD deletes the SA); the lab reads them
+with :meth:`Sad.next_event` after :meth:`Sad.handle_timer` or after traffic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vpnteach._html import HtmlRepr
+from vpnteach.crypto.rng import Rng
+from vpnteach.esp.esp import ESP_PROTOCOL, DecapResult, Dropped, DropReason, EspSendError
+from vpnteach.esp.esp import decapsulate as esp_decapsulate
+from vpnteach.esp.esp import encapsulate as esp_encapsulate
+from vpnteach.esp.sa import Direction, HardLifetimeExpired, IpsecSa, SaEvent
+from vpnteach.esp.spd import Flow, PolicyAction, Selectors, Spd, selectors_of
+from vpnteach.ike.policy import CryptoMapEntry
+from vpnteach.trace import NULL_TRACE, Trace
+
+
+@dataclass(frozen=True)
+class AcquireRequested(HtmlRepr):
+    """Event: traffic needs SAs that do not exist; IKE should run for ``flow`` (RFC 4301 §5.1)."""
+
+    flow: Flow
+    selectors: Selectors
+
+    @property
+    def peer(self) -> str:
+        """Whom to negotiate with (``set peer``)."""
+        return self.flow.peer
+
+    @property
+    def crypto_map(self) -> CryptoMapEntry:
+        """The crypto map entry whose ACL matched: transform sets, PFS, lifetimes to offer."""
+        return self.flow.crypto_map
+
+
+@dataclass(frozen=True)
+class Sent(HtmlRepr):
+    """The outbound path's result: ``packet`` to put on the wire (ESP or cleartext)."""
+
+    packet: bytes = field(repr=False)
+    action: PolicyAction
+    sa: IpsecSa | None = None
+
+
+@dataclass(frozen=True)
+class NotSent(HtmlRepr):
+    """The packet was dropped on the way out; ``acquire`` is set if IKE was just triggered."""
+
+    reason: str
+    acquire: AcquireRequested | None = None
+
+
+SadEvent = SaEvent | AcquireRequested
+
+
+class Sad:
+    """Inbound SAs by (SPI, destination, protocol), outbound SAs by flow; events; counters.
+
+    Args:
+        spd: the policy whose flows the SAs serve (also used by :meth:`send`).
+    """
+
+    def __init__(self, spd: Spd) -> None:
+        self.spd = spd
+        self.inbound: dict[tuple[int, str, int], IpsecSa] = {}
+        self.outbound: dict[tuple[str, int, str], list[IpsecSa]] = {}
+        self.flow_of_sa: dict[int, Flow] = {}
+        self.invalid_spi_count = 0
+        self._acquiring: set[tuple[str, int, str]] = set()
+        self._events: list[SadEvent] = []
+
+    # -- installing and finding SAs ------------------------------------------------------
+    def install(self, sa: IpsecSa, flow: Flow) -> None:
+        """Add ``sa`` for ``flow``; its counters become the flow's (IOS counts per flow)."""
+        sa.counters = flow.counters
+        self.flow_of_sa[id(sa)] = flow
+        if sa.direction is Direction.INBOUND:
+            self.inbound[(sa.spi, sa.local, ESP_PROTOCOL)] = sa
+        else:
+            self.outbound.setdefault(flow.key, []).append(sa)
+            self._acquiring.discard(flow.key)
+
+    def remove(self, sa: IpsecSa) -> None:
+        """Delete ``sa`` (hard expiry, or an IKE Delete notification)."""
+        self.flow_of_sa.pop(id(sa), None)
+        if sa.direction is Direction.INBOUND:
+            self.inbound.pop((sa.spi, sa.local, ESP_PROTOCOL), None)
+            return
+        for sas in self.outbound.values():
+            if sa in sas:
+                sas.remove(sa)
+
+    def lookup(self, spi: int, destination: str, protocol: int = ESP_PROTOCOL) -> IpsecSa | None:
+        """The inbound SA for (SPI, destination, protocol), or ``None`` (RFC 4303 §3.4.2)."""
+        return self.inbound.get((spi, destination, protocol))
+
+    def outbound_sa(self, flow: Flow) -> IpsecSa | None:
+        """The newest live outbound SA of ``flow`` (after a rekey, the new one)."""
+        live = [sa for sa in self.outbound.get(flow.key, ()) if sa.alive]
+        return live[-1] if live else None
+
+    def sas(self) -> list[IpsecSa]:
+        """Every installed SA, inbound first."""
+        return [*self.inbound.values(), *(sa for v in self.outbound.values() for sa in v)]
+
+    def acquire_failed(self, flow: Flow) -> None:
+        """IKE gave up on ``flow``: the next packet may trigger a new acquire."""
+        self._acquiring.discard(flow.key)
+
+    # -- traffic --------------------------------------------------------------------------
+    def send(
+        self, packet: bytes, rng: Rng, now: float, trace: Trace = NULL_TRACE
+    ) -> Sent | NotSent:
+        """The outbound path for one IPv4 packet (see the module docstring)."""
+        try:
+            sel = selectors_of(packet)
+        except ValueError as exc:
+            return NotSent(f"not sent: {exc}")
+        decision = self.spd.lookup_outbound(sel)
+        if decision.action is PolicyAction.BYPASS:
+            return Sent(packet, PolicyAction.BYPASS)
+        if decision.action is PolicyAction.DISCARD or decision.flow is None:
+            return NotSent(decision.why)
+        return self._protect(decision.flow, sel, packet, rng, now, trace)
+
+    def _protect(
+        self, flow: Flow, sel: Selectors, packet: bytes, rng: Rng, now: float, trace: Trace
+    ) -> Sent | NotSent:
+        for old in self.outbound.get(flow.key, [])[:]:
+            old.handle_timer(now)
+            self._collect(old)
+        sa = self.outbound_sa(flow)
+        if sa is not None:
+            try:
+                return Sent(esp_encapsulate(sa, packet, rng, now, trace), PolicyAction.PROTECT, sa)
+            except EspSendError as exc:  # sequence numbers exhausted: counted by esp
+                return NotSent(str(exc))
+            finally:
+                self._collect(sa)
+        flow.counters.send_errors += 1
+        flow.counters.pkts_no_sa_send += 1
+        if flow.key in self._acquiring:
+            return NotSent("no SA yet: IKE is negotiating")
+        self._acquiring.add(flow.key)
+        acquire = AcquireRequested(flow, sel)
+        self._events.append(acquire)
+        return NotSent("no SA: IKE triggered, packet dropped", acquire)
+
+    def receive(self, outer_packet: bytes, now: float, trace: Trace = NULL_TRACE) -> DecapResult:
+        """The inbound path for one ESP (or ESP-in-UDP) packet addressed to us."""
+        result = esp_decapsulate(self.lookup, outer_packet, now, trace)
+        if isinstance(result, Dropped):
+            if result.reason is DropReason.NO_SA:
+                self.invalid_spi_count += 1
+            if result.sa is not None:
+                self._collect(result.sa)
+        else:
+            self._collect(result.sa)
+        return result
+
+    # -- time and events ------------------------------------------------------------------
+    def _collect(self, sa: IpsecSa) -> None:
+        while (event := sa.next_event()) is not None:
+            self._events.append(event)
+            if isinstance(event, HardLifetimeExpired):
+                self.remove(sa)
+
+    def handle_timer(self, now: float) -> None:
+        """Advance every SA's lifetime clock to ``now``; expired SAs are removed."""
+        for sa in self.sas():
+            sa.handle_timer(now)
+            self._collect(sa)
+
+    def get_timer(self) -> float | None:
+        """The earliest time :meth:`handle_timer` has work, or ``None``."""
+        timers = [t for sa in self.sas() if (t := sa.get_timer()) is not None]
+        return min(timers, default=None)
+
+    def next_event(self) -> SadEvent | None:
+        """The oldest event not yet taken: acquire, soft or hard expiry."""
+        return self._events.pop(0) if self._events else None

@@ -1,0 +1,393 @@
+"""Proposal matching with IOS semantics, every check recorded as data.
+
+Phase 1 (RFC 2409 §5, RFC 2408 §4.2): the initiator offers all its ISAKMP policies, in
+priority order, as the transforms of one proposal. The responder walks *its own* policies by
+priority and, for each, every offered transform in order, taking the first acceptable one:
+same encryption (and key length), hash, authentication method and DH group, and an offered
+lifetime no longer than the policy's (IOS then uses the offered, shorter one).
+
+Phase 2 (RFC 2409 §5.5, RFC 2407 §4.4-4.5): the responder checks each offered ESP proposal's
+transforms against the transform sets of the matching crypto map entry: same ESP cipher and
+key length, same HMAC, same encapsulation mode (tunnel or, with NAT-T, UDP-encapsulated tunnel
+RFC 3947 §5) and an acceptable PFS group. The shorter lifetimes win.
+
+Each comparison is a :class:`TransformCheck` whose ``lines`` are what ``debug crypto isakmp``
+prints ("encryption 3DES-CBC", "life duration (VPI) of 0x0 0x1 0x51 0x80", ...), so the log,
+the stepper and the exercises read the same facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from vpnteach._html import HtmlRepr
+from vpnteach.ike.policy import CryptoMapEntry, IsakmpPolicy, ProxyIdentity, TransformSet
+from vpnteach.wire.attributes import DataAttribute
+from vpnteach.wire.constants import (
+    EncapsulationMode,
+    IkeAttribute,
+    IpsecAttribute,
+    IpsecTransformId,
+    LifeType,
+)
+
+A = IkeAttribute
+P = IpsecAttribute
+
+_ENC_TEXT = {1: "DES-CBC", 5: "3DES-CBC", 7: "AES-CBC"}
+_HASH_TEXT = {1: "MD5", 2: "SHA", 4: "SHA256", 5: "SHA384", 6: "SHA512"}
+_AUTH_TEXT = {1: "pre-share", 3: "RSA sig", 4: "RSA encr"}
+_ESP_AUTH_TEXT = {1: "HMAC-MD5", 2: "HMAC-SHA", 5: "HMAC-SHA256"}
+_ENCAPS_TEXT = {1: "Tunnel", 2: "Transport", 3: "Tunnel-UDP", 4: "Transport-UDP"}
+_LIFE_TEXT = {1: "seconds", 2: "kilobytes"}
+
+
+def vpi_text(attr: DataAttribute) -> str:
+    """IOS renders a value as ``(VPI) of 0x0 0x1 0x51 0x80`` (TLV) or ``(basic) of 6000`` (TV)."""
+    if attr.tv:
+        return f"(basic) of {attr.int_value}"
+    data = attr.value if isinstance(attr.value, bytes) else attr.value.to_bytes(4, "big")
+    return "(VPI) of " + " ".join(f"0x{b:X}" for b in data)
+
+
+# --------------------------------------------------------------------------- phase 1
+
+
+def ike_transform_attributes(policy: IsakmpPolicy) -> tuple[DataAttribute, ...]:
+    """The phase 1 transform attributes for a policy, in the order IOS sends them."""
+    attrs = [DataAttribute.basic(A.ENCRYPTION_ALGORITHM, policy.encryption_id)]
+    if policy.key_length is not None:
+        attrs.append(DataAttribute.basic(A.KEY_LENGTH, policy.key_length))
+    attrs += [
+        DataAttribute.basic(A.HASH_ALGORITHM, policy.hash_id),
+        DataAttribute.basic(A.GROUP_DESCRIPTION, policy.group),
+        DataAttribute.basic(A.AUTHENTICATION_METHOD, policy.auth_id),
+        DataAttribute.basic(A.LIFE_TYPE, LifeType.SECONDS),
+        # RFC 2408 §3.3: a value over 16 bits travels in the variable (TLV) form.
+        DataAttribute.variable(A.LIFE_DURATION, policy.lifetime.to_bytes(4, "big")),
+    ]
+    return tuple(attrs)
+
+
+@dataclass(frozen=True)
+class IkeSuite(HtmlRepr):
+    """The negotiated phase 1 protection suite, as IKE attribute values (RFC 2409 App. A)."""
+
+    encryption: int
+    key_length: int | None
+    hash: int
+    authentication: int
+    group: int
+    lifetime: int
+
+    @classmethod
+    def from_attributes(cls, attrs: Iterable[DataAttribute]) -> IkeSuite:
+        """Read a transform's attributes; a missing class raises ``KeyError``."""
+        values = {a.type: a.int_value for a in attrs}
+        return cls(
+            encryption=values[A.ENCRYPTION_ALGORITHM],
+            key_length=values.get(A.KEY_LENGTH),
+            hash=values[A.HASH_ALGORITHM],
+            authentication=values[A.AUTHENTICATION_METHOD],
+            group=values[A.GROUP_DESCRIPTION],
+            lifetime=values.get(A.LIFE_DURATION, 86400),
+        )
+
+
+@dataclass(frozen=True)
+class TransformCheck(HtmlRepr):
+    """One comparison of an offered transform with a local policy or transform set.
+
+    ``lines`` are the attribute lines ``debug crypto isakmp`` prints; ``problem`` says why the
+    transform was refused (``None`` if acceptable).
+    """
+
+    transform_number: int
+    against: str
+    lines: tuple[str, ...]
+    problem: str | None
+    proposal_number: int = 1
+
+    @property
+    def acceptable(self) -> bool:
+        """No attribute disagreed."""
+        return self.problem is None
+
+
+@dataclass(frozen=True)
+class Phase1Selection(HtmlRepr):
+    """The outcome of phase 1 matching: every check made and, if any, the chosen suite."""
+
+    checks: tuple[TransformCheck, ...]
+    transform_number: int | None
+    policy: IsakmpPolicy | None
+    suite: IkeSuite | None
+    attributes: tuple[DataAttribute, ...] = ()
+
+    @property
+    def accepted(self) -> bool:
+        """A transform was acceptable (else the answer is NO-PROPOSAL-CHOSEN)."""
+        return self.suite is not None
+
+
+def _ike_line(attr: DataAttribute) -> str:
+    value = attr.int_value
+    texts: dict[int, Callable[[], str]] = {
+        A.ENCRYPTION_ALGORITHM: lambda: f"encryption {_ENC_TEXT.get(value, value)}",
+        A.KEY_LENGTH: lambda: f"keylength of {value}",
+        A.HASH_ALGORITHM: lambda: f"hash {_HASH_TEXT.get(value, value)}",
+        A.GROUP_DESCRIPTION: lambda: f"default group {value}",
+        A.AUTHENTICATION_METHOD: lambda: f"auth {_AUTH_TEXT.get(value, value)}",
+        A.LIFE_TYPE: lambda: f"life type in {_LIFE_TEXT.get(value, value)}",
+        A.LIFE_DURATION: lambda: f"life duration {vpi_text(attr)}",
+    }
+    render = texts.get(attr.type)
+    return render() if render else f"attribute {attr.type} = {value}"
+
+
+def _ike_problem(attr: DataAttribute, policy: IsakmpPolicy) -> str | None:
+    value = attr.int_value
+    wanted: dict[int, tuple[int | None, str]] = {
+        A.ENCRYPTION_ALGORITHM: (policy.encryption_id, "Encryption algorithm offered"),
+        A.KEY_LENGTH: (policy.key_length, "Key length offered"),
+        A.HASH_ALGORITHM: (policy.hash_id, "Hash algorithm offered"),
+        A.GROUP_DESCRIPTION: (policy.group, "Diffie-Hellman group offered"),
+        A.AUTHENTICATION_METHOD: (policy.auth_id, "Authentication method offered"),
+        A.LIFE_TYPE: (LifeType.SECONDS, "Life type offered"),
+    }
+    if attr.type == A.LIFE_DURATION:
+        if value > policy.lifetime:
+            return f"Lifetime offered ({value} s) is longer than policy ({policy.lifetime} s)"
+        return None
+    if attr.type in wanted:
+        expected, what = wanted[attr.type]
+        return None if value == expected else f"{what} does not match policy!"
+    return f"Unsupported attribute {attr.type} offered"
+
+
+def check_ike_transform(
+    number: int, attrs: Sequence[DataAttribute], policy: IsakmpPolicy
+) -> TransformCheck:
+    """Compare one offered phase 1 transform with one local policy, attribute by attribute."""
+    lines: list[str] = []
+    problem: str | None = None
+    for attr in attrs:
+        lines.append(_ike_line(attr))
+        problem = problem or _ike_problem(attr, policy)
+    offered_types = {a.type for a in attrs}
+    if problem is None and policy.key_length is not None and A.KEY_LENGTH not in offered_types:
+        problem = "Key length offered does not match policy!"
+    against = f"priority {policy.priority} policy"
+    return TransformCheck(number, against, tuple(lines), problem)
+
+
+def select_ike_transform(
+    offered: Sequence[tuple[int, Sequence[DataAttribute]]],
+    policies: Sequence[IsakmpPolicy],
+) -> Phase1Selection:
+    """IOS responder rule: own policies by priority, each against every offered transform.
+
+    Args:
+        offered: (transform number, attributes) of the single proposal in MM1.
+        policies: the local policies (include ``DEFAULT_POLICY`` to mimic IOS's default suite).
+    """
+    checks: list[TransformCheck] = []
+    for policy in sorted(policies, key=lambda p: p.priority):
+        for number, attrs in offered:
+            check = check_ike_transform(number, attrs, policy)
+            checks.append(check)
+            if check.acceptable:
+                suite = IkeSuite.from_attributes(attrs)
+                return Phase1Selection(tuple(checks), number, policy, suite, tuple(attrs))
+    return Phase1Selection(tuple(checks), None, None, None)
+
+
+# --------------------------------------------------------------------------- phase 2
+
+
+def esp_transform_attributes(
+    ts: TransformSet, entry: CryptoMapEntry, udp_encapsulated: bool = False
+) -> tuple[DataAttribute, ...]:
+    """The Quick Mode ESP transform attributes, in the order IOS sends them (RFC 2407 §4.5)."""
+    attrs = [
+        DataAttribute.basic(P.ENCAPSULATION_MODE, encapsulation_mode(ts, udp_encapsulated)),
+        DataAttribute.basic(P.SA_LIFE_TYPE, LifeType.SECONDS),
+        DataAttribute.integer(P.SA_LIFE_DURATION, entry.sa_lifetime_seconds),
+        DataAttribute.basic(P.SA_LIFE_TYPE, LifeType.KILOBYTES),
+        DataAttribute.variable(P.SA_LIFE_DURATION, entry.sa_lifetime_kilobytes.to_bytes(4, "big")),
+        DataAttribute.basic(P.AUTHENTICATION_ALGORITHM, ts.auth_algorithm),
+    ]
+    if ts.key_length is not None:
+        attrs.append(DataAttribute.basic(P.KEY_LENGTH, ts.key_length))
+    if entry.pfs_group is not None:
+        attrs.append(DataAttribute.basic(P.GROUP_DESCRIPTION, entry.pfs_group))
+    return tuple(attrs)
+
+
+def encapsulation_mode(ts: TransformSet, udp_encapsulated: bool) -> EncapsulationMode:
+    """Tunnel/transport, or their UDP-encapsulated forms when NAT was detected (RFC 3947 §5)."""
+    if not udp_encapsulated:
+        return ts.encapsulation
+    if ts.encapsulation == EncapsulationMode.TUNNEL:
+        return EncapsulationMode.UDP_ENCAPSULATED_TUNNEL
+    return EncapsulationMode.UDP_ENCAPSULATED_TRANSPORT
+
+
+@dataclass(frozen=True)
+class EspOffer(HtmlRepr):
+    """One ESP transform inside a Quick Mode proposal, as received."""
+
+    proposal_number: int
+    spi: bytes
+    transform_number: int
+    transform_id: int
+    attributes: tuple[DataAttribute, ...]
+
+
+@dataclass(frozen=True)
+class EspSuite(HtmlRepr):
+    """The negotiated ESP parameters (RFC 2407 §4.4.4, §4.5)."""
+
+    transform_id: int
+    key_length: int | None
+    auth_algorithm: int
+    encapsulation: int
+    lifetime_seconds: int
+    lifetime_kilobytes: int
+    pfs_group: int | None
+
+    @classmethod
+    def from_attributes(cls, transform_id: int, attrs: Iterable[DataAttribute]) -> EspSuite:
+        """Read an ESP transform's attributes (life type/duration come in pairs)."""
+        values: dict[int, int] = {}
+        lifetimes: dict[int, int] = {}
+        life_type = LifeType.SECONDS
+        for a in attrs:
+            if a.type == P.SA_LIFE_TYPE:
+                life_type = LifeType(a.int_value)
+            elif a.type == P.SA_LIFE_DURATION:
+                lifetimes[life_type] = a.int_value
+            else:
+                values[a.type] = a.int_value
+        return cls(
+            transform_id=transform_id,
+            key_length=values.get(P.KEY_LENGTH),
+            auth_algorithm=values.get(P.AUTHENTICATION_ALGORITHM, 0),
+            encapsulation=values.get(P.ENCAPSULATION_MODE, EncapsulationMode.TUNNEL),
+            lifetime_seconds=lifetimes.get(LifeType.SECONDS, 28800),
+            lifetime_kilobytes=lifetimes.get(LifeType.KILOBYTES, 0),
+            pfs_group=values.get(P.GROUP_DESCRIPTION),
+        )
+
+
+@dataclass(frozen=True)
+class Phase2Selection(HtmlRepr):
+    """The outcome of Quick Mode matching."""
+
+    checks: tuple[TransformCheck, ...]
+    offer: EspOffer | None
+    transform_set: TransformSet | None
+    suite: EspSuite | None
+
+    @property
+    def accepted(self) -> bool:
+        """An ESP transform was acceptable."""
+        return self.suite is not None
+
+
+def _esp_lines(offer: EspOffer) -> list[str]:
+    name = _transform_name(offer.transform_id)
+    lines = [f"transform {offer.transform_number}, {name}", "attributes in transform:"]
+    return lines + [_esp_line(a) for a in offer.attributes]
+
+
+def _esp_line(attr: DataAttribute) -> str:
+    v = attr.int_value
+    texts: dict[int, Callable[[], str]] = {
+        P.ENCAPSULATION_MODE: lambda: f"encaps is {v} ({_ENCAPS_TEXT.get(v, v)})",
+        P.SA_LIFE_TYPE: lambda: f"SA life type in {_LIFE_TEXT.get(v, v)}",
+        P.SA_LIFE_DURATION: lambda: f"SA life duration {vpi_text(attr)}",
+        P.AUTHENTICATION_ALGORITHM: lambda: f"authenticator is {_ESP_AUTH_TEXT.get(v, v)}",
+        P.KEY_LENGTH: lambda: f"key length is {v}",
+        P.GROUP_DESCRIPTION: lambda: f"group is {v}",
+    }
+    render = texts.get(attr.type)
+    return render() if render else f"attribute {attr.type} = {v}"
+
+
+def _transform_name(transform_id: int) -> str:
+    try:
+        return IpsecTransformId(transform_id).name
+    except ValueError:
+        return str(transform_id)
+
+
+def _esp_problem(
+    suite: EspSuite, ts: TransformSet, entry: CryptoMapEntry, nat_t: bool
+) -> str | None:
+    if suite.transform_id != ts.transform_id or suite.key_length != ts.key_length:
+        return f"transform does not match transform set {ts.name} ({ts.ios_text()})"
+    if suite.auth_algorithm != ts.auth_algorithm:
+        return f"authenticator does not match transform set {ts.name} ({ts.ios_text()})"
+    if suite.encapsulation != encapsulation_mode(ts, nat_t):
+        return f"encapsulation mode does not match transform set {ts.name} ({ts.mode})"
+    if entry.pfs_group is not None and suite.pfs_group != entry.pfs_group:
+        return f"PFS group {suite.pfs_group} offered, crypto map requires group {entry.pfs_group}"
+    return None
+
+
+def select_esp_transform(
+    offers: Sequence[EspOffer], entry: CryptoMapEntry, nat_t: bool = False
+) -> Phase2Selection:
+    """Check each offered ESP transform against the entry's transform sets, in order.
+
+    The chosen suite carries the shorter of offered and local lifetimes, and the offered PFS
+    group (IOS ``set pfs``: without a local group any offered group is accepted).
+    """
+    checks: list[TransformCheck] = []
+    for offer in offers:
+        suite = EspSuite.from_attributes(offer.transform_id, offer.attributes)
+        for ts in entry.transform_sets:
+            problem = _esp_problem(suite, ts, entry, nat_t)
+            lines = tuple(_esp_lines(offer))
+            checks.append(
+                TransformCheck(
+                    offer.transform_number,
+                    f"transform set {ts.name}",
+                    lines,
+                    problem,
+                    proposal_number=offer.proposal_number,
+                )
+            )
+            if problem is None:
+                chosen = _shorter_lifetimes(suite, entry)
+                return Phase2Selection(tuple(checks), offer, ts, chosen)
+    return Phase2Selection(tuple(checks), None, None, None)
+
+
+def _shorter_lifetimes(suite: EspSuite, entry: CryptoMapEntry) -> EspSuite:
+    kb = suite.lifetime_kilobytes or entry.sa_lifetime_kilobytes
+    return EspSuite(
+        transform_id=suite.transform_id,
+        key_length=suite.key_length,
+        auth_algorithm=suite.auth_algorithm,
+        encapsulation=suite.encapsulation,
+        lifetime_seconds=min(suite.lifetime_seconds, entry.sa_lifetime_seconds),
+        lifetime_kilobytes=min(kb, entry.sa_lifetime_kilobytes),
+        pfs_group=suite.pfs_group,
+    )
+
+
+def proxies_acceptable(entry: CryptoMapEntry, idci: ProxyIdentity, idcr: ProxyIdentity) -> bool:
+    """The responder's check: the initiator's proxies mirror (lie inside) a permit entry.
+
+    IDci (the initiator's side) must lie inside the entry's *destination*, IDcr inside its
+    *source* (RFC 2409 §5.5; IOS "Crypto mapdb : proxy_match"). Otherwise the answer is
+    INVALID-ID-INFORMATION.
+    """
+    for acl in entry.match_address.permits():
+        local, remote = acl.proxy_identities()
+        if remote.contains(idci) and local.contains(idcr):
+            return True
+    return False

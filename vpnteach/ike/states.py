@@ -1,0 +1,129 @@
+"""IKE states and inputs, named exactly as Cisco IOS names them in ``debug crypto isakmp``.
+
+IOS drives each ISAKMP SA (and each Quick Mode "node", one per message ID) through a state
+machine and logs every step as::
+
+    ISAKMP:(0):Input = IKE_MESG_FROM_PEER, IKE_MM_EXCH
+    ISAKMP:(0):Old State = IKE_I_MM1 New State = IKE_I_MM2
+
+An input is a pair (where the message came from, what it is). The names below come from the
+seed tutorial's log (initiator) and from public IOS-XE responder logs (``IKE_R_MM1..5``,
+``IKE_QM_SPI_STARVE``, ``IKE_QM_IPSEC_INSTALL_AWAIT``, ``IKE_QM_R_QM2``).
+
+``MM_NO_STATE``/``MM_SA_SETUP``/``MM_KEY_EXCH``/``QM_IDLE`` are the coarser ISAKMP SA states
+``show crypto isakmp sa`` and the "sending packet" lines print; :func:`isakmp_sa_state` maps to
+them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class IkeState(str, Enum):
+    """A state of an ISAKMP SA (Main Mode) or of a Quick Mode node; value = IOS name."""
+
+    IKE_READY = "IKE_READY"
+    IKE_I_MM1 = "IKE_I_MM1"
+    IKE_I_MM2 = "IKE_I_MM2"
+    IKE_I_MM3 = "IKE_I_MM3"
+    IKE_I_MM4 = "IKE_I_MM4"
+    IKE_I_MM5 = "IKE_I_MM5"
+    IKE_I_MM6 = "IKE_I_MM6"
+    IKE_R_MM1 = "IKE_R_MM1"
+    IKE_R_MM2 = "IKE_R_MM2"
+    IKE_R_MM3 = "IKE_R_MM3"
+    IKE_R_MM4 = "IKE_R_MM4"
+    IKE_R_MM5 = "IKE_R_MM5"
+    IKE_P1_COMPLETE = "IKE_P1_COMPLETE"
+    IKE_DEST_SA = "IKE_DEST_SA"
+    IKE_QM_READY = "IKE_QM_READY"
+    IKE_QM_I_QM1 = "IKE_QM_I_QM1"
+    IKE_QM_SPI_STARVE = "IKE_QM_SPI_STARVE"
+    IKE_QM_IPSEC_INSTALL_AWAIT = "IKE_QM_IPSEC_INSTALL_AWAIT"
+    IKE_QM_R_QM2 = "IKE_QM_R_QM2"
+    IKE_QM_PHASE2_COMPLETE = "IKE_QM_PHASE2_COMPLETE"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class MessageSource(str, Enum):
+    """Where an input comes from (the first half of an IOS ``Input = ...`` line)."""
+
+    IKE_MESG_FROM_PEER = "IKE_MESG_FROM_PEER"
+    IKE_MESG_INTERNAL = "IKE_MESG_INTERNAL"
+    IKE_MESG_FROM_IPSEC = "IKE_MESG_FROM_IPSEC"
+    IKE_MESG_FROM_TIMER = "IKE_MESG_FROM_TIMER"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class IkeEvent(str, Enum):
+    """What the input is (the second half of an IOS ``Input = ...`` line)."""
+
+    IKE_SA_REQ_MM = "IKE_SA_REQ_MM"
+    IKE_MM_EXCH = "IKE_MM_EXCH"
+    IKE_PROCESS_MAIN_MODE = "IKE_PROCESS_MAIN_MODE"
+    IKE_PROCESS_COMPLETE = "IKE_PROCESS_COMPLETE"
+    IKE_PHASE1_COMPLETE = "IKE_PHASE1_COMPLETE"
+    IKE_INIT_QM = "IKE_INIT_QM"
+    IKE_QM_EXCH = "IKE_QM_EXCH"
+    IKE_GOT_SPI = "IKE_GOT_SPI"
+    IPSEC_INSTALL_DONE = "IPSEC_INSTALL_DONE"
+    IKE_PROCESS_ERROR = "IKE_PROCESS_ERROR"
+    IKE_TIMER_EXPIRED = "IKE_TIMER_EXPIRED"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Input:
+    """An IOS state-machine input: ``(source, event)``."""
+
+    source: MessageSource
+    event: IkeEvent
+
+    def __str__(self) -> str:
+        return f"{self.source.value}, {self.event.value}"
+
+
+FROM_PEER = MessageSource.IKE_MESG_FROM_PEER
+INTERNAL = MessageSource.IKE_MESG_INTERNAL
+FROM_IPSEC = MessageSource.IKE_MESG_FROM_IPSEC
+
+SA_REQ_MM = Input(FROM_IPSEC, IkeEvent.IKE_SA_REQ_MM)
+MM_EXCH = Input(FROM_PEER, IkeEvent.IKE_MM_EXCH)
+PROCESS_MAIN_MODE = Input(INTERNAL, IkeEvent.IKE_PROCESS_MAIN_MODE)
+PROCESS_COMPLETE = Input(INTERNAL, IkeEvent.IKE_PROCESS_COMPLETE)
+PHASE1_COMPLETE = Input(INTERNAL, IkeEvent.IKE_PHASE1_COMPLETE)
+INIT_QM = Input(INTERNAL, IkeEvent.IKE_INIT_QM)
+QM_EXCH = Input(FROM_PEER, IkeEvent.IKE_QM_EXCH)
+GOT_SPI = Input(INTERNAL, IkeEvent.IKE_GOT_SPI)
+INSTALL_DONE = Input(FROM_IPSEC, IkeEvent.IPSEC_INSTALL_DONE)
+
+S = IkeState
+_SA_STATES: dict[IkeState, str] = {
+    S.IKE_READY: "MM_NO_STATE",
+    S.IKE_I_MM1: "MM_NO_STATE",
+    S.IKE_I_MM2: "MM_SA_SETUP",
+    S.IKE_I_MM3: "MM_SA_SETUP",
+    S.IKE_I_MM4: "MM_KEY_EXCH",
+    S.IKE_I_MM5: "MM_KEY_EXCH",
+    S.IKE_I_MM6: "MM_KEY_EXCH",
+    S.IKE_R_MM1: "MM_SA_SETUP",
+    S.IKE_R_MM2: "MM_SA_SETUP",
+    S.IKE_R_MM3: "MM_KEY_EXCH",
+    S.IKE_R_MM4: "MM_KEY_EXCH",
+    S.IKE_R_MM5: "MM_KEY_EXCH",
+    S.IKE_P1_COMPLETE: "QM_IDLE",
+    S.IKE_DEST_SA: "MM_NO_STATE",
+}
+
+
+def isakmp_sa_state(state: IkeState) -> str:
+    """The ``show crypto isakmp sa`` state for a Main Mode state (``QM_IDLE`` once done)."""
+    return _SA_STATES.get(state, "QM_IDLE")

@@ -1,0 +1,145 @@
+"""Reading IOS configuration text: :func:`parse_config`, :func:`apply_commands`, :func:`try_apply`.
+
+The reader works like IOS's own configuration parser, one line at a time, with a current mode:
+``crypto isakmp policy 10`` enters ``config-isakmp``, whose table of grammars
+(:data:`vpnteach.ios.commands.MODE_COMMANDS`) is tried first; a line that is no sub-mode
+command is tried as a global command, which leaves the sub-mode (that is why a configuration
+file needs no indentation or ``exit``). ``!`` lines are comments; blank lines and leading spaces
+do not matter; a console prompt pasted in front of a line (``Branch1(config)#``) is ignored.
+
+A line no grammar accepts raises :class:`~vpnteach.ios.errors.IosConfigError` with the line
+number, the text, and what was expected at the word where matching got furthest (where IOS
+puts its ``^``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vpnteach._html import HtmlRepr
+from vpnteach.ike.policy import PolicyError
+from vpnteach.ios.commands import GLOBAL, MODE_COMMANDS, Command
+from vpnteach.ios.draft import Draft
+from vpnteach.ios.errors import IosConfigError
+from vpnteach.ios.grammar import Args, Mismatch, match_pattern
+from vpnteach.ios.model import RouterConfig
+
+_PROMPT = re.compile(r"\s*[\w.-]+\((?:config|[\w-]+)\)#")
+_WORD = re.compile(r"\S+")
+
+
+def parse_config(text: str, source: str = "<config>") -> RouterConfig:
+    """Parse a whole configuration (e.g. ``assets/configs/branch1.cfg``) into a RouterConfig.
+
+    Raises:
+        IosConfigError: a line IOS would refuse (with its line number and what was expected).
+    """
+    return apply_commands(RouterConfig(), text, source)
+
+
+def apply_commands(config: RouterConfig, text: str, source: str = "<commands>") -> RouterConfig:
+    """Apply configuration-mode lines to ``config``, all or nothing; return the new config.
+
+    Reading starts in global configuration mode, as after ``configure terminal``. ``config``
+    itself is immutable and never changes: on an error nothing is applied.
+
+    Raises:
+        IosConfigError: a line IOS would refuse; no line of ``text`` has been applied.
+    """
+    session = _Session(Draft.from_config(config), source)
+    for number, line in enumerate(text.splitlines(), start=1):
+        session.feed(number, line)
+    return session.draft.freeze()
+
+
+@dataclass(frozen=True)
+class ApplyResult(HtmlRepr):
+    """What :func:`try_apply` did: the resulting config and the error, if any."""
+
+    config: RouterConfig
+    error: IosConfigError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Every line applied."""
+        return self.error is None
+
+
+def try_apply(config: RouterConfig, text: str, source: str = "<commands>") -> ApplyResult:
+    """Like :func:`apply_commands`, but an error comes back with the untouched ``config``."""
+    try:
+        return ApplyResult(apply_commands(config, text, source))
+    except IosConfigError as error:
+        return ApplyResult(config, error)
+
+
+class _Session:
+    """The reader's state between lines: the draft and the current mode."""
+
+    def __init__(self, draft: Draft, source: str) -> None:
+        self.draft = draft
+        self.source = source
+        self.mode = GLOBAL
+
+    def feed(self, number: int, line: str) -> None:
+        prompt = _PROMPT.match(line)
+        start = prompt.end() if prompt else 0
+        spans = [(m.start(), m.group()) for m in _WORD.finditer(line, start)]
+        words = [w for _, w in spans]
+        if not words or words[0].startswith("!"):
+            return
+        try:
+            command, args, mode = self._find(words)
+            command.handler(self.draft, args)
+        except Mismatch as miss:
+            column = spans[miss.index][0] if miss.index < len(spans) else len(line.rstrip())
+            raise self._error(number, line, _expected(miss), column) from None
+        except PolicyError as refused:
+            expected = f"a value the model accepts ({refused})"
+            raise self._error(number, line, expected, spans[-1][0]) from None
+        self._enter(command, mode)
+
+    def _find(self, words: list[str]) -> tuple[Command, Args, str]:
+        """The first command of the current mode, then of global mode, that accepts ``words``."""
+        failures: list[Mismatch] = []
+        modes = [self.mode] if self.mode == GLOBAL else [self.mode, GLOBAL]
+        for mode in modes:
+            best: Mismatch | None = None
+            for command in MODE_COMMANDS[mode]:
+                try:
+                    return command, match_pattern(command.tokens, words), mode
+                except Mismatch as miss:
+                    best = miss if best is None else best.merge(miss)
+            if best is not None:
+                failures.append(best)
+        raise _furthest(failures)
+
+    def _enter(self, command: Command, table_mode: str) -> None:
+        if command.enters is not None:
+            self.mode = command.enters
+        elif table_mode == GLOBAL or command.pattern == "exit":
+            self.mode = GLOBAL
+
+    def _error(self, number: int, line: str, expected: str, column: int) -> IosConfigError:
+        return IosConfigError(
+            number, line, expected, column, self.source, self.mode, self.draft.hostname
+        )
+
+
+def _furthest(failures: list[Mismatch]) -> Mismatch:
+    """The failure that got furthest; on a first-word failure, only the current mode's list."""
+    best = failures[0]
+    for other in failures[1:]:
+        if other.index > best.index:
+            best = other
+        elif other.index == best.index and best.index > 0:
+            best = best.merge(other)
+    return best
+
+
+def _expected(miss: Mismatch) -> str:
+    alternatives = list(dict.fromkeys(miss.expected))
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return "one of " + ", ".join(alternatives)

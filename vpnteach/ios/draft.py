@@ -1,0 +1,139 @@
+"""A mutable working copy of a :class:`RouterConfig`, edited line by line, then frozen.
+
+Editing a copy is what makes :func:`vpnteach.ios.apply_commands` atomic: the original
+configuration is never touched, and a line that fails discards the whole copy.
+:meth:`Draft.freeze` also works out the :attr:`RouterConfig.warnings` (references IOS accepts
+but that lead nowhere).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from vpnteach.ike.policy import (
+    GLOBAL_SA_LIFETIME_KILOBYTES,
+    GLOBAL_SA_LIFETIME_SECONDS,
+    AccessList,
+    IsakmpPolicy,
+    PreSharedKey,
+    TransformSet,
+)
+from vpnteach.ios.argtypes import interface_rank
+from vpnteach.ios.errors import ConfigWarning
+from vpnteach.ios.model import (
+    ClockTimezone,
+    CryptoMapSpec,
+    InterfaceConfig,
+    IsakmpKeepalive,
+    RouterConfig,
+    RsaKeyCommand,
+    StaticRoute,
+    TrustpointConfig,
+)
+
+DISABLED_MAP = "remains disabled until a peer and a valid access list have been configured"
+"""IOS's own words (``% NOTE: This new crypto map will remain disabled until ...``)."""
+
+
+@dataclass
+class Draft:
+    """The fields of :class:`RouterConfig` as plain lists and dicts, plus the edit context."""
+
+    hostname: str = "Router"
+    domain_name: str | None = None
+    ntp_servers: list[str] = field(default_factory=list)
+    clock_timezone: ClockTimezone | None = None
+    rsa_key_commands: list[RsaKeyCommand] = field(default_factory=list)
+    trustpoints: dict[str, TrustpointConfig] = field(default_factory=dict)
+    isakmp_policies: dict[int, IsakmpPolicy] = field(default_factory=dict)
+    isakmp_keys: dict[str, PreSharedKey] = field(default_factory=dict)
+    isakmp_identity: str = "address"
+    isakmp_keepalive: IsakmpKeepalive | None = None
+    sa_lifetime_seconds: int = GLOBAL_SA_LIFETIME_SECONDS
+    sa_lifetime_kilobytes: int = GLOBAL_SA_LIFETIME_KILOBYTES
+    transform_sets: dict[str, TransformSet] = field(default_factory=dict)
+    access_lists: dict[str, AccessList] = field(default_factory=dict)
+    crypto_maps: dict[str, dict[int, CryptoMapSpec]] = field(default_factory=dict)
+    interfaces: dict[str, InterfaceConfig] = field(default_factory=dict)
+    static_routes: list[StaticRoute] = field(default_factory=list)
+    context: Any = None
+    """The key of the object a sub-mode edits (policy priority, interface name, ...)."""
+
+    @classmethod
+    def from_config(cls, config: RouterConfig) -> Draft:
+        """A deep-enough copy: the records are immutable, the containers are new."""
+        values = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+        del values["warnings"]
+        for name, value in values.items():
+            if isinstance(value, tuple):
+                values[name] = list(value)
+            elif hasattr(value, "items"):
+                values[name] = dict(value)
+        values["crypto_maps"] = {n: dict(m) for n, m in config.crypto_maps.items()}
+        return cls(**values)
+
+    def freeze(self) -> RouterConfig:
+        """The immutable configuration, with its warnings."""
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, list):
+                value = tuple(value)
+            elif isinstance(value, dict):
+                value = MappingProxyType(dict(value))
+            values[f.name] = value
+        del values["context"]
+        values["crypto_maps"] = MappingProxyType(
+            {n: MappingProxyType(dict(m)) for n, m in self.crypto_maps.items() if m}
+        )
+        return RouterConfig(**values, warnings=tuple(self.warnings()))
+
+    # --- warnings ---------------------------------------------------------------------------
+
+    def warnings(self) -> list[ConfigWarning]:
+        """Dangling references and incomplete objects (maps by name, interfaces in IOS order)."""
+        found: list[ConfigWarning] = []
+        for map_name in sorted(self.crypto_maps):
+            entries = self.crypto_maps[map_name]
+            for seq in sorted(entries):
+                found += self._map_warnings(entries[seq])
+        for interface_name in sorted(self.interfaces, key=interface_rank):
+            interface = self.interfaces[interface_name]
+            name = interface.crypto_map
+            if name is not None and not self.crypto_maps.get(name):
+                found.append(
+                    ConfigWarning(f"interface {interface.name}", f"crypto map {name} not found")
+                )
+        found += self._pre_share_warnings()
+        return found
+
+    def _map_warnings(self, spec: CryptoMapSpec) -> list[ConfigWarning]:
+        subject = f"crypto map {spec.name} {spec.seq}"
+        out: list[str] = []
+        if not spec.peers or spec.match_address is None:
+            out.append(DISABLED_MAP)
+        if spec.match_address is not None and spec.match_address not in self.access_lists:
+            out.append(f"match address {spec.match_address}: no such access list")
+        if not spec.transform_sets:
+            out.append("no transform set: Quick Mode has nothing to propose")
+        out += [
+            f"set transform-set {name}: no such transform set"
+            for name in spec.transform_sets
+            if name not in self.transform_sets
+        ]
+        return [ConfigWarning(subject, message) for message in out]
+
+    def _pre_share_warnings(self) -> list[ConfigWarning]:
+        if self.isakmp_keys:
+            return []
+        return [
+            ConfigWarning(
+                f"crypto isakmp policy {p}",
+                "authentication pre-share, but no crypto isakmp key is configured",
+            )
+            for p, policy in sorted(self.isakmp_policies.items())
+            if policy.authentication == "pre-share"
+        ]

@@ -1,0 +1,243 @@
+"""The parsed configuration of one router: :class:`RouterConfig` and its small records.
+
+The IKE objects (:class:`~vpnteach.ike.policy.IsakmpPolicy`, ``PreSharedKey``, ``TransformSet``,
+``AccessList``) are stored as they are: the parser builds them. Two things are kept by *name*
+instead, as IOS itself does in its running configuration:
+
+* a crypto map entry (:class:`CryptoMapSpec`) names its access list and transform sets; IOS
+  accepts names that do not exist yet, so the entry may be incomplete.
+  :meth:`RouterConfig.crypto_map_entries` resolves the complete ones into
+  :class:`~vpnteach.ike.policy.CryptoMapEntry` objects; the others become :attr:`warnings`.
+* a trustpoint (:class:`TrustpointConfig`) is only its configuration lines; the PKI's mutable
+  :class:`~vpnteach.pki.trustpoint.Trustpoint` (which also holds certificates) is built from it
+  by :meth:`TrustpointConfig.to_trustpoint`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Interface
+from types import MappingProxyType
+from typing import Any
+
+from vpnteach._html import HtmlRepr
+from vpnteach.ike.policy import (
+    GLOBAL_SA_LIFETIME_KILOBYTES,
+    GLOBAL_SA_LIFETIME_SECONDS,
+    AccessList,
+    CryptoMapEntry,
+    IsakmpPolicy,
+    PreSharedKey,
+    TransformSet,
+)
+from vpnteach.ios.errors import ConfigWarning
+from vpnteach.pki.trustpoint import Trustpoint
+
+
+@dataclass(frozen=True)
+class RsaKeyCommand(HtmlRepr):
+    """``crypto key generate rsa [general-keys|usage-keys] [modulus N] [label L] [exportable]``.
+
+    IOS runs this once and keeps the key pair in private NVRAM; it never appears in the
+    running configuration. ``label`` ``None`` means IOS's default label, the router's FQDN.
+    """
+
+    label: str | None
+    modulus: int = 512
+    exportable: bool = False
+    usage: str = "general-keys"
+
+
+@dataclass(frozen=True)
+class TrustpointConfig(HtmlRepr):
+    """``crypto pki trustpoint NAME`` and its configuration lines (no certificates)."""
+
+    name: str
+    enrollment_url: str = ""
+    enrollment_mode_ra: bool = False
+    rsakeypair: str = ""
+    revocation_check: tuple[str, ...] = ("crl",)
+    ip_address: str | None = None
+
+    def to_trustpoint(self) -> Trustpoint:
+        """A fresh PKI :class:`~vpnteach.pki.trustpoint.Trustpoint` with these settings.
+
+        IOS tries the revocation methods in order; the PKI models one, the first.
+        """
+        return Trustpoint(
+            name=self.name,
+            enrollment_url=self.enrollment_url,
+            enrollment_mode_ra=self.enrollment_mode_ra,
+            rsakeypair=self.rsakeypair,
+            revocation_check=self.revocation_check[0],
+            ip_address=IPv4Address(self.ip_address) if self.ip_address else None,
+        )
+
+
+@dataclass(frozen=True)
+class CryptoMapSpec(HtmlRepr):
+    """``crypto map NAME SEQ ipsec-isakmp`` as configured: references by name, maybe incomplete.
+
+    Attributes:
+        match_address: the crypto ACL's name (``match address``), ``None`` if not set.
+        peers: ``set peer`` addresses in order (IOS tries them in turn).
+        transform_sets: ``set transform-set`` names in preference order.
+        pfs_group: ``set pfs groupN``; lifetime_*: ``set security-association lifetime``.
+    """
+
+    name: str
+    seq: int
+    match_address: str | None = None
+    peers: tuple[str, ...] = ()
+    transform_sets: tuple[str, ...] = ()
+    pfs_group: int | None = None
+    lifetime_seconds: int | None = None
+    lifetime_kilobytes: int | None = None
+
+
+@dataclass(frozen=True)
+class InterfaceConfig(HtmlRepr):
+    """``interface NAME`` with ``ip address``, ``crypto map``, ``description``, ``shutdown``."""
+
+    name: str
+    address: str | None = None
+    mask: str | None = None
+    crypto_map: str | None = None
+    shutdown: bool = False
+    description: str | None = None
+
+    @property
+    def ip_interface(self) -> IPv4Interface | None:
+        """The address with its prefix, e.g. ``10.1.1.1/24`` (``None`` without an address)."""
+        if self.address is None or self.mask is None:
+            return None
+        return IPv4Interface(f"{self.address}/{self.mask}")
+
+
+@dataclass(frozen=True)
+class StaticRoute(HtmlRepr):
+    """``ip route PREFIX MASK NEXT-HOP``."""
+
+    prefix: str
+    mask: str
+    next_hop: str
+
+
+@dataclass(frozen=True)
+class ClockTimezone(HtmlRepr):
+    """``clock timezone AEST 10 [0]``: the zone's name and offset from UTC."""
+
+    zone: str
+    hours: int
+    minutes: int = 0
+
+    @property
+    def tzinfo(self) -> dt.tzinfo:
+        """The zone as a fixed-offset :class:`datetime.tzinfo` (the PKI prints dates in it)."""
+        sign = -1 if self.hours < 0 else 1
+        offset = dt.timedelta(hours=self.hours, minutes=sign * self.minutes)
+        return dt.timezone(offset, self.zone)
+
+
+@dataclass(frozen=True)
+class IsakmpKeepalive(HtmlRepr):
+    """``crypto isakmp keepalive SECONDS [RETRY] [periodic|on-demand]``: DPD (RFC 3706)."""
+
+    seconds: int
+    retry: int = 2
+    mode: str = "on-demand"
+
+
+def _empty() -> Mapping[Any, Any]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class RouterConfig(HtmlRepr):
+    """One router's configuration, as parsed from IOS text (immutable).
+
+    Mappings are read-only; edit with :func:`vpnteach.ios.apply_commands`, which returns a new
+    object. ``warnings`` lists what IOS accepted but cannot work (dangling references).
+    """
+
+    hostname: str = "Router"
+    domain_name: str | None = None
+    ntp_servers: tuple[str, ...] = ()
+    clock_timezone: ClockTimezone | None = None
+    rsa_key_commands: tuple[RsaKeyCommand, ...] = ()
+    trustpoints: Mapping[str, TrustpointConfig] = field(default_factory=_empty)
+    isakmp_policies: Mapping[int, IsakmpPolicy] = field(default_factory=_empty)
+    isakmp_keys: Mapping[str, PreSharedKey] = field(default_factory=_empty)
+    isakmp_identity: str = "address"
+    isakmp_keepalive: IsakmpKeepalive | None = None
+    sa_lifetime_seconds: int = GLOBAL_SA_LIFETIME_SECONDS
+    sa_lifetime_kilobytes: int = GLOBAL_SA_LIFETIME_KILOBYTES
+    transform_sets: Mapping[str, TransformSet] = field(default_factory=_empty)
+    access_lists: Mapping[str, AccessList] = field(default_factory=_empty)
+    crypto_maps: Mapping[str, Mapping[int, CryptoMapSpec]] = field(default_factory=_empty)
+    interfaces: Mapping[str, InterfaceConfig] = field(default_factory=_empty)
+    static_routes: tuple[StaticRoute, ...] = ()
+    warnings: tuple[ConfigWarning, ...] = ()
+
+    @property
+    def fqdn(self) -> str:
+        """``hostname.domain`` (IOS's default RSA key label and the seed's IKE identity)."""
+        return f"{self.hostname}.{self.domain_name}" if self.domain_name else self.hostname
+
+    def policies_by_priority(self) -> tuple[IsakmpPolicy, ...]:
+        """The ISAKMP policies in the order IKE offers and checks them (lowest first)."""
+        return tuple(self.isakmp_policies[p] for p in sorted(self.isakmp_policies))
+
+    def interfaces_using(self, map_name: str) -> tuple[str, ...]:
+        """Names of the interfaces with ``crypto map map_name`` applied."""
+        return tuple(i.name for i in self.interfaces.values() if i.crypto_map == map_name)
+
+    def crypto_map_entries(self, map_name: str) -> tuple[CryptoMapEntry, ...]:
+        """The complete entries of a crypto map, resolved into IKE objects, by sequence.
+
+        An entry without a peer, without an existing ACL or without an existing transform set
+        is left out (IOS keeps it disabled); :attr:`warnings` says why.
+        """
+        entries = self.crypto_maps.get(map_name, {})
+        resolved = (self.resolve(entries[seq]) for seq in sorted(entries))
+        return tuple(e for e in resolved if e is not None)
+
+    def resolve(self, spec: CryptoMapSpec) -> CryptoMapEntry | None:
+        """``spec`` as a :class:`CryptoMapEntry`, or ``None`` if it is incomplete."""
+        acl = self.access_lists.get(spec.match_address or "")
+        sets = tuple(
+            self.transform_sets[n] for n in spec.transform_sets if n in self.transform_sets
+        )
+        if acl is None or not spec.peers or not sets:
+            return None
+        return CryptoMapEntry(
+            name=spec.name,
+            seq=spec.seq,
+            match_address=acl,
+            peer=spec.peers[0],
+            transform_sets=sets,
+            pfs_group=spec.pfs_group,
+            lifetime_seconds=spec.lifetime_seconds or self._global_seconds(),
+            lifetime_kilobytes=spec.lifetime_kilobytes or self._global_kilobytes(),
+        )
+
+    def _global_seconds(self) -> int | None:
+        seconds = self.sa_lifetime_seconds
+        return None if seconds == GLOBAL_SA_LIFETIME_SECONDS else seconds
+
+    def _global_kilobytes(self) -> int | None:
+        kilobytes = self.sa_lifetime_kilobytes
+        return None if kilobytes == GLOBAL_SA_LIFETIME_KILOBYTES else kilobytes
+
+    def to_text(self, include_keys: bool = False) -> str:
+        """The configuration as ``show running-config`` prints it (IOS 12.4 canonical form).
+
+        Args:
+            include_keys: also write the ``crypto key generate rsa`` commands (IOS never shows
+                them: the keys live in private NVRAM) so that the text rebuilds this object.
+        """
+        from vpnteach.ios.render import running_config  # render imports this module
+
+        return running_config(self, include_keys=include_keys)
