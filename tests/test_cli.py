@@ -36,3 +36,14 @@ def test_unknown_profile_is_refused_with_the_choices() -> None:
     result = subprocess.run(argv, capture_output=True, text=True)
     assert result.returncode == 2
     assert "invalid choice: 'nope'" in result.stderr and "seed" in result.stderr
+
+
+def test_demo_enrolls_branch1_as_the_seed_shows() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "vpnteach", "demo"], capture_output=True, text=True, check=True
+    ).stdout
+    # the seed tutorial's `show crypto pki certificates` on Branch1
+    assert "Certificate Serial Number: 0x614C662A000000000009" in out
+    assert "start date: 04:00:18 AEST Jun 5 2010" in out
+    assert "hostname=Branch1.amit.com" in out
+    assert "Trustpoint CA certificate accepted." in out

@@ -1,8 +1,9 @@
 """The ``vpnteach`` command.
 
 ``vpnteach demo`` runs the seed story as far as the package can take it; each issue that adds a
-layer grows it. Today: both branches' Diffie-Hellman exchange and the RFC 2409 key material
-they derive from it, every value with the formula that produced it.
+layer grows it. Today: the branches enroll with the WIN2003 CA (keys, trustpoint, authenticate,
+enroll, ``show crypto pki certificates``), then run the Diffie-Hellman exchange and derive the
+RFC 2409 key material, every value shown with the formula that produced it.
 """
 
 from __future__ import annotations
@@ -29,8 +30,43 @@ def _show(fact: Fact, width: int) -> str:
     return f"  {fact.actor:<8} {fact.name:<{width}} = {value}\n{pad}{fact.formula}"
 
 
+def enrollment(seed: int) -> None:
+    """The first half of the seed tutorial: Branch1 gets its certificate from WIN2003."""
+    from vpnteach.crypto.rng import SeededRng
+    from vpnteach.pki.ca import SEED_CA_NAME, seed_ca
+    from vpnteach.pki.seed import (
+        SEED_DOMAIN,
+        SEED_ENROLL_TIMES,
+        SEED_KEY_LABEL,
+        enroll_router,
+        seed_trustpoint,
+    )
+    from vpnteach.pki.trustpoint import RouterPki
+
+    rng = SeededRng(seed)
+    ca = seed_ca(rng.fork("ca"))
+    # As in the seed, Branch2 enrolled a little earlier (request 8); Branch1 gets request 9.
+    enroll_router(ca, "Branch2", SEED_ENROLL_TIMES["Branch2"], rng.fork("Branch2"))
+    when = SEED_ENROLL_TIMES["Branch1"]
+    router = RouterPki("Branch1", SEED_DOMAIN)
+    keygen = "crypto key generate rsa general-keys modulus 1024 label BRANCH_KEY exportable"
+    print(f"Branch1(config)# {keygen}")
+    pair = router.generate_key(SEED_KEY_LABEL, 1024, True, rng.fork("Branch1"))
+    print(f"% generated a {pair.modulus}-bit general-purpose key pair labelled {pair.label}")
+    router.add_trustpoint(seed_trustpoint())
+    print(f"Branch1(config)# crypto pki authenticate {SEED_CA_NAME}")
+    answer = ca.get_ca_cert(router.get_ca_cert_request(SEED_CA_NAME))
+    print(router.authenticate(SEED_CA_NAME, answer).text)
+    print(f"Branch1(config)# crypto pki enroll {SEED_CA_NAME}")
+    check = router.enroll(SEED_CA_NAME, lambda req: ca.pkcs_req(req, when), when)
+    verdict = "valid" if check.ok else "NOT valid: " + "; ".join(i.reason for i in check.failed)
+    print(f"% Certificate received from the CA at {when:%H:%M:%S %Z %b %-d %Y}: {verdict}")
+    print("Branch1# show crypto pki certificates")
+    print(router.show_certificates())
+
+
 def demo(profile: str, seed: int) -> int:
-    """Both branches derive the phase-1 keys of the seed lab and agree on every one."""
+    """Enrollment, then both branches derive the phase-1 keys and agree on every one."""
     from vpnteach.crypto.cipher import get_cipher
     from vpnteach.crypto.dh import DhComputation
     from vpnteach.crypto.modp import get_group
@@ -41,7 +77,10 @@ def demo(profile: str, seed: int) -> int:
     group_no, hash_name, cipher_name, description = PROFILES[profile]
     group, h, cipher = get_group(group_no), get_hash(hash_name), get_cipher(cipher_name)
     rng = SeededRng(seed)
-    print(f"vpnteach {__version__} — profile {profile!r}: {description}")
+    print(f"vpnteach {__version__} — profile {profile!r}: {description}\n")
+    print("== 1. Certificates (crypto pki authenticate / enroll)\n")
+    enrollment(seed)
+    print("\n== 2. Diffie-Hellman and the RFC 2409 key material\n")
     print(f"Branch1 (10.1.1.1, initiator) and Branch2 (10.2.2.1, responder), seed {seed}\n")
 
     sides = {}
@@ -73,7 +112,7 @@ def demo(profile: str, seed: int) -> int:
         print()
     agree = results[0] == results[1]
     print("Both branches derived the same SKEYID, SKEYID_d/a/e and Ka:", "yes" if agree else "NO")
-    print("\nNext in vpnteach: the PKI, the IKE engine, the lab with `show crypto ...` output.")
+    print("\nNext in vpnteach: the IKE engine and the lab with `show crypto ...` output.")
     return 0 if agree else 1
 
 
