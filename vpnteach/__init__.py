@@ -10,3 +10,10 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 __all__ = ["__version__"]
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext vpnteach``: register the rich notebook views (imports Jupyter lazily)."""
+    from vpnteach.ui.extension import load_ipython_extension as load
+
+    load(ipython)

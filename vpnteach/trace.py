@@ -36,7 +36,7 @@ class Fact(HtmlRepr):
     actor: str = ""
 
 
-class Trace:
+class Trace(HtmlRepr):
     """An append-only list of :class:`Fact` values, optionally tagged with an actor name.
 
     A ``Trace`` with ``enabled=False`` records nothing (for benchmarks and bulk runs) but still
@@ -66,6 +66,11 @@ class Trace:
 
     def __len__(self) -> int:
         return len(self.facts)
+
+    def __repr__(self) -> str:
+        names = ", ".join(f.name for f in self.facts[:8])
+        more = ", ..." if len(self.facts) > 8 else ""
+        return f"<Trace {self.actor or '(anonymous)'}: {len(self.facts)} facts [{names}{more}]>"
 
 
 NULL_TRACE = Trace(enabled=False)

@@ -1,0 +1,98 @@
+"""State diagrams come from the engine's transition tables: every row is an edge."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+
+import pytest
+
+from tests.ui.wellformed import assert_well_formed, local, svg_elements
+from vpnteach.ike.states import IkeState
+from vpnteach.ike.transitions import MAIN_MODE, QUICK_MODE, TransitionTable
+from vpnteach.ui.graphviz_backend import DotRenderer
+from vpnteach.ui.statechart import CURRENT_MARK, edge_label, state_diagram_dot, state_diagram_html
+
+EDGE = re.compile(r'^\s*"([^"]+)" -> "([^"]+)" \[label="([^"]*)"', re.MULTILINE)
+NODE_LINE = '  "{}"'
+
+TABLES = pytest.mark.parametrize("table", [MAIN_MODE, QUICK_MODE], ids=lambda t: t.name)
+
+
+@TABLES
+def test_dot_has_exactly_one_labelled_edge_per_table_row(table: TransitionTable) -> None:
+    found = Counter(EDGE.findall(state_diagram_dot(table)))
+    wanted = Counter(
+        (m.state.value, m.next_state.value, edge_label(m).replace("\n", "\\n")) for m in table.moves
+    )
+    assert found == wanted
+    for m in table.moves:
+        assert m.input.event.value in edge_label(m) and f"{m.handler}()" in edge_label(m)
+
+
+@TABLES
+def test_rendered_svg_draws_every_edge_and_state(
+    table: TransitionTable, system_dot: DotRenderer
+) -> None:
+    page = state_diagram_html(table, renderer=system_dot)
+    assert_well_formed(page)
+    (svg,) = svg_elements(page)
+    groups = [el for el in svg.iter() if local(el.tag) == "g"]
+
+    def titles(kind: str) -> list[str]:
+        return [
+            html.unescape(g.findtext("{http://www.w3.org/2000/svg}title") or "")
+            for g in groups
+            if g.get("class") == kind
+        ]
+
+    assert Counter(titles("edge")) == Counter(
+        f"{m.state.value}->{m.next_state.value}" for m in table.moves
+    )
+    assert set(titles("node")) == {s.value for s in table.states()}
+    svg_text = " ".join(t.text or "" for t in svg.iter() if local(t.tag) == "text")
+    for m in table.moves:
+        assert f"{m.handler}()" in svg_text
+
+
+def _node_line(dot: str, state: IkeState) -> str:
+    return next(line for line in dot.splitlines() if line.startswith(NODE_LINE.format(state)))
+
+
+def test_current_state_of_each_peer_is_marked_in_text_and_border() -> None:
+    current = {"Branch1": IkeState.IKE_I_MM2, "Branch2": IkeState.IKE_R_MM2}
+    dot = state_diagram_dot(MAIN_MODE, current)
+    for peer, state in current.items():
+        line = _node_line(dot, state)
+        assert f"{CURRENT_MARK}: {peer}" in line
+        assert "penwidth=3" in line and "bold" in line
+    assert CURRENT_MARK not in _node_line(dot, IkeState.IKE_I_MM3)
+    assert dot.count(CURRENT_MARK) == 2
+
+
+def test_two_peers_in_one_state_are_both_named() -> None:
+    dot = state_diagram_dot(
+        MAIN_MODE, {"Branch1": IkeState.IKE_P1_COMPLETE, "Branch2": IkeState.IKE_P1_COMPLETE}
+    )
+    assert f"{CURRENT_MARK}: Branch1, Branch2" in _node_line(dot, IkeState.IKE_P1_COMPLETE)
+
+
+def test_a_current_state_outside_the_table_is_still_drawn() -> None:
+    dot = state_diagram_dot(MAIN_MODE, IkeState.IKE_DEST_SA)
+    assert CURRENT_MARK in _node_line(dot, IkeState.IKE_DEST_SA)
+
+
+def test_roles_differ_by_line_style_not_only_colour() -> None:
+    dot = state_diagram_dot(MAIN_MODE)
+    send_mm1 = next(line for line in dot.splitlines() if "send_mm1()" in line)
+    receive_mm1 = next(line for line in dot.splitlines() if "receive_mm1()" in line)
+    assert "[I]" in send_mm1 and "style=solid" in send_mm1
+    assert "[R]" in receive_mm1 and "style=dashed" in receive_mm1
+
+
+def test_current_state_is_visible_in_the_rendered_svg(system_dot: DotRenderer) -> None:
+    page = state_diagram_html(MAIN_MODE, {"Branch1": IkeState.IKE_I_MM4}, system_dot)
+    (svg,) = svg_elements(page)
+    texts = [t.text or "" for t in svg.iter() if local(t.tag) == "text"]
+    assert f"{CURRENT_MARK}: Branch1" in texts
