@@ -1,0 +1,69 @@
+"""IKEv1 (RFC 2409) as IOS speaks it: Main Mode with rsa-sig or pre-share, Quick Mode, NAT-T.
+
+Theory of operation. Configuration objects (:mod:`.policy`) say what a router offers and
+accepts; :mod:`.proposal` matches offers with IOS rules, recording every check. Each exchange
+is a transition table (:mod:`.transitions`, IOS state names from :mod:`.states`) whose rows
+name handlers in :mod:`.main_mode` and :mod:`.quick_mode`; the payloads a message may carry are
+checked first (:mod:`.rules`). Key material comes from :mod:`.keymat` and is recorded as facts;
+messages are protected by :mod:`.protection`; NAT traversal (RFC 3947) is :mod:`.nat_t`;
+notifications, deletes and DPD are :mod:`.informational`. :class:`IkeEndpoint`
+(:mod:`.endpoint`) ties it together without any I/O; :mod:`.debuglog` renders what it recorded
+as ``debug crypto isakmp`` and ``show crypto isakmp ...`` text.
+"""
+
+from __future__ import annotations
+
+from vpnteach.ike.config import IkeConfig, Retransmission
+from vpnteach.ike.endpoint import IkeEndpoint
+from vpnteach.ike.events import (
+    DeadPeerAnswered,
+    Event,
+    IpsecSaSpec,
+    NegotiationFailed,
+    NotificationReceived,
+    NotificationSent,
+    Phase1Complete,
+    Phase2Complete,
+    SaDeleted,
+)
+from vpnteach.ike.policy import (
+    AccessList,
+    AclEntry,
+    AddressMatch,
+    CryptoMapEntry,
+    IsakmpPolicy,
+    PolicyError,
+    PreSharedKey,
+    ProxyIdentity,
+    TransformSet,
+)
+from vpnteach.ike.states import IkeState
+from vpnteach.ike.transitions import MAIN_MODE, QUICK_MODE, to_dot
+
+__all__ = [
+    "MAIN_MODE",
+    "QUICK_MODE",
+    "AccessList",
+    "AclEntry",
+    "AddressMatch",
+    "CryptoMapEntry",
+    "DeadPeerAnswered",
+    "Event",
+    "IkeConfig",
+    "IkeEndpoint",
+    "IkeState",
+    "IpsecSaSpec",
+    "IsakmpPolicy",
+    "NegotiationFailed",
+    "NotificationReceived",
+    "NotificationSent",
+    "Phase1Complete",
+    "Phase2Complete",
+    "PolicyError",
+    "PreSharedKey",
+    "ProxyIdentity",
+    "Retransmission",
+    "SaDeleted",
+    "TransformSet",
+    "to_dot",
+]

@@ -116,6 +116,8 @@ TEMPLATES: dict[str, str] = {
     "give_up": C + " retransmission limit reached: deleting SA",
     "error": C + "{text}",
     "dropped": C + " dropping message: {reason}",
+    "bad_message": "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from {peer} failed its sanity "
+    "check or is malformed",
 }
 """One IOS text template per record kind; ``{c}`` is the conn-id, ``{T}`` a timestamp."""
 

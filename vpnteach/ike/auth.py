@@ -1,0 +1,209 @@
+"""Phase 1 authentication: which ID we send, and the SIG/HASH and CERT payloads of MM5/MM6.
+
+RFC 2409 §5.1 (signatures) and §5.4 (pre-shared key): the initiator proves ``HASH_I``, the
+responder ``HASH_R``, computed over the SA, the DH values, the cookies and the sender's own ID
+payload body. With rsa-sig the hash is signed (PKCS#1 v1.5 type 1, no DigestInfo) and the
+certificate travels in a CERT payload (encoding 4, X.509 signature, RFC 2408 §3.9); with
+pre-share the hash itself is the HASH payload.
+
+The IOS ID rule (seed log): the identity is the interface address (``crypto isakmp identity
+address``), but with rsa-sig, if that address is not in our certificate, IOS says "My ID
+configured as IPv4 Addr, but Addr not in Cert! Using FQDN as My ID" and sends ID_FQDN.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from ipaddress import IPv4Address
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
+
+from vpnteach.crypto.rsa_sig import ikev1_sign, ikev1_verify
+from vpnteach.ike.context import Context, IkeError
+from vpnteach.ike.debuglog import id_payload_body
+from vpnteach.ike.sa import IsakmpSa
+from vpnteach.pki.der import load_certificate
+from vpnteach.pki.validation import CHAIN, CertificateCheck
+from vpnteach.wire.constants import AuthenticationMethod, CertEncoding, IdType, NotifyMessageType
+from vpnteach.wire.payloads import CertPayload, HashPayload, IdPayload, SigPayload, id_fqdn
+from vpnteach.wire.payloads import id_ipv4_address as id_ipv4
+
+RSA_SIG = AuthenticationMethod.RSA_SIGNATURES
+PRE_SHARE = AuthenticationMethod.PRE_SHARED_KEY
+UDP = 17
+
+
+def my_id_payload(ctx: Context, sa: IsakmpSa) -> IdPayload:
+    """Our phase-1 ID payload, by the IOS rule, logging as IOS does."""
+    assert sa.suite is not None
+    port = 500 if sa.local_port == 500 else 0
+    address = IPv4Address(ctx.config.local_address)
+    if sa.suite.authentication == RSA_SIG and ctx.config.pki is not None:
+        pki = ctx.config.pki
+        tp = ctx.config.trustpoint()
+        if tp is not None and not pki.my_id_in_certificate(tp.name, address):
+            ctx.log("id_not_in_cert")
+            ctx.log("sa_doing", method="RSA signature", id_type="ID_FQDN")
+            return id_fqdn(pki.fqdn, UDP, port)
+    method = "RSA signature" if sa.suite.authentication == RSA_SIG else "pre-shared key"
+    ctx.log("sa_doing", method=method, id_type="ID_IPV4_ADDR")
+    return id_ipv4(address, UDP, port)
+
+
+def log_id_payload(ctx: Context, payload: IdPayload, next_payload: int) -> None:
+    """The multi-line "ID payload" dump IOS prints for sent and received IDs."""
+    value = payload.value
+    if payload.id_type == IdType.ID_FQDN:
+        field = ("FQDN name", str(value))
+    elif payload.id_type == IdType.ID_IPV4_ADDR:
+        field = ("address", str(value))
+    else:
+        field = ("data", payload.identification_data.hex())
+    length = 8 + len(payload.identification_data)
+    rows = [field, ("protocol", str(payload.protocol_id)), ("port", str(payload.port))]
+    body = id_payload_body(next_payload, payload.id_type, [*rows, ("length", str(length))])
+    ctx.log("id_payload", body=body)
+
+
+def identity_text(payload: IdPayload) -> str:
+    """The peer identity as text (``Branch2.amit.com``, ``10.2.2.1``, a DN's hex)."""
+    value = payload.value
+    return value.hex() if isinstance(value, bytes) else str(value)
+
+
+def auth_payloads(
+    ctx: Context, sa: IsakmpSa, hash_x: bytes
+) -> list[CertPayload | SigPayload | HashPayload]:
+    """CERT + SIG (rsa-sig) or HASH (pre-share) proving ``hash_x`` (HASH_I or HASH_R)."""
+    assert sa.suite is not None
+    if sa.suite.authentication == PRE_SHARE:
+        return [HashPayload(hash_x)]
+    tp = ctx.config.trustpoint()
+    pki = ctx.config.pki
+    if tp is None or pki is None or tp.certificate is None:
+        raise IkeError("rsa-sig negotiated but no enrolled trustpoint", None)
+    subject = tp.certificate.subject.rfc4514_string()
+    ctx.log("constructing_cert", subject=_ios_subject(tp.certificate))
+    ctx.log("growing_buffer")
+    ctx.log("sign_keypair", trustpoint=tp.name)
+    key = pki.keys[tp.rsakeypair].private_key
+    der = tp.certificate.public_bytes(Encoding.DER)
+    signature = ctx.trace.derived(
+        "SIG",
+        "RSA-sign(private key, HASH) with PKCS#1 v1.5 type 1, no DigestInfo",
+        ikev1_sign(key, hash_x),
+        rfc="RFC 2409 §5.1",
+        hash=hash_x,
+        subject=subject,
+    )
+    return [CertPayload(CertEncoding.X509_SIGNATURE, der), SigPayload(signature)]
+
+
+def _ios_subject(cert: x509.Certificate) -> str:
+    """``hostname=Branch1.amit.com`` for the unstructuredName subject IOS uses."""
+    parts = []
+    for attr in cert.subject:
+        name = (
+            "hostname"
+            if attr.oid.dotted_string == "1.2.840.113549.1.9.2"
+            else attr.rfc4514_attribute_name
+        )
+        parts.append(f"{name}={attr.value!s}")
+    return ",".join(parts)
+
+
+def verify_peer(ctx: Context, sa: IsakmpSa, peer_id: IdPayload, expected: bytes) -> None:
+    """Check the peer's proof of ``expected`` (HASH_I or HASH_R); raise :class:`IkeError`."""
+    assert sa.suite is not None
+    if sa.suite.authentication == PRE_SHARE:
+        _verify_hash(sa, expected)
+    else:
+        _verify_signature(ctx, sa, peer_id, expected)
+    ctx.log("authenticated", peer=sa.peer[0])
+
+
+def _verify_hash(sa: IsakmpSa, expected: bytes) -> None:
+    got = next((p.hash_data for p in sa.inbound if isinstance(p, HashPayload)), b"")
+    if not hmac.compare_digest(got, expected):
+        raise IkeError(
+            "pre-shared key HASH does not match: different keys configured?",
+            NotifyMessageType.AUTHENTICATION_FAILED,
+        )
+
+
+def _verify_signature(ctx: Context, sa: IsakmpSa, peer_id: IdPayload, expected: bytes) -> None:
+    certs = [p for p in sa.inbound if isinstance(p, CertPayload)]
+    sig = next((p for p in sa.inbound if isinstance(p, SigPayload)), None)
+    if not certs or sig is None:
+        raise IkeError(
+            "rsa-sig: CERT or SIG payload missing", NotifyMessageType.CERTIFICATE_UNAVAILABLE
+        )
+    ctx.log("processing", payload="CERT", mid=0)
+    ctx.log("processing_cert")
+    _log_cert_remarks(ctx, certs[0].certificate_data)
+    check = _validate(ctx, certs[0].certificate_data, peer_id)
+    if not check.ok:
+        chain_failed = not check.item(CHAIN).passed
+        notify = (
+            NotifyMessageType.INVALID_CERT_AUTHORITY
+            if chain_failed
+            else NotifyMessageType.INVALID_CERTIFICATE
+        )
+        reasons = "; ".join(str(i) for i in check.failed)
+        raise IkeError(f"peer certificate refused: {reasons}", notify)
+    ctx.log("processing", payload="SIG", mid=0)
+    public = load_certificate(certs[0].certificate_data).public_key()
+    if not isinstance(public, rsa.RSAPublicKey):
+        raise IkeError("peer certificate has no RSA key", NotifyMessageType.INVALID_CERTIFICATE)
+    result = ikev1_verify(public, expected, sig.signature_data)
+    ctx.trace.derived(
+        "signature check",
+        "RSA-verify(peer public key, HASH, SIG)",
+        result,
+        rfc="RFC 2409 §5.1",
+        hash=expected,
+    )
+    if not result.ok:
+        raise IkeError(
+            f"signature does not verify: {result.reason}", NotifyMessageType.INVALID_SIGNATURE
+        )
+
+
+def _log_cert_remarks(ctx: Context, der: bytes) -> None:
+    """What IOS remarks about a router certificate whose subject is only a hostname."""
+    ctx.log("pubkey_not_cached")
+    try:
+        subject = load_certificate(der).subject
+    except ValueError:
+        return
+    if not subject.get_attributes_for_oid(NameOID.COMMON_NAME):
+        ctx.log("no_dn")
+    if not subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME):
+        ctx.log("no_ou")
+    ctx.log("profiles_none")
+
+
+def _validate(ctx: Context, cert_der: bytes, peer_id: IdPayload) -> CertificateCheck:
+    pki = ctx.config.pki
+    tp = ctx.config.trustpoint()
+    if pki is None or tp is None:
+        raise IkeError(
+            "no trustpoint to validate the peer certificate",
+            NotifyMessageType.INVALID_CERT_AUTHORITY,
+        )
+    now = dt.datetime.fromtimestamp(ctx.now, tz=dt.timezone.utc)
+    value = peer_id.value
+    identity = value if isinstance(value, (str, bytes, IPv4Address)) else None
+    check = pki.validate_peer(tp.name, cert_der, now, identity=identity)
+    ctx.trace.derived(
+        "certificate check",
+        "validate_certificate(CERT, trustpoint CA, now, ID)",
+        check,
+        rfc="RFC 5280 §6, RFC 4945 §5",
+        subject=check.subject,
+    )
+    return check

@@ -1,0 +1,482 @@
+"""The sans-IO IKEv1 endpoint: bytes and time in, bytes and events out (STYLE.md shape).
+
+::
+
+    ep = IkeEndpoint(config, rng)
+    ep.initiate("10.2.2.1", now)                   # or ep.acquire(src, dst, now)
+    for data, addr, local_port in ep.datagrams_to_send(now): ...
+    ep.receive_datagram(data, ("10.2.2.1", 500), now, local_port=500)
+    while (event := ep.next_event()) is not None: ...
+    if (t := ep.get_timer()) is not None and now >= t: ep.handle_timer(now)
+
+The endpoint finds the ISAKMP SA a datagram belongs to by its cookies (RFC 2408 §2.5.3),
+checks the message against the payload rules of the message it must be, and runs the
+exchange's transition table (:mod:`vpnteach.ike.transitions`) with the handlers of
+:mod:`vpnteach.ike.main_mode`, :mod:`vpnteach.ike.quick_mode` and
+:mod:`vpnteach.ike.informational`. A retransmitted request gets the last answer again; an
+unexpected or malformed datagram is counted and dropped: ``receive_datagram`` never raises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from vpnteach.crypto.rng import OsRng, Rng
+from vpnteach.ike import debuglog, vendor
+from vpnteach.ike.config import IkeConfig
+from vpnteach.ike.context import Context, IkeError
+from vpnteach.ike.events import Event, SaDeleted
+from vpnteach.ike.informational import receive_informational, send_delete, send_dpd, send_notify
+from vpnteach.ike.main_mode import MainModeHandlers
+from vpnteach.ike.policy import AclEntry, CryptoMapEntry
+from vpnteach.ike.protection import ProtectionError, open_body
+from vpnteach.ike.quick_mode import QuickModeHandlers
+from vpnteach.ike.records import Recorder
+from vpnteach.ike.rules import PayloadRuleError, rule_for
+from vpnteach.ike.sa import (
+    Address,
+    Datagram,
+    IsakmpSa,
+    QmRequest,
+    QuickModeNode,
+    Retransmit,
+)
+from vpnteach.ike.states import (
+    INIT_QM,
+    MM_EXCH,
+    QM_EXCH,
+    SA_REQ_MM,
+    IkeState,
+    Input,
+    isakmp_sa_state,
+)
+from vpnteach.ike.transitions import QUICK_MODE, Machine, Move, TransitionError
+from vpnteach.trace import Trace
+from vpnteach.wire.chain import Payload
+from vpnteach.wire.constants import ExchangeType, ProtocolId
+from vpnteach.wire.errors import DecodeError
+from vpnteach.wire.message import Message, decode_message
+from vpnteach.wire.natt import strip_non_esp_marker
+
+S = IkeState
+#: Which Main Mode message a state expects (RFC 2409 §5.1 numbering).
+EXPECTED_MM = {
+    S.IKE_I_MM1: "MM2",
+    S.IKE_I_MM3: "MM4",
+    S.IKE_I_MM5: "MM6",
+    S.IKE_READY: "MM1",
+    S.IKE_R_MM2: "MM3",
+    S.IKE_R_MM4: "MM5",
+}
+EXPECTED_QM = {S.IKE_QM_READY: "QM1", S.IKE_QM_I_QM1: "QM2", S.IKE_QM_R_QM2: "QM3"}
+
+
+class IkeEndpoint:
+    """One router's IKEv1 engine (initiator and responder), without any I/O.
+
+    Args:
+        config: the router's IKE configuration.
+        rng: the random source (``SeededRng`` for replayable runs).
+        trace: where derived values are recorded as facts.
+        name: a label for the trace and the records.
+    """
+
+    def __init__(
+        self,
+        config: IkeConfig,
+        rng: Rng | None = None,
+        trace: Trace | None = None,
+        *,
+        name: str = "",
+    ) -> None:
+        self.config = config
+        self.trace = trace if trace is not None else Trace(name)
+        self.recorder = Recorder()
+        self.ctx = Context(config, rng or OsRng(), self.trace, self.recorder)
+        self.sas: dict[bytes, IsakmpSa] = {}
+        self.stats: Counter[str] = Counter()
+
+    # ------------------------------------------------------------------ public API
+
+    def initiate(
+        self,
+        peer: str,
+        now: float,
+        entry: CryptoMapEntry | None = None,
+        acl_entry: AclEntry | None = None,
+    ) -> None:
+        """Negotiate IPsec SAs with ``peer`` for ``entry`` (default: its first crypto map entry)
+        and the ACL line ``acl_entry`` (default: the entry's first permit).
+
+        Starts Main Mode if no ISAKMP SA exists yet, else Quick Mode right away.
+        """
+        self._clock(now)
+        if entry is None:
+            entries = self.config.entries_for(peer)
+            if not entries:
+                raise ValueError(f"no crypto map entry has 'set peer {peer}'")
+            entry = entries[0]
+        request = QmRequest(entry, acl_entry or entry.match_address.permits()[0])
+        sa = self._sa_with(peer)
+        if sa is not None and sa.established:
+            self._start_quick_mode(sa, request)
+        elif sa is not None:
+            sa.pending.append(request)
+        else:
+            self._begin_main_mode(peer, request)
+
+    def acquire(self, src: str, dst: str, now: float) -> bool:
+        """A packet ``src -> dst`` needs protection: start IKE if a crypto ACL permits it."""
+        entry = self.config.entry_for_traffic(src, dst)
+        if entry is None:
+            return False
+        self.initiate(entry.peer, now, entry, entry.match_address.first_match(src, dst))
+        return True
+
+    def receive_datagram(
+        self, data: bytes, addr: Address, now: float, local_port: int = 500
+    ) -> None:
+        """Process one UDP datagram received on ``local_port`` from ``addr``. Never raises."""
+        self._clock(now)
+        try:
+            self._receive(data, addr, local_port)
+        except ProtectionError as exc:
+            self.ctx.log("bad_message", peer=addr[0])
+            self._drop(type(exc).__name__, str(exc))
+        except (DecodeError, PayloadRuleError, TransitionError, IkeError) as exc:
+            self._drop(type(exc).__name__, str(exc))
+        except Exception as exc:  # a bug must not kill the router: count it, keep going
+            self._drop("internal_error", f"{type(exc).__name__}: {exc}")
+
+    def datagrams_to_send(self, now: float) -> list[Datagram]:
+        """The datagrams queued since the last call: ``(data, (ip, port), local_port)``."""
+        self._clock(now)
+        out, self.ctx.outbox = self.ctx.outbox, []
+        return out
+
+    def next_event(self) -> Event | None:
+        """The oldest unread event, or ``None``."""
+        return self.ctx.events.popleft() if self.ctx.events else None
+
+    def get_timer(self) -> float | None:
+        """When :meth:`handle_timer` should next be called (``None``: no timer)."""
+        dues = [r.due for r in self._retransmits()]
+        dues += [s.expires for s in self.sas.values() if s.expires is not None and not s.dead]
+        return min(dues) if dues else None
+
+    def handle_timer(self, now: float) -> None:
+        """Retransmit what is due (with backoff), or give up after the limit."""
+        self._clock(now)
+        limit = self.config.retransmission.limit
+        for sa in list(self.sas.values()):
+            if sa.expires is not None and sa.expires <= now and not sa.dead:
+                self._expire(sa)
+                continue
+            for holder in _holders(sa):
+                r = holder.retransmit
+                if r is None or r.due > now or sa.dead:
+                    continue
+                self.recorder.conn_id = sa.conn_id
+                if r.attempts >= limit:
+                    holder.retransmit = None
+                    self.ctx.log("give_up")
+                    self.ctx.fail(sa, 1 if holder is sa else 2, f"no answer to {r.label}")
+                    continue
+                r.attempts += 1
+                r.interval *= self.config.retransmission.backoff
+                r.due = now + r.interval
+                self.stats["retransmissions"] += 1
+                phase = 1 if holder is sa else 2
+                self.ctx.log(
+                    "retransmit",
+                    phase=phase,
+                    sa_state=isakmp_sa_state(sa.state),
+                    attempt=r.attempts,
+                    limit=limit,
+                )
+                self.ctx.outbox.append(r.datagram)
+        self._reap()
+
+    def _expire(self, sa: IsakmpSa) -> None:
+        """The ISAKMP SA lifetime ran out: delete it (new traffic starts a new Main Mode)."""
+        self.recorder.conn_id = sa.conn_id
+        self.ctx.log(
+            "error",
+            text=f"ISAKMP SA lifetime expired after {sa.suite.lifetime if sa.suite else '?'} s",
+        )
+        send_delete(self.ctx, sa, ProtocolId.PROTO_ISAKMP, (sa.cky_i + sa.cky_r,))
+        self.ctx.emit(SaDeleted(sa.peer, ProtocolId.PROTO_ISAKMP, (sa.cky_i + sa.cky_r,), False))
+        sa.dead = True
+
+    def send_dpd(self, peer: str, now: float, sequence: int) -> None:
+        """Send an R-U-THERE to ``peer`` over the established ISAKMP SA (RFC 3706)."""
+        self._clock(now)
+        sa = self._sa_with(peer)
+        if sa is None or not sa.established:
+            raise ValueError(f"no established ISAKMP SA with {peer}")
+        self.recorder.conn_id = sa.conn_id
+        send_dpd(self.ctx, sa, sequence)
+
+    def delete_isakmp_sa(self, peer: str, now: float) -> None:
+        """``clear crypto isakmp``: tell the peer (Delete payload) and forget the SA."""
+        self._clock(now)
+        sa = self._sa_with(peer)
+        if sa is None:
+            return
+        self.recorder.conn_id = sa.conn_id
+        if sa.keys is not None:
+            send_delete(self.ctx, sa, ProtocolId.PROTO_ISAKMP, (sa.cky_i + sa.cky_r,))
+        sa.dead = True
+        self._reap()
+
+    # ------------------------------------------------------------------ views
+
+    def isakmp_sa(self, peer: str) -> IsakmpSa | None:
+        """The live ISAKMP SA with ``peer`` (for inspection)."""
+        return self._sa_with(peer)
+
+    def show_crypto_isakmp_sa(self) -> str:
+        """``show crypto isakmp sa``."""
+        rows = []
+        for sa in self.sas.values():
+            local = self.config.local_address
+            dst, src = (sa.peer[0], local) if sa.role == "initiator" else (local, sa.peer[0])
+            rows.append(debuglog.IsakmpSaRow(dst, src, isakmp_sa_state(sa.state), sa.conn_id))
+        return debuglog.show_crypto_isakmp_sa(rows)
+
+    def show_crypto_isakmp_policy(self) -> str:
+        """``show crypto isakmp policy``."""
+        return debuglog.show_crypto_isakmp_policy(self.config.policies)
+
+    def debug_log(self) -> str:
+        """Everything recorded so far, as ``debug crypto isakmp`` prints it."""
+        return debuglog.render_debug(self.recorder, self.config.timezone)
+
+    # ------------------------------------------------------------------ internals
+
+    def _clock(self, now: float) -> None:
+        self.ctx.now = now
+        self.recorder.now = now
+
+    def _drop(self, reason: str, detail: str) -> None:
+        self.stats[f"dropped_{reason}"] += 1
+        self.ctx.log("dropped", reason=detail)
+
+    def _sa_with(self, peer: str) -> IsakmpSa | None:
+        return next((s for s in self.sas.values() if s.peer[0] == peer and not s.dead), None)
+
+    def _retransmits(self) -> list[Retransmit]:
+        found = []
+        for sa in self.sas.values():
+            if sa.dead:
+                continue
+            for holder in _holders(sa):
+                if holder.retransmit is not None:
+                    found.append(holder.retransmit)
+        return found
+
+    def _reap(self) -> None:
+        for key in [k for k, s in self.sas.items() if s.dead]:
+            del self.sas[key]
+
+    def _new_sa(self, role: str, peer: Address, local_port: int, cky_i: bytes) -> IsakmpSa:
+        sa = IsakmpSa(role, peer, local_port, cky_i)
+        sa.machine.on_move = self.recorder.move
+        self.sas[cky_i] = sa
+        return sa
+
+    def _begin_main_mode(self, peer: str, request: QmRequest) -> None:
+        ctx = self.ctx
+        self.recorder.conn_id = 0
+        sa = self._new_sa("initiator", (peer, 500), 500, ctx.rng.random_bytes(8))
+        sa.pending.append(request)
+        ctx.log("sa_request")
+        ctx.log("peer_created", peer=peer, port=500)
+        # IOS prints memory addresses here; ours are made from the cookie, for recognisability.
+        pointer = sa.cky_i[:4].hex().upper()
+        ctx.log("peer_handle", peer_ptr=pointer, handle="80000002")
+        ctx.log("locking", peer_ptr=pointer)
+        ctx.log("local_port", local_port=500, remote_port=500)
+        ctx.log("new_node", node=0)
+        ctx.log("insert_sa", sa_ptr=sa.cky_i[4:].hex().upper())
+        ctx.log("no_aggressive")
+        if self.config.psk_for(peer) is None:
+            ctx.log("no_psk", peer=peer)
+        else:
+            ctx.log("psk_found", peer=peer)
+        if self.config.nat_traversal:
+            for vid in vendor.NAT_T_ALL:
+                ctx.log("vid_constructed", name=vid.ios_name)
+        self._fire_main(sa, SA_REQ_MM)
+
+    def _fire_main(self, sa: IsakmpSa, input: Input) -> None:
+        handlers = MainModeHandlers(self.ctx, sa, self._start_quick_mode)
+        try:
+            sa.machine.fire(input, handlers)
+        except IkeError as exc:
+            self._phase1_failed(sa, exc)
+        self._reap()
+
+    def _phase1_failed(self, sa: IsakmpSa, exc: IkeError) -> None:
+        if exc.notify is not None:
+            send_notify(self.ctx, sa, exc.notify, str(exc))
+        self.ctx.fail(sa, 1, str(exc), exc.notify)
+
+    def _start_quick_mode(self, sa: IsakmpSa, request: QmRequest) -> None:
+        mid = self._new_message_id(sa)
+        node = self._new_node(sa, mid, "initiator")
+        node.entry, node.acl_entry = request.entry, request.acl_entry
+        self._fire_quick(sa, node, INIT_QM)
+
+    def _new_message_id(self, sa: IsakmpSa) -> int:
+        while True:
+            mid = int.from_bytes(self.ctx.rng.random_bytes(4), "big")
+            if mid and mid not in sa.nodes:
+                return mid
+
+    def _new_node(self, sa: IsakmpSa, mid: int, role: str) -> QuickModeNode:
+        recorder = self.recorder
+
+        def on_move(move: Move) -> None:
+            recorder.move(move, node=mid)
+
+        node = QuickModeNode(mid, role, Machine(QUICK_MODE, S.IKE_QM_READY, on_move))
+        sa.nodes[mid] = node
+        return node
+
+    def _fire_quick(self, sa: IsakmpSa, node: QuickModeNode, input: Input) -> None:
+        try:
+            node.machine.fire(input, QuickModeHandlers(self.ctx, sa, node))
+        except IkeError as exc:
+            if exc.notify is not None:
+                send_notify(self.ctx, sa, exc.notify, str(exc))
+            self.ctx.fail(sa, 2, str(exc), exc.notify)
+            del sa.nodes[node.message_id]
+
+    def _receive(self, data: bytes, addr: Address, local_port: int) -> None:
+        if local_port == 4500:
+            kind, data = strip_non_esp_marker(data)
+            if kind != "ike":
+                self.stats[f"ignored_{kind}"] += 1
+                return
+        msg = decode_message(data)
+        sa = self.sas.get(msg.header.cky_i)
+        if sa is None or sa.dead:
+            sa = self._maybe_responder(msg, addr, local_port)
+        self.recorder.conn_id = sa.conn_id
+        if self._duplicate(sa, msg, data):
+            return
+        self._check_cky_r(sa, msg)
+        # RFC 3947 §4: follow the peer's port float (or a NAT's new mapping), but only for a
+        # message that is processed without error: a forged datagram must not move the SA.
+        before = (sa.local_port, sa.peer)
+        sa.local_port, sa.peer = local_port, addr
+        try:
+            self._dispatch(sa, msg, data)
+        except Exception:
+            if not sa.dead:
+                sa.local_port, sa.peer = before
+            raise
+        self._reap()
+
+    def _maybe_responder(self, msg: Message, addr: Address, local_port: int) -> IsakmpSa:
+        h = msg.header
+        fresh = h.exchange_type == ExchangeType.IDENTITY_PROTECTION and h.cky_r == bytes(8)
+        if not fresh or h.encrypted:
+            raise IkeError(f"no ISAKMP SA for cookies {h.cky_i.hex()}/{h.cky_r.hex()}")
+        self.recorder.conn_id = 0
+        sa = self._new_sa("responder", addr, local_port, h.cky_i)
+        sa.cky_r = self.ctx.rng.random_bytes(8)
+        return sa
+
+    def _check_cky_r(self, sa: IsakmpSa, msg: Message) -> None:
+        """The initiator learns CKY-R from MM2; afterwards it must never change."""
+        cky_r = msg.header.cky_r
+        if sa.role == "initiator" and sa.cky_r == bytes(8) and sa.state == S.IKE_I_MM1:
+            sa.cky_r = cky_r
+        elif cky_r != sa.cky_r and cky_r != bytes(8):
+            raise IkeError(f"responder cookie {cky_r.hex()} does not belong to this SA")
+
+    def _duplicate(self, sa: IsakmpSa, msg: Message, data: bytes) -> bool:
+        """A retransmitted request: answer with our last message again (RFC 2408 §5)."""
+        holder = sa.nodes.get(msg.header.message_id) if msg.header.message_id else sa
+        if holder is None or data != holder.last_received:
+            return False
+        self.stats["duplicates"] += 1
+        if holder.last_sent is not None:
+            self.ctx.outbox.append(holder.last_sent)
+        return True
+
+    def _dispatch(self, sa: IsakmpSa, msg: Message, data: bytes) -> None:
+        exchange = msg.header.exchange_type
+        if exchange == ExchangeType.IDENTITY_PROTECTION:
+            self._receive_main_mode(sa, msg, data)
+        elif exchange == ExchangeType.QUICK_MODE:
+            self._receive_quick_mode(sa, msg, data)
+        elif exchange == ExchangeType.INFORMATIONAL:
+            self._log_received(sa, "QM_IDLE" if sa.established else isakmp_sa_state(sa.state))
+            receive_informational(self.ctx, sa, msg)
+        else:
+            raise IkeError(f"exchange type {exchange} is not supported")
+
+    def _log_received(self, sa: IsakmpSa, state: str, role: str | None = None) -> None:
+        role = role or ("I" if sa.role == "initiator" else "R")
+        self.ctx.log(
+            "received",
+            peer=sa.peer[0],
+            dport=sa.local_port,
+            sport=sa.peer[1],
+            role=role,
+            sa_state=state,
+        )
+
+    def _receive_main_mode(self, sa: IsakmpSa, msg: Message, data: bytes) -> None:
+        name = EXPECTED_MM.get(sa.state)
+        if name is None or (sa.role == "responder") != (name in ("MM1", "MM3", "MM5")):
+            self.stats["out_of_state"] += 1
+            raise TransitionError("Main Mode", sa.state, MM_EXCH)
+        payloads, raw = self._open(sa, msg)
+        auth = sa.suite.authentication if sa.suite is not None else None
+        rule_for(name, auth).check([p.payload_type for p in payloads], msg.header.encrypted)
+        sa.inbound, sa.inbound_raw, sa.last_received = list(payloads), raw, data
+        if name == "MM1":
+            self._log_received(sa, "NEW SA", "N")
+        else:
+            self._log_received(sa, isakmp_sa_state(sa.state))
+        self._fire_main(sa, MM_EXCH)
+
+    def _open(self, sa: IsakmpSa, msg: Message) -> tuple[tuple[Payload, ...], bytes]:
+        if not msg.header.encrypted:
+            return msg.payloads, b""
+        if sa.cipher is None or sa.keys is None or sa.ivs is None:
+            raise IkeError("encrypted message before keys exist")
+        return open_body(msg, sa.cipher, sa.keys.ka, sa.ivs)
+
+    def _receive_quick_mode(self, sa: IsakmpSa, msg: Message, data: bytes) -> None:
+        if not sa.established:
+            raise IkeError("Quick Mode before phase 1 completed")
+        mid = msg.header.message_id
+        self._log_received(sa, "QM_IDLE")
+        node = sa.nodes.get(mid)
+        if node is None:
+            self.ctx.log("new_node", node=debuglog.signed_mid(mid))
+            node = self._new_node(sa, mid, "responder")
+        name = EXPECTED_QM.get(node.state)
+        if name is None or (node.role == "responder") != (name in ("QM1", "QM3")):
+            self.stats["out_of_state"] += 1
+            raise TransitionError("Quick Mode", node.state, QM_EXCH)
+        payloads, raw = self._open(sa, msg)
+        rule_for(name).check([p.payload_type for p in payloads], msg.header.encrypted)
+        node.inbound, node.inbound_raw, node.last_received = list(payloads), raw, data
+        self._fire_quick(sa, node, QM_EXCH)
+
+
+def _holders(sa: IsakmpSa) -> list[IsakmpSa | QuickModeNode]:
+    """The SA and its Quick Mode nodes: everything that may await an answer."""
+    return [sa, *sa.nodes.values()]
+
+
+def utc(now: float) -> dt.datetime:
+    """A simulated-clock value as an aware UTC datetime."""
+    return dt.datetime.fromtimestamp(now, tz=dt.timezone.utc)

@@ -1,0 +1,158 @@
+"""The Informational exchange (RFC 2409 §5.7, RFC 2408 §4.8): notifications, deletes, DPD.
+
+Once an ISAKMP SA has keys, an informational message is encrypted and starts with
+``HASH(1) = prf(SKEYID_a, M-ID | N/D)`` under a fresh message ID; before that (a refused MM1,
+say) it travels in clear with only the Notify payload. Dead Peer Detection (RFC 3706) uses
+Notify R-U-THERE / R-U-THERE-ACK carrying the cookies as SPI and a 32-bit sequence number.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from vpnteach.ike import keymat
+from vpnteach.ike.context import Context, IkeError
+from vpnteach.ike.events import (
+    DeadPeerAnswered,
+    NegotiationFailed,
+    NotificationReceived,
+    NotificationSent,
+    SaDeleted,
+)
+from vpnteach.ike.protection import open_body, seal
+from vpnteach.ike.sa import IsakmpSa
+from vpnteach.ike.states import IkeState
+from vpnteach.wire.chain import Payload, encode_payload_chain
+from vpnteach.wire.constants import ExchangeType, NotifyMessageType, ProtocolId
+from vpnteach.wire.message import IsakmpHeader, Message, encode_message
+from vpnteach.wire.payloads import DeletePayload, HashPayload, NotificationPayload
+
+INFO = ExchangeType.INFORMATIONAL
+ISAKMP = ProtocolId.PROTO_ISAKMP
+
+
+def notify_name(notify_type: int) -> str:
+    """``NO_PROPOSAL_CHOSEN`` for 14; the number for an unknown type."""
+    try:
+        return NotifyMessageType(notify_type).name
+    except ValueError:
+        return str(notify_type)
+
+
+def _message_id(ctx: Context, sa: IsakmpSa) -> int:
+    while True:
+        mid = int.from_bytes(ctx.rng.random_bytes(4), "big")
+        if mid and mid not in sa.nodes:
+            return mid
+
+
+def send_informational(ctx: Context, sa: IsakmpSa, payloads: list[Payload]) -> None:
+    """Send ``payloads`` protected by the ISAKMP SA if it can, else in clear (RFC 2408 §4.8)."""
+    if sa.keys is not None and sa.ivs is not None and sa.hash is not None and sa.cipher:
+        mid = _message_id(ctx, sa)
+        try:
+            sa.ivs.iv(mid)
+        except ValueError:
+            mid = 0
+        if mid:
+            rest = encode_payload_chain(tuple(payloads))
+            h1 = keymat.informational_hash(sa.hash, sa.keys.skeyid_a, mid, rest, ctx.trace)
+            header = IsakmpHeader(sa.cky_i, sa.cky_r, INFO, message_id=mid)
+            data = seal(header, [HashPayload(h1), *payloads], sa.cipher, sa.keys.ka, sa.ivs)
+            sa.ivs.forget(mid)
+            ctx.send(sa, data, expect_reply=False, label="INFO")
+            return
+    data = encode_message(Message(IsakmpHeader(sa.cky_i, sa.cky_r, INFO), tuple(payloads)))
+    ctx.send(sa, data, expect_reply=False, label="INFO")
+
+
+def send_notify(
+    ctx: Context, sa: IsakmpSa, notify_type: int, reason: str, data: bytes = b""
+) -> None:
+    """Tell the peer why we stopped (or answer DPD); the SPI is the cookie pair."""
+    payload = NotificationPayload(
+        notify_type, protocol_id=ISAKMP, spi=sa.cky_i + sa.cky_r, notification_data=data
+    )
+    ctx.log("notify_sent", notify=notify_name(notify_type), peer=sa.peer[0])
+    send_informational(ctx, sa, [payload])
+    ctx.emit(NotificationSent(sa.peer, notify_type, reason))
+
+
+def send_delete(ctx: Context, sa: IsakmpSa, protocol_id: int, spis: tuple[bytes, ...]) -> None:
+    """A Delete payload for our ISAKMP SA (16-byte cookie pair) or IPsec SAs (4-byte SPIs)."""
+    spi_size = len(spis[0]) if spis else 0
+    send_informational(ctx, sa, [DeletePayload(protocol_id, spi_size, spis)])
+
+
+def send_dpd(ctx: Context, sa: IsakmpSa, sequence: int) -> None:
+    """R-U-THERE with ``sequence`` (RFC 3706 §5)."""
+    send_notify(ctx, sa, NotifyMessageType.R_U_THERE, "DPD", sequence.to_bytes(4, "big"))
+
+
+def receive_informational(ctx: Context, sa: IsakmpSa, msg: Message) -> None:
+    """Process an informational message for ``sa`` (authenticated when encrypted)."""
+    payloads = _authenticated_payloads(ctx, sa, msg)
+    for p in payloads:
+        if isinstance(p, NotificationPayload):
+            _on_notify(ctx, sa, p)
+        elif isinstance(p, DeletePayload):
+            _on_delete(ctx, sa, p)
+
+
+def _authenticated_payloads(ctx: Context, sa: IsakmpSa, msg: Message) -> tuple[Payload, ...]:
+    if msg.encrypted_body is None:
+        if sa.keys is not None:
+            raise IkeError("unprotected informational message after keys exist: ignored")
+        return msg.payloads
+    if sa.keys is None or sa.ivs is None or sa.cipher is None or sa.hash is None:
+        raise IkeError("encrypted informational message before keys exist")
+    mid = msg.header.message_id
+    payloads, raw = open_body(msg, sa.cipher, sa.keys.ka, sa.ivs)
+    sa.ivs.forget(mid)
+    first = payloads[0] if payloads else None
+    if not isinstance(first, HashPayload):
+        raise IkeError("informational message without HASH(1)")
+    expected = keymat.informational_hash(
+        sa.hash, sa.keys.skeyid_a, mid, raw[4 + len(first.hash_data) :], ctx.trace
+    )
+    if not hmac.compare_digest(expected, first.hash_data):
+        raise IkeError("informational HASH(1) does not verify")
+    return payloads[1:]
+
+
+def _on_notify(ctx: Context, sa: IsakmpSa, n: NotificationPayload) -> None:
+    name = notify_name(n.notify_message_type)
+    ctx.log("notify_received", notify=name, protocol=n.protocol_id)
+    ctx.emit(
+        NotificationReceived(
+            sa.peer, n.notify_message_type, n.protocol_id, n.spi, n.notification_data
+        )
+    )
+    if n.notify_message_type == NotifyMessageType.R_U_THERE:
+        send_notify(ctx, sa, NotifyMessageType.R_U_THERE_ACK, "DPD", n.notification_data)
+    elif n.notify_message_type == NotifyMessageType.R_U_THERE_ACK:
+        ctx.emit(DeadPeerAnswered(sa.peer, int.from_bytes(n.notification_data[:4], "big")))
+    elif n.notify_message_type < 8192:
+        _on_error(ctx, sa, name, n.notify_message_type)
+
+
+def _on_error(ctx: Context, sa: IsakmpSa, name: str, notify_type: int) -> None:
+    """RFC 2408 §3.14.1: types below 8192 are errors; they end the exchange in progress."""
+    reason = f"peer sent {name}"
+    if not sa.established:
+        ctx.emit(NegotiationFailed(sa.peer, 1, reason, notify_type))
+        sa.dead = True
+        sa.retransmit = None
+        return
+    for mid, node in list(sa.nodes.items()):
+        if node.state not in (IkeState.IKE_QM_PHASE2_COMPLETE,):
+            ctx.emit(NegotiationFailed(sa.peer, 2, reason, notify_type))
+            del sa.nodes[mid]
+
+
+def _on_delete(ctx: Context, sa: IsakmpSa, d: DeletePayload) -> None:
+    ctx.log("delete_received", protocol=ProtocolId(d.protocol_id).name)
+    ctx.emit(SaDeleted(sa.peer, d.protocol_id, d.spis, True))
+    if d.protocol_id == ISAKMP:
+        sa.dead = True
+        sa.retransmit = None

@@ -1,0 +1,92 @@
+"""NAT traversal for IKEv1 (RFC 3947), the parts the IKE engine decides.
+
+* Detection (§3.2): in MM3/MM4 each side sends NAT-D payloads, first the hash of the
+  *destination* (the peer's address and port as seen by the sender), then of its own *source*:
+  ``HASH = hash(CKY-I | CKY-R | IP | Port)`` with the negotiated hash. A receiver recomputes
+  both from the packet's addresses: if the first does not match its own address, *this* node
+  is behind a NAT; if none matches the sender's, the *peer* is.
+* Floating (§4): once a NAT is detected, the initiator moves IKE to UDP 4500 from MM5 on;
+  IKE messages there start with the 4-byte non-ESP marker (RFC 3948 §2.2).
+* Quick Mode (§5): the encapsulation mode becomes UDP-Encapsulated-Tunnel (3) and ESP travels
+  in UDP 4500 (RFC 3948).
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+
+from vpnteach.crypto.prf import HashAlgorithm
+from vpnteach.trace import NULL_TRACE, Trace
+
+IKE_PORT = 500
+NAT_T_PORT = 4500
+RFC = "RFC 3947 §3.2"
+
+
+def nat_d_hash(
+    h: HashAlgorithm,
+    cky_i: bytes,
+    cky_r: bytes,
+    address: str,
+    port: int,
+    label: str,
+    trace: Trace = NULL_TRACE,
+) -> bytes:
+    """One NAT-D hash (RFC 3947 §3.2)."""
+    ip = IPv4Address(address).packed
+    # HASH = HASH(CKY-I | CKY-R | IP | Port)
+    return trace.derived(
+        label,
+        "hash(CKY-I | CKY-R | IP | Port)",
+        h.hash(cky_i + cky_r + ip + port.to_bytes(2, "big")),
+        rfc=RFC,
+        cky_i=cky_i,
+        cky_r=cky_r,
+        ip=address,
+        port=port,
+    )
+
+
+@dataclass(frozen=True)
+class NatDetection:
+    """What the NAT-D payloads of one message told the receiver (RFC 3947 §3.2)."""
+
+    local_behind_nat: bool
+    peer_behind_nat: bool
+
+    @property
+    def nat_detected(self) -> bool:
+        """Some NAT is on the path: float to 4500 and UDP-encapsulate ESP."""
+        return self.local_behind_nat or self.peer_behind_nat
+
+    def ios_lines(self) -> list[str]:
+        """What IOS prints about it (nothing when no NAT is found)."""
+        lines = []
+        if self.local_behind_nat:
+            lines.append("My hash no match -  this node inside NAT")
+        if self.peer_behind_nat:
+            lines.append("His hash no match - this node outside NAT")
+        return lines
+
+
+def detect(
+    h: HashAlgorithm,
+    cky_i: bytes,
+    cky_r: bytes,
+    received: list[bytes],
+    local: tuple[str, int],
+    remote: tuple[str, int],
+) -> NatDetection:
+    """Compare the received NAT-D hashes with the packet's own addresses.
+
+    ``received[0]`` is what the sender hashed as our address; the others are its own.
+    """
+    if not received:
+        return NatDetection(False, False)
+    mine = nat_d_hash(h, cky_i, cky_r, *local, "NAT-D (expected for me)")
+    theirs = nat_d_hash(h, cky_i, cky_r, *remote, "NAT-D (expected for peer)")
+    local_nat = not hmac.compare_digest(received[0], mine)
+    peer_nat = not any(hmac.compare_digest(r, theirs) for r in received[1:])
+    return NatDetection(local_nat, peer_nat)
