@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import require
+from vpnteach._html import plain_html
 from vpnteach.crypto.rng import OsRng, SeededRng
 from vpnteach.crypto.rsa_sig import (
     RsaSignatureError,
@@ -155,7 +156,7 @@ def test_verify_reports_value_not_below_modulus(key: rsa.RSAPrivateKey) -> None:
 
 
 def test_signature_check_has_an_html_view(key: rsa.RSAPrivateKey) -> None:
-    html = ikev1_verify(key.public_key(), HASH_MD5, ikev1_sign(key, HASH_MD5))._repr_html_()
+    html = plain_html(ikev1_verify(key.public_key(), HASH_MD5, ikev1_sign(key, HASH_MD5)))
     assert "SignatureCheck" in html and "signature valid" in html
 
 

@@ -8,6 +8,7 @@ import struct
 import pytest
 
 from tests.esp._helpers import BRANCH1, BRANCH2, HOST2, lookup_for, ping, sa_pair
+from vpnteach._html import plain_html
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.esp.esp import (
     Decapsulated,
@@ -180,7 +181,7 @@ def test_inspect_without_keys_shows_only_the_cleartext_parts() -> None:
     packet = inspect_esp(None, encapsulate(out, ping(), RNG, now=0))
     assert isinstance(packet, EspPacket)
     assert (packet.spi, packet.seq, packet.inner, packet.outer_src) == (out.spi, 1, None, BRANCH1)
-    assert "EspPacket" in packet._repr_html_()
+    assert "EspPacket" in plain_html(packet)
 
 
 def test_sa_with_a_wrong_key_length_is_refused_with_the_sizes() -> None:
