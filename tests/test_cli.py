@@ -2,48 +2,84 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+from functools import cache
+from pathlib import Path
 
 import pytest
 
+from tests.ike.seed_log import MAIN_MODE_LOG, QUICK_MODE_LOG
+
+MOVE = re.compile(r"Input = (\w+), (\w+)\n[^\n]*Old State = (\w+) New State = (\w+)")
+
+
+@cache
+def demo(*args: str) -> str:
+    argv = [sys.executable, "-m", "vpnteach", "demo", *args]
+    return subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+
+
+def test_demo_enrolls_branch1_as_the_seed_shows() -> None:
+    out = demo()
+    # the seed tutorial's `show crypto pki certificates` on Branch1
+    assert "Certificate Serial Number: 0x614C662A000000000009" in out
+    assert "start date: 04:00:18 AEST Jun 5 2010" in out
+    assert "hostname=Branch1.amit.com" in out
+    assert "Trustpoint CA certificate accepted." in out
+    assert "crypto key generate rsa general-keys modulus 1024 label BRANCH_KEY exportable" in out
+
+
+def test_demo_debug_log_has_the_seeds_initiator_transitions() -> None:
+    out = demo()
+    assert MOVE.findall(out) == MOVE.findall(MAIN_MODE_LOG) + MOVE.findall(QUICK_MODE_LOG)
+    assert "Jun 6 10:21:50.071: ISAKMP:(0): SA request profile is (NULL)" in out
+
+
+def test_demo_ping_loses_the_first_echo_and_counters_match_the_wire() -> None:
+    out = demo()
+    assert "\n.!!!!\nSuccess rate is 80 percent (4/5)" in out
+    assert "10.2.2.1        10.1.1.1        QM_IDLE           1001    0 ACTIVE" in out
+    assert "#pkts encaps: 4, #pkts encrypt: 4, #pkts digest: 4" in out
+    assert "#pkts decaps: 4, #pkts decrypt: 4, #pkts verify: 4" in out
+    assert "ESP packets on the WAN link: 4 from Branch1, 4 to it;" in out
+    assert "show crypto ipsec sa counts the same: yes" in out
+
 
 @pytest.mark.parametrize("profile", ["seed", "modern"])
-def test_demo_runs_and_both_branches_derive_the_same_keys(profile: str) -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "vpnteach", "demo", "--profile", profile],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+def test_demo_both_branches_derive_the_same_keys(profile: str) -> None:
+    out = demo("--profile", profile)
     for name in ("SKEYID", "SKEYID_d", "SKEYID_a", "SKEYID_e", "Ka"):
         values = re.findall(rf"^  Branch[12]\s+{name}\s+= (\S+)", out, re.MULTILINE)
         assert len(values) == 2 and values[0] == values[1], name
     assert "derived the same SKEYID, SKEYID_d/a/e and Ka: yes" in out
 
 
-def test_demo_is_reproducible_for_a_seed() -> None:
-    def run() -> str:
-        argv = [sys.executable, "-m", "vpnteach", "demo", "--seed", "7"]
-        return subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+def test_modern_profile_negotiates_aes_256_and_sha256() -> None:
+    out = demo("--profile", "modern")
+    assert "transform: esp-256-aes esp-sha256-hmac" in out and "\n.!!!!\n" in out
 
-    assert run() == run()
+
+def test_demo_is_reproducible_for_a_seed() -> None:
+    assert demo("--seed", "7") == subprocess.run(
+        [sys.executable, "-m", "vpnteach", "demo", "--seed", "7"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+
+def test_demo_writes_a_pcap_and_the_key_tables(tmp_path: Path) -> None:
+    out = demo("--pcap", str(tmp_path))
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["WAN1.pcap", "esp_sa", "ikev1_decryption_table", "preferences"]
+    assert (tmp_path / "WAN1.pcap").read_bytes()[:4] in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4")
+    assert len((tmp_path / "esp_sa").read_text().splitlines()) == 2
+    assert f"WIRESHARK_CONFIG_DIR={tmp_path}" in out
 
 
 def test_unknown_profile_is_refused_with_the_choices() -> None:
     argv = [sys.executable, "-m", "vpnteach", "demo", "--profile", "nope"]
-    result = subprocess.run(argv, capture_output=True, text=True)
+    result = subprocess.run(argv, capture_output=True, text=True, env={**os.environ})
     assert result.returncode == 2
     assert "invalid choice: 'nope'" in result.stderr and "seed" in result.stderr
-
-
-def test_demo_enrolls_branch1_as_the_seed_shows() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "vpnteach", "demo"], capture_output=True, text=True, check=True
-    ).stdout
-    # the seed tutorial's `show crypto pki certificates` on Branch1
-    assert "Certificate Serial Number: 0x614C662A000000000009" in out
-    assert "start date: 04:00:18 AEST Jun 5 2010" in out
-    assert "hostname=Branch1.amit.com" in out
-    assert "Trustpoint CA certificate accepted." in out

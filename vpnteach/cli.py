@@ -1,9 +1,11 @@
 """The ``vpnteach`` command.
 
-``vpnteach demo`` runs the seed story as far as the package can take it; each issue that adds a
-layer grows it. Today: the branches enroll with the WIN2003 CA (keys, trustpoint, authenticate,
-enroll, ``show crypto pki certificates``), then run the Diffie-Hellman exchange and derive the
-RFC 2409 key material, every value shown with the formula that produced it.
+``vpnteach demo`` runs the seed story on the embedded default lab (:meth:`vpnteach.lab.Lab.seed`):
+the branches enroll with the WIN2003 CA over the simulated network, Branch1 turns on
+``debug crypto isakmp`` and pings Branch2's LAN, IKE Main Mode and Quick Mode run (the first
+echo is lost while they do), and ``show crypto isakmp sa`` / ``show crypto ipsec sa`` count
+what really crossed the wire. ``--pcap DIR`` writes the WAN capture with the Wireshark key
+tables that decrypt it.
 """
 
 from __future__ import annotations
@@ -11,15 +13,21 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from vpnteach import __version__
-from vpnteach.trace import Fact, Trace
+from vpnteach.trace import Fact
+
+if TYPE_CHECKING:
+    from vpnteach.lab import Lab
+    from vpnteach.labs.router import LabRouter
 
 PROFILES = {
-    # name: (DH group, hash, cipher, description)
-    "seed": (1, "md5", "3des", "the tutorial's policy 10: 3des / md5 / group 1 (weak, 2010)"),
-    "modern": (14, "sha256", "aes256", "aes 256 / sha256 / group 14"),
+    "seed": "the tutorial's policy 10: 3des / md5 / group 1, RSA 1024 (weak, 2010)",
+    "modern": "aes 256 / sha256 / group 14, RSA 2048",
 }
+PING = "ping 192.168.22.1 source 192.168.11.1"
+KEY_FACTS = ("SKEYID", "SKEYID_d", "SKEYID_a", "SKEYID_e", "Ka")
 
 
 def _show(fact: Fact, width: int) -> str:
@@ -30,90 +38,85 @@ def _show(fact: Fact, width: int) -> str:
     return f"  {fact.actor:<8} {fact.name:<{width}} = {value}\n{pad}{fact.formula}"
 
 
-def enrollment(seed: int) -> None:
-    """The first half of the seed tutorial: Branch1 gets its certificate from WIN2003."""
-    from vpnteach.crypto.rng import SeededRng
-    from vpnteach.pki.ca import SEED_CA_NAME, seed_ca
-    from vpnteach.pki.seed import (
-        SEED_DOMAIN,
-        SEED_ENROLL_TIMES,
-        SEED_KEY_LABEL,
-        enroll_router,
-        seed_trustpoint,
-    )
-    from vpnteach.pki.trustpoint import RouterPki
-
-    rng = SeededRng(seed)
-    ca = seed_ca(rng.fork("ca"))
-    # As in the seed, Branch2 enrolled a little earlier (request 8); Branch1 gets request 9.
-    enroll_router(ca, "Branch2", SEED_ENROLL_TIMES["Branch2"], rng.fork("Branch2"))
-    when = SEED_ENROLL_TIMES["Branch1"]
-    router = RouterPki("Branch1", SEED_DOMAIN)
-    keygen = "crypto key generate rsa general-keys modulus 1024 label BRANCH_KEY exportable"
-    print(f"Branch1(config)# {keygen}")
-    pair = router.generate_key(SEED_KEY_LABEL, 1024, True, rng.fork("Branch1"))
-    print(f"% generated a {pair.modulus}-bit general-purpose key pair labelled {pair.label}")
-    router.add_trustpoint(seed_trustpoint())
-    print(f"Branch1(config)# crypto pki authenticate {SEED_CA_NAME}")
-    answer = ca.get_ca_cert(router.get_ca_cert_request(SEED_CA_NAME))
-    print(router.authenticate(SEED_CA_NAME, answer).text)
-    print(f"Branch1(config)# crypto pki enroll {SEED_CA_NAME}")
-    check = router.enroll(SEED_CA_NAME, lambda req: ca.pkcs_req(req, when), when)
-    verdict = "valid" if check.ok else "NOT valid: " + "; ".join(i.reason for i in check.failed)
-    print(f"% Certificate received from the CA at {when:%H:%M:%S %Z %b %-d %Y}: {verdict}")
-    print("Branch1# show crypto pki certificates")
-    print(router.show_certificates())
+def _section(title: str) -> None:
+    print(f"\n== {title}\n")
 
 
-def demo(profile: str, seed: int) -> int:
-    """Enrollment, then both branches derive the phase-1 keys and agree on every one."""
-    from vpnteach.crypto.cipher import get_cipher
-    from vpnteach.crypto.dh import DhComputation
-    from vpnteach.crypto.modp import get_group
-    from vpnteach.crypto.prf import get_hash
-    from vpnteach.crypto.rng import SeededRng
-    from vpnteach.ike import keymat
+def _run(router: LabRouter, command: str) -> str:
+    output = router.exec(command)
+    print(f"{router.name}# {command}")
+    print(output.rstrip("\n"))
+    return output
 
-    group_no, hash_name, cipher_name, description = PROFILES[profile]
-    group, h, cipher = get_group(group_no), get_hash(hash_name), get_cipher(cipher_name)
-    rng = SeededRng(seed)
-    print(f"vpnteach {__version__} — profile {profile!r}: {description}\n")
-    print("== 1. Certificates (crypto pki authenticate / enroll)\n")
-    enrollment(seed)
-    print("\n== 2. Diffie-Hellman and the RFC 2409 key material\n")
-    print(f"Branch1 (10.1.1.1, initiator) and Branch2 (10.2.2.1, responder), seed {seed}\n")
 
-    sides = {}
-    for actor, role, name in (("Branch1", "i", "g^xi"), ("Branch2", "r", "g^xr")):
-        trace = Trace(actor)
-        r = rng.fork(actor)
-        dh = DhComputation.start(group, r, name=name, trace=trace)
-        nonce = trace.derived(f"N{role}_b", "random nonce", r.random_bytes(16), rfc="RFC 2409 §5")
-        cookie = trace.derived(f"CKY-{role.upper()}", "random cookie", r.random_bytes(8))
-        sides[actor] = (trace, dh, nonce, cookie)
+def enrollment(lab: Lab) -> None:
+    """What Branch1's console showed while it enrolled (Jun 5 2010, during ``Lab.seed()``)."""
+    print("\n".join(lab.branch1.transcript))
+    _run(lab.branch1, "show crypto pki certificates")
 
-    (t1, dh1, ni_b, cky_i), (t2, dh2, nr_b, cky_r) = sides["Branch1"], sides["Branch2"]
-    results = []
-    for trace, dh, peer in ((t1, dh1, dh2), (t2, dh2, dh1)):
-        done = dh.complete(peer.public_value, trace=trace)
-        assert done.shared_secret is not None
-        skeyid = keymat.skeyid_sig(h, ni_b, nr_b, done.shared_secret, trace)
-        keys = keymat.derive_phase1_keys(
-            h, skeyid, done.shared_secret, cky_i, cky_r, cipher.key_size, trace
-        )
-        keymat.phase1_iv(h, dh1.public_value, dh2.public_value, cipher.block_size, trace)
-        results.append(keys)
 
-    width = max(len(f.name) for f in [*t1, *t2])
-    for trace in (t1, t2):
-        print(f"{trace.actor}:")
-        for fact in trace:
+def key_material(lab: Lab) -> bool:
+    """The phase-1 keys each branch derived in this run; True if they agree."""
+    facts = {
+        router.name: [f for f in router.gateway.ike.trace if f.name in KEY_FACTS]
+        for router in (lab.branch1, lab.branch2)
+        if router.gateway is not None
+    }
+    width = max(len(name) for name in KEY_FACTS)
+    for actor, found in facts.items():
+        print(f"{actor}:")
+        for fact in found:
             print(_show(fact, width))
         print()
-    agree = results[0] == results[1]
+    values = [[f.value for f in found] for found in facts.values()]
+    agree = len(values) == 2 and values[0] == values[1] and len(values[0]) == len(KEY_FACTS)
     print("Both branches derived the same SKEYID, SKEYID_d/a/e and Ka:", "yes" if agree else "NO")
-    print("\nNext in vpnteach: the IKE engine and the lab with `show crypto ...` output.")
-    return 0 if agree else 1
+    return agree
+
+
+def wire_check(lab: Lab, show: str) -> bool:
+    """The ``show crypto ipsec sa`` counters against the ESP packets on the WAN capture."""
+    wan = lab.capture("WAN")
+    outer = [(r.packet[12:16], r.packet[9]) for r in wan.records]
+    sent = sum(1 for src, proto in outer if proto == 50 and src == bytes([10, 1, 1, 1]))
+    received = sum(1 for src, proto in outer if proto == 50 and src == bytes([10, 2, 2, 1]))
+    ok = f"#pkts encaps: {sent}," in show and f"#pkts decaps: {received}," in show
+    print(
+        f"ESP packets on the WAN link: {sent} from Branch1, {received} to it; "
+        f"show crypto ipsec sa counts the same: {'yes' if ok else 'NO'}"
+    )
+    return ok
+
+
+def demo(profile: str, seed: int, pcap: str | None = None) -> int:
+    """The seed story end to end on the default lab; 0 if everything checked out."""
+    from vpnteach.lab import Lab
+    from vpnteach.labs.seed import ENROLL_START
+
+    print(f"vpnteach {__version__} — profile {profile!r}: {PROFILES[profile]}, seed {seed}")
+    lab = Lab.seed(seed, profile=profile)
+    lab.capture("WAN")
+    b1 = lab.branch1
+    _section(f"1. Certificates: enrollment with WIN2003 ({ENROLL_START:%b %-d %Y}, NTP-synced)")
+    enrollment(lab)
+    _section("2. Configuration: IKE policy, transform set, crypto map (assets/configs)")
+    for command in ("show crypto isakmp policy", "show crypto ipsec transform-set"):
+        _run(b1, command)
+    _run(b1, "show crypto map")
+    _section(f"3. Interesting traffic at {lab.now:%b %-d %H:%M:%S}: IKE Main Mode + Quick Mode")
+    _run(b1, "debug crypto isakmp")
+    marks = _run(b1, PING).splitlines()[-2]
+    _section("4. The keys both branches derived (RFC 2409 §5)")
+    agree = key_material(lab)
+    _section("5. Verification")
+    _run(b1, "show crypto isakmp sa")
+    counted = wire_check(lab, _run(b1, "show crypto ipsec sa"))
+    if pcap is not None:
+        _section("6. The capture, decryptable")
+        for path in lab.export_pcap(pcap):
+            print(f"wrote {path}")
+        print(f"open it: WIRESHARK_CONFIG_DIR={pcap} wireshark {pcap}/WAN1.pcap")
+    return 0 if agree and counted and marks == ".!!!!" else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,14 +127,23 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="run the seed story in the terminal")
     d.add_argument("--profile", choices=sorted(PROFILES), default="seed")
     d.add_argument("--seed", type=int, default=2010, help="random seed (default 2010)")
+    d.add_argument("--pcap", metavar="DIR", help="write the WAN capture and key tables to DIR")
+    sub.add_parser(
+        "grade", add_help=False, help="run submitted notebooks, tabulate their exercises"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vpnteach`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["grade"]:
+        from vpnteach.exercises.grade import main_grade
+
+        return main_grade(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "demo":
-        return demo(args.profile, args.seed)
+        return demo(args.profile, args.seed, args.pcap)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

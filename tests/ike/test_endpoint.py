@@ -115,7 +115,8 @@ def test_modern_profile_negotiates_aes256_sha256_group14() -> None:
     assert (suite.encryption, suite.key_length, suite.hash, suite.group) == (7, 256, 4, 14)
     p = phase2(ev1)
     assert len(p.outbound.enc_key) == 32 and len(p.outbound.auth_key) == 32
-    assert len(pair.b1.trace.find("Ka").value) == 32
+    ka = pair.b1.trace.find("Ka").value
+    assert isinstance(ka, bytes) and len(ka) == 32
 
 
 def test_phase1_mismatch_is_no_proposal_chosen_in_clear() -> None:
@@ -163,7 +164,7 @@ def test_lost_mm2_is_recovered_by_retransmission() -> None:
     first = pair.b1.datagrams_to_send(pair.now)
     assert len(first) == 1  # MM1, dropped on the floor
     timer = pair.b1.get_timer()
-    assert timer == pytest.approx(pair.now + 5.0)
+    assert timer is not None and timer == pytest.approx(pair.now + 5.0)
     pair.b1.handle_timer(pair.now + 1)  # not due yet: nothing
     assert pair.b1.datagrams_to_send(pair.now) == []
     pair.now = timer

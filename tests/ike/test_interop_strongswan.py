@@ -1,183 +1,179 @@
-"""vpnteach against strongSwan (IKEv1 Main Mode with certificates + Quick Mode), for real.
+"""vpnteach against strongSwan over real UDP, in both directions, for the whole matrix.
 
-Two network namespaces joined by a veth pair (``vpnteach.net.netns.Topology``): vpnteach's
-Branch1 on 10.1.1.1 (``tests/ike/udp_peer.py`` on real UDP sockets) and strongSwan's charon as
-Branch2 on 10.2.2.1. strongSwan's kernel-libipsec forces NAT traversal (see the interop notes),
-so this also exercises the RFC 3947 port float and UDP-encapsulated tunnel mode.
+{rsa-sig (certificates from one vpnteach CA), pre-share} x {seed: 3des/md5/group 1 +
+esp-3des esp-md5-hmac, modern: aes256/sha256/group 14 + esp-aes 256 esp-sha256-hmac} x
+{no PFS, PFS}, with vpnteach initiating and with strongSwan initiating, plus in each direction
+an IKE proposal mismatch and a certificate from a CA the other side does not trust.
 
-The judge is strongSwan: it must report the IKE SA ESTABLISHED and the CHILD SA INSTALLED with
-our SPIs, and the ESP keys it logs (``chd = 4``) must equal the KEYMAT we derived.
-Needs root, netns and strongSwan: skipped locally without them, failing in CI.
+Two network namespaces joined by a veth pair; vpnteach (``tests/ike/udp_peer.py`` on the
+package's asyncio driver, :mod:`vpnteach.net.udp`) on ``10.1.1.x``, one strongSwan charon with
+one connection per case on ``10.2.2.x`` (:mod:`tests.ike.interop_lab`). strongSwan's
+kernel-libipsec forces NAT traversal (see the interop notes), so every case also exercises the
+RFC 3947 port float and UDP-encapsulated tunnel mode.
+
+The judge is strongSwan: ``swanctl --list-sas --raw`` must show the IKE SA ESTABLISHED and the
+CHILD SA INSTALLED with vpnteach's SPIs, and the keys charon logs (``ike = 4``, ``chd = 4``)
+must equal vpnteach's ``Ka`` and the keys of its ``Phase2Complete``. Needs root, netns and
+strongSwan: skipped locally without them, failing in CI.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 
 from tests.conftest import require
 from tests.fixtures.strongswan import charonlog
-from tests.ike.udp_peer import interop_pki
-from tests.interop.strongswan import CHARON, Charon, Connection
+from tests.ike.interop_lab import (
+    Case,
+    CaseResult,
+    add_addresses,
+    matrix,
+    run_vpnteach,
+    split_results,
+    start_charon,
+)
+from tests.interop.strongswan import CHARON, Charon
 from vpnteach.net import netns
+from vpnteach.wire.constants import NotifyMessageType
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.interop
 
-PROFILES = {
-    "seed": ("3des-md5-modp768", "3des-md5", None),
-    "seed-pfs": ("3des-md5-modp768", "3des-md5-modp768", 1),
-    "modern": ("aes256-sha256-modp2048", "aes256-sha256", None),
-    "psk": ("3des-md5-modp768", "3des-md5", None),
-}
-PSK = "cisco123"
+VPNTEACH_INITIATES = matrix(True, start=0)
+STRONGSWAN_INITIATES = matrix(False, start=len(VPNTEACH_INITIATES))
+ALL = VPNTEACH_INITIATES + STRONGSWAN_INITIATES
+OK = [c for c in ALL if c.failure is None]
 
 
-@pytest.fixture
-def topology(root_netns: None, strongswan: Path) -> Iterator[netns.Topology]:
+@pytest.fixture(scope="module")
+def lab(
+    root_netns: None, strongswan: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[netns.Topology, Charon, Path, float]]:
     require(Path(CHARON).exists(), "needs strongSwan charon")
+    work = tmp_path_factory.mktemp("interop")
+    when = time.time()
     with netns.Topology() as topo:
-        yield topo
+        add_addresses(topo, ALL)
+        charon = start_charon(topo, work, when, ALL)
+        with charon:
+            yield topo, charon, work, when
 
 
-def _write_credentials(work: Path, when: float) -> tuple[Path, Path, Path]:
-    ca, routers = interop_pki(when)
-    tp = routers["Branch2"].trustpoints["WIN2003"]
-    assert tp.certificate is not None
-    key = routers["Branch2"].keys["BRANCH_KEY"].private_key
-    pem = serialization.Encoding.PEM
-    paths = (work / "ca.cert.pem", work / "branch2.cert.pem", work / "branch2.key.pem")
-    paths[0].write_bytes(ca.certificate.public_bytes(pem))
-    paths[1].write_bytes(tp.certificate.public_bytes(pem))
-    paths[2].write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return paths
-
-
-def _charon(topo: netns.Topology, work: Path, when: float, profile: str) -> Charon:
-    ike, esp, _ = PROFILES[profile]
-    charon = Charon(topo.right.ns, work / "charon", name="branch2")
-    psk = profile == "psk"
-    charon.write_config(
-        [
-            Connection(
-                name="vpn",
-                local_addr="10.2.2.1",
-                remote_addr="10.1.1.1",
-                local_id="10.2.2.1" if psk else "Branch2.amit.com",
-                remote_id="10.1.1.1" if psk else "Branch1.amit.com",
-                auth="psk" if psk else "pubkey",
-                psk=PSK if psk else None,
-                local_ts="192.168.22.0/24",
-                remote_ts="192.168.11.0/24",
-                cert="branch2.cert.pem",
-                cacert="ca.cert.pem",
-                proposals=ike,
-                esp_proposals=esp,
-                rekey_time="86400s",
-            )
-        ]
-    )
-    ca, cert, key = _write_credentials(work, when)
-    charon.add_credential("x509ca", ca)
-    charon.add_credential("x509", cert)
-    charon.add_credential("private", key)
-    return charon
-
-
-def _argv(when: float, profile: str, *extra: str) -> list[str]:
-    pfs = PROFILES[profile][2]
-    argv = [
-        sys.executable, "-m", "tests.ike.udp_peer", "--pki-time", str(when),
-        "--profile", profile.removesuffix("-pfs"), "--timeout", "20", *extra,
-    ]  # fmt: skip
-    if pfs is not None:
-        argv += ["--pfs", str(pfs)]
-    if profile == "psk":
-        argv += ["--psk", PSK]
-    return ["env", f"PYTHONPATH={ROOT}", *argv]
-
-
-def _run_vpnteach(topo: netns.Topology, when: float, profile: str) -> dict[str, object]:
-    argv = _argv(when, profile, "--initiate")
-    proc = netns.run(topo.left.ns, argv, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr
-    result: dict[str, object] = json.loads(proc.stdout)
-    return result
-
-
-def _check_against_charon(result: dict[str, object], sas: str, log: str, ours: str) -> None:
-    """strongSwan's view equals ours: SAs up with our SPIs, the same keys.
-
-    ``ours`` says which side vpnteach was ("initiator"/"responder") in strongSwan's key labels.
-    """
-    events = result["events"]
-    assert isinstance(events, list)
-    kinds = [e["type"] for e in events]
-    assert kinds == ["Phase1Complete", "Phase2Complete"], (kinds, result["debug"], log[-3000:])
-    p1, p2 = events
-    assert p1["nat_detected"], "kernel-libipsec forces NAT-T: the float must have happened"
-    assert p2["suite"]["encapsulation"] == 3  # UDP-Encapsulated-Tunnel (RFC 3947)
-    assert "ESTABLISHED" in sas and "INSTALLED" in sas, sas
-    spi_in, spi_out = p2["inbound"]["spi"], p2["outbound"]["spi"]
-    assert re.search(rf"in\s+{spi_out}", sas) and re.search(rf"out\s+{spi_in}", sas), sas
-    dumps = charonlog.parse(log)
-    facts = result["facts"]
-    assert isinstance(facts, dict)
-    assert charonlog.first_dump(dumps, "encryption key Ka").data.hex() == facts["Ka"]
-    theirs = "responder" if ours == "initiator" else "initiator"
-    mine_out = charonlog.first_dump(dumps, f"encryption {ours} key").data.hex()
-    mine_in = charonlog.first_dump(dumps, f"encryption {theirs} key").data.hex()
-    assert (mine_out, mine_in) == (p2["outbound"]["enc_key"], p2["inbound"]["enc_key"])
-    auth_out = charonlog.first_dump(dumps, f"integrity {ours} key").data.hex()
-    assert auth_out == p2["outbound"]["auth_key"]
-
-
-@pytest.mark.parametrize("profile", ["seed", "seed-pfs", "modern", "psk"])
-def test_vpnteach_initiator_establishes_ike_and_ipsec_sas_with_strongswan(
-    topology: netns.Topology, tmp_path: Path, profile: str
-) -> None:
-    when = time.time()
-    charon = _charon(topology, tmp_path, when, profile)
-    with charon:
-        charon.start()
-        charon.load_all()
-        result = _run_vpnteach(topology, when, profile)
-        time.sleep(0.3)
-        sas = charon.list_sas()
+@pytest.fixture(scope="module")
+def results(lab: tuple[netns.Topology, Charon, Path, float]) -> dict[str, CaseResult]:
+    """Both directions, one after the other, against the same charon."""
+    topo, charon, work, when = lab
+    ours, _ = run_vpnteach(topo, work, when, VPNTEACH_INITIATES, None)
+    theirs, outputs = run_vpnteach(topo, work, when, STRONGSWAN_INITIATES, charon)
+    time.sleep(0.2)
+    sas = charon.list_sas(raw=True)
     log = charon.log.read_text(errors="replace")
-    _check_against_charon(result, sas, log, "initiator")
-    if PROFILES[profile][2] is not None:
-        assert result["events"][1]["suite"]["pfs_group"] == 1  # type: ignore[index]
+    found = split_results(ALL, {**ours, **theirs}, log, outputs)
+    for r in found.values():
+        r.vpnteach["list_sas"] = sas
+    return found
 
 
-def test_vpnteach_responder_accepts_strongswan_initiator(
-    topology: netns.Topology, tmp_path: Path
+def _raw_sa_block(sas: str, case: Case) -> str:
+    """The ``--list-sas --raw`` entry of ``case``'s connection."""
+    match = re.search(
+        rf"list-sa event \{{{re.escape(case.name)} \{{.*?\}}\}}\s*$", sas, re.M | re.S
+    )
+    assert match, f"{case.name} not in swanctl --list-sas --raw:\n{sas}"
+    return match.group(0)
+
+
+@pytest.mark.parametrize("case", OK, ids=lambda c: c.name)
+def test_ike_and_ipsec_sas_are_established_with_strongswan(
+    results: dict[str, CaseResult], case: Case
 ) -> None:
-    when = time.time()
-    charon = _charon(topology, tmp_path, when, "seed")
-    with charon:
-        charon.start()
-        charon.load_all()
-        peer = netns.popen(topology.left.ns, _argv(when, "seed"), stdout=subprocess.PIPE)
-        try:
-            time.sleep(1.5)  # the vpnteach process builds its PKI and binds 500/4500
-            charon.initiate("lan-lan", ike="vpn")
-            out, _ = peer.communicate(timeout=40)
-        finally:
-            if peer.poll() is None:
-                peer.kill()
-                peer.wait()
-        sas = charon.list_sas()
-    result = json.loads(out)
-    _check_against_charon(result, sas, charon.log.read_text(errors="replace"), "responder")
-    assert "IKE_R_MM1" in result["debug"] and "IKE_QM_R_QM2" in result["debug"]
+    r = results[case.name]
+    kinds = [e["type"] for e in r.vpnteach["events"]]  # type: ignore[attr-defined]
+    assert kinds == ["Phase1Complete", "Phase2Complete"], (kinds, r.log[-3000:])
+    p1, p2 = r.events("Phase1Complete")[0], r.events("Phase2Complete")[0]
+    assert p1["role"] == ("initiator" if case.vpnteach_initiates else "responder")
+    assert p1["nat_detected"], "kernel-libipsec forces NAT-T: the float must have happened"
+    suite = p2["suite"]
+    assert isinstance(suite, dict)
+    assert suite["encapsulation"] == 3  # UDP-Encapsulated-Tunnel (RFC 3947)
+    assert suite["pfs_group"] == ({"seed": 1, "modern": 14}[case.profile] if case.pfs else None)
+    block = _raw_sa_block(str(r.vpnteach["list_sas"]), case)
+    assert "state=ESTABLISHED" in block and "state=INSTALLED" in block, block
+    inbound, outbound = p2["inbound"], p2["outbound"]
+    assert isinstance(inbound, dict) and isinstance(outbound, dict)
+    # strongSwan's inbound SA is our outbound one and vice versa.
+    assert f"spi-in={outbound['spi']}" in block and f"spi-out={inbound['spi']}" in block, block
+    moves = (
+        ("IKE_I_MM1", "IKE_QM_I_QM1") if case.vpnteach_initiates else ("IKE_R_MM1", "IKE_QM_R_QM2")
+    )
+    assert all(m in str(r.vpnteach["debug"]) for m in moves)
+
+
+@pytest.mark.parametrize("case", OK, ids=lambda c: c.name)
+def test_strongswan_derived_the_same_keys(results: dict[str, CaseResult], case: Case) -> None:
+    r = results[case.name]
+    facts = r.vpnteach["facts"]
+    assert isinstance(facts, dict)
+    assert charonlog.first_dump(r.dumps, "encryption key Ka").data.hex() == facts["Ka"]
+    p2 = r.events("Phase2Complete")[0]
+    inbound, outbound = p2["inbound"], p2["outbound"]
+    assert isinstance(inbound, dict) and isinstance(outbound, dict)
+    ours = "initiator" if case.vpnteach_initiates else "responder"
+    theirs = "responder" if ours == "initiator" else "initiator"
+    dump = {d.label: d.data.hex() for d in r.dumps}
+    assert dump[f"encryption {ours} key"] == outbound["enc_key"]
+    assert dump[f"encryption {theirs} key"] == inbound["enc_key"]
+    assert dump[f"integrity {ours} key"] == outbound["auth_key"]
+    assert dump[f"integrity {theirs} key"] == inbound["auth_key"]
+
+
+def _case(failure: str, vpnteach_initiates: bool) -> Case:
+    group = VPNTEACH_INITIATES if vpnteach_initiates else STRONGSWAN_INITIATES
+    return next(c for c in group if c.failure == failure)
+
+
+def _notify_types(r: CaseResult, kind: str) -> list[int]:
+    return [int(e["notify_type"]) for e in r.events(kind)]  # type: ignore[call-overload]
+
+
+def test_vpnteach_proposal_refused_by_strongswan_with_no_proposal_chosen(
+    results: dict[str, CaseResult],
+) -> None:
+    r = results[_case("mismatch", True).name]
+    assert "no proposal found" in r.log, r.log
+    assert _notify_types(r, "NotificationReceived") == [NotifyMessageType.NO_PROPOSAL_CHOSEN]
+    assert not r.events("Phase1Complete")
+
+
+def test_strongswan_proposal_refused_by_vpnteach_with_no_proposal_chosen(
+    results: dict[str, CaseResult],
+) -> None:
+    r = results[_case("mismatch", False).name]
+    assert _notify_types(r, "NotificationSent") == [NotifyMessageType.NO_PROPOSAL_CHOSEN]
+    assert "received NO_PROPOSAL_CHOSEN error notify" in r.log, r.log
+    assert "initiate failed" in r.initiate_output, r.initiate_output
+    assert not r.events("Phase1Complete")
+
+
+def test_certificate_from_an_untrusted_ca_is_refused_by_strongswan(
+    results: dict[str, CaseResult],
+) -> None:
+    r = results[_case("untrusted", True).name]
+    assert "no trusted RSA public key found for 'Branch1.amit.com'" in r.log, r.log
+    assert _notify_types(r, "NotificationReceived") == [NotifyMessageType.AUTHENTICATION_FAILED]
+    assert not r.events("Phase1Complete")
+
+
+def test_certificate_from_an_untrusted_ca_is_refused_by_vpnteach(
+    results: dict[str, CaseResult],
+) -> None:
+    r = results[_case("untrusted", False).name]
+    assert _notify_types(r, "NotificationSent") == [NotifyMessageType.INVALID_CERT_AUTHORITY]
+    failed = r.events("NegotiationFailed")
+    assert failed and failed[0]["notify_type"] == NotifyMessageType.INVALID_CERT_AUTHORITY
+    assert "received INVALID_CERT_AUTHORITY error notify" in r.log, r.log
+    assert "initiate failed" in r.initiate_output, r.initiate_output

@@ -55,9 +55,11 @@ def test_policy_defaults_are_the_ios_default_protection_suite() -> None:
 
 def test_seed_policy_maps_to_rfc2409_attribute_values() -> None:
     p = IsakmpPolicy(priority=10, encryption="3des", authentication="rsa-sig", hash="md5", group=1)
-    assert p.encryption_id == EncryptionAlgorithm.TRIPLE_DES_CBC == 5
-    assert p.hash_id == HashAlgorithm.MD5 == 1
-    assert p.auth_id == AuthenticationMethod.RSA_SIGNATURES == 3
+    assert p.encryption_id == EncryptionAlgorithm.TRIPLE_DES_CBC
+    assert p.hash_id == HashAlgorithm.MD5
+    assert (int(EncryptionAlgorithm.TRIPLE_DES_CBC), int(HashAlgorithm.MD5)) == (5, 1)
+    assert p.auth_id == AuthenticationMethod.RSA_SIGNATURES
+    assert int(AuthenticationMethod.RSA_SIGNATURES) == 3
 
 
 def test_aes_policy_accepts_ios_spelling_and_defaults_to_128_bits() -> None:

@@ -11,7 +11,7 @@ from tests.ike.harness import B1, B2, Pair, branch_config
 from vpnteach.ike.endpoint import IkeEndpoint
 from vpnteach.ike.policy import AddressMatch
 from vpnteach.ike.states import IkeEvent, IkeState, Input, MessageSource
-from vpnteach.ike.transitions import TABLES, Machine, TransitionError
+from vpnteach.ike.transitions import TABLES, Machine, TransitionError, TransitionTable
 
 inputs = st.builds(Input, st.sampled_from(MessageSource), st.sampled_from(IkeEvent))
 
@@ -24,11 +24,13 @@ class Silent:
 
 
 @given(st.sampled_from(TABLES), st.lists(inputs, max_size=30))
-def test_a_machine_only_reaches_states_of_its_table(table: object, sequence: list[Input]) -> None:
+def test_a_machine_only_reaches_states_of_its_table(
+    table: TransitionTable, sequence: list[Input]
+) -> None:
     assert table in TABLES
-    states = set(table.states())  # type: ignore[attr-defined]
-    machine = Machine(table, IkeState.IKE_READY, lambda m: None)  # type: ignore[arg-type]
-    if not any(m.state == IkeState.IKE_READY for m in table.moves):  # type: ignore[attr-defined]
+    states = set(table.states())
+    machine = Machine(table, IkeState.IKE_READY, lambda m: None)
+    if not any(m.state == IkeState.IKE_READY for m in table.moves):
         machine.state = IkeState.IKE_QM_READY
     for item in sequence:
         before = machine.state

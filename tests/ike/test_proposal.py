@@ -140,7 +140,8 @@ def test_esp_mismatch_and_pfs_rules() -> None:
 
 
 def test_nat_t_turns_tunnel_into_udp_encapsulated_tunnel() -> None:
-    assert encapsulation_mode(TS, True) == EncapsulationMode.UDP_ENCAPSULATED_TUNNEL == 3
+    assert encapsulation_mode(TS, True) == EncapsulationMode.UDP_ENCAPSULATED_TUNNEL
+    assert int(EncapsulationMode.UDP_ENCAPSULATED_TUNNEL) == 3
     offer = _offer(SEED_MAP, TS, nat_t=True)
     assert select_esp_transform([offer], SEED_MAP, nat_t=True).accepted
     assert not select_esp_transform([offer], SEED_MAP, nat_t=False).accepted

@@ -1,19 +1,36 @@
 """tshark (an independent dissector) reads every message we send and decrypts MM5/MM6 and QM.
 
-The in-process seed run is written to a pcap (``vpnteach.net.pcap``) and dissected by tshark
+The in-process runs are written to a pcap (``vpnteach.net.pcap``) and dissected by tshark
 with our ``Ka`` in its IKEv1 decryption table (``uat:ikev1_decryption_table``, tshark derives the
-IVs itself). Needs tshark: skipped locally without it, failing in CI.
+IVs itself). One test puts every kind of datagram the engine sends into one capture (seed,
+modern, PFS, pre-share, a second Quick Mode, DPD, Delete, NAT-T on 4500 with the non-ESP
+marker, unencrypted and encrypted error notifications) and requires that tshark finds nothing
+malformed and no expert info of severity error. Needs tshark: skipped locally without it,
+failing in CI.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 from tests.conftest import require
-from tests.ike.harness import B2, Pair, branch_config
+from tests.ike.harness import (
+    B2,
+    MODERN_POLICY,
+    MODERN_TS,
+    SEED_POLICY,
+    Pair,
+    branch_config,
+    seed_pki,
+)
+from vpnteach.ike.config import IkeConfig
 from vpnteach.net.pcap import LinkType, ipv4_udp_packet, write_pcap_file
+from vpnteach.net.sim.keys import IkeKey, write_wireshark_keys
+from vpnteach.wire.constants import NotifyMessageType
 
 FIELDS = [
     "isakmp.exchangetype",
@@ -27,14 +44,20 @@ FIELDS = [
 ]
 
 
-def _capture(pair: Pair, pcap: Path) -> None:
+def _packets(pair: Pair, start: int = 0) -> list[tuple[int, bytes]]:
     packets = []
     for i, (who, d) in enumerate(pair.log):
         sender = pair.b1 if who == "b1" else pair.b2
-        src = sender.config.local_address
-        packet = ipv4_udp_packet(src, d.local_port, d.addr[0], d.addr[1], d.data, ident=i)
-        packets.append((1_275_819_710_000_000_000 + i * 10_000_000, packet))
-    write_pcap_file(pcap, packets, LinkType.RAW)
+        src, sport = sender.config.local_address, d.local_port
+        if who == "b1" and pair.nat is not None:  # as the NAT box forwards it
+            src, sport = pair.nat[0], pair.nat[1] + (d.local_port == 4500)
+        packet = ipv4_udp_packet(src, sport, d.addr[0], d.addr[1], d.data, ident=start + i)
+        packets.append((1_275_819_710_000_000_000 + (start + i) * 10_000_000, packet))
+    return packets
+
+
+def _capture(pair: Pair, pcap: Path) -> None:
+    write_pcap_file(pcap, _packets(pair), LinkType.RAW)
 
 
 def _tshark(pcap: Path, ka: bytes, icookie: bytes) -> list[dict[str, str]]:
@@ -85,3 +108,94 @@ def test_tshark_reads_ike_on_4500_after_the_nat_float(tmp_path: Path) -> None:
     assert [r["isakmp.exchangetype"] for r in rows] == ["2"] * 6 + ["32"] * 3
     assert rows[4]["isakmp.id.data.fqdn"] == "Branch1.amit.com"
     assert all(r["_ws.malformed"] == "" for r in rows), rows
+
+
+def _run(c1: IkeConfig, c2: IkeConfig, seed: int, nat: bool = False) -> Pair:
+    pair = Pair.make(c1, c2, seed)
+    if nat:
+        pair.nat = ("10.1.1.1", 1024)
+    pair.b1.initiate(B2, pair.now)
+    pair.run()
+    return pair
+
+
+def _every_kind_of_datagram() -> list[Pair]:
+    """Runs that together make the engine send every message it can send."""
+    modern = {"policy": MODERN_POLICY, "ts": MODERN_TS}
+    psk = replace(SEED_POLICY, authentication="pre-share")
+    seed = _run(branch_config("Branch1"), branch_config("Branch2"), 11)
+    seed.b1.initiate(B2, seed.now)  # a second Quick Mode under the same ISAKMP SA
+    seed.run()
+    seed.b1.send_dpd(B2, seed.now, 7)  # R-U-THERE and R-U-THERE-ACK (RFC 3706)
+    seed.run()
+    seed.b1.delete_isakmp_sa(B2, seed.now)  # Delete (RFC 2408 §3.15)
+    seed.run()
+    stranger = replace(branch_config("Branch1"), pki=seed_pki(7).routers["Branch1"])
+    other = replace(SEED_POLICY, encryption="aes", hash="sha", group=2)
+    return [
+        seed,
+        _run(branch_config("Branch1", **modern), branch_config("Branch2", **modern), 12),  # type: ignore[arg-type]
+        _run(branch_config("Branch1", pfs=1), branch_config("Branch2", pfs=1), 13),
+        _run(
+            branch_config("Branch1", policy=psk, psk="cisco123", pki=False),
+            branch_config("Branch2", policy=psk, psk="cisco123", pki=False),
+            14,
+        ),
+        _run(branch_config("Branch1"), branch_config("Branch2"), 15, nat=True),
+        _run(branch_config("Branch1"), branch_config("Branch2", policy=other), 16),  # NO-PROP
+        _run(stranger, branch_config("Branch2"), 17),  # encrypted INVALID-CERT-AUTHORITY
+        _run(branch_config("Branch1", pfs=1), branch_config("Branch2", pfs=2), 18),  # QM NO-PROP
+    ]
+
+
+def _ike_keys(pairs: list[Pair]) -> list[IkeKey]:
+    """CKY-I (from MM1) and Ka of each run that got as far as keys."""
+    keys = []
+    for pair in pairs:
+        ka = [f.value for f in pair.b1.trace if f.name == "Ka"]
+        if ka and isinstance(ka[0], bytes):
+            keys.append(IkeKey(pair.log[0][1].data[:8], ka[0]))
+    return keys
+
+
+BAD = "_ws.malformed || _ws.expert.severity >= error"
+
+
+def _complaints(pcap: Path, env: dict[str, str]) -> str:
+    argv = ["tshark", "-r", str(pcap), "-Y", BAD, "-V"]
+    return subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
+
+
+def test_tshark_finds_nothing_malformed_in_any_datagram_we_send(tmp_path: Path) -> None:
+    require(shutil.which("tshark") is not None, "needs tshark")
+    pairs = _every_kind_of_datagram()
+    packets: list[tuple[int, bytes]] = []
+    for pair in pairs:
+        packets += _packets(pair, len(packets))
+    pcap = tmp_path / "all.pcap"
+    write_pcap_file(pcap, packets, LinkType.RAW)
+    write_wireshark_keys(tmp_path / "ws", _ike_keys(pairs), [])
+    env = {**os.environ, "WIRESHARK_CONFIG_DIR": str(tmp_path / "ws")}
+    fields = ["frame.number", "isakmp.exchangetype", "isakmp.notify.msgtype", "isakmp.id.type"]
+    argv = ["tshark", "-r", str(pcap), "-T", "fields", *[x for f in fields for x in ("-e", f)]]
+    rows = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
+    lines = rows.splitlines()
+    assert len(lines) == len(packets)
+    # Decrypted: the IDs of MM5/MM6 and the notifications inside encrypted informationals.
+    notifies = {int(n) for line in lines for n in line.split("\t")[2].split(",") if n}
+    want = {
+        NotifyMessageType.R_U_THERE,
+        NotifyMessageType.R_U_THERE_ACK,
+        NotifyMessageType.NO_PROPOSAL_CHOSEN,
+        NotifyMessageType.INVALID_CERT_AUTHORITY,
+        NotifyMessageType.INITIAL_CONTACT,
+    }
+    assert want <= notifies, notifies
+    bad = _complaints(pcap, env)
+    assert bad == "", bad[:4000]
+    # Control: the same filter does flag a datagram cut short.
+    first = packets[0][1]
+    control = tmp_path / "control.pcap"
+    truncated = ipv4_udp_packet("10.1.1.1", 500, "10.2.2.1", 500, first[28:60], ident=1)
+    write_pcap_file(control, [(packets[0][0], truncated)], LinkType.RAW)
+    assert "Malformed" in _complaints(control, env) or "Expert Info" in _complaints(control, env)

@@ -1,27 +1,34 @@
-"""A vpnteach IKE endpoint on real UDP sockets (500 and 4500), for the strongSwan interop test.
+"""vpnteach IKE endpoints on real UDP through the package's driver (``vpnteach.net.udp``).
 
-Run inside a network namespace (``ip netns exec NS python -m tests.ike.udp_peer ...``). It
-builds the same PKI as the test process (deterministic for ``--pki-time``), negotiates with
-the peer, and prints one JSON object: the events (with the IPsec keys in hex), the statistics
-and the ``debug crypto isakmp`` text. A small blocking ``select`` loop is enough here; the
-project's real transport lives in ``vpnteach/net``.
+Run inside a network namespace: ``ip netns exec NS python -m tests.ike.udp_peer PLAN OUT``.
+``PLAN`` is a JSON file: ``{"pki_time": ..., "timeout": ..., "slots": [Slot, ...]}``; every
+slot is one endpoint with its own local address (so one process, one charon and one topology
+serve a whole test matrix), bound to UDP 500 and 4500 by a :class:`UdpDriver`. The process
+prints ``ready`` once every socket is bound, then initiates the initiator slots one after the
+other (``repeat`` times each, deleting the ISAKMP SA between runs), waits until every slot saw
+``expect`` outcomes (Phase2Complete, NegotiationFailed or an error notification) or the
+timeout, and writes ``OUT``: per slot the events (keys in hex), the stats, the negotiation
+times, the ``debug crypto isakmp`` text and the byte-valued facts (``Ka`` ...).
+
+The PKI is deterministic for ``pki_time`` and the CA seed, so the test process builds the
+same certificates for strongSwan.
 """
 
 from __future__ import annotations
 
-import argparse
+import asyncio
 import datetime as dt
+import functools
 import json
-import select
-import socket
 import sys
 import time
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
+from pathlib import Path
 
 from vpnteach.crypto.rng import OsRng, SeededRng
-from vpnteach.ike.config import IkeConfig
+from vpnteach.ike.config import IkeConfig, Retransmission
 from vpnteach.ike.endpoint import IkeEndpoint
-from vpnteach.ike.events import Phase2Complete
+from vpnteach.ike.events import Event, NegotiationFailed, NotificationReceived, Phase2Complete
 from vpnteach.ike.policy import (
     AccessList,
     AclEntry,
@@ -31,68 +38,104 @@ from vpnteach.ike.policy import (
     PreSharedKey,
     TransformSet,
 )
+from vpnteach.net.udp import UdpDriver
 from vpnteach.pki.ca import SEED_CA_DN, SEED_CA_NAME, SEED_CDP_URLS, CaServer
 from vpnteach.pki.keys import fork
 from vpnteach.pki.seed import enroll_router
 from vpnteach.pki.trustpoint import RouterPki
 
-PROFILES = {
-    "seed": (
-        IsakmpPolicy(priority=10, encryption="3des", authentication="rsa-sig", hash="md5"),
-        TransformSet("TS", ("esp-3des", "esp-md5-hmac")),
-    ),
-    "psk": (
-        IsakmpPolicy(priority=10, encryption="3des", authentication="pre-share", hash="md5"),
-        TransformSet("TS", ("esp-3des", "esp-md5-hmac")),
-    ),
+#: profile -> (ISAKMP policy fields, transform set words)
+PROFILES: dict[str, tuple[dict[str, object], tuple[str, ...]]] = {
+    "seed": ({"encryption": "3des", "hash": "md5", "group": 1}, ("esp-3des", "esp-md5-hmac")),
     "modern": (
-        IsakmpPolicy(
-            priority=10, encryption="aes 256", authentication="rsa-sig", hash="sha256", group=14
-        ),
-        TransformSet("TS", ("esp-aes", "256", "esp-sha256-hmac")),
+        {"encryption": "aes 256", "hash": "sha256", "group": 14},
+        ("esp-aes", "256", "esp-sha256-hmac"),
     ),
 }
+#: Notify types below 16384 are errors (RFC 2408 §3.14.1).
+ERROR_NOTIFY_LIMIT = 16384
 
 
-def interop_pki(when: float) -> tuple[CaServer, dict[str, RouterPki]]:
-    """A CA named like the seed's, valid around ``when`` (real time), and both routers."""
+@dataclass
+class Slot:
+    """One endpoint of a plan: where it sits, what it is configured with, what it does."""
+
+    name: str
+    local: str
+    peer: str
+    local_lan: str
+    peer_lan: str
+    profile: str = "seed"
+    transforms: str | None = None  # another profile's transform set (default: profile's)
+    auth: str = "rsa-sig"
+    pfs: int | None = None
+    psk: str | None = None
+    ca: str = "interop"
+    router: str = "Branch1"
+    initiate: bool = False
+    repeat: int = 1
+    expect: int = 1
+    default_policy: bool = False
+    retransmit: float = 5.0
+    retransmit_limit: int = 5
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Slot:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=4)
+def interop_pki(
+    when: float, ca_seed: str = "interop", names: tuple[str, ...] = ("Branch1", "Branch2")
+) -> tuple[CaServer, dict[str, RouterPki]]:
+    """A CA named like the seed's, valid around ``when`` (real time), and routers ``names``.
+
+    A different ``ca_seed`` gives a CA with the same name and DN but another key: a
+    certificate it issued must not be trusted by anyone who trusts the ``interop`` CA.
+    """
     now = dt.datetime.fromtimestamp(when, tz=dt.timezone.utc)
-    rng = SeededRng("interop")
-    # cdp_urls given: CaServer.create() without any fails in vpnteach.pki (reported).
+    rng = SeededRng(ca_seed)
     ca = CaServer.create(SEED_CA_NAME, SEED_CA_DN, now, fork(rng, "ca"), cdp_urls=SEED_CDP_URLS)
-    routers = {n: enroll_router(ca, n, now, fork(rng, n)) for n in ("Branch1", "Branch2")}
+    routers = {n: enroll_router(ca, n, now, fork(rng, n)) for n in names}
     return ca, routers
 
 
-def config(args: argparse.Namespace) -> IkeConfig:
-    policy, ts = PROFILES[args.profile]
+def config(slot: Slot, pki_time: float) -> IkeConfig:
+    """The IkeConfig of one slot."""
+    policy_fields, words = PROFILES[slot.profile]
+    words = PROFILES[slot.transforms][1] if slot.transforms else words
+    policy = IsakmpPolicy(priority=10, authentication=slot.auth, **policy_fields)  # type: ignore[arg-type]
     acl = AccessList(
         "ACL",
         (
             AclEntry(
-                "permit", AddressMatch.network(args.local_lan), AddressMatch.network(args.peer_lan)
+                "permit", AddressMatch.network(slot.local_lan), AddressMatch.network(slot.peer_lan)
             ),
         ),
     )
-    entry = CryptoMapEntry("CRYPTO", 10, acl, args.peer, (ts,), pfs_group=args.pfs)
-    _, routers = interop_pki(args.pki_time)
-    keys = (PreSharedKey(args.psk, args.peer),) if args.psk else ()
+    ts = TransformSet("TS", words)
+    entry = CryptoMapEntry("CRYPTO", 10, acl, slot.peer, (ts,), pfs_group=slot.pfs)
+    _, routers = interop_pki(pki_time, slot.ca)
     return IkeConfig(
-        args.local,
+        slot.local,
         policies=(policy,),
         crypto_map=(entry,),
-        pki=routers[args.name],
-        pre_shared_keys=keys,
+        pki=routers[slot.router],
+        pre_shared_keys=(PreSharedKey(slot.psk, slot.peer),) if slot.psk else (),
+        default_policy=slot.default_policy,
+        retransmission=Retransmission(slot.retransmit, 2.0, slot.retransmit_limit),
     )
 
 
-def _jsonable(value: object) -> object:
+def jsonable(value: object) -> object:
+    """Events and facts as JSON: dataclasses as dicts with a ``type``, bytes as hex."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {"type": type(value).__name__, **{k: _jsonable(v) for k, v in asdict(value).items()}}
+        return {"type": type(value).__name__, **{k: jsonable(v) for k, v in asdict(value).items()}}
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, bytes):
         return value.hex()
     if isinstance(value, (int, float, str, bool)) or value is None:
@@ -100,60 +143,88 @@ def _jsonable(value: object) -> object:
     return str(value)
 
 
-def run(args: argparse.Namespace) -> dict[str, object]:
-    ep = IkeEndpoint(config(args), OsRng(), name=args.name)
-    socks = {}
-    for port in (500, 4500):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind((args.local, port))
-        socks[port] = s
-    events: list[object] = []
-    if args.initiate:
-        ep.initiate(args.peer, time.time())
-    deadline, done_at = time.time() + args.timeout, None
-    while time.time() < deadline and (done_at is None or time.time() < done_at):
-        now = time.time()
-        for d in ep.datagrams_to_send(now):
-            socks[d.local_port].sendto(d.data, d.addr)
-        timer = ep.get_timer()
-        wait = 0.05 if timer is None else max(0.0, min(0.05, timer - now))
-        ready, _, _ = select.select(list(socks.values()), [], [], wait)
-        for s in ready:
-            data, addr = s.recvfrom(65535)
-            ep.receive_datagram(data, addr, time.time(), local_port=s.getsockname()[1])
-        if timer is not None and time.time() >= timer:
-            ep.handle_timer(time.time())
-        while (e := ep.next_event()) is not None:
-            events.append(e)
-            if isinstance(e, Phase2Complete) and done_at is None:
-                done_at = time.time() + args.linger
-    for d in ep.datagrams_to_send(time.time()):
-        socks[d.local_port].sendto(d.data, d.addr)
-    return {
-        "events": _jsonable(events),
-        "stats": dict(ep.stats),
-        "debug": ep.debug_log(),
-        "show": ep.show_crypto_isakmp_sa(),
-        "facts": {f.name: _jsonable(f.value) for f in ep.trace if isinstance(f.value, bytes)},
-    }
+def is_outcome(event: Event) -> bool:
+    """An event that ends a negotiation: success, failure, or an error notification."""
+    if isinstance(event, NotificationReceived):
+        return event.notify_type < ERROR_NOTIFY_LIMIT
+    return isinstance(event, (Phase2Complete, NegotiationFailed))
+
+
+class Runner:
+    """One slot on a UdpDriver: records events and counts outcomes."""
+
+    def __init__(self, slot: Slot, pki_time: float) -> None:
+        self.slot = slot
+        self.endpoint = IkeEndpoint(config(slot, pki_time), OsRng(), name=slot.name)
+        self.driver = UdpDriver(self.endpoint, slot.local, on_event=self._on_event)
+        self.events: list[Event] = []
+        self.outcomes = 0
+        self.durations: list[float] = []
+        self.done = asyncio.Event()
+
+    def _on_event(self, event: Event) -> None:
+        self.events.append(event)
+        if is_outcome(event):
+            self.outcomes += 1
+            if self.outcomes >= self.slot.expect:
+                self.done.set()
+
+    async def initiate_all(self, timeout: float) -> None:
+        """Initiate ``repeat`` times, timing each run until its outcome."""
+        for run in range(self.slot.repeat):
+            started = time.perf_counter()
+            self.driver.initiate(self.slot.peer)
+            try:
+                await self.driver.wait_for(is_outcome, timeout)
+            except TimeoutError:
+                return
+            self.durations.append(time.perf_counter() - started)
+            if run + 1 < self.slot.repeat:
+                self.driver.delete_isakmp_sa(self.slot.peer)
+                await asyncio.sleep(0.02)  # let the peer process the Delete
+
+    def result(self) -> dict[str, object]:
+        trace = self.endpoint.trace
+        return {
+            "events": jsonable(self.events),
+            "stats": dict(self.endpoint.stats),
+            "driver": dict(self.driver.stats),
+            "durations": self.durations,
+            "debug": self.endpoint.debug_log(),
+            "facts": {f.name: jsonable(f.value) for f in trace if isinstance(f.value, bytes)},
+        }
+
+
+async def run_plan(plan: dict[str, object]) -> dict[str, object]:
+    """Bind every slot, say ``ready``, run the initiators, wait for the outcomes."""
+    pki_time = float(plan["pki_time"])  # type: ignore[arg-type]
+    timeout = float(plan.get("timeout", 20.0))  # type: ignore[arg-type]
+    slots = [Slot.from_json(s) for s in plan["slots"]]  # type: ignore[attr-defined]
+    runners = [Runner(slot, pki_time) for slot in slots]
+    for runner in runners:
+        await runner.driver.start()
+    print("ready", flush=True)
+    try:
+        for runner in runners:
+            if runner.slot.initiate:
+                await runner.initiate_all(float(plan.get("step_timeout", 5.0)))  # type: ignore[arg-type]
+        waits = [asyncio.wait_for(r.done.wait(), timeout) for r in runners]
+        await asyncio.gather(*waits, return_exceptions=True)
+        await asyncio.sleep(float(plan.get("linger", 0.2)))  # type: ignore[arg-type]
+    finally:
+        for runner in runners:
+            runner.driver.close()
+    return {r.slot.name: r.result() for r in runners}
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--name", default="Branch1")
-    p.add_argument("--local", default="10.1.1.1")
-    p.add_argument("--peer", default="10.2.2.1")
-    p.add_argument("--local-lan", default="192.168.11.0/24")
-    p.add_argument("--peer-lan", default="192.168.22.0/24")
-    p.add_argument("--profile", default="seed", choices=sorted(PROFILES))
-    p.add_argument("--pfs", type=int, default=None)
-    p.add_argument("--psk", default=None)
-    p.add_argument("--pki-time", type=float, required=True)
-    p.add_argument("--initiate", action="store_true")
-    p.add_argument("--timeout", type=float, default=15.0)
-    p.add_argument("--linger", type=float, default=0.5)
-    args = p.parse_args(argv)
-    json.dump(run(args), sys.stdout)
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m tests.ike.udp_peer PLAN.json OUT.json", file=sys.stderr)
+        return 2
+    plan = json.loads(Path(args[0]).read_text())
+    result = asyncio.run(run_plan(plan))
+    Path(args[1]).write_text(json.dumps(result))
     return 0
 
 

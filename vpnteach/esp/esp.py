@@ -404,6 +404,8 @@ def inspect_esp(sa: IpsecSa | None, outer_packet: bytes) -> EspPacket | Dropped:
     outer = parse_outer(outer_packet)
     if isinstance(outer, Dropped):
         return outer
+    if len(outer.esp) < ESP_HEADER_LEN:
+        return Dropped(DropReason.MALFORMED, f"ESP packet of {len(outer.esp)} bytes")
     if sa is None:
         return _esp_packet(outer, outer.esp, 0, 0, None, None)
     bs, icv_size = sa.cipher.block_size, sa.integrity.icv_size

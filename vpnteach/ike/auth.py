@@ -147,7 +147,7 @@ def _verify_signature(ctx: Context, sa: IsakmpSa, peer_id: IdPayload, expected: 
     _log_cert_remarks(ctx, certs[0].certificate_data)
     check = _validate(ctx, certs[0].certificate_data, peer_id)
     if not check.ok:
-        chain_failed = not check.item(CHAIN).passed
+        chain_failed = any(i.name == CHAIN and not i.passed for i in check.items)
         notify = (
             NotifyMessageType.INVALID_CERT_AUTHORITY
             if chain_failed

@@ -367,16 +367,20 @@ class IkeEndpoint:
         self.recorder.conn_id = sa.conn_id
         if self._duplicate(sa, msg, data):
             return
-        self._check_cky_r(sa, msg)
-        # RFC 3947 §4: follow the peer's port float (or a NAT's new mapping), but only for a
-        # message that is processed without error: a forged datagram must not move the SA.
-        before = (sa.local_port, sa.peer)
-        sa.local_port, sa.peer = local_port, addr
+        # RFC 3947 §4: follow the peer's port float (or a NAT's new mapping), and learn CKY-R
+        # from MM2, but only for a message that is processed without error: a forged datagram
+        # must not move the SA or give it a responder cookie.
+        before = (sa.local_port, sa.peer, sa.cky_r)
+        ivs = sa.ivs.checkpoint() if sa.ivs is not None else None
         try:
+            self._check_cky_r(sa, msg)
+            sa.local_port, sa.peer = local_port, addr
             self._dispatch(sa, msg, data)
         except Exception:
             if not sa.dead:
-                sa.local_port, sa.peer = before
+                sa.local_port, sa.peer, sa.cky_r = before
+                if sa.ivs is not None and ivs is not None:  # nor move the IV chains
+                    sa.ivs.rollback(ivs)
             raise
         self._reap()
 
@@ -457,8 +461,11 @@ class IkeEndpoint:
         if not sa.established:
             raise IkeError("Quick Mode before phase 1 completed")
         mid = msg.header.message_id
+        if mid == 0:  # RFC 2408 §3.1: M-ID 0 is phase 1's; its IV chain is not Quick Mode's
+            raise IkeError("Quick Mode message with message ID 0")
         self._log_received(sa, "QM_IDLE")
         node = sa.nodes.get(mid)
+        fresh = node is None
         if node is None:
             self.ctx.log("new_node", node=debuglog.signed_mid(mid))
             node = self._new_node(sa, mid, "responder")
@@ -466,8 +473,15 @@ class IkeEndpoint:
         if name is None or (node.role == "responder") != (name in ("QM1", "QM3")):
             self.stats["out_of_state"] += 1
             raise TransitionError("Quick Mode", node.state, QM_EXCH)
-        payloads, raw = self._open(sa, msg)
-        rule_for(name).check([p.payload_type for p in payloads], msg.header.encrypted)
+        try:
+            payloads, raw = self._open(sa, msg)
+            rule_for(name).check([p.payload_type for p in payloads], msg.header.encrypted)
+        except Exception:
+            if fresh:  # a QM1 that does not decrypt or fit the rules leaves no node behind
+                del sa.nodes[mid]
+                if sa.ivs is not None:
+                    sa.ivs.forget(mid)
+            raise
         node.inbound, node.inbound_raw, node.last_received = list(payloads), raw, data
         self._fire_quick(sa, node, QM_EXCH)
 

@@ -92,6 +92,9 @@ def send_dpd(ctx: Context, sa: IsakmpSa, sequence: int) -> None:
 def receive_informational(ctx: Context, sa: IsakmpSa, msg: Message) -> None:
     """Process an informational message for ``sa`` (authenticated when encrypted)."""
     payloads = _authenticated_payloads(ctx, sa, msg)
+    if not any(isinstance(p, (NotificationPayload, DeletePayload)) for p in payloads):
+        # RFC 2408 §4.8: an informational exchange carries a Notification or a Delete.
+        raise IkeError("informational message without Notification or Delete payload")
     for p in payloads:
         if isinstance(p, NotificationPayload):
             _on_notify(ctx, sa, p)

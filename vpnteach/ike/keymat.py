@@ -353,6 +353,14 @@ class IvManager:
         if m_id == 0:
             self._last_phase1_block = last
 
+    def checkpoint(self) -> tuple[dict[int, bytes], bytes | None]:
+        """The chains as they are now, to undo the update of a message refused later."""
+        return dict(self._ivs), self._last_phase1_block
+
+    def rollback(self, saved: tuple[dict[int, bytes], bytes | None]) -> None:
+        """Return to a :meth:`checkpoint` (a forged message must not move the chains)."""
+        self._ivs, self._last_phase1_block = dict(saved[0]), saved[1]
+
     def forget(self, m_id: int) -> None:
         """Drop the chain of a finished exchange (a later reuse of the M-ID starts afresh)."""
         if m_id:

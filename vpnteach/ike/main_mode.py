@@ -431,6 +431,10 @@ class MainModeHandlers:
         ctx.log("processing", payload="ID", mid=0)
         index = sa.inbound.index(peer_id)
         nxt = sa.inbound[index + 1].payload_type if index + 1 < len(sa.inbound) else 0
+        try:
+            peer_id.value  # noqa: B018 - decodes the identification data (RFC 2407 §4.6.2)
+        except ValueError as exc:
+            raise IkeError(f"peer ID: {exc}", NotifyMessageType.INVALID_ID_INFORMATION) from None
         log_id_payload(ctx, peer_id, nxt)
         ctx.log("profiles_none")
         sa.peer_id_b = payload_body(peer_id)

@@ -166,10 +166,27 @@ def _ike_problem(attr: DataAttribute, policy: IsakmpPolicy) -> str | None:
     return f"Unsupported attribute {attr.type} offered"
 
 
+def oversized(attrs: Iterable[DataAttribute]) -> DataAttribute | None:
+    """An attribute whose value does not fit 64 bits: no class we support needs one, and such
+    a number cannot even be printed in decimal (Python's int-to-str digit limit)."""
+    return next((a for a in attrs if a.int_value.bit_length() > 64), None)
+
+
+# RFC 2409 §5: a phase 1 transform names its encryption, hash, authentication and group.
+_MANDATORY = frozenset(
+    (A.ENCRYPTION_ALGORITHM, A.HASH_ALGORITHM, A.AUTHENTICATION_METHOD, A.GROUP_DESCRIPTION)
+)
+
+
 def check_ike_transform(
     number: int, attrs: Sequence[DataAttribute], policy: IsakmpPolicy
 ) -> TransformCheck:
     """Compare one offered phase 1 transform with one local policy, attribute by attribute."""
+    big = oversized(attrs)
+    if big is not None:
+        line = f"attribute {big.type} with a {(big.int_value.bit_length() + 7) // 8}-byte value"
+        too_long = "Attribute value longer than 64 bits offered"
+        return TransformCheck(number, f"priority {policy.priority} policy", (line,), too_long)
     lines: list[str] = []
     problem: str | None = None
     for attr in attrs:
@@ -178,6 +195,9 @@ def check_ike_transform(
     offered_types = {a.type for a in attrs}
     if problem is None and policy.key_length is not None and A.KEY_LENGTH not in offered_types:
         problem = "Key length offered does not match policy!"
+    missing = sorted(A(t).name for t in _MANDATORY - offered_types)
+    if problem is None and missing:
+        problem = f"Mandatory attribute not offered: {', '.join(missing)} (RFC 2409 §5)"
     against = f"priority {policy.priority} policy"
     return TransformCheck(number, against, tuple(lines), problem)
 
@@ -262,10 +282,10 @@ class EspSuite(HtmlRepr):
         """Read an ESP transform's attributes (life type/duration come in pairs)."""
         values: dict[int, int] = {}
         lifetimes: dict[int, int] = {}
-        life_type = LifeType.SECONDS
+        life_type: int = LifeType.SECONDS
         for a in attrs:
             if a.type == P.SA_LIFE_TYPE:
-                life_type = LifeType(a.int_value)
+                life_type = a.int_value  # an unknown life type is ignored, not a crash
             elif a.type == P.SA_LIFE_DURATION:
                 lifetimes[life_type] = a.int_value
             else:
@@ -347,6 +367,8 @@ def select_esp_transform(
     """
     checks: list[TransformCheck] = []
     for offer in offers:
+        if oversized(offer.attributes) is not None:
+            continue
         suite = EspSuite.from_attributes(offer.transform_id, offer.attributes)
         for ts in entry.transform_sets:
             problem = _esp_problem(suite, ts, entry, nat_t)

@@ -63,7 +63,11 @@ def open_body(
     if not body or len(body) % cipher.block_size:
         raise ProtectionError(f"{len(body)} bytes of ciphertext: not whole cipher blocks")
     mid = msg.header.message_id
-    plaintext = cipher.decrypt(ka, ivs.iv(mid), body)
+    try:
+        iv = ivs.iv(mid)
+    except ValueError as exc:  # a phase 2 M-ID before phase 1 has finished
+        raise ProtectionError(str(exc)) from None
+    plaintext = cipher.decrypt(ka, iv, body)
     try:
         chain = decode_payload_chain(msg.header.next_payload, plaintext)
     except ValueError as exc:

@@ -74,7 +74,10 @@ def proxy_payload(proxy: ProxyIdentity) -> IdPayload:
 
 def proxy_from_payload(payload: IdPayload) -> ProxyIdentity:
     """The proxy identity an ID payload names (address, subnet); others are refused."""
-    value = payload.value
+    try:
+        value = payload.value
+    except ValueError as exc:  # IdentificationError: e.g. a non-contiguous subnet mask
+        raise IkeError(f"IDci/IDcr: {exc}", NotifyMessageType.INVALID_ID_INFORMATION) from None
     if isinstance(value, IPv4Network):
         return ProxyIdentity(value, payload.protocol_id, payload.port)
     if isinstance(value, IPv4Address):

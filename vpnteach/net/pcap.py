@@ -177,6 +177,8 @@ def parse_ipv4_udp(packet: bytes) -> tuple[str, int, str, int, bytes] | None:
     if packet[9] != IPPROTO_UDP or more_fragments or frag_offset or total_length < ihl + 8:
         return None
     packet = packet[:total_length]  # drop Ethernet padding
+    if ihl < 20 or len(packet) < ihl + 8:  # a bad IHL, or a frame cut short by the snaplen
+        return None
     sport, dport, udp_length = struct.unpack_from("!HHH", packet, ihl)
     src = str(ipaddress.IPv4Address(packet[12:16]))
     dst = str(ipaddress.IPv4Address(packet[16:20]))

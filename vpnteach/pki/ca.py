@@ -37,8 +37,8 @@ from cryptography.x509.oid import NameOID, ObjectIdentifier
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import Rng
 from vpnteach.pki import scep
-from vpnteach.pki.der import load_csr
-from vpnteach.pki.errors import EnrollmentError, PkiError
+from vpnteach.pki.der import PARSE_ERRORS, load_csr
+from vpnteach.pki.errors import EnrollmentError, MalformedInputError, PkiError
 from vpnteach.pki.keys import fork, rsa_private_key
 from vpnteach.trace import NULL_TRACE, Trace
 
@@ -186,7 +186,13 @@ class CaServer(HtmlRepr):
                 possession of the private key).
         """
         csr = load_csr(csr_der)
-        if not csr.is_signature_valid:
+        try:  # cryptography parses the key, names and extensions lazily, on first use
+            signature_ok = csr.is_signature_valid
+            subject, public_key, san = csr.subject, csr.public_key(), _requested_san(csr)
+            subject.rfc4514_string()
+        except PARSE_ERRORS as exc:
+            raise MalformedInputError(f"malformed certificate request: {exc}") from None
+        if not signature_ok:
             raise EnrollmentError(
                 "certificate request signature does not verify "
                 "(no proof of possession of the private key)"
@@ -202,7 +208,7 @@ class CaServer(HtmlRepr):
             request_id=self.next_request_id,
         )
         self.next_request_id += 1
-        cert = self._build(csr.subject, csr.public_key(), serial, now, _requested_san(csr))
+        cert = self._build(subject, public_key, serial, now, san)
         self.issued[serial] = cert
         return cert
 

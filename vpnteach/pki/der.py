@@ -10,10 +10,22 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from vpnteach.pki.errors import MalformedInputError
 
 T = TypeVar("T")
+
+#: What cryptography raises for bad DER, at load time or when a lazily parsed part (names,
+#: extensions, key) is first used: not all of them are ``ValueError`` subclasses.
+PARSE_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,  # e.g. a Name attribute of the wrong ASN.1 string type
+    UnsupportedAlgorithm,
+    x509.DuplicateExtension,
+    x509.InvalidVersion,
+    x509.UnsupportedGeneralNameType,
+)
 
 
 def _load(what: str, data: bytes, der: Callable[[bytes], T], pem: Callable[[bytes], T]) -> T:
@@ -24,7 +36,7 @@ def _load(what: str, data: bytes, der: Callable[[bytes], T], pem: Callable[[byte
     loader = pem if bytes(data).lstrip().startswith(b"-----BEGIN") else der
     try:
         return loader(bytes(data))
-    except ValueError as exc:
+    except PARSE_ERRORS as exc:
         form = "PEM" if loader is pem else "DER"
         raise MalformedInputError(
             f"malformed {what} ({len(data)} bytes of {form}): {exc}"

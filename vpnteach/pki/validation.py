@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from vpnteach._html import HtmlRepr
-from vpnteach.pki.der import load_certificate
+from vpnteach.pki.der import PARSE_ERRORS, load_certificate
 from vpnteach.pki.errors import MalformedInputError
 
 Identity = str | bytes | ipaddress.IPv4Address | x509.Name
@@ -110,6 +110,9 @@ def validate_certificate(
             cert = load_certificate(cert)
         except MalformedInputError as exc:
             return CertificateCheck("?", 0, (CheckItem("parse", False, str(exc)),))
+    problem = _lazy_parse_problem(cert)
+    if problem:
+        return CertificateCheck("?", 0, (CheckItem("parse", False, problem),))
     items: tuple[CheckItem, ...] = (
         check_chain(cert, trusted_ca),
         check_validity(cert, now),
@@ -119,6 +122,17 @@ def validate_certificate(
     if identity is not None:
         items += (check_identity(cert, identity),)
     return CertificateCheck(cert.subject.rfc4514_string(), cert.serial_number, items)
+
+
+def _lazy_parse_problem(cert: x509.Certificate) -> str:
+    """cryptography parses names and extensions on first use: a malformed one raises there."""
+    try:
+        cert.extensions  # noqa: B018 - the access is the parse
+        cert.subject.rfc4514_string()
+        cert.issuer.rfc4514_string()
+    except PARSE_ERRORS as exc:
+        return f"malformed certificate: {exc}"
+    return ""
 
 
 def check_chain(cert: x509.Certificate, ca: x509.Certificate | None) -> CheckItem:
@@ -183,10 +197,14 @@ def check_revocation(
             "no CRL: could not fetch it from the distribution "
             f"point(s) {', '.join(crl_urls(cert)) or '(none in certificate)'}",
         )
-    problem = _crl_problem(crl, ca, now)
+    try:  # cryptography parses the CRL's names, entries and extensions lazily
+        problem = _crl_problem(crl, ca, now)
+        serial = cert.serial_number
+        entry = None if problem else crl.get_revoked_certificate_by_serial_number(serial)
+    except PARSE_ERRORS as exc:
+        problem = f"malformed CRL: {exc}"
     if problem:
         return CheckItem(REVOCATION, False, problem)
-    entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
     if entry is not None:
         return CheckItem(
             REVOCATION, False, f"revoked on {entry.revocation_date_utc:%Y-%m-%d %H:%M:%S} UTC"

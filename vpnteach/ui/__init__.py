@@ -12,7 +12,8 @@ for ``Trace`` and ``TransitionTable``. The pieces:
 * :func:`checklist_html` and the other cards in :mod:`vpnteach.ui.cards`;
 * :func:`ladder_html`: the message sequence so far; :func:`state_diagram_html`: a transition
   table with the current state of each peer marked;
-* :func:`diagram_html`, :func:`render_svg`: DOT to inline SVG with whatever Graphviz exists.
+* :func:`diagram_html`, :func:`render_svg`: DOT to inline SVG with whatever Graphviz exists;
+* :func:`step_html` and :class:`StepperWidget`: the stepper's steps and its widget.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from vpnteach.ui.hexdump import hexdump_html, message_hexdump_html
 from vpnteach.ui.ladder import LadderEntry, ladder_html, ladder_svg
 from vpnteach.ui.register import register_all, to_html
 from vpnteach.ui.statechart import state_diagram_dot, state_diagram_html
+from vpnteach.ui.stepper_widget import StepperWidget, step_html
 from vpnteach.ui.tree import message_html, payload_tree_html
 
 register_all()
@@ -40,6 +42,7 @@ def html_widget(value: object) -> Any:
 
 __all__ = [
     "LadderEntry",
+    "StepperWidget",
     "checklist_html",
     "derivation_dot",
     "derivation_html",
@@ -61,5 +64,6 @@ __all__ = [
     "signature_html",
     "state_diagram_dot",
     "state_diagram_html",
+    "step_html",
     "to_html",
 ]

@@ -102,6 +102,8 @@ def attribute_name(attr_type: int, ike: bool) -> str:
 
 def describe_attribute_value(attr_type: int, value: int, ike: bool) -> str:
     """``"5 = 3DES-CBC"`` for a known value enum, else the plain number."""
+    if value.bit_length() > 64:  # a long TLV value: in hex (decimal may exceed str's limit)
+        return f"0x{value:x}"
     table = IKE_ATTRIBUTE_VALUES if ike else IPSEC_ATTRIBUTE_VALUES
     enum_cls: type[IntEnum] | None = table.get(attr_type)
     return f"{value} = {label(enum_cls, value)}" if enum_cls else str(value)

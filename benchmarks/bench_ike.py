@@ -1,0 +1,322 @@
+"""Benchmark: a full IKEv1 Main Mode (rsa-sig) + Quick Mode, in process and over real UDP.
+
+In process (two endpoints, datagrams handed over by hand, ``tests/ike/harness.py``), seed
+(3des/md5/group 1, RSA 1024) and modern (aes256/sha256/group 14) profiles. Reference in the
+same run: the public-key arithmetic alone that the exchange cannot avoid (4 DH modular
+exponentiations and 2 RSA CRT signatures + 2 verifications, with the same primitives), so
+the ratio shows what the protocol machinery (codec, state machine, trace, records) adds.
+
+Over real UDP (needs root and ``ip netns``; strongSwan for its rows): two network namespaces
+joined by a veth pair, the seed profile; vpnteach runs on its asyncio driver
+(``vpnteach.net.udp``, via ``tests/ike/udp_peer.py``), strongSwan as ``charon`` with
+kernel-libipsec. Each row times, at the initiator, from the start of the initiation to the
+CHILD SA / ``Phase2Complete``: vpnteach measures ``time.perf_counter`` around it in its own
+process; for charon the times are the millisecond timestamps (``time_add_ms``) of its
+"initiating Main Mode" and "CHILD_SA ... established" log lines. Reference: strongSwan <->
+strongSwan measured in the same run. Note that with strongSwan on either side IKE floats to
+UDP 4500 (kernel-libipsec forces NAT-T) while vpnteach <-> vpnteach stays on 500.
+
+Run: ``sudo .venv/bin/python benchmarks/bench_ike.py [--runs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from _harness import Measurement, compare, measure, report
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.ike.harness import (  # noqa: E402
+    B2,
+    MODERN_POLICY,
+    MODERN_TS,
+    Pair,
+    branch_config,
+    seed_pki,
+)
+from tests.ike.interop_lab import Case, add_addresses, connection, write_credentials  # noqa: E402
+from tests.ike.udp_peer import Slot, interop_pki  # noqa: E402
+from tests.interop.strongswan import Charon, Connection  # noqa: E402
+from vpnteach.crypto.modp import get_group  # noqa: E402
+from vpnteach.crypto.rng import SeededRng, random_int_below  # noqa: E402
+from vpnteach.crypto.rsa_sig import ikev1_sign, ikev1_verify  # noqa: E402
+from vpnteach.ike.events import Phase2Complete  # noqa: E402
+from vpnteach.net import netns  # noqa: E402
+
+# ---------------------------------------------------------------------------- in process
+
+
+def _pair_run(profile: str, counter: list[int]) -> None:
+    modern = {"policy": MODERN_POLICY, "ts": MODERN_TS} if profile == "modern" else {}
+    c1, c2 = branch_config("Branch1", **modern), branch_config("Branch2", **modern)  # type: ignore[arg-type]
+    counter[0] += 1
+    pair = Pair.make(c1, c2, seed=counter[0])
+    pair.b1.initiate(B2, pair.now)
+    pair.run()
+    assert any(isinstance(e, Phase2Complete) for e in pair.events(pair.b1))
+
+
+def _math_floor(profile: str) -> None:
+    """The public-key work of one exchange: 2 x (g^x, g^xy), 2 x (sign, verify)."""
+    group = get_group(14 if profile == "modern" else 1)
+    rng = SeededRng(profile)
+    for _ in range(2):
+        x = 2 + random_int_below(rng, group.p - 3)
+        y = pow(group.g, x, group.p)
+        pow(y, x, group.p)
+    key = seed_pki().routers["Branch1"].keys["BRANCH_KEY"].private_key
+    digest = bytes(32 if profile == "modern" else 16)
+    for _ in range(2):
+        ikev1_verify(key.public_key(), digest, ikev1_sign(key, digest))
+
+
+def bench_in_process(runs: int) -> list[Measurement]:
+    rows = []
+    for profile, n in (("seed", runs * 5), ("modern", runs)):
+        counter = [0]
+        ref = measure(
+            f"in-process {profile}: public-key math alone (reference)",
+            lambda p=profile: _math_floor(p),  # type: ignore[misc]
+            runs=n,
+        )
+        ours = measure(
+            f"in-process {profile}: Main Mode + Quick Mode, vpnteach<->vpnteach",
+            lambda p=profile, c=counter: _pair_run(p, c),  # type: ignore[misc]
+            runs=n,
+        )
+        rows += [ref, compare(ours, ref)]
+    return rows
+
+
+# ---------------------------------------------------------------------------- over UDP
+
+
+def _samples(name: str, samples: list[float], **extra: object) -> Measurement:
+    if not samples:
+        return Measurement(name, 0, float("nan"), float("nan"), float("nan"), extra=dict(extra))
+    s = sorted(samples)
+    return Measurement(
+        name,
+        len(s),
+        statistics.median(s),
+        s[0],
+        s[min(len(s) - 1, int(len(s) * 0.9))],
+        extra=dict(extra),
+    )
+
+
+def _peer(ns: str, work: Path, tag: str, slots: list[Slot], when: float) -> subprocess.Popen[bytes]:
+    plan: dict[str, object] = {"pki_time": when, "timeout": 60.0, "step_timeout": 5.0}
+    plan.update(linger=0.1, slots=[asdict(s) for s in slots])
+    (work / f"{tag}.plan.json").write_text(json.dumps(plan))
+    argv = ["env", f"PYTHONPATH={ROOT}", sys.executable, "-m", "tests.ike.udp_peer"]
+    argv += [str(work / f"{tag}.plan.json"), str(work / f"{tag}.out.json")]
+    proc = netns.popen(ns, argv, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != b"ready":
+        proc.kill()
+        proc.wait()
+        raise RuntimeError(f"vpnteach peer {tag} did not start")
+    return proc
+
+
+def _finish(proc: subprocess.Popen[bytes], work: Path, tag: str) -> dict[str, dict[str, object]]:
+    try:
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    result: dict[str, dict[str, object]] = json.loads((work / f"{tag}.out.json").read_text())
+    return result
+
+
+def _slot(
+    case: Case, *, initiate: bool, runs: int, vpnteach_left: bool = True, profile: str = ""
+) -> Slot:
+    """A vpnteach rsa-sig endpoint for ``case`` (left = Branch1 on 10.1.1.x)."""
+    local, peer = case.vpnteach_addr, case.strongswan_addr
+    lans = (case.vpnteach_lan, case.strongswan_lan)
+    if not vpnteach_left:
+        local, peer, lans = peer, local, lans[::-1]
+    return Slot(
+        name=f"{case.name}-{'i' if initiate else 'r'}",
+        local=local,
+        peer=peer,
+        local_lan=lans[0],
+        peer_lan=lans[1],
+        router="Branch1" if vpnteach_left else "Branch2",
+        profile=profile or case.profile,
+        initiate=initiate,
+        repeat=runs if initiate else 1,
+        expect=1 if initiate else runs,
+    )
+
+
+def _durations(result: dict[str, object]) -> list[float]:
+    durations = result["durations"]
+    assert isinstance(durations, list)
+    return [float(d) for d in durations]
+
+
+def _left_connection(case: Case) -> Connection:
+    """strongSwan as Branch1 (left) for ``case``: the mirror of interop_lab.connection."""
+    right = connection(case)
+    return Connection(
+        name=right.name,
+        local_addr=right.remote_addr,
+        remote_addr=right.local_addr,
+        local_id=right.remote_id,
+        remote_id=right.local_id,
+        local_ts=right.remote_ts,
+        remote_ts=right.local_ts,
+        cert="branch1.cert.pem",
+        cacert="ca.cert.pem",
+        proposals=right.proposals,
+        esp_proposals=right.esp_proposals,
+        rekey_time=right.rekey_time,
+        extra=right.extra,
+    )
+
+
+QUIET = {"default": 0, "ike": 1, "chd": 0, "cfg": 0, "net": 0, "enc": 0, "knl": 0}
+
+
+def _charon(ns: str, work: Path, name: str, conns: list[Connection], when: float) -> Charon:
+    charon = Charon(ns, work / name, name=name, loglevels=QUIET)
+    charon.write_config(conns)
+    conf = charon.conf.read_text().replace(
+        "time_format = %Y-%m-%dT%H:%M:%S\n",
+        "time_format = %Y-%m-%dT%H:%M:%S\n      time_add_ms = yes\n",
+    )
+    charon.conf.write_text(conf)
+    write_credentials(charon, charon.workdir, when)
+    if name == "left":
+        _add_branch1(charon, charon.workdir, when)
+    charon.start()
+    charon.load_all()
+    return charon
+
+
+def _add_branch1(charon: Charon, work: Path, when: float) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    router = interop_pki(when)[1]["Branch1"]
+    cert = router.trustpoints["WIN2003"].certificate
+    assert cert is not None
+    pem = serialization.Encoding.PEM
+    (work / "branch1.cert.pem").write_bytes(cert.public_bytes(pem))
+    key = router.keys["BRANCH_KEY"].private_key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (work / "branch1.key.pem").write_bytes(key)
+    charon.add_credential("x509", work / "branch1.cert.pem")
+    charon.add_credential("private", work / "branch1.key.pem")
+
+
+_STAMP = r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}) \d+\[IKE\] <[^>|]*\|(\d+)> "
+
+
+def charon_initiator_times(log: str) -> list[float]:
+    """Per IKE SA: from "initiating Main Mode" to "CHILD_SA ... established" (seconds)."""
+    start: dict[str, datetime] = {}
+    out = []
+    for line in log.splitlines():
+        m = re.match(_STAMP + r"(initiating Main Mode|CHILD_SA \S+ established)", line)
+        if m is None:
+            continue
+        when, sa, what = datetime.fromisoformat(m[1]), m[2], m[3]
+        if what.startswith("initiating"):
+            start[sa] = when
+        elif sa in start:
+            out.append((when - start.pop(sa)).total_seconds())
+    return out
+
+
+def _charon_loop(charon: Charon, name: str, runs: int) -> None:
+    for _ in range(runs):
+        charon.initiate("lan-lan", ike=name)
+        charon.swanctl("--terminate", "--ike", name)
+
+
+def _vpnteach_pair(
+    topo: netns.Topology, work: Path, case: Case, runs: int, when: float
+) -> list[float]:
+    """vpnteach (left) initiating ``runs`` times to vpnteach (right)."""
+    back = _slot(case, initiate=False, runs=runs, vpnteach_left=False)
+    responder = _peer(topo.right.ns, work, f"{case.name}-r", [back], when)
+    initiator = _peer(
+        topo.left.ns, work, f"{case.name}-i", [_slot(case, initiate=True, runs=runs)], when
+    )
+    out = _finish(initiator, work, f"{case.name}-i")
+    _finish(responder, work, f"{case.name}-r")
+    return _durations(next(iter(out.values())))
+
+
+def bench_udp(runs: int, profile: str) -> list[Measurement]:
+    """The four pairings over a veth between two namespaces, one address pair each."""
+    when = time.time()
+    tags = ("vv", "ss", "vs", "sv")
+    cases = [Case(i, profile=profile, label=f"{t}-{profile}") for i, t in enumerate(tags)]
+    vv, ss, vs, sv = cases
+    name = f"UDP {profile}:"
+    with tempfile.TemporaryDirectory(prefix="bench_ike") as tmp, netns.Topology() as topo:
+        work = Path(tmp)
+        os.chmod(work, 0o755)
+        add_addresses(topo, cases)
+        for case in cases:
+            netns.add_address(topo.left.ns, "lo", case.vpnteach_lan.replace(".0/24", ".1/32"))
+        ours = _samples(f"{name} vpnteach -> vpnteach", _vpnteach_pair(topo, work, vv, runs, when))
+        right = _charon(topo.right.ns, work, "right", [connection(c) for c in (ss, vs, sv)], when)
+        left = _charon(topo.left.ns, work, "left", [_left_connection(ss)], when)
+        with right:
+            with left:  # charon binds 0.0.0.0:500 in its namespace: stop it before vpnteach
+                _charon_loop(left, ss.name, runs)
+            reference = f"{name} strongSwan -> strongSwan (reference)"
+            theirs = _samples(reference, charon_initiator_times(left.log.read_text()))
+            slots = [_slot(vs, initiate=True, runs=runs, profile=profile)]
+            initiator = _peer(topo.left.ns, work, "vs-i", slots, when)
+            out = _finish(initiator, work, "vs-i")
+            vt_sw = _samples(f"{name} vpnteach -> strongSwan", _durations(next(iter(out.values()))))
+            slots = [_slot(sv, initiate=False, runs=runs, profile=profile)]
+            responder = _peer(topo.left.ns, work, "sv-r", slots, when)
+            _charon_loop(right, sv.name, runs)
+            _finish(responder, work, "sv-r")
+            sw_vt = _samples(
+                f"{name} strongSwan -> vpnteach", charon_initiator_times(right.log.read_text())
+            )
+    return [theirs, compare(ours, theirs), compare(vt_sw, theirs), compare(sw_vt, theirs)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    rows = bench_in_process(args.runs)
+    if os.geteuid() == 0:
+        rows += bench_udp(args.runs, "seed") + bench_udp(max(5, args.runs // 2), "modern")
+    else:
+        print("over UDP: skipped (needs root and ip netns)")
+    notes = (
+        "ratio = median / reference median. In process: reference = the public-key math "
+        "alone. UDP: initiator-side time from initiation to the CHILD SA, reference = "
+        "strongSwan<->strongSwan in the same run; strongSwan forces NAT-T (port 4500)."
+    )
+    report("bench_ike", rows, notes=notes)
+
+
+if __name__ == "__main__":
+    main()

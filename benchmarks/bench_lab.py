@@ -1,0 +1,169 @@
+"""Benchmark: the whole lab — ``Lab.seed()`` + the first ping, and a hub with N spokes.
+
+1. ``Lab.seed()`` (topology, configs parsed, keys, SCEP enrollment over the simulated network,
+   clock run to Jun 6) followed by ``ping 192.168.22.1 source 192.168.11.1`` (Main Mode with
+   certificates, Quick Mode, 4 ESP round trips). Target: under 1 s. Rows: cold (RSA key cache
+   cleared, a new seed each run: CA 2048 + RA 1024 + two router keys generated) and cached
+   keys (what a replay, the stepper or a test suite pays). Reference in the same run: the bare
+   cryptography of that tunnel (two DH group-1 exchanges' modexps, two RSA-1024 signatures
+   and verifications, eight ESP packets sealed and opened) with no protocol around it.
+2. A hub with N spokes (N = 10, 100, 1000), pre-shared keys, one crypto map entry per spoke;
+   every spoke initiates, the network runs until all 2N SAs are installed on the hub. Time and
+   tracemalloc memory per tunnel, to show that cost grows linearly. Reference per tunnel: the
+   bare Diffie-Hellman work of one tunnel (2 key pairs + 2 shared secrets, group 1).
+
+Usage: ``.venv/bin/python benchmarks/bench_lab.py [--max-spokes N]`` -> table on stdout and
+``benchmarks/results/bench_lab.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+
+from _harness import Measurement, compare, measure, report
+
+from vpnteach.crypto.dh import DhComputation
+from vpnteach.crypto.modp import get_group
+from vpnteach.crypto.rng import SeededRng
+from vpnteach.crypto.rsa_sig import ikev1_sign, ikev1_verify
+from vpnteach.esp.esp import decapsulate, encapsulate
+from vpnteach.lab import Lab
+from vpnteach.labs.hub import bring_up
+from vpnteach.pki.keys import clear_key_cache, rsa_private_key
+
+PING = "ping 192.168.22.1 source 192.168.11.1"
+
+
+def seed_and_ping(seed: int) -> None:
+    lab = Lab.seed(seed)
+    out = lab.branch1.exec(PING)
+    assert out.splitlines()[-2] == ".!!!!", out
+
+
+def timed(name: str, runs: int, fn: Callable[[int], object], *, cold: bool) -> Measurement:
+    times = []
+    for i in range(runs):
+        if cold:
+            clear_key_cache()
+        seed = 1000 + i if cold else 2010
+        gc.collect()
+        t0 = time.perf_counter()
+        fn(seed)
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return Measurement(name, runs, statistics.median(times), times[0], times[int(runs * 0.9)])
+
+
+def first_ping_only(runs: int) -> Measurement:
+    """The ping alone (IKE from nothing + 4 ESP round trips), on a freshly built lab."""
+    times = []
+    for _ in range(runs):
+        lab = Lab.seed(2010)
+        t0 = time.perf_counter()
+        lab.branch1.exec(PING)
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return Measurement("first ping alone (IKE MM+QM, 4 ESP)", runs, statistics.median(times),
+                       times[0], times[int(runs * 0.9)])  # fmt: skip
+
+
+def bare_tunnel_crypto() -> Callable[[], object]:
+    """Reference: the cryptography of one seed tunnel, no protocol."""
+    rng = SeededRng("bench-lab-ref")
+    group = get_group(1)
+    keys = [rsa_private_key(1024, rng.fork(n)) for n in ("a", "b")]
+    lab = Lab.seed(2010)
+    lab.branch1.exec(PING)
+    gw = lab.branch1.gateway
+    assert gw is not None
+    out = next(sa for sa in gw.sad.sas() if sa.direction.value == "outbound")
+    peer = lab.branch2.gateway
+    assert peer is not None
+    inbound = next(sa for sa in peer.sad.sas() if sa.spi == out.spi)
+    packet = bytes.fromhex("45000064000100004001") + bytes(10) + bytes(80)
+
+    def run() -> object:
+        a, b = DhComputation.start(group, rng), DhComputation.start(group, rng)
+        a.complete(b.public_value)
+        b.complete(a.public_value)
+        for key in keys:
+            sig = ikev1_sign(key, b"h" * 16)
+            ikev1_verify(key.public_key(), b"h" * 16, sig)
+        for _ in range(4):
+            decapsulate(lambda s, d, p: inbound, encapsulate(out, packet, rng, now=0.0), 0.0)
+        return None
+
+    return run
+
+
+def bare_dh_per_tunnel() -> Callable[[], object]:
+    rng = SeededRng("bench-hub-ref")
+    group = get_group(1)
+
+    def run() -> object:
+        a, b = DhComputation.start(group, rng), DhComputation.start(group, rng)
+        return a.complete(b.public_value), b.complete(a.public_value)
+
+    return run
+
+
+def hub(n: int, with_memory: bool) -> tuple[float, float, float | None]:
+    """(build seconds, bring-up seconds, traced bytes per tunnel or None) for ``n`` spokes."""
+    gc.collect()
+    if with_memory:
+        tracemalloc.start()
+    t0 = time.perf_counter()
+    lab = Lab.hub(n)
+    t1 = time.perf_counter()
+    base = tracemalloc.get_traced_memory()[0] if with_memory else 0
+    up = bring_up(lab, timeout=600.0)
+    t2 = time.perf_counter()
+    per_tunnel = None
+    if with_memory:
+        per_tunnel = (tracemalloc.get_traced_memory()[0] - base) / n
+        tracemalloc.stop()
+    assert up == n, f"{up}/{n} tunnels up"
+    return t1 - t0, t2 - t1, per_tunnel
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--max-spokes", type=int, default=1000)
+    args = parser.parse_args()
+    rows: list[Measurement] = []
+    ref = measure("ref: bare crypto of one seed tunnel", bare_tunnel_crypto(), runs=20)
+    rows.append(ref)
+    rows.append(
+        compare(timed("Lab.seed() + first ping, cold keys", 5, seed_and_ping, cold=True), ref)
+    )
+    rows.append(
+        compare(timed("Lab.seed() + first ping, cached keys", 10, seed_and_ping, cold=False), ref)
+    )
+    rows.append(compare(first_ping_only(10), ref))
+    dh = measure("ref: bare DH group 1 per tunnel", bare_dh_per_tunnel(), runs=50)
+    rows.append(dh)
+    for n in (10, 100, 1000):
+        if n > args.max_spokes:
+            continue
+        build, up, _ = hub(n, with_memory=False)
+        _, _, memory = hub(n, with_memory=True)
+        row = Measurement(f"hub {n} spokes: bring-up per tunnel", 1, up / n, up / n, up / n)
+        row.extra = {"spokes": n, "build_s": build, "bring_up_s": up,
+                     "traced_bytes_per_tunnel": memory}  # fmt: skip
+        rows.append(compare(row, dh))
+    notes = (
+        "ratio = median / reference median. Hub rows: one bring-up of N tunnels (time per "
+        "tunnel = total / N); memory per tunnel from tracemalloc in a second, traced run "
+        "(bytes allocated and still held after bring-up / N), in extra. Machine shared "
+        "(2 cores, other jobs running)."
+    )
+    report("bench_lab", rows, notes)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,282 @@
+"""One topology, one charon and one vpnteach process for a whole matrix of interop cases.
+
+Every :class:`Case` gets its own pair of WAN addresses (vpnteach ``10.1.1.<10+i>``, strongSwan
+``10.2.2.<10+i>``) and LANs, so strongSwan picks the right connection by address alone and
+the negotiations never share an SA. vpnteach runs as ``python -m tests.ike.udp_peer`` (the
+package's asyncio UDP driver) inside the left namespace; strongSwan's charon in the right one.
+:func:`run_cases` runs the cases of one direction and returns, per case, vpnteach's result and
+the lines/hex dumps of charon's log that belong to that case's IKE SA.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+
+from tests.fixtures.strongswan import charonlog
+from tests.ike.udp_peer import Slot, interop_pki
+from tests.interop.strongswan import Charon, CharonError, Connection
+from vpnteach.net import netns
+
+ROOT = Path(__file__).resolve().parents[2]
+PSK = "cisco123"
+#: profile -> (strongSwan IKE proposal, ESP proposal, PFS group = the IKE group)
+PROPOSALS = {
+    "seed": ("3des-md5-modp768", "3des-md5", 1, "modp768"),
+    "modern": ("aes256-sha256-modp2048", "aes256-sha256", 14, "modp2048"),
+}
+# Seeds of two more CAs with the WIN2003 name and DN but other keys: vpnteach's untrusted
+# Branch1 comes from the one, strongSwan's "Rogue" router from the other.
+STRANGER = "stranger"
+ROGUE = "rogue"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One negotiation: who initiates, the profile, authentication, PFS, or a failure."""
+
+    index: int
+    profile: str = "seed"
+    auth: str = "rsa-sig"
+    pfs: bool = False
+    vpnteach_initiates: bool = True
+    # "mismatch" (IKE proposals), "qm-mismatch" (ESP proposals), "untrusted" (certificate)
+    failure: str | None = None
+    label: str = ""  # a name to use instead of the generated one
+
+    @property
+    def name(self) -> str:
+        if self.label:
+            return self.label
+        who = "vt" if self.vpnteach_initiates else "sw"
+        auth = "rsa" if self.auth == "rsa-sig" else "psk"
+        tail = f"-{self.failure}" if self.failure else ("-pfs" if self.pfs else "")
+        return f"{who}-{self.profile}-{auth}{tail}"
+
+    @property
+    def vpnteach_addr(self) -> str:
+        return f"10.1.1.{10 + self.index}"
+
+    @property
+    def strongswan_addr(self) -> str:
+        return f"10.2.2.{10 + self.index}"
+
+    @property
+    def vpnteach_lan(self) -> str:
+        return f"192.168.{100 + self.index}.0/24"
+
+    @property
+    def strongswan_lan(self) -> str:
+        return f"192.168.{200 + self.index}.0/24"
+
+
+def matrix(vpnteach_initiates: bool, start: int) -> list[Case]:
+    """{rsa-sig, pre-share} x {seed, modern} x {no PFS, PFS}, then the failures."""
+    cases: list[Case] = []
+    for auth in ("rsa-sig", "pre-share"):
+        for profile in ("seed", "modern"):
+            for pfs in (False, True):
+                cases.append(Case(start + len(cases), profile, auth, pfs, vpnteach_initiates))
+    for failure in ("mismatch", "qm-mismatch", "untrusted"):
+        cases.append(
+            Case(start + len(cases), vpnteach_initiates=vpnteach_initiates, failure=failure)
+        )
+    return cases
+
+
+def slot(case: Case) -> Slot:
+    """vpnteach's side of ``case``. A mismatch: vpnteach is configured with the modern suite
+    (IKE, or ESP for "qm-mismatch") only while strongSwan accepts the seed's."""
+    pfs = PROPOSALS[case.profile][2] if case.pfs else None
+    return Slot(
+        name=case.name,
+        local=case.vpnteach_addr,
+        peer=case.strongswan_addr,
+        local_lan=case.vpnteach_lan,
+        peer_lan=case.strongswan_lan,
+        profile="modern" if case.failure == "mismatch" else case.profile,
+        transforms="modern" if case.failure == "qm-mismatch" else None,
+        auth=case.auth,
+        pfs=pfs,
+        psk=PSK if case.auth == "pre-share" else None,
+        ca=STRANGER if case.failure == "untrusted" and case.vpnteach_initiates else "interop",
+        initiate=case.vpnteach_initiates,
+    )
+
+
+def connection(case: Case) -> Connection:
+    """strongSwan's side of ``case`` (it always accepts the seed's suite on a mismatch)."""
+    ike, esp, _, group = PROPOSALS[case.profile]
+    psk = case.auth == "pre-share"
+    rogue = case.failure == "untrusted" and not case.vpnteach_initiates
+    return Connection(
+        name=case.name,
+        local_addr=case.strongswan_addr,
+        remote_addr=case.vpnteach_addr,
+        local_id=case.strongswan_addr if psk else "Rogue.amit.com" if rogue else "Branch2.amit.com",
+        remote_id=case.vpnteach_addr if psk else "Branch1.amit.com",
+        auth="psk" if psk else "pubkey",
+        psk=PSK if psk else None,
+        local_ts=case.strongswan_lan,
+        remote_ts=case.vpnteach_lan,
+        cert="rogue.cert.pem" if rogue else "branch2.cert.pem",
+        cacert="ca.cert.pem",
+        proposals=ike,
+        esp_proposals=f"{esp}-{group}" if case.pfs else esp,
+        rekey_time="86400s",
+        # All rsa-sig cases share the IDs Branch1/Branch2.amit.com: keep the SAs of earlier
+        # cases when a later one sends INITIAL-CONTACT (strongSwan's default replaces them).
+        extra={"unique": "never"},
+    )
+
+
+def add_addresses(topo: netns.Topology, cases: list[Case]) -> None:
+    """Each case's WAN addresses on the veth ends, and on-link routes to the other /24.
+
+    kernel-libipsec routes a CHILD SA's remote subnet into its TUN device from a local
+    address inside ``local_ts``: strongSwan's LAN gets a /32 on ``lo`` per case.
+    """
+    for case in cases:
+        netns.add_address(topo.left.ns, topo.left.wan_dev, f"{case.vpnteach_addr}/24")
+        netns.add_address(topo.right.ns, topo.right.wan_dev, f"{case.strongswan_addr}/24")
+        lan_ip = case.strongswan_lan.replace(".0/24", ".1/32")
+        netns.add_address(topo.right.ns, "lo", lan_ip)
+    netns.add_route(topo.left.ns, "10.2.2.0/24", dev=topo.left.wan_dev)
+    netns.add_route(topo.right.ns, "10.1.1.0/24", dev=topo.right.wan_dev)
+
+
+def write_credentials(charon: Charon, work: Path, when: float) -> None:
+    """The interop CA, Branch2's certificate and key, and a router "Rogue" enrolled at a
+    stranger CA (same CA name and DN, another key; a subject of its own, so that strongSwan
+    never tries its key for Branch1 or Branch2)."""
+    pem = serialization.Encoding.PEM
+    ca, routers = interop_pki(when)
+    files: dict[str, list[tuple[str, bytes]]] = {
+        "x509ca": [("ca.cert.pem", ca.certificate.public_bytes(pem))],
+        "x509": [],
+        "private": [],
+    }
+    rogue = interop_pki(when, ROGUE, ("Rogue",))[1]["Rogue"]
+    for tag, router in (("branch2", routers["Branch2"]), ("rogue", rogue)):
+        cert = router.trustpoints["WIN2003"].certificate
+        assert cert is not None
+        key = router.keys["BRANCH_KEY"].private_key
+        files["x509"].append((f"{tag}.cert.pem", cert.public_bytes(pem)))
+        private = key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        files["private"].append((f"{tag}.key.pem", private))
+    for kind, items in files.items():
+        for name, data in items:
+            path = work / name
+            path.write_bytes(data)
+            charon.add_credential(kind, path)
+
+
+def start_charon(topo: netns.Topology, work: Path, when: float, cases: list[Case]) -> Charon:
+    """charon in the right namespace with one connection per case, credentials loaded."""
+    charon = Charon(topo.right.ns, work / "charon", name="strongswan")
+    charon.write_config([connection(c) for c in cases])
+    write_credentials(charon, work, when)
+    charon.start()
+    charon.load_all()
+    return charon
+
+
+@dataclass
+class CaseResult:
+    """What both sides saw of one case."""
+
+    case: Case
+    vpnteach: dict[str, object]
+    log: str
+    dumps: list[charonlog.HexDump]
+    initiate_output: str = ""
+
+    def events(self, kind: str) -> list[dict[str, object]]:
+        events = self.vpnteach["events"]
+        assert isinstance(events, list)
+        return [e for e in events if e["type"] == kind]
+
+
+def _peer_argv(plan: Path, out: Path) -> list[str]:
+    return [
+        "env",
+        f"PYTHONPATH={ROOT}",
+        sys.executable,
+        "-m",
+        "tests.ike.udp_peer",
+        str(plan),
+        str(out),
+    ]
+
+
+def run_vpnteach(
+    topo: netns.Topology, work: Path, when: float, cases: list[Case], charon: Charon | None
+) -> tuple[dict[str, dict[str, object]], dict[str, str]]:
+    """Run the vpnteach process for ``cases``; if it responds, have ``charon`` initiate each
+    case in turn. Returns vpnteach's result per case and swanctl's output per case."""
+    plan_path, out_path = work / f"plan-{cases[0].index}.json", work / f"out-{cases[0].index}.json"
+    plan = {
+        "pki_time": when,
+        "timeout": 15.0,
+        "step_timeout": 4.0,
+        "slots": [asdict(slot(c)) for c in cases],
+    }
+    plan_path.write_text(json.dumps(plan))
+    proc = netns.popen(topo.left.ns, _peer_argv(plan_path, out_path), stdout=subprocess.PIPE)
+    outputs: dict[str, str] = {}
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == b"ready", "vpnteach peer did not start"
+        if charon is not None:
+            for case in cases:
+                outputs[case.name] = _charon_initiate(charon, case)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, f"vpnteach peer exited {proc.returncode}"
+    result: dict[str, dict[str, object]] = json.loads(out_path.read_text())
+    return result, outputs
+
+
+def _charon_initiate(charon: Charon, case: Case) -> str:
+    try:
+        return charon.initiate("lan-lan", ike=case.name, timeout=3 if case.failure else 10)
+    except CharonError as exc:
+        if case.failure is None:
+            raise
+        return str(exc)
+
+
+def case_log(log: str, case: Case) -> str:
+    """The lines of charon's log that belong to ``case``'s IKE SA(s) (by unique id)."""
+    # charon prefixes a line with <name|unique id>, or <unique id> while the SA is unnamed.
+    addr = re.escape(case.vpnteach_addr)
+    ids = set(re.findall(rf"<(?:[^>|]*\|)?(\d+)> .*\b{addr}\[", log))
+    ids |= set(re.findall(rf"<{re.escape(case.name)}\|(\d+)>", log))
+    wanted = re.compile(r"<(?:[^>|]*\|)?(" + "|".join(sorted(ids)) + r")> ") if ids else None
+    if wanted is None:
+        return ""
+    return "\n".join(line for line in log.splitlines() if wanted.search(line))
+
+
+def split_results(
+    cases: list[Case], result: dict[str, dict[str, object]], log: str, outputs: dict[str, str]
+) -> dict[str, CaseResult]:
+    """Pair each case's vpnteach result with its part of charon's log."""
+    out = {}
+    for case in cases:
+        text = case_log(log, case)
+        out[case.name] = CaseResult(
+            case, result[case.name], text, charonlog.parse(text), outputs.get(case.name, "")
+        )
+    return out

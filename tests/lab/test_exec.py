@@ -1,0 +1,69 @@
+"""Exec commands as a learner types them: IOS abbreviations, debug switches, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.lab.conftest import PING
+from vpnteach.lab import Lab
+from vpnteach.labs.exec import ExecError
+
+
+@pytest.fixture(scope="module")
+def lab() -> Lab:
+    return Lab.seed()
+
+
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [
+        ("sh cry isa sa", "show crypto isakmp sa"),
+        ("sh cry isa pol", "show crypto isakmp policy"),
+        ("sh cry ipsec sa", "show crypto ipsec sa"),
+        ("sh run", "show running-config"),
+        ("sh cry pki cert", "show crypto pki certificates"),
+        ("SHOW CRYPTO MAP", "show crypto map"),
+    ],
+)
+def test_abbreviations_answer_like_the_full_command(lab: Lab, short: str, full: str) -> None:
+    assert lab.branch1.exec(short) == lab.branch1.exec(full)
+
+
+def test_debug_switches_answer_as_ios_and_undebug_all_silences_the_ping() -> None:
+    lab = Lab.seed()
+    b1 = lab.branch1
+    assert b1.exec("debug crypto isakmp") == "Crypto ISAKMP debugging is on\n"
+    assert b1.exec("debug crypto ipsec") == "Crypto IPSEC debugging is on\n"
+    assert b1.exec("no debug crypto ipsec") == "Crypto IPSEC debugging is off\n"
+    assert b1.exec("undebug all") == "All possible debugging has been turned off\n"
+    assert "ISAKMP" not in b1.exec(PING)
+
+
+def test_the_responders_debug_lines_wait_on_its_own_console() -> None:
+    lab = Lab.seed()
+    lab.branch2.exec("debug crypto isakmp")
+    lab.branch1.exec(PING)
+    console = lab.branch2.read_console()
+    assert "IKE_R_MM1" in console and "IKE_QM_PHASE2_COMPLETE" in console
+    assert lab.branch2.read_console() == ""  # read once
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("ping 192.168.22.1 source 10.9.9.9", "Invalid source address"),
+        ("ping 192.168.22.1 repeat many", "take a number"),
+        ("ping 192.168.22.1 colour blue", "Invalid input detected at 'colour'"),
+        ("show crypto isakmp nonsense", "Invalid input detected at '^' marker"),
+        ("crypto pki enroll NOSUCH", "NOSUCH"),
+    ],
+)
+def test_bad_commands_raise_a_clear_exec_error(lab: Lab, command: str, message: str) -> None:
+    with pytest.raises(ExecError, match=message.replace("^", r"\^")):
+        lab.branch1.exec(command)
+
+
+def test_a_router_without_a_crypto_map_says_so() -> None:
+    lab = Lab.seed()
+    with pytest.raises(ExecError, match="no crypto map"):
+        lab.router("ISP").exec("show crypto ipsec sa")

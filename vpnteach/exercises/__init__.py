@@ -1,0 +1,149 @@
+"""Self-graded exercises: per-learner numbers, immediate targeted feedback, hint ladders.
+
+In a notebook::
+
+    from vpnteach import exercises
+    exercises.set_learner("alice")        # or your student number
+    ex = exercises.skeyid_e()             # the statement shows alice's own values
+    ex                                    # statement (HTML)
+    ex.given["SKEYID"]                    # the inputs as bytes, to compute with
+    ex.check("9f 3a ...")                 # Feedback: correct, or what went wrong
+    ex.hint()                             # next step of the hint ladder
+    ex.widget()                           # the same as a form (ipywidgets)
+
+Kinds (issue 8): *compute* a value (``dh_public_value``, ``skeyid_e``, ``ka``, ``phase1_iv``,
+``phase2_iv``, ``hash_i``, ``keymat``), *predict* an outcome (``isakmp_policy``,
+``acl_encrypted``), *decode* bytes (``decode_message``), *fix* a config
+(``fix_config``, checked by a real lab run), *decrypt* a packet (``esp_decrypt``).
+
+The expected answer is never in the notebook nor stored on the exercise: ``check`` computes it
+from the learner's parameters when called (see :mod:`vpnteach.exercises.base`). Instructors grade
+a folder of submitted notebooks with ``vpnteach grade`` (:mod:`vpnteach.exercises.grade`,
+``docs/grading.md``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vpnteach.exercises.answers import AnswerFormatError
+from vpnteach.exercises.auth import HashI, Keymat
+from vpnteach.exercises.base import KINDS, Exercise, Feedback, Statement
+from vpnteach.exercises.config_fix import FixConfig
+from vpnteach.exercises.gradebook import current_learner, set_learner
+from vpnteach.exercises.keys import DhPublicValue, Ka, Phase1Iv, Phase2Iv, SkeyidE
+from vpnteach.exercises.packets import DecodeMessage, EspDecrypt
+from vpnteach.exercises.predict import AclEncrypted, IsakmpPolicyChoice
+
+AnyExercise = Exercise[Any, Any]
+
+EXERCISES: dict[str, type[AnyExercise]] = {
+    cls.id: cls
+    for cls in (
+        DhPublicValue,
+        SkeyidE,
+        Ka,
+        Phase1Iv,
+        Phase2Iv,
+        HashI,
+        Keymat,
+        IsakmpPolicyChoice,
+        AclEncrypted,
+        DecodeMessage,
+        FixConfig,
+        EspDecrypt,
+    )
+}
+"""Every exercise class by id, in teaching order."""
+
+
+def get(exercise_id: str, learner: str | None = None) -> AnyExercise:
+    """The exercise ``exercise_id`` for ``learner`` (default: the current learner)."""
+    if exercise_id not in EXERCISES:
+        raise ValueError(f"no exercise {exercise_id!r}; known: {', '.join(EXERCISES)}")
+    return EXERCISES[exercise_id](learner)
+
+
+def dh_public_value(learner: str | None = None) -> DhPublicValue:
+    """Compute your Diffie-Hellman public value g^x mod p (RFC 2409 §5)."""
+    return DhPublicValue(learner)
+
+
+def skeyid_e(learner: str | None = None) -> SkeyidE:
+    """Derive SKEYID_e through SKEYID_d and SKEYID_a (RFC 2409 §5)."""
+    return SkeyidE(learner)
+
+
+def ka(learner: str | None = None) -> Ka:
+    """Expand SKEYID_e into the cipher key Ka (RFC 2409 Appendix B)."""
+    return Ka(learner)
+
+
+def phase1_iv(learner: str | None = None) -> Phase1Iv:
+    """The IV of Main Mode message 5 (RFC 2409 Appendix B)."""
+    return Phase1Iv(learner)
+
+
+def phase2_iv(learner: str | None = None) -> Phase2Iv:
+    """The IV of Quick Mode message 1 (RFC 2409 Appendix B)."""
+    return Phase2Iv(learner)
+
+
+def hash_i(learner: str | None = None) -> HashI:
+    """HASH_I, what the initiator signs in Main Mode message 5 (RFC 2409 §5)."""
+    return HashI(learner)
+
+
+def keymat(learner: str | None = None) -> Keymat:
+    """KEYMAT of one ESP SA with PFS (RFC 2409 §5.5)."""
+    return Keymat(learner)
+
+
+def isakmp_policy(learner: str | None = None) -> IsakmpPolicyChoice:
+    """Predict which ISAKMP policy the responder chooses."""
+    return IsakmpPolicyChoice(learner)
+
+
+def acl_encrypted(learner: str | None = None) -> AclEncrypted:
+    """Predict which packets a crypto ACL sends into the tunnel."""
+    return AclEncrypted(learner)
+
+
+def decode_message(learner: str | None = None) -> DecodeMessage:
+    """Read fields of an ISAKMP message from its bytes (RFC 2408 §3.1-3.2)."""
+    return DecodeMessage(learner)
+
+
+def fix_config(learner: str | None = None) -> FixConfig:
+    """Repair Branch2's configuration so that the tunnel comes up."""
+    return FixConfig(learner)
+
+
+def esp_decrypt(learner: str | None = None) -> EspDecrypt:
+    """Decrypt an ESP tunnel-mode packet (RFC 4303)."""
+    return EspDecrypt(learner)
+
+
+__all__ = [
+    "EXERCISES",
+    "KINDS",
+    "AnswerFormatError",
+    "Exercise",
+    "Feedback",
+    "Statement",
+    "acl_encrypted",
+    "current_learner",
+    "decode_message",
+    "dh_public_value",
+    "esp_decrypt",
+    "fix_config",
+    "get",
+    "hash_i",
+    "isakmp_policy",
+    "ka",
+    "keymat",
+    "phase1_iv",
+    "phase2_iv",
+    "set_learner",
+    "skeyid_e",
+]

@@ -1,0 +1,42 @@
+"""The IPsec gateway a router runs: IKE + SPD/SAD glued together, sans-IO.
+
+:class:`Gateway` is built from an IOS :class:`~vpnteach.ios.RouterConfig` and the router's
+PKI; the simulated lab drives it through the router's hooks and UDP ports, a real router
+process would drive it from a TUN device and UDP sockets. See :mod:`vpnteach.gateway.gateway`.
+"""
+
+from __future__ import annotations
+
+from vpnteach.gateway.adapt import (
+    CryptoInterface,
+    GatewayConfigError,
+    crypto_interface,
+    ike_config_from,
+)
+from vpnteach.gateway.gateway import (
+    Deliver,
+    Discard,
+    Gateway,
+    GatewayEvent,
+    SasInstalled,
+    SasRemoved,
+    Transmit,
+    is_esp,
+)
+from vpnteach.gateway.ipsec_log import IpsecLogLine
+
+__all__ = [
+    "CryptoInterface",
+    "Deliver",
+    "Discard",
+    "Gateway",
+    "GatewayConfigError",
+    "GatewayEvent",
+    "IpsecLogLine",
+    "SasInstalled",
+    "SasRemoved",
+    "Transmit",
+    "crypto_interface",
+    "ike_config_from",
+    "is_esp",
+]

@@ -1,0 +1,453 @@
+"""The sans-IO IPsec gateway one router runs: IKE endpoint + SPD/SAD + the glue between them.
+
+::
+
+    gw = Gateway(router_config, router_pki, rng)
+    gw.outbound(packet, "Serial1/0", now)   -> Transmit(packet | esp) | Discard(reason)
+    gw.inbound(packet, "Serial1/0", now)    -> Deliver(packet | inner) | Discard(reason)
+    gw.receive_datagram(data, (ip, port), now, local_port)   # UDP 500 / 4500 from the WAN
+    for d in gw.datagrams_to_send(now): ...                    # UDP to send (IKE)
+    if (t := gw.get_timer()) is not None and now >= t: gw.handle_timer(now)
+    while (event := gw.next_event()) is not None: ...
+
+It is driven the same way by the simulated lab (:mod:`vpnteach.lab`) and by a real router
+process on TUN + UDP: it never opens a socket, reads a clock or prints. ``now`` is seconds since
+the Unix epoch (the simulated clock's wall time in the lab), because IKE checks certificate
+validity and prints ``debug`` timestamps from it.
+
+The glue, in RFC 4301 §5.1 / RFC 2409 terms:
+
+* an outbound packet the SPD says to PROTECT with no SA is dropped and the SAD raises
+  :class:`~vpnteach.esp.sad.AcquireRequested`; the gateway asks IKE to negotiate for that crypto
+  map entry (Main Mode first if there is no ISAKMP SA, else Quick Mode right away);
+* :class:`~vpnteach.ike.events.Phase2Complete` carries the two SAs' keys: both are installed
+  in the SAD under the flow they protect (:mod:`vpnteach.gateway.install`);
+* an SA's soft lifetime starts a Quick Mode rekey; the hard lifetime removes it (the SAD does);
+* a Delete from the peer removes the SA pair; ``clear crypto sa`` removes ours and tells the
+  peer; ``clear crypto isakmp`` deletes the ISAKMP SAs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from dataclasses import dataclass
+
+from vpnteach._html import HtmlRepr
+from vpnteach.crypto.rng import OsRng, Rng, SeededRng
+from vpnteach.esp.esp import Decapsulated
+from vpnteach.esp.sa import Direction, HardLifetimeExpired, IpsecSa, SoftLifetimeExpired
+from vpnteach.esp.sad import AcquireRequested, Sad, SadEvent, Sent
+from vpnteach.esp.show import show_crypto_ipsec_sa
+from vpnteach.esp.spd import PolicyAction, Spd, selectors_of
+from vpnteach.gateway import ipsec_log
+from vpnteach.gateway.adapt import CryptoInterface, crypto_interface, ike_config_from
+from vpnteach.gateway.install import flow_for, sa_from_spec
+from vpnteach.ike import debuglog
+from vpnteach.ike.endpoint import IkeEndpoint
+from vpnteach.ike.events import (
+    Event,
+    NegotiationFailed,
+    Phase1Complete,
+    Phase2Complete,
+    SaDeleted,
+)
+from vpnteach.ike.informational import send_delete
+from vpnteach.ike.sa import Datagram
+from vpnteach.ios.model import RouterConfig
+from vpnteach.pki.trustpoint import RouterPki
+from vpnteach.trace import NULL_TRACE, Trace
+from vpnteach.wire.constants import ProtocolId
+
+ESP_PROTOCOL = 50
+UDP_PROTOCOL = 17
+NAT_T_PORT = 4500
+_IKE_PORTS = {(500).to_bytes(2, "big"), (4500).to_bytes(2, "big")}
+
+
+@dataclass(frozen=True)
+class Transmit(HtmlRepr):
+    """Send ``packet`` on (``protected``: it is the ESP packet that replaced the original)."""
+
+    packet: bytes
+    protected: bool = False
+
+
+@dataclass(frozen=True)
+class Deliver(HtmlRepr):
+    """Process ``packet`` as received (``decrypted``: the inner packet of an ESP packet)."""
+
+    packet: bytes
+    decrypted: bool = False
+
+
+@dataclass(frozen=True)
+class Discard(HtmlRepr):
+    """Drop the packet for ``reason``."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class SasInstalled(HtmlRepr):
+    """Event: a Quick Mode result is in the SAD (inbound and outbound SPI)."""
+
+    peer: str
+    inbound_spi: int
+    outbound_spi: int
+    crypto_map: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class SasRemoved(HtmlRepr):
+    """Event: IPsec SAs were removed from the SAD, and why."""
+
+    spis: tuple[int, ...]
+    reason: str
+
+
+GatewayEvent = Event | SadEvent | SasInstalled | SasRemoved
+
+
+class Gateway(HtmlRepr):
+    """One router's IPsec: its IKE endpoint and its SPD/SAD, without I/O.
+
+    Args:
+        config: the router's parsed IOS configuration (one interface with a crypto map).
+        pki: the router's keys and trustpoints (``None``: pre-share only).
+        rng: the random source (IKE and ESP get forked streams when it is seeded).
+        timezone: the zone of ``debug`` timestamps (default: the config's, else UTC).
+        trace: where IKE records derived values (default: a new :class:`Trace`).
+        esp_trace: where ESP records per-packet facts (default: off, for speed).
+
+    Attributes:
+        ike: the :class:`~vpnteach.ike.endpoint.IkeEndpoint`; sad: the SAD (with its SPD).
+        ipsec_log: the ``debug crypto ipsec`` records; ike_keys: ``(CKY-I, Ka)`` of every
+        ISAKMP SA and installed: every ESP SA ever installed (for Wireshark's key tables).
+    """
+
+    def __init__(
+        self,
+        config: RouterConfig,
+        pki: RouterPki | None = None,
+        rng: Rng | None = None,
+        *,
+        timezone: dt.tzinfo | None = None,
+        trace: Trace | None = None,
+        esp_trace: Trace = NULL_TRACE,
+    ) -> None:
+        rng = rng if rng is not None else OsRng()
+        self.name = config.hostname
+        self.config = config
+        self.pki = pki
+        self.timezone = timezone
+        self.crypto: CryptoInterface = crypto_interface(config)
+        self._address_bytes = bytes(int(x) for x in self.crypto.address.split("."))
+        ike_rng = rng.fork("ike") if isinstance(rng, SeededRng) else rng
+        self.esp_rng = rng.fork("esp") if isinstance(rng, SeededRng) else rng
+        ike_config = ike_config_from(config, pki, timezone=timezone)
+        self.ike = IkeEndpoint(ike_config, ike_rng, trace, name=config.hostname)
+        self.esp_trace = esp_trace
+        self.sad = Sad(Spd(self.crypto.entries))
+        self.ipsec_log: list[IpsecLogLine] = []
+        self.ike_keys: list[tuple[bytes, bytes]] = []
+        self.installed: list[IpsecSa] = []
+        self._events: deque[GatewayEvent] = deque()
+        self._partner: dict[int, IpsecSa] = {}
+        self._asked: set[tuple[str, int, str]] = set()  # flows we asked IKE to negotiate
+        self._ours: set[int] = set()  # outbound SAs whose Quick Mode we initiated
+        self._next_conn_id = 1
+        self._timer_stale = True
+        self._timer: float | None = None
+
+    def __repr__(self) -> str:
+        where = f"{self.crypto.name} {self.crypto.address}"
+        return f"Gateway({self.name!r}, {where}, {len(self.sad.sas())} SAs)"
+
+    # ------------------------------------------------------------------ data plane
+
+    @property
+    def interface(self) -> str:
+        """The name of the interface the crypto map is applied on."""
+        return self.crypto.name
+
+    @property
+    def local_address(self) -> str:
+        """The local tunnel endpoint (that interface's address)."""
+        return self.crypto.address
+
+    def outbound(self, packet: bytes, interface: str, now: float) -> Transmit | Discard:
+        """A packet leaving by ``interface``: bypass, protect (ESP) or drop (and maybe acquire)."""
+        if interface != self.crypto.name or self._is_own_ike(packet, src_offset=12):
+            return Transmit(packet)
+        result = self.sad.send(packet, self.esp_rng, now, self.esp_trace)
+        self._pump(now)
+        if isinstance(result, Sent):
+            return Transmit(result.packet, result.action is PolicyAction.PROTECT)
+        return Discard(result.reason)
+
+    def inbound(self, packet: bytes, interface: str, now: float) -> Deliver | Discard:
+        """A packet arriving on ``interface``: decrypt ESP for us, police cleartext."""
+        if interface != self.crypto.name:
+            return Deliver(packet)
+        if not is_esp(packet):
+            if self._is_own_ike(packet, src_offset=16):
+                return Deliver(packet)
+            return self._inbound_clear(packet)
+        if ".".join(str(b) for b in packet[16:20]) != self.crypto.address:
+            return Deliver(packet)  # ESP passing through: not ours to open
+        result = self.sad.receive(packet, now, self.esp_trace)
+        self._pump(now)
+        if isinstance(result, Decapsulated):
+            return Deliver(result.inner, decrypted=True)
+        return Discard(f"{result.reason.value}: {result.detail}")
+
+    def _is_own_ike(self, packet: bytes, *, src_offset: int) -> bool:
+        """IKE to or from our tunnel endpoint (UDP 500/4500): always BYPASS, never looked up.
+
+        RFC 4301 §4.4.1 requires the SPD to let IKE through; IOS does it implicitly, whatever
+        the crypto ACL says. ``src_offset`` 12 checks the source (outbound), 16 the destination.
+        """
+        if len(packet) < 28 or packet[9] != UDP_PROTOCOL:
+            return False
+        if packet[src_offset : src_offset + 4] != self._address_bytes:
+            return False
+        hlen = (packet[0] & 0x0F) * 4
+        ports = {packet[hlen : hlen + 2], packet[hlen + 2 : hlen + 4]}
+        return bool(ports & _IKE_PORTS)
+
+    def _inbound_clear(self, packet: bytes) -> Deliver | Discard:
+        try:
+            sel = selectors_of(packet)
+        except ValueError:
+            return Deliver(packet)  # not IPv4: the IP stack will say why it drops it
+        decision = self.sad.spd.lookup_inbound_clear(sel)
+        if decision.action is PolicyAction.DISCARD:
+            if decision.flow is not None:
+                decision.flow.counters.recv_errors += 1
+            return Discard(f"%CRYPTO-4-RECVD_PKT_NOT_IPSEC: {decision.why}")
+        return Deliver(packet)
+
+    # ------------------------------------------------------------------ control plane
+
+    def receive_datagram(
+        self, data: bytes, addr: tuple[str, int], now: float, local_port: int = 500
+    ) -> None:
+        """A UDP datagram for IKE (port 500, or 4500 with the non-ESP marker)."""
+        self.ike.receive_datagram(data, addr, now, local_port)
+        self._pump(now, touched_ike=True)
+
+    def datagrams_to_send(self, now: float) -> list[Datagram]:
+        """The IKE datagrams to send: ``(data, (ip, port), local_port)``."""
+        return self.ike.datagrams_to_send(now)
+
+    def get_timer(self) -> float | None:
+        """When :meth:`handle_timer` should next run (IKE retransmission, SA lifetimes)."""
+        # Recomputed only after something that can move a timer (an IKE input, an event, a
+        # timer run): both engines scan every SA to answer. An early wake-up does no harm.
+        if self._timer_stale:
+            timers = [t for t in (self.ike.get_timer(), self.sad.get_timer()) if t is not None]
+            self._timer, self._timer_stale = (min(timers) if timers else None), False
+        return self._timer
+
+    def handle_timer(self, now: float) -> None:
+        """Retransmit IKE messages, expire SAs, start rekeys that are due at ``now``."""
+        self.ike.handle_timer(now)
+        self.sad.handle_timer(now)
+        self._pump(now, touched_ike=True)
+
+    def next_event(self) -> GatewayEvent | None:
+        """The oldest event not yet read (IKE, SAD and gateway events, in order)."""
+        return self._events.popleft() if self._events else None
+
+    def initiate(self, peer: str, now: float) -> None:
+        """Negotiate with ``peer`` now, for its first crypto map entry (no traffic needed)."""
+        entries = self.ike.config.entries_for(peer)
+        self._asked |= {f.key for f in self.sad.spd.flows if entries and f.crypto_map == entries[0]}
+        self.ike.initiate(peer, now)
+        self._pump(now, touched_ike=True)
+
+    # ------------------------------------------------------------------ admin commands
+
+    def clear_crypto_sa(self, now: float) -> int:
+        """``clear crypto sa``: delete every IPsec SA, telling each peer; return how many."""
+        sas = self.sad.sas()
+        by_peer: dict[str, list[bytes]] = {}
+        for sa in sas:
+            if sa.direction is Direction.INBOUND:
+                by_peer.setdefault(sa.peer, []).append(sa.spi.to_bytes(4, "big"))
+        for peer, spis in by_peer.items():
+            self._send_ipsec_delete(peer, tuple(spis))
+        self._remove(sas, "clear crypto sa", now)
+        self._pump(now, touched_ike=True)
+        return len(sas)
+
+    def clear_crypto_isakmp(self, now: float) -> int:
+        """``clear crypto isakmp``: delete every ISAKMP SA (Delete to the peer); IPsec SAs stay."""
+        peers = sorted({sa.peer[0] for sa in self.ike.sas.values() if not sa.dead})
+        for peer in peers:
+            self.ike.delete_isakmp_sa(peer, now)
+        self._pump(now, touched_ike=True)
+        return len(peers)
+
+    def _send_ipsec_delete(self, peer: str, spis: tuple[bytes, ...]) -> None:
+        # The IKE endpoint offers delete_isakmp_sa only; an IPsec Delete goes out through its
+        # informational exchange directly (RFC 2408 §3.15, protocol ESP, 4-byte SPIs).
+        isakmp = self.ike.isakmp_sa(peer)
+        if isakmp is None or not isakmp.established:
+            return
+        self.ike.recorder.conn_id = isakmp.conn_id
+        send_delete(self.ike.ctx, isakmp, ProtocolId.PROTO_IPSEC_ESP, spis)
+
+    def reconfigure(self, config: RouterConfig, now: float) -> None:
+        """Use a new configuration; if the crypto map changed, the IPsec SAs are cleared (and
+        the peers told, as ``clear crypto sa``): they were negotiated under the old map."""
+        crypto = crypto_interface(config)
+        ike_config = ike_config_from(config, self.pki, timezone=self.timezone)
+        self.ike.config = ike_config
+        self.ike.ctx.config = ike_config  # the endpoint reads its config through its context
+        if crypto.entries != self.crypto.entries or crypto.address != self.crypto.address:
+            self.clear_crypto_sa(now)
+            self.sad = Sad(Spd(crypto.entries))
+        self.config, self.crypto, self.name = config, crypto, config.hostname
+        self._address_bytes = bytes(int(x) for x in crypto.address.split("."))
+        self._timer_stale = True
+
+    # ------------------------------------------------------------------ views
+
+    def show_crypto_isakmp_sa(self) -> str:
+        """``show crypto isakmp sa``."""
+        return self.ike.show_crypto_isakmp_sa()
+
+    def show_crypto_isakmp_policy(self) -> str:
+        """``show crypto isakmp policy``."""
+        return debuglog.show_crypto_isakmp_policy(self.config.policies_by_priority())
+
+    def show_crypto_ipsec_sa(self, now: float, *, detail: bool = False) -> str:
+        """``show crypto ipsec sa [detail]`` with the run's real counters."""
+        return show_crypto_ipsec_sa(
+            self.sad,
+            now,
+            local_addr=self.crypto.address,
+            interface=self.crypto.name,
+            detail=detail,
+        )
+
+    # ------------------------------------------------------------------ the glue
+
+    def _pump(self, now: float, *, touched_ike: bool = False) -> None:
+        """Act on every pending SAD and IKE event until none is left."""
+        self._timer_stale = self._timer_stale or touched_ike
+        while True:
+            sad_event = self.sad.next_event()
+            if sad_event is not None:
+                self._timer_stale = True
+                self._events.append(sad_event)
+                self._on_sad(sad_event, now)
+                continue
+            ike_event = self.ike.next_event()
+            if ike_event is None:
+                return
+            self._timer_stale = True
+            self._events.append(ike_event)
+            self._on_ike(ike_event, now)
+
+    def _on_sad(self, event: SadEvent, now: float) -> None:
+        if isinstance(event, AcquireRequested):
+            self._log(now, ipsec_log.sa_request(event.flow, self.crypto.address))
+            self._asked.add(event.flow.key)
+            self.ike.initiate(event.peer, now, event.crypto_map)
+        elif isinstance(event, SoftLifetimeExpired):
+            self._rekey(event, now)
+        elif isinstance(event, HardLifetimeExpired):
+            why = f"SA 0x{event.spi:08X} expired: {event.reason}"
+            self._log(now, ipsec_log.text("lifetime", why))
+
+    def _rekey(self, event: SoftLifetimeExpired, now: float) -> None:
+        """Soft lifetime of the *current* outbound SA of a flow: negotiate its successor.
+
+        Only the side that initiated the expiring pair rekeys, so the two peers (whose soft
+        limits fall a few milliseconds apart) do not both start a Quick Mode for it.
+        """
+        if event.direction is not Direction.OUTBOUND:
+            return
+        for sa in self.sad.sas():
+            flow = self.sad.flow_of_sa.get(id(sa))
+            if sa.spi == event.spi and flow is not None and sa.direction is Direction.OUTBOUND:
+                if self.sad.outbound_sa(flow) is sa and id(sa) in self._ours:
+                    self._log(now, ipsec_log.text("rekey", f"{event.reason}: rekeying {flow}"))
+                    self._asked.add(flow.key)
+                    self.ike.initiate(flow.peer, now, flow.crypto_map)
+                return
+
+    def _on_ike(self, event: Event, now: float) -> None:
+        if isinstance(event, Phase1Complete):
+            isakmp = self.ike.sas.get(event.cky_i)
+            if isakmp is not None and isakmp.keys is not None:
+                self.ike_keys.append((event.cky_i, isakmp.keys.ka))
+        elif isinstance(event, Phase2Complete):
+            self._install(event, now)
+        elif isinstance(event, NegotiationFailed):
+            for flow in self.sad.spd.flows:
+                if flow.peer == event.peer[0]:
+                    self.sad.acquire_failed(flow)
+        elif isinstance(event, SaDeleted) and event.protocol_id == ProtocolId.PROTO_IPSEC_ESP:
+            spis = {int.from_bytes(s, "big") for s in event.spis}
+            gone = [sa for sa in self.sad.sas() if sa.spi in spis and sa.peer == event.peer[0]]
+            gone += [self._partner[id(sa)] for sa in gone if id(sa) in self._partner]
+            self._remove(list(dict.fromkeys(gone)), "Delete from the peer", now)
+
+    def _install(self, event: Phase2Complete, now: float) -> None:
+        flow = flow_for(self.sad.spd, event)
+        if flow is None:
+            why = f"no flow of {event.crypto_map} {event.seq} matches the negotiated identities"
+            self._log(now, ipsec_log.text("install", why))
+            return
+        pair = []
+        for spec in (event.inbound, event.outbound):
+            sa = sa_from_spec(spec, crypto_map=event.crypto_map, conn_id=self._conn(), now=now)
+            self.sad.install(sa, flow)
+            self.installed.append(sa)
+            self._log(now, ipsec_log.create_sa(sa))
+            pair.append(sa)
+        self._partner[id(pair[0])], self._partner[id(pair[1])] = pair[1], pair[0]
+        if flow.key in self._asked:
+            self._asked.discard(flow.key)
+            self._ours.add(id(pair[1]))
+        self._events.append(
+            SasInstalled(flow.peer, pair[0].spi, pair[1].spi, event.crypto_map, event.seq)
+        )
+
+    def _remove(self, sas: list[IpsecSa], reason: str, now: float) -> None:
+        for sa in sas:
+            self.sad.remove(sa)
+            self._partner.pop(id(sa), None)
+            self._ours.discard(id(sa))
+            self._log(now, ipsec_log.delete_sa(sa, reason))
+        if sas:
+            self._events.append(SasRemoved(tuple(sa.spi for sa in sas), reason))
+
+    def _conn(self) -> int:
+        conn_id = self._next_conn_id
+        self._next_conn_id += 1
+        return conn_id
+
+    def _log(self, now: float, text: str) -> None:
+        self.ipsec_log.append(IpsecLogLine(now, text, len(self.ike.recorder.records)))
+
+
+IpsecLogLine = ipsec_log.IpsecLogLine
+
+
+def is_esp(packet: bytes) -> bool:
+    """ESP (protocol 50), or ESP in UDP to port 4500 (RFC 3948: not a marker, not keepalive)."""
+    if len(packet) < 20:
+        return False
+    if packet[9] == ESP_PROTOCOL:
+        return True
+    hlen = (packet[0] & 0x0F) * 4
+    if packet[9] != UDP_PROTOCOL or len(packet) < hlen + 8 + 8:
+        return False
+    dport = int.from_bytes(packet[hlen + 2 : hlen + 4], "big")
+    return dport == NAT_T_PORT and packet[hlen + 8 : hlen + 12] != bytes(4)

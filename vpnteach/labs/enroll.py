@@ -1,0 +1,63 @@
+"""``crypto pki enroll NAME`` on a lab router: the PKCSReq over the network, the CertRep back.
+
+The dialogue is IOS 12.4's (Cisco IOS Security Configuration Guide, "Configuring Certificate
+Enrollment for a PKI"), answered the way the seed's operator answered it: no serial number, no
+IP address in the subject, yes to the request. The certificate is checked against the
+router's clock when it arrives (a router whose clock is not in sync sees "not yet valid":
+that is why the seed configures ``ntp server 192.168.1.9``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vpnteach.ike.debuglog import ios_time
+from vpnteach.labs.exec import ExecError
+from vpnteach.pki import scep
+from vpnteach.pki.errors import PkiError
+from vpnteach.pki.show import fingerprint
+
+if TYPE_CHECKING:
+    from vpnteach.labs.router import LabRouter
+
+_PROLOGUE = """%
+% Start certificate enrollment ..
+% Create a challenge password. You will need to verbally provide this
+   password to the CA Administrator in order to revoke your certificate.
+   For security reasons your password will not be saved in the configuration.
+   Please make a note of it.
+
+% The subject name in the certificate will include: {fqdn}
+% Include the router serial number in the subject name? [yes/no]: no
+% Include an IP address in the subject name? [no]: no
+Request certificate from CA? [yes/no]: yes
+% Certificate request sent to Certificate Authority
+% The 'show crypto pki certificate verbose {tp}' commandwill show the fingerprint.
+"""
+
+
+def enroll(router: LabRouter, name: str) -> str:
+    """Both halves of ``crypto pki enroll``, the CA reached through the simulated network."""
+    try:
+        request = router.pki.enrollment_request(name)
+        answer = router.scep_exchange(request)
+        if not isinstance(answer, scep.CertRep):
+            raise ExecError(f"% The CA answered PKCSReq with {type(answer).__name__}")
+        now = router.clock()
+        check = router.pki.accept_certificate(name, answer, now)
+    except PkiError as exc:
+        raise ExecError(str(exc)) from None
+    stamp = ios_time(now.timestamp(), router.timezone)
+    lines = [_PROLOGUE.format(fqdn=router.pki.fqdn, tp=name).rstrip("\n")]
+    tp = router.pki.trustpoint(name)
+    if tp.certificate is not None:
+        md5, sha1 = fingerprint(tp.certificate, "md5"), fingerprint(tp.certificate, "sha1")
+        lines += [
+            f"{stamp}: CRYPTO_PKI:  Certificate Fingerprint MD5: {md5}",
+            f"{stamp}: CRYPTO_PKI:  Certificate Fingerprint SHA1: {sha1}",
+            f"{stamp}: %PKI-6-CERTRET: Certificate received from Certificate Authority",
+        ]
+    else:
+        reasons = "; ".join(item.reason for item in check.failed)
+        lines.append(f"{stamp}: %PKI-2-CERT_ENROLL_FAIL: Certificate enrollment failed: {reasons}")
+    return "\n".join(lines) + "\n"

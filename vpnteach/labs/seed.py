@@ -1,0 +1,131 @@
+"""The seed tutorial as a lab: topology, configurations, enrollment timeline, variants.
+
+Topology (the seed's addresses; the seed leaves the path between the two serial subnets
+unsaid, and both configs route ``0.0.0.0/0`` to ``.2`` of their subnet, so a small provider
+router ``ISP`` owns ``10.1.1.2`` and ``10.2.2.2``; the CA ``WIN2003`` sits in the central
+office behind it, reachable from both branches)::
+
+    PC1 192.168.11.10 --LAN1-- Fa0/0 Branch1 S1/0 10.1.1.1 --WAN1-- 10.1.1.2 S1/0 ISP
+    PC2 192.168.22.10 --LAN2-- Fa0/0 Branch2 S1/0 10.2.2.1 --WAN2-- 10.2.2.2 S1/1 ISP
+    WIN2003 192.168.1.9 --HQ-- 192.168.1.1 Fa0/0 ISP
+
+The provider knows no route to the branch LANs: their traffic can only cross inside ESP.
+
+Timeline (the seed's own dates): the clock starts ``Jun 5 2010 04:05:00 AEST``; the routers
+load ``branch1.cfg`` / ``branch2.cfg`` unchanged (the ``crypto key generate rsa`` line makes
+the key pair); each runs ``crypto pki authenticate WIN2003`` and ``crypto pki enroll WIN2003``
+over the network so that its request reaches the CA when the seed's certificates say it did
+(Branch2 04:08:38.250, Branch1 04:10:18.000, hence the seed's serial numbers and validity);
+then the clock runs to ``Jun 6 2010 10:21:50.071``, the seed's first ``debug`` line, where the
+lab is handed over. Variants are applied as configuration commands on top of the seed files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from vpnteach.ios import apply_commands, parse_config
+from vpnteach.labs.seed_configs import SEED_CONFIGS
+from vpnteach.pki.ca import AEST, SEED_CA_NAME, seed_ca
+from vpnteach.pki.keys import fork
+from vpnteach.pki.seed import SEED_CLOCK, SEED_ENROLL_TIMES
+
+if TYPE_CHECKING:
+    from vpnteach.lab import Lab
+
+ENROLL_START = dt.datetime(2010, 6, 5, 4, 5, 0, tzinfo=AEST)
+IKE_START = SEED_CLOCK + dt.timedelta(milliseconds=71)
+WAN_DELAY = 0.002
+LAN_DELAY = 0.0005
+AUTHENTICATE_LEAD = dt.timedelta(seconds=8)
+PRE_SHARED_KEY = "cisco123"
+PEERS = {"Branch1": "10.2.2.1", "Branch2": "10.1.1.1"}
+
+ISP_CFG = """hostname ISP
+!
+interface Serial1/0
+ ip address 10.1.1.2 255.255.255.0
+!
+interface Serial1/1
+ ip address 10.2.2.2 255.255.255.0
+!
+interface FastEthernet0/0
+ ip address 192.168.1.1 255.255.255.0
+!
+end
+"""
+
+PROFILES: dict[str, str] = {
+    "seed": "",
+    "modern": """crypto key generate rsa general-keys modulus 2048 label BRANCH_KEY exportable
+crypto isakmp policy 10
+ encryption aes 256
+ hash sha256
+ group 14
+crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac
+""",
+}
+"""Configuration commands applied on top of the seed files for each profile."""
+
+
+class SeedLabError(ValueError):
+    """An unknown profile or authentication method, or an impossible PFS group."""
+
+
+def variant_commands(name: str, profile: str, pfs: int | None, auth: str) -> str:
+    """The IOS commands that turn the seed config of ``name`` into the asked-for variant."""
+    if profile not in PROFILES:
+        raise SeedLabError(f"unknown profile {profile!r}: choose one of {sorted(PROFILES)}")
+    if auth not in ("rsa-sig", "pre-share"):
+        raise SeedLabError(f"unknown auth {auth!r}: 'rsa-sig' or 'pre-share'")
+    text = PROFILES[profile]
+    if auth == "pre-share":
+        text += "crypto isakmp policy 10\n authentication pre-share\n"
+        text += f"crypto isakmp key {PRE_SHARED_KEY} address {PEERS[name]}\n"
+    if pfs is not None:
+        text += f"crypto map CRYPTO 10 ipsec-isakmp\n set pfs group{pfs}\n"
+    return text
+
+
+def build_seed_lab(
+    cls: type[Lab],
+    seed: int | str | None,
+    *,
+    profile: str = "seed",
+    pfs: int | None = None,
+    auth: str = "rsa-sig",
+    trace: bool = True,
+) -> Lab:
+    """Build, enroll and hand over the seed lab (see the module docstring)."""
+    lab = cls(seed, start=ENROLL_START, timezone=AEST, trace=trace)
+    for name in ("Branch1", "Branch2"):
+        config = parse_config(SEED_CONFIGS[name], f"{name.lower()}.cfg")
+        extra = variant_commands(name, profile, pfs, auth)
+        if extra:
+            config = apply_commands(config, extra, f"Lab.seed(profile={profile!r})")
+        lab.add_router(config)
+    lab.add_router(ISP_CFG, "isp.cfg")
+    lab.add_host("PC1", "192.168.11.10/24", "192.168.11.1")
+    lab.add_host("PC2", "192.168.22.10/24", "192.168.22.1")
+    lab.add_ca(seed_ca(fork(lab.rng, "ca")), "WIN2003", "192.168.1.9/24", "192.168.1.1")
+    lab.connect("Branch1 Serial1/0", "ISP Serial1/0", "WAN1", delay=WAN_DELAY)
+    lab.connect("ISP Serial1/1", "Branch2 Serial1/0", "WAN2", delay=WAN_DELAY)
+    lab.connect("Branch1 FastEthernet0/0", "PC1 eth0", "LAN1", delay=LAN_DELAY)
+    lab.connect("Branch2 FastEthernet0/0", "PC2 eth0", "LAN2", delay=LAN_DELAY)
+    lab.connect("ISP FastEthernet0/0", "WIN2003 eth0", "HQ", delay=LAN_DELAY)
+    enroll_both(lab)
+    lab.run_until(IKE_START)
+    return lab
+
+
+def enroll_both(lab: Lab) -> None:
+    """Branch2 then Branch1: authenticate the CA, then enroll, at the seed's times."""
+    to_ca = WAN_DELAY + LAN_DELAY  # branch -> ISP -> WIN2003, no processing delay
+    for name, arrives in SEED_ENROLL_TIMES.items():
+        router = lab.router(name)
+        lab.run_until(arrives - AUTHENTICATE_LEAD)
+        router.exec(f"crypto pki authenticate {SEED_CA_NAME}")
+        send_at = (arrives - lab.network.clock.start).total_seconds() - to_ca
+        lab.network.run_until(send_at)
+        router.exec(f"crypto pki enroll {SEED_CA_NAME}")

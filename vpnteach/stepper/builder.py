@@ -1,0 +1,410 @@
+"""Turning what one scheduled event recorded into steps.
+
+The adapter's journal holds, in order, the network events, facts and ``debug`` records of one
+scheduled event (:mod:`vpnteach.stepper.adapter`). :class:`StepBuilder` walks it once:
+
+* a delivery of an ISAKMP datagram to the router that owns its destination becomes a
+  MESSAGE step (decoded; for an encrypted message, the payload chain the receiver decrypted);
+* a fact becomes a DH, KEY_DERIVATION, SIGNATURE, CERTIFICATE_CHECK or PROPOSAL step by its
+  name; ESP facts become one ESP_PACKET step per packet;
+* a state move becomes a TRANSITION step and updates that peer's state; an error,
+  retransmission or drop record becomes a LOG step; every record adds its IOS lines to the
+  ``debug crypto isakmp`` log;
+* a dropped packet, an IKE timer and a ping timeout become DROPPED and TIMER steps.
+
+Messages are named from the wire (:class:`MessageNamer`), never from log text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from vpnteach.crypto.dh import DhComputation
+from vpnteach.crypto.rsa_sig import SignatureCheck
+from vpnteach.esp.esp import Dropped, EspPacket
+from vpnteach.ike.debuglog import ios_time, render_record
+from vpnteach.ike.records import LogLine, MoveRecorded
+from vpnteach.net.sim.events import FaultApplied, PacketDelivered, PacketDropped, TimerFired
+from vpnteach.net.sim.packets import summarize
+from vpnteach.pki.validation import CertificateCheck
+from vpnteach.stepper import explain
+from vpnteach.stepper.adapter import JournalEntry, LabAdapter, Wire, wire_of
+from vpnteach.stepper.step import (
+    IkeMessage,
+    LearnerAction,
+    LogEntry,
+    PeerState,
+    Step,
+    StepKind,
+    Transition,
+)
+from vpnteach.trace import Fact
+from vpnteach.wire.chain import Payload
+from vpnteach.wire.constants import ExchangeType
+from vpnteach.wire.errors import DecodeError
+from vpnteach.wire.message import Message, decode_message
+
+REFUSALS = {"dropped": "reason", "error": "text"}
+"""Records saying a receiver refused a message, and the parameter that says why."""
+NOTABLE_RECORDS = {"retransmit", "give_up", "error", "dropped", "bad_message", "problem"}
+SELECTIONS = {"phase 1 selection", "phase 2 selection"}
+MM, QM, INFO = (
+    ExchangeType.IDENTITY_PROTECTION,
+    ExchangeType.QUICK_MODE,
+    ExchangeType.INFORMATIONAL,
+)
+
+
+@dataclass
+class _Exchange:
+    initiator: str
+    seen: dict[bytes, str] = field(default_factory=dict)
+    sent: dict[str, int] = field(default_factory=dict)
+
+
+class MessageNamer:
+    """Names ISAKMP messages ``MM1``..``MM6``, ``QM1``..``QM3``, ``INFO`` from their headers.
+
+    An exchange is identified by its cookie (Main Mode) or cookie and message ID (Quick
+    Mode); its initiator is whoever sent its first message. The n-th *distinct* message a
+    side sends is numbered by RFC 2409's order (initiator odd, responder even); the same bytes
+    again are the same message (a retransmission). ``alias`` names modified bytes after the
+    original.
+    """
+
+    def __init__(self) -> None:
+        self.exchanges: dict[tuple[bytes, int], _Exchange] = {}
+        self.aliases: dict[bytes, str] = {}
+
+    def name(self, data: bytes, sender: str, *, commit: bool = True) -> tuple[str, bool]:
+        """``(label, seen before)`` for ``data`` sent by ``sender``."""
+        if data in self.aliases:
+            return self.aliases[data], False
+        try:
+            header = decode_message(data).header
+        except DecodeError:
+            return "ISAKMP?", False
+        if header.exchange_type == INFO:
+            return "INFO", False
+        if header.exchange_type not in (MM, QM):
+            return f"exchange {header.exchange_type}", False
+        key = (header.cky_i, header.message_id if header.exchange_type == QM else 0)
+        exchange = self.exchanges.get(key) or _Exchange(sender)
+        if commit:
+            self.exchanges[key] = exchange
+        if data in exchange.seen:
+            return exchange.seen[data], True
+        count = exchange.sent.get(sender, 0) + 1
+        number = 2 * count - 1 if sender == exchange.initiator else 2 * count
+        label = f"{'MM' if header.exchange_type == MM else 'QM'}{number}"
+        if commit:
+            exchange.sent[sender] = count
+            exchange.seen[data] = label
+        return label, False
+
+    def alias(self, data: bytes, label: str) -> None:
+        """Name ``data`` (modified bytes) ``label``."""
+        self.aliases[data] = label
+
+
+@dataclass
+class _Draft:
+    kind: StepKind
+    actor: str
+    title: str
+    rfc: str
+    explanation: str
+    payload: object
+    related: tuple[object, ...] = ()
+
+
+class StepBuilder:
+    """Builds the steps of a run, one scheduled event at a time (see the module docstring)."""
+
+    def __init__(self, adapter: LabAdapter) -> None:
+        self.adapter = adapter
+        self.namer = MessageNamer()
+        self.peers: dict[str, PeerState] = {
+            name: PeerState() for name, r in adapter.lab.routers.items() if r.gateway is not None
+        }
+        self.log_lines: list[tuple[str, str]] = []
+        self.modified: set[bytes] = set()
+        self._esp: dict[str, list[Fact]] = {}
+        self._last_hash: dict[str, str] = {}
+        self.time = adapter.lab.network.now
+
+    # ------------------------------------------------------------------ public
+
+    def build(self, entries: Iterable[JournalEntry], first_index: int) -> list[Step]:
+        """The steps recorded in ``entries`` (one scheduled event), numbered from
+        ``first_index``."""
+        batch = list(entries)
+        steps: list[Step] = []
+        for entry in batch:
+            if entry.source == "net":
+                # facts and records carry no network time: they happen at the latest event's
+                self.time = float(getattr(entry.item, "time", self.time))
+            draft = self._draft(entry, batch)
+            if draft is not None:
+                steps.append(self._finish(draft, first_index + len(steps), self.time))
+        return steps
+
+    def learner_step(self, action: LearnerAction, index: int, time: float) -> Step:
+        """The LEARNER_ACTION step for ``action``, done at simulated time ``time``."""
+        draft = _Draft(
+            StepKind.LEARNER_ACTION, "you", action.what, "", _learner_text(action), action
+        )
+        return self._finish(draft, index, time)
+
+    # ------------------------------------------------------------------ dispatch
+
+    def _draft(self, entry: JournalEntry, batch: list[JournalEntry]) -> _Draft | None:
+        item = entry.item
+        if entry.source == "net":
+            return self._network(item, batch)
+        if entry.source == "record":
+            return self._record(entry.actor, item)
+        if entry.source == "esp":
+            assert isinstance(item, Fact)
+            return self._esp_fact(entry.actor, item)
+        assert isinstance(item, Fact)
+        return self._fact(entry.actor, item)
+
+    def _finish(self, draft: _Draft, index: int, time: float) -> Step:
+        lab = self.adapter.lab
+        return Step(
+            index=index,
+            kind=draft.kind,
+            actor=draft.actor,
+            time=time,
+            clock=ios_time(lab.epoch(time), lab.timezone),
+            title=draft.title,
+            rfc=draft.rfc,
+            explanation=draft.explanation,
+            payload=draft.payload,
+            related=draft.related,
+            peers=tuple(self.peers.items()),
+            event=self.adapter.events,
+            log_mark=len(self.log_lines),
+        )
+
+    # ------------------------------------------------------------------ network events
+
+    def _network(self, event: object, batch: list[JournalEntry]) -> _Draft | None:
+        if isinstance(event, PacketDelivered):
+            return self._delivered(event, batch)
+        if isinstance(event, PacketDropped):
+            text = f"{event.node} drops {summarize(event.packet)}: {event.reason}"
+            why = f"{event.node} could not forward or deliver this packet: {event.reason}."
+            return _Draft(StepKind.DROPPED, event.node, text, "RFC 1812 §5.2", why, event)
+        if isinstance(event, FaultApplied) and event.kind in ("loss", "rewrite"):
+            text = f"link {event.link} loses packet {event.number}"
+            why = f"A fault on {event.link} ({event.kind}) took the packet: {event.detail or '-'}."
+            return _Draft(StepKind.DROPPED, event.link, text, "", why, event)
+        if isinstance(event, TimerFired):
+            return self._timer(event)
+        return None
+
+    def _timer(self, event: TimerFired) -> _Draft | None:
+        if event.name == "crypto timers":
+            why = (
+                f"{event.owner}'s IKE timer is due: an unanswered message may be sent again "
+                "(doubling the wait each time), or an SA's lifetime has run out."
+            )
+            return _Draft(StepKind.TIMER, event.owner, f"{event.owner}: IKE timer fires",
+                          "RFC 2408 §5.3", why, event)  # fmt: skip
+        if "timeout" in event.name:
+            why = f"No answer came in time: {event.owner}'s ping prints '.' for this echo."
+            return _Draft(StepKind.TIMER, event.owner, f"{event.owner}: {event.name}",
+                          "RFC 792", why, event)  # fmt: skip
+        return None
+
+    def _delivered(self, event: PacketDelivered, batch: list[JournalEntry]) -> _Draft | None:
+        wire = wire_of(event.packet)
+        receiver = event.receiver.partition(" ")[0]
+        if wire is None or wire.kind != "IKE" or self.owner(wire.dst) != receiver:
+            return None
+        sender = self.owner(wire.src) or wire.src
+        label, repeat = self.namer.name(wire.data, sender)
+        message = self._message(wire, label, sender, receiver, repeat, batch)
+        message = _with_packet(message, event.packet)
+        rfc, text = explain.message_text(label, sender)
+        if message.modified:
+            text += " The bytes were changed on the way (by you)."
+        if message.note:
+            text += " " + message.note
+        again = " (again)" if repeat else ""
+        title = f"{label}{again}: {sender} → {receiver}"
+        if message.payload_names:
+            title += f" [{', '.join(message.payload_names)}]"
+        return _Draft(StepKind.MESSAGE, sender, title, rfc, text, message)
+
+    def owner(self, address: str) -> str | None:
+        """The router whose crypto interface has ``address`` (``None``: not a router's)."""
+        for name, router in self.adapter.lab.routers.items():
+            gw = LabAdapter.gateway(router)
+            if gw is not None and gw.local_address == address:
+                return name
+        return None
+
+    def _message(
+        self, wire: Wire, label: str, sender: str, receiver: str, repeat: bool,
+        batch: list[JournalEntry],
+    ) -> IkeMessage:  # fmt: skip
+        modified = wire.data in self.modified
+        base = IkeMessage(label, sender, receiver, wire.data, repeat=repeat, modified=modified)
+        try:
+            message = decode_message(wire.data)
+        except DecodeError as exc:
+            return _replace(base, note=f"It does not decode as ISAKMP: {exc}.")
+        rejected = _rejection(receiver, batch)
+        note = f"{receiver} rejected it: {rejected}." if rejected else ""
+        if not message.header.encrypted:
+            return _replace(base, message=message, payloads=message.payloads, note=note)
+        opened = self._opened(receiver, message, wire.data)
+        if opened is None:
+            note = note or f"{receiver} did not decrypt it."
+            return _replace(base, message=message, note=note)
+        plaintext, payloads = opened
+        return _replace(base, message=message, plaintext=plaintext, payloads=payloads)
+
+    def _opened(
+        self, receiver: str, message: Message, data: bytes
+    ) -> tuple[bytes, tuple[Payload, ...]] | None:
+        """What the receiving engine decrypted from ``data`` (its SA's last received message)."""
+        gw = LabAdapter.gateway(self.adapter.lab.routers[receiver])
+        if gw is None:
+            return None
+        sa = gw.ike.sas.get(message.header.cky_i)
+        if sa is None:
+            return None
+        mid = message.header.message_id
+        holder = sa.nodes.get(mid) if mid else sa
+        if holder is None or holder.last_received != data:
+            return None
+        return holder.inbound_raw, tuple(holder.inbound)
+
+    # ------------------------------------------------------------------ facts
+
+    def _fact(self, actor: str, fact: Fact) -> _Draft:
+        name = fact.name
+        text = explain.fact_text(name, actor)
+        if name in SELECTIONS:
+            return _Draft(StepKind.PROPOSAL, actor, f"{actor}: {name}", fact.rfc, text, fact)
+        if fact.formula in ("g^x mod p", "(g^y)^x mod p"):
+            dh = self._dh(actor, fact)
+            title = f"{actor} computes {name} = {fact.formula}"
+            return _Draft(StepKind.DH, actor, title, fact.rfc, text, fact, dh)
+        if name == "SIG":
+            signed = self._last_hash.get(actor, "HASH")
+            title = f"{actor} signs {signed} with its private RSA key"
+            return _Draft(StepKind.SIGNATURE, actor, title, fact.rfc, text, fact)
+        if isinstance(fact.value, SignatureCheck):
+            verdict = "valid" if fact.value.ok else f"INVALID ({fact.value.reason})"
+            title = f"{actor} checks the peer's signature: {verdict}"
+            return _Draft(StepKind.SIGNATURE, actor, title, fact.rfc, text, fact)
+        if isinstance(fact.value, CertificateCheck):
+            check = fact.value
+            verdict = "accepted" if check.ok else f"REJECTED ({len(check.failed)} failed)"
+            subject = check.subject.replace("1.2.840.113549.1.9.2=", "hostname=")
+            title = f"{actor} checks the certificate of {subject}: {verdict}"
+            return _Draft(StepKind.CERTIFICATE_CHECK, actor, title, fact.rfc, text, fact)
+        if name in ("HASH_I", "HASH_R"):
+            self._last_hash[actor] = name
+        title = f"{actor} derives {name} = {fact.formula}"
+        return _Draft(StepKind.KEY_DERIVATION, actor, title, fact.rfc, text, fact)
+
+    def _dh(self, actor: str, fact: Fact) -> tuple[object, ...]:
+        """The engine's DH computation that holds this fact's value (to show x, g, p)."""
+        gw = LabAdapter.gateway(self.adapter.lab.routers[actor])
+        if gw is None:
+            return ()
+        for sa in gw.ike.sas.values():
+            for dh in [sa.dh, *(node.dh for node in sa.nodes.values())]:
+                if isinstance(dh, DhComputation) and fact.value in (
+                    dh.public_value,
+                    dh.shared_secret,
+                ):
+                    return (dh,)
+        return ()
+
+    def _esp_fact(self, actor: str, fact: Fact) -> _Draft | None:
+        if fact.name not in ("ESP packet", "ESP packet dropped"):
+            self._esp.setdefault(actor, []).append(fact)
+            return None
+        related = tuple(self._esp.pop(actor, []))
+        value = fact.value
+        if isinstance(value, Dropped):
+            title = f"{actor} drops an ESP packet: {value.reason.value}"
+            why = f"{actor} refuses the packet before it reaches anyone: {value.detail}."
+            return _Draft(StepKind.ESP_PACKET, actor, title, fact.rfc, why, fact, related)
+        assert isinstance(value, EspPacket)
+        where = f"SPI 0x{value.spi:08X}, seq {value.seq}"
+        if related:
+            title = f"{actor} encrypts a packet into ESP ({where})"
+            why = (
+                f"{actor}'s crypto map matched the packet: it is encrypted with the outbound "
+                "SA's key, authenticated with an ICV, and sent inside a new IP header to the "
+                "peer (tunnel mode)."
+            )
+        else:
+            title = f"{actor} checks and decrypts ESP ({where})"
+            why = (
+                f"{actor} finds the SA by its SPI, checks the sequence number against replay "
+                "and the ICV, decrypts, and forwards the inner packet."
+            )
+        return _Draft(StepKind.ESP_PACKET, actor, title, explain.ESP_RFC, why, fact, related)
+
+    # ------------------------------------------------------------------ records
+
+    def _record(self, actor: str, record: object) -> _Draft | None:
+        assert isinstance(record, (LogLine, MoveRecorded))
+        lines = render_record(record, self.adapter.lab.timezone)
+        self.log_lines += [(actor, line) for line in lines]
+        if isinstance(record, MoveRecorded):
+            return self._move(actor, record)
+        if record.kind in NOTABLE_RECORDS:
+            text = lines[0].split(": ", 1)[-1] if lines else record.kind
+            entry = LogEntry(actor, record, tuple(lines))
+            why = explain.record_text(record.kind, actor, record.params)
+            return _Draft(StepKind.LOG, actor, f"{actor}: {text}", "", why, entry)
+        return None
+
+    def _move(self, actor: str, record: MoveRecorded) -> _Draft:
+        quick = record.node is not None
+        table = "Quick Mode" if quick else "Main Mode"
+        state = self.peers.get(actor, PeerState())
+        if quick:
+            self.peers[actor] = PeerState(state.main_mode, record.new_state)
+        else:
+            self.peers[actor] = PeerState(record.new_state, state.quick_mode)
+        old, new = record.old_state.value, record.new_state.value
+        why = explain.transition_text(
+            actor, table, old, new, record.handler, str(record.input.event.value)
+        )
+        rfc = "RFC 2409 §5.5" if quick else "RFC 2409 §5"
+        title = f"{actor}: {old} → {new}"
+        return _Draft(StepKind.TRANSITION, actor, title, rfc, why, Transition(actor, table, record))
+
+
+def _rejection(receiver: str, batch: list[JournalEntry]) -> str:
+    """Why ``receiver`` refused the message in this event (its first error record)."""
+    for entry in batch:
+        item = entry.item
+        if entry.actor == receiver and isinstance(item, LogLine) and item.kind in REFUSALS:
+            return str(item.params.get(REFUSALS[item.kind], item.kind))
+    return ""
+
+
+def _replace(base: IkeMessage, **changes: object) -> IkeMessage:
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def _with_packet(message: IkeMessage, packet: bytes) -> IkeMessage:
+    return replace(message, ip_packet=packet)
+
+
+def _learner_text(action: LearnerAction) -> str:
+    detail = f" {action.detail}" if action.detail else ""
+    return f"You intervened: {action.what}.{detail} The run continues from here."

@@ -1,0 +1,66 @@
+"""An exercise as a form of stock ipywidgets: statement, answer box, Check, feedback, Hint.
+
+ipywidgets is imported inside :func:`exercise_widget` only, so importing
+:mod:`vpnteach.exercises` never loads Jupyter packages. Every part carries a CSS class
+(``vpnteach-answer``, ``vpnteach-check``, ``vpnteach-feedback``, ``vpnteach-hint``,
+``vpnteach-hints``) so a browser test can find it.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from vpnteach.exercises.base import Exercise, Feedback
+
+
+def feedback_html(feedback: Feedback) -> str:
+    """The feedback area's content for one verdict."""
+    return feedback._repr_html_()
+
+
+def hints_html(exercise: Exercise[Any, Any], shown: int) -> str:
+    """The first ``shown`` hints of the ladder as a numbered list."""
+    items = "".join(f"<li>{html.escape(h)}</li>" for h in exercise.hints[:shown])
+    return f"<ol class='vpnteach-hint-list'>{items}</ol>" if items else ""
+
+
+def exercise_widget(exercise: Exercise[Any, Any]) -> Any:
+    """A ``VBox`` with the statement, a Textarea, Check and Hint buttons and their outputs."""
+    import ipywidgets as widgets
+
+    statement = widgets.HTML(exercise.statement.html)
+    multiline = exercise.kind == "fix"
+    box_class = widgets.Textarea if multiline else widgets.Text
+    answer = box_class(
+        placeholder=exercise.answer_format,
+        layout=widgets.Layout(width="100%", height="12em" if multiline else "auto"),
+    )
+    check = widgets.Button(description="Check", button_style="primary")
+    hint = widgets.Button(description="Hint")
+    feedback = widgets.HTML("")
+    hints = widgets.HTML("")
+    state = {"shown": 0}
+
+    def on_check(_: Any) -> None:
+        feedback.value = feedback_html(exercise.check(answer.value))
+
+    def on_hint(_: Any) -> None:
+        state["shown"] = min(state["shown"] + 1, len(exercise.hints))
+        hints.value = hints_html(exercise, state["shown"])
+        if state["shown"] == len(exercise.hints):
+            hint.disabled = True
+
+    check.on_click(on_check)
+    hint.on_click(on_hint)
+    for part, name in (
+        (answer, "answer"),
+        (check, "check"),
+        (hint, "hint"),
+        (feedback, "feedback"),
+        (hints, "hints"),
+    ):
+        part.add_class(f"vpnteach-{name}")
+    form = widgets.VBox([statement, answer, widgets.HBox([check, hint]), feedback, hints])
+    form.add_class("vpnteach-exercise-widget")
+    return form
