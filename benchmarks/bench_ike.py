@@ -5,6 +5,7 @@ In process (two endpoints, datagrams handed over by hand, ``tests/ike/harness.py
 same run: the public-key arithmetic alone that the exchange cannot avoid (4 DH modular
 exponentiations and 2 RSA CRT signatures + 2 verifications, with the same primitives), so
 the ratio shows what the protocol machinery (codec, state machine, trace, records) adds.
+The two are timed in turns, so that a busy shared machine slows both alike.
 
 Over real UDP (needs root and ``ip netns``; strongSwan for its rows): two network namespaces
 joined by a veth pair, the seed profile; vpnteach runs on its asyncio driver
@@ -30,11 +31,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from _harness import Measurement, compare, measure, report
+from _harness import Measurement, compare, report
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -83,20 +85,32 @@ def _math_floor(profile: str) -> None:
         ikev1_verify(key.public_key(), digest, ikev1_sign(key, digest))
 
 
+def _alternating(
+    a: Callable[[], object], b: Callable[[], object], n: int
+) -> tuple[list[float], list[float]]:
+    """Time ``a`` and ``b`` in turns (after one warm-up each), so that the load of a shared
+    machine weighs on both alike."""
+    a(), b()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(n):
+        for fn, out in ((a, times[0]), (b, times[1])):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return times
+
+
 def bench_in_process(runs: int) -> list[Measurement]:
     rows = []
     for profile, n in (("seed", runs * 5), ("modern", runs)):
         counter = [0]
-        ref = measure(
-            f"in-process {profile}: public-key math alone (reference)",
+        floor, full = _alternating(
             lambda p=profile: _math_floor(p),  # type: ignore[misc]
-            runs=n,
-        )
-        ours = measure(
-            f"in-process {profile}: Main Mode + Quick Mode, vpnteach<->vpnteach",
             lambda p=profile, c=counter: _pair_run(p, c),  # type: ignore[misc]
-            runs=n,
+            n,
         )
+        ref = _samples(f"in-process {profile}: public-key math alone (reference)", floor)
+        ours = _samples(f"in-process {profile}: Main Mode + Quick Mode, vpnteach<->vpnteach", full)
         rows += [ref, compare(ours, ref)]
     return rows
 

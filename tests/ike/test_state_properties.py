@@ -1,9 +1,10 @@
 """Hypothesis over the endpoint in every reachable state: hostile datagrams change nothing
 they must not.
 
-A seeded seed-profile run (``tests/ike/harness.py``) is stopped after ``k`` round trips
-(k = 0..5 reaches IKE_I_MM1, IKE_I_MM3/IKE_R_MM2, IKE_I_MM5/IKE_R_MM4, IKE_P1_COMPLETE with
-QM1 in flight, QM3 in flight, both PHASE2_COMPLETE). Then one endpoint gets a generated
+A seeded seed-profile run (``tests/ike/harness.py``; rsa-sig, pre-share, with PFS, or behind
+a NAT) is stopped after ``k`` round trips (k = 0..5 reaches IKE_I_MM1, IKE_I_MM3/IKE_R_MM2,
+IKE_I_MM5/IKE_R_MM4, IKE_P1_COMPLETE with QM1 in flight, QM3 in flight, both
+PHASE2_COMPLETE). Then one endpoint gets a generated
 datagram: an ISAKMP header with the right, zero or wrong cookies, any exchange type and flags,
 a message ID that is 0, a live Quick Mode one or random, followed by an arbitrary payload chain
 or by bytes that the endpoint will try to decrypt. The properties:
@@ -24,12 +25,12 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.ike.harness import B1, B2, Pair, branch_config
+from tests.ike.harness import B1, B2, SEED_POLICY, Pair, branch_config
 from vpnteach.ike.endpoint import IkeEndpoint
 from vpnteach.ike.events import Event, NegotiationFailed, Phase2Complete, SaDeleted
 from vpnteach.ike.sa import IsakmpSa, QuickModeNode
@@ -54,9 +55,24 @@ def successors(table: TransitionTable, state: IkeState) -> frozenset[IkeState]:
     return frozenset(seen)
 
 
-def paused_pair(round_trips: int) -> Pair:
-    """The seed run, stopped after ``round_trips`` deliveries in both directions."""
-    pair = Pair.make(branch_config("Branch1"), branch_config("Branch2"), seed=3)
+VARIANTS = ("rsa-sig", "pre-share", "pfs", "nat")
+
+
+def paused_pair(round_trips: int, variant: str = "rsa-sig") -> Pair:
+    """A seed-profile run, stopped after ``round_trips`` deliveries in both directions.
+
+    ``variant``: rsa-sig (the seed), pre-share, pfs (a Quick Mode KE, group 1) or nat (a NAT
+    in front of Branch1: IKE floats to 4500 from MM5 on).
+    """
+    kw: dict[str, object] = {}
+    if variant == "pre-share":
+        kw = {"policy": replace(SEED_POLICY, authentication="pre-share"), "psk": "cisco123"}
+    elif variant == "pfs":
+        kw = {"pfs": 1}
+    c1, c2 = branch_config("Branch1", **kw), branch_config("Branch2", **kw)  # type: ignore[arg-type]
+    pair = Pair.make(c1, c2, seed=3)
+    if variant == "nat":
+        pair.nat = ("10.1.1.1", 1024)
     pair.b1.initiate(B2, pair.now)
     for _ in range(round_trips):
         pair.step()
@@ -195,11 +211,16 @@ PROPERTY = settings(
 
 
 @PROPERTY
-@given(st.data(), st.sampled_from(list(ROUND_TRIPS)), st.sampled_from(["b1", "b2"]))
+@given(
+    st.data(),
+    st.sampled_from(list(ROUND_TRIPS)),
+    st.sampled_from(["b1", "b2"]),
+    st.sampled_from(VARIANTS),
+)
 def test_a_hostile_datagram_in_any_state_advances_legally_or_is_rejected(
-    data: st.DataObject, round_trips: int, target: str
+    data: st.DataObject, round_trips: int, target: str, variant: str
 ) -> None:
-    pair = paused_pair(round_trips)
+    pair = paused_pair(round_trips, variant)
     earlier = _drain(pair.b1) + _drain(pair.b2)
     ep, sender = (pair.b1, B2) if target == "b1" else (pair.b2, B1)
     live = next(iter(ep.sas.values()), None)

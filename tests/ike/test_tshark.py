@@ -176,13 +176,18 @@ def test_tshark_finds_nothing_malformed_in_any_datagram_we_send(tmp_path: Path) 
     write_pcap_file(pcap, packets, LinkType.RAW)
     write_wireshark_keys(tmp_path / "ws", _ike_keys(pairs), [])
     env = {**os.environ, "WIRESHARK_CONFIG_DIR": str(tmp_path / "ws")}
-    fields = ["frame.number", "isakmp.exchangetype", "isakmp.notify.msgtype", "isakmp.id.type"]
+    fields = ["isakmp.exchangetype", "isakmp.flags", "isakmp.typepayload", "isakmp.notify.msgtype"]
     argv = ["tshark", "-r", str(pcap), "-T", "fields", *[x for f in fields for x in ("-e", f)]]
     rows = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
-    lines = rows.splitlines()
+    lines = [line.split("\t") for line in rows.splitlines()]
     assert len(lines) == len(packets)
-    # Decrypted: the IDs of MM5/MM6 and the notifications inside encrypted informationals.
-    notifies = {int(n) for line in lines for n in line.split("\t")[2].split(",") if n}
+    # tshark decrypted every encrypted message (it derives each IV from the capture): MM5/MM6
+    # start with ID, Quick Mode and informational messages with HASH (RFC 2409 §5, §5.5, §5.7).
+    opening = {"2": "5", "32": "8", "5": "8"}
+    encrypted = [(x, types) for x, flags, types, _ in lines if int(flags, 16) & 1]
+    assert len(encrypted) > 30
+    assert all(types.split(",")[0] == opening[x] for x, types in encrypted), encrypted
+    notifies = {int(n) for line in lines for n in line[3].split(",") if n}
     want = {
         NotifyMessageType.R_U_THERE,
         NotifyMessageType.R_U_THERE_ACK,

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from vpnteach._html import HtmlRepr
+from vpnteach.crypto.modexp import powmod
 from vpnteach.crypto.modp import ModpGroup
 from vpnteach.crypto.rng import Rng, random_int_below
 from vpnteach.trace import NULL_TRACE, Trace
@@ -49,7 +50,7 @@ def compute_public_value(group: ModpGroup, x: int) -> bytes:
     """``g^x mod p`` as ``len(p)`` big-endian bytes: the KE payload data (RFC 2409 §5)."""
     if not 1 < x < group.p - 1:
         raise ValueError(f"DH private value must satisfy 1 < x < p-1 for {group.name}")
-    return int_to_padded(pow(group.g, x, group.p), group)
+    return int_to_padded(powmod(group.g, x, group.p), group)
 
 
 def validate_peer_public(group: ModpGroup, peer_public: bytes) -> int:
@@ -73,7 +74,7 @@ def validate_peer_public(group: ModpGroup, peer_public: bytes) -> int:
 def compute_shared_secret(group: ModpGroup, x: int, peer_public: bytes) -> bytes:
     """``g^xy = (g^y)^x mod p`` as ``len(p)`` bytes, after validating the peer value."""
     y = validate_peer_public(group, peer_public)
-    return int_to_padded(pow(y, x, group.p), group)
+    return int_to_padded(powmod(y, x, group.p), group)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from vpnteach._html import HtmlRepr
+from vpnteach.crypto.modexp import powmod
 from vpnteach.crypto.rng import OsRng, Rng
 
 _MIN_PADDING = 8  # RFC 8017 §9.2 step 5 / RFC 2313 §8.1: PS is at least 8 octets
@@ -56,8 +57,8 @@ def emsa_pkcs1_v15_null(hash_bytes: bytes, k: int) -> bytes:
 def _rsasp1(private_key: rsa.RSAPrivateKey, m: int) -> int:
     """``m^d mod n`` through the CRT (RFC 8017 §5.2.1, second representation)."""
     priv = private_key.private_numbers()
-    m1 = pow(m, priv.dmp1, priv.p)
-    m2 = pow(m, priv.dmq1, priv.q)
+    m1 = powmod(m, priv.dmp1, priv.p)
+    m2 = powmod(m, priv.dmq1, priv.q)
     h = (priv.iqmp * (m1 - m2)) % priv.p
     return m2 + h * priv.q
 
