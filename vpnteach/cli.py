@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "grade", add_help=False, help="run submitted notebooks, tabulate their exercises"
     )
+    sub.add_parser("router", add_help=False, help="run a vpnteach router on a real network (root)")
     return parser
 
 
@@ -141,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vpnteach.exercises.grade import main_grade
 
         return main_grade(argv[1:])
+    if argv[:1] == ["router"]:
+        from vpnteach.router import main_router
+
+        return main_router(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         return demo(args.profile, args.seed, args.pcap)

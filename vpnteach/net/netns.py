@@ -34,8 +34,10 @@ __all__ = [
     "add_veth",
     "create_namespace",
     "delete_namespace",
+    "learner_topology",
     "list_namespaces",
     "popen",
+    "remove_learner_topology",
     "run",
     "set_sysctl",
     "unique_name",
@@ -195,17 +197,21 @@ class Topology:
     left_tag: str = "b1"
     right_tag: str = "b2"
     created: list[str] = field(default_factory=list)
+    # Fixed namespace names (e.g. "branch1"), for a topology a learner keeps between commands;
+    # the WAN devices are then "<tag>-wan". Default: names unique to this process.
+    left_name: str | None = None
+    right_name: str | None = None
 
     def __post_init__(self) -> None:
         self.left = Site(
-            unique_name(self.left_tag),
-            unique_name(self.left_tag + "w"),
+            self.left_name or unique_name(self.left_tag),
+            f"{self.left_tag}-wan" if self.left_name else unique_name(self.left_tag + "w"),
             self.left_wan,
             self.left_lan,
         )
         self.right = Site(
-            unique_name(self.right_tag),
-            unique_name(self.right_tag + "w"),
+            self.right_name or unique_name(self.right_tag),
+            f"{self.right_tag}-wan" if self.right_name else unique_name(self.right_tag + "w"),
             self.right_wan,
             self.right_lan,
         )
@@ -250,3 +256,24 @@ class Topology:
                 errors.append(str(err))
         if errors:
             raise NetnsError("; ".join(errors))
+
+
+LEARNER_NAMESPACES = ("branch1", "branch2")
+
+
+def learner_topology() -> Topology:
+    """The seed's topology under fixed names: namespaces ``branch1`` / ``branch2``, WAN veth
+    ends ``b1-wan`` (10.1.1.1/24) / ``b2-wan`` (10.2.2.1/24), LAN addresses on ``lo``.
+
+    Not a context manager use: ``learner_topology().build()`` leaves it in place for a learner's
+    shell (``ip netns exec branch1 ...``); :func:`remove_learner_topology` deletes it.
+    """
+    return Topology(left_name=LEARNER_NAMESPACES[0], right_name=LEARNER_NAMESPACES[1])
+
+
+def remove_learner_topology() -> list[str]:
+    """Delete the namespaces of :func:`learner_topology` that exist; return their names."""
+    gone = [ns for ns in LEARNER_NAMESPACES if ns in list_namespaces()]
+    for ns in gone:
+        delete_namespace(ns)
+    return gone

@@ -1,0 +1,265 @@
+"""Real-network harness: router processes, strongSwan peers and captures in namespaces.
+
+Everything a test starts is stopped by PID when the test ends; the namespaces come from
+:class:`vpnteach.net.netns.Topology` (deleted on exit). The router runs as
+``ip netns exec NS python -m vpnteach.router run ...`` (the ``vpnteach router run`` command).
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.interop.strongswan import Charon, CharonError, Connection
+from vpnteach.labs.seed import PROFILES
+from vpnteach.labs.seed_configs import SEED_CONFIGS
+from vpnteach.net import netns
+from vpnteach.router.control import ask
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_configs(work: Path, name: str, profile: str = "seed", extra: str = "") -> list[Path]:
+    """The seed config of ``name`` and, for another profile or ``extra`` commands, a second
+    file applied on top of it (``vpnteach router run --config A --config B``)."""
+    base = work / f"{name.lower()}.cfg"
+    base.write_text(SEED_CONFIGS[name])
+    more = PROFILES[profile] + extra
+    if not more:
+        return [base]
+    variant = work / f"{name.lower()}-{profile}.cfg"
+    variant.write_text(more)
+    return [base, variant]
+
+
+@dataclass
+class Router:
+    """One ``vpnteach router run`` process in namespace ``ns``."""
+
+    ns: str
+    configs: list[Path]
+    pki: Path
+    workdir: Path
+    name: str = "router"
+    initiate: bool = False
+    debug: tuple[str, ...] = ()
+    force_udp_encap: bool = False
+    proc: subprocess.Popen[bytes] | None = None
+    log: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log = self.workdir / f"{self.name}.log"
+
+    @property
+    def control(self) -> Path:
+        return self.workdir / f"{self.name}.ctl"
+
+    @property
+    def keys(self) -> Path:
+        return self.workdir / f"{self.name}-keys"
+
+    def start(self, timeout: float = 15.0) -> None:
+        """Start the router; wait until it says ``ready``."""
+        argv = [sys.executable, "-m", "vpnteach.router", "run", "--pki", str(self.pki),
+                "--control", str(self.control), "--keys", str(self.keys)]  # fmt: skip
+        for path in self.configs:
+            argv += ["--config", str(path)]
+        argv += ["--initiate"] if self.initiate else []
+        argv += ["--force-udp-encap"] if self.force_udp_encap else []
+        for kind in self.debug:
+            argv += ["--debug", kind]
+        env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        with open(self.log, "wb") as err:
+            self.proc = netns.popen(self.ns, argv, stdout=subprocess.PIPE, stderr=err, env=env)
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        line = self.proc.stdout.readline()
+        if line.strip() != b"ready" or time.monotonic() > deadline:
+            self.stop()
+            raise RuntimeError(f"{self.name} did not start: {self.log.read_text()[-3000:]}")
+
+    def ask(self, command: str) -> str:
+        """One exec command on the control socket."""
+        return ask(self.control, command)
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """SIGTERM by PID (clean shutdown), SIGKILL after ``timeout``; the exit status."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout)
+        if proc.stdout is not None:
+            proc.stdout.close()
+        return proc.returncode
+
+    def wait_for_sa(self, timeout: float = 15.0) -> str:
+        """Poll ``show crypto ipsec sa`` until an inbound ESP SA is listed; return the text."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.ask("show crypto ipsec sa")
+            if re.search(r"inbound esp sas:\n\s+spi: 0x", text):
+                return text
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name}: no IPsec SA after {timeout}s:\n{text}"
+                                   f"\n{self.log.read_text()[-3000:]}")  # fmt: skip
+            time.sleep(0.1)
+
+    def __enter__(self) -> Router:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def counters(show: str) -> dict[str, int]:
+    """``#pkts encaps: 5, #pkts encrypt: 5, ...`` of ``show crypto ipsec sa``, summed over flows."""
+    found: dict[str, int] = {}
+    for name, value in re.findall(r"#pkts ([a-z ()]+?):\s*(\d+)", show):
+        found[name] = found.get(name, 0) + int(value)
+    return found
+
+
+def ping(ns: str, src: str, dst: str, count: int = 5, interval: float = 0.2,
+         wait: float = 2.0) -> tuple[int, int, str]:  # fmt: skip
+    """Linux ``ping -c count -I src dst`` in ``ns``: (transmitted, received, output)."""
+    argv = ["ping", "-n", "-c", str(count), "-i", str(interval), "-W", str(wait), "-I", src, dst]
+    out = netns.run(ns, argv, check=False, timeout=count * interval + wait + 10).stdout
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    assert m is not None, out
+    return int(m.group(1)), int(m.group(2)), out
+
+
+@dataclass
+class Capture:
+    """``dumpcap`` on one interface of a namespace, writing a classic pcap file."""
+
+    ns: str
+    interface: str
+    path: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 10.0) -> None:
+        argv = ["dumpcap", "-q", "-P", "-i", self.interface, "-w", str(self.path)]
+        self.proc = netns.popen(self.ns, argv, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while not (self.path.exists() and self.path.stat().st_size >= 24):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"dumpcap on {self.ns}/{self.interface} did not start")
+            time.sleep(0.05)
+        time.sleep(0.2)  # the file header comes before the capture is armed
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            time.sleep(0.3)  # let the last packets be written
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+    def __enter__(self) -> Capture:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def tshark_rows(
+    pcap: Path, keys: Path | None, fields: list[str], display_filter: str = ""
+) -> list[list[str]]:
+    """``tshark -r pcap -T fields`` with ``WIRESHARK_CONFIG_DIR=keys`` (the exported tables)."""
+    import os
+
+    env = dict(os.environ)
+    if keys is not None:
+        env["WIRESHARK_CONFIG_DIR"] = str(keys)
+    argv = ["tshark", "-r", str(pcap), "-T", "fields", *[a for f in fields for a in ("-e", f)]]
+    argv += ["-Y", display_filter] if display_filter else []
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True, timeout=60)
+    return [line.split("\t") for line in out.stdout.splitlines()]
+
+
+def wan_kind(protocols: str) -> str:
+    """What a WAN frame carries, from tshark's ``frame.protocols``: ``isakmp``, ``esp``
+    (protocol 50), ``esp-in-udp`` (RFC 3948), ``arp`` (the veth's own), else the protocols."""
+    layers = protocols.split(":")
+    if "isakmp" in layers:
+        return "isakmp"
+    if "esp" in layers:
+        return "esp-in-udp" if "udp" in layers[: layers.index("esp")] else "esp"
+    return "arp" if "arp" in layers else protocols
+
+
+#: profile -> (strongSwan IKE proposal, ESP proposal), the same suites as the lab's profiles
+SWAN_PROPOSALS = {
+    "seed": ("3des-md5-modp768", "3des-md5"),
+    "modern": ("aes256-sha256-modp2048", "aes256-sha256"),
+}
+
+
+#: hostname -> (WAN address, LAN) as in the seed
+SITES = {"Branch1": ("10.1.1.1", "192.168.11.0/24"), "Branch2": ("10.2.2.1", "192.168.22.0/24")}
+
+
+def start_strongswan(
+    ns: str, work: Path, pki: Path, *, profile: str = "seed", child_rekey: str = "0",
+    child_life: str = "3600s", me: str = "Branch2",
+) -> Charon:  # fmt: skip
+    """charon as ``me`` (Branch2: 10.2.2.1, LAN 192.168.22.0/24) with that router's certificate
+    from ``pki``; the peer is the other branch. Its LAN address must be on ``lo`` (the
+    Topology puts it there): kernel-libipsec routes from it into ``ipsec0``."""
+    ike, esp = SWAN_PROPOSALS[profile]
+    peer = "Branch1" if me == "Branch2" else "Branch2"
+    (addr, lan), (peer_addr, peer_lan) = SITES[me], SITES[peer]
+    conn = Connection(
+        name="vpn", local_addr=addr, remote_addr=peer_addr,
+        local_id=f"{me}.amit.com", remote_id=f"{peer}.amit.com", local_ts=lan, remote_ts=peer_lan,
+        cert=f"{me.lower()}.cert.pem", cacert="ca.cert.pem", proposals=ike, esp_proposals=esp,
+        child_rekey_time=child_rekey, child_life_time=child_life,
+        # an IKE SA lifetime: with rekey_time = 0 charon proposes a lifetime vpnteach reads as 0 s
+        rekey_time="86400s",
+    )  # fmt: skip
+    charon = Charon(ns, work / me.lower(), name=me, loglevels={"ike": 1, "chd": 1, "knl": 1})
+    charon.write_config([conn])
+    if child_rekey != "0":  # rekey exactly at rekey_time: no random jitter
+        path = charon.swanctl_dir / "swanctl.conf"
+        path.write_text(path.read_text().replace(
+            f"rekey_time = {child_rekey}\n", f"rekey_time = {child_rekey}\n        rand_time = 0s\n"
+        ))  # fmt: skip
+    charon.add_credential("x509ca", pki / "ca.cert.pem")
+    charon.add_credential("x509", pki / f"{me.lower()}.cert.pem")
+    charon.add_credential("private", pki / f"{me.lower()}.key.pem")
+    charon.start()
+    for attempt in range(20):  # the socket file exists a moment before charon listens on it
+        try:
+            charon.load_all()
+            break
+        except CharonError:
+            if attempt == 19:
+                charon.stop()
+                raise
+            time.sleep(0.05)
+    return charon
+
+
+def swan_child_counters(charon: Charon) -> dict[str, int]:
+    """packets-in/out and bytes-in/out summed over the CHILD SAs ``--list-sas --raw`` lists."""
+    raw = charon.list_sas(raw=True)
+    found: dict[str, int] = {}
+    for key, value in re.findall(r"\b((?:packets|bytes)-(?:in|out))=(\d+)", raw):
+        found[key] = found.get(key, 0) + int(value)
+    return found

@@ -1,0 +1,185 @@
+"""The router process's pure parts, without root: framing, NAT-D faking, PKI files, commands."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require
+from tests.realnet.harness import write_configs
+from vpnteach.ike import nat_t
+from vpnteach.ios import parse_config
+from vpnteach.labs.exec import ExecError
+from vpnteach.labs.seed_configs import SEED_CONFIGS
+from vpnteach.net.tun import TunDevice, TunError
+from vpnteach.router.cli import build_parser, load_config
+from vpnteach.router.commands import run_command
+from vpnteach.router.framing import is_esp_in_udp, udp_outer_packet, wan_datagram
+from vpnteach.router.nat_fake import fake_source_nat_d
+from vpnteach.router.pki import RouterPkiError, enroll_files, load_pki
+from vpnteach.router.process import RouterProcess, RouterSetupError, lan_interface
+from vpnteach.wire import NatDPayload, decode_message
+from vpnteach.wire.ip import IpProtocol, ipv4_packet
+
+SPI = bytes.fromhex("c0ffee01")
+
+
+def test_esp_in_udp_payload_round_trips_through_the_outer_packet() -> None:
+    payload = SPI + bytes(range(40))
+    outer = udp_outer_packet("10.2.2.1", 4500, "10.1.1.1", 4500, payload)
+    out = wan_datagram(outer)
+    assert out is not None
+    assert (out.dst, out.dst_port, out.src_port, out.payload) == ("10.1.1.1", 4500, 4500, payload)
+
+
+def test_plain_esp_goes_to_the_raw_socket_without_the_ip_header() -> None:
+    esp = SPI + bytes(24)
+    out = wan_datagram(ipv4_packet("10.1.1.1", "10.2.2.1", 50, esp))
+    assert out is not None and out.src_port is None and out.payload == esp
+
+
+def test_anything_else_is_not_sent_on_the_wan() -> None:
+    assert wan_datagram(ipv4_packet("10.1.1.1", "10.2.2.1", IpProtocol.ICMP, bytes(8))) is None
+    assert wan_datagram(b"\x60" + bytes(39)) is None  # IPv6
+
+
+@pytest.mark.parametrize(
+    ("payload", "port", "esp"),
+    [(SPI + bytes(8), 4500, True), (bytes(4) + bytes(28), 4500, False), (b"\xff", 4500, False),
+     (SPI + bytes(8), 500, False)],
+    ids=["spi-on-4500", "non-esp-marker", "nat-keepalive", "port-500"],
+)  # fmt: skip
+def test_rfc3948_tells_esp_from_ike_on_port_4500(payload: bytes, port: int, esp: bool) -> None:
+    assert is_esp_in_udp(payload, port) is esp
+
+
+@functools.lru_cache(maxsize=1)
+def _main_mode() -> list[bytes]:
+    """The seed lab's first four Main Mode messages (MM3/MM4 carry NAT-D)."""
+    from vpnteach.lab import Lab
+    from vpnteach.net.pcap import parse_ipv4_udp
+
+    lab = Lab.seed(7)
+    cap = lab.capture("WAN")
+    lab.branch1.exec("ping 192.168.22.1 source 192.168.11.1")
+    found = [parse_ipv4_udp(r.packet) for r in cap.records]
+    return [u[4] for u in found if u is not None][:6]
+
+
+def test_faking_zeroes_only_the_senders_own_nat_d_hash() -> None:
+    mm3 = _main_mode()[2]
+    before = [p for p in decode_message(mm3).payloads if isinstance(p, NatDPayload)]
+    after = [
+        p for p in decode_message(fake_source_nat_d(mm3)).payloads if isinstance(p, NatDPayload)
+    ]
+    assert after[0] == before[0] and after[1].hash_data == bytes(len(before[1].hash_data))
+    assert len(fake_source_nat_d(mm3)) == len(mm3)
+    assert fake_source_nat_d(fake_source_nat_d(mm3)) == fake_source_nat_d(mm3)
+
+
+def test_messages_without_nat_d_and_encrypted_ones_pass_unchanged() -> None:
+    mm1, _, _, _, mm5, _ = _main_mode()
+    assert fake_source_nat_d(mm1) == mm1
+    assert fake_source_nat_d(mm5) == mm5  # E flag: ciphertext
+    assert fake_source_nat_d(b"\x00" * 40) == b"\x00" * 40
+
+
+def test_a_zeroed_source_hash_makes_the_receiver_see_the_peer_behind_nat() -> None:
+    from vpnteach.crypto.prf import get_hash
+
+    md5 = get_hash(1)
+    ci, cr = bytes(range(8)), bytes(range(8, 16))
+    real = [nat_t.nat_d_hash(md5, ci, cr, "10.1.1.1", 500, "x"),
+            nat_t.nat_d_hash(md5, ci, cr, "10.2.2.1", 500, "y")]  # fmt: skip
+    honest = nat_t.detect(md5, ci, cr, real, ("10.1.1.1", 500), ("10.2.2.1", 500))
+    faked = nat_t.detect(md5, ci, cr, [real[0], bytes(16)], ("10.1.1.1", 500), ("10.2.2.1", 500))
+    assert not honest.nat_detected and faked.peer_behind_nat and not faked.local_behind_nat
+
+
+def test_enrolled_files_verify_with_openssl_and_load_into_the_router_pki(tmp_path: Path) -> None:
+    require(shutil.which("openssl") is not None, "needs the openssl command")
+    enroll_files(tmp_path, ["Branch1"], seed="units")
+    # independent check: `openssl verify -CAfile ca.cert.pem branch1.cert.pem`
+    proc = subprocess.run(
+        ["openssl", "verify", "-CAfile", str(tmp_path / "ca.cert.pem"),
+         str(tmp_path / "branch1.cert.pem")], capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0 and proc.stdout.strip().endswith(": OK"), proc.stdout
+    config = parse_config(SEED_CONFIGS["Branch1"])
+    import datetime as dt
+
+    pki = load_pki(config, tmp_path, dt.timezone.utc)
+    tp = pki.trustpoints["WIN2003"]
+    assert tp.certificate is not None and tp.ca_certificate is not None
+    assert pki.keys["BRANCH_KEY"].public_der() == tp.certificate.public_key().public_bytes(*_spki())
+
+
+def _spki() -> tuple[object, object]:
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+
+
+def test_a_missing_certificate_file_is_named(tmp_path: Path) -> None:
+    import datetime as dt
+
+    enroll_files(tmp_path, ["Branch2"], seed="units")
+    with pytest.raises(RouterPkiError, match=r"branch1\.cert\.pem"):
+        load_pki(parse_config(SEED_CONFIGS["Branch1"]), tmp_path, dt.timezone.utc)
+
+
+def test_the_lan_interface_is_the_one_without_a_crypto_map() -> None:
+    assert str(lan_interface(parse_config(SEED_CONFIGS["Branch2"]))) == "192.168.22.1/24"
+    wan_only = SEED_CONFIGS["Branch1"].replace(
+        "interface FastEthernet0/0\n ip address 192.168.11.1 255.255.255.0\n", ""
+    )
+    with pytest.raises(RouterSetupError, match="no LAN interface"):
+        lan_interface(parse_config(wan_only))
+
+
+def test_a_second_config_file_is_applied_on_top_like_configure_terminal(tmp_path: Path) -> None:
+    config = load_config([str(p) for p in write_configs(tmp_path, "Branch1", "modern")])
+    policy = config.isakmp_policies[10]
+    assert (policy.encryption, policy.key_length, policy.group) == ("aes", 256, 14), policy
+
+
+def test_exec_commands_answer_without_starting_the_io() -> None:
+    router = RouterProcess(parse_config(SEED_CONFIGS["Branch1"]))
+    assert "IPv4 Crypto ISAKMP SA" in run_command(router, "sh cry isa sa")
+    assert "current outbound spi: 0x0(0)" in run_command(router, "show crypto ipsec sa")
+    assert run_command(router, "debug crypto ipsec") == "Crypto IPSEC debugging is on\n"
+    with pytest.raises(ExecError, match=r"Branch1#show crypto bogus\n {8}\^"):
+        run_command(router, "show crypto bogus")
+
+
+def test_a_tun_name_longer_than_ifnamsiz_is_refused_before_opening() -> None:
+    with pytest.raises(TunError, match="longer than 15"):
+        TunDevice("a-much-too-long-name")
+
+
+def test_the_cli_knows_run_show_and_enroll() -> None:
+    parser = build_parser()
+    args = parser.parse_args(["run", "--config", "b1.cfg", "--force-udp-encap", "--initiate"])
+    assert args.force_udp_encap and args.initiate and args.tun == "vt0"
+    assert parser.parse_args(["show", "--control", "c", "show", "clock"]).words == ["show", "clock"]
+    assert parser.parse_args(["enroll", "--pki", "d", "Branch1"]).hostnames == ["Branch1"]
+
+
+def test_the_learner_topology_has_fixed_names_and_the_seed_addresses() -> None:
+    from vpnteach.net.netns import learner_topology
+
+    topo = learner_topology()
+    assert (topo.left.ns, topo.left.wan_dev, topo.left.wan_cidr) == (
+        "branch1",
+        "b1-wan",
+        "10.1.1.1/24",
+    )
+    assert (topo.right.ns, topo.right.wan_dev, topo.right.wan_cidr) == (
+        "branch2",
+        "b2-wan",
+        "10.2.2.1/24",
+    )

@@ -1,0 +1,120 @@
+"""``vpnteach router``: run a router process, ask it ``show`` commands, make its certificates.
+
+::
+
+    vpnteach router enroll --pki pki/ Branch1 Branch2
+    ip netns exec b1 vpnteach router run --config branch1.cfg --pki pki/ --control /tmp/b1.ctl
+    vpnteach router show --control /tmp/b1.ctl show crypto ipsec sa
+    vpnteach router topology up|down     # namespaces branch1/branch2 as in the seed
+
+``run`` needs root (TUN device, UDP 500, a raw ESP socket) and is meant to run inside a
+network namespace whose WAN interface carries the config's crypto interface address (see
+``docs/real-network.md`` and :class:`vpnteach.net.netns.Topology`). Several ``--config``
+files: the first is the configuration, each next one is applied on top of it like
+``configure terminal`` (the lab's variants: ``modern`` profile, PFS, pre-share).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from vpnteach.ios import RouterConfig, apply_commands, parse_config
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``vpnteach router`` sub-commands."""
+    parser = argparse.ArgumentParser(prog="vpnteach router", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="action", required=True)
+    run = sub.add_parser("run", help="run the router (root, inside its network namespace)")
+    run.add_argument("--config", action="append", required=True, metavar="FILE",
+                     help="IOS config; repeat to apply more commands on top")  # fmt: skip
+    run.add_argument("--pki", metavar="DIR", help="ca.cert.pem, <host>.cert.pem, <host>.key.pem")
+    run.add_argument("--tun", default="vt0", help="TUN interface name (default vt0)")
+    run.add_argument("--control", metavar="PATH", help="Unix socket for show/clear/debug")
+    run.add_argument("--keys", metavar="DIR", help="keep Wireshark key tables up to date in DIR")
+    run.add_argument("--initiate", action="store_true", help="negotiate at start, not on traffic")
+    run.add_argument("--force-udp-encap", action="store_true",
+                     help="ESP in UDP 4500 even with no NAT (both sides see one)")  # fmt: skip
+    run.add_argument("--debug", action="append", default=[], choices=["isakmp", "ipsec"],
+                     help="debug crypto isakmp/ipsec on from the start (to stderr)")  # fmt: skip
+    show = sub.add_parser("show", help="send one exec command to a running router")
+    show.add_argument("--control", required=True, metavar="PATH")
+    show.add_argument("words", nargs="+", help='e.g. show crypto ipsec sa (or "clear crypto sa")')
+    enroll = sub.add_parser("enroll", help="create a CA and enroll routers (PEM files)")
+    enroll.add_argument("--pki", required=True, metavar="DIR")
+    enroll.add_argument("--modulus", type=int, default=1024, help="router RSA key bits")
+    enroll.add_argument("--seed", help="reproducible keys and certificates")
+    enroll.add_argument("hostnames", nargs="+", help="router hostnames (Branch1 Branch2)")
+    topo = sub.add_parser("topology", help="namespaces branch1/branch2 as in the seed (root)")
+    topo.add_argument("state", choices=["up", "down"])
+    return parser
+
+
+def topology(state: str) -> int:
+    """``topology up``: namespaces ``branch1`` / ``branch2`` joined by a veth WAN with the seed's
+    addresses (left in place); ``topology down``: delete them."""
+    from vpnteach.net import netns
+
+    if state == "down":
+        print("deleted:", " ".join(netns.remove_learner_topology()) or "nothing")
+        return 0
+    topo = netns.learner_topology()
+    topo.build()
+    for site in (topo.left, topo.right):
+        print(f"{site.ns}: {site.wan_dev} {site.wan_cidr}")
+    return 0
+
+
+def load_config(paths: Sequence[str]) -> RouterConfig:
+    """The first file parsed, the others applied on top (``configure terminal``)."""
+    config = parse_config(Path(paths[0]).read_text(), paths[0])
+    for path in paths[1:]:
+        config = apply_commands(config, Path(path).read_text(), path)
+    return config
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from vpnteach.router.pki import load_pki
+    from vpnteach.router.process import RouterProcess, config_timezone
+
+    config = load_config(args.config)
+    pki = load_pki(config, args.pki, config_timezone(config)) if args.pki else None
+    router = RouterProcess(config, pki, tun_name=args.tun, control=args.control,
+                           keys_dir=args.keys, initiate=args.initiate,
+                           force_udp_encap=args.force_udp_encap)  # fmt: skip
+    for kind in args.debug:
+        router.set_debug(kind, True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await router.run(stop, on_ready=lambda: print("ready", flush=True))
+    return 0
+
+
+def main_router(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``vpnteach router ...``; returns the exit status."""
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.action == "run":
+        try:
+            return asyncio.run(_serve(args))
+        except (ValueError, OSError) as exc:  # config, PKI, TUN, bind: say what, no traceback
+            print(f"vpnteach router: {exc}", file=sys.stderr)
+            return 1
+    if args.action == "show":
+        from vpnteach.router.control import ask
+
+        print(ask(args.control, " ".join(args.words)), end="")
+        return 0
+    if args.action == "topology":
+        return topology(args.state)
+    from vpnteach.router.pki import enroll_files
+
+    for path in enroll_files(args.pki, args.hostnames, modulus=args.modulus, seed=args.seed):
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,429 @@
+"""The router process: one :class:`~vpnteach.gateway.Gateway` on a TUN device and WAN sockets.
+
+Theory of operation. The gateway is sans-IO (DESIGN.md principle 2); this asyncio driver is the
+only place that reads the clock and does I/O. It owns four kinds of descriptors, all watched
+with ``loop.add_reader``:
+
+* the TUN device (:mod:`vpnteach.net.tun`) carrying the protected LAN, addressed like the
+  config's LAN interface (``FastEthernet0/0 192.168.11.1/24``), with a route into it for every
+  remote network of the crypto ACLs. A packet read there is the router's *outbound* traffic:
+  ``gateway.outbound(packet, "Serial1/0", now)`` protects it (RFC 4301 §5.1) and the ESP packet
+  goes out on the WAN; with no SA yet, the gateway drops it and starts IKE, as IOS does;
+* UDP 500 and 4500 on the crypto interface's address (``Serial1/0 10.1.1.1``): IKE
+  (RFC 2409) and, after a NAT-T float, IKE with the non-ESP marker and ESP-in-UDP (RFC 3947,
+  RFC 3948 §2.2 tells them apart by the first four bytes). ESP is rebuilt into the outer packet
+  the gateway expects (:mod:`vpnteach.router.framing`); ``gateway.inbound`` decrypts it and
+  the inner packet is written to the TUN;
+* a raw IP socket for protocol 50, for ESP without NAT traversal (two routers that see no NAT
+  between them, as two IOS routers do);
+* the control socket (``AF_UNIX``, one command per connection) answering ``show`` / ``clear``
+  / ``debug`` lines with the lab's IOS texts (:mod:`vpnteach.router.commands`).
+
+After every input the driver *services* the gateway: drains its events (logged; on a new SA
+the Wireshark key tables are rewritten), sends its IKE datagrams, prints ``debug`` lines, and
+re-arms one timer at ``gateway.get_timer()`` (retransmission, SA lifetimes, rekeys).
+
+Clean shutdown (SIGTERM): ``clear crypto sa`` and ``clear crypto isakmp`` (Delete
+notifications to every peer, RFC 2408 §3.15, the SAs removed), the sockets closed, the control
+socket file removed, and the TUN descriptor closed, which deletes the interface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import ipaddress
+import socket
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from vpnteach.crypto.rng import OsRng, Rng
+from vpnteach.gateway import Deliver, Gateway, SasInstalled, SasRemoved, Transmit
+from vpnteach.ike.debuglog import ios_time, render_record
+from vpnteach.ike.events import Phase1Complete
+from vpnteach.ios.model import RouterConfig
+from vpnteach.labs.exec import ExecError
+from vpnteach.net.sim.keys import IkeKey, write_wireshark_keys
+from vpnteach.net.tun import TunDevice, configure
+from vpnteach.net.udp import wall_monotonic_clock
+from vpnteach.pki.trustpoint import RouterPki
+from vpnteach.router.framing import (
+    WanDatagram,
+    is_esp_in_udp,
+    udp_outer_packet,
+    wan_datagram,
+)
+from vpnteach.router.nat_fake import fake_source_nat_d
+
+__all__ = [
+    "RouterProcess",
+    "RouterSetupError",
+    "config_timezone",
+    "lan_interface",
+    "remote_networks",
+]
+
+IKE_PORTS = (500, 4500)
+ESP_PROTOCOL = 50
+BATCH = 64  # packets read per wake-up before other descriptors get a turn
+
+
+class RouterSetupError(ValueError):
+    """The configuration cannot run as a real router (no LAN interface, say)."""
+
+
+def lan_interface(config: RouterConfig) -> ipaddress.IPv4Interface:
+    """The protected LAN: the first up interface with an address and no crypto map.
+
+    Raises:
+        RouterSetupError: the configuration has none.
+    """
+    for iface in config.interfaces.values():
+        if iface.crypto_map is None and not iface.shutdown and iface.ip_interface is not None:
+            return iface.ip_interface
+    raise RouterSetupError(
+        f"{config.hostname}: no LAN interface (an 'interface' with 'ip address' and no "
+        "'crypto map') to put on the TUN device"
+    )
+
+
+def config_timezone(config: RouterConfig) -> dt.tzinfo:
+    """The router's clock zone: ``clock timezone`` of the config, else UTC (IOS's default)."""
+    return config.clock_timezone.tzinfo if config.clock_timezone else dt.timezone.utc
+
+
+def remote_networks(gateway: Gateway) -> list[str]:
+    """The destination networks of every crypto ACL permit line: routed into the TUN."""
+    found = {str(flow.remote_ident.network) for flow in gateway.sad.spd.flows}
+    return sorted(found)
+
+
+class RouterProcess:
+    """A running router (see the module docstring).
+
+    Args:
+        config: the parsed IOS configuration.
+        pki: the router's keys and certificates (``None``: pre-shared keys only).
+        tun_name: the TUN interface to create (``vt0``).
+        control: the control socket path (``None``: no control socket).
+        keys_dir: where to keep the Wireshark key tables up to date (``None``: nowhere).
+        log: where events and ``debug`` lines are written.
+        rng: the random source (default: the OS's).
+        clock: the time source (default: wall clock at start, then monotonic).
+        initiate: negotiate with every peer at start, without waiting for traffic.
+        force_udp_encap: make both sides see a NAT, so ESP travels in UDP 4500 even without
+            one (:mod:`vpnteach.router.nat_fake`, strongSwan's ``encap = yes``).
+    """
+
+    def __init__(
+        self,
+        config: RouterConfig,
+        pki: RouterPki | None = None,
+        *,
+        tun_name: str = "vt0",
+        control: str | Path | None = None,
+        keys_dir: str | Path | None = None,
+        log: TextIO = sys.stderr,
+        rng: Rng | None = None,
+        clock: Callable[[], float] | None = None,
+        initiate: bool = False,
+        force_udp_encap: bool = False,
+    ) -> None:
+        self.config, self.pki = config, pki
+        self.timezone = tz = config_timezone(config)
+        self.gateway = Gateway(config, pki, rng or OsRng(), timezone=tz)
+        self.lan = lan_interface(config)
+        self.tun_name = tun_name
+        self.control = Path(control) if control is not None else None
+        self.keys_dir = Path(keys_dir) if keys_dir is not None else None
+        self.log, self.initiate_at_start = log, initiate
+        self.force_udp_encap = force_udp_encap
+        self.now = clock or wall_monotonic_clock()
+        self.stats: Counter[str] = Counter()
+        self.debugging: set[str] = set()
+        self._cursors = {"isakmp": 0, "ipsec": 0}
+        self.tun: TunDevice | None = None
+        self.udp: dict[int, socket.socket] = {}
+        self.raw: socket.socket | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        return f"RouterProcess({self.config.hostname!r}, {self.gateway.local_address}, {self.lan})"
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Create the TUN device, bind the WAN sockets and the control socket."""
+        self._loop = loop = asyncio.get_running_loop()
+        self.tun = TunDevice(self.tun_name)
+        configure(self.tun.name, str(self.lan), routes=remote_networks(self.gateway))
+        loop.add_reader(self.tun.fileno(), self._on_tun)
+        local = self.gateway.local_address
+        for port in IKE_PORTS:
+            self.udp[port] = sock = _bound(socket.SOCK_DGRAM, 0, (local, port))
+            loop.add_reader(sock.fileno(), self._on_udp, port)
+        self.raw = _bound(socket.SOCK_RAW, ESP_PROTOCOL, (local, 0))
+        loop.add_reader(self.raw.fileno(), self._on_raw_esp)
+        if self.control is not None:
+            self.control.unlink(missing_ok=True)
+            self._server = await asyncio.start_unix_server(self._on_control, str(self.control))
+        self._say(f"up: TUN {self.tun.name} {self.lan}, WAN {local} (UDP 500/4500, ESP)")
+        if self.initiate_at_start:
+            for peer in sorted({e.peer for e in self.gateway.crypto.entries}):
+                self.gateway.initiate(peer, self.now())
+        self.service()
+
+    async def run(self, stop: asyncio.Event, on_ready: Callable[[], None] | None = None) -> None:
+        """Start, call ``on_ready``, serve until ``stop`` is set, then shut down cleanly."""
+        try:
+            await self.start()
+            if on_ready is not None:
+                on_ready()
+            await stop.wait()
+        finally:
+            await self.shutdown()
+
+    async def shutdown(self) -> None:
+        """Delete notifications to the peers, SAs removed, sockets and TUN closed."""
+        if self.udp:
+            now = self.now()
+            removed = self.gateway.clear_crypto_sa(now)
+            peers = self.gateway.clear_crypto_isakmp(now)
+            self.service()
+            self._say(f"shutdown: {removed} IPsec SAs and {peers} ISAKMP SAs deleted")
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        if self.control is not None:
+            self.control.unlink(missing_ok=True)
+        for sock in [*self.udp.values(), *([self.raw] if self.raw else [])]:
+            self._forget(sock.fileno())
+            sock.close()
+        self.udp.clear()
+        self.raw = None
+        if self.tun is not None:
+            self._forget(self.tun.fileno())
+            self.tun.close()
+
+    def _forget(self, fd: int) -> None:
+        if self._loop is not None and fd >= 0:
+            self._loop.remove_reader(fd)
+
+    # ------------------------------------------------------------------ data plane
+
+    def _on_tun(self) -> None:
+        assert self.tun is not None
+        for _ in range(BATCH):
+            packet = self.tun.read()
+            if packet is None:
+                break
+            self.stats["tun_in"] += 1
+            self._outbound(packet)
+        self.service()
+
+    def _outbound(self, packet: bytes) -> None:
+        if len(packet) < 20 or packet[0] >> 4 != 4:
+            self.stats["tun_not_ipv4"] += 1
+            return
+        verdict = self.gateway.outbound(packet, self.gateway.interface, self.now())
+        if isinstance(verdict, Transmit) and verdict.protected:
+            self._send_wan(verdict.packet)
+        elif isinstance(verdict, Transmit):
+            self.stats["lan_not_protected_dropped"] += 1  # no clear path to the WAN here
+        else:
+            self.stats[f"discard: {verdict.reason}"] += 1
+
+    def _send_wan(self, packet: bytes) -> None:
+        out = wan_datagram(packet)
+        if out is None:
+            self.stats["wan_unsendable"] += 1
+            return
+        try:
+            self._sendto(out)
+        except OSError as exc:  # a full socket buffer or an unreachable peer: ESP is best effort
+            self.stats[f"wan_send_error: {exc.strerror}"] += 1
+
+    def _sendto(self, out: WanDatagram) -> None:
+        if out.src_port is None:
+            assert self.raw is not None
+            self.raw.sendto(out.payload, (out.dst, 0))
+            self.stats["esp_out"] += 1
+        else:
+            sock = self.udp[4500 if out.src_port == 4500 else 500]
+            sock.sendto(out.payload, (out.dst, out.dst_port))
+            self.stats["esp_udp_out"] += 1
+
+    def _on_udp(self, port: int) -> None:
+        sock = self.udp.get(port)
+        for _ in range(BATCH):
+            if sock is None:
+                break
+            try:
+                data, addr = sock.recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as exc:  # ICMP errors surface here; retransmission copes
+                self.stats[f"udp_error: {exc.strerror}"] += 1
+                break
+            self._on_datagram(data, (str(addr[0]), int(addr[1])), port)
+        self.service()
+
+    def _on_datagram(self, data: bytes, addr: tuple[str, int], port: int) -> None:
+        now = self.now()
+        if is_esp_in_udp(data, port):
+            self.stats["esp_udp_in"] += 1
+            local = self.gateway.local_address
+            self._inbound(udp_outer_packet(addr[0], addr[1], local, port, data), now)
+        else:
+            self.stats[f"ike_in_{port}"] += 1
+            if self.force_udp_encap and port == 500:
+                data = fake_source_nat_d(data)
+            self.gateway.receive_datagram(data, addr, now, port)
+
+    def _on_raw_esp(self) -> None:
+        assert self.raw is not None
+        for _ in range(BATCH):
+            try:
+                packet = self.raw.recv(65535)
+            except (BlockingIOError, InterruptedError):
+                break
+            self.stats["esp_in"] += 1
+            self._inbound(packet, self.now())
+        self.service()
+
+    def _inbound(self, packet: bytes, now: float) -> None:
+        verdict = self.gateway.inbound(packet, self.gateway.interface, now)
+        if isinstance(verdict, Deliver) and verdict.decrypted and self.tun is not None:
+            self.tun.write(verdict.packet)
+            self.stats["tun_out"] += 1
+        elif isinstance(verdict, Deliver):
+            self.stats["wan_clear_ignored"] += 1
+        else:
+            self.stats[f"discard: {verdict.reason}"] += 1
+
+    # ------------------------------------------------------------------ servicing
+
+    def service(self) -> None:
+        """After any input: events, IKE datagrams, ``debug`` lines, the timer."""
+        gw = self.gateway
+        while (event := gw.next_event()) is not None:
+            self.stats[f"event {type(event).__name__}"] += 1
+            if isinstance(event, (SasInstalled, SasRemoved, Phase1Complete)):
+                self._say(f"{type(event).__name__}: {_brief(event)}")
+                self.export_keys()
+        for d in gw.datagrams_to_send(self.now()):
+            sock = self.udp.get(d.local_port)
+            if sock is None:
+                continue
+            data = d.data
+            if self.force_udp_encap and d.local_port == 500:
+                data = fake_source_nat_d(data)
+            try:
+                sock.sendto(data, d.addr)
+                self.stats[f"ike_out_{d.local_port}"] += 1
+            except OSError as exc:
+                self.stats[f"ike_send_error: {exc.strerror}"] += 1
+        for line in self.debug_lines():
+            self._say(line, stamp=False)
+        self._arm(gw.get_timer())
+
+    def _arm(self, due: float | None) -> None:
+        if self._loop is None or (due == self._timer_at and self._timer is not None):
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer, self._timer_at = None, due
+        if due is not None:
+            self._timer = self._loop.call_later(max(0.0, due - self.now()), self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer, self._timer_at = None, None
+        self.gateway.handle_timer(self.now())
+        self.service()
+
+    def export_keys(self) -> None:
+        """Rewrite the Wireshark key tables in ``keys_dir`` (every SA so far)."""
+        if self.keys_dir is None:
+            return
+        from vpnteach.lab import esp_sa_key
+
+        ike = {cky: IkeKey(cky, ka) for cky, ka in self.gateway.ike_keys}
+        esp = {(k.src, k.dst, k.spi): k for k in map(esp_sa_key, self.gateway.installed)}
+        write_wireshark_keys(self.keys_dir, list(ike.values()), list(esp.values()))
+
+    # ------------------------------------------------------------------ console
+
+    def set_debug(self, kind: str, on: bool) -> None:
+        """``debug crypto isakmp|ipsec`` on or off: only lines from now on are printed."""
+        self.debug_lines()
+        (self.debugging.add if on else self.debugging.discard)(kind)
+
+    def debug_lines(self) -> list[str]:
+        """The ``debug`` lines produced since the last call, for the kinds being debugged."""
+        gw = self.gateway
+        records, ipsec = gw.ike.recorder.records, gw.ipsec_log
+        lines: list[str] = []
+        if "isakmp" in self.debugging:
+            for record in records[self._cursors["isakmp"] :]:
+                lines += render_record(record, self.timezone)
+        if "ipsec" in self.debugging:
+            for entry in ipsec[self._cursors["ipsec"] :]:
+                lines += f"{ios_time(entry.time, self.timezone)}: {entry.text}".split("\n")
+        self._cursors = {"isakmp": len(records), "ipsec": len(ipsec)}
+        return lines
+
+    def _say(self, text: str, *, stamp: bool = True) -> None:
+        prefix = f"{ios_time(self.now(), self.timezone)}: {self.config.hostname}: " if stamp else ""
+        print(prefix + text, file=self.log, flush=True)
+
+    async def _on_control(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        from vpnteach.router.commands import run_command
+
+        try:
+            line = (await reader.readline()).decode(errors="replace").strip()
+            try:
+                answer = run_command(self, line) if line else ""
+            except ExecError as exc:
+                answer = f"{exc}\n"
+            writer.write(answer.encode())
+            await writer.drain()
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+
+def _bound(kind: int, proto: int, where: tuple[str, int]) -> socket.socket:
+    """A non-blocking IPv4 socket bound to ``where``, or a :class:`RouterSetupError` that says
+    what to check (the crypto interface's address must exist in this namespace)."""
+    sock = socket.socket(socket.AF_INET, kind, proto)
+    try:
+        sock.setblocking(False)
+        sock.bind(where)
+    except OSError as exc:
+        sock.close()
+        what = "UDP port" if kind == socket.SOCK_DGRAM else "raw ESP socket on"
+        raise RouterSetupError(
+            f"cannot bind {what} {where[0]}:{where[1]}: {exc.strerror}; the crypto interface "
+            "address must be configured in this network namespace, and the router run as root"
+        ) from None
+    return sock
+
+
+def _brief(event: object) -> str:
+    if isinstance(event, SasInstalled):
+        return f"peer {event.peer} in 0x{event.inbound_spi:08X} out 0x{event.outbound_spi:08X}"
+    if isinstance(event, SasRemoved):
+        return f"{', '.join(f'0x{s:08X}' for s in event.spis)} ({event.reason})"
+    if isinstance(event, Phase1Complete):
+        return f"ISAKMP SA with {event.peer[0]} (CKY-I {event.cky_i.hex()})"
+    return repr(event)
