@@ -27,7 +27,7 @@ fi
 echo "== Python environment (.venv)"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m pip install -q -c binder/requirements-lock.txt -e '.[test]'
 
 echo "== ruff"
 .venv/bin/ruff check vpnteach tests benchmarks

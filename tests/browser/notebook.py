@@ -146,7 +146,8 @@ class Notebook:
 
     def run_all(self, attempts: int = 50) -> None:
         """Run ▸ Run All Cells, through the menu as a user would; retried while disabled."""
-        self.page.locator(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor").first.click()
+        # a code cell: a rendered Markdown cell has no visible editor to click
+        self.page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputArea-editor").first.click()
         item = self.page.locator('li[data-command="runmenu:run-all"]')
         for _ in range(attempts):
             self.page.locator(".lm-MenuBar-itemLabel", has_text=_exact("Run")).click()
