@@ -11,17 +11,60 @@ unchanged, so instrumentation never bends the code::
 
 The stepper, the widgets, the exercises and the ``debug`` log all read facts; none of them
 re-computes a value or parses a log line.
+
+Observers: :class:`Observable` gives a recorder a ``subscribe(callback) -> unsubscribe`` pair,
+so a stepper or a widget hears about each new item as it is recorded. With nobody subscribed
+the cost is one truth test of an empty tuple per item (the ESP per-packet path stays fast).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from vpnteach._html import HtmlRepr
 
 T = TypeVar("T")
+Item = TypeVar("Item")
+
+Unsubscribe = Callable[[], None]
+"""What :meth:`Observable.subscribe` returns: call it to stop the callbacks (idempotent)."""
+
+
+class Observable(Generic[Item]):
+    """A mixin: callbacks called with each item the owner records, in subscription order.
+
+    The owner publishes with ``if self._subscribers: self._publish(item)``, so recording with
+    no subscriber costs one truth test. A callback may unsubscribe (itself or another) while
+    being called; the item in flight still reaches every callback subscribed when it arrived.
+    """
+
+    _subscribers: tuple[_Subscription[Item], ...] = ()
+
+    def subscribe(self, callback: Callable[[Item], None]) -> Unsubscribe:
+        """Call ``callback(item)`` for every item recorded from now on; returns the function
+        that stops it."""
+        token = _Subscription(callback)
+        self._subscribers = (*self._subscribers, token)
+
+        def unsubscribe() -> None:
+            self._subscribers = tuple(s for s in self._subscribers if s is not token)
+
+        return unsubscribe
+
+    def _publish(self, item: Item) -> None:
+        for subscription in self._subscribers:
+            subscription.callback(item)
+
+
+class _Subscription(Generic[Item]):
+    """One subscription (its own identity, so the same callback may be subscribed twice)."""
+
+    __slots__ = ("callback",)
+
+    def __init__(self, callback: Callable[[Item], None]) -> None:
+        self.callback = callback
 
 
 @dataclass(frozen=True)
@@ -36,11 +79,11 @@ class Fact(HtmlRepr):
     actor: str = ""
 
 
-class Trace(HtmlRepr):
+class Trace(Observable[Fact], HtmlRepr):
     """An append-only list of :class:`Fact` values, optionally tagged with an actor name.
 
     A ``Trace`` with ``enabled=False`` records nothing (for benchmarks and bulk runs) but still
-    returns every value unchanged.
+    returns every value unchanged. :meth:`subscribe` calls a function with each new fact.
     """
 
     def __init__(self, actor: str = "", *, enabled: bool = True) -> None:
@@ -51,7 +94,10 @@ class Trace(HtmlRepr):
     def derived(self, name: str, formula: str, value: T, *, rfc: str = "", **inputs: object) -> T:
         """Record that ``value`` was computed as ``formula`` from ``inputs``; return ``value``."""
         if self.enabled:
-            self.facts.append(Fact(name, formula, value, dict(inputs), rfc, self.actor))
+            fact = Fact(name, formula, value, dict(inputs), rfc, self.actor)
+            self.facts.append(fact)
+            if self._subscribers:
+                self._publish(fact)
         return value
 
     def find(self, name: str) -> Fact:

@@ -3,8 +3,8 @@
 The engine appends a :class:`LogLine` for every step IOS would log — a state move, a packet
 sent or received, a payload processed, a transform checked — with the simulated time, the
 ISAKMP SA's conn-id and the values involved. :mod:`vpnteach.ike.debuglog` renders them as IOS
-``debug crypto isakmp`` text; the stepper and the widgets read the same records. Nothing here
-formats text.
+``debug crypto isakmp`` text; the stepper and the widgets read the same records (and may
+:meth:`Recorder.subscribe` to hear of each one as it is recorded). Nothing here formats text.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from vpnteach._html import HtmlRepr
 from vpnteach.ike.states import IkeState, Input
 from vpnteach.ike.transitions import Move
+from vpnteach.trace import Observable
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,11 @@ class MoveRecorded(HtmlRepr):
 Record = LogLine | MoveRecorded
 
 
-class Recorder:
+class Recorder(Observable[Record]):
     """The append-only list of records of one endpoint.
 
     ``now`` and ``conn_id`` are set by the engine before it calls handlers, so handlers only
-    say *what* happened.
+    say *what* happened. :meth:`subscribe` calls a function with each new record.
     """
 
     def __init__(self, enabled: bool = True) -> None:
@@ -59,7 +60,10 @@ class Recorder:
     def log(self, kind: str, **params: object) -> None:
         """Record one step of kind ``kind``."""
         if self.enabled:
-            self.records.append(LogLine(self.now, self.conn_id, kind, params))
+            line = LogLine(self.now, self.conn_id, kind, params)
+            self.records.append(line)
+            if self._subscribers:
+                self._publish(line)
 
     def move(self, move: Move, node: int | None = None) -> None:
         """Record a state move (``move.state`` -> ``move.next_state``)."""
@@ -68,6 +72,8 @@ class Recorder:
                 self.now, self.conn_id, move.input, move.state, move.next_state, move.handler, node
             )
             self.records.append(rec)
+            if self._subscribers:
+                self._publish(rec)
 
     def moves(self) -> list[MoveRecorded]:
         """Only the state moves, in order."""

@@ -46,6 +46,10 @@ ConsoleLine = tuple[float, str]
 """A console line and the epoch time it was printed at."""
 
 
+class ClockError(ValueError):
+    """``clock set`` was given a time without a zone."""
+
+
 class LabRouter(HtmlRepr):
     """One router of a :class:`~vpnteach.lab.Lab`; ``exec`` and ``configure`` like a console.
 
@@ -160,8 +164,14 @@ class LabRouter(HtmlRepr):
         """``clock set``: from now on this router's clock reads ``when`` (aware) and runs on.
 
         A router whose clock is off rejects valid certificates ("not yet valid", "expired"):
-        that is why the seed configures ``ntp server 192.168.1.9``.
+        that is why the seed configures ``ntp server 192.168.1.9``. Every time the gateway
+        sees (IKE, certificate checks, ESP lifetimes, ``debug`` stamps) follows it.
+
+        Raises:
+            ClockError: ``when`` is naive (it would be read in this machine's local zone).
         """
+        if when.tzinfo is None or when.utcoffset() is None:
+            raise ClockError(f"{self.name}: clock set needs an aware datetime, got naive {when!r}")
         self.clock_offset = when.timestamp() - self.lab.epoch(self.lab.network.now)
         if self.gateway is not None:
             self._arm(self.gateway.get_timer())

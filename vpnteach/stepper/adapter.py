@@ -1,19 +1,20 @@
-"""How the stepper reaches into a :class:`~vpnteach.lab.Lab`: one small adapter, so the lab
-can later offer each of these as a hook and only this module changes.
-
-What it does, and the lab hook it stands in for:
+"""What the stepper needs from a :class:`~vpnteach.lab.Lab`, through the lab's public hooks only.
 
 * **Journal** — the stepper must know, in order, every network event, fact and ``debug``
-  record of one scheduled event. The scheduler's log, each router's IKE trace and recorder,
-  and an ESP trace it switches on are given list objects that also append to one shared
-  :class:`Journal` (wanted: an observer callback on ``Trace``, ``Recorder`` and ``Scheduler``).
-* **Starting a ping without running the network** — ``exec("ping ...")`` runs the network
-  until the ping ends; the stepper starts ``node.ping`` itself (wanted: ``LabRouter.start``).
-* **The datagram about to be delivered** — queued :class:`~vpnteach.net.sim.events.PacketDelivered`
-  items are read from the scheduler's heap, and replaced or cancelled in place (wanted:
-  ``Scheduler.queued()`` and ``Link.redeliver(item, packet)``).
-* **A router's clock** — the gateway is wrapped so that every ``now`` it sees is shifted
-  (wanted: ``LabRouter.clock_offset``, as ``clock set`` on IOS).
+  record of one scheduled event. It subscribes to the network's event log
+  (:meth:`Network.subscribe <vpnteach.net.sim.network.Network.subscribe>`) and to each
+  router's IKE :class:`~vpnteach.trace.Trace`, IKE
+  :class:`~vpnteach.ike.records.Recorder` and ESP trace (switched on for stepping); every
+  callback appends to one :class:`Journal`.
+* **Starting a ping without running the network** —
+  :meth:`LabRouter.start_ping <vpnteach.labs.router.LabRouter.start_ping>`.
+* **The datagram about to be delivered** — the scheduler's queue
+  (:meth:`Scheduler.queued <vpnteach.net.sim.scheduler.Scheduler.queued>`), changed with
+  :meth:`Network.replace_pending <vpnteach.net.sim.network.Network.replace_pending>` and
+  :meth:`Network.drop_pending <vpnteach.net.sim.network.Network.drop_pending>` (logged as a
+  ``rewrite`` fault that the LEARNER_ACTION step already tells, so the journal forgets it).
+* **A router's clock** — :meth:`LabRouter.set_clock <vpnteach.labs.router.LabRouter.set_clock>`
+  (``clock set``: the gateway sees every time shifted).
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
-from vpnteach.gateway import Gateway
-from vpnteach.net.sim.events import PacketDelivered
+from vpnteach.net.sim.events import Event, PacketDelivered
 from vpnteach.net.sim.ping import Ping
 from vpnteach.net.sim.scheduler import Scheduled
-from vpnteach.trace import Trace
+from vpnteach.trace import Trace, Unsubscribe
 from vpnteach.wire.errors import DecodeError
 from vpnteach.wire.ip import IpProtocol, UdpDatagram, decode_ipv4, decode_udp
 
@@ -65,17 +65,17 @@ class Journal:
         out, self.entries = self.entries, []
         return out
 
+    def listener(self, source: str, actor: str) -> Callable[[object], None]:
+        """A subscriber callback that journals each item as coming from ``source``/``actor``."""
 
-class _Tap(list[Any]):
-    """A list that also reports each ``append`` to the journal (the engines only append)."""
+        def record(item: object) -> None:
+            self.entries.append(JournalEntry(source, actor, item))
 
-    def __init__(self, items: list[Any], journal: Journal, source: str, actor: str) -> None:
-        super().__init__(items)
-        self.journal, self.source, self.actor = journal, source, actor
+        return record
 
-    def append(self, item: Any) -> None:
-        self.journal.entries.append(JournalEntry(self.source, self.actor, item))
-        super().append(item)
+    def forget(self, item: object) -> None:
+        """Drop the entries of ``item`` (told in another way, e.g. by a LEARNER_ACTION step)."""
+        self.entries = [e for e in self.entries if e.item is not item]
 
 
 @dataclass(frozen=True)
@@ -131,78 +131,47 @@ def rebuild(packet: bytes, data: bytes) -> bytes:
     return header + body
 
 
-class SkewedGateway:
-    """A gateway whose clock is ``offset`` seconds off the network's (``clock set``).
-
-    Every ``now`` passed in is shifted by ``offset``, and the timer it asks for is shifted back,
-    so retransmissions still fire at the right simulated moment.
-    """
-
-    def __init__(self, gateway: Gateway, offset: float) -> None:
-        self.inner = gateway
-        self.offset = offset
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def outbound(self, packet: bytes, interface: str, now: float) -> Any:
-        return self.inner.outbound(packet, interface, now + self.offset)
-
-    def inbound(self, packet: bytes, interface: str, now: float) -> Any:
-        return self.inner.inbound(packet, interface, now + self.offset)
-
-    def receive_datagram(
-        self, data: bytes, addr: tuple[str, int], now: float, local_port: int = 500
-    ) -> None:
-        self.inner.receive_datagram(data, addr, now + self.offset, local_port)
-
-    def datagrams_to_send(self, now: float) -> Any:
-        return self.inner.datagrams_to_send(now + self.offset)
-
-    def get_timer(self) -> float | None:
-        due = self.inner.get_timer()
-        return None if due is None else due - self.offset
-
-    def handle_timer(self, now: float) -> None:
-        self.inner.handle_timer(now + self.offset)
-
-    def initiate(self, peer: str, now: float) -> None:
-        self.inner.initiate(peer, now + self.offset)
-
-
 class LabAdapter:
-    """The stepper's handle on one lab: journal taps, pings, queued packets, clocks."""
+    """The stepper's handle on one lab: journal, pings, queued packets, clocks."""
 
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
         self.journal = Journal()
         self.pings: list[Ping] = []
         self.events = 0
-        self._tapped: set[int] = set()
-        scheduler = lab.network.scheduler
-        scheduler.log = _Tap(scheduler.log, self.journal, "net", "")
-        self.tap_routers()
+        self._watched: set[int] = set()
+        self._unsubscribe: list[Unsubscribe] = [
+            lab.network.subscribe(self.journal.listener("net", ""))
+        ]
+        self.watch_routers()
 
-    def tap_routers(self) -> None:
-        """Tap every router's IKE trace and recorder, and switch its ESP trace on."""
+    def watch_routers(self) -> None:
+        """Subscribe to every router's IKE trace and recorder, and its ESP trace (switched on:
+        per-packet ESP facts are off by default, for speed). Routers already watched and
+        gateways started later (by ``configure``) are handled: call it after any command."""
         for router in self.lab.routers.values():
-            gw = self.gateway(router)
-            if gw is None or id(gw) in self._tapped:
+            gw = router.gateway
+            if gw is None or id(gw) in self._watched:
                 continue
-            self._tapped.add(id(gw))
-            name = router.name
+            self._watched.add(id(gw))
             if not gw.esp_trace.enabled:
-                gw.esp_trace = Trace(name)
-            gw.esp_trace.facts = _Tap(gw.esp_trace.facts, self.journal, "esp", name)
-            gw.ike.trace.facts = _Tap(gw.ike.trace.facts, self.journal, "ike", name)
-            records = gw.ike.recorder.records
-            gw.ike.recorder.records = _Tap(records, self.journal, "record", name)
+                gw.esp_trace = Trace(router.name)
+            self._subscribe(gw.esp_trace, "esp", router.name)
+            self._subscribe(gw.ike.trace, "ike", router.name)
+            record = self.journal.listener("record", router.name)
+            self._unsubscribe.append(gw.ike.recorder.subscribe(record))
 
-    @staticmethod
-    def gateway(router: LabRouter) -> Gateway | None:
-        """The router's real gateway (under a clock skew wrapper if there is one)."""
-        gw: object = router.gateway
-        return gw.inner if isinstance(gw, SkewedGateway) else cast("Gateway | None", gw)
+    def _subscribe(self, trace: Trace, source: str, actor: str) -> None:
+        # a disabled trace (the shared NULL_TRACE of a lab without tracing) records nothing:
+        # subscribing to it would only keep this adapter alive
+        if trace.enabled:
+            self._unsubscribe.append(trace.subscribe(self.journal.listener(source, actor)))
+
+    def close(self) -> None:
+        """Stop listening to the lab (the stepper moved on to a rebuilt lab)."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
 
     def router(self, name: str) -> LabRouter:
         """The router called ``name`` (:class:`InterventionError` if none)."""
@@ -240,9 +209,9 @@ class LabAdapter:
         unknown = set(options) - {"source", "repeat", "size", "timeout"}
         if unknown:
             raise InterventionError(f"ping options are source/repeat/size/timeout, not {unknown}")
-        node = self.router(router).node
+        lab_router = self.router(router)
         try:
-            ping = node.ping(
+            ping = lab_router.start_ping(
                 match.group(1), int(options.get("repeat", 5)), int(options.get("size", 100)),
                 float(options.get("timeout", 2)), options.get("source"),
             )  # fmt: skip
@@ -254,30 +223,24 @@ class LabAdapter:
     def configure(self, router: str, text: str) -> None:
         """``configure terminal`` on ``router`` (all lines or none)."""
         self.router(router).configure(text)
-        self.tap_routers()
+        self.watch_routers()
 
     def set_clock(self, router: str, when: dt.datetime) -> float:
         """Set ``router``'s clock to ``when`` (aware) now; returns the offset in seconds."""
-        if when.tzinfo is None:
-            raise InterventionError(f"set_clock needs an aware datetime, got naive {when!r}")
         lab_router = self.router(router)
-        gw = self.gateway(lab_router)
-        if gw is None:
+        if lab_router.gateway is None:
             raise InterventionError(f"{router} runs no IPsec gateway: its clock does not matter")
-        offset = when.timestamp() - self.lab.epoch(self.lab.network.now)
-        lab_router.gateway = cast(Gateway, SkewedGateway(gw, offset))
-        return offset
+        try:
+            lab_router.set_clock(when)
+        except ValueError as exc:
+            raise InterventionError(str(exc)) from None
+        return lab_router.clock_offset
 
     # ------------------------------------------------------------------ queued packets
 
-    def queued(self) -> list[Scheduled]:
-        """Queued, not cancelled items, in the order they will run."""
-        heap: list[Scheduled] = self.lab.network.scheduler._heap
-        return sorted(item for item in heap if not item.cancelled)
-
     def pending_item(self) -> Scheduled | None:
         """The first queued delivery of an IKE or ESP packet, if any."""
-        for item in self.queued():
+        for item in self.lab.network.queued_deliveries():
             event = item.event
             if isinstance(event, PacketDelivered) and wire_of(event.packet) is not None:
                 return item
@@ -294,20 +257,15 @@ class LabAdapter:
 
     def replace_pending(self, item: Scheduled, packet: bytes) -> None:
         """Deliver ``packet`` instead of what ``item`` carries (same time, same place)."""
-        event = item.event
-        assert isinstance(event, PacketDelivered)
-        link = self.lab.network.link(event.link)
-        node_name, _, iface = event.receiver.partition(" ")
-        receiver = self.lab.network.node(node_name).interface(iface)
-        direction = f"{event.sender.partition(' ')[0]} -> {node_name}"
+        self._told(self.lab.network.replace_pending(item, packet, "modified by the learner"))
 
-        def deliver() -> None:
-            for cap in link.captures:
-                cap.add(event.time, direction, event.number, packet)
-            receiver.receive(packet, event.number)
+    def drop_pending(self, item: Scheduled) -> None:
+        """Take the delivery ``item`` off the network."""
+        self._told(self.lab.network.drop_pending(item, "dropped by the learner"))
 
-        item.event = replace(event, packet=packet)
-        item.action = deliver
+    def _told(self, event: Event) -> None:
+        # the learner's own change is the LEARNER_ACTION step: no second step for its log entry
+        self.journal.forget(event)
 
 
 Action = Callable[[LabAdapter], None]

@@ -199,12 +199,22 @@ class StepBuilder:
             why = f"{event.node} could not forward or deliver this packet: {event.reason}."
             return _Draft(StepKind.DROPPED, event.node, text, "RFC 1812 §5.2", why, event)
         if isinstance(event, FaultApplied) and event.kind in ("loss", "rewrite"):
+            if self._arrives(event):
+                return None  # rewritten, not lost: its delivery step shows what arrives
             text = f"link {event.link} loses packet {event.number}"
             why = f"A fault on {event.link} ({event.kind}) took the packet: {event.detail or '-'}."
             return _Draft(StepKind.DROPPED, event.link, text, "", why, event)
         if isinstance(event, TimerFired):
             return self._timer(event)
         return None
+
+    def _arrives(self, fault: FaultApplied) -> bool:
+        """The frame ``fault`` hit is still on its way (a rewrite changed it, did not drop it)."""
+        return any(
+            isinstance(e := item.event, PacketDelivered)
+            and (e.link, e.number) == (fault.link, fault.number)
+            for item in self.adapter.lab.network.queued_deliveries()
+        )
 
     def _timer(self, event: TimerFired) -> _Draft | None:
         if event.name == "crypto timers":
@@ -243,7 +253,7 @@ class StepBuilder:
     def owner(self, address: str) -> str | None:
         """The router whose crypto interface has ``address`` (``None``: not a router's)."""
         for name, router in self.adapter.lab.routers.items():
-            gw = LabAdapter.gateway(router)
+            gw = router.gateway
             if gw is not None and gw.local_address == address:
                 return name
         return None
@@ -273,7 +283,7 @@ class StepBuilder:
         self, receiver: str, message: Message, data: bytes
     ) -> tuple[bytes, tuple[Payload, ...]] | None:
         """What the receiving engine decrypted from ``data`` (its SA's last received message)."""
-        gw = LabAdapter.gateway(self.adapter.lab.routers[receiver])
+        gw = self.adapter.lab.routers[receiver].gateway
         if gw is None:
             return None
         sa = gw.ike.sas.get(message.header.cky_i)
@@ -317,7 +327,7 @@ class StepBuilder:
 
     def _dh(self, actor: str, fact: Fact) -> tuple[object, ...]:
         """The engine's DH computation that holds this fact's value (to show x, g, p)."""
-        gw = LabAdapter.gateway(self.adapter.lab.routers[actor])
+        gw = self.adapter.lab.routers[actor].gateway
         if gw is None:
             return ()
         for sa in gw.ike.sas.values():

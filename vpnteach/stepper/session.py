@@ -132,7 +132,7 @@ def _apply(session: Session, action: Intervention) -> LearnerAction:
         raise InterventionError("no IKE or ESP packet is about to be delivered")
     pending = pending_of(session, item.event)
     if isinstance(action, Drop):
-        item.cancel()
+        adapter.drop_pending(item)
         what = f"dropped {pending.label} on its way to {pending.next_hop}"
         return LearnerAction(what, pending.sender, before=pending.data, label=pending.label,
                              target=pending.destination, dropped=True)  # fmt: skip
@@ -159,7 +159,7 @@ def _exec(session: Session, action: Exec) -> LearnerAction:
         raise
     except ValueError as exc:  # the router's own error (IOS text with its ^ marker)
         raise InterventionError(str(exc)) from None
-    adapter.tap_routers()
+    adapter.watch_routers()
     return LearnerAction(f"{action.router}# {command}", action.router, output.strip())
 
 

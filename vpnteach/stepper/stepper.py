@@ -306,7 +306,9 @@ class Stepper(HtmlRepr):
         if all(s.event == here and s.kind is not StepKind.LEARNER_ACTION for s in later):
             return  # only the rest of the current event's steps follow: the lab is there
         keep = [entry for entry in self._script if entry.step <= self._cursor]
-        self._session = self._rebuild(keep, self._cursor + 1)
+        rebuilt = self._rebuild(keep, self._cursor + 1)
+        self._session.adapter.close()
+        self._session = rebuilt
         self._script = keep
         self._ended = False
 

@@ -11,25 +11,34 @@
 Randomness (fault draws) comes only from the injected :class:`~vpnteach.crypto.rng.Rng`;
 with a :class:`~vpnteach.crypto.rng.SeededRng` each link gets its own forked stream, so the
 same seed and the same actions give the same event log.
+
+Between two steps a queued delivery can be changed by hand (a learner playing man in the
+middle): :meth:`Network.replace_pending` makes it deliver other bytes,
+:meth:`Network.drop_pending` takes it off the link. Both are logged as a
+:class:`~vpnteach.net.sim.events.FaultApplied` of kind ``rewrite`` (what a link's rewrite
+fault does), and the link's captures see what arrives.
+:meth:`Network.subscribe` calls a function with each event as it enters the log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import OsRng, Rng, SeededRng
 from vpnteach.net.sim.clock import SEED_START, SimClock
-from vpnteach.net.sim.events import Event, TimerFired
+from vpnteach.net.sim.events import Event, FaultApplied, PacketDelivered, TimerFired
 from vpnteach.net.sim.faults import NO_FAULTS, FaultPolicy
 from vpnteach.net.sim.host import Host
 from vpnteach.net.sim.link import Link, LinkError
 from vpnteach.net.sim.node import Interface, Node, NodeError
 from vpnteach.net.sim.ping import EchoResult
 from vpnteach.net.sim.router import Router
-from vpnteach.net.sim.scheduler import Scheduled, Scheduler
+from vpnteach.net.sim.scheduler import Action, Scheduled, Scheduler, SchedulerError
+from vpnteach.trace import Unsubscribe
 
 N = TypeVar("N", bound=Node)
 
@@ -132,6 +141,56 @@ class Network(HtmlRepr):
                 yield ping.results[seen]
                 seen += 1
 
+    def subscribe(self, callback: Callable[[Event], None]) -> Unsubscribe:
+        """Call ``callback(event)`` for each event entering the log from now on (a scheduled
+        event just before it runs); returns the function that stops it."""
+        return self.scheduler.subscribe(callback)
+
+    # -- changing a queued delivery by hand ----------------------------------------------
+
+    def queued_deliveries(self) -> list[Scheduled]:
+        """The queued packet deliveries, in the order they will happen."""
+        return [i for i in self.scheduler.queued() if isinstance(i.event, PacketDelivered)]
+
+    def replace_pending(
+        self, item: Scheduled, packet: bytes, reason: str = "replaced by hand"
+    ) -> FaultApplied:
+        """Make the queued delivery ``item`` bring ``packet`` instead (same time, link, frame
+        number); logs and returns a ``rewrite`` :class:`FaultApplied` saying ``reason``.
+
+        Raises:
+            LinkError: ``item`` is not a packet delivery; SchedulerError: it is not queued.
+        """
+        event, link = self._delivery(item)
+        new = replace(event, packet=packet)
+        self.scheduler.replace(item, new, _deliver(link, new))
+        detail = f"{reason}: {len(event.packet)} -> {len(packet)} bytes"
+        return self._fault(event, detail)
+
+    def drop_pending(self, item: Scheduled, reason: str = "dropped by hand") -> FaultApplied:
+        """Take the queued delivery ``item`` off its link (it never arrives); logs and returns a
+        ``rewrite`` :class:`FaultApplied` saying ``reason``.
+
+        Raises:
+            LinkError: ``item`` is not a packet delivery; SchedulerError: it is not queued.
+        """
+        event, _ = self._delivery(item)
+        item.cancel()
+        return self._fault(event, reason)
+
+    def _delivery(self, item: Scheduled) -> tuple[PacketDelivered, Link]:
+        event = item.event
+        if not isinstance(event, PacketDelivered):
+            raise LinkError(f"{event.describe().strip()} is not a packet delivery")
+        if not self.scheduler.is_queued(item):
+            raise SchedulerError(f"packet {event.number} of {event.link} is no longer queued")
+        return event, self.link(event.link)
+
+    def _fault(self, event: PacketDelivered, detail: str) -> FaultApplied:
+        fault = FaultApplied(self.now, event.link, event.number, "rewrite", detail)
+        self.scheduler.record(fault)
+        return fault
+
     def describe_log(self, start: int = 0) -> str:
         """The event log from entry ``start`` on, one line per event."""
         return "\n".join(e.describe() for e in self.log[start:])
@@ -141,3 +200,17 @@ class Network(HtmlRepr):
             raise NodeError(f"there is already a node called {node.name}")
         self.nodes[node.name] = node
         return node
+
+
+def _deliver(link: Link, event: PacketDelivered) -> Action:
+    """The action delivering ``event``'s packet: what :class:`Link` schedules for a frame
+    (the link's captures record it as it arrives, then the receiving interface gets it)."""
+    receiver = link.a if link.a.label == event.receiver else link.b
+    direction = f"{link.other_end(receiver).node.name} -> {receiver.node.name}"
+
+    def deliver() -> None:
+        for cap in link.captures:
+            cap.add(event.time, direction, event.number, event.packet)
+        receiver.receive(event.packet, event.number)
+
+    return deliver

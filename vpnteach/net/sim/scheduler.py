@@ -8,6 +8,12 @@ order, so a run is a pure function of its inputs (and the seeded random source).
 
 Actions may record further events (:meth:`Scheduler.record`) and schedule new ones; the log
 holds both, in the order they happened.
+
+Looking without running: :meth:`Scheduler.peek` (the next event), :meth:`Scheduler.peek_item`
+and :meth:`Scheduler.queued` (the queued :class:`Scheduled` handles, in run order);
+:meth:`Scheduler.replace` swaps what a queued item will do, keeping its place in the queue.
+:meth:`Scheduler.subscribe` calls a function with each event as it enters the log (the
+scheduled one before its action runs); with no subscriber that costs one truth test.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import dataclass, field
 
 from vpnteach.net.sim.clock import SimClock
 from vpnteach.net.sim.events import Event
+from vpnteach.trace import Observable
 
 Action = Callable[[], None]
 
@@ -41,7 +48,7 @@ class Scheduled:
         self.cancelled = True
 
 
-class Scheduler:
+class Scheduler(Observable[Event]):
     """The event queue and the event log of one simulated network."""
 
     def __init__(self, clock: SimClock | None = None) -> None:
@@ -67,6 +74,8 @@ class Scheduler:
     def record(self, event: Event) -> None:
         """Append an event that happened now (not scheduled) to the log."""
         self.log.append(event)
+        if self._subscribers:
+            self._publish(event)
 
     def pending(self) -> list[Event]:
         """The events still queued, earliest first (cancelled ones left out)."""
@@ -77,6 +86,35 @@ class Scheduler:
         self._drop_cancelled()
         return self._heap[0].event if self._heap else None
 
+    def peek_item(self) -> Scheduled | None:
+        """The next item to run (its event and action), without running it."""
+        self._drop_cancelled()
+        return self._heap[0] if self._heap else None
+
+    def queued(self) -> tuple[Scheduled, ...]:
+        """Every queued item that will run, in the order it will run (cancelled ones left out)."""
+        return tuple(sorted(item for item in self._heap if not item.cancelled))
+
+    def is_queued(self, item: Scheduled) -> bool:
+        """``item`` will still run (it is in the queue and not cancelled)."""
+        return not item.cancelled and any(queued is item for queued in self._heap)
+
+    def replace(self, item: Scheduled, event: Event, action: Action) -> Scheduled:
+        """Make the queued ``item`` run ``action`` as ``event`` instead, in the same place.
+
+        Raises:
+            SchedulerError: ``item`` is not queued (already run or cancelled), or ``event`` is
+                at another time (that would move it in the queue: cancel and schedule instead).
+        """
+        if not self.is_queued(item):
+            raise SchedulerError(f"{item.event!r} is not queued: it already ran or was cancelled")
+        if event.time != item.time:
+            raise SchedulerError(
+                f"the replacement is at {event.time} s, the queued event at {item.time} s"
+            )
+        item.event, item.action = event, action
+        return item
+
     def step(self) -> Event | None:
         """Run the next event and return it; ``None`` if nothing is queued."""
         self._drop_cancelled()
@@ -85,6 +123,8 @@ class Scheduler:
         item = heapq.heappop(self._heap)
         self.clock.advance_to(item.time)
         self.log.append(item.event)
+        if self._subscribers:
+            self._publish(item.event)
         item.action()
         return item.event
 
