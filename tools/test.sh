@@ -30,8 +30,8 @@ echo "== Python environment (.venv)"
 .venv/bin/python -m pip install -q -c binder/requirements-lock.txt -e '.[test]'
 
 echo "== ruff"
-.venv/bin/ruff check vpnteach tests benchmarks
-.venv/bin/ruff format --check vpnteach tests benchmarks
+.venv/bin/ruff check vpnteach tests benchmarks fuzz
+.venv/bin/ruff format --check vpnteach tests benchmarks fuzz
 echo "== mypy --strict"
 .venv/bin/mypy vpnteach
 echo "== pytest"

@@ -1,0 +1,1 @@
+"""Fuzzing in CI: short bounded runs, saved crash inputs, Hypothesis properties."""
