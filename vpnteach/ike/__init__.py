@@ -13,32 +13,76 @@ as ``debug crypto isakmp`` and ``show crypto isakmp ...`` text.
 
 from __future__ import annotations
 
-from vpnteach.ike.config import IkeConfig, Retransmission
-from vpnteach.ike.endpoint import IkeEndpoint
-from vpnteach.ike.events import (
-    DeadPeerAnswered,
-    Event,
-    IpsecSaSpec,
-    NegotiationFailed,
-    NotificationReceived,
-    NotificationSent,
-    Phase1Complete,
-    Phase2Complete,
-    SaDeleted,
-)
-from vpnteach.ike.policy import (
-    AccessList,
-    AclEntry,
-    AddressMatch,
-    CryptoMapEntry,
-    IsakmpPolicy,
-    PolicyError,
-    PreSharedKey,
-    ProxyIdentity,
-    TransformSet,
-)
-from vpnteach.ike.states import IkeState
-from vpnteach.ike.transitions import MAIN_MODE, QUICK_MODE, to_dot
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vpnteach.ike.config import IkeConfig, Retransmission
+    from vpnteach.ike.endpoint import IkeEndpoint
+    from vpnteach.ike.events import (
+        DeadPeerAnswered,
+        Event,
+        IpsecSaSpec,
+        NegotiationFailed,
+        NotificationReceived,
+        NotificationSent,
+        Phase1Complete,
+        Phase2Complete,
+        SaDeleted,
+    )
+    from vpnteach.ike.policy import (
+        AccessList,
+        AclEntry,
+        AddressMatch,
+        CryptoMapEntry,
+        IsakmpPolicy,
+        PolicyError,
+        PreSharedKey,
+        ProxyIdentity,
+        TransformSet,
+    )
+    from vpnteach.ike.states import IkeState
+    from vpnteach.ike.transitions import MAIN_MODE, QUICK_MODE, to_dot
+
+# Exports are loaded on first use (PEP 562): ``import vpnteach.ike.keymat`` must not pull in the
+# whole engine, the PKI and X.509.
+_EXPORTS = {
+    "AccessList": "vpnteach.ike.policy",
+    "AclEntry": "vpnteach.ike.policy",
+    "AddressMatch": "vpnteach.ike.policy",
+    "CryptoMapEntry": "vpnteach.ike.policy",
+    "DeadPeerAnswered": "vpnteach.ike.events",
+    "Event": "vpnteach.ike.events",
+    "IkeConfig": "vpnteach.ike.config",
+    "IkeEndpoint": "vpnteach.ike.endpoint",
+    "IkeState": "vpnteach.ike.states",
+    "IpsecSaSpec": "vpnteach.ike.events",
+    "IsakmpPolicy": "vpnteach.ike.policy",
+    "MAIN_MODE": "vpnteach.ike.transitions",
+    "NegotiationFailed": "vpnteach.ike.events",
+    "NotificationReceived": "vpnteach.ike.events",
+    "NotificationSent": "vpnteach.ike.events",
+    "Phase1Complete": "vpnteach.ike.events",
+    "Phase2Complete": "vpnteach.ike.events",
+    "PolicyError": "vpnteach.ike.policy",
+    "PreSharedKey": "vpnteach.ike.policy",
+    "ProxyIdentity": "vpnteach.ike.policy",
+    "QUICK_MODE": "vpnteach.ike.transitions",
+    "Retransmission": "vpnteach.ike.config",
+    "SaDeleted": "vpnteach.ike.events",
+    "TransformSet": "vpnteach.ike.policy",
+    "to_dot": "vpnteach.ike.transitions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vpnteach.ike' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "MAIN_MODE",
