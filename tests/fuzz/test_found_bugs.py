@@ -189,7 +189,6 @@ def test_a_phase2_message_id_before_phase1_is_done_is_dropped_not_an_internal_er
     assert pair.b2.stats["dropped_ProtectionError"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="documented weakness, not fixed: see fuzz/REPORT.md")
 def test_a_forged_qm2_with_a_bad_hash_does_not_end_the_quick_mode_in_flight() -> None:
     # The fuzzer's input: Branch1 waits for QM2; the body is QM2's plaintext with one bit of
     # the nonce flipped, encrypted with the real Ka (so it decrypts), HASH(2) left as it was.

@@ -97,6 +97,9 @@ def test_ike_and_ipsec_sas_are_established_with_strongswan(
     p1, p2 = r.events("Phase1Complete")[0], r.events("Phase2Complete")[0]
     assert p1["role"] == ("initiator" if case.vpnteach_initiates else "responder")
     assert p1["nat_detected"], "kernel-libipsec forces NAT-T: the float must have happened"
+    # charon (rekey_time = reauth_time = 0) offers Life-Duration 0: our policy's lifetime rules
+    assert p1["suite"]["lifetime"] == 86400, p1  # type: ignore[index]
+    assert "lifetime expired" not in str(r.vpnteach["debug"])
     suite = p2["suite"]
     assert isinstance(suite, dict)
     assert suite["encapsulation"] == 3  # UDP-Encapsulated-Tunnel (RFC 3947)

@@ -230,8 +230,6 @@ def start_strongswan(
         local_id=f"{me}.amit.com", remote_id=f"{peer}.amit.com", local_ts=lan, remote_ts=peer_lan,
         cert=f"{me.lower()}.cert.pem", cacert="ca.cert.pem", proposals=ike, esp_proposals=esp,
         child_rekey_time=child_rekey, child_life_time=child_life,
-        # an IKE SA lifetime: with rekey_time = 0 charon proposes a lifetime vpnteach reads as 0 s
-        rekey_time="86400s",
     )  # fmt: skip
     charon = Charon(ns, work / me.lower(), name=me, loglevels={"ike": 1, "chd": 1, "knl": 1})
     charon.write_config([conn])

@@ -1,8 +1,7 @@
-"""The router process's pure parts, without root: framing, NAT-D faking, PKI files, commands."""
+"""The router process's pure parts, without root: framing, PKI files, commands."""
 
 from __future__ import annotations
 
-import functools
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,7 +10,6 @@ import pytest
 
 from tests.conftest import require
 from tests.realnet.harness import write_configs
-from vpnteach.ike import nat_t
 from vpnteach.ios import parse_config
 from vpnteach.labs.exec import ExecError
 from vpnteach.labs.seed_configs import SEED_CONFIGS
@@ -19,10 +17,8 @@ from vpnteach.net.tun import TunDevice, TunError
 from vpnteach.router.cli import build_parser, load_config
 from vpnteach.router.commands import run_command
 from vpnteach.router.framing import is_esp_in_udp, udp_outer_packet, wan_datagram
-from vpnteach.router.nat_fake import fake_source_nat_d
 from vpnteach.router.pki import RouterPkiError, enroll_files, load_pki
 from vpnteach.router.process import RouterProcess, RouterSetupError, lan_interface
-from vpnteach.wire import NatDPayload, decode_message
 from vpnteach.wire.ip import IpProtocol, ipv4_packet
 
 SPI = bytes.fromhex("c0ffee01")
@@ -55,49 +51,6 @@ def test_anything_else_is_not_sent_on_the_wan() -> None:
 )  # fmt: skip
 def test_rfc3948_tells_esp_from_ike_on_port_4500(payload: bytes, port: int, esp: bool) -> None:
     assert is_esp_in_udp(payload, port) is esp
-
-
-@functools.lru_cache(maxsize=1)
-def _main_mode() -> list[bytes]:
-    """The seed lab's first four Main Mode messages (MM3/MM4 carry NAT-D)."""
-    from vpnteach.lab import Lab
-    from vpnteach.net.pcap import parse_ipv4_udp
-
-    lab = Lab.seed(7)
-    cap = lab.capture("WAN")
-    lab.branch1.exec("ping 192.168.22.1 source 192.168.11.1")
-    found = [parse_ipv4_udp(r.packet) for r in cap.records]
-    return [u[4] for u in found if u is not None][:6]
-
-
-def test_faking_zeroes_only_the_senders_own_nat_d_hash() -> None:
-    mm3 = _main_mode()[2]
-    before = [p for p in decode_message(mm3).payloads if isinstance(p, NatDPayload)]
-    after = [
-        p for p in decode_message(fake_source_nat_d(mm3)).payloads if isinstance(p, NatDPayload)
-    ]
-    assert after[0] == before[0] and after[1].hash_data == bytes(len(before[1].hash_data))
-    assert len(fake_source_nat_d(mm3)) == len(mm3)
-    assert fake_source_nat_d(fake_source_nat_d(mm3)) == fake_source_nat_d(mm3)
-
-
-def test_messages_without_nat_d_and_encrypted_ones_pass_unchanged() -> None:
-    mm1, _, _, _, mm5, _ = _main_mode()
-    assert fake_source_nat_d(mm1) == mm1
-    assert fake_source_nat_d(mm5) == mm5  # E flag: ciphertext
-    assert fake_source_nat_d(b"\x00" * 40) == b"\x00" * 40
-
-
-def test_a_zeroed_source_hash_makes_the_receiver_see_the_peer_behind_nat() -> None:
-    from vpnteach.crypto.prf import get_hash
-
-    md5 = get_hash(1)
-    ci, cr = bytes(range(8)), bytes(range(8, 16))
-    real = [nat_t.nat_d_hash(md5, ci, cr, "10.1.1.1", 500, "x"),
-            nat_t.nat_d_hash(md5, ci, cr, "10.2.2.1", 500, "y")]  # fmt: skip
-    honest = nat_t.detect(md5, ci, cr, real, ("10.1.1.1", 500), ("10.2.2.1", 500))
-    faked = nat_t.detect(md5, ci, cr, [real[0], bytes(16)], ("10.1.1.1", 500), ("10.2.2.1", 500))
-    assert not honest.nat_detected and faked.peer_behind_nat and not faked.local_behind_nat
 
 
 def test_enrolled_files_verify_with_openssl_and_load_into_the_router_pki(tmp_path: Path) -> None:
@@ -154,6 +107,16 @@ def test_exec_commands_answer_without_starting_the_io() -> None:
     assert run_command(router, "debug crypto ipsec") == "Crypto IPSEC debugging is on\n"
     with pytest.raises(ExecError, match=r"Branch1#show crypto bogus\n {8}\^"):
         run_command(router, "show crypto bogus")
+
+
+def test_force_udp_encap_is_the_ike_engines_flag_and_survives_a_reconfiguration() -> None:
+    config = parse_config(SEED_CONFIGS["Branch1"])
+    assert not RouterProcess(config).gateway.ike.config.force_udp_encapsulation
+    router = RouterProcess(config, force_udp_encap=True)
+    assert router.gateway.ike.config.force_udp_encapsulation
+    router.gateway.reconfigure(config, 0.0)
+    assert router.gateway.ike.config.force_udp_encapsulation
+    assert router.gateway.ike.ctx.config is router.gateway.ike.config
 
 
 def test_a_tun_name_longer_than_ifnamsiz_is_refused_before_opening() -> None:

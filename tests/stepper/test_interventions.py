@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from tests.stepper.test_steps import MESSAGE_ORDER
+from vpnteach.ike.protection import OPENED, SEALED
 from vpnteach.ike.states import IkeState
 from vpnteach.stepper import (
     IkeMessage,
@@ -143,3 +144,23 @@ def test_impossible_interventions_say_what_is_wrong() -> None:
         stepper.drop_pending()
     with pytest.raises(InterventionError, match="not a ping"):
         stepper.exec("Branch1", "ping")
+
+
+def test_an_encrypted_notification_shows_the_payloads_its_sender_sealed() -> None:
+    # The INFO that tells Branch1 why MM5 was refused travels encrypted under a fresh M-ID;
+    # no Quick Mode node holds it at the receiver, so only the sender's fact can show it.
+    stepper = Stepper.seed()
+    stepper.run(until="IKE_I_MM5")
+    action = stepper.modify_pending(lambda b: b[:40] + bytes([b[40] ^ 0xFF]) + b[41:])
+    info = _messages(_after(stepper, action))[1]
+    assert info.label == "INFO" and info.encrypted
+    assert info.payload_names == ["HASH", "N"]
+    sealed = [
+        f for f in stepper.lab.routers["Branch2"].gateway.ike.trace  # type: ignore[union-attr]
+        if f.name == SEALED and f.inputs["message"] == "INFO"
+    ]  # fmt: skip
+    assert [f.value for f in sealed] == [info.plaintext]
+
+
+def test_plaintext_facts_make_no_steps_of_their_own(seed_run: list[Step]) -> None:
+    assert not any(SEALED in s.title or OPENED in s.title for s in seed_run)

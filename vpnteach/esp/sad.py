@@ -21,7 +21,9 @@ with :meth:`Sad.next_event` after :meth:`Sad.handle_timer` or after traffic.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
+from itertools import count
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import Rng
@@ -87,12 +89,18 @@ class Sad:
         self.invalid_spi_count = 0
         self._acquiring: set[tuple[str, int, str]] = set()
         self._events: list[SadEvent] = []
+        # Lifetime timers: (due, tie-breaker, SA), lazily deleted. An SA's timer only moves
+        # later (soft -> hard -> none), so a stale entry at the top is replaced by the SA's
+        # current due time: every installed SA with a timer keeps an entry at or before it.
+        self._timers: list[tuple[float, int, IpsecSa]] = []
+        self._seq = count()
 
     # -- installing and finding SAs ------------------------------------------------------
     def install(self, sa: IpsecSa, flow: Flow) -> None:
         """Add ``sa`` for ``flow``; its counters become the flow's (IOS counts per flow)."""
         sa.counters = flow.counters
         self.flow_of_sa[id(sa)] = flow
+        self._push_timer(sa)
         if sa.direction is Direction.INBOUND:
             self.inbound[(sa.spi, sa.local, ESP_PROTOCOL)] = sa
         else:
@@ -186,14 +194,31 @@ class Sad:
 
     def handle_timer(self, now: float) -> None:
         """Advance every SA's lifetime clock to ``now``; expired SAs are removed."""
+        due = self.get_timer()
+        if due is None or due > now:  # nothing to do: skip the walk over every SA
+            return
         for sa in self.sas():
             sa.handle_timer(now)
             self._collect(sa)
 
     def get_timer(self) -> float | None:
         """The earliest time :meth:`handle_timer` has work, or ``None``."""
-        timers = [t for sa in self.sas() if (t := sa.get_timer()) is not None]
-        return min(timers, default=None)
+        timers = self._timers
+        while timers:
+            due, _, sa = timers[0]
+            if id(sa) in self.flow_of_sa:
+                current = sa.get_timer()
+                if current == due:
+                    return due
+                heapq.heappop(timers)
+                self._push_timer(sa)
+            else:
+                heapq.heappop(timers)  # removed from the SAD
+        return None
+
+    def _push_timer(self, sa: IpsecSa) -> None:
+        if (due := sa.get_timer()) is not None:
+            heapq.heappush(self._timers, (due, next(self._seq), sa))
 
     def next_event(self) -> SadEvent | None:
         """The oldest event not yet taken: acquire, soft or hard expiry."""

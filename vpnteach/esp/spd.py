@@ -126,6 +126,19 @@ class Spd:
         self.discard = tuple(discard)
         self.flows = [Flow(e, line) for e in self.entries for line in e.match_address.permits()]
         self._flow_of = {(f.crypto_map.seq, f.acl_entry.ios_text()): f for f in self.flows}
+        self._of_entry: dict[tuple[str, int], list[Flow]] = {}
+        self._to_peer: dict[str, list[Flow]] = {}
+        for f in self.flows:
+            self._of_entry.setdefault((f.crypto_map.name, f.crypto_map.seq), []).append(f)
+            self._to_peer.setdefault(f.peer, []).append(f)
+
+    def flows_of(self, name: str, seq: int) -> list[Flow]:
+        """The flows of crypto map entry ``name seq``, in order (an index: hubs have many)."""
+        return list(self._of_entry.get((name, seq), ()))
+
+    def flows_to(self, peer: str) -> list[Flow]:
+        """The flows whose entry has ``set peer`` ``peer``, in order."""
+        return list(self._to_peer.get(peer, ()))
 
     def lookup_outbound(self, sel: Selectors) -> SpdDecision:
         """What to do with a packet leaving through the crypto-map interface."""

@@ -57,13 +57,18 @@ def crypto_interface(config: RouterConfig) -> CryptoInterface:
 
 
 def ike_config_from(
-    config: RouterConfig, pki: RouterPki | None, *, timezone: dt.tzinfo | None = None
+    config: RouterConfig,
+    pki: RouterPki | None,
+    *,
+    timezone: dt.tzinfo | None = None,
+    force_udp_encapsulation: bool = False,
 ) -> IkeConfig:
     """The IKE endpoint's configuration for ``config`` (and its PKI, for rsa-sig).
 
     The debug timestamps use ``timezone``, else the ``clock timezone`` of the config, else UTC
     (IOS's default). The IOS default protection suite is offered only when no policy is
     configured, which is what the seed's log shows (one transform checked, priority 10).
+    ``force_udp_encapsulation`` fakes our NAT-D hash (``IkeConfig.force_udp_encapsulation``).
     """
     crypto = crypto_interface(config)
     if timezone is None:
@@ -78,4 +83,5 @@ def ike_config_from(
         pki=pki,
         default_policy=False,
         timezone=tz,
+        force_udp_encapsulation=force_udp_encapsulation,
     )

@@ -52,7 +52,6 @@ from vpnteach.ike.events import (
     Phase2Complete,
     SaDeleted,
 )
-from vpnteach.ike.informational import send_delete
 from vpnteach.ike.sa import Datagram
 from vpnteach.ios.model import RouterConfig
 from vpnteach.pki.trustpoint import RouterPki
@@ -120,6 +119,8 @@ class Gateway(HtmlRepr):
         timezone: the zone of ``debug`` timestamps (default: the config's, else UTC).
         trace: where IKE records derived values (default: a new :class:`Trace`).
         esp_trace: where ESP records per-packet facts (default: off, for speed).
+        force_udp_encapsulation: fake our NAT-D hash so that ESP travels in UDP 4500 even
+            without a NAT (``IkeConfig.force_udp_encapsulation``, strongSwan's ``encap = yes``).
 
     Attributes:
         ike: the :class:`~vpnteach.ike.endpoint.IkeEndpoint`; sad: the SAD (with its SPD).
@@ -136,8 +137,10 @@ class Gateway(HtmlRepr):
         timezone: dt.tzinfo | None = None,
         trace: Trace | None = None,
         esp_trace: Trace = NULL_TRACE,
+        force_udp_encapsulation: bool = False,
     ) -> None:
         rng = rng if rng is not None else OsRng()
+        self.force_udp_encapsulation = force_udp_encapsulation
         self.name = config.hostname
         self.config = config
         self.pki = pki
@@ -146,7 +149,9 @@ class Gateway(HtmlRepr):
         self._address_bytes = bytes(int(x) for x in self.crypto.address.split("."))
         ike_rng = rng.fork("ike") if isinstance(rng, SeededRng) else rng
         self.esp_rng = rng.fork("esp") if isinstance(rng, SeededRng) else rng
-        ike_config = ike_config_from(config, pki, timezone=timezone)
+        ike_config = ike_config_from(
+            config, pki, timezone=timezone, force_udp_encapsulation=force_udp_encapsulation
+        )
         self.ike = IkeEndpoint(ike_config, ike_rng, trace, name=config.hostname)
         self.esp_trace = esp_trace
         self.sad = Sad(Spd(self.crypto.entries))
@@ -264,7 +269,9 @@ class Gateway(HtmlRepr):
     def initiate(self, peer: str, now: float) -> None:
         """Negotiate with ``peer`` now, for its first crypto map entry (no traffic needed)."""
         entries = self.ike.config.entries_for(peer)
-        self._asked |= {f.key for f in self.sad.spd.flows if entries and f.crypto_map == entries[0]}
+        if entries:
+            flows = self.sad.spd.flows_of(entries[0].name, entries[0].seq)
+            self._asked |= {f.key for f in flows if f.crypto_map == entries[0]}
         self.ike.initiate(peer, now)
         self._pump(now, touched_ike=True)
 
@@ -278,7 +285,7 @@ class Gateway(HtmlRepr):
             if sa.direction is Direction.INBOUND:
                 by_peer.setdefault(sa.peer, []).append(sa.spi.to_bytes(4, "big"))
         for peer, spis in by_peer.items():
-            self._send_ipsec_delete(peer, tuple(spis))
+            self.ike.delete_ipsec_sas(peer, spis, now)  # RFC 2408 §3.15, ESP, 4-byte SPIs
         self._remove(sas, "clear crypto sa", now)
         self._pump(now, touched_ike=True)
         return len(sas)
@@ -291,22 +298,17 @@ class Gateway(HtmlRepr):
         self._pump(now, touched_ike=True)
         return len(peers)
 
-    def _send_ipsec_delete(self, peer: str, spis: tuple[bytes, ...]) -> None:
-        # The IKE endpoint offers delete_isakmp_sa only; an IPsec Delete goes out through its
-        # informational exchange directly (RFC 2408 §3.15, protocol ESP, 4-byte SPIs).
-        isakmp = self.ike.isakmp_sa(peer)
-        if isakmp is None or not isakmp.established:
-            return
-        self.ike.recorder.conn_id = isakmp.conn_id
-        send_delete(self.ike.ctx, isakmp, ProtocolId.PROTO_IPSEC_ESP, spis)
-
     def reconfigure(self, config: RouterConfig, now: float) -> None:
         """Use a new configuration; if the crypto map changed, the IPsec SAs are cleared (and
         the peers told, as ``clear crypto sa``): they were negotiated under the old map."""
         crypto = crypto_interface(config)
-        ike_config = ike_config_from(config, self.pki, timezone=self.timezone)
-        self.ike.config = ike_config
-        self.ike.ctx.config = ike_config  # the endpoint reads its config through its context
+        ike_config = ike_config_from(
+            config,
+            self.pki,
+            timezone=self.timezone,
+            force_udp_encapsulation=self.force_udp_encapsulation,
+        )
+        self.ike.reconfigure(ike_config, now)
         if crypto.entries != self.crypto.entries or crypto.address != self.crypto.address:
             self.clear_crypto_sa(now)
             self.sad = Sad(Spd(crypto.entries))
@@ -389,9 +391,8 @@ class Gateway(HtmlRepr):
         elif isinstance(event, Phase2Complete):
             self._install(event, now)
         elif isinstance(event, NegotiationFailed):
-            for flow in self.sad.spd.flows:
-                if flow.peer == event.peer[0]:
-                    self.sad.acquire_failed(flow)
+            for flow in self.sad.spd.flows_to(event.peer[0]):
+                self.sad.acquire_failed(flow)
         elif isinstance(event, SaDeleted) and event.protocol_id == ProtocolId.PROTO_IPSEC_ESP:
             spis = {int.from_bytes(s, "big") for s in event.spis}
             gone = [sa for sa in self.sad.sas() if sa.spi in spis and sa.peer == event.peer[0]]

@@ -55,11 +55,7 @@ def flow_for(spd: Spd, event: Phase2Complete) -> Flow | None:
     first flow of that entry whose networks contain the negotiated ones.
     """
     mine, theirs = event.outbound.src_proxy, event.outbound.dst_proxy
-    of_entry = [
-        f
-        for f in spd.flows
-        if f.crypto_map.name == event.crypto_map and f.crypto_map.seq == event.seq
-    ]
+    of_entry = spd.flows_of(event.crypto_map, event.seq)
     for flow in of_entry:
         if flow.local_ident.network == mine and flow.remote_ident.network == theirs:
             return flow

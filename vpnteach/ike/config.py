@@ -42,6 +42,9 @@ class IkeConfig:
         pre_shared_keys: ``crypto isakmp key ... address ...``.
         pki: the router's keys and trustpoints (for rsa-sig); ``None`` without certificates.
         nat_traversal: send and honour the RFC 3947 vendor ID and NAT-D payloads.
+        force_udp_encapsulation: send a NAT-D hash of our own address that cannot match
+            (RFC 3947 §3.2 lets a peer fake NAT detection; strongSwan's ``encap = yes``), so
+            both sides detect a NAT, IKE floats to 4500 and ESP is UDP-encapsulated (mode 3).
         default_policy: a responder also matches the IOS default protection suite (65535).
         timezone: the zone the ``debug`` timestamps are printed in.
     """
@@ -52,6 +55,7 @@ class IkeConfig:
     pre_shared_keys: tuple[PreSharedKey, ...] = ()
     pki: RouterPki | None = None
     nat_traversal: bool = True
+    force_udp_encapsulation: bool = False
     default_policy: bool = True
     retransmission: Retransmission = field(default_factory=Retransmission)
     timezone: dt.tzinfo = dt.timezone.utc

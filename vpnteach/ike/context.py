@@ -11,15 +11,23 @@ from collections import deque
 
 from vpnteach.crypto.rng import Rng
 from vpnteach.ike.config import IkeConfig
+from vpnteach.ike.debuglog import signed_mid
 from vpnteach.ike.events import Event, NegotiationFailed
 from vpnteach.ike.records import Recorder
 from vpnteach.ike.sa import Datagram, IsakmpSa, QuickModeNode, Retransmit
-from vpnteach.ike.states import isakmp_sa_state
+from vpnteach.ike.states import PHASE1_DEL, TIMER_EXPIRED, isakmp_sa_state
 from vpnteach.trace import Trace
 from vpnteach.wire.chain import Payload, encode_payload_chain
 from vpnteach.wire.natt import add_non_esp_marker
 
 FIRST_CONN_ID = 1001
+#: IOS's reason for an SA whose Main Mode message went unanswered too often.
+DEATH_BY_RETRANSMISSION = "Death by retransmission P1"
+#: IOS's reason for an SA the peer deleted (a public IOS 15 log of a received Delete).
+PEER_DELETE = "No reason"
+#: Our reasons (not taken from an IOS log) for a lifetime run out and ``clear crypto isakmp``.
+LIFETIME_EXPIRED = "ISAKMP SA lifetime expired"
+MANUAL_CLEAR = "clear crypto isakmp"
 
 
 class IkeError(ValueError):
@@ -91,10 +99,47 @@ class Context:
             interval = self.config.retransmission.interval
             holder.retransmit = Retransmit(datagram, self.now + interval, interval, 0, label)
 
-    def fail(self, sa: IsakmpSa, phase: int, reason: str, notify: int | None = None) -> None:
-        """Give up on an exchange: log, report, and mark a phase-1 SA dead."""
+    def fail(
+        self,
+        sa: IsakmpSa,
+        phase: int,
+        reason: str,
+        notify: int | None = None,
+        *,
+        timer: bool = False,
+    ) -> None:
+        """Give up on an exchange: log, report, and delete a phase-1 SA (:meth:`destroy`;
+        ``timer``: the retransmission limit was reached)."""
         self.log("error", text=reason)
         self.emit(NegotiationFailed(sa.peer, phase, reason, notify))
         if phase == 1:
-            sa.dead = True
-            sa.retransmit = None
+            self.destroy(sa, DEATH_BY_RETRANSMISSION if timer else reason, timer=timer)
+
+    def destroy(self, sa: IsakmpSa, reason: str, *, timer: bool = False) -> None:
+        """The ISAKMP SA ends: IOS logs why, moves it to ``IKE_DEST_SA`` (input
+        ``IKE_PHASE1_DEL``, or ``IKE_TIMER_EXPIRED`` when a timer ended it) and deletes its
+        Quick Mode nodes; the endpoint then forgets it (RFC 2408 §5.15)."""
+        if sa.dead:
+            return
+        role = "I" if sa.role == "initiator" else "R"
+        state = isakmp_sa_state(sa.state)
+        self.log("deleting_sa", reason=reason, role=role, sa_state=state, peer=sa.peer[0])
+        input = TIMER_EXPIRED if timer else PHASE1_DEL
+        if sa.machine.table.allows(sa.state, input):
+            sa.machine.fire(input, _Teardown(self, sa, reason, role, state))
+        sa.dead = True
+        sa.retransmit = None
+
+
+class _Teardown:
+    """The handler of the moves to ``IKE_DEST_SA``: what IOS logs after the move."""
+
+    def __init__(self, ctx: Context, sa: IsakmpSa, reason: str, role: str, state: str) -> None:
+        self.ctx, self.sa = ctx, sa
+        self.params = {"reason": reason, "role": role, "sa_state": state, "peer": sa.peer[0]}
+
+    def delete_sa(self) -> None:
+        """IOS repeats the "deleting SA" line, then deletes every node ("IKE deleted")."""
+        self.ctx.log("deleting_sa", **self.params)
+        for mid in self.sa.nodes:
+            self.ctx.log("deleting_node", mid=signed_mid(mid), reason="IKE deleted")

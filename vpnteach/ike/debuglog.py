@@ -106,6 +106,7 @@ TEMPLATES: dict[str, str] = {
     "        (proxy {src_proxy} to {dst_proxy})\n{T}has spi 0x{spi} and conn_id 0\n"
     "{T}lifetime of {seconds} seconds\n{T}lifetime of {kilobytes} kilobytes",
     "deleting_node": C + "deleting node {mid} error FALSE reason '{reason}'",
+    "deleting_sa": C + 'deleting SA reason "{reason}" state ({role}) {sa_state} (peer {peer})',
     "notify_sent": C + "sending {notify} notify to {peer}",
     "notify_received": C + " processing NOTIFY {notify} protocol {protocol}",
     "delete_received": C + " processing DELETE payload for {protocol} SA",

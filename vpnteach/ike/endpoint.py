@@ -20,12 +20,15 @@ unexpected or malformed datagram is counted and dropped: ``receive_datagram`` ne
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import Counter
+from collections.abc import Iterable
+from itertools import count
 
 from vpnteach.crypto.rng import OsRng, Rng
 from vpnteach.ike import debuglog, vendor
 from vpnteach.ike.config import IkeConfig
-from vpnteach.ike.context import Context, IkeError
+from vpnteach.ike.context import LIFETIME_EXPIRED, MANUAL_CLEAR, Context, IkeError
 from vpnteach.ike.events import Event, SaDeleted
 from vpnteach.ike.informational import receive_informational, send_delete, send_dpd, send_notify
 from vpnteach.ike.main_mode import MainModeHandlers
@@ -40,7 +43,6 @@ from vpnteach.ike.sa import (
     IsakmpSa,
     QmRequest,
     QuickModeNode,
-    Retransmit,
 )
 from vpnteach.ike.states import (
     INIT_QM,
@@ -96,6 +98,9 @@ class IkeEndpoint:
         self.ctx = Context(config, rng or OsRng(), self.trace, self.recorder)
         self.sas: dict[bytes, IsakmpSa] = {}
         self.stats: Counter[str] = Counter()
+        self._timers = _TimerIndex()
+        self._by_peer: dict[str, list[bytes]] = {}  # peer IP -> CKY-Is, in ``sas`` order
+        self._touched: set[bytes] = set()  # SAs a handler may have marked dead since _reap
 
     # ------------------------------------------------------------------ public API
 
@@ -161,15 +166,14 @@ class IkeEndpoint:
 
     def get_timer(self) -> float | None:
         """When :meth:`handle_timer` should next be called (``None``: no timer)."""
-        dues = [r.due for r in self._retransmits()]
-        dues += [s.expires for s in self.sas.values() if s.expires is not None and not s.dead]
-        return min(dues) if dues else None
+        return self._timers.earliest(self.sas)
 
     def handle_timer(self, now: float) -> None:
         """Retransmit what is due (with backoff), or give up after the limit."""
         self._clock(now)
         limit = self.config.retransmission.limit
-        for sa in list(self.sas.values()):
+        for sa in self._timers.due(self.sas, now):
+            self._touch(sa)
             if sa.expires is not None and sa.expires <= now and not sa.dead:
                 self._expire(sa)
                 continue
@@ -181,7 +185,8 @@ class IkeEndpoint:
                 if r.attempts >= limit:
                     holder.retransmit = None
                     self.ctx.log("give_up")
-                    self.ctx.fail(sa, 1 if holder is sa else 2, f"no answer to {r.label}")
+                    phase = 1 if holder is sa else 2
+                    self.ctx.fail(sa, phase, f"no answer to {r.label}", timer=True)
                     continue
                 r.attempts += 1
                 r.interval *= self.config.retransmission.backoff
@@ -207,7 +212,7 @@ class IkeEndpoint:
         )
         send_delete(self.ctx, sa, ProtocolId.PROTO_ISAKMP, (sa.cky_i + sa.cky_r,))
         self.ctx.emit(SaDeleted(sa.peer, ProtocolId.PROTO_ISAKMP, (sa.cky_i + sa.cky_r,), False))
-        sa.dead = True
+        self.ctx.destroy(sa, LIFETIME_EXPIRED, timer=True)
 
     def send_dpd(self, peer: str, now: float, sequence: int) -> None:
         """Send an R-U-THERE to ``peer`` over the established ISAKMP SA (RFC 3706)."""
@@ -215,6 +220,7 @@ class IkeEndpoint:
         sa = self._sa_with(peer)
         if sa is None or not sa.established:
             raise ValueError(f"no established ISAKMP SA with {peer}")
+        self._touch(sa)
         self.recorder.conn_id = sa.conn_id
         send_dpd(self.ctx, sa, sequence)
 
@@ -224,11 +230,36 @@ class IkeEndpoint:
         sa = self._sa_with(peer)
         if sa is None:
             return
+        self._touch(sa)
         self.recorder.conn_id = sa.conn_id
         if sa.keys is not None:
             send_delete(self.ctx, sa, ProtocolId.PROTO_ISAKMP, (sa.cky_i + sa.cky_r,))
-        sa.dead = True
+        self.ctx.destroy(sa, MANUAL_CLEAR)
         self._reap()
+
+    def delete_ipsec_sas(self, peer: str, spis: Iterable[bytes], now: float) -> bool:
+        """Tell ``peer`` that our inbound ESP SAs ``spis`` (4 bytes each) are gone: a Delete
+        payload in an informational exchange over the ISAKMP SA (RFC 2408 §3.15, RFC 2409
+        §5.7). Returns ``False`` (nothing sent) without an established ISAKMP SA.
+        """
+        self._clock(now)
+        spis = tuple(spis)
+        if any(len(spi) != 4 for spi in spis):
+            raise ValueError("an ESP SPI in a Delete payload is 4 bytes (RFC 2408 §3.15)")
+        sa = self._sa_with(peer)
+        if sa is None or not sa.established or not spis:
+            return False
+        self._touch(sa)
+        self.recorder.conn_id = sa.conn_id
+        send_delete(self.ctx, sa, ProtocolId.PROTO_IPSEC_ESP, spis)
+        return True
+
+    def reconfigure(self, config: IkeConfig, now: float) -> None:
+        """Use ``config`` from now on (IOS: a configuration change). Existing ISAKMP SAs and
+        Quick Modes keep what they negotiated; new negotiations follow ``config``."""
+        self._clock(now)
+        self.config = config
+        self.ctx.config = config  # the handlers read the configuration through the context
 
     # ------------------------------------------------------------------ views
 
@@ -264,26 +295,50 @@ class IkeEndpoint:
         self.ctx.log("dropped", reason=detail)
 
     def _sa_with(self, peer: str) -> IsakmpSa | None:
-        return next((s for s in self.sas.values() if s.peer[0] == peer and not s.dead), None)
+        """The first live SA with ``peer`` in ``sas`` order (an index, not a scan)."""
+        for key in self._by_peer.get(peer, ()):
+            sa = self.sas.get(key)
+            if sa is not None and sa.peer[0] == peer and not sa.dead:
+                return sa
+        return None
 
-    def _retransmits(self) -> list[Retransmit]:
-        found = []
-        for sa in self.sas.values():
-            if sa.dead:
-                continue
-            for holder in _holders(sa):
-                if holder.retransmit is not None:
-                    found.append(holder.retransmit)
-        return found
+    def _touch(self, sa: IsakmpSa) -> None:
+        """``sa`` is being worked on: its timers may move, it may die (then _reap drops it)."""
+        self._timers.touch(sa.cky_i)
+        self._touched.add(sa.cky_i)
 
     def _reap(self) -> None:
-        for key in [k for k, s in self.sas.items() if s.dead]:
+        """Forget the dead SAs; only the touched ones can have died since the last call."""
+        touched, self._touched = self._touched, set()
+        for key in touched:
+            sa = self.sas.get(key)
+            if sa is None or not sa.dead:
+                continue
             del self.sas[key]
+            self._timers.remove(key)
+            keys = self._by_peer.get(sa.peer[0])
+            if keys is not None and key in keys:
+                keys.remove(key)
+                if not keys:
+                    del self._by_peer[sa.peer[0]]
+
+    def _reindex_peers(self) -> None:
+        """Rebuild the peer index (after an SA's peer address changed: a NAT rebinding)."""
+        self._by_peer = {}
+        for key, sa in self.sas.items():
+            self._by_peer.setdefault(sa.peer[0], []).append(key)
 
     def _new_sa(self, role: str, peer: Address, local_port: int, cky_i: bytes) -> IsakmpSa:
         sa = IsakmpSa(role, peer, local_port, cky_i)
         sa.machine.on_move = self.recorder.move
+        old = self.sas.get(cky_i)
         self.sas[cky_i] = sa
+        if old is not None and old.peer[0] != peer[0]:
+            self._reindex_peers()
+        elif old is None:
+            self._by_peer.setdefault(peer[0], []).append(cky_i)
+            self._timers.add(cky_i)
+        self._touch(sa)
         return sa
 
     def _begin_main_mode(self, peer: str, request: QmRequest) -> None:
@@ -311,6 +366,7 @@ class IkeEndpoint:
         self._fire_main(sa, SA_REQ_MM)
 
     def _fire_main(self, sa: IsakmpSa, input: Input) -> None:
+        self._touch(sa)
         handlers = MainModeHandlers(self.ctx, sa, self._start_quick_mode)
         try:
             sa.machine.fire(input, handlers)
@@ -346,6 +402,7 @@ class IkeEndpoint:
         return node
 
     def _fire_quick(self, sa: IsakmpSa, node: QuickModeNode, input: Input) -> None:
+        self._touch(sa)
         try:
             node.machine.fire(input, QuickModeHandlers(self.ctx, sa, node))
         except IkeError as exc:
@@ -365,6 +422,7 @@ class IkeEndpoint:
         if sa is None or sa.dead:
             sa = self._maybe_responder(msg, addr, local_port)
         self.recorder.conn_id = sa.conn_id
+        self._touch(sa)
         if self._duplicate(sa, msg, data):
             return
         # RFC 3947 §4: follow the peer's port float (or a NAT's new mapping), and learn CKY-R
@@ -382,6 +440,9 @@ class IkeEndpoint:
                 if sa.ivs is not None and ivs is not None:  # nor move the IV chains
                     sa.ivs.rollback(ivs)
             raise
+        finally:
+            if sa.peer[0] != before[1][0]:
+                self._reindex_peers()
         self._reap()
 
     def _maybe_responder(self, msg: Message, addr: Address, local_port: int) -> IsakmpSa:
@@ -489,6 +550,89 @@ class IkeEndpoint:
 def _holders(sa: IsakmpSa) -> list[IsakmpSa | QuickModeNode]:
     """The SA and its Quick Mode nodes: everything that may await an answer."""
     return [sa, *sa.nodes.values()]
+
+
+def _dues(sa: IsakmpSa) -> list[float]:
+    """When ``sa`` next needs :meth:`IkeEndpoint.handle_timer`: retransmissions, lifetime."""
+    if sa.dead:
+        return []
+    dues = [h.retransmit.due for h in _holders(sa) if h.retransmit is not None]
+    return [*dues, sa.expires] if sa.expires is not None else dues
+
+
+class _TimerIndex:
+    """The SAs' due times in a heap, so that ``get_timer`` does not scan every SA.
+
+    Lazy deletion: an entry ``(due, seq, CKY-I)`` is checked against the SA when it reaches
+    the top and dropped if that due time is gone (answered, backed off, SA dead or deleted).
+    The endpoint *touches* every SA it hands to a handler; touched SAs' due times are pushed
+    before the heap is read. ``order`` keeps ``sas``' insertion order for ``due``.
+    """
+
+    def __init__(self) -> None:
+        self.heap: list[tuple[float, int, bytes]] = []
+        self.pushed: dict[bytes, set[float]] = {}  # the due times each SA has in the heap
+        self.dirty: set[bytes] = set()
+        self.order: dict[bytes, int] = {}
+        self._seq = count()
+
+    def add(self, key: bytes) -> None:
+        """A new key in ``sas`` (its place in the dict's order)."""
+        self.order[key] = next(self._seq)
+        self.dirty.add(key)
+
+    def remove(self, key: bytes) -> None:
+        """``key`` left ``sas``; its heap entries go stale and are dropped when reached."""
+        self.order.pop(key, None)
+        self.pushed.pop(key, None)
+        self.dirty.discard(key)
+
+    def touch(self, key: bytes) -> None:
+        """The SA's due times may have changed."""
+        self.dirty.add(key)
+
+    def earliest(self, sas: dict[bytes, IsakmpSa]) -> float | None:
+        self._flush(sas)
+        heap = self.heap
+        while heap:
+            due, _, key = heap[0]
+            sa = sas.get(key)
+            if sa is not None and due in _dues(sa):
+                return due
+            heapq.heappop(heap)
+            self._forget(key, due)
+        return None
+
+    def due(self, sas: dict[bytes, IsakmpSa], now: float) -> list[IsakmpSa]:
+        """The SAs with something due at ``now``, in ``sas`` order; they count as touched."""
+        keys: set[bytes] = set()
+        while (due := self.earliest(sas)) is not None and due <= now:
+            _, _, key = heapq.heappop(self.heap)
+            self._forget(key, due)
+            keys.add(key)
+        self.dirty |= keys  # re-read after handle_timer ran (or if it did not act)
+        return [sas[k] for k in sorted(keys, key=self.order.__getitem__)]
+
+    def _flush(self, sas: dict[bytes, IsakmpSa]) -> None:
+        if len(self.heap) > 64 + 8 * len(sas):  # mostly stale entries: rebuild
+            self.heap, self.pushed, self.dirty = [], {}, set(sas)
+        for key in self.dirty:
+            sa = sas.get(key)
+            if sa is None:
+                continue
+            pushed = self.pushed.setdefault(key, set())
+            for due in _dues(sa):
+                if due not in pushed:
+                    pushed.add(due)
+                    heapq.heappush(self.heap, (due, next(self._seq), key))
+        self.dirty = set()
+
+    def _forget(self, key: bytes, due: float) -> None:
+        pushed = self.pushed.get(key)
+        if pushed is not None:
+            pushed.discard(due)
+            if not pushed:
+                del self.pushed[key]
 
 
 def utc(now: float) -> dt.datetime:

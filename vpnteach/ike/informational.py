@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 
 from vpnteach.ike import keymat
-from vpnteach.ike.context import Context, IkeError
+from vpnteach.ike.context import PEER_DELETE, Context, IkeError
 from vpnteach.ike.events import (
     DeadPeerAnswered,
     NegotiationFailed,
@@ -58,7 +58,9 @@ def send_informational(ctx: Context, sa: IsakmpSa, payloads: list[Payload]) -> N
             rest = encode_payload_chain(tuple(payloads))
             h1 = keymat.informational_hash(sa.hash, sa.keys.skeyid_a, mid, rest, ctx.trace)
             header = IsakmpHeader(sa.cky_i, sa.cky_r, INFO, message_id=mid)
-            data = seal(header, [HashPayload(h1), *payloads], sa.cipher, sa.keys.ka, sa.ivs)
+            data = seal(
+                header, [HashPayload(h1), *payloads], sa.cipher, sa.keys.ka, sa.ivs, label="INFO"
+            )
             sa.ivs.forget(mid)
             ctx.send(sa, data, expect_reply=False, label="INFO")
             return
@@ -144,8 +146,7 @@ def _on_error(ctx: Context, sa: IsakmpSa, name: str, notify_type: int) -> None:
     reason = f"peer sent {name}"
     if not sa.established:
         ctx.emit(NegotiationFailed(sa.peer, 1, reason, notify_type))
-        sa.dead = True
-        sa.retransmit = None
+        ctx.destroy(sa, reason)
         return
     for mid, node in list(sa.nodes.items()):
         if node.state not in (IkeState.IKE_QM_PHASE2_COMPLETE,):
@@ -157,5 +158,4 @@ def _on_delete(ctx: Context, sa: IsakmpSa, d: DeletePayload) -> None:
     ctx.log("delete_received", protocol=ProtocolId(d.protocol_id).name)
     ctx.emit(SaDeleted(sa.peer, d.protocol_id, d.spis, True))
     if d.protocol_id == ISAKMP:
-        sa.dead = True
-        sa.retransmit = None
+        ctx.destroy(sa, PEER_DELETE)

@@ -329,6 +329,12 @@ class IvManager:
         self._ivs: dict[int, bytes] = {0: phase1_iv(h, g_xi, g_xr, block_size, trace)}
         self._last_phase1_block: bytes | None = None
 
+    @property
+    def trace(self) -> Trace:
+        """Where this SA's facts are recorded (the IVs, and the plaintexts of
+        :mod:`vpnteach.ike.protection`)."""
+        return self._trace
+
     def iv(self, m_id: int) -> bytes:
         """The IV for the next message of exchange ``m_id``."""
         if m_id not in self._ivs:

@@ -109,7 +109,7 @@ class MainModeHandlers:
     def _send_sealed(self, payloads: list[Payload], *, expect_reply: bool, label: str) -> None:
         sa = self.sa
         assert sa.cipher is not None and sa.keys is not None and sa.ivs is not None
-        data = seal(self._header(), payloads, sa.cipher, sa.keys.ka, sa.ivs)
+        data = seal(self._header(), payloads, sa.cipher, sa.keys.ka, sa.ivs, label=label)
         self.ctx.send(sa, data, expect_reply=expect_reply, label=label)
 
     def _inbound(self, kind: type) -> list[Payload]:
@@ -271,9 +271,11 @@ class MainModeHandlers:
         assert sa.hash is not None
         h, ci, cr = sa.hash, sa.cky_i, sa.cky_r
         remote = nat_t.nat_d_hash(h, ci, cr, sa.peer[0], sa.peer[1], "NAT-D (peer)", self.ctx.trace)
-        local = nat_t.nat_d_hash(
-            h, ci, cr, self.ctx.config.local_address, sa.local_port, "NAT-D (me)", self.ctx.trace
-        )
+        if self.ctx.config.force_udp_encapsulation:
+            local = nat_t.faked_nat_d_hash(h, self.ctx.rng, self.ctx.trace)
+        else:
+            me = self.ctx.config.local_address
+            local = nat_t.nat_d_hash(h, ci, cr, me, sa.local_port, "NAT-D (me)", self.ctx.trace)
         return [NatDPayload(remote), NatDPayload(local)]
 
     def send_mm3(self) -> None:
@@ -358,6 +360,9 @@ class MainModeHandlers:
         sa.nat_local, sa.nat_remote = result.local_behind_nat, result.peer_behind_nat
         for text in result.ios_lines():
             self.ctx.log("nat_text", text=text)
+        if self.ctx.config.force_udp_encapsulation:
+            sa.nat_forced = True
+            self.ctx.log("nat_text", text=nat_t.FORCED_TEXT)
 
     def receive_mm4(self) -> Input:
         """MM4: complete DH and derive keys; note CERT_REQ, vendor IDs, NAT-D."""

@@ -7,6 +7,10 @@
   is behind a NAT; if none matches the sender's, the *peer* is.
 * Floating (§4): once a NAT is detected, the initiator moves IKE to UDP 4500 from MM5 on;
   IKE messages there start with the 4-byte non-ESP marker (RFC 3948 §2.2).
+* Forcing (§3.2): "a peer MAY fake its own NAT-D hash" to make the other side see a NAT;
+  with ``IkeConfig.force_udp_encapsulation`` our own-address hash is random bytes
+  (:func:`faked_nat_d_hash`, what strongSwan's ``encap = yes`` sends), and we treat the SA as
+  NATed ourselves, so both sides float to 4500 and use UDP-encapsulated ESP with no NAT at all.
 * Quick Mode (§5): the encapsulation mode becomes UDP-Encapsulated-Tunnel (3) and ESP travels
   in UDP 4500 (RFC 3948).
 """
@@ -18,11 +22,13 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 
 from vpnteach.crypto.prf import HashAlgorithm
+from vpnteach.crypto.rng import Rng
 from vpnteach.trace import NULL_TRACE, Trace
 
 IKE_PORT = 500
 NAT_T_PORT = 4500
 RFC = "RFC 3947 §3.2"
+FORCED_TEXT = "Forcing UDP encapsulation: own NAT-D hash faked (RFC 3947 §3.2)"
 
 
 def nat_d_hash(
@@ -46,6 +52,17 @@ def nat_d_hash(
         cky_r=cky_r,
         ip=address,
         port=port,
+    )
+
+
+def faked_nat_d_hash(h: HashAlgorithm, rng: Rng, trace: Trace = NULL_TRACE) -> bytes:
+    """A NAT-D hash of our own address that cannot match: random bytes of the hash's size
+    (RFC 3947 §3.2 allows faking it; the peer then sees "this node outside NAT")."""
+    return trace.derived(
+        "NAT-D (me, faked)",
+        "random bytes instead of hash(CKY-I | CKY-R | IP | Port), to force UDP encapsulation",
+        rng.random_bytes(h.digest_size),
+        rfc=RFC,
     )
 
 

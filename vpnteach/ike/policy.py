@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network
 
 from vpnteach._html import HtmlRepr
@@ -273,18 +274,13 @@ class AddressMatch(HtmlRepr):
 
     def matches(self, address: str | IPv4Address) -> bool:
         """IOS wildcard rule: bits set in the wildcard are "don't care"."""
-        care = ~int(IPv4Address(self.wildcard)) & 0xFFFFFFFF
-        return int(IPv4Address(address)) & care == int(IPv4Address(self.address)) & care
+        care, value = _care_and_value(self.address, self.wildcard)
+        number = int(address) if isinstance(address, IPv4Address) else _address_int(address)
+        return number & care == value
 
     def as_network(self) -> IPv4Network:
         """The matched addresses as a subnet (only for contiguous wildcards like 0.0.0.255)."""
-        wild = int(IPv4Address(self.wildcard))
-        if wild & (wild + 1):
-            raise PolicyError(
-                f"wildcard {self.wildcard} is not contiguous: cannot be a proxy identity"
-            )
-        prefix = 32 - wild.bit_length()
-        return IPv4Network(f"{self.address}/{prefix}", strict=False)
+        return _as_network(self.address, self.wildcard)
 
     def ios_text(self) -> str:
         """``any``, ``host 10.1.1.1`` or ``192.168.11.0 0.0.0.255``."""
@@ -293,6 +289,28 @@ class AddressMatch(HtmlRepr):
         if self.wildcard == "0.0.0.0":
             return f"host {self.address}"
         return f"{self.address} {self.wildcard}"
+
+
+# Parsed once, not per packet: a hub's SPD matches every packet against every entry's ACL.
+@lru_cache(maxsize=8192)
+def _address_int(address: str) -> int:
+    return int(IPv4Address(address))
+
+
+@lru_cache(maxsize=8192)
+def _care_and_value(address: str, wildcard: str) -> tuple[int, int]:
+    """(the bits that matter, the address's value in them): IOS wildcard semantics."""
+    care = ~_address_int(wildcard) & 0xFFFFFFFF
+    return care, _address_int(address) & care
+
+
+@lru_cache(maxsize=8192)
+def _as_network(address: str, wildcard: str) -> IPv4Network:
+    wild = _address_int(wildcard)
+    if wild & (wild + 1):
+        raise PolicyError(f"wildcard {wildcard} is not contiguous: cannot be a proxy identity")
+    prefix = 32 - wild.bit_length()
+    return IPv4Network(f"{address}/{prefix}", strict=False)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,16 @@ Phase 1 (RFC 2409 §5, RFC 2408 §4.2): the initiator offers all its ISAKMP poli
 priority order, as the transforms of one proposal. The responder walks *its own* policies by
 priority and, for each, every offered transform in order, taking the first acceptable one:
 same encryption (and key length), hash, authentication method and DH group, and an offered
-lifetime no longer than the policy's (IOS then uses the offered, shorter one).
+lifetime no longer than the policy's (IOS then uses the offered, shorter one). An offered
+lifetime of 0 (strongSwan with ``rekey_time = 0, reauth_time = 0``) is no limit from the peer:
+IOS logs "Acceptable atts:actual life: 0" and fills in its own policy's lifetime
+("Fill atts in sa life_in_seconds:86400"), and so do we.
 
 Phase 2 (RFC 2409 §5.5, RFC 2407 §4.4-4.5): the responder checks each offered ESP proposal's
 transforms against the transform sets of the matching crypto map entry: same ESP cipher and
 key length, same HMAC, same encapsulation mode (tunnel or, with NAT-T, UDP-encapsulated tunnel
-RFC 3947 §5) and an acceptable PFS group. The shorter lifetimes win.
+RFC 3947 §5) and an acceptable PFS group. The shorter lifetimes win; an offered lifetime of 0
+means the local one (as in phase 1).
 
 Each comparison is a :class:`TransformCheck` whose ``lines`` are what ``debug crypto isakmp``
 prints ("encryption 3DES-CBC", "life duration (VPI) of 0x0 0x1 0x51 0x80", ...), so the log,
@@ -19,7 +23,7 @@ the stepper and the exercises read the same facts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vpnteach._html import HtmlRepr
 from vpnteach.ike.policy import CryptoMapEntry, IsakmpPolicy, ProxyIdentity, TransformSet
@@ -219,6 +223,8 @@ def select_ike_transform(
             checks.append(check)
             if check.acceptable:
                 suite = IkeSuite.from_attributes(attrs)
+                if suite.lifetime == 0:  # no limit offered: the policy's (IOS "Fill atts")
+                    suite = replace(suite, lifetime=policy.lifetime)
                 return Phase1Selection(tuple(checks), number, policy, suite, tuple(attrs))
     return Phase1Selection(tuple(checks), None, None, None)
 
@@ -389,13 +395,15 @@ def select_esp_transform(
 
 
 def _shorter_lifetimes(suite: EspSuite, entry: CryptoMapEntry) -> EspSuite:
+    """The shorter of offered and local lifetimes; an offered 0 is no limit: the local one."""
+    seconds = suite.lifetime_seconds or entry.sa_lifetime_seconds
     kb = suite.lifetime_kilobytes or entry.sa_lifetime_kilobytes
     return EspSuite(
         transform_id=suite.transform_id,
         key_length=suite.key_length,
         auth_algorithm=suite.auth_algorithm,
         encapsulation=suite.encapsulation,
-        lifetime_seconds=min(suite.lifetime_seconds, entry.sa_lifetime_seconds),
+        lifetime_seconds=min(seconds, entry.sa_lifetime_seconds),
         lifetime_kilobytes=min(kb, entry.sa_lifetime_kilobytes),
         pfs_group=suite.pfs_group,
     )

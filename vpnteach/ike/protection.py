@@ -6,6 +6,11 @@ bytes are zero except the last, which counts the others (RFC 2409 §5.3), so the
 at least one byte of padding. The IVs come from the SA's
 :class:`~vpnteach.ike.keymat.IvManager`: each message's IV is the previous message's last
 ciphertext block within its exchange; a body is chained only once it decrypted and decoded.
+
+Both directions record a fact in the SA's trace (the :class:`IvManager`'s): the payload chain
+as the sender built it (:data:`SEALED`) or as the receiver recovered it (:data:`OPENED`), with
+the IV, the padding and the ciphertext as inputs, so the stepper can show what an encrypted
+message says from either side without decrypting anything again.
 """
 
 from __future__ import annotations
@@ -15,8 +20,14 @@ from dataclasses import replace
 from vpnteach.crypto.cipher import CipherAlgorithm
 from vpnteach.ike.keymat import IvManager
 from vpnteach.wire.chain import Payload, decode_payload_chain, encode_payload_chain
-from vpnteach.wire.constants import Flags
+from vpnteach.wire.constants import ExchangeType, Flags
 from vpnteach.wire.message import IsakmpHeader, Message, encode_message
+
+RFC = "RFC 2409 §5.3, App. B"
+SEALED = "plaintext before encryption"
+"""Fact name: a message's payload chain before :func:`seal` encrypted it."""
+OPENED = "plaintext after decryption"
+"""Fact name: a message's payload chain as :func:`open_body` recovered it."""
 
 
 class ProtectionError(ValueError):
@@ -37,12 +48,32 @@ def seal(
     cipher: CipherAlgorithm,
     ka: bytes,
     ivs: IvManager,
+    *,
+    label: str = "",
 ) -> bytes:
-    """The whole encrypted message: header with the E flag, then ``E(Ka, IV, chain | pad)``."""
-    plaintext = pad(encode_payload_chain(tuple(payloads)), cipher.block_size)
+    """The whole encrypted message: header with the E flag, then ``E(Ka, IV, chain | pad)``.
+
+    ``label`` names the message in the recorded fact (``"MM5"``, ``"QM1"``, ``"INFO"``).
+    """
+    chain = encode_payload_chain(tuple(payloads))
+    plaintext = pad(chain, cipher.block_size)
     mid = header.message_id
-    ciphertext = cipher.encrypt(ka, ivs.iv(mid), plaintext)
+    iv = ivs.iv(mid)
+    ciphertext = cipher.encrypt(ka, iv, plaintext)
     ivs.update(mid, ciphertext)
+    # E(Ka, IV, payloads | pad): RFC 2409 §5.3 (padding), Appendix B (IV chaining)
+    ivs.trace.derived(
+        SEALED,
+        "payload chain; then pad and encrypt: E(Ka, IV, chain | pad) in CBC mode",
+        chain,
+        rfc=RFC,
+        message=label,
+        exchange=_exchange_name(header.exchange_type),
+        m_id=mid,
+        iv=iv,
+        padding=plaintext[len(chain) :],
+        ciphertext=ciphertext,
+    )
     sealed = replace(
         header, flags=header.flags | Flags.ENCRYPTION, next_payload=payloads[0].payload_type
     )
@@ -73,4 +104,24 @@ def open_body(
     except ValueError as exc:
         raise ProtectionError(f"decrypted body does not decode (wrong key or IV?): {exc}") from None
     ivs.update(mid, body)
-    return chain.payloads, plaintext[: len(plaintext) - len(chain.padding)]
+    raw = plaintext[: len(plaintext) - len(chain.padding)]
+    # chain | pad = D(Ka, IV, ciphertext): RFC 2409 §5.3, Appendix B
+    ivs.trace.derived(
+        OPENED,
+        "D(Ka, IV, ciphertext) in CBC mode, padding removed",
+        raw,
+        rfc=RFC,
+        exchange=_exchange_name(msg.header.exchange_type),
+        m_id=mid,
+        iv=iv,
+        padding=plaintext[len(raw) :],
+        ciphertext=body,
+    )
+    return chain.payloads, raw
+
+
+def _exchange_name(exchange_type: int) -> str:
+    try:
+        return ExchangeType(exchange_type).name
+    except ValueError:
+        return str(exchange_type)

@@ -35,7 +35,7 @@ from vpnteach.ike.proposal import (
     proxies_acceptable,
     select_esp_transform,
 )
-from vpnteach.ike.protection import seal
+from vpnteach.ike.protection import ProtectionError, seal
 from vpnteach.ike.sa import IsakmpSa, QuickModeNode
 from vpnteach.ike.states import GOT_SPI, INSTALL_DONE, Input
 from vpnteach.wire.chain import Payload, encode_payload_chain
@@ -88,6 +88,12 @@ def proxy_from_payload(payload: IdPayload) -> ProxyIdentity:
     )
 
 
+class QuickModeHashError(ProtectionError):
+    """A QM2 or QM3 whose HASH does not verify. It is dropped and counted; the exchange in
+    flight goes on waiting for the genuine message (a retransmission), as IOS does: whoever
+    can inject a datagram must not be able to end someone else's Quick Mode."""
+
+
 def check_nonce(nonce: bytes) -> None:
     """RFC 2409 §5: a nonce is 8 to 256 bytes long."""
     if not 8 <= len(nonce) <= 256:
@@ -112,14 +118,19 @@ class QuickModeHandlers:
         return self.node.message_id
 
     def _send(
-        self, payloads_after_hash: list[Payload], hash_value: bytes, *, expect_reply: bool
+        self,
+        payloads_after_hash: list[Payload],
+        hash_value: bytes,
+        *,
+        expect_reply: bool,
+        label: str = "QM",
     ) -> None:
         sa = self.sa
         assert sa.cipher is not None and sa.keys is not None and sa.ivs is not None
         header = IsakmpHeader(sa.cky_i, sa.cky_r, ExchangeType.QUICK_MODE, message_id=self._mid)
         payloads = [HashPayload(hash_value), *payloads_after_hash]
-        data = seal(header, payloads, sa.cipher, sa.keys.ka, sa.ivs)
-        self.ctx.send(sa, data, expect_reply=expect_reply, node=self.node, label="QM")
+        data = seal(header, payloads, sa.cipher, sa.keys.ka, sa.ivs, label=label)
+        self.ctx.send(sa, data, expect_reply=expect_reply, node=self.node, label=label)
 
     def _log_processing(self, payload: str) -> None:
         self.ctx.log("processing", payload=payload, mid=signed_mid(self._mid))
@@ -133,11 +144,15 @@ class QuickModeHandlers:
         assert isinstance(first, HashPayload)
         return first.hash_data, self.node.inbound_raw[4 + len(first.hash_data) :]
 
-    def _check_hash(self, name: str, expected: bytes, got: bytes) -> None:
-        if not hmac.compare_digest(expected, got):
-            raise IkeError(
-                f"Quick Mode {name} does not verify", NotifyMessageType.INVALID_HASH_INFORMATION
-            )
+    def _check_hash(self, name: str, expected: bytes, got: bytes, in_flight: bool = False) -> None:
+        """``in_flight``: a reply within our exchange (QM2, QM3) is dropped, not fatal."""
+        if hmac.compare_digest(expected, got):
+            return
+        if in_flight:
+            raise QuickModeHashError(f"Quick Mode {name} does not verify: message dropped")
+        raise IkeError(
+            f"Quick Mode {name} does not verify", NotifyMessageType.INVALID_HASH_INFORMATION
+        )
 
     def _nonce(self) -> bytes:
         nonce = self.ctx.rng.random_bytes(self.ctx.config.nonce_length)
@@ -183,7 +198,7 @@ class QuickModeHandlers:
         h1 = keymat.qm_hash1(
             self.sa.hash, self.sa.keys.skeyid_a, self._mid, encode_payload_chain(rest), ctx.trace
         )
-        self._send(rest, h1, expect_reply=True)
+        self._send(rest, h1, expect_reply=True, label="QM1")
 
     def _pfs_ke(self, group: int | None) -> list[Payload]:
         if group is None:
@@ -204,6 +219,7 @@ class QuickModeHandlers:
             "HASH(2)",
             keymat.qm_hash2(sa.hash, sa.keys.skeyid_a, self._mid, node.ni_b, rest, ctx.trace),
             got,
+            in_flight=True,
         )
         self._log_processing("SA")
         assert node.entry is not None
@@ -214,7 +230,7 @@ class QuickModeHandlers:
         hash3 = keymat.qm_hash3(
             sa.hash, sa.keys.skeyid_a, self._mid, node.ni_b, node.nr_b, ctx.trace
         )
-        self._send([], hash3, expect_reply=False)
+        self._send([], hash3, expect_reply=False, label="QM3")
         ctx.log("deleting_node", mid=signed_mid(self._mid), reason="No Error")
         self._complete(specs)
 
@@ -361,7 +377,7 @@ class QuickModeHandlers:
         h2 = keymat.qm_hash2(
             sa.hash, sa.keys.skeyid_a, self._mid, node.ni_b, encode_payload_chain(rest), ctx.trace
         )
-        self._send(rest, h2, expect_reply=True)
+        self._send(rest, h2, expect_reply=True, label="QM2")
 
     def receive_qm3(self) -> None:
         """QM3: HASH(3) proves the initiator got QM2; the SAs may carry traffic."""
@@ -372,6 +388,7 @@ class QuickModeHandlers:
             "HASH(3)",
             keymat.qm_hash3(sa.hash, sa.keys.skeyid_a, self._mid, node.ni_b, node.nr_b, ctx.trace),
             got,
+            in_flight=True,
         )
         node.retransmit = None
         ctx.log("deleting_node", mid=signed_mid(self._mid), reason="QM done (await)")

@@ -118,6 +118,7 @@ class IsakmpSa(HtmlRepr):
     nat_t: bool = False
     nat_local: bool = False
     nat_remote: bool = False
+    nat_forced: bool = False
     my_id_b: bytes = b""
     peer_id_b: bytes = b""
     peer_identity: str = ""
@@ -143,5 +144,6 @@ class IsakmpSa(HtmlRepr):
 
     @property
     def nat_detected(self) -> bool:
-        """RFC 3947 §3.2: some NAT-D hash did not match."""
-        return self.nat_local or self.nat_remote
+        """RFC 3947 §3.2: some NAT-D hash did not match (or we faked ours to force UDP
+        encapsulation: ``IkeConfig.force_udp_encapsulation``)."""
+        return self.nat_local or self.nat_remote or self.nat_forced

@@ -75,6 +75,7 @@ class IkeEvent(str, Enum):
     IPSEC_INSTALL_DONE = "IPSEC_INSTALL_DONE"
     IKE_PROCESS_ERROR = "IKE_PROCESS_ERROR"
     IKE_TIMER_EXPIRED = "IKE_TIMER_EXPIRED"
+    IKE_PHASE1_DEL = "IKE_PHASE1_DEL"
 
     def __str__(self) -> str:
         return self.value
@@ -94,6 +95,7 @@ class Input:
 FROM_PEER = MessageSource.IKE_MESG_FROM_PEER
 INTERNAL = MessageSource.IKE_MESG_INTERNAL
 FROM_IPSEC = MessageSource.IKE_MESG_FROM_IPSEC
+FROM_TIMER = MessageSource.IKE_MESG_FROM_TIMER
 
 SA_REQ_MM = Input(FROM_IPSEC, IkeEvent.IKE_SA_REQ_MM)
 MM_EXCH = Input(FROM_PEER, IkeEvent.IKE_MM_EXCH)
@@ -104,6 +106,13 @@ INIT_QM = Input(INTERNAL, IkeEvent.IKE_INIT_QM)
 QM_EXCH = Input(FROM_PEER, IkeEvent.IKE_QM_EXCH)
 GOT_SPI = Input(INTERNAL, IkeEvent.IKE_GOT_SPI)
 INSTALL_DONE = Input(FROM_IPSEC, IkeEvent.IPSEC_INSTALL_DONE)
+#: The ISAKMP SA is deleted (Delete received or sent, negotiation given up): IOS logs
+#: "Input = IKE_MESG_INTERNAL, IKE_PHASE1_DEL / Old State = IKE_P1_COMPLETE New State =
+#: IKE_DEST_SA" (a public IOS 15 log of a received Delete).
+PHASE1_DEL = Input(INTERNAL, IkeEvent.IKE_PHASE1_DEL)
+#: A timer ended the ISAKMP SA: retransmissions exhausted ("Death by retransmission P1") or
+#: the lifetime ran out.
+TIMER_EXPIRED = Input(FROM_TIMER, IkeEvent.IKE_TIMER_EXPIRED)
 
 S = IkeState
 _SA_STATES: dict[IkeState, str] = {

@@ -27,10 +27,12 @@ from vpnteach.ike.states import (
     INSTALL_DONE,
     MM_EXCH,
     PHASE1_COMPLETE,
+    PHASE1_DEL,
     PROCESS_COMPLETE,
     PROCESS_MAIN_MODE,
     QM_EXCH,
     SA_REQ_MM,
+    TIMER_EXPIRED,
     IkeState,
     Input,
 )
@@ -98,6 +100,39 @@ def _r(state: S, input: Input, handler: str, nxt: S, order: Order) -> Move:
     return Move(state, input, handler, nxt, order, "responder")
 
 
+#: Every Main Mode state an ISAKMP SA can die in (all but IKE_DEST_SA itself).
+_LIVE_MM_STATES = (
+    S.IKE_READY,
+    S.IKE_I_MM1,
+    S.IKE_I_MM2,
+    S.IKE_I_MM3,
+    S.IKE_I_MM4,
+    S.IKE_I_MM5,
+    S.IKE_I_MM6,
+    S.IKE_R_MM1,
+    S.IKE_R_MM2,
+    S.IKE_R_MM3,
+    S.IKE_R_MM4,
+    S.IKE_R_MM5,
+    S.IKE_P1_COMPLETE,
+)
+#: The states a timer can end: an unanswered MM1/MM3/MM5, or the SA's lifetime.
+_TIMED_MM_STATES = (S.IKE_I_MM1, S.IKE_I_MM3, S.IKE_I_MM5, S.IKE_P1_COMPLETE)
+
+
+def _death_moves() -> list[Move]:
+    """IOS's end of an ISAKMP SA (RFC 2408 §5.15 deletion): ``IKE_DEST_SA`` from any state on
+    ``IKE_PHASE1_DEL``, and from a waiting or established SA on ``IKE_TIMER_EXPIRED``."""
+    moves = [
+        Move(s, PHASE1_DEL, "delete_sa", S.IKE_DEST_SA, "log-first", "both")
+        for s in _LIVE_MM_STATES
+    ]
+    return moves + [
+        Move(s, TIMER_EXPIRED, "delete_sa", S.IKE_DEST_SA, "log-first", "both")
+        for s in _TIMED_MM_STATES
+    ]
+
+
 MAIN_MODE = TransitionTable(
     "Main Mode",
     [
@@ -130,9 +165,11 @@ MAIN_MODE = TransitionTable(
             "run-first",
             "both",
         ),
+        *_death_moves(),
     ],
 )
-"""Main Mode (RFC 2409 §5.1) with IOS state names; seed log order for the initiator."""
+"""Main Mode (RFC 2409 §5.1) with IOS state names; seed log order for the initiator; and the
+moves to ``IKE_DEST_SA`` when the SA is deleted or given up."""
 
 QUICK_MODE = TransitionTable(
     "Quick Mode",

@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--keys", metavar="DIR", help="keep Wireshark key tables up to date in DIR")
     run.add_argument("--initiate", action="store_true", help="negotiate at start, not on traffic")
     run.add_argument("--force-udp-encap", action="store_true",
-                     help="ESP in UDP 4500 even with no NAT (both sides see one)")  # fmt: skip
+                     help="ESP in UDP 4500 even with no NAT (our NAT-D hash is faked)")  # fmt: skip
     run.add_argument("--debug", action="append", default=[], choices=["isakmp", "ipsec"],
                      help="debug crypto isakmp/ipsec on from the start (to stderr)")  # fmt: skip
     show = sub.add_parser("show", help="send one exec command to a running router")

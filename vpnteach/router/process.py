@@ -57,7 +57,6 @@ from vpnteach.router.framing import (
     udp_outer_packet,
     wan_datagram,
 )
-from vpnteach.router.nat_fake import fake_source_nat_d
 
 __all__ = [
     "RouterProcess",
@@ -116,7 +115,7 @@ class RouterProcess:
         clock: the time source (default: wall clock at start, then monotonic).
         initiate: negotiate with every peer at start, without waiting for traffic.
         force_udp_encap: make both sides see a NAT, so ESP travels in UDP 4500 even without
-            one (:mod:`vpnteach.router.nat_fake`, strongSwan's ``encap = yes``).
+            one (``IkeConfig.force_udp_encapsulation``, strongSwan's ``encap = yes``).
     """
 
     def __init__(
@@ -135,7 +134,9 @@ class RouterProcess:
     ) -> None:
         self.config, self.pki = config, pki
         self.timezone = tz = config_timezone(config)
-        self.gateway = Gateway(config, pki, rng or OsRng(), timezone=tz)
+        self.gateway = Gateway(
+            config, pki, rng or OsRng(), timezone=tz, force_udp_encapsulation=force_udp_encap
+        )
         self.lan = lan_interface(config)
         self.tun_name = tun_name
         self.control = Path(control) if control is not None else None
@@ -285,8 +286,6 @@ class RouterProcess:
             self._inbound(udp_outer_packet(addr[0], addr[1], local, port, data), now)
         else:
             self.stats[f"ike_in_{port}"] += 1
-            if self.force_udp_encap and port == 500:
-                data = fake_source_nat_d(data)
             self.gateway.receive_datagram(data, addr, now, port)
 
     def _on_raw_esp(self) -> None:
@@ -324,11 +323,8 @@ class RouterProcess:
             sock = self.udp.get(d.local_port)
             if sock is None:
                 continue
-            data = d.data
-            if self.force_udp_encap and d.local_port == 500:
-                data = fake_source_nat_d(data)
             try:
-                sock.sendto(data, d.addr)
+                sock.sendto(d.data, d.addr)
                 self.stats[f"ike_out_{d.local_port}"] += 1
             except OSError as exc:
                 self.stats[f"ike_send_error: {exc.strerror}"] += 1

@@ -4,7 +4,9 @@ The adapter's journal holds, in order, the network events, facts and ``debug`` r
 scheduled event (:mod:`vpnteach.stepper.adapter`). :class:`StepBuilder` walks it once:
 
 * a delivery of an ISAKMP datagram to the router that owns its destination becomes a
-  MESSAGE step (decoded; for an encrypted message, the payload chain the receiver decrypted);
+  MESSAGE step (decoded; for an encrypted message, the payload chain its sender encrypted,
+  read from the sender's "plaintext before encryption" fact, else what the receiver
+  decrypted); the plaintext facts themselves make no step of their own;
 * a fact becomes a DH, KEY_DERIVATION, SIGNATURE, CERTIFICATE_CHECK or PROPOSAL step by its
   name; ESP facts become one ESP_PACKET step per packet;
 * a state move becomes a TRANSITION step and updates that peer's state; an error,
@@ -24,6 +26,7 @@ from vpnteach.crypto.dh import DhComputation
 from vpnteach.crypto.rsa_sig import SignatureCheck
 from vpnteach.esp.esp import Dropped, EspPacket
 from vpnteach.ike.debuglog import ios_time, render_record
+from vpnteach.ike.protection import OPENED, SEALED
 from vpnteach.ike.records import LogLine, MoveRecorded
 from vpnteach.net.sim.events import FaultApplied, PacketDelivered, PacketDropped, TimerFired
 from vpnteach.net.sim.packets import summarize
@@ -40,7 +43,7 @@ from vpnteach.stepper.step import (
     Transition,
 )
 from vpnteach.trace import Fact
-from vpnteach.wire.chain import Payload
+from vpnteach.wire.chain import Payload, decode_payload_chain
 from vpnteach.wire.constants import ExchangeType
 from vpnteach.wire.errors import DecodeError
 from vpnteach.wire.message import Message, decode_message
@@ -132,6 +135,7 @@ class StepBuilder:
         self.modified: set[bytes] = set()
         self._esp: dict[str, list[Fact]] = {}
         self._last_hash: dict[str, str] = {}
+        self._plaintexts: dict[bytes, bytes] = {}  # ciphertext -> payload chain (sealed/opened)
         self.time = adapter.lab.network.now
 
     # ------------------------------------------------------------------ public
@@ -169,6 +173,11 @@ class StepBuilder:
             assert isinstance(item, Fact)
             return self._esp_fact(entry.actor, item)
         assert isinstance(item, Fact)
+        if item.name in (SEALED, OPENED):
+            ciphertext = item.inputs.get("ciphertext")
+            if isinstance(ciphertext, bytes) and isinstance(item.value, bytes):
+                self._plaintexts.setdefault(ciphertext, item.value)
+            return None
         return self._fact(entry.actor, item)
 
     def _finish(self, draft: _Draft, index: int, time: float) -> Step:
@@ -282,7 +291,17 @@ class StepBuilder:
     def _opened(
         self, receiver: str, message: Message, data: bytes
     ) -> tuple[bytes, tuple[Payload, ...]] | None:
-        """What the receiving engine decrypted from ``data`` (its SA's last received message)."""
+        """The payload chain of ``message``: as its sender sealed it (a fact), else what the
+        receiving engine decrypted from ``data`` (its SA's last received message)."""
+        body = message.encrypted_body
+        plaintext = self._plaintexts.get(body) if body is not None else None
+        if plaintext is not None:
+            try:
+                chain = decode_payload_chain(message.header.next_payload, plaintext)
+            except ValueError:
+                pass
+            else:
+                return plaintext, chain.payloads
         gw = self.adapter.lab.routers[receiver].gateway
         if gw is None:
             return None

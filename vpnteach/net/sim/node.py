@@ -76,11 +76,22 @@ class Interface(HtmlRepr):
     """A named interface (``Serial1/0``, ``FastEthernet0/0``) with an optional address."""
 
     def __init__(self, node: Node, name: str, address: IPv4Interface | None) -> None:
-        self.node, self.name, self.address = node, name, address
+        self.node, self.name = node, name
+        self._address = address
         self.link: Link | None = None
         self.up = True
         self.counters = InterfaceCounters()
         self.captures: list[Capture] = []
+
+    @property
+    def address(self) -> IPv4Interface | None:
+        """The interface's address and prefix (``None``: unnumbered)."""
+        return self._address
+
+    @address.setter
+    def address(self, value: IPv4Interface | None) -> None:
+        self._address = value
+        self.node.forget_addresses()
 
     @property
     def label(self) -> str:
@@ -139,6 +150,12 @@ class Node(HtmlRepr):
         self.pings: list[Ping] = []
         self._udp: dict[int, UdpHandler] = {}
         self._ident = 0
+        self._addresses: tuple[list[str], frozenset[str]] | None = None
+        # Routing decisions per destination, valid while ``routes.routes`` is the same list
+        # object (RoutingTable.add/remove build a new one): a core router's table grows with
+        # the topology, and every forwarded packet would scan it.
+        self._route_cache: dict[str, tuple[str, Route] | None] = {}
+        self._route_cache_for: list[Route] | None = None
 
     # -- configuration -------------------------------------------------------------------
 
@@ -149,6 +166,7 @@ class Node(HtmlRepr):
         if name in self.interfaces:
             raise NodeError(f"{self.name} already has an interface {name}")
         self.interfaces[name] = Interface(self, name, None)
+        self.forget_addresses()
         if address is not None:
             self.set_address(name, address, mask)
         return self.interfaces[name]
@@ -193,11 +211,22 @@ class Node(HtmlRepr):
     @property
     def addresses(self) -> list[str]:
         """The node's own addresses."""
-        return [str(i.address.ip) for i in self.interfaces.values() if i.address is not None]
+        return list(self._own_addresses()[0])
 
     def owns(self, address: str) -> bool:
         """Whether ``address`` is one of this node's addresses."""
-        return address in self.addresses
+        return address in self._own_addresses()[1]
+
+    def forget_addresses(self) -> None:
+        """An interface address changed: rebuild the cached list on next use."""
+        self._addresses = None
+
+    def _own_addresses(self) -> tuple[list[str], frozenset[str]]:
+        # Cached: every received packet asks owns(); rebuilt when an address is set.
+        if self._addresses is None:
+            found = [str(i.address.ip) for i in self.interfaces.values() if i.address is not None]
+            self._addresses = (found, frozenset(found))
+        return self._addresses
 
     def source_for(self, dst: str) -> str | None:
         """The address of the interface the route to ``dst`` leaves by (IOS's default source)."""
@@ -263,7 +292,7 @@ class Node(HtmlRepr):
     def send_packet(self, packet: bytes, *, hooks: bool = True) -> None:
         """Route ``packet`` and send it, through the outbound hook unless ``hooks`` is False."""
         dst = ".".join(str(b) for b in packet[16:20])
-        found = self.routes.lookup(dst) if len(packet) >= 20 else None
+        found = self._lookup_route(dst) if len(packet) >= 20 else None
         if found is None:
             self.drop(None, packet, f"no route to {dst}")
             return
@@ -273,6 +302,16 @@ class Node(HtmlRepr):
             self._obey(verdict, iface, packet, lambda p: self.send_packet(p, hooks=False))
             return
         iface.transmit(packet)
+
+    def _lookup_route(self, dst: str) -> tuple[str, Route] | None:
+        """``routes.lookup(dst)``, remembered until the routing table changes."""
+        cache = self._route_cache
+        if self._route_cache_for is not self.routes.routes or len(cache) > 4096:
+            cache.clear()
+            self._route_cache_for = self.routes.routes
+        if dst not in cache:
+            cache[dst] = self.routes.lookup(dst)
+        return cache[dst]
 
     def receive(self, iface: Interface, packet: bytes, *, hooks: bool = True) -> None:
         """Process a packet that arrived on ``iface`` (inbound hook unless ``hooks`` False)."""
