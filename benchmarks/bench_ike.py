@@ -17,6 +17,12 @@ process; for charon the times are the millisecond timestamps (``time_add_ms``) o
 strongSwan measured in the same run. Note that with strongSwan on either side IKE floats to
 UDP 4500 (kernel-libipsec forces NAT-T) while vpnteach <-> vpnteach stays on 500.
 
+Because those two clocks are not the same instrument (a ``perf_counter`` interval in Python
+against two log stamps truncated to the millisecond), the same runs are also timed *on the
+wire*, identically for every pairing: ``dumpcap`` on the veth records every IKE datagram and
+each negotiation is timed from its MM1 to the initiator's last Quick Mode message (QM3), by
+kernel timestamps (rows "wire MM1->QM3").
+
 Run: ``sudo .venv/bin/python benchmarks/bench_ike.py [--runs N]``.
 """
 
@@ -31,7 +37,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -260,6 +267,53 @@ def charon_initiator_times(log: str) -> list[float]:
     return out
 
 
+@contextmanager
+def _capture(ns: str, dev: str, pcap: Path) -> Iterator[None]:
+    """``dumpcap`` on ``dev`` in ``ns`` (IKE ports only) for the duration of the block."""
+    argv = ["dumpcap", "-q", "-i", dev, "-f", "udp port 500 or udp port 4500", "-w", str(pcap)]
+    proc = netns.popen(ns, argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not (pcap.exists() and pcap.stat().st_size > 0) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # the file header is written just before the filter is attached
+        yield
+    finally:
+        time.sleep(0.2)
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+#: ISAKMP exchange types (RFC 2408 §3.1): Identity Protection (Main Mode), Quick Mode.
+MAIN_MODE, QUICK_MODE = 2, 32
+
+
+def wire_times(pcap: Path, initiator: str) -> list[float]:
+    """Per negotiation started by ``initiator``: its MM1 to its last Quick Mode message
+    (QM3), in seconds, from the capture's timestamps. A negotiation without QM3 is skipped."""
+    fields = ["frame.time_epoch", "ip.src", "isakmp.ispi", "isakmp.exchangetype"]
+    argv = ["tshark", "-r", str(pcap), "-Y", f"isakmp && ip.addr == {initiator}", "-T", "fields"]
+    for name in fields:
+        argv += ["-e", name]
+    lines = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.splitlines()
+    first: dict[str, float] = {}
+    last_qm: dict[str, float] = {}
+    for line in lines:
+        when, src, ispi, exchange = line.split("\t")[:4]
+        if not exchange:
+            continue
+        t, kind = float(when), int(exchange.split(",")[0])
+        if kind == MAIN_MODE and src == initiator:
+            first.setdefault(ispi, t)
+        elif kind == QUICK_MODE and src == initiator and ispi in first:
+            last_qm[ispi] = t
+    return [last_qm[k] - first[k] for k in first if k in last_qm]
+
+
 def _charon_loop(charon: Charon, name: str, runs: int) -> None:
     for _ in range(runs):
         charon.initiate("lan-lan", ike=name)
@@ -293,25 +347,46 @@ def bench_udp(runs: int, profile: str) -> list[Measurement]:
         add_addresses(topo, cases)
         for case in cases:
             netns.add_address(topo.left.ns, "lo", case.vpnteach_lan.replace(".0/24", ".1/32"))
-        ours = _samples(f"{name} vpnteach -> vpnteach", _vpnteach_pair(topo, work, vv, runs, when))
-        right = _charon(topo.right.ns, work, "right", [connection(c) for c in (ss, vs, sv)], when)
-        left = _charon(topo.left.ns, work, "left", [_left_connection(ss)], when)
-        with right:
-            with left:  # charon binds 0.0.0.0:500 in its namespace: stop it before vpnteach
-                _charon_loop(left, ss.name, runs)
-            reference = f"{name} strongSwan -> strongSwan (reference)"
-            theirs = _samples(reference, charon_initiator_times(left.log.read_text()))
-            slots = [_slot(vs, initiate=True, runs=runs, profile=profile)]
-            initiator = _peer(topo.left.ns, work, "vs-i", slots, when)
-            out = _finish(initiator, work, "vs-i")
-            vt_sw = _samples(f"{name} vpnteach -> strongSwan", _durations(next(iter(out.values()))))
-            slots = [_slot(sv, initiate=False, runs=runs, profile=profile)]
-            responder = _peer(topo.left.ns, work, "sv-r", slots, when)
-            _charon_loop(right, sv.name, runs)
-            _finish(responder, work, "sv-r")
-            sw_vt = _samples(
-                f"{name} strongSwan -> vpnteach", charon_initiator_times(right.log.read_text())
-            )
+        pcap = work / "ike.pcapng"
+        with _capture(topo.left.ns, topo.left.wan_dev, pcap):
+            rows = _udp_pairings(topo, work, cases, runs, when, name)
+        wire = f"{name} wire MM1->QM3,"
+        initiators = [vv.vpnteach_addr, ss.vpnteach_addr, vs.vpnteach_addr, sv.strongswan_addr]
+        labels = ["vpnteach -> vpnteach", "strongSwan -> strongSwan (reference)",
+                  "vpnteach -> strongSwan", "strongSwan -> vpnteach"]  # fmt: skip
+        on_wire = [
+            _samples(f"{wire} {label}", wire_times(pcap, addr))
+            for label, addr in zip(labels, initiators, strict=True)
+        ]
+    rows += [on_wire[1], *(compare(m, on_wire[1]) for m in (on_wire[0], *on_wire[2:]))]
+    return rows
+
+
+def _udp_pairings(
+    topo: netns.Topology, work: Path, cases: list[Case], runs: int, when: float, name: str
+) -> list[Measurement]:
+    """The four pairings one after the other, each timed at its initiator."""
+    vv, ss, vs, sv = cases
+    profile = vv.profile
+    ours = _samples(f"{name} vpnteach -> vpnteach", _vpnteach_pair(topo, work, vv, runs, when))
+    right = _charon(topo.right.ns, work, "right", [connection(c) for c in (ss, vs, sv)], when)
+    left = _charon(topo.left.ns, work, "left", [_left_connection(ss)], when)
+    with right:
+        with left:  # charon binds 0.0.0.0:500 in its namespace: stop it before vpnteach
+            _charon_loop(left, ss.name, runs)
+        reference = f"{name} strongSwan -> strongSwan (reference)"
+        theirs = _samples(reference, charon_initiator_times(left.log.read_text()))
+        slots = [_slot(vs, initiate=True, runs=runs, profile=profile)]
+        initiator = _peer(topo.left.ns, work, "vs-i", slots, when)
+        out = _finish(initiator, work, "vs-i")
+        vt_sw = _samples(f"{name} vpnteach -> strongSwan", _durations(next(iter(out.values()))))
+        slots = [_slot(sv, initiate=False, runs=runs, profile=profile)]
+        responder = _peer(topo.left.ns, work, "sv-r", slots, when)
+        _charon_loop(right, sv.name, runs)
+        _finish(responder, work, "sv-r")
+        sw_vt = _samples(
+            f"{name} strongSwan -> vpnteach", charon_initiator_times(right.log.read_text())
+        )
     return [theirs, compare(ours, theirs), compare(vt_sw, theirs), compare(sw_vt, theirs)]
 
 
@@ -326,7 +401,10 @@ def main() -> None:
         print("over UDP: skipped (needs root and ip netns)")
     notes = (
         "ratio = median / reference median. In process: reference = the public-key math "
-        "alone. UDP: initiator-side time from initiation to the CHILD SA, reference = "
+        "alone. UDP: initiator-side time from initiation to the CHILD SA (vpnteach: "
+        "perf_counter in the initiating process; charon: its log stamps, 1 ms resolution); "
+        "'wire MM1->QM3' rows: the same runs timed on the veth by dumpcap, from the "
+        "initiator's MM1 to its QM3, for every pairing alike. Reference = "
         "strongSwan<->strongSwan in the same run; strongSwan forces NAT-T (port 4500)."
     )
     report("bench_ike", rows, notes=notes)

@@ -20,10 +20,8 @@ unexpected or malformed datagram is counted and dropped: ``receive_datagram`` ne
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections import Counter
 from collections.abc import Iterable
-from itertools import count
 
 from vpnteach.crypto.rng import OsRng, Rng
 from vpnteach.ike import debuglog, vendor
@@ -53,6 +51,7 @@ from vpnteach.ike.states import (
     Input,
     isakmp_sa_state,
 )
+from vpnteach.ike.timers import TimerIndex, holders
 from vpnteach.ike.transitions import QUICK_MODE, Machine, Move, TransitionError
 from vpnteach.trace import Trace
 from vpnteach.wire.chain import Payload
@@ -98,7 +97,7 @@ class IkeEndpoint:
         self.ctx = Context(config, rng or OsRng(), self.trace, self.recorder)
         self.sas: dict[bytes, IsakmpSa] = {}
         self.stats: Counter[str] = Counter()
-        self._timers = _TimerIndex()
+        self._timers = TimerIndex()
         self._by_peer: dict[str, list[bytes]] = {}  # peer IP -> CKY-Is, in ``sas`` order
         self._touched: set[bytes] = set()  # SAs a handler may have marked dead since _reap
 
@@ -177,7 +176,7 @@ class IkeEndpoint:
             if sa.expires is not None and sa.expires <= now and not sa.dead:
                 self._expire(sa)
                 continue
-            for holder in _holders(sa):
+            for holder in holders(sa):
                 r = holder.retransmit
                 if r is None or r.due > now or sa.dead:
                     continue
@@ -545,94 +544,6 @@ class IkeEndpoint:
             raise
         node.inbound, node.inbound_raw, node.last_received = list(payloads), raw, data
         self._fire_quick(sa, node, QM_EXCH)
-
-
-def _holders(sa: IsakmpSa) -> list[IsakmpSa | QuickModeNode]:
-    """The SA and its Quick Mode nodes: everything that may await an answer."""
-    return [sa, *sa.nodes.values()]
-
-
-def _dues(sa: IsakmpSa) -> list[float]:
-    """When ``sa`` next needs :meth:`IkeEndpoint.handle_timer`: retransmissions, lifetime."""
-    if sa.dead:
-        return []
-    dues = [h.retransmit.due for h in _holders(sa) if h.retransmit is not None]
-    return [*dues, sa.expires] if sa.expires is not None else dues
-
-
-class _TimerIndex:
-    """The SAs' due times in a heap, so that ``get_timer`` does not scan every SA.
-
-    Lazy deletion: an entry ``(due, seq, CKY-I)`` is checked against the SA when it reaches
-    the top and dropped if that due time is gone (answered, backed off, SA dead or deleted).
-    The endpoint *touches* every SA it hands to a handler; touched SAs' due times are pushed
-    before the heap is read. ``order`` keeps ``sas``' insertion order for ``due``.
-    """
-
-    def __init__(self) -> None:
-        self.heap: list[tuple[float, int, bytes]] = []
-        self.pushed: dict[bytes, set[float]] = {}  # the due times each SA has in the heap
-        self.dirty: set[bytes] = set()
-        self.order: dict[bytes, int] = {}
-        self._seq = count()
-
-    def add(self, key: bytes) -> None:
-        """A new key in ``sas`` (its place in the dict's order)."""
-        self.order[key] = next(self._seq)
-        self.dirty.add(key)
-
-    def remove(self, key: bytes) -> None:
-        """``key`` left ``sas``; its heap entries go stale and are dropped when reached."""
-        self.order.pop(key, None)
-        self.pushed.pop(key, None)
-        self.dirty.discard(key)
-
-    def touch(self, key: bytes) -> None:
-        """The SA's due times may have changed."""
-        self.dirty.add(key)
-
-    def earliest(self, sas: dict[bytes, IsakmpSa]) -> float | None:
-        self._flush(sas)
-        heap = self.heap
-        while heap:
-            due, _, key = heap[0]
-            sa = sas.get(key)
-            if sa is not None and due in _dues(sa):
-                return due
-            heapq.heappop(heap)
-            self._forget(key, due)
-        return None
-
-    def due(self, sas: dict[bytes, IsakmpSa], now: float) -> list[IsakmpSa]:
-        """The SAs with something due at ``now``, in ``sas`` order; they count as touched."""
-        keys: set[bytes] = set()
-        while (due := self.earliest(sas)) is not None and due <= now:
-            _, _, key = heapq.heappop(self.heap)
-            self._forget(key, due)
-            keys.add(key)
-        self.dirty |= keys  # re-read after handle_timer ran (or if it did not act)
-        return [sas[k] for k in sorted(keys, key=self.order.__getitem__)]
-
-    def _flush(self, sas: dict[bytes, IsakmpSa]) -> None:
-        if len(self.heap) > 64 + 8 * len(sas):  # mostly stale entries: rebuild
-            self.heap, self.pushed, self.dirty = [], {}, set(sas)
-        for key in self.dirty:
-            sa = sas.get(key)
-            if sa is None:
-                continue
-            pushed = self.pushed.setdefault(key, set())
-            for due in _dues(sa):
-                if due not in pushed:
-                    pushed.add(due)
-                    heapq.heappush(self.heap, (due, next(self._seq), key))
-        self.dirty = set()
-
-    def _forget(self, key: bytes, due: float) -> None:
-        pushed = self.pushed.get(key)
-        if pushed is not None:
-            pushed.discard(due)
-            if not pushed:
-                del self.pushed[key]
 
 
 def utc(now: float) -> dt.datetime:
