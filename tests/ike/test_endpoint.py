@@ -199,8 +199,9 @@ def test_a_duplicate_request_gets_the_previous_answer_again() -> None:
     mm3 = pair.b1.datagrams_to_send(pair.now)[0]
     pair.b2.receive_datagram(mm3.data, (B1, 500), pair.now)
     mm4 = pair.b2.datagrams_to_send(pair.now)
-    pair.b2.receive_datagram(mm3.data, (B1, 500), pair.now)
-    again = pair.b2.datagrams_to_send(pair.now)
+    later = pair.now + 5.0  # Branch1's retransmission timer, well past the resend guard
+    pair.b2.receive_datagram(mm3.data, (B1, 500), later)
+    again = pair.b2.datagrams_to_send(later)
     assert again == mm4
     assert pair.b2.stats["duplicates"] == 1
     sa = pair.b2.isakmp_sa(B1)

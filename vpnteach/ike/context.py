@@ -94,6 +94,7 @@ class Context:
         )
         holder: IsakmpSa | QuickModeNode = node if node is not None else sa
         holder.last_sent = datagram
+        holder.last_sent_at = self.now
         holder.retransmit = None
         if expect_reply:
             interval = self.config.retransmission.interval

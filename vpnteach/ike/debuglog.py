@@ -115,6 +115,8 @@ TEMPLATES: dict[str, str] = {
     + C
     + " incrementing error counter on sa, attempt {attempt} of {limit}: retransmit phase {phase}",
     "give_up": C + " retransmission limit reached: deleting SA",
+    "resend_skipped": C
+    + " retransmission skipped for phase {phase} (time since last transmission {since_ms})",
     "error": C + "{text}",
     "dropped": C + " dropping message: {reason}",
     "bad_message": "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from {peer} failed its sanity "

@@ -73,6 +73,10 @@ EXPECTED_MM = {
 EXPECTED_QM = {S.IKE_QM_READY: "QM1", S.IKE_QM_I_QM1: "QM2", S.IKE_QM_R_QM2: "QM3"}
 
 
+RESEND_GUARD = 1.0
+"""Seconds within which a duplicate request is not answered again (IOS's retransmission skip)."""
+
+
 class IkeEndpoint:
     """One router's IKEv1 engine (initiator and responder), without any I/O.
 
@@ -200,6 +204,7 @@ class IkeEndpoint:
                     limit=limit,
                 )
                 self.ctx.outbox.append(r.datagram)
+                holder.last_sent_at = now
         self._reap()
 
     def _expire(self, sa: IsakmpSa) -> None:
@@ -463,13 +468,31 @@ class IkeEndpoint:
             raise IkeError(f"responder cookie {cky_r.hex()} does not belong to this SA")
 
     def _duplicate(self, sa: IsakmpSa, msg: Message, data: bytes) -> bool:
-        """A retransmitted request: answer with our last message again (RFC 2408 §5)."""
+        """A retransmitted request: answer with our last message again (RFC 2408 §5).
+
+        As IOS does, the answer is skipped when we sent that message less than
+        :data:`RESEND_GUARD` seconds ago ("retransmission skipped ... time since last
+        transmission"): a copy duplicated by the network would otherwise make both peers
+        re-send to each other for ever, each copy answering the other.
+        """
         holder = sa.nodes.get(msg.header.message_id) if msg.header.message_id else sa
         if holder is None or data != holder.last_received:
             return False
         self.stats["duplicates"] += 1
-        if holder.last_sent is not None:
-            self.ctx.outbox.append(holder.last_sent)
+        if holder.last_sent is None:
+            return True
+        since = self.ctx.now - holder.last_sent_at
+        if since < RESEND_GUARD:
+            self.stats["duplicates_not_answered"] += 1
+            self.recorder.conn_id = sa.conn_id
+            self.ctx.log(
+                "resend_skipped",
+                phase=1 if holder is sa else 2,
+                since_ms=int(since * 1000),
+            )
+            return True
+        self.ctx.outbox.append(holder.last_sent)
+        holder.last_sent_at = self.ctx.now
         return True
 
     def _dispatch(self, sa: IsakmpSa, msg: Message, data: bytes) -> None:

@@ -80,6 +80,7 @@ class QuickModeNode(HtmlRepr):
     inbound_raw: bytes = b""
     last_received: bytes = b""
     last_sent: Datagram | None = None
+    last_sent_at: float = float("-inf")
     retransmit: Retransmit | None = None
     specs: tuple[IpsecSaSpec, IpsecSaSpec] | None = None
 
@@ -126,6 +127,7 @@ class IsakmpSa(HtmlRepr):
     inbound_raw: bytes = b""
     last_received: bytes = b""
     last_sent: Datagram | None = None
+    last_sent_at: float = float("-inf")
     retransmit: Retransmit | None = None
     pending: list[QmRequest] = field(default_factory=list)
     nodes: dict[int, QuickModeNode] = field(default_factory=dict)
