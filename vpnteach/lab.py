@@ -100,6 +100,7 @@ class Lab(HtmlRepr):
         pfs: int | None = None,
         auth: str = "rsa-sig",
         trace: bool = True,
+        fault: str | None = None,
     ) -> Lab:
         """The seed tutorial's lab, enrolled, with the clock at ``Jun 6 10:21:50.071``.
 
@@ -109,7 +110,12 @@ class Lab(HtmlRepr):
                 SHA-256, group 14, RSA 2048).
             pfs: a DH group for ``set pfs`` on both crypto maps (``None``: no PFS).
             auth: ``"rsa-sig"`` (certificates) or ``"pre-share"`` (``crypto isakmp key``).
+            fault: a named failure scenario of :mod:`vpnteach.troubleshoot` (``None``: none).
         """
+        if fault is not None:
+            from vpnteach.troubleshoot import broken_lab
+
+            return broken_lab(fault, seed=seed, profile=profile, pfs=pfs, auth=auth, trace=trace)
         from vpnteach.labs.seed import build_seed_lab
 
         lab = build_seed_lab(cls, seed, profile=profile, pfs=pfs, auth=auth, trace=trace)
