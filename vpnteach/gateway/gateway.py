@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import OsRng, Rng, SeededRng
-from vpnteach.esp.esp import Decapsulated
+from vpnteach.esp.esp import Decapsulated, DropReason
 from vpnteach.esp.sa import Direction, HardLifetimeExpired, IpsecSa, SoftLifetimeExpired
 from vpnteach.esp.sad import AcquireRequested, Sad, SadEvent, Sent
 from vpnteach.esp.show import show_crypto_ipsec_sa
@@ -48,6 +48,7 @@ from vpnteach.ike.endpoint import IkeEndpoint
 from vpnteach.ike.events import (
     Event,
     NegotiationFailed,
+    NotificationReceived,
     Phase1Complete,
     Phase2Complete,
     SaDeleted,
@@ -56,9 +57,11 @@ from vpnteach.ike.sa import Datagram
 from vpnteach.ios.model import RouterConfig
 from vpnteach.pki.trustpoint import RouterPki
 from vpnteach.trace import NULL_TRACE, Trace
-from vpnteach.wire.constants import ProtocolId
+from vpnteach.wire.constants import NotifyMessageType, ProtocolId
 
 ESP_PROTOCOL = 50
+INVALID_SPI_HOLDDOWN = 10.0
+"""Seconds between two INVALID-SPI notifications for the same SPI and peer."""
 UDP_PROTOCOL = 17
 NAT_T_PORT = 4500
 _IKE_PORTS = {(500).to_bytes(2, "big"), (4500).to_bytes(2, "big")}
@@ -162,6 +165,7 @@ class Gateway(HtmlRepr):
         self._partner: dict[int, IpsecSa] = {}
         self._asked: set[tuple[str, int, str]] = set()  # flows we asked IKE to negotiate
         self._ours: set[int] = set()  # outbound SAs whose Quick Mode we initiated
+        self._invalid_spi_sent: dict[tuple[str, int], float] = {}  # (peer, spi) -> when
         self._next_conn_id = 1
         self._timer_stale = True
         self._timer: float | None = None
@@ -203,10 +207,26 @@ class Gateway(HtmlRepr):
         if ".".join(str(b) for b in packet[16:20]) != self.crypto.address:
             return Deliver(packet)  # ESP passing through: not ours to open
         result = self.sad.receive(packet, now, self.esp_trace)
+        if not isinstance(result, Decapsulated) and result.reason is DropReason.NO_SA:
+            self._recover_invalid_spi(packet, result.spi, now)
         self._pump(now)
         if isinstance(result, Decapsulated):
             return Deliver(result.inner, decrypted=True)
         return Discard(f"{result.reason.value}: {result.detail}")
+
+    def _recover_invalid_spi(self, packet: bytes, spi: int | None, now: float) -> None:
+        """IOS invalid-spi-recovery: ESP for an SPI we do not have (say, the peer completed a
+        Quick Mode whose last message we never got) -> INVALID-SPI to the peer over the ISAKMP
+        SA, at most once per SPI every :data:`INVALID_SPI_HOLDDOWN` seconds."""
+        if spi is None:
+            return
+        peer = ".".join(str(b) for b in packet[12:16])
+        last = self._invalid_spi_sent.get((peer, spi))
+        if last is not None and now - last < INVALID_SPI_HOLDDOWN:
+            return
+        if self.ike.notify_invalid_spi(peer, spi.to_bytes(4, "big"), now):
+            self._invalid_spi_sent[(peer, spi)] = now
+            self._log(now, ipsec_log.text("invalid_spi", f"sent INVALID_SPI for 0x{spi:08X}"))
 
     def _is_own_ike(self, packet: bytes, *, src_offset: int) -> bool:
         """IKE to or from our tunnel endpoint (UDP 500/4500): always BYPASS, never looked up.
@@ -393,6 +413,15 @@ class Gateway(HtmlRepr):
         elif isinstance(event, NegotiationFailed):
             for flow in self.sad.spd.flows_to(event.peer[0]):
                 self.sad.acquire_failed(flow)
+        elif (
+            isinstance(event, NotificationReceived)
+            and event.notify_type == NotifyMessageType.INVALID_SPI
+            and event.protocol_id == ProtocolId.PROTO_IPSEC_ESP
+        ):
+            spi = int.from_bytes(event.spi, "big")
+            gone = [sa for sa in self.sad.sas() if sa.spi == spi and sa.peer == event.peer[0]]
+            gone += [self._partner[id(sa)] for sa in gone if id(sa) in self._partner]
+            self._remove(list(dict.fromkeys(gone)), "INVALID_SPI from the peer", now)
         elif isinstance(event, SaDeleted) and event.protocol_id == ProtocolId.PROTO_IPSEC_ESP:
             spis = {int.from_bytes(s, "big") for s in event.spis}
             gone = [sa for sa in self.sad.sas() if sa.spi in spis and sa.peer == event.peer[0]]

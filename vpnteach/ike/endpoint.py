@@ -28,7 +28,13 @@ from vpnteach.ike import debuglog, vendor
 from vpnteach.ike.config import IkeConfig
 from vpnteach.ike.context import LIFETIME_EXPIRED, MANUAL_CLEAR, Context, IkeError
 from vpnteach.ike.events import Event, SaDeleted
-from vpnteach.ike.informational import receive_informational, send_delete, send_dpd, send_notify
+from vpnteach.ike.informational import (
+    receive_informational,
+    send_delete,
+    send_dpd,
+    send_invalid_spi,
+    send_notify,
+)
 from vpnteach.ike.main_mode import MainModeHandlers
 from vpnteach.ike.policy import AclEntry, CryptoMapEntry
 from vpnteach.ike.protection import ProtectionError, open_body
@@ -256,6 +262,21 @@ class IkeEndpoint:
         self._touch(sa)
         self.recorder.conn_id = sa.conn_id
         send_delete(self.ctx, sa, ProtocolId.PROTO_IPSEC_ESP, spis)
+        return True
+
+    def notify_invalid_spi(self, peer: str, spi: bytes, now: float) -> bool:
+        """Tell ``peer`` that ESP SPI ``spi`` is unknown here (IOS invalid-spi-recovery):
+        an INVALID-SPI notification over the ISAKMP SA (RFC 2408 §3.14.1). Returns ``False``
+        (nothing sent) without an established ISAKMP SA."""
+        self._clock(now)
+        if len(spi) != 4:
+            raise ValueError("an ESP SPI is 4 bytes (RFC 2406 §2.1)")
+        sa = self._sa_with(peer)
+        if sa is None or not sa.established:
+            return False
+        self._touch(sa)
+        self.recorder.conn_id = sa.conn_id
+        send_invalid_spi(self.ctx, sa, spi)
         return True
 
     def reconfigure(self, config: IkeConfig, now: float) -> None:

@@ -80,6 +80,17 @@ def send_notify(
     ctx.emit(NotificationSent(sa.peer, notify_type, reason))
 
 
+def send_invalid_spi(ctx: Context, sa: IsakmpSa, spi: bytes) -> None:
+    """INVALID-SPI for an ESP packet we have no SA for (RFC 2408 §3.14.1, type 11): the peer
+    deletes its outbound SA with that SPI and negotiates anew (IOS invalid-spi-recovery)."""
+    payload = NotificationPayload(
+        NotifyMessageType.INVALID_SPI, protocol_id=ProtocolId.PROTO_IPSEC_ESP, spi=spi
+    )
+    ctx.log("notify_sent", notify=notify_name(NotifyMessageType.INVALID_SPI), peer=sa.peer[0])
+    send_informational(ctx, sa, [payload])
+    ctx.emit(NotificationSent(sa.peer, NotifyMessageType.INVALID_SPI, f"ESP SPI {spi.hex()}"))
+
+
 def send_delete(ctx: Context, sa: IsakmpSa, protocol_id: int, spis: tuple[bytes, ...]) -> None:
     """A Delete payload for our ISAKMP SA (16-byte cookie pair) or IPsec SAs (4-byte SPIs)."""
     spi_size = len(spis[0]) if spis else 0
@@ -137,6 +148,12 @@ def _on_notify(ctx: Context, sa: IsakmpSa, n: NotificationPayload) -> None:
         send_notify(ctx, sa, NotifyMessageType.R_U_THERE_ACK, "DPD", n.notification_data)
     elif n.notify_message_type == NotifyMessageType.R_U_THERE_ACK:
         ctx.emit(DeadPeerAnswered(sa.peer, int.from_bytes(n.notification_data[:4], "big")))
+    elif (
+        n.notify_message_type == NotifyMessageType.INVALID_SPI
+        and n.protocol_id == ProtocolId.PROTO_IPSEC_ESP
+        and sa.established
+    ):
+        return  # about one IPsec SA, not this exchange: the gateway drops that SA
     elif n.notify_message_type < 8192:
         _on_error(ctx, sa, name, n.notify_message_type)
 
