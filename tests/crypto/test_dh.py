@@ -143,3 +143,19 @@ def test_group2_agrees_with_a_key_generated_by_cryptography() -> None:
     ).public_key()
     theirs = their_key.exchange(our_public).rjust(group.byte_length, b"\x00")
     assert ours.complete(their_public).shared_secret == theirs
+
+
+@pytest.mark.parametrize(("number", "bits"), [(5, 240), (14, 320), (15, 420), (16, 480)])
+def test_rfc3526_groups_use_an_exponent_of_twice_the_strength(number: int, bits: int) -> None:
+    # RFC 3526 §8: twice the upper strength estimate of the group
+    group = get_group(number)
+    xs = [generate_private_value(group, SeededRng(f"short-{i}")) for i in range(20)]
+    assert all(1 < x <= (1 << bits) + 1 for x in xs)
+    assert max(x.bit_length() for x in xs) > bits - 8  # uniform, not small
+
+
+@pytest.mark.parametrize("number", [1, 2])
+def test_rfc2409_groups_use_a_full_length_exponent(number: int) -> None:
+    group = get_group(number)
+    xs = [generate_private_value(group, SeededRng(f"full-{i}")) for i in range(20)]
+    assert max(x.bit_length() for x in xs) > group.bits - 8

@@ -7,12 +7,12 @@ Both values travel and enter SKEYID derivation as big-endian bytes **left-padded
 of p** (RFC 2409 §5; strongSwan and IOS pad the same way, so a value with a leading zero byte
 still has ``len(p)`` bytes).
 
-Private value length: we draw ``x`` uniformly from ``[2, p-2]``, a full-length exponent. That
-is strongSwan's default (``dh_exponent_ansi_x9_42 = yes``: ANSI X9.42 / RFC 2631 style
-full-size private values); RFC 3526 §8 notes a shorter exponent of about twice the group's
-strength would suffice, which strongSwan uses only when that option is off. Full length is the
-simpler rule to explain; one ``pow`` costs about 3 ms for group 1, 40 ms for group 14 and
-0.3 s for group 16 in CPython.
+Private value length: for the RFC 2409 groups (1 and 2, the tutorial's) we draw ``x`` uniformly
+from ``[2, p-2]``, a full-length exponent, the simplest rule to explain and strongSwan's default
+(``dh_exponent_ansi_x9_42 = yes``). For the RFC 3526 groups (5, 14, 15, 16) we draw ``x`` with
+twice the bits of the group's estimated strength, the upper figure of RFC 3526 §8's table
+(240, 320, 420 and 480 bits): "an exponent ... of twice the strength is sufficient". It keeps a
+2048-bit exchange in milliseconds in Python; the security level is the group's either way.
 
 The peer's public value is checked before use: it must have exactly ``len(p)`` bytes and
 satisfy ``1 < y < p-1`` (RFC 2631 §2.1.5, NIST SP 800-56A §5.6.2.3.1). The values 0, 1 and
@@ -41,9 +41,16 @@ def int_to_padded(value: int, group: ModpGroup) -> bytes:
     return value.to_bytes(group.byte_length, "big")
 
 
+# RFC 3526 §8: exponent size = twice the upper strength estimate of each group, in bits.
+SHORT_EXPONENT_BITS = {5: 240, 14: 320, 15: 420, 16: 480}
+
+
 def generate_private_value(group: ModpGroup, rng: Rng) -> int:
-    """A private value ``x`` uniform in ``[2, p-2]`` (full length, see the module docstring)."""
-    return 2 + random_int_below(rng, group.p - 3)
+    """A private value ``x``: uniform in ``[2, p-2]`` for groups 1 and 2, with twice the
+    group's strength in bits for the RFC 3526 groups (RFC 3526 §8; see the module docstring)."""
+    bits = SHORT_EXPONENT_BITS.get(group.number)
+    bound = group.p - 3 if bits is None else min(group.p - 3, 1 << bits)
+    return 2 + random_int_below(rng, bound)
 
 
 def compute_public_value(group: ModpGroup, x: int) -> bytes:

@@ -26,8 +26,7 @@ from vpnteach.crypto.rsa_sig import ikev1_sign, ikev1_verify
 from vpnteach.ike.context import Context, IkeError
 from vpnteach.ike.debuglog import id_payload_body
 from vpnteach.ike.sa import IsakmpSa
-from vpnteach.pki.der import load_certificate
-from vpnteach.pki.validation import CHAIN, CertificateCheck
+from vpnteach.pki.validation import CHAIN, CertificateCheck, parse_certificate
 from vpnteach.wire.constants import AuthenticationMethod, CertEncoding, IdType, NotifyMessageType
 from vpnteach.wire.payloads import CertPayload, HashPayload, IdPayload, SigPayload, id_fqdn
 from vpnteach.wire.payloads import id_ipv4_address as id_ipv4
@@ -156,7 +155,7 @@ def _verify_signature(ctx: Context, sa: IsakmpSa, peer_id: IdPayload, expected: 
         reasons = "; ".join(str(i) for i in check.failed)
         raise IkeError(f"peer certificate refused: {reasons}", notify)
     ctx.log("processing", payload="SIG", mid=0)
-    public = load_certificate(certs[0].certificate_data).public_key()
+    public = parse_certificate(certs[0].certificate_data).public_key()
     if not isinstance(public, rsa.RSAPublicKey):
         raise IkeError("peer certificate has no RSA key", NotifyMessageType.INVALID_CERTIFICATE)
     result = ikev1_verify(public, expected, sig.signature_data)
@@ -177,7 +176,7 @@ def _log_cert_remarks(ctx: Context, der: bytes) -> None:
     """What IOS remarks about a router certificate whose subject is only a hostname."""
     ctx.log("pubkey_not_cached")
     try:
-        subject = load_certificate(der).subject
+        subject = parse_certificate(der).subject
     except ValueError:
         return
     if not subject.get_attributes_for_oid(NameOID.COMMON_NAME):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from ipaddress import IPv4Address
 
 from vpnteach.ike.policy import (
@@ -71,10 +72,15 @@ class IkeConfig:
 
     def psk_for(self, peer: str) -> bytes | None:
         """The pre-shared key configured for ``peer``, or ``None``."""
+        return self._psk_by_peer.get(peer)
+
+    @cached_property
+    def _psk_by_peer(self) -> dict[str, bytes]:
+        """``crypto isakmp key`` by address, the first line for an address winning."""
+        keys: dict[str, bytes] = {}
         for key in self.pre_shared_keys:
-            if key.address == peer:
-                return key.key.encode()
-        return None
+            keys.setdefault(key.address, key.key.encode())
+        return keys
 
     def responder_policies(self) -> tuple[IsakmpPolicy, ...]:
         """The policies a responder matches against, by priority (default suite last)."""
@@ -89,7 +95,15 @@ class IkeConfig:
 
     def entries_for(self, peer: str) -> tuple[CryptoMapEntry, ...]:
         """The crypto map entries whose ``set peer`` is ``peer``."""
-        return tuple(e for e in self.crypto_map if e.peer == peer)
+        return self._entries_by_peer.get(peer, ())
+
+    @cached_property
+    def _entries_by_peer(self) -> dict[str, tuple[CryptoMapEntry, ...]]:
+        """The crypto map entries grouped by ``set peer``, each group in configured order."""
+        groups: dict[str, list[CryptoMapEntry]] = {}
+        for entry in self.crypto_map:
+            groups.setdefault(entry.peer, []).append(entry)
+        return {peer: tuple(entries) for peer, entries in groups.items()}
 
     def entry_for_traffic(self, src: str, dst: str) -> CryptoMapEntry | None:
         """The first crypto map entry (by sequence) whose ACL protects ``src -> dst``."""

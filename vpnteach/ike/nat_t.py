@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 from dataclasses import dataclass
 from ipaddress import IPv4Address
@@ -41,7 +42,7 @@ def nat_d_hash(
     trace: Trace = NULL_TRACE,
 ) -> bytes:
     """One NAT-D hash (RFC 3947 §3.2)."""
-    ip = IPv4Address(address).packed
+    ip = _packed(address)
     # HASH = HASH(CKY-I | CKY-R | IP | Port)
     return trace.derived(
         label,
@@ -107,3 +108,9 @@ def detect(
     local_nat = not hmac.compare_digest(received[0], mine)
     peer_nat = not any(hmac.compare_digest(r, theirs) for r in received[1:])
     return NatDetection(local_nat, peer_nat)
+
+
+@functools.lru_cache(maxsize=1024)
+def _packed(address: str) -> bytes:
+    """The 4 bytes of a dotted IPv4 address (parsed once per address)."""
+    return IPv4Address(address).packed

@@ -10,7 +10,7 @@ from importlib.resources import files
 
 
 def _read(name: str) -> str:
-    return files("vpnteach").joinpath("data", "configs", name).read_text(encoding="utf-8")
+    return (files("vpnteach") / "data" / "configs" / name).read_text(encoding="utf-8")
 
 
 BRANCH1_CFG = _read("branch1.cfg")

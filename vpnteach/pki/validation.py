@@ -20,6 +20,7 @@ PKIX):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 from dataclasses import dataclass
 
@@ -107,7 +108,7 @@ def validate_certificate(
     """
     if not isinstance(cert, x509.Certificate):
         try:
-            cert = load_certificate(cert)
+            cert = parse_certificate(cert)
         except MalformedInputError as exc:
             return CertificateCheck("?", 0, (CheckItem("parse", False, str(exc)),))
     problem = _lazy_parse_problem(cert)
@@ -122,6 +123,25 @@ def validate_certificate(
     if identity is not None:
         items += (check_identity(cert, identity),)
     return CertificateCheck(cert.subject.rfc4514_string(), cert.serial_number, items)
+
+
+def parse_certificate(der: bytes) -> x509.Certificate:
+    """:func:`~vpnteach.pki.der.load_certificate`, remembered by the exact bytes.
+
+    IOS keeps a peer's public key once seen ("peer's pubkey isn't cached" the first time); here
+    the parsed certificate is kept, keyed by its DER, so a peer that sends the same certificate
+    in every Main Mode is parsed once. Only the parsing is reused: every check (chain,
+    validity, revocation, key usage, identity) still runs on each call of
+    :func:`validate_certificate`. Malformed input is never cached (it raises each time).
+    """
+    if type(der) is not bytes:
+        return load_certificate(der)
+    return _parse_cached(der)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_cached(der: bytes) -> x509.Certificate:
+    return load_certificate(der)
 
 
 def _lazy_parse_problem(cert: x509.Certificate) -> str:

@@ -82,7 +82,8 @@ def pull_attribute(buf: Buffer, ike: bool) -> DataAttribute:
     word = int.from_bytes(buf.peek(2), "big")
     type, tv = word & ~AF_BIT, bool(word & AF_BIT)
     name = attribute_name(type, ike)
-    with buf.scope(f"attr[{name}]", f"data attribute {type} = {name}"):
+    meaning = f"data attribute {type} = {name}" if buf.recording else ""
+    with buf.scope(f"attr[{name}]", meaning):
         form = "TV" if tv else "TLV"
         buf.pull_uint16("af_type", lambda _: f"AF={int(tv)} ({form}), type {type} = {name}")
         if tv:

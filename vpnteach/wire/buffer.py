@@ -16,8 +16,8 @@ payload and the absolute offset.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from vpnteach.wire.errors import DecodeError, EncodeError
@@ -54,10 +54,16 @@ class Buffer:
         data: bytes to decode (empty to encode).
         base: absolute offset of ``data[0]`` in the message (28 for a decrypted body).
         spans: a list to append :class:`Span` records to, or ``None`` to record nothing.
+
+    Without ``spans`` nothing is described: a ``describe`` callable is called only when its
+    span is recorded, so decoding in the engine costs no text formatting.
     """
 
+    __slots__ = ("_base", "_data", "_end", "_pos", "_scopes", "_spans")
+
     def __init__(self, data: bytes = b"", *, base: int = 0, spans: list[Span] | None = None):
-        self._data = bytearray(data)
+        # Reads slice immutable bytes (one copy per field); writes append to a bytearray.
+        self._data: bytes | bytearray = bytes(data) if data else bytearray()
         self._pos = 0
         self._end = len(data)
         self._base = base
@@ -80,6 +86,11 @@ class Buffer:
         """Bytes left before the end of the current window."""
         return self._end - self._pos
 
+    @property
+    def recording(self) -> bool:
+        """True when spans are being recorded (a caller may skip building span text if not)."""
+        return self._spans is not None
+
     def eof(self) -> bool:
         """True when the current window is fully read."""
         return self._pos >= self._end
@@ -98,41 +109,25 @@ class Buffer:
         return DecodeError(self.context, self.absolute if offset is None else offset, expected)
 
     # -- scopes and windows ---------------------------------------------------------------
-    @contextmanager
-    def scope(self, name: str, meaning: str = "") -> Iterator[None]:
+    def scope(self, name: str, meaning: str = "") -> AbstractContextManager[None]:
         """Name a nested structure: fields pulled inside get ``name.`` as prefix."""
-        start = self.absolute
-        self._scopes.append(name)
-        try:
-            yield
-        finally:
-            path = self.context
-            self._scopes.pop()
-        if self._spans is not None:
-            self._spans.append(
-                Span(path, start, self.absolute - start, meaning, len(self._scopes), False)
-            )
+        return _Scope(self, name, meaning)
 
-    @contextmanager
-    def window(self, length: int, what: str = "declared length") -> Iterator[None]:
+    def window(self, length: int, what: str = "declared length") -> AbstractContextManager[None]:
         """Limit reads to the next ``length`` bytes; on exit all of them must be consumed."""
-        if length > self.remaining:
-            raise self.error(f"{what} {length} exceeds the {self.remaining} bytes left")
-        saved, self._end = self._end, self._pos + length
-        yield
-        if self._pos != self._end:
-            raise self.error(
-                f"{self._end - self._pos} unexpected bytes before the end of its {what}"
-            )
-        self._end = saved
+        return _Window(self, length, what)
 
     # -- reading --------------------------------------------------------------------------
+    def _short(self, n: int, name: str) -> DecodeError:
+        return self.error(f"field {name or 'data'} needs {n} bytes, only {self.remaining} left")
+
     def _take(self, n: int, name: str) -> bytes:
-        if n < 0 or n > self.remaining:
-            raise self.error(f"field {name or 'data'} needs {n} bytes, only {self.remaining} left")
-        chunk = bytes(self._data[self._pos : self._pos + n])
-        self._pos += n
-        return chunk
+        pos = self._pos
+        end = pos + n
+        if n < 0 or end > self._end:
+            raise self._short(n, name)
+        self._pos = end
+        return bytes(self._data[pos:end])
 
     def _record(self, name: str, length: int, meaning: str) -> None:
         if self._spans is not None:
@@ -141,8 +136,14 @@ class Buffer:
             self._spans.append(Span(path, start, length, meaning, len(self._scopes)))
 
     def _pull_int(self, size: int, name: str, describe: IntDescriber | None) -> int:
-        value = int.from_bytes(self._take(size, name), "big")
-        self._record(name, size, describe(value) if describe else str(value))
+        pos = self._pos
+        end = pos + size
+        if end > self._end:
+            raise self._short(size, name)
+        self._pos = end
+        value = int.from_bytes(self._data[pos:end], "big")
+        if self._spans is not None:
+            self._record(name, size, describe(value) if describe else str(value))
         return value
 
     def peek(self, n: int) -> bytes:
@@ -153,7 +154,14 @@ class Buffer:
 
     def pull_uint8(self, name: str = "", describe: IntDescriber | None = None) -> int:
         """Read one byte as an unsigned integer."""
-        return self._pull_int(1, name, describe)
+        pos = self._pos
+        if pos >= self._end:
+            raise self._short(1, name)
+        self._pos = pos + 1
+        value = self._data[pos]
+        if self._spans is not None:
+            self._record(name, 1, describe(value) if describe else str(value))
+        return value
 
     def pull_uint16(self, name: str = "", describe: IntDescriber | None = None) -> int:
         """Read a big-endian 16-bit unsigned integer."""
@@ -166,32 +174,88 @@ class Buffer:
     def pull_bytes(self, n: int, name: str = "", describe: BytesDescriber | None = None) -> bytes:
         """Read ``n`` bytes (a zero-length read records no span)."""
         value = self._take(n, name)
-        if n:
+        if n and self._spans is not None:
             self._record(name, n, describe(value) if describe else f"{n} bytes")
         return value
 
     def pull_rest(self, name: str = "", describe: BytesDescriber | None = None) -> bytes:
         """Read everything left in the current window."""
-        return self.pull_bytes(self.remaining, name, describe)
+        return self.pull_bytes(self._end - self._pos, name, describe)
 
     # -- writing --------------------------------------------------------------------------
-    def _push_int(self, value: int, size: int) -> None:
-        if not 0 <= value < 1 << (8 * size):
-            raise EncodeError(f"{value} does not fit in a {8 * size}-bit field")
-        self._data += value.to_bytes(size, "big")
-
     def push_uint8(self, value: int) -> None:
         """Append one byte."""
-        self._push_int(value, 1)
+        if not 0 <= value < 0x100:
+            raise EncodeError(f"{value} does not fit in a 8-bit field")
+        self._data += value.to_bytes(1, "big")
 
     def push_uint16(self, value: int) -> None:
         """Append a big-endian 16-bit integer."""
-        self._push_int(value, 2)
+        if not 0 <= value < 0x10000:
+            raise EncodeError(f"{value} does not fit in a 16-bit field")
+        self._data += value.to_bytes(2, "big")
 
     def push_uint32(self, value: int) -> None:
         """Append a big-endian 32-bit integer."""
-        self._push_int(value, 4)
+        if not 0 <= value < 0x100000000:
+            raise EncodeError(f"{value} does not fit in a 32-bit field")
+        self._data += value.to_bytes(4, "big")
 
     def push_bytes(self, value: bytes) -> None:
         """Append raw bytes."""
         self._data += value
+
+
+class _Scope:
+    """The context manager of :meth:`Buffer.scope` (a class: cheaper than a generator)."""
+
+    __slots__ = ("_buf", "_meaning", "_name", "_start")
+
+    def __init__(self, buf: Buffer, name: str, meaning: str) -> None:
+        self._buf, self._name, self._meaning = buf, name, meaning
+        self._start = 0
+
+    def __enter__(self) -> None:
+        buf = self._buf
+        self._start = buf._base + buf._pos
+        buf._scopes.append(self._name)
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        buf = self._buf
+        if buf._spans is None or exc_type is not None:
+            buf._scopes.pop()
+            return
+        path = buf.context
+        buf._scopes.pop()
+        start = self._start
+        span = Span(
+            path, start, buf._base + buf._pos - start, self._meaning, len(buf._scopes), False
+        )
+        buf._spans.append(span)
+
+
+class _Window:
+    """The context manager of :meth:`Buffer.window`: the end of reads moves to ``length`` bytes
+    ahead, and back on a clean exit once every one of them was read."""
+
+    __slots__ = ("_buf", "_length", "_saved", "_what")
+
+    def __init__(self, buf: Buffer, length: int, what: str) -> None:
+        self._buf, self._length, self._what = buf, length, what
+        self._saved = 0
+
+    def __enter__(self) -> None:
+        buf, length = self._buf, self._length
+        if length > buf._end - buf._pos:
+            raise buf.error(f"{self._what} {length} exceeds the {buf.remaining} bytes left")
+        self._saved, buf._end = buf._end, buf._pos + length
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            return
+        buf = self._buf
+        if buf._pos != buf._end:
+            raise buf.error(
+                f"{buf._end - buf._pos} unexpected bytes before the end of its {self._what}"
+            )
+        buf._end = self._saved

@@ -113,7 +113,7 @@ def pull_payload_chain(buf: Buffer, first_payload_type: int) -> tuple[Payload, .
     while nxt != PayloadType.NONE:
         name = short_name(nxt)
         seen[name] = seen.get(name, 0) + 1
-        meaning = f"{label(PayloadType, nxt)} payload"
+        meaning = f"{label(PayloadType, nxt)} payload" if buf.recording else ""
         with buf.scope(f"{name}[{seen[name]}]", meaning):
             nxt, payload = pull_payload(buf, nxt)
         result.append(payload)

@@ -428,10 +428,20 @@ def as_enum(enum_cls: type[E], value: int) -> E | int:
 
 def label(enum_cls: type[IntEnum], value: int) -> str:
     """A readable name for ``value`` in ``enum_cls``: the RFC name, or ``"unknown"``."""
+    key = (enum_cls, value)
+    known = _LABEL_MEMO.get(key)
+    if known is not None:
+        return known
     member = as_enum(enum_cls, value)
     if not isinstance(member, enum_cls):
         return "unknown"
-    return _LABELS.get((enum_cls, int(member))) or str(member.name)
+    text = _LABELS.get((enum_cls, int(member))) or str(member.name)
+    if type(value) is int and value in enum_cls._value2member_map_:
+        _LABEL_MEMO[key] = text  # only defined members: bounded by the enums' sizes
+    return text
+
+
+_LABEL_MEMO: dict[tuple[type[IntEnum], int], str] = {}
 
 
 def describe(enum_cls: type[IntEnum], value: int) -> str:

@@ -17,11 +17,14 @@ message whose reserved fields are zero.
 
 from __future__ import annotations
 
+import struct
+
 from vpnteach.wire.buffer import Buffer
 from vpnteach.wire.constants import PayloadType, describe
 from vpnteach.wire.errors import EncodeError
 
 GENERIC_HEADER_LENGTH = 4
+_HEADER = struct.Struct("!BBH")  # Next Payload, RESERVED, Payload Length
 
 
 def pull_generic_header(buf: Buffer) -> tuple[int, int]:
@@ -41,7 +44,6 @@ def push_generic_header(buf: Buffer, next_payload: int, body: bytes) -> None:
     """Write the generic header for ``body`` followed by ``body``."""
     if len(body) + GENERIC_HEADER_LENGTH > 0xFFFF:
         raise EncodeError(f"payload body of {len(body)} bytes exceeds the 16-bit length field")
-    buf.push_uint8(next_payload)
-    buf.push_uint8(0)
-    buf.push_uint16(len(body) + GENERIC_HEADER_LENGTH)
-    buf.push_bytes(body)
+    if not 0 <= next_payload < 0x100:
+        raise EncodeError(f"{next_payload} does not fit in a 8-bit field")
+    buf.push_bytes(_HEADER.pack(next_payload, 0, len(body) + GENERIC_HEADER_LENGTH) + body)

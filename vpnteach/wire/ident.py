@@ -16,6 +16,7 @@ The IPv6 forms are analogous; any other type gives the raw ``bytes``.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from vpnteach.wire.constants import IdType
@@ -51,6 +52,18 @@ def _sized(id_type: int, data: bytes, size: int) -> None:
 
 def identification_value(id_type: int, data: bytes) -> IdValue:
     """Decode identification data by ID type (RFC 2407 §4.6.2)."""
+    if type(data) is bytes and type(id_type) in (int, IdType):
+        return _identification_value_cached(int(id_type), data)
+    return _identification_value(id_type, data)
+
+
+@functools.lru_cache(maxsize=512)
+def _identification_value_cached(id_type: int, data: bytes) -> IdValue:
+    """The same decoding, remembered: every value is immutable, errors are not cached."""
+    return _identification_value(id_type, data)
+
+
+def _identification_value(id_type: int, data: bytes) -> IdValue:
     if id_type in _ADDRESS:
         _sized(id_type, data, _ADDRESS[IdType(id_type)])
         return _address(data)
@@ -88,5 +101,13 @@ def describe_identification(id_type: int, data: bytes) -> str:
 
 def encode_ipv4_subnet(network: ipaddress.IPv4Network | str) -> bytes:
     """Address then netmask, 8 bytes (RFC 2407 §4.6.2.4)."""
+    if type(network) is str:
+        return _encode_ipv4_subnet_text(network)
+    net = ipaddress.IPv4Network(network)
+    return net.network_address.packed + net.netmask.packed
+
+
+@functools.lru_cache(maxsize=512)
+def _encode_ipv4_subnet_text(network: str) -> bytes:
     net = ipaddress.IPv4Network(network)
     return net.network_address.packed + net.netmask.packed
