@@ -25,7 +25,7 @@ def _half_open_lab() -> tuple[Lab, set[int]]:
 
 
 def test_esp_for_an_unknown_spi_gets_an_invalid_spi_notification_and_the_tunnel_recovers() -> None:
-    lab, lost = _half_open_lab()
+    lab, _ = _half_open_lab()
     old_outbound = {sa.spi for sa in lab.branch1.gateway.sad.sas()}
     second = lab.branch1.exec(PING)
     # the first echo meets the unknown SPI, the next ones trigger and use a new Quick Mode

@@ -17,6 +17,7 @@ from vpnteach.troubleshoot import SCENARIOS, apply_commands, diagnose, edit_conf
 from vpnteach.troubleshoot.attacks import is_mm_encrypted, revoke_and_fetch_crl
 
 ACL = "no ip access-list extended ACL\nip access-list extended ACL\n"
+DPD = "crypto isakmp keepalive 10 3\n"
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,9 @@ HAND: dict[str, Hand] = {
                                              FaultPolicy(loss=0.25)), "", settle=60.0),
     "dead_peer": Hand(edit("Branch2", "interface Serial1/0\n shutdown\n"), "Branch1",
                       " no shutdown", settle=330.0),
+    "dead_peer_dpd": Hand(both(conf("Branch1", DPD), conf("Branch2", DPD)), "Branch1",
+                          " no shutdown", settle=40.0,
+                          after_first_ping=edit("Branch2", "interface Serial1/0\n shutdown\n")),
     "tampered_mm5": Hand(corrupt_second_block_of_mm5, "Branch2", settle=330.0),
     "esp_replay": Hand(lambda lab: None, "Branch2", after_first_ping=resend_captured_esp),
     "esp_tampered": Hand(lambda lab: None, "Branch2", after_first_ping=forge_new_sequence_number),

@@ -19,7 +19,10 @@ from vpnteach.troubleshoot import (
     run_traffic,
 )
 
-CONFIG_FIXABLE = [n for n, s in SCENARIOS.items() if s.config and s.expect.cause != "rekey"]
+NO_CONFIG_FIX = {"rekey", "peer_dead_dpd"}  # nothing wrong in the configuration
+CONFIG_FIXABLE = [
+    n for n, s in SCENARIOS.items() if s.config and s.expect.cause not in NO_CONFIG_FIX
+]
 PKI_FIXABLE = ["ca_not_authenticated", "clock_skew", "revoked_certificate", "id_mismatch"]
 NOT_FAULTS = {"lost_packets", "esp_replay", "esp_tampered", "lifetime_rekey"}
 IKE_STEPS = [n for n, s in SCENARIOS.items() if s.expect.phase in (1, 2) and n not in NOT_FAULTS]

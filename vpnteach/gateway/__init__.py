@@ -13,6 +13,7 @@ from vpnteach.gateway.adapt import (
     crypto_interface,
     ike_config_from,
 )
+from vpnteach.gateway.dpd import DpdTracker, PeerDead
 from vpnteach.gateway.gateway import (
     Deliver,
     Discard,
@@ -29,10 +30,12 @@ __all__ = [
     "CryptoInterface",
     "Deliver",
     "Discard",
+    "DpdTracker",
     "Gateway",
     "GatewayConfigError",
     "GatewayEvent",
     "IpsecLogLine",
+    "PeerDead",
     "SasInstalled",
     "SasRemoved",
     "Transmit",

@@ -42,10 +42,12 @@ from vpnteach.esp.show import show_crypto_ipsec_sa
 from vpnteach.esp.spd import PolicyAction, Spd, selectors_of
 from vpnteach.gateway import ipsec_log
 from vpnteach.gateway.adapt import CryptoInterface, crypto_interface, ike_config_from
+from vpnteach.gateway.dpd import DPD_LIMIT, Dead, DpdTracker, PeerDead
 from vpnteach.gateway.install import flow_for, sa_from_spec
 from vpnteach.ike import debuglog
 from vpnteach.ike.endpoint import IkeEndpoint
 from vpnteach.ike.events import (
+    DeadPeerAnswered,
     Event,
     NegotiationFailed,
     NotificationReceived,
@@ -109,7 +111,7 @@ class SasRemoved(HtmlRepr):
     reason: str
 
 
-GatewayEvent = Event | SadEvent | SasInstalled | SasRemoved
+GatewayEvent = Event | SadEvent | SasInstalled | SasRemoved | PeerDead
 
 
 class Gateway(HtmlRepr):
@@ -169,6 +171,8 @@ class Gateway(HtmlRepr):
         self._next_conn_id = 1
         self._timer_stale = True
         self._timer: float | None = None
+        self._dpd_rng = rng.fork("dpd") if isinstance(rng, SeededRng) else rng
+        self.dpd = self._new_dpd(config, 0.0)
 
     def __repr__(self) -> str:
         where = f"{self.crypto.name} {self.crypto.address}"
@@ -193,6 +197,8 @@ class Gateway(HtmlRepr):
         result = self.sad.send(packet, self.esp_rng, now, self.esp_trace)
         self._pump(now)
         if isinstance(result, Sent):
+            if self.dpd is not None and result.sa is not None:
+                self._timer_stale |= self.dpd.sent(result.sa.peer, now)
             return Transmit(result.packet, result.action is PolicyAction.PROTECT)
         return Discard(result.reason)
 
@@ -211,6 +217,8 @@ class Gateway(HtmlRepr):
             self._recover_invalid_spi(packet, result.spi, now)
         self._pump(now)
         if isinstance(result, Decapsulated):
+            if self.dpd is not None:
+                self.dpd.received(".".join(str(b) for b in packet[12:16]), now)
             return Deliver(result.inner, decrypted=True)
         return Discard(f"{result.reason.value}: {result.detail}")
 
@@ -261,6 +269,8 @@ class Gateway(HtmlRepr):
     ) -> None:
         """A UDP datagram for IKE (port 500, or 4500 with the non-ESP marker)."""
         self.ike.receive_datagram(data, addr, now, local_port)
+        if self.dpd is not None:
+            self.dpd.received(addr[0], now)
         self._pump(now, touched_ike=True)
 
     def datagrams_to_send(self, now: float) -> list[Datagram]:
@@ -272,7 +282,8 @@ class Gateway(HtmlRepr):
         # Recomputed only after something that can move a timer (an IKE input, an event, a
         # timer run): both engines scan every SA to answer. An early wake-up does no harm.
         if self._timer_stale:
-            timers = [t for t in (self.ike.get_timer(), self.sad.get_timer()) if t is not None]
+            dpd = self.dpd.timer() if self.dpd is not None else None
+            timers = [t for t in (self.ike.get_timer(), self.sad.get_timer(), dpd) if t is not None]
             self._timer, self._timer_stale = (min(timers) if timers else None), False
         return self._timer
 
@@ -280,6 +291,7 @@ class Gateway(HtmlRepr):
         """Retransmit IKE messages, expire SAs, start rekeys that are due at ``now``."""
         self.ike.handle_timer(now)
         self.sad.handle_timer(now)
+        self._dead_peer_detection(now)
         self._pump(now, touched_ike=True)
 
     def next_event(self) -> GatewayEvent | None:
@@ -332,6 +344,8 @@ class Gateway(HtmlRepr):
         if crypto.entries != self.crypto.entries or crypto.address != self.crypto.address:
             self.clear_crypto_sa(now)
             self.sad = Sad(Spd(crypto.entries))
+        if config.isakmp_keepalive != self.config.isakmp_keepalive:
+            self.dpd = self._new_dpd(config, now)
         self.config, self.crypto, self.name = config, crypto, config.hostname
         self._address_bytes = bytes(int(x) for x in crypto.address.split("."))
         self._timer_stale = True
@@ -408,6 +422,10 @@ class Gateway(HtmlRepr):
             isakmp = self.ike.sas.get(event.cky_i)
             if isakmp is not None and isakmp.keys is not None:
                 self.ike_keys.append((event.cky_i, isakmp.keys.ka))
+            if self.dpd is not None:
+                self.dpd.established(event.peer[0], now)
+        elif isinstance(event, DeadPeerAnswered) and self.dpd is not None:
+            self.dpd.received(event.peer[0], now)
         elif isinstance(event, Phase2Complete):
             self._install(event, now)
         elif isinstance(event, NegotiationFailed):
@@ -427,6 +445,42 @@ class Gateway(HtmlRepr):
             gone = [sa for sa in self.sad.sas() if sa.spi in spis and sa.peer == event.peer[0]]
             gone += [self._partner[id(sa)] for sa in gone if id(sa) in self._partner]
             self._remove(list(dict.fromkeys(gone)), "Delete from the peer", now)
+
+    # ------------------------------------------------------------------ dead peer detection
+
+    def _new_dpd(self, config: RouterConfig, now: float) -> DpdTracker | None:
+        """A DPD tracker for ``crypto isakmp keepalive`` (``None``: not configured), watching
+        the peers we already have an ISAKMP SA with."""
+        keepalive = config.isakmp_keepalive
+        if keepalive is None:
+            return None
+        first = int.from_bytes(self._dpd_rng.random_bytes(4), "big")
+        dpd = DpdTracker(keepalive.seconds, keepalive.retry, first)
+        for sa in self.ike.sas.values():
+            if sa.established and not sa.dead:
+                dpd.established(sa.peer[0], now)
+        return dpd
+
+    def _dead_peer_detection(self, now: float) -> None:
+        """Send the R-U-THERE messages that are due; delete every SA with a dead peer."""
+        if self.dpd is None:
+            return
+        for action in self.dpd.due(now):
+            isakmp = self.ike.isakmp_sa(action.peer)
+            if isinstance(action, Dead):
+                self._peer_dead(action.peer, now)
+            elif isakmp is None or not isakmp.established:
+                self.dpd.forget(action.peer)  # no ISAKMP SA left to ask over
+            else:
+                self.ike.send_dpd(action.peer, now, action.sequence, action.attempt)
+        self._timer_stale = True
+
+    def _peer_dead(self, peer: str, now: float) -> None:
+        """RFC 3706 §5.5: the peer is dead; its SAs go, new traffic negotiates afresh."""
+        self.ike.declare_dead(peer, now)
+        gone = [sa for sa in self.sad.sas() if sa.peer == peer]
+        self._remove(gone, "peer not responding (DPD)", now)
+        self._events.append(PeerDead(peer, DPD_LIMIT))
 
     def _install(self, event: Phase2Complete, now: float) -> None:
         flow = flow_for(self.sad.spd, event)

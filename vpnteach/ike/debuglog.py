@@ -118,6 +118,10 @@ TEMPLATES: dict[str, str] = {
     "resend_skipped": C
     + " retransmission skipped for phase {phase} (time since last transmission {since_ms})",
     "error": C + "{text}",
+    "dpd_sent": C + "Sending NOTIFY DPD/R_U_THERE to {peer}, seq. no 0x{sequence} "
+    "(attempt {attempt} of 5)",
+    "dpd_ack": C + "DPD/R_U_THERE_ACK received from peer {peer}, sequence 0x{sequence}",
+    "dpd_dead": C + "peer {peer} not responding!",
     "dropped": C + " dropping message: {reason}",
     "bad_message": "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from {peer} failed its sanity "
     "check or is malformed",

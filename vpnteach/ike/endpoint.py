@@ -82,6 +82,9 @@ EXPECTED_QM = {S.IKE_QM_READY: "QM1", S.IKE_QM_I_QM1: "QM2", S.IKE_QM_R_QM2: "QM
 RESEND_GUARD = 1.0
 """Seconds within which a duplicate request is not answered again (IOS's retransmission skip)."""
 
+DPD_DEAD = "peer not responding (DPD)"
+"""Why an ISAKMP SA ends when Dead Peer Detection gave up on the peer (RFC 3706 §5.5)."""
+
 
 class IkeEndpoint:
     """One router's IKEv1 engine (initiator and responder), without any I/O.
@@ -224,15 +227,33 @@ class IkeEndpoint:
         self.ctx.emit(SaDeleted(sa.peer, ProtocolId.PROTO_ISAKMP, (sa.cky_i + sa.cky_r,), False))
         self.ctx.destroy(sa, LIFETIME_EXPIRED, timer=True)
 
-    def send_dpd(self, peer: str, now: float, sequence: int) -> None:
-        """Send an R-U-THERE to ``peer`` over the established ISAKMP SA (RFC 3706)."""
+    def send_dpd(self, peer: str, now: float, sequence: int, attempt: int = 0) -> None:
+        """Send an R-U-THERE to ``peer`` over the established ISAKMP SA (RFC 3706);
+        ``attempt`` (1 to 5, as the gateway's DPD counts them) is logged when given."""
         self._clock(now)
         sa = self._sa_with(peer)
         if sa is None or not sa.established:
             raise ValueError(f"no established ISAKMP SA with {peer}")
         self._touch(sa)
         self.recorder.conn_id = sa.conn_id
+        if attempt:
+            self.ctx.log("dpd_sent", peer=peer, sequence=f"{sequence:08X}", attempt=attempt)
         send_dpd(self.ctx, sa, sequence)
+
+    def declare_dead(self, peer: str, now: float) -> bool:
+        """DPD got no answer (RFC 3706 §5.5): forget the ISAKMP SA with ``peer`` without a
+        Delete (nobody would read it). Returns ``False`` if there was no such SA."""
+        self._clock(now)
+        sa = self._sa_with(peer)
+        if sa is None:
+            return False
+        self._touch(sa)
+        self.recorder.conn_id = sa.conn_id
+        self.ctx.log("dpd_dead", peer=peer)
+        self.ctx.emit(SaDeleted(sa.peer, ProtocolId.PROTO_ISAKMP, (sa.cky_i + sa.cky_r,), False))
+        self.ctx.destroy(sa, DPD_DEAD)
+        self._reap()
+        return True
 
     def delete_isakmp_sa(self, peer: str, now: float) -> None:
         """``clear crypto isakmp``: tell the peer (Delete payload) and forget the SA."""

@@ -147,7 +147,9 @@ def _on_notify(ctx: Context, sa: IsakmpSa, n: NotificationPayload) -> None:
     if n.notify_message_type == NotifyMessageType.R_U_THERE:
         send_notify(ctx, sa, NotifyMessageType.R_U_THERE_ACK, "DPD", n.notification_data)
     elif n.notify_message_type == NotifyMessageType.R_U_THERE_ACK:
-        ctx.emit(DeadPeerAnswered(sa.peer, int.from_bytes(n.notification_data[:4], "big")))
+        sequence = int.from_bytes(n.notification_data[:4], "big")
+        ctx.log("dpd_ack", peer=sa.peer[0], sequence=f"{sequence:08X}")
+        ctx.emit(DeadPeerAnswered(sa.peer, sequence))
     elif (
         n.notify_message_type == NotifyMessageType.INVALID_SPI
         and n.protocol_id == ProtocolId.PROTO_IPSEC_ESP

@@ -10,7 +10,8 @@ scenario. The rules follow the order a negotiation fails in (RFC 2409):
 3. Main Mode authentication: the certificate checklist (chain, validity against the router's
    clock, revocation, identity), a message that decrypts to garbage (pre-shared keys differ,
    or bytes changed on the way);
-4. no answer at all: retransmissions then give-up (wrong ``set peer``, or a dead peer);
+4. no answer at all: retransmissions then give-up (wrong ``set peer``, or a dead peer), or,
+   on an established tunnel, R-U-THERE messages left unanswered (Dead Peer Detection);
 5. Quick Mode refused: NO-PROPOSAL-CHOSEN (transform set, PFS) or INVALID-ID-INFORMATION
    (crypto ACLs not mirrored);
 6. what went wrong and was survived (:mod:`vpnteach.troubleshoot.survived`): retransmissions
@@ -84,6 +85,8 @@ def _symptom(v: RouterFacts) -> str:
         parts.append(f"retransmitted {v.count('retransmit')} times")
     if v.count("give_up"):
         parts.append("retransmission limit reached: gave up")
+    for dead in v.dead_peers():
+        parts.append(f"DPD: peer {dead.peer} not responding, SAs deleted")
     for name, label in (("pkts_replay_failed_rcv", "replay"), ("pkts_verify_failed", "verify")):
         if v.esp_total(name):
             parts.append(f"#pkts {label} failed: {v.esp_total(name)}")
@@ -310,6 +313,38 @@ def no_answer(lab: Lab, views: Views) -> list[Finding]:
     return found
 
 
+def dpd_dead_peer(lab: Lab, views: Views) -> list[Finding]:
+    """A tunnel was up, then the peer stopped answering DPD's R-U-THERE (RFC 3706 §5.5)."""
+    found = []
+    for v in views.values():
+        dead = v.dead_peers()
+        if not dead or not v.peer_dead:
+            continue
+        address = dead[-1].peer
+        peer = owner(views, address)
+        lines: tuple[str, ...] = ()
+        where = "the peer or the path to it"
+        if peer is not None:
+            iface = next((i for i in peer.config.interfaces.values() if i.address == address),
+                         None)  # fmt: skip
+            if iface is not None and iface.shutdown:
+                lines = (f"interface {iface.name}", " no shutdown")
+                where = f"{peer.name}'s {iface.name}, which is shut down"
+        found.append(Finding(
+            "peer_dead_dpd", "Dead peer: it stopped answering DPD", 0, v.name,
+            f"{v.count('dpd_sent')} R-U-THERE to {address} unanswered: 'peer {address} not "
+            "responding!'",
+            f"The tunnel with {address} was up; then {v.name} had ESP to send but had heard "
+            "nothing from the peer for the keepalive interval, so it asked R-U-THERE (crypto "
+            "isakmp keepalive, RFC 3706) and got no R-U-THERE-ACK. "
+            f"After 5 unanswered it declared the peer dead and deleted the ISAKMP and IPsec SAs "
+            f"with it, so new traffic starts a new Main Mode. Check {where}.",
+            peer.name if lines and peer is not None else None, lines, (),
+            link_faults(lab, ("loss",)), marker=(v.name, "dpd_dead"),
+        ))  # fmt: skip
+    return found
+
+
 def _configured_peer(v: RouterFacts) -> str | None:
     entry = configdiff.entry_for(v.config)
     return entry.peer if entry is not None else None
@@ -437,6 +472,7 @@ RULES: tuple[Rule, ...] = (
     missing_certificates,
     certificate_refused,
     garbage_after_decryption,
+    dpd_dead_peer,
     no_answer,
     phase2_refused,
     half_open,

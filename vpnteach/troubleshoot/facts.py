@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from vpnteach.esp.sa import SaCounters, SoftLifetimeExpired
+from vpnteach.gateway.dpd import PeerDead
 from vpnteach.ike.events import (
     NegotiationFailed,
     NotificationReceived,
@@ -101,6 +102,20 @@ class RouterFacts:
         """How many Quick Modes completed."""
         return sum(1 for e in self.events if isinstance(e, Phase2Complete))
 
+    def dead_peers(self) -> list[PeerDead]:
+        """Peers Dead Peer Detection gave up on (RFC 3706 §5.5)."""
+        return [e for e in self.events if isinstance(e, PeerDead)]
+
+    @property
+    def peer_dead(self) -> bool:
+        """DPD declared the peer dead and no Quick Mode completed since (the tunnel is down)."""
+        for e in reversed(self.events):
+            if isinstance(e, PeerDead):
+                return True
+            if isinstance(e, Phase2Complete):
+                return False
+        return False
+
     @property
     def soft_expiries(self) -> int:
         """Soft lifetime expiries of its IPsec SAs (each starts a rekey)."""
@@ -148,6 +163,6 @@ def owner(views: dict[str, RouterFacts], address: str) -> RouterFacts | None:
 
 
 def tunnel_up(views: dict[str, RouterFacts]) -> bool:
-    """Both ends installed IPsec SAs."""
+    """Both ends installed IPsec SAs (and neither has since declared the other dead)."""
     ends = [v for v in views.values() if v.router.gateway is not None]
-    return len(ends) >= 2 and all(v.phase2_done for v in ends)
+    return len(ends) >= 2 and all(v.phase2_done and not v.peer_dead for v in ends)

@@ -40,6 +40,10 @@ NO_ANSWER_SETTLE = 330.0
 give-up go out 5, 15, 35, 75 and 155 s after the
 first send, and IKE gives up at 315 s."""
 
+DPD_SETTLE = 40.0
+"""Seconds for DPD to give up (``keepalive 10``): silence for 10 s after the last answer, then
+5 R-U-THERE 2 s apart and the verdict 2 s after the last one."""
+
 
 class ScenarioError(ValueError):
     """An unknown scenario name or action."""
@@ -133,6 +137,14 @@ def _tamper_esp(lab: Lab, link: str) -> None:
     attacks.EspAttacker.install(lab, link, "tamper", limit=1)
 
 
+def _peer_dies(lab: Lab, link: str, echoes: int) -> None:
+    """``link`` loses everything from now on, while Branch1's LAN keeps sending (``echoes``
+    pings, 2 s apart, in the background): IOS asks R-U-THERE only when it has traffic for
+    a peer that has been silent for the keepalive interval (on-demand DPD)."""
+    lab.network.link(link).faults = FaultPolicy(loss=1.0)
+    lab.branch1.start_ping("192.168.22.1", count=echoes, source="192.168.11.1")
+
+
 ACTIONS: dict[str, Callable[..., None]] = {
     "set_clock": _set_clock,
     "advance_time": _advance_time,
@@ -140,6 +152,7 @@ ACTIONS: dict[str, Callable[..., None]] = {
     "revoke": _revoke,
     "rename_domain": _rename_domain,
     "link_faults": _link_faults,
+    "peer_dies": _peer_dies,
     "tamper_mm5": _tamper_mm5,
     "replay_esp": _replay_esp,
     "tamper_esp": _tamper_esp,
@@ -306,6 +319,19 @@ SCENARIOS: dict[str, Scenario] = {
             action="link_faults",
             args=(("link", "WAN2"), ("loss", 1.0)),
             settle=NO_ANSWER_SETTLE,
+        ),
+        Scenario(
+            "dead_peer_dpd",
+            "Dead peer on an established tunnel (DPD)",
+            "DPD on both routers (crypto isakmp keepalive 10); once the tunnel is up, Branch2's "
+            "WAN link loses everything while Branch1's LAN keeps sending. Branch1 asks R-U-THERE "
+            "five times, then declares Branch2 dead.",
+            Expect(0, "peer_dead_dpd", (("Branch1", "R_U_THERE"), ("Branch1", "DPD"))),
+            router="both",
+            config="crypto isakmp keepalive 10\n",
+            then="peer_dies",
+            args=(("link", "WAN2"), ("echoes", 15)),
+            settle=DPD_SETTLE,
         ),
         Scenario(
             "tampered_mm5",
