@@ -72,15 +72,20 @@ class CipherAlgorithm:
         decryptor = self._cipher(key, iv, data).decryptor()
         return decryptor.update(data) + decryptor.finalize()
 
-    def _cipher(self, key: bytes, iv: bytes, data: bytes) -> Cipher[modes.CBC]:
+    def algorithm(self, key: bytes) -> BlockCipherAlgorithm:
+        """The ``cryptography`` block cipher for ``key`` (checked), for callers that keep a
+        long-lived CBC context, like ESP's per-SA contexts."""
         self._check_length("key", key, self.key_size)
+        return self._make(bytes(key))
+
+    def _cipher(self, key: bytes, iv: bytes, data: bytes) -> Cipher[modes.CBC]:
         self._check_length("IV", iv, self.block_size)
         if len(data) % self.block_size:
             raise CipherInputError(
                 f"{self.name}-cbc input is {len(data)} bytes, not a multiple of the "
                 f"{self.block_size}-byte block size (no padding is added: pad first)"
             )
-        return Cipher(self._make(bytes(key)), modes.CBC(bytes(iv)))
+        return Cipher(self.algorithm(key), modes.CBC(bytes(iv)))
 
     def _check_length(self, what: str, value: bytes, expected: int) -> None:
         if len(value) != expected:

@@ -20,34 +20,21 @@ against :mod:`vpnteach.crypto.cipher` and Scapy).
 
 from __future__ import annotations
 
-from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import (
     AEADDecryptionContext,
-    BlockCipherAlgorithm,
     Cipher,
     CipherContext,
     modes,
 )
-from cryptography.hazmat.primitives.ciphers.algorithms import AES
 
-from vpnteach.crypto.cipher import CipherAlgorithm, CipherInputError
-
-
-def _algorithm(cipher: CipherAlgorithm, key: bytes) -> BlockCipherAlgorithm:
-    if cipher.name == "des":  # single DES = 3DES with K | K | K (NIST SP 800-67 §3.2)
-        return TripleDES(key * 3)
-    if cipher.name == "3des":
-        return TripleDES(key)
-    return AES(key)
+from vpnteach.crypto.cipher import CipherAlgorithm
 
 
 class CbcContext:
     """One SA's CBC encryptor and decryptor (see the module docstring for how IVs work)."""
 
     def __init__(self, cipher: CipherAlgorithm, key: bytes) -> None:
-        if len(key) != cipher.key_size:
-            raise CipherInputError(f"{cipher.name} key must be {cipher.key_size} bytes")
-        algorithm = _algorithm(cipher, bytes(key))
+        algorithm = cipher.algorithm(key)  # checks the key length
         zero = bytes(cipher.block_size)
         self.block_size = cipher.block_size
         self._encryptor: CipherContext = Cipher(algorithm, modes.CBC(zero)).encryptor()

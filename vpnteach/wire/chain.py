@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from vpnteach.wire import payloads as p
 from vpnteach.wire.buffer import Buffer, Span
@@ -141,55 +142,35 @@ def decode_payload_chain(
     return PayloadChain(found, padding)
 
 
+def _push_typed(buf: Buffer, kind: int, data: bytes) -> None:
+    """A CERT or CERT_REQ body: a one-byte encoding, then the opaque data (RFC 2408 §3.9-10)."""
+    buf.push_uint8(kind)
+    buf.push_bytes(data)
+
+
+# How each payload class writes its body: the mirror of _PULLERS, keyed by class.
+_PUSHERS: dict[type, Callable[[Buffer, Any], None]] = {
+    SaPayload: push_sa,
+    p.IdPayload: p.push_id,
+    p.NotificationPayload: p.push_notification,
+    p.DeletePayload: p.push_delete,
+    p.NatOaPayload: p.push_nat_oa,
+    p.FragmentPayload: p.push_fragment,
+    p.CertPayload: lambda b, x: _push_typed(b, x.cert_encoding, x.certificate_data),
+    p.CertReqPayload: lambda b, x: _push_typed(b, x.cert_type, x.certificate_authority),
+    p.KePayload: lambda b, x: b.push_bytes(x.key_exchange_data),
+    p.HashPayload: lambda b, x: b.push_bytes(x.hash_data),
+    p.NatDPayload: lambda b, x: b.push_bytes(x.hash_data),
+    p.SigPayload: lambda b, x: b.push_bytes(x.signature_data),
+    p.NoncePayload: lambda b, x: b.push_bytes(x.nonce_data),
+    p.VendorIdPayload: lambda b, x: b.push_bytes(x.vendor_id),
+    p.UnknownPayload: lambda b, x: b.push_bytes(x.body),
+}
+
+
 def push_payload_body(buf: Buffer, payload: Payload) -> None:
     """Write the body of one payload (everything after its generic header)."""
-    if isinstance(payload, SaPayload):
-        push_sa(buf, payload)
-    elif isinstance(payload, p.IdPayload):
-        p.push_id(buf, payload)
-    elif isinstance(payload, p.NotificationPayload):
-        p.push_notification(buf, payload)
-    elif isinstance(payload, p.DeletePayload):
-        p.push_delete(buf, payload)
-    elif isinstance(payload, p.NatOaPayload):
-        p.push_nat_oa(buf, payload)
-    elif isinstance(payload, p.FragmentPayload):
-        p.push_fragment(buf, payload)
-    else:
-        push_simple_body(buf, payload)
-
-
-def push_simple_body(
-    buf: Buffer,
-    payload: p.KePayload
-    | p.CertPayload
-    | p.CertReqPayload
-    | p.HashPayload
-    | p.SigPayload
-    | p.NoncePayload
-    | p.VendorIdPayload
-    | p.NatDPayload
-    | p.UnknownPayload,
-) -> None:
-    """Write a payload whose body is an optional type byte and one opaque field."""
-    if isinstance(payload, p.CertPayload):
-        buf.push_uint8(payload.cert_encoding)
-        buf.push_bytes(payload.certificate_data)
-    elif isinstance(payload, p.CertReqPayload):
-        buf.push_uint8(payload.cert_type)
-        buf.push_bytes(payload.certificate_authority)
-    elif isinstance(payload, p.KePayload):
-        buf.push_bytes(payload.key_exchange_data)
-    elif isinstance(payload, (p.HashPayload, p.NatDPayload)):
-        buf.push_bytes(payload.hash_data)
-    elif isinstance(payload, p.SigPayload):
-        buf.push_bytes(payload.signature_data)
-    elif isinstance(payload, p.NoncePayload):
-        buf.push_bytes(payload.nonce_data)
-    elif isinstance(payload, p.VendorIdPayload):
-        buf.push_bytes(payload.vendor_id)
-    else:
-        buf.push_bytes(payload.body)
+    _PUSHERS[type(payload)](buf, payload)
 
 
 def encode_payload_chain(payloads: Sequence[Payload]) -> bytes:

@@ -13,6 +13,7 @@ Each direction has its own transmit queue, so without faults a link delivers in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from vpnteach._html import HtmlRepr
@@ -110,14 +111,20 @@ class Link(HtmlRepr):
         self, sender: Interface, receiver: Interface, number: int, packet: bytes, at: float
     ) -> None:
         event = PacketDelivered(at, self.name, sender.label, receiver.label, number, packet)
-        direction = f"{sender.node.name} -> {receiver.node.name}"
+        self.scheduler.schedule(event, self.delivery(event))
+
+    def delivery(self, event: PacketDelivered) -> Callable[[], None]:
+        """The action delivering ``event``'s packet: the link's captures record it as it
+        arrives, then the receiving interface gets it."""
+        receiver = self.a if self.a.label == event.receiver else self.b
+        direction = f"{self.other_end(receiver).node.name} -> {receiver.node.name}"
 
         def deliver() -> None:
             for cap in self.captures:
-                cap.add(at, direction, number, packet)
-            receiver.receive(packet, number)
+                cap.add(event.time, direction, event.number, event.packet)
+            receiver.receive(event.packet, event.number)
 
-        self.scheduler.schedule(event, deliver)
+        return deliver
 
     def __repr__(self) -> str:
         return f"Link({self.name!r}, {self.a.label} <-> {self.b.label})"

@@ -37,7 +37,7 @@ from vpnteach.net.sim.link import Link, LinkError
 from vpnteach.net.sim.node import Interface, Node, NodeError
 from vpnteach.net.sim.ping import EchoResult
 from vpnteach.net.sim.router import Router
-from vpnteach.net.sim.scheduler import Action, Scheduled, Scheduler, SchedulerError
+from vpnteach.net.sim.scheduler import Scheduled, Scheduler, SchedulerError
 from vpnteach.trace import Unsubscribe
 
 N = TypeVar("N", bound=Node)
@@ -163,7 +163,7 @@ class Network(HtmlRepr):
         """
         event, link = self._delivery(item)
         new = replace(event, packet=packet)
-        self.scheduler.replace(item, new, _deliver(link, new))
+        self.scheduler.replace(item, new, link.delivery(new))
         detail = f"{reason}: {len(event.packet)} -> {len(packet)} bytes"
         return self._fault(event, detail)
 
@@ -200,17 +200,3 @@ class Network(HtmlRepr):
             raise NodeError(f"there is already a node called {node.name}")
         self.nodes[node.name] = node
         return node
-
-
-def _deliver(link: Link, event: PacketDelivered) -> Action:
-    """The action delivering ``event``'s packet: what :class:`Link` schedules for a frame
-    (the link's captures record it as it arrives, then the receiving interface gets it)."""
-    receiver = link.a if link.a.label == event.receiver else link.b
-    direction = f"{link.other_end(receiver).node.name} -> {receiver.node.name}"
-
-    def deliver() -> None:
-        for cap in link.captures:
-            cap.add(event.time, direction, event.number, event.packet)
-        receiver.receive(event.packet, event.number)
-
-    return deliver
