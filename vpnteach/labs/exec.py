@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 from vpnteach.ike.debuglog import ios_time
 from vpnteach.ios import run_show
@@ -35,18 +35,26 @@ class ExecError(ValueError):
 
 
 Handler = Callable[["LabRouter", "re.Match[str]"], str]
+H = TypeVar("H")
+
+
+def compile_commands(rows: Iterable[tuple[str, H]]) -> tuple[tuple[re.Pattern[str], H], ...]:
+    """Each pattern anchored at the end of the line, case-insensitive, as IOS reads exec."""
+    return tuple((re.compile(p + r"\s*$", re.IGNORECASE), h) for p, h in rows)
+
+
 _A = r"(?:\s+|$)"
 
 
-def _kw(full: str, minimum: int) -> str:
+def kw(full: str, minimum: int) -> str:
     """A keyword IOS accepts abbreviated down to ``minimum`` letters."""
     return (
         full[:minimum] + "".join(f"(?:{c}" for c in full[minimum:]) + ")?" * (len(full) - minimum)
     )
 
 
-SHOW, CRYPTO, ISAKMP, IPSEC = _kw("show", 2), _kw("crypto", 3), _kw("isakmp", 3), "ipsec"
-DEBUG, UNDEBUG = _kw("debug", 3), _kw("undebug", 2)
+SHOW, CRYPTO, ISAKMP, IPSEC = kw("show", 2), kw("crypto", 3), kw("isakmp", 3), "ipsec"
+DEBUG, UNDEBUG = kw("debug", 3), kw("undebug", 2)
 
 
 def _ping(router: LabRouter, m: re.Match[str]) -> str:
@@ -198,19 +206,19 @@ def _clock_set(router: LabRouter, m: re.Match[str]) -> str:
     return ""
 
 
-_DEBUG_NAMES = {"isakmp": "Crypto ISAKMP", "ipsec": "Crypto IPSEC"}
+DEBUG_NAMES = {"isakmp": "Crypto ISAKMP", "ipsec": "Crypto IPSEC"}
 
 
 def _debug(router: LabRouter, m: re.Match[str]) -> str:
     kind = "isakmp" if m.group("kind").startswith("isa") else "ipsec"
     router.set_debug(kind, True)
-    return f"{_DEBUG_NAMES[kind]} debugging is on\n"
+    return f"{DEBUG_NAMES[kind]} debugging is on\n"
 
 
 def _undebug(router: LabRouter, m: re.Match[str]) -> str:
     kind = "isakmp" if m.group("kind").startswith("isa") else "ipsec"
     router.set_debug(kind, False)
-    return f"{_DEBUG_NAMES[kind]} debugging is off\n"
+    return f"{DEBUG_NAMES[kind]} debugging is off\n"
 
 
 def _undebug_all(router: LabRouter, m: re.Match[str]) -> str:
@@ -256,27 +264,50 @@ def _enroll(router: LabRouter, m: re.Match[str]) -> str:
     return enroll(router, m.group("tp"))
 
 
+PATTERNS: dict[str, str] = {
+    "ping": r"ping\s+(?P<dst>\d+\.\d+\.\d+\.\d+)(?P<rest>.*)",
+    "show isakmp sa": rf"{SHOW}\s+{CRYPTO}\s+{ISAKMP}\s+sa",
+    "show isakmp policy": rf"{SHOW}\s+{CRYPTO}\s+{ISAKMP}\s+{kw('policy', 3)}",
+    "show ipsec sa": rf"{SHOW}\s+{CRYPTO}\s+{IPSEC}\s+sa(?P<detail>\s+{kw('detail', 3)})?",
+    "show transform-set": rf"{SHOW}\s+{CRYPTO}\s+{IPSEC}\s+transform-set.*",
+    "show crypto map": rf"{SHOW}\s+{CRYPTO}\s+map.*",
+    "show running-config": rf"{SHOW}\s+{kw('running-config', 3)}",
+    "show pki certificates": rf"{SHOW}\s+{CRYPTO}\s+pki\s+{kw('certificates', 4)}",
+    "show pki trustpoints": rf"{SHOW}\s+{CRYPTO}\s+pki\s+{kw('trustpoints', 5)}",
+    "show clock": rf"{SHOW}\s+{kw('clock', 3)}",
+    "clock set": rf"{kw('clock', 3)}\s+set\s+(?P<when>.+)",
+    "debug": rf"{DEBUG}\s+{CRYPTO}\s+(?P<kind>{ISAKMP}|{IPSEC})",
+    "undebug all": rf"(?:no\s+{DEBUG}|{UNDEBUG})\s+all",
+    "undebug": rf"(?:no\s+{DEBUG}|{UNDEBUG})\s+{CRYPTO}\s+(?P<kind>{ISAKMP}|{IPSEC})",
+    "clear sa": rf"{kw('clear', 3)}\s+{CRYPTO}\s+sa",
+    "clear isakmp": rf"{kw('clear', 3)}\s+{CRYPTO}\s+{ISAKMP}",
+    "pki authenticate": rf"{CRYPTO}\s+pki\s+{kw('authenticate', 4)}\s+(?P<tp>\S+)",
+    "pki enroll": rf"{CRYPTO}\s+pki\s+{kw('enroll', 3)}\s+(?P<tp>\S+)",
+}
+"""The exec grammar, by command: shared by the lab's routers and the real router process
+(:mod:`vpnteach.router.commands`), so both accept the same words and abbreviations."""
+
 COMMANDS: tuple[tuple[str, Handler], ...] = (
-    (r"ping\s+(?P<dst>\d+\.\d+\.\d+\.\d+)(?P<rest>.*)", _ping),
-    (rf"{SHOW}\s+{CRYPTO}\s+{ISAKMP}\s+sa", _isakmp_sa),
-    (rf"{SHOW}\s+{CRYPTO}\s+{ISAKMP}\s+{_kw('policy', 3)}", _isakmp_policy),
-    (rf"{SHOW}\s+{CRYPTO}\s+{IPSEC}\s+sa(?P<detail>\s+{_kw('detail', 3)})?", _ipsec_sa),
-    (rf"{SHOW}\s+{CRYPTO}\s+{IPSEC}\s+transform-set.*", _config_show),
-    (rf"{SHOW}\s+{CRYPTO}\s+map.*", _config_show),
-    (rf"{SHOW}\s+{_kw('running-config', 3)}", _config_show),
-    (rf"{SHOW}\s+{CRYPTO}\s+pki\s+{_kw('certificates', 4)}", _pki_certificates),
-    (rf"{SHOW}\s+{CRYPTO}\s+pki\s+{_kw('trustpoints', 5)}", _pki_trustpoints),
-    (rf"{SHOW}\s+{_kw('clock', 3)}", _clock),
-    (rf"{_kw('clock', 3)}\s+set\s+(?P<when>.+)", _clock_set),
-    (rf"{DEBUG}\s+{CRYPTO}\s+(?P<kind>{ISAKMP}|{IPSEC})", _debug),
-    (rf"(?:no\s+{DEBUG}|{UNDEBUG})\s+all", _undebug_all),
-    (rf"(?:no\s+{DEBUG}|{UNDEBUG})\s+{CRYPTO}\s+(?P<kind>{ISAKMP}|{IPSEC})", _undebug),
-    (rf"{_kw('clear', 3)}\s+{CRYPTO}\s+sa", _clear_sa),
-    (rf"{_kw('clear', 3)}\s+{CRYPTO}\s+{ISAKMP}", _clear_isakmp),
-    (rf"{CRYPTO}\s+pki\s+{_kw('authenticate', 4)}\s+(?P<tp>\S+)", _authenticate),
-    (rf"{CRYPTO}\s+pki\s+{_kw('enroll', 3)}\s+(?P<tp>\S+)", _enroll),
+    (PATTERNS["ping"], _ping),
+    (PATTERNS["show isakmp sa"], _isakmp_sa),
+    (PATTERNS["show isakmp policy"], _isakmp_policy),
+    (PATTERNS["show ipsec sa"], _ipsec_sa),
+    (PATTERNS["show transform-set"], _config_show),
+    (PATTERNS["show crypto map"], _config_show),
+    (PATTERNS["show running-config"], _config_show),
+    (PATTERNS["show pki certificates"], _pki_certificates),
+    (PATTERNS["show pki trustpoints"], _pki_trustpoints),
+    (PATTERNS["show clock"], _clock),
+    (PATTERNS["clock set"], _clock_set),
+    (PATTERNS["debug"], _debug),
+    (PATTERNS["undebug all"], _undebug_all),
+    (PATTERNS["undebug"], _undebug),
+    (PATTERNS["clear sa"], _clear_sa),
+    (PATTERNS["clear isakmp"], _clear_isakmp),
+    (PATTERNS["pki authenticate"], _authenticate),
+    (PATTERNS["pki enroll"], _enroll),
 )
-_COMPILED = tuple((re.compile(p + r"\s*$", re.IGNORECASE), h) for p, h in COMMANDS)
+_COMPILED = compile_commands(COMMANDS)
 
 
 def run_exec(router: LabRouter, command: str) -> str:

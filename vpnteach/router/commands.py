@@ -15,14 +15,12 @@ from typing import TYPE_CHECKING
 
 from vpnteach.ios import run_show
 from vpnteach.ios.errors import IosConfigError
-from vpnteach.labs.exec import CRYPTO, DEBUG, IPSEC, ISAKMP, SHOW, UNDEBUG, ExecError
-from vpnteach.labs.exec import _kw as kw
+from vpnteach.labs.exec import DEBUG_NAMES, PATTERNS, SHOW, ExecError, compile_commands
 
 if TYPE_CHECKING:
     from vpnteach.router.process import RouterProcess
 
 Handler = Callable[["RouterProcess", "re.Match[str]"], str]
-_DEBUG_NAMES = {"isakmp": "Crypto ISAKMP", "ipsec": "Crypto IPSEC"}
 
 
 def _isakmp_sa(router: RouterProcess, m: re.Match[str]) -> str:
@@ -61,16 +59,16 @@ def _kind(m: re.Match[str]) -> str:
 
 def _debug(router: RouterProcess, m: re.Match[str]) -> str:
     router.set_debug(_kind(m), True)
-    return f"{_DEBUG_NAMES[_kind(m)]} debugging is on\n"
+    return f"{DEBUG_NAMES[_kind(m)]} debugging is on\n"
 
 
 def _undebug(router: RouterProcess, m: re.Match[str]) -> str:
     router.set_debug(_kind(m), False)
-    return f"{_DEBUG_NAMES[_kind(m)]} debugging is off\n"
+    return f"{DEBUG_NAMES[_kind(m)]} debugging is off\n"
 
 
 def _undebug_all(router: RouterProcess, m: re.Match[str]) -> str:
-    for kind in _DEBUG_NAMES:
+    for kind in DEBUG_NAMES:
         router.set_debug(kind, False)
     return "All possible debugging has been turned off\n"
 
@@ -93,22 +91,22 @@ def _counters(router: RouterProcess, m: re.Match[str]) -> str:
 
 
 COMMANDS: tuple[tuple[str, Handler], ...] = (
-    (rf"{SHOW}\s+{CRYPTO}\s+{ISAKMP}\s+sa", _isakmp_sa),
-    (rf"{SHOW}\s+{CRYPTO}\s+{ISAKMP}\s+{kw('policy', 3)}", _isakmp_policy),
-    (rf"{SHOW}\s+{CRYPTO}\s+{IPSEC}\s+sa(?P<detail>\s+{kw('detail', 3)})?", _ipsec_sa),
-    (rf"{SHOW}\s+{CRYPTO}\s+{IPSEC}\s+transform-set.*", _config_show),
-    (rf"{SHOW}\s+{CRYPTO}\s+map.*", _config_show),
-    (rf"{SHOW}\s+{kw('running-config', 3)}", _config_show),
-    (rf"{SHOW}\s+{CRYPTO}\s+pki\s+{kw('certificates', 4)}", _pki_certificates),
-    (rf"{SHOW}\s+{kw('clock', 3)}", _clock),
-    (rf"{SHOW}\s+router\s+counters", _counters),
-    (rf"{DEBUG}\s+{CRYPTO}\s+(?P<kind>{ISAKMP}|{IPSEC})", _debug),
-    (rf"(?:no\s+{DEBUG}|{UNDEBUG})\s+all", _undebug_all),
-    (rf"(?:no\s+{DEBUG}|{UNDEBUG})\s+{CRYPTO}\s+(?P<kind>{ISAKMP}|{IPSEC})", _undebug),
-    (rf"{kw('clear', 3)}\s+{CRYPTO}\s+sa", _clear_sa),
-    (rf"{kw('clear', 3)}\s+{CRYPTO}\s+{ISAKMP}", _clear_isakmp),
+    (PATTERNS["show isakmp sa"], _isakmp_sa),
+    (PATTERNS["show isakmp policy"], _isakmp_policy),
+    (PATTERNS["show ipsec sa"], _ipsec_sa),
+    (PATTERNS["show transform-set"], _config_show),
+    (PATTERNS["show crypto map"], _config_show),
+    (PATTERNS["show running-config"], _config_show),
+    (PATTERNS["show pki certificates"], _pki_certificates),
+    (PATTERNS["show clock"], _clock),
+    (rf"{SHOW}\s+router\s+counters", _counters),  # not IOS: the driver's own counters
+    (PATTERNS["debug"], _debug),
+    (PATTERNS["undebug all"], _undebug_all),
+    (PATTERNS["undebug"], _undebug),
+    (PATTERNS["clear sa"], _clear_sa),
+    (PATTERNS["clear isakmp"], _clear_isakmp),
 )
-_COMPILED = tuple((re.compile(p + r"\s*$", re.IGNORECASE), h) for p, h in COMMANDS)
+_COMPILED = compile_commands(COMMANDS)
 
 
 def run_command(router: RouterProcess, command: str) -> str:
