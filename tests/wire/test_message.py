@@ -165,3 +165,20 @@ def test_annotated_hexdump_shows_every_field_with_its_meaning() -> None:
     assert "0024  NONCE[1] (12 bytes)" in text
     leaf_lines = [line for line in text.splitlines() if ": " in line]
     assert len(leaf_lines) == len(leaf_spans(message_spans(MM3)))
+
+
+@pytest.mark.parametrize(
+    ("flags", "encrypted", "commit", "authentication_only"),
+    # RFC 2408 §3.1: E is bit 0 (0x01), C bit 1 (0x02), A bit 2 (0x04).
+    [(0x00, False, False, False), (0x01, True, False, False), (0x06, False, True, True)],
+)
+def test_header_flag_properties_read_the_rfc_2408_bits(
+    flags: int, encrypted: bool, commit: bool, authentication_only: bool
+) -> None:
+    for value in (flags, Flags(flags)):
+        header = IsakmpHeader(CKY_I, CKY_R, ExchangeType.IDENTITY_PROTECTION, value)
+        assert (header.encrypted, header.commit, header.authentication_only) == (
+            encrypted,
+            commit,
+            authentication_only,
+        )

@@ -227,6 +227,12 @@ def test_payload_decodes_to_its_fields_and_encodes_back_byte_exact(
     assert chain_of(value) == wire
 
 
+def test_a_subnet_id_from_a_network_object_is_the_same_as_from_its_text() -> None:
+    network = ipaddress.IPv4Network("192.168.11.0/24")
+    assert chain_of(id_ipv4_subnet(network)) == chain_of(id_ipv4_subnet("192.168.11.0/24"))
+    assert chain_of(id_ipv4_subnet(network)) == ID_SUBNET
+
+
 def test_identification_values_follow_rfc_2407() -> None:
     assert id_ipv4_address("10.1.1.1").value == ipaddress.IPv4Address("10.1.1.1")
     assert id_ipv4_subnet("192.168.22.0/24").value == ipaddress.IPv4Network("192.168.22.0/24")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from vpnteach._html import HtmlRepr
-from vpnteach.wire.buffer import Buffer
+from vpnteach.wire.buffer import Buffer, Layout
 from vpnteach.wire.constants import (
     IKE_ATTRIBUTE_VALUES,
     IPSEC_ATTRIBUTE_VALUES,
@@ -80,20 +80,42 @@ class DataAttribute(HtmlRepr):
 def pull_attribute(buf: Buffer, ike: bool) -> DataAttribute:
     """Read one attribute; ``ike`` picks the IKE (phase 1) or IPsec DOI attribute classes."""
     word = int.from_bytes(buf.peek(2), "big")
-    type, tv = word & ~AF_BIT, bool(word & AF_BIT)
+    type, tv = word & ~AF_BIT, word >= AF_BIT
+    if tv and buf.remaining >= 4 and not buf.recording:
+        # A whole TV attribute cannot fail, and its scope would only name spans and errors.
+        return DataAttribute(type, buf.pull_fields(_TV)[1], True)
     name = attribute_name(type, ike)
-    meaning = f"data attribute {type} = {name}" if buf.recording else ""
-    with buf.scope(f"attr[{name}]", meaning):
-        form = "TV" if tv else "TLV"
-        buf.pull_uint16("af_type", lambda _: f"AF={int(tv)} ({form}), type {type} = {name}")
-        if tv:
-            value = buf.pull_uint16("value", lambda v: describe_attribute_value(type, v, ike))
-            return DataAttribute(type, value, True)
-        length = buf.pull_uint16("length", lambda n: f"{n} value bytes follow")
-        data = buf.pull_bytes(
-            length, "value", lambda b: describe_attribute_value(type, int.from_bytes(b, "big"), ike)
-        )
-        return DataAttribute(type, data, False)
+    start = buf.open_scope(f"attr[{name}]")
+    if buf.recording:
+        attr = _pull_described(buf, type, tv, name, ike)
+        buf.close_scope(start, f"data attribute {type} = {name}")
+        return attr
+    if tv:
+        attr = DataAttribute(type, buf.pull_fields(_TV)[1], True)
+    else:
+        length = buf.pull_fields(_TLV)[1]
+        attr = DataAttribute(type, buf.pull_bytes(length, "value"), False)
+    buf.close_scope(start)
+    return attr
+
+
+# Without spans the two 16-bit words of an attribute are read in one struct call.
+_TV = Layout(("af_type", "H", None), ("value", "H", None))
+_TLV = Layout(("af_type", "H", None), ("length", "H", None))
+
+
+def _pull_described(buf: Buffer, type: int, tv: bool, name: str, ike: bool) -> DataAttribute:
+    """The same fields, each described for its span: the type by name, the value by its enum."""
+    form = "TV" if tv else "TLV"
+    buf.pull_uint16("af_type", lambda _: f"AF={int(tv)} ({form}), type {type} = {name}")
+    if tv:
+        value = buf.pull_uint16("value", lambda v: describe_attribute_value(type, v, ike))
+        return DataAttribute(type, value, True)
+    length = buf.pull_uint16("length", lambda n: f"{n} value bytes follow")
+    data = buf.pull_bytes(
+        length, "value", lambda b: describe_attribute_value(type, int.from_bytes(b, "big"), ike)
+    )
+    return DataAttribute(type, data, False)
 
 
 def attribute_name(attr_type: int, ike: bool) -> str:
@@ -110,17 +132,18 @@ def describe_attribute_value(attr_type: int, value: int, ike: bool) -> str:
     return f"{value} = {label(enum_cls, value)}" if enum_cls else str(value)
 
 
-def push_attribute(buf: Buffer, attr: DataAttribute) -> None:
-    """Write one attribute in the form it carries."""
+def encode_attribute(attr: DataAttribute) -> bytes:
+    """One attribute in the form it carries."""
     if not 0 <= attr.type < AF_BIT:
         raise EncodeError(f"attribute type {attr.type} does not fit in 15 bits")
     if attr.tv:
         if not isinstance(attr.value, int):
             raise EncodeError(f"TV attribute {attr.type} needs an int value, not bytes")
-        buf.push_uint16(AF_BIT | attr.type)
-        buf.push_uint16(attr.value)
-        return
+        return _TV.pack(AF_BIT | attr.type, attr.value)
     data = attr.value if isinstance(attr.value, bytes) else attr.value.to_bytes(4, "big")
-    buf.push_uint16(attr.type)
-    buf.push_uint16(len(data))
-    buf.push_bytes(data)
+    return _TLV.pack(attr.type, len(data)) + data
+
+
+def push_attribute(buf: Buffer, attr: DataAttribute) -> None:
+    """Write one attribute in the form it carries."""
+    buf.push_bytes(encode_attribute(attr))

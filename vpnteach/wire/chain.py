@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from vpnteach.wire import payloads as p
-from vpnteach.wire.buffer import Buffer, Span
+from vpnteach.wire.buffer import Buffer, Layout, Span
 from vpnteach.wire.constants import PayloadType, label
-from vpnteach.wire.generic import pull_generic_header, push_generic_header
-from vpnteach.wire.sa import SaPayload, pull_sa, push_sa
+from vpnteach.wire.generic import generic_payload, pull_generic_header
+from vpnteach.wire.sa import SaPayload, pull_sa, sa_body
 
 Payload = (
     SaPayload
@@ -39,25 +40,29 @@ Payload = (
     | p.UnknownPayload
 )
 
-Puller = Callable[[Buffer, int], Payload]
+Puller = Callable[[Buffer], Payload]
 
 _PULLERS: dict[int, Puller] = {
-    PayloadType.SA: lambda b, t: pull_sa(b),
-    PayloadType.KE: lambda b, t: p.pull_ke(b),
-    PayloadType.ID: lambda b, t: p.pull_id(b),
-    PayloadType.CERT: lambda b, t: p.pull_cert(b),
-    PayloadType.CR: lambda b, t: p.pull_cr(b),
-    PayloadType.HASH: lambda b, t: p.pull_hash(b),
-    PayloadType.SIG: lambda b, t: p.pull_sig(b),
-    PayloadType.NONCE: lambda b, t: p.pull_nonce(b),
-    PayloadType.N: lambda b, t: p.pull_notification(b),
-    PayloadType.D: lambda b, t: p.pull_delete(b),
-    PayloadType.VID: lambda b, t: p.pull_vid(b),
+    PayloadType.SA: pull_sa,
+    PayloadType.KE: p.pull_ke,
+    PayloadType.ID: p.pull_id,
+    PayloadType.CERT: p.pull_cert,
+    PayloadType.CR: p.pull_cr,
+    PayloadType.HASH: p.pull_hash,
+    PayloadType.SIG: p.pull_sig,
+    PayloadType.NONCE: p.pull_nonce,
+    PayloadType.N: p.pull_notification,
+    PayloadType.D: p.pull_delete,
+    PayloadType.VID: p.pull_vid,
+    PayloadType.FRAGMENT: p.pull_fragment,
+}
+
+# Payloads that exist as an RFC number and a draft number keep the number they came with.
+_TYPED_PULLERS: dict[int, Callable[[Buffer, int], Payload]] = {
     PayloadType.NAT_D: p.pull_nat_d,
     PayloadType.NAT_D_DRAFT: p.pull_nat_d,
     PayloadType.NAT_OA: p.pull_nat_oa,
     PayloadType.NAT_OA_DRAFT: p.pull_nat_oa,
-    PayloadType.FRAGMENT: lambda b, t: p.pull_fragment(b),
 }
 
 # Short names used in span paths and error messages (Wireshark's abbreviations).
@@ -83,7 +88,8 @@ SHORT_NAMES: dict[int, str] = {
 
 def short_name(payload_type: int) -> str:
     """``"NONCE"`` for 10; ``"PAYLOAD-99"`` for a type this codec does not decode."""
-    return SHORT_NAMES.get(payload_type, f"PAYLOAD-{payload_type}")
+    name = SHORT_NAMES.get(payload_type)
+    return f"PAYLOAD-{payload_type}" if name is None else name
 
 
 @dataclass(frozen=True)
@@ -97,12 +103,15 @@ class PayloadChain:
 def pull_payload(buf: Buffer, payload_type: int) -> tuple[int, Payload]:
     """Read one payload of ``payload_type``; return ``(next_payload, payload)``."""
     next_payload, length = pull_generic_header(buf)
-    with buf.window(length):
-        puller = _PULLERS.get(payload_type)
-        if puller is None:
-            payload: Payload = p.UnknownPayload(payload_type, buf.pull_rest("body"))
-        else:
-            payload = puller(buf, payload_type)
+    outer = buf.open_window(length)
+    puller = _PULLERS.get(payload_type)
+    if puller is not None:
+        payload = puller(buf)
+    elif payload_type in _TYPED_PULLERS:
+        payload = _TYPED_PULLERS[payload_type](buf, payload_type)
+    else:
+        payload = p.UnknownPayload(payload_type, buf.pull_rest("body"))
+    buf.close_window(outer)
     return next_payload, payload
 
 
@@ -113,12 +122,17 @@ def pull_payload_chain(buf: Buffer, first_payload_type: int) -> tuple[Payload, .
     nxt = first_payload_type
     while nxt != PayloadType.NONE:
         name = short_name(nxt)
-        seen[name] = seen.get(name, 0) + 1
-        meaning = f"{label(PayloadType, nxt)} payload" if buf.recording else ""
-        with buf.scope(f"{name}[{seen[name]}]", meaning):
-            nxt, payload = pull_payload(buf, nxt)
+        seen[name] = count = seen.get(name, 0) + 1
+        start = buf.open_scope(f"{name}[{count}]")
+        payload_type = nxt
+        nxt, payload = pull_payload(buf, payload_type)
+        buf.close_scope(start, _MEANINGS.get(payload_type, "unknown payload"))
         result.append(payload)
     return tuple(result)
+
+
+# The meaning of a payload's group span; a number that is no PayloadType is "unknown".
+_MEANINGS: dict[int, str] = {t: f"{label(PayloadType, t)} payload" for t in PayloadType}
 
 
 def decode_payload_chain(
@@ -142,43 +156,45 @@ def decode_payload_chain(
     return PayloadChain(found, padding)
 
 
-def _push_typed(buf: Buffer, kind: int, data: bytes) -> None:
+_ENCODING = Layout(("encoding", "B", None))
+
+
+def _typed(kind: int, data: bytes) -> bytes:
     """A CERT or CERT_REQ body: a one-byte encoding, then the opaque data (RFC 2408 §3.9-10)."""
-    buf.push_uint8(kind)
-    buf.push_bytes(data)
+    return _ENCODING.pack(kind) + data
 
 
-# How each payload class writes its body: the mirror of _PULLERS, keyed by class.
-_PUSHERS: dict[type, Callable[[Buffer, Any], None]] = {
-    SaPayload: push_sa,
-    p.IdPayload: p.push_id,
-    p.NotificationPayload: p.push_notification,
-    p.DeletePayload: p.push_delete,
-    p.NatOaPayload: p.push_nat_oa,
-    p.FragmentPayload: p.push_fragment,
-    p.CertPayload: lambda b, x: _push_typed(b, x.cert_encoding, x.certificate_data),
-    p.CertReqPayload: lambda b, x: _push_typed(b, x.cert_type, x.certificate_authority),
-    p.KePayload: lambda b, x: b.push_bytes(x.key_exchange_data),
-    p.HashPayload: lambda b, x: b.push_bytes(x.hash_data),
-    p.NatDPayload: lambda b, x: b.push_bytes(x.hash_data),
-    p.SigPayload: lambda b, x: b.push_bytes(x.signature_data),
-    p.NoncePayload: lambda b, x: b.push_bytes(x.nonce_data),
-    p.VendorIdPayload: lambda b, x: b.push_bytes(x.vendor_id),
-    p.UnknownPayload: lambda b, x: b.push_bytes(x.body),
+# The body of each payload class (everything after its generic header): the mirror of _PULLERS.
+_BODIES: dict[type, Callable[[Any], bytes]] = {
+    SaPayload: sa_body,
+    p.IdPayload: p.id_body,
+    p.NotificationPayload: p.notification_body,
+    p.DeletePayload: p.delete_body,
+    p.NatOaPayload: p.nat_oa_body,
+    p.FragmentPayload: p.fragment_body,
+    p.CertPayload: lambda x: _typed(x.cert_encoding, x.certificate_data),
+    p.CertReqPayload: lambda x: _typed(x.cert_type, x.certificate_authority),
+    p.KePayload: attrgetter("key_exchange_data"),
+    p.HashPayload: attrgetter("hash_data"),
+    p.NatDPayload: attrgetter("hash_data"),
+    p.SigPayload: attrgetter("signature_data"),
+    p.NoncePayload: attrgetter("nonce_data"),
+    p.VendorIdPayload: attrgetter("vendor_id"),
+    p.UnknownPayload: attrgetter("body"),
 }
 
 
 def push_payload_body(buf: Buffer, payload: Payload) -> None:
     """Write the body of one payload (everything after its generic header)."""
-    _PUSHERS[type(payload)](buf, payload)
+    buf.push_bytes(_BODIES[type(payload)](payload))
 
 
 def encode_payload_chain(payloads: Sequence[Payload]) -> bytes:
     """Encode payloads with Next Payload fields and lengths computed from their order."""
-    buf = Buffer()
+    parts = []
+    last = len(payloads) - 1
     for index, payload in enumerate(payloads):
-        body = Buffer()
-        push_payload_body(body, payload)
-        following = payloads[index + 1].payload_type if index + 1 < len(payloads) else 0
-        push_generic_header(buf, following, body.data())
-    return buf.data()
+        body = _BODIES[type(payload)](payload)
+        following = payloads[index + 1].payload_type if index < last else 0
+        parts.append(generic_payload(following, body))
+    return b"".join(parts)

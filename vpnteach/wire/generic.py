@@ -17,33 +17,39 @@ message whose reserved fields are zero.
 
 from __future__ import annotations
 
-import struct
-
-from vpnteach.wire.buffer import Buffer
+from vpnteach.wire.buffer import Buffer, Layout
 from vpnteach.wire.constants import PayloadType, describe
 from vpnteach.wire.errors import EncodeError
 
 GENERIC_HEADER_LENGTH = 4
-_HEADER = struct.Struct("!BBH")  # Next Payload, RESERVED, Payload Length
+_HEADER = Layout(
+    ("next_payload", "B", lambda v: describe(PayloadType, v)),
+    ("reserved", "B", lambda v: "RESERVED, must be 0" if v == 0 else f"{v}: not 0"),
+    ("payload_length", "H", lambda n: f"{n} bytes including this header"),
+)
 
 
 def pull_generic_header(buf: Buffer) -> tuple[int, int]:
     """Read the generic header; return ``(next_payload, body_length)``."""
-    start, left = buf.absolute, buf.remaining
-    next_payload = buf.pull_uint8("next_payload", lambda v: describe(PayloadType, v))
-    buf.pull_uint8("reserved", lambda v: "RESERVED, must be 0" if v == 0 else f"{v}: not 0")
-    length = buf.pull_uint16("payload_length", lambda n: f"{n} bytes including this header")
+    next_payload, _, length = buf.pull_fields(_HEADER)
     if length < GENERIC_HEADER_LENGTH:
+        start = buf.absolute - GENERIC_HEADER_LENGTH
         raise buf.error(f"payload length {length} is shorter than its 4-byte header", start)
-    if length > left:
+    body_length = length - GENERIC_HEADER_LENGTH
+    if body_length > buf.remaining:
+        left = buf.remaining + GENERIC_HEADER_LENGTH
+        start = buf.absolute - GENERIC_HEADER_LENGTH
         raise buf.error(f"declared length {length} exceeds the {left} bytes left", start)
-    return next_payload, length - GENERIC_HEADER_LENGTH
+    return next_payload, body_length
+
+
+def generic_payload(next_payload: int, body: bytes) -> bytes:
+    """The generic header for ``body`` followed by ``body``."""
+    if len(body) + GENERIC_HEADER_LENGTH > 0xFFFF:
+        raise EncodeError(f"payload body of {len(body)} bytes exceeds the 16-bit length field")
+    return _HEADER.pack(next_payload, 0, len(body) + GENERIC_HEADER_LENGTH) + body
 
 
 def push_generic_header(buf: Buffer, next_payload: int, body: bytes) -> None:
     """Write the generic header for ``body`` followed by ``body``."""
-    if len(body) + GENERIC_HEADER_LENGTH > 0xFFFF:
-        raise EncodeError(f"payload body of {len(body)} bytes exceeds the 16-bit length field")
-    if not 0 <= next_payload < 0x100:
-        raise EncodeError(f"{next_payload} does not fit in a 8-bit field")
-    buf.push_bytes(_HEADER.pack(next_payload, 0, len(body) + GENERIC_HEADER_LENGTH) + body)
+    buf.push_bytes(generic_payload(next_payload, body))

@@ -103,7 +103,8 @@ def encode_ipv4_subnet(network: ipaddress.IPv4Network | str) -> bytes:
     """Address then netmask, 8 bytes (RFC 2407 §4.6.2.4)."""
     if type(network) is str:
         return _encode_ipv4_subnet_text(network)
-    net = ipaddress.IPv4Network(network)
+    # An IPv4Network is used as it is: building it again would parse its text form.
+    net = network if isinstance(network, ipaddress.IPv4Network) else ipaddress.IPv4Network(network)
     return net.network_address.packed + net.netmask.packed
 
 

@@ -30,12 +30,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from vpnteach._html import HtmlRepr
-from vpnteach.wire.buffer import Buffer, Span
+from vpnteach.wire.buffer import Buffer, Layout, Span
 from vpnteach.wire.chain import Payload, encode_payload_chain, pull_payload_chain
 from vpnteach.wire.constants import ExchangeType, Flags, PayloadType, describe
 from vpnteach.wire.errors import EncodeError
 
 HEADER_LENGTH = 28
+
+# The flag bits as plain ints: ``flags & Flags.X`` would build an IntFlag member on every test.
+_E, _C, _A = int(Flags.ENCRYPTION), int(Flags.COMMIT), int(Flags.AUTHENTICATION_ONLY)
 
 
 @dataclass(frozen=True)
@@ -58,17 +61,17 @@ class IsakmpHeader(HtmlRepr):
     @property
     def encrypted(self) -> bool:
         """The E (encryption) flag."""
-        return bool(self.flags & Flags.ENCRYPTION)
+        return self.flags & _E != 0
 
     @property
     def commit(self) -> bool:
         """The C (commit) flag."""
-        return bool(self.flags & Flags.COMMIT)
+        return self.flags & _C != 0
 
     @property
     def authentication_only(self) -> bool:
         """The A (authentication only) flag."""
-        return bool(self.flags & Flags.AUTHENTICATION_ONLY)
+        return self.flags & _A != 0
 
 
 @dataclass(frozen=True)
@@ -85,17 +88,24 @@ def _describe_flags(value: int) -> str:
     return f"0x{value:02x}" + (f" = {' | '.join(names)}" if names else " = none")
 
 
+_HEADER = Layout(
+    ("cky_i", "8s", lambda b: f"initiator cookie {b.hex()}"),
+    ("cky_r", "8s", lambda b: f"responder cookie {b.hex()}"),
+    ("next_payload", "B", lambda v: describe(PayloadType, v)),
+    ("version", "B", lambda v: f"ISAKMP version {v >> 4}.{v & 15}"),
+    ("exchange_type", "B", lambda v: describe(ExchangeType, v)),
+    ("flags", "B", _describe_flags),
+    ("message_id", "I", lambda v: f"0x{v:08x}"),
+    ("length", "I", lambda n: f"{n} bytes in the whole message"),
+)
+
+
 def pull_header(buf: Buffer) -> IsakmpHeader:
     """Read the 28-byte ISAKMP header."""
-    with buf.scope("header", "ISAKMP header (RFC 2408 §3.1)"):
-        cky_i = buf.pull_bytes(8, "cky_i", lambda b: f"initiator cookie {b.hex()}")
-        cky_r = buf.pull_bytes(8, "cky_r", lambda b: f"responder cookie {b.hex()}")
-        next_payload = buf.pull_uint8("next_payload", lambda v: describe(PayloadType, v))
-        version = buf.pull_uint8("version", lambda v: f"ISAKMP version {v >> 4}.{v & 15}")
-        exchange = buf.pull_uint8("exchange_type", lambda v: describe(ExchangeType, v))
-        flags = buf.pull_uint8("flags", _describe_flags)
-        message_id = buf.pull_uint32("message_id", lambda v: f"0x{v:08x}")
-        length = buf.pull_uint32("length", lambda n: f"{n} bytes in the whole message")
+    start = buf.open_scope("header")
+    fields = buf.pull_fields(_HEADER)
+    buf.close_scope(start, "ISAKMP header (RFC 2408 §3.1)")
+    cky_i, cky_r, next_payload, version, exchange, flags, message_id, length = fields
     return IsakmpHeader(
         cky_i, cky_r, exchange, flags, message_id, version >> 4, version & 15, next_payload, length
     )
@@ -139,16 +149,12 @@ def encode_message(msg: Message) -> bytes:
         first = msg.payloads[0].payload_type if msg.payloads else 0
     if len(h.cky_i) != 8 or len(h.cky_r) != 8:
         raise EncodeError("CKY-I and CKY-R must be 8 bytes each (RFC 2408 §3.1)")
-    buf = Buffer()
-    buf.push_bytes(h.cky_i + h.cky_r)
-    buf.push_uint8(first)
-    buf.push_uint8((h.major_version << 4) | h.minor_version)
-    buf.push_uint8(h.exchange_type)
-    buf.push_uint8(h.flags)
-    buf.push_uint32(h.message_id)
-    buf.push_uint32(HEADER_LENGTH + len(body))
-    buf.push_bytes(body)
-    return buf.data()
+    version = (h.major_version << 4) | h.minor_version
+    length = HEADER_LENGTH + len(body)
+    header = _HEADER.pack(
+        h.cky_i, h.cky_r, first, version, h.exchange_type, h.flags, h.message_id, length
+    )
+    return header + body
 
 
 def with_encrypted_body(msg: Message, first_payload_type: int, ciphertext: bytes) -> Message:

@@ -13,7 +13,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from vpnteach._html import HtmlRepr
-from vpnteach.wire.buffer import Buffer
+from vpnteach.wire.buffer import Buffer, Layout
 from vpnteach.wire.constants import (
     CertEncoding,
     Doi,
@@ -289,11 +289,16 @@ def pull_ke(buf: Buffer) -> KePayload:
     return KePayload(buf.pull_rest("key_exchange_data", lambda b: f"g^x, {len(b)} bytes"))
 
 
+_ID_HEADER = Layout(
+    ("id_type", "B", lambda v: describe(IdType, v)),
+    ("protocol_id", "B", lambda v: f"IP protocol {v}"),
+    ("port", "H", lambda v: f"port {v}"),
+)
+
+
 def pull_id(buf: Buffer) -> IdPayload:
     """Read an ID body (RFC 2407 §4.6.2)."""
-    id_type = buf.pull_uint8("id_type", lambda v: describe(IdType, v))
-    protocol_id = buf.pull_uint8("protocol_id", lambda v: f"IP protocol {v}")
-    port = buf.pull_uint16("port", lambda v: f"port {v}")
+    id_type, protocol_id, port = buf.pull_fields(_ID_HEADER)
     data = buf.pull_rest("identification_data", lambda b: describe_identification(id_type, b))
     return IdPayload(id_type, protocol_id, port, data)
 
@@ -325,23 +330,33 @@ def pull_nonce(buf: Buffer) -> NoncePayload:
     return NoncePayload(buf.pull_rest("nonce_data", _hex))
 
 
+_NOTIFICATION_HEADER = Layout(
+    ("doi", "I", lambda v: describe(Doi, v)),
+    ("protocol_id", "B", lambda v: describe(ProtocolId, v)),
+    ("spi_size", "B", lambda n: f"SPI of {n} bytes"),
+    ("notify_message_type", "H", lambda v: describe(NotifyMessageType, v)),
+)
+
+
 def pull_notification(buf: Buffer) -> NotificationPayload:
     """Read a Notification body (RFC 2408 §3.14)."""
-    doi = buf.pull_uint32("doi", lambda v: describe(Doi, v))
-    protocol_id = buf.pull_uint8("protocol_id", lambda v: describe(ProtocolId, v))
-    spi_size = buf.pull_uint8("spi_size", lambda n: f"SPI of {n} bytes")
-    kind = buf.pull_uint16("notify_message_type", lambda v: describe(NotifyMessageType, v))
+    doi, protocol_id, spi_size, kind = buf.pull_fields(_NOTIFICATION_HEADER)
     spi = buf.pull_bytes(spi_size, "spi", _hex)
     data = buf.pull_rest("notification_data", _hex)
     return NotificationPayload(kind, doi, protocol_id, spi, data)
 
 
+_DELETE_HEADER = Layout(
+    ("doi", "I", lambda v: describe(Doi, v)),
+    ("protocol_id", "B", lambda v: describe(ProtocolId, v)),
+    ("spi_size", "B", lambda n: f"each SPI {n} bytes"),
+    ("number_of_spis", "H", lambda n: f"{n} SPIs follow"),
+)
+
+
 def pull_delete(buf: Buffer) -> DeletePayload:
     """Read a Delete body (RFC 2408 §3.15)."""
-    doi = buf.pull_uint32("doi", lambda v: describe(Doi, v))
-    protocol_id = buf.pull_uint8("protocol_id", lambda v: describe(ProtocolId, v))
-    spi_size = buf.pull_uint8("spi_size", lambda n: f"each SPI {n} bytes")
-    count = buf.pull_uint16("number_of_spis", lambda n: f"{n} SPIs follow")
+    doi, protocol_id, spi_size, count = buf.pull_fields(_DELETE_HEADER)
     spis = tuple(buf.pull_bytes(spi_size, f"spi[{i}]", _hex) for i in range(1, count + 1))
     return DeletePayload(protocol_id, spi_size, spis, doi)
 
@@ -356,63 +371,84 @@ def pull_nat_d(buf: Buffer, payload_type: int) -> NatDPayload:
     return NatDPayload(buf.pull_rest("hash_data", _hex), payload_type)
 
 
+_NAT_OA_HEADER = Layout(
+    ("id_type", "B", lambda v: describe(IdType, v)),
+    ("reserved", "3s", lambda b: "RESERVED, must be 0"),
+)
+
+
 def pull_nat_oa(buf: Buffer, payload_type: int) -> NatOaPayload:
     """Read a NAT-OA body (type 21 or draft 131)."""
-    id_type = buf.pull_uint8("id_type", lambda v: describe(IdType, v))
-    buf.pull_bytes(3, "reserved", lambda b: "RESERVED, must be 0")
+    id_type, _ = buf.pull_fields(_NAT_OA_HEADER)
     address = buf.pull_rest("address", lambda b: describe_identification(id_type, b))
     return NatOaPayload(id_type, address, payload_type)
 
 
+_FRAGMENT_HEADER = Layout(
+    ("fragment_id", "H", lambda v: f"fragment ID {v}"),
+    ("fragment_number", "B", lambda v: f"fragment #{v}"),
+    ("flags", "B", lambda v: "last fragment" if v & 1 else "more follow"),
+)
+
+
 def pull_fragment(buf: Buffer) -> FragmentPayload:
     """Read a Cisco IKE fragment body."""
-    fragment_id = buf.pull_uint16("fragment_id", lambda v: f"fragment ID {v}")
-    number = buf.pull_uint8("fragment_number", lambda v: f"fragment #{v}")
-    flags = buf.pull_uint8("flags", lambda v: "last fragment" if v & 1 else "more follow")
+    fragment_id, number, flags = buf.pull_fields(_FRAGMENT_HEADER)
     return FragmentPayload(fragment_id, number, flags, buf.pull_rest("fragment_data", _hex))
+
+
+def id_body(p: IdPayload) -> bytes:
+    """An ID body."""
+    return _ID_HEADER.pack(p.id_type, p.protocol_id, p.port) + p.identification_data
+
+
+def notification_body(p: NotificationPayload) -> bytes:
+    """A Notification body."""
+    header = _NOTIFICATION_HEADER.pack(p.doi, p.protocol_id, len(p.spi), p.notify_message_type)
+    return header + p.spi + p.notification_data
+
+
+def delete_body(p: DeletePayload) -> bytes:
+    """A Delete body; every SPI must be ``spi_size`` bytes."""
+    if any(len(spi) != p.spi_size for spi in p.spis):
+        raise EncodeError(f"Delete payload: every SPI must be {p.spi_size} bytes")
+    header = _DELETE_HEADER.pack(p.doi, p.protocol_id, p.spi_size, len(p.spis))
+    return header + b"".join(p.spis)
+
+
+def nat_oa_body(p: NatOaPayload) -> bytes:
+    """A NAT-OA body."""
+    return _NAT_OA_HEADER.pack(p.id_type, bytes(3)) + p.address
+
+
+def fragment_body(p: FragmentPayload) -> bytes:
+    """A Cisco IKE fragment body."""
+    return _FRAGMENT_HEADER.pack(p.fragment_id, p.fragment_number, p.flags) + p.fragment_data
 
 
 def push_id(buf: Buffer, p: IdPayload) -> None:
     """Write an ID body."""
-    buf.push_uint8(p.id_type)
-    buf.push_uint8(p.protocol_id)
-    buf.push_uint16(p.port)
-    buf.push_bytes(p.identification_data)
+    buf.push_bytes(id_body(p))
 
 
 def push_notification(buf: Buffer, p: NotificationPayload) -> None:
     """Write a Notification body."""
-    buf.push_uint32(p.doi)
-    buf.push_uint8(p.protocol_id)
-    buf.push_uint8(len(p.spi))
-    buf.push_uint16(p.notify_message_type)
-    buf.push_bytes(p.spi + p.notification_data)
+    buf.push_bytes(notification_body(p))
 
 
 def push_delete(buf: Buffer, p: DeletePayload) -> None:
     """Write a Delete body; every SPI must be ``spi_size`` bytes."""
-    if any(len(spi) != p.spi_size for spi in p.spis):
-        raise EncodeError(f"Delete payload: every SPI must be {p.spi_size} bytes")
-    buf.push_uint32(p.doi)
-    buf.push_uint8(p.protocol_id)
-    buf.push_uint8(p.spi_size)
-    buf.push_uint16(len(p.spis))
-    buf.push_bytes(b"".join(p.spis))
+    buf.push_bytes(delete_body(p))
 
 
 def push_nat_oa(buf: Buffer, p: NatOaPayload) -> None:
     """Write a NAT-OA body."""
-    buf.push_uint8(p.id_type)
-    buf.push_bytes(bytes(3))
-    buf.push_bytes(p.address)
+    buf.push_bytes(nat_oa_body(p))
 
 
 def push_fragment(buf: Buffer, p: FragmentPayload) -> None:
     """Write a Cisco IKE fragment body."""
-    buf.push_uint16(p.fragment_id)
-    buf.push_uint8(p.fragment_number)
-    buf.push_uint8(p.flags)
-    buf.push_bytes(p.fragment_data)
+    buf.push_bytes(fragment_body(p))
 
 
 def _ipv4(address: ipaddress.IPv4Address | str) -> bytes:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vpnteach._html import HtmlRepr
-from vpnteach.wire.attributes import DataAttribute, pull_attribute, push_attribute
-from vpnteach.wire.buffer import Buffer
+from vpnteach.wire.attributes import DataAttribute, encode_attribute, pull_attribute
+from vpnteach.wire.buffer import Buffer, Layout
 from vpnteach.wire.constants import (
     Doi,
     IkeTransformId,
@@ -24,7 +24,7 @@ from vpnteach.wire.constants import (
     Situation,
     describe,
 )
-from vpnteach.wire.generic import pull_generic_header, push_generic_header
+from vpnteach.wire.generic import generic_payload, pull_generic_header
 
 
 @dataclass(frozen=True)
@@ -115,38 +115,60 @@ def _transform_id_text(protocol_id: int, value: int) -> str:
     return str(value)
 
 
+def _transform_header(protocol_id: int) -> Layout:
+    """Transform # / Transform-Id / RESERVED2, the id described for ``protocol_id``."""
+    return Layout(
+        ("transform_number", "B", lambda v: f"Transform #{v}"),
+        ("transform_id", "B", lambda v: _transform_id_text(protocol_id, v)),
+        ("reserved2", "H", lambda v: "RESERVED2, must be 0"),
+    )
+
+
+# One layout per protocol whose transform IDs have names; any other protocol shows numbers.
+_TRANSFORM_HEADERS: dict[int, Layout] = {
+    protocol: _transform_header(protocol)
+    for protocol in (ProtocolId.PROTO_ISAKMP, ProtocolId.PROTO_IPSEC_ESP)
+}
+_TRANSFORM_HEADER = _transform_header(0)
+
+_PROPOSAL_HEADER = Layout(
+    ("proposal_number", "B", lambda v: f"Proposal #{v}"),
+    ("protocol_id", "B", lambda v: describe(ProtocolId, v)),
+    ("spi_size", "B", lambda n: f"SPI of {n} bytes"),
+    ("number_of_transforms", "B", lambda n: f"{n} transforms follow"),
+)
+
+
 def pull_transform(buf: Buffer, protocol_id: int) -> tuple[int, Transform]:
     """Read one Transform payload (header included); return ``(next_payload, transform)``."""
     next_payload, length = pull_generic_header(buf)
-    with buf.window(length, "transform length"):
-        number = buf.pull_uint8("transform_number", lambda v: f"Transform #{v}")
-        tid = buf.pull_uint8("transform_id", lambda v: _transform_id_text(protocol_id, v))
-        buf.pull_uint16("reserved2", lambda v: "RESERVED2, must be 0")
-        ike = protocol_id == ProtocolId.PROTO_ISAKMP
-        attributes: list[DataAttribute] = []
-        while not buf.eof():
-            attributes.append(pull_attribute(buf, ike))
+    outer = buf.open_window(length, "transform length")
+    header = _TRANSFORM_HEADERS.get(protocol_id, _TRANSFORM_HEADER)
+    number, tid, _ = buf.pull_fields(header)
+    ike = protocol_id == ProtocolId.PROTO_ISAKMP
+    attributes: list[DataAttribute] = []
+    while not buf.eof():
+        attributes.append(pull_attribute(buf, ike))
+    buf.close_window(outer, "transform length")
     return next_payload, Transform(number, tid, tuple(attributes))
 
 
 def pull_proposal(buf: Buffer) -> tuple[int, Proposal]:
     """Read one Proposal payload with its transforms; return ``(next_payload, proposal)``."""
     next_payload, length = pull_generic_header(buf)
-    with buf.window(length, "proposal length"):
-        number = buf.pull_uint8("proposal_number", lambda v: f"Proposal #{v}")
-        protocol_id = buf.pull_uint8("protocol_id", lambda v: describe(ProtocolId, v))
-        spi_size = buf.pull_uint8("spi_size", lambda n: f"SPI of {n} bytes")
-        count = buf.pull_uint8("number_of_transforms", lambda n: f"{n} transforms follow")
-        spi = buf.pull_bytes(spi_size, "spi", lambda b: f"SPI 0x{b.hex()}")
-        transforms: list[Transform] = []
-        for index in range(1, count + 1):
-            with buf.scope(f"transform[{index}]", "Transform payload (RFC 2408 §3.6)"):
-                start = buf.absolute
-                nxt, transform = pull_transform(buf, protocol_id)
-                _check_next(buf, nxt, PayloadType.TRANSFORM, index == count, start)
-            transforms.append(transform)
-        if not buf.eof():
-            raise buf.error(f"# of Transforms is {count} but {buf.remaining} more bytes follow")
+    outer = buf.open_window(length, "proposal length")
+    number, protocol_id, spi_size, count = buf.pull_fields(_PROPOSAL_HEADER)
+    spi = buf.pull_bytes(spi_size, "spi", lambda b: f"SPI 0x{b.hex()}")
+    transforms: list[Transform] = []
+    for index in range(1, count + 1):
+        start = buf.open_scope(f"transform[{index}]")
+        nxt, transform = pull_transform(buf, protocol_id)
+        _check_next(buf, nxt, PayloadType.TRANSFORM, index == count, start)
+        buf.close_scope(start, "Transform payload (RFC 2408 §3.6)")
+        transforms.append(transform)
+    if not buf.eof():
+        raise buf.error(f"# of Transforms is {count} but {buf.remaining} more bytes follow")
+    buf.close_window(outer, "proposal length")
     return next_payload, Proposal(number, protocol_id, spi, tuple(transforms))
 
 
@@ -170,11 +192,11 @@ def pull_sa(buf: Buffer) -> SaPayload:
     index, nxt = 0, PayloadType.PROPOSAL if not buf.eof() else 0
     while nxt:
         index += 1
-        with buf.scope(f"proposal[{index}]", "Proposal payload (RFC 2408 §3.5)"):
-            start = buf.absolute
-            nxt, proposal = pull_proposal(buf)
-            if nxt not in (0, PayloadType.PROPOSAL):
-                raise buf.error(f"next payload {nxt} after a proposal, expected 2 or 0", start)
+        start = buf.open_scope(f"proposal[{index}]")
+        nxt, proposal = pull_proposal(buf)
+        if nxt not in (0, PayloadType.PROPOSAL):
+            raise buf.error(f"next payload {nxt} after a proposal, expected 2 or 0", start)
+        buf.close_scope(start, "Proposal payload (RFC 2408 §3.5)")
         proposals.append(proposal)
     return SaPayload(doi, situation, tuple(proposals))
 
@@ -184,35 +206,43 @@ def _describe_situation(value: int) -> str:
     return f"0x{value:08x} = {' | '.join(names) or 'none'}"
 
 
+_DOI_AND_SITUATION = Layout(("doi", "I", None), ("situation", "I", None))
+_DOI = Layout(("doi", "I", None))
+
+
+def sa_body(sa: SaPayload) -> bytes:
+    """An SA payload body: DOI, situation, then proposals with computed headers."""
+    if sa.doi == Doi.IPSEC:
+        parts = [_DOI_AND_SITUATION.pack(sa.doi, sa.situation), sa.situation_data]
+    else:
+        parts = [_DOI.pack(sa.doi), sa.situation_data]
+    last = len(sa.proposals)
+    for index, proposal in enumerate(sa.proposals, 1):
+        nxt = 0 if index == last else PayloadType.PROPOSAL
+        parts.append(generic_payload(nxt, _proposal_body(proposal)))
+    return b"".join(parts)
+
+
 def push_sa(buf: Buffer, sa: SaPayload) -> None:
     """Write an SA payload body: DOI, situation, then proposals with computed headers."""
-    buf.push_uint32(sa.doi)
-    if sa.doi == Doi.IPSEC:
-        buf.push_uint32(sa.situation)
-    buf.push_bytes(sa.situation_data)
-    for index, proposal in enumerate(sa.proposals, 1):
-        last = index == len(sa.proposals)
-        push_generic_header(buf, 0 if last else PayloadType.PROPOSAL, _proposal_body(proposal))
+    buf.push_bytes(sa_body(sa))
 
 
 def _proposal_body(proposal: Proposal) -> bytes:
-    buf = Buffer()
-    buf.push_uint8(proposal.proposal_number)
-    buf.push_uint8(proposal.protocol_id)
-    buf.push_uint8(len(proposal.spi))
-    buf.push_uint8(len(proposal.transforms))
-    buf.push_bytes(proposal.spi)
+    header = _PROPOSAL_HEADER.pack(
+        proposal.proposal_number,
+        proposal.protocol_id,
+        len(proposal.spi),
+        len(proposal.transforms),
+    )
+    parts = [header, proposal.spi]
+    last = len(proposal.transforms)
     for index, transform in enumerate(proposal.transforms, 1):
-        last = index == len(proposal.transforms)
-        push_generic_header(buf, 0 if last else PayloadType.TRANSFORM, _transform_body(transform))
-    return buf.data()
+        nxt = 0 if index == last else PayloadType.TRANSFORM
+        parts.append(generic_payload(nxt, _transform_body(transform)))
+    return b"".join(parts)
 
 
 def _transform_body(transform: Transform) -> bytes:
-    buf = Buffer()
-    buf.push_uint8(transform.transform_number)
-    buf.push_uint8(transform.transform_id)
-    buf.push_uint16(0)
-    for attr in transform.attributes:
-        push_attribute(buf, attr)
-    return buf.data()
+    header = _TRANSFORM_HEADER.pack(transform.transform_number, transform.transform_id, 0)
+    return header + b"".join([encode_attribute(attr) for attr in transform.attributes])
