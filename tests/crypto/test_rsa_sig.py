@@ -91,6 +91,20 @@ def test_signature_equals_openssl_pkeyutl_raw_pkcs1(
     assert ikev1_sign(key, hash_bytes) == expected
 
 
+def test_signature_is_the_padded_hash_to_the_private_exponent(key: rsa.RSAPrivateKey) -> None:
+    # RFC 8017 §5.2.1 RSASP1, first representation (s = m^d mod n), with Python's own pow.
+    numbers = key.private_numbers()
+    m = int.from_bytes(emsa_pkcs1_v15_null(HASH_MD5, 128), "big")
+    expected = pow(m, numbers.d, numbers.public_numbers.n).to_bytes(128, "big")
+    assert ikev1_sign(key, HASH_MD5) == expected
+
+
+def test_sign_refuses_a_hash_without_room_for_the_padding(key: rsa.RSAPrivateKey) -> None:
+    assert len(ikev1_sign(key, bytes(117))) == 128  # k - 11 fits exactly
+    with pytest.raises(RsaSignatureError, match="118-byte hash does not fit a 128-byte"):
+        ikev1_sign(key, bytes(118))
+
+
 # openssl pkeyutl -verifyrecover -pubin -inkey pub.pem -pkeyopt rsa_padding_mode:pkcs1 -in sig
 def test_openssl_recovers_our_hash_from_our_signature(
     key: rsa.RSAPrivateKey, tmp_path: Path

@@ -64,13 +64,13 @@ class CipherAlgorithm:
 
     def encrypt(self, key: bytes, iv: bytes, data: bytes) -> bytes:
         """CBC-encrypt ``data`` (a whole number of blocks) under ``key`` with ``iv``."""
-        encryptor = self._cipher(key, iv, data).encryptor()
-        return encryptor.update(data) + encryptor.finalize()
+        # No finalize(): it only checks for a partial block (none, checked in _cbc) and adds
+        # nothing to the output of CBC without padding.
+        return self._cbc(key, iv, data).encryptor().update(data)
 
     def decrypt(self, key: bytes, iv: bytes, data: bytes) -> bytes:
         """CBC-decrypt ``data`` (a whole number of blocks) under ``key`` with ``iv``."""
-        decryptor = self._cipher(key, iv, data).decryptor()
-        return decryptor.update(data) + decryptor.finalize()
+        return self._cbc(key, iv, data).decryptor().update(data)
 
     def algorithm(self, key: bytes) -> BlockCipherAlgorithm:
         """The ``cryptography`` block cipher for ``key`` (checked), for callers that keep a
@@ -78,14 +78,20 @@ class CipherAlgorithm:
         self._check_length("key", key, self.key_size)
         return self._make(bytes(key))
 
-    def _cipher(self, key: bytes, iv: bytes, data: bytes) -> Cipher[modes.CBC]:
+    def _cbc(self, key: bytes, iv: bytes, data: bytes) -> Cipher[modes.CBC]:
+        # One test on the common path; the error, when there is one, is worked out after.
+        if len(iv) != self.block_size or len(data) % self.block_size or len(key) != self.key_size:
+            self._input_error(key, iv, data)
+        return Cipher(self._make(bytes(key)), modes.CBC(bytes(iv)))
+
+    def _input_error(self, key: bytes, iv: bytes, data: bytes) -> None:
         self._check_length("IV", iv, self.block_size)
         if len(data) % self.block_size:
             raise CipherInputError(
                 f"{self.name}-cbc input is {len(data)} bytes, not a multiple of the "
                 f"{self.block_size}-byte block size (no padding is added: pad first)"
             )
-        return Cipher(self.algorithm(key), modes.CBC(bytes(iv)))
+        self._check_length("key", key, self.key_size)
 
     def _check_length(self, what: str, value: bytes, expected: int) -> None:
         if len(value) != expected:
@@ -135,13 +141,32 @@ def _select(kind: str, number: int, key_length_bits: int | None) -> CipherAlgori
     )
 
 
+def _selections(kind: str) -> dict[tuple[int, int | None], CipherAlgorithm]:
+    """Every (id, key length or None) that :func:`_select` accepts, with its answer: the
+    negotiated SA looks its cipher up per exchange; errors still come from ``_select``."""
+    table: dict[tuple[int, int | None], CipherAlgorithm] = {}
+    for c in CIPHERS:
+        number = c.ike_id if kind == "IKE" else c.esp_id
+        for bits in (None, c.key_length_bits):
+            try:
+                table[number, bits] = _select(kind, number, bits)
+            except ValueError:
+                continue  # AES without a Key Length: the lookup below reports it
+    return table
+
+
+_IKE_SELECTIONS = _selections("IKE")
+_ESP_SELECTIONS = _selections("ESP")
+
+
 def get_ike_cipher(enc_id: int, key_length_bits: int | None = None) -> CipherAlgorithm:
     """The cipher for IKE attribute Encryption Algorithm ``enc_id`` (+ Key Length for AES).
 
     Raises:
         ValueError: unknown id, missing Key Length for AES, or an unsupported key length.
     """
-    return _select("IKE", enc_id, key_length_bits)
+    found = _IKE_SELECTIONS.get((enc_id, key_length_bits))
+    return found if found is not None else _select("IKE", enc_id, key_length_bits)
 
 
 def get_esp_cipher(transform_id: int, key_length_bits: int | None = None) -> CipherAlgorithm:
@@ -150,7 +175,8 @@ def get_esp_cipher(transform_id: int, key_length_bits: int | None = None) -> Cip
     Raises:
         ValueError: unknown id, missing Key Length for AES, or an unsupported key length.
     """
-    return _select("ESP", transform_id, key_length_bits)
+    found = _ESP_SELECTIONS.get((transform_id, key_length_bits))
+    return found if found is not None else _select("ESP", transform_id, key_length_bits)
 
 
 def get_cipher(name: str) -> CipherAlgorithm:

@@ -29,7 +29,8 @@ class HashAlgorithm:
 
     def prf(self, key: bytes, data: bytes) -> bytes:
         """``prf(key, data)`` = HMAC with this hash (RFC 2104, RFC 2409 §4)."""
-        return hmac.new(key, data, self.hashlib_name).digest()
+        # One-shot HMAC: OpenSSL computes it in one call, no HMAC object is built.
+        return hmac.digest(key, data, self.hashlib_name)
 
 
 HASH_ALGORITHMS: dict[int, HashAlgorithm] = {

@@ -12,6 +12,13 @@ and the signature is ``EM^d mod n`` as ``k`` big-endian bytes (RSASP1, RFC 8017 
 Verification raises ``s^e mod n`` back to a block and compares it with the expected one in
 constant time; :class:`SignatureCheck` keeps both blocks so a learner sees *why* it failed.
 
+Implementation: signing is OpenSSL's RSASP1 (CRT, with blinding) through ``cryptography``'s
+``NoDigestInfo`` option (cryptography >= 47), which pads exactly as above and runs about twice
+as fast as the CRT written out in Python; the key's consistency (``n = p q``, ``e d = 1``) was
+checked by ``cryptography`` when the key was loaded. Verification computes ``s^e mod n`` itself
+(:func:`~vpnteach.crypto.modexp.powmod`) so the recovered block can be shown even when it is
+wrong.
+
 :func:`generate_rsa_key` makes key pairs that are reproducible for a
 :class:`~vpnteach.crypto.rng.SeededRng` (pycryptodome's generator drawing from the seeded
 stream), and uses ``cryptography``'s generator for :class:`~vpnteach.crypto.rng.OsRng`.
@@ -22,13 +29,16 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import NoDigestInfo
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.modexp import powmod
 from vpnteach.crypto.rng import OsRng, Rng
 
 _MIN_PADDING = 8  # RFC 8017 §9.2 step 5 / RFC 2313 §8.1: PS is at least 8 octets
+_PKCS1_TYPE_1 = padding.PKCS1v15()
+_NO_DIGEST_INFO = NoDigestInfo()
 
 
 class RsaSignatureError(ValueError):
@@ -46,21 +56,16 @@ def emsa_pkcs1_v15_null(hash_bytes: bytes, k: int) -> bytes:
     Raises:
         RsaSignatureError: the hash is longer than ``k - 11`` bytes.
     """
+    _check_fits(hash_bytes, k)
+    return b"\x00\x01" + b"\xff" * (k - 3 - len(hash_bytes)) + b"\x00" + hash_bytes
+
+
+def _check_fits(hash_bytes: bytes, k: int) -> None:
     if len(hash_bytes) > k - 3 - _MIN_PADDING:
         raise RsaSignatureError(
             f"a {len(hash_bytes)}-byte hash does not fit a {k}-byte RSA modulus "
             f"(at most {k - 11} bytes, RFC 8017 §9.2)"
         )
-    return b"\x00\x01" + b"\xff" * (k - 3 - len(hash_bytes)) + b"\x00" + hash_bytes
-
-
-def _rsasp1(private_key: rsa.RSAPrivateKey, m: int) -> int:
-    """``m^d mod n`` through the CRT (RFC 8017 §5.2.1, second representation)."""
-    priv = private_key.private_numbers()
-    m1 = powmod(m, priv.dmp1, priv.p)
-    m2 = powmod(m, priv.dmq1, priv.q)
-    h = (priv.iqmp * (m1 - m2)) % priv.p
-    return m2 + h * priv.q
 
 
 def ikev1_sign(private_key: rsa.RSAPrivateKey, hash_bytes: bytes) -> bytes:
@@ -69,13 +74,10 @@ def ikev1_sign(private_key: rsa.RSAPrivateKey, hash_bytes: bytes) -> bytes:
     Raises:
         RsaSignatureError: the hash does not fit the modulus.
     """
-    k = modulus_length(private_key)
-    em = emsa_pkcs1_v15_null(hash_bytes, k)
-    s = _rsasp1(private_key, int.from_bytes(em, "big"))
-    public = private_key.public_key().public_numbers()
-    if pow(s, public.e, public.n) != int.from_bytes(em, "big"):  # guards against a bad key
-        raise RsaSignatureError("RSA signature does not verify under its own key (corrupt key?)")
-    return s.to_bytes(k, "big")
+    _check_fits(hash_bytes, modulus_length(private_key))
+    # PKCS1v15 + NoDigestInfo is the padding of emsa_pkcs1_v15_null, then RSASP1 (RFC 8017
+    # §5.2.1): the same bytes as `openssl pkeyutl -sign` without -digest (tested).
+    return private_key.sign(hash_bytes, _PKCS1_TYPE_1, _NO_DIGEST_INFO)
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def ikev1_verify(
     s = int.from_bytes(signature, "big")
     if s >= numbers.n:
         return _failed("signature value is not below the modulus n", hash_bytes, None, expected)
-    recovered = pow(s, numbers.e, numbers.n).to_bytes(k, "big")
+    recovered = powmod(s, numbers.e, numbers.n).to_bytes(k, "big")  # RSAVP1, RFC 8017 §5.2.2
     if hmac.compare_digest(recovered, expected):
         return SignatureCheck(True, "signature valid", hash_bytes, recovered, expected)
     return _failed(_diagnose(recovered, hash_bytes), hash_bytes, recovered, expected)

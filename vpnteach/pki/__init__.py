@@ -8,6 +8,7 @@ request, and validate a peer's certificate as a checklist (:class:`CertificateCh
 from __future__ import annotations
 
 from vpnteach.pki.ca import AEST, CaServer, seed_ca, windows_serial
+from vpnteach.pki.certinfo import CertificateInfo, certificate_info
 from vpnteach.pki.der import load_certificate, load_crl, load_csr
 from vpnteach.pki.errors import (
     EnrollmentError,
@@ -38,6 +39,7 @@ __all__ = [
     "CaServer",
     "CertRep",
     "CertificateCheck",
+    "CertificateInfo",
     "CheckItem",
     "EnrollmentError",
     "GetCACert",
@@ -53,6 +55,7 @@ __all__ = [
     "Trustpoint",
     "TrustpointError",
     "build_seed_pki",
+    "certificate_info",
     "fqdn_in_certificate",
     "generate_key_pair",
     "identity_in_certificate",

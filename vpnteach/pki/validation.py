@@ -15,6 +15,8 @@ PKIX):
 
 :func:`validate_certificate` never raises for a bad certificate: the IKE engine reads the
 :class:`CertificateCheck` and decides (IOS: "certificate validation failed", INVALID_CERT...).
+What the certificate itself says (names, validity window, keyUsage, subjectAltName) is read
+once per certificate (:mod:`vpnteach.pki.certinfo`); the checks themselves run on every call.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from vpnteach._html import HtmlRepr
+from vpnteach.pki.certinfo import CertificateInfo, certificate_info
 from vpnteach.pki.der import PARSE_ERRORS, load_certificate
 from vpnteach.pki.errors import MalformedInputError
 
@@ -55,6 +58,15 @@ class CheckItem(HtmlRepr):
 
     def __str__(self) -> str:
         return f"[{'PASS' if self.passed else 'FAIL'}] {self.name}: {self.reason}"
+
+
+# Check items whose reason names nothing of the call: one shared (immutable) object each.
+_NOT_CHECKED = CheckItem(REVOCATION, True, "not checked (revocation-check none)")
+_ANY_USAGE = CheckItem(KEY_USAGE, True, "no keyUsage extension: any usage allowed")
+_SIGNING_ALLOWED = CheckItem(KEY_USAGE, True, "digitalSignature allowed")
+_SIGNING_NOT_ALLOWED = CheckItem(
+    KEY_USAGE, False, "keyUsage lacks digitalSignature: the key may not sign IKE messages"
+)
 
 
 @dataclass(frozen=True)
@@ -111,9 +123,9 @@ def validate_certificate(
             cert = parse_certificate(cert)
         except MalformedInputError as exc:
             return CertificateCheck("?", 0, (CheckItem("parse", False, str(exc)),))
-    problem = _lazy_parse_problem(cert)
-    if problem:
-        return CertificateCheck("?", 0, (CheckItem("parse", False, problem),))
+    info = certificate_info(cert)
+    if info.parse_problem:
+        return CertificateCheck("?", 0, (CheckItem("parse", False, info.parse_problem),))
     items: tuple[CheckItem, ...] = (
         check_chain(cert, trusted_ca),
         check_validity(cert, now),
@@ -122,7 +134,7 @@ def validate_certificate(
     )
     if identity is not None:
         items += (check_identity(cert, identity),)
-    return CertificateCheck(cert.subject.rfc4514_string(), cert.serial_number, items)
+    return CertificateCheck(info.subject_dn, info.serial, items)
 
 
 def parse_certificate(der: bytes) -> x509.Certificate:
@@ -144,45 +156,47 @@ def _parse_cached(der: bytes) -> x509.Certificate:
     return load_certificate(der)
 
 
-def _lazy_parse_problem(cert: x509.Certificate) -> str:
-    """cryptography parses names and extensions on first use: a malformed one raises there."""
-    try:
-        cert.extensions  # noqa: B018 - the access is the parse
-        cert.subject.rfc4514_string()
-        cert.issuer.rfc4514_string()
-    except PARSE_ERRORS as exc:
-        return f"malformed certificate: {exc}"
-    return ""
-
-
 def check_chain(cert: x509.Certificate, ca: x509.Certificate | None) -> CheckItem:
     """Issued by ``ca`` and signed with its key (RFC 5280 §6.1.3 (a)(1), (a)(4))."""
     if ca is None:
         return CheckItem(CHAIN, False, "no trusted CA certificate: trustpoint not authenticated")
-    if cert.issuer != ca.subject:
+    info, ca_info = certificate_info(cert), certificate_info(ca)
+    # Equal DER is equal names; different DER may still be equal names (string types differ)
+    if info.issuer_der != ca_info.subject_der and info.issuer != ca_info.subject:
         return CheckItem(
             CHAIN,
             False,
-            f"issued by {cert.issuer.rfc4514_string()}, "
-            f"not by the trusted CA {ca.subject.rfc4514_string()}",
+            f"issued by {info.issuer_dn}, not by the trusted CA {ca_info.subject_dn}",
         )
     try:
-        cert.verify_directly_issued_by(ca)
+        _verify_issued_by(info, ca, ca_info)
     except InvalidSignature:
         return CheckItem(
             CHAIN,
             False,
             "signature does not verify with the key of "
-            f"{ca.subject.rfc4514_string()} (tampered, or signed by another CA)",
+            f"{ca_info.subject_dn} (tampered, or signed by another CA)",
         )
     except (ValueError, TypeError) as exc:
         return CheckItem(CHAIN, False, f"cannot verify the signature: {exc}")
-    return CheckItem(CHAIN, True, f"signature verifies with {ca.subject.rfc4514_string()}'s key")
+    return CheckItem(CHAIN, True, f"signature verifies with {ca_info.subject_dn}'s key")
+
+
+def _verify_issued_by(
+    info: CertificateInfo, ca: x509.Certificate, ca_info: CertificateInfo
+) -> None:
+    """The issuer's signature verifies with ``ca``'s key (RFC 5280 §6.1.3 (a)(1)); a success
+    is remembered for this pair of certificates (see :mod:`vpnteach.pki.certinfo`)."""
+    if ca_info.der in info.verified_by:
+        return
+    info.certificate.verify_directly_issued_by(ca)
+    info.verified_by.add(ca_info.der)
 
 
 def check_validity(cert: x509.Certificate, now: dt.datetime) -> CheckItem:
     """``notBefore <= now <= notAfter`` (RFC 5280 §4.1.2.5), on the validating router's clock."""
-    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    info = certificate_info(cert)
+    start, end = info.validity
     if now < start:
         return CheckItem(
             VALIDITY,
@@ -193,9 +207,7 @@ def check_validity(cert: x509.Certificate, now: dt.datetime) -> CheckItem:
         )
     if now > end:
         return CheckItem(VALIDITY, False, f"expired: ended {end:%Y-%m-%d %H:%M:%S} UTC")
-    return CheckItem(
-        VALIDITY, True, f"valid {start:%Y-%m-%d %H:%M:%S} .. {end:%Y-%m-%d %H:%M:%S} UTC"
-    )
+    return CheckItem(VALIDITY, True, info.validity_text)
 
 
 def check_revocation(
@@ -207,7 +219,7 @@ def check_revocation(
 ) -> CheckItem:
     """Revocation status per ``revocation-check none|crl`` (RFC 5280 §6.3)."""
     if mode == "none":
-        return CheckItem(REVOCATION, True, "not checked (revocation-check none)")
+        return _NOT_CHECKED
     if mode != "crl":
         return CheckItem(REVOCATION, False, f"revocation-check {mode} is not supported here")
     if crl is None:
@@ -252,15 +264,12 @@ def _crl_problem(
 
 def check_key_usage(cert: x509.Certificate) -> CheckItem:
     """digitalSignature must be allowed to sign IKE messages (RFC 4945 §5.1.3.2)."""
-    try:
-        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        return CheckItem(KEY_USAGE, True, "no keyUsage extension: any usage allowed")
+    usage = certificate_info(cert).key_usage
+    if usage is None:
+        return _ANY_USAGE
     if usage.digital_signature or usage.content_commitment:
-        return CheckItem(KEY_USAGE, True, "digitalSignature allowed")
-    return CheckItem(
-        KEY_USAGE, False, "keyUsage lacks digitalSignature: the key may not sign IKE messages"
-    )
+        return _SIGNING_ALLOWED
+    return _SIGNING_NOT_ALLOWED
 
 
 def check_identity(cert: x509.Certificate, identity: Identity) -> CheckItem:
@@ -272,7 +281,7 @@ def check_identity(cert: x509.Certificate, identity: Identity) -> CheckItem:
         IDENTITY,
         False,
         f"ID {_show_id(identity)} not in the certificate "
-        f"(subject {cert.subject.rfc4514_string()}, subjectAltName {where})",
+        f"(subject {certificate_info(cert).subject_dn}, subjectAltName {where})",
     )
 
 
@@ -283,7 +292,7 @@ def identity_in_certificate(cert: x509.Certificate, identity: Identity) -> tuple
     if isinstance(identity, (bytes, x509.Name)):
         # ID_DER_ASN1_DN carries the subject's DER encoding (RFC 4945 §3.1.5): compare bytes.
         der = identity.public_bytes() if isinstance(identity, x509.Name) else identity
-        same = der == cert.subject.public_bytes()
+        same = der == certificate_info(cert).subject_der
         return same, "subject DN" if same else "-"
     return fqdn_in_certificate(cert, identity)
 
@@ -291,11 +300,12 @@ def identity_in_certificate(cert: x509.Certificate, identity: Identity) -> tuple
 def fqdn_in_certificate(cert: x509.Certificate, fqdn: str) -> tuple[bool, str]:
     """FQDN in subjectAltName dNSName, or in the subject's unstructuredName / CN (IOS)."""
     want = fqdn.rstrip(".").lower()
-    dns = [n.lower() for n in _san_dns(cert)]
+    info = certificate_info(cert)
+    dns = info.san_dns_lower
     if want in dns:
         return True, "subjectAltName dNSName"
     for oid in (NameOID.UNSTRUCTURED_NAME, NameOID.COMMON_NAME):
-        for attr in cert.subject.get_attributes_for_oid(oid):
+        for attr in info.subject.get_attributes_for_oid(oid):
             if str(attr.value).lower() == want:
                 return True, f"subject {attr.rfc4514_string()}"
     return False, ", ".join(dns) or "(no dNSName)"
@@ -303,7 +313,7 @@ def fqdn_in_certificate(cert: x509.Certificate, fqdn: str) -> tuple[bool, str]:
 
 def ipv4_in_certificate(cert: x509.Certificate, addr: ipaddress.IPv4Address) -> tuple[bool, str]:
     """IPv4 address in subjectAltName iPAddress (IOS: "Addr not in Cert!" when absent)."""
-    addrs = [a for a in _san_ips(cert) if isinstance(a, ipaddress.IPv4Address)]
+    addrs = [a for a in certificate_info(cert).san_ips if isinstance(a, ipaddress.IPv4Address)]
     if addr in addrs:
         return True, "subjectAltName iPAddress"
     return False, ", ".join(str(a) for a in addrs) or "(no iPAddress)"
@@ -321,23 +331,6 @@ def crl_urls(cert: x509.Certificate) -> list[str]:
         for n in (dp.full_name or [])
         if isinstance(n, x509.UniformResourceIdentifier)
     ]
-
-
-def _san(cert: x509.Certificate) -> x509.SubjectAlternativeName | None:
-    try:
-        return cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return None
-
-
-def _san_dns(cert: x509.Certificate) -> list[str]:
-    san = _san(cert)
-    return [] if san is None else list(san.get_values_for_type(x509.DNSName))
-
-
-def _san_ips(cert: x509.Certificate) -> list[object]:
-    san = _san(cert)
-    return [] if san is None else list(san.get_values_for_type(x509.IPAddress))
 
 
 def _show_id(identity: Identity) -> str:
