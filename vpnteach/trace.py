@@ -67,7 +67,7 @@ class _Subscription(Generic[Item]):
         self.callback = callback
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # written once, never changed; not frozen, which is 3x slower to build
 class Fact(HtmlRepr):
     """One computed value: its name, the formula it follows, its inputs and its output."""
 
@@ -94,7 +94,7 @@ class Trace(Observable[Fact], HtmlRepr):
     def derived(self, name: str, formula: str, value: T, *, rfc: str = "", **inputs: object) -> T:
         """Record that ``value`` was computed as ``formula`` from ``inputs``; return ``value``."""
         if self.enabled:
-            fact = Fact(name, formula, value, dict(inputs), rfc, self.actor)
+            fact = Fact(name, formula, value, inputs, rfc, self.actor)  # a fresh dict
             self.facts.append(fact)
             if self._subscribers:
                 self._publish(fact)

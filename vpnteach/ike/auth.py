@@ -19,13 +19,13 @@ from ipaddress import IPv4Address
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from vpnteach.crypto.rsa_sig import ikev1_sign, ikev1_verify
 from vpnteach.ike.context import Context, IkeError
 from vpnteach.ike.debuglog import id_payload_body
 from vpnteach.ike.sa import IsakmpSa
+from vpnteach.pki.certinfo import certificate_info
 from vpnteach.pki.validation import CHAIN, CertificateCheck, parse_certificate
 from vpnteach.wire.constants import AuthenticationMethod, CertEncoding, IdType, NotifyMessageType
 from vpnteach.wire.payloads import CertPayload, HashPayload, IdPayload, SigPayload, id_fqdn
@@ -85,12 +85,11 @@ def auth_payloads(
     pki = ctx.config.pki
     if tp is None or pki is None or tp.certificate is None:
         raise IkeError("rsa-sig negotiated but no enrolled trustpoint", None)
-    subject = tp.certificate.subject.rfc4514_string()
-    ctx.log("constructing_cert", subject=_ios_subject(tp.certificate))
+    der, subject, ios_subject = _own_certificate(tp.certificate)
+    ctx.log("constructing_cert", subject=ios_subject)
     ctx.log("growing_buffer")
     ctx.log("sign_keypair", trustpoint=tp.name)
     key = pki.keys[tp.rsakeypair].private_key
-    der = tp.certificate.public_bytes(Encoding.DER)
     signature = ctx.trace.derived(
         "SIG",
         "RSA-sign(private key, HASH) with PKCS#1 v1.5 type 1, no DigestInfo",
@@ -102,10 +101,17 @@ def auth_payloads(
     return [CertPayload(CertEncoding.X509_SIGNATURE, der), SigPayload(signature)]
 
 
-def _ios_subject(cert: x509.Certificate) -> str:
+def _own_certificate(cert: x509.Certificate) -> tuple[bytes, str, str]:
+    """Our certificate as DER, its subject (RFC 4514) and as IOS prints it, read once per
+    certificate (:func:`~vpnteach.pki.certinfo.certificate_info`), not in every MM5/MM6."""
+    info = certificate_info(cert)
+    return info.der, info.subject_dn, _ios_subject(info.subject)
+
+
+def _ios_subject(subject: x509.Name) -> str:
     """``hostname=Branch1.amit.com`` for the unstructuredName subject IOS uses."""
     parts = []
-    for attr in cert.subject:
+    for attr in subject:
         name = (
             "hostname"
             if attr.oid.dotted_string == "1.2.840.113549.1.9.2"
@@ -176,7 +182,7 @@ def _log_cert_remarks(ctx: Context, der: bytes) -> None:
     """What IOS remarks about a router certificate whose subject is only a hostname."""
     ctx.log("pubkey_not_cached")
     try:
-        subject = parse_certificate(der).subject
+        subject = certificate_info(parse_certificate(der)).subject
     except ValueError:
         return
     if not subject.get_attributes_for_oid(NameOID.COMMON_NAME):

@@ -43,6 +43,7 @@ from vpnteach.ike.protection import seal
 from vpnteach.ike.quick_mode import check_nonce
 from vpnteach.ike.sa import IsakmpSa, QmRequest
 from vpnteach.ike.states import PHASE1_COMPLETE, PROCESS_COMPLETE, PROCESS_MAIN_MODE, Input
+from vpnteach.pki.certinfo import certificate_info
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.constants import (
     CertEncoding,
@@ -259,10 +260,9 @@ class MainModeHandlers:
         assert self.sa.suite is not None
         if self.sa.suite.authentication != RSA_SIG or tp is None or tp.ca_certificate is None:
             return []
-        issuer = ios_dn(tp.ca_certificate.subject.rfc4514_string())
-        self.ctx.log("cert_req_constructing", issuer=issuer)
-        der = tp.ca_certificate.subject.public_bytes()
-        return [CertReqPayload(CertEncoding.X509_SIGNATURE, der)]
+        ca = certificate_info(tp.ca_certificate)
+        self.ctx.log("cert_req_constructing", issuer=ios_dn(ca.subject_dn))
+        return [CertReqPayload(CertEncoding.X509_SIGNATURE, ca.subject_der)]
 
     def _nat_d_payloads(self) -> list[Payload]:
         sa = self.sa
@@ -343,7 +343,7 @@ class MainModeHandlers:
             self.ctx.log("processing", payload="CERT_REQ", mid=0)
             self.sa.peer_wants_ca.append(cr.certificate_authority)
             if tp is not None and tp.ca_certificate is not None:
-                issuer = ios_dn(tp.ca_certificate.subject.rfc4514_string())
+                issuer = ios_dn(certificate_info(tp.ca_certificate).subject_dn)
                 self.ctx.log("peer_wants_cert", issuer=issuer)
                 self.ctx.log("choosing_trustpoint", trustpoint=tp.name)
 

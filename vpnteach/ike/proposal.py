@@ -135,39 +135,46 @@ class Phase1Selection(HtmlRepr):
         return self.suite is not None
 
 
+#: How ``debug crypto isakmp`` prints each phase 1 attribute (RFC 2409 Appendix A classes).
+_IKE_LINES: dict[int, Callable[[int, DataAttribute], str]] = {
+    A.ENCRYPTION_ALGORITHM: lambda v, _: f"encryption {_ENC_TEXT.get(v, v)}",
+    A.KEY_LENGTH: lambda v, _: f"keylength of {v}",
+    A.HASH_ALGORITHM: lambda v, _: f"hash {_HASH_TEXT.get(v, v)}",
+    A.GROUP_DESCRIPTION: lambda v, _: f"default group {v}",
+    A.AUTHENTICATION_METHOD: lambda v, _: f"auth {_AUTH_TEXT.get(v, v)}",
+    A.LIFE_TYPE: lambda v, _: f"life type in {_LIFE_TEXT.get(v, v)}",
+    A.LIFE_DURATION: lambda _, attr: f"life duration {vpi_text(attr)}",
+}
+
+
 def _ike_line(attr: DataAttribute) -> str:
+    render = _IKE_LINES.get(attr.type)
     value = attr.int_value
-    texts: dict[int, Callable[[], str]] = {
-        A.ENCRYPTION_ALGORITHM: lambda: f"encryption {_ENC_TEXT.get(value, value)}",
-        A.KEY_LENGTH: lambda: f"keylength of {value}",
-        A.HASH_ALGORITHM: lambda: f"hash {_HASH_TEXT.get(value, value)}",
-        A.GROUP_DESCRIPTION: lambda: f"default group {value}",
-        A.AUTHENTICATION_METHOD: lambda: f"auth {_AUTH_TEXT.get(value, value)}",
-        A.LIFE_TYPE: lambda: f"life type in {_LIFE_TEXT.get(value, value)}",
-        A.LIFE_DURATION: lambda: f"life duration {vpi_text(attr)}",
-    }
-    render = texts.get(attr.type)
-    return render() if render else f"attribute {attr.type} = {value}"
+    return render(value, attr) if render else f"attribute {attr.type} = {value}"
+
+
+#: Which policy field each phase 1 attribute must equal, and how IOS names a mismatch.
+_IKE_WANTED: dict[int, tuple[Callable[[IsakmpPolicy], int | None], str]] = {
+    A.ENCRYPTION_ALGORITHM: (lambda p: p.encryption_id, "Encryption algorithm offered"),
+    A.KEY_LENGTH: (lambda p: p.key_length, "Key length offered"),
+    A.HASH_ALGORITHM: (lambda p: p.hash_id, "Hash algorithm offered"),
+    A.GROUP_DESCRIPTION: (lambda p: p.group, "Diffie-Hellman group offered"),
+    A.AUTHENTICATION_METHOD: (lambda p: p.auth_id, "Authentication method offered"),
+    A.LIFE_TYPE: (lambda _: LifeType.SECONDS, "Life type offered"),
+}
 
 
 def _ike_problem(attr: DataAttribute, policy: IsakmpPolicy) -> str | None:
     value = attr.int_value
-    wanted: dict[int, tuple[int | None, str]] = {
-        A.ENCRYPTION_ALGORITHM: (policy.encryption_id, "Encryption algorithm offered"),
-        A.KEY_LENGTH: (policy.key_length, "Key length offered"),
-        A.HASH_ALGORITHM: (policy.hash_id, "Hash algorithm offered"),
-        A.GROUP_DESCRIPTION: (policy.group, "Diffie-Hellman group offered"),
-        A.AUTHENTICATION_METHOD: (policy.auth_id, "Authentication method offered"),
-        A.LIFE_TYPE: (LifeType.SECONDS, "Life type offered"),
-    }
     if attr.type == A.LIFE_DURATION:
         if value > policy.lifetime:
             return f"Lifetime offered ({value} s) is longer than policy ({policy.lifetime} s)"
         return None
-    if attr.type in wanted:
-        expected, what = wanted[attr.type]
-        return None if value == expected else f"{what} does not match policy!"
-    return f"Unsupported attribute {attr.type} offered"
+    wanted = _IKE_WANTED.get(attr.type)
+    if wanted is None:
+        return f"Unsupported attribute {attr.type} offered"
+    expected, what = wanted
+    return None if value == expected(policy) else f"{what} does not match policy!"
 
 
 def oversized(attrs: Iterable[DataAttribute]) -> DataAttribute | None:
@@ -328,18 +335,21 @@ def _esp_lines(offer: EspOffer) -> list[str]:
     return lines + [_esp_line(a) for a in offer.attributes]
 
 
+#: How ``debug crypto isakmp`` prints each ESP transform attribute (RFC 2407 §4.5 classes).
+_ESP_LINES: dict[int, Callable[[int, DataAttribute], str]] = {
+    P.ENCAPSULATION_MODE: lambda v, _: f"encaps is {v} ({_ENCAPS_TEXT.get(v, v)})",
+    P.SA_LIFE_TYPE: lambda v, _: f"SA life type in {_LIFE_TEXT.get(v, v)}",
+    P.SA_LIFE_DURATION: lambda _, attr: f"SA life duration {vpi_text(attr)}",
+    P.AUTHENTICATION_ALGORITHM: lambda v, _: f"authenticator is {_ESP_AUTH_TEXT.get(v, v)}",
+    P.KEY_LENGTH: lambda v, _: f"key length is {v}",
+    P.GROUP_DESCRIPTION: lambda v, _: f"group is {v}",
+}
+
+
 def _esp_line(attr: DataAttribute) -> str:
-    v = attr.int_value
-    texts: dict[int, Callable[[], str]] = {
-        P.ENCAPSULATION_MODE: lambda: f"encaps is {v} ({_ENCAPS_TEXT.get(v, v)})",
-        P.SA_LIFE_TYPE: lambda: f"SA life type in {_LIFE_TEXT.get(v, v)}",
-        P.SA_LIFE_DURATION: lambda: f"SA life duration {vpi_text(attr)}",
-        P.AUTHENTICATION_ALGORITHM: lambda: f"authenticator is {_ESP_AUTH_TEXT.get(v, v)}",
-        P.KEY_LENGTH: lambda: f"key length is {v}",
-        P.GROUP_DESCRIPTION: lambda: f"group is {v}",
-    }
-    render = texts.get(attr.type)
-    return render() if render else f"attribute {attr.type} = {v}"
+    render = _ESP_LINES.get(attr.type)
+    value = attr.int_value
+    return render(value, attr) if render else f"attribute {attr.type} = {value}"
 
 
 def _transform_name(transform_id: int) -> str:
@@ -376,9 +386,9 @@ def select_esp_transform(
         if oversized(offer.attributes) is not None:
             continue
         suite = EspSuite.from_attributes(offer.transform_id, offer.attributes)
+        lines = tuple(_esp_lines(offer))
         for ts in entry.transform_sets:
             problem = _esp_problem(suite, ts, entry, nat_t)
-            lines = tuple(_esp_lines(offer))
             checks.append(
                 TransformCheck(
                     offer.transform_number,

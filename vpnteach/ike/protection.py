@@ -120,8 +120,8 @@ def open_body(
     return chain.payloads, raw
 
 
+_EXCHANGE_NAMES = {int(e): e.name for e in ExchangeType}
+
+
 def _exchange_name(exchange_type: int) -> str:
-    try:
-        return ExchangeType(exchange_type).name
-    except ValueError:
-        return str(exchange_type)
+    return _EXCHANGE_NAMES.get(exchange_type) or str(exchange_type)
