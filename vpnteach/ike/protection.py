@@ -56,6 +56,21 @@ def seal(
     ``label`` names the message in the recorded fact (``"MM5"``, ``"QM1"``, ``"INFO"``).
     """
     chain = encode_payload_chain(tuple(payloads))
+    return seal_chain(header, payloads[0].payload_type, chain, cipher, ka, ivs, label=label)
+
+
+def seal_chain(
+    header: IsakmpHeader,
+    first_payload: int,
+    chain: bytes,
+    cipher: CipherAlgorithm,
+    ka: bytes,
+    ivs: IvManager,
+    *,
+    label: str = "",
+) -> bytes:
+    """:func:`seal` for a payload chain already encoded (Quick Mode hashes the payloads after
+    HASH before it builds the message: the same bytes, encoded once)."""
     plaintext = pad(chain, cipher.block_size)
     mid = header.message_id
     iv = ivs.iv(mid)
@@ -74,9 +89,7 @@ def seal(
         padding=plaintext[len(chain) :],
         ciphertext=ciphertext,
     )
-    sealed = replace(
-        header, flags=header.flags | Flags.ENCRYPTION, next_payload=payloads[0].payload_type
-    )
+    sealed = replace(header, flags=header.flags | _E_FLAG, next_payload=first_payload)
     return encode_message(Message(sealed, (), ciphertext))
 
 
@@ -120,6 +133,7 @@ def open_body(
     return chain.payloads, raw
 
 
+_E_FLAG = int(Flags.ENCRYPTION)
 _EXCHANGE_NAMES = {int(e): e.name for e in ExchangeType}
 
 

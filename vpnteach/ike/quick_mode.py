@@ -35,7 +35,7 @@ from vpnteach.ike.proposal import (
     proxies_acceptable,
     select_esp_transform,
 )
-from vpnteach.ike.protection import ProtectionError, seal
+from vpnteach.ike.protection import ProtectionError, seal_chain
 from vpnteach.ike.sa import IsakmpSa, QuickModeNode
 from vpnteach.ike.states import GOT_SPI, INSTALL_DONE, Input
 from vpnteach.wire.chain import Payload, encode_payload_chain
@@ -45,8 +45,10 @@ from vpnteach.wire.constants import (
     ExchangeType,
     IdType,
     NotifyMessageType,
+    PayloadType,
     ProtocolId,
 )
+from vpnteach.wire.generic import generic_payload
 from vpnteach.wire.message import IsakmpHeader
 from vpnteach.wire.payloads import HashPayload, IdPayload, KePayload, NoncePayload, id_ipv4_subnet
 from vpnteach.wire.sa import Proposal, SaPayload, Transform
@@ -124,12 +126,21 @@ class QuickModeHandlers:
         *,
         expect_reply: bool,
         label: str = "QM",
+        encoded_after_hash: bytes | None = None,
     ) -> None:
+        """Send HASH then ``payloads_after_hash``; ``encoded_after_hash`` is their encoding
+        when the caller already made it (for the hash), so it is not made twice."""
         sa = self.sa
         assert sa.cipher is not None and sa.keys is not None and sa.ivs is not None
         header = IsakmpHeader(sa.cky_i, sa.cky_r, ExchangeType.QUICK_MODE, message_id=self._mid)
-        payloads = [HashPayload(hash_value), *payloads_after_hash]
-        data = seal(header, payloads, sa.cipher, sa.keys.ka, sa.ivs, label=label)
+        rest = encoded_after_hash
+        if rest is None:
+            rest = encode_payload_chain(payloads_after_hash)
+        following = payloads_after_hash[0].payload_type if payloads_after_hash else 0
+        chain = generic_payload(following, hash_value) + rest
+        data = seal_chain(
+            header, PayloadType.HASH, chain, sa.cipher, sa.keys.ka, sa.ivs, label=label
+        )
         self.ctx.send(sa, data, expect_reply=expect_reply, node=self.node, label=label)
 
     def _log_processing(self, payload: str) -> None:
@@ -195,10 +206,9 @@ class QuickModeHandlers:
         node.idci, node.idcr = acl_entry.proxy_identities()
         rest += [proxy_payload(node.idci), proxy_payload(node.idcr)]
         assert self.sa.hash is not None and self.sa.keys is not None
-        h1 = keymat.qm_hash1(
-            self.sa.hash, self.sa.keys.skeyid_a, self._mid, encode_payload_chain(rest), ctx.trace
-        )
-        self._send(rest, h1, expect_reply=True, label="QM1")
+        encoded = encode_payload_chain(rest)
+        h1 = keymat.qm_hash1(self.sa.hash, self.sa.keys.skeyid_a, self._mid, encoded, ctx.trace)
+        self._send(rest, h1, expect_reply=True, label="QM1", encoded_after_hash=encoded)
 
     def _pfs_ke(self, group: int | None) -> list[Payload]:
         if group is None:
@@ -374,10 +384,9 @@ class QuickModeHandlers:
         if node.dh is not None:
             rest.append(KePayload(node.dh.public_value))
         rest += [proxy_payload(node.idci), proxy_payload(node.idcr)]
-        h2 = keymat.qm_hash2(
-            sa.hash, sa.keys.skeyid_a, self._mid, node.ni_b, encode_payload_chain(rest), ctx.trace
-        )
-        self._send(rest, h2, expect_reply=True, label="QM2")
+        encoded = encode_payload_chain(rest)
+        h2 = keymat.qm_hash2(sa.hash, sa.keys.skeyid_a, self._mid, node.ni_b, encoded, ctx.trace)
+        self._send(rest, h2, expect_reply=True, label="QM2", encoded_after_hash=encoded)
 
     def receive_qm3(self) -> None:
         """QM3: HASH(3) proves the initiator got QM2; the SAs may carry traffic."""
