@@ -17,7 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from vpnteach.ike.config import IkeConfig, Retransmission
+    from vpnteach.ike.config import IkeConfig, PeerPublicKey, Retransmission
     from vpnteach.ike.endpoint import IkeEndpoint
     from vpnteach.ike.events import (
         DeadPeerAnswered,
@@ -62,6 +62,7 @@ _EXPORTS = {
     "NegotiationFailed": "vpnteach.ike.events",
     "NotificationReceived": "vpnteach.ike.events",
     "NotificationSent": "vpnteach.ike.events",
+    "PeerPublicKey": "vpnteach.ike.config",
     "Phase1Complete": "vpnteach.ike.events",
     "Phase2Complete": "vpnteach.ike.events",
     "PolicyError": "vpnteach.ike.policy",
@@ -101,6 +102,7 @@ __all__ = [
     "NegotiationFailed",
     "NotificationReceived",
     "NotificationSent",
+    "PeerPublicKey",
     "Phase1Complete",
     "Phase2Complete",
     "PolicyError",

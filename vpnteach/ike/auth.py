@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import re
 from ipaddress import IPv4Address
 
 from cryptography import x509
@@ -28,12 +29,57 @@ from vpnteach.ike.sa import IsakmpSa
 from vpnteach.pki.certinfo import certificate_info
 from vpnteach.pki.validation import CHAIN, CertificateCheck, parse_certificate
 from vpnteach.wire.constants import AuthenticationMethod, CertEncoding, IdType, NotifyMessageType
-from vpnteach.wire.payloads import CertPayload, HashPayload, IdPayload, SigPayload, id_fqdn
+from vpnteach.wire.payloads import (
+    CertPayload,
+    CertReqPayload,
+    HashPayload,
+    IdPayload,
+    SigPayload,
+    id_fqdn,
+)
 from vpnteach.wire.payloads import id_ipv4_address as id_ipv4
 
 RSA_SIG = AuthenticationMethod.RSA_SIGNATURES
 PRE_SHARE = AuthenticationMethod.PRE_SHARED_KEY
 UDP = 17
+#: How IOS names the method in "SA is doing <method> authentication using id type ...".
+METHOD_TEXT: dict[int, str] = {
+    RSA_SIG: "RSA signature",
+    PRE_SHARE: "pre-shared key",
+    AuthenticationMethod.RSA_ENCRYPTION: "RSA encryption",
+}
+
+
+def ios_dn(name_rfc4514: str) -> str:
+    """``cn=WIN2003,dc=amit,dc=com``: the DN as IOS prints it (attribute names lower-case)."""
+    return re.sub(
+        r"(^|,)([A-Za-z]+)=", lambda m: m.group(1) + m.group(2).lower() + "=", name_rfc4514
+    )
+
+
+def cert_request_payloads(ctx: Context, sa: IsakmpSa) -> list[CertReqPayload]:
+    """MM3/MM4 with rsa-sig: a CERT_REQ naming our CA (RFC 2408 §3.10), as IOS sends it."""
+    tp = ctx.config.trustpoint()
+    assert sa.suite is not None
+    if sa.suite.authentication != RSA_SIG or tp is None or tp.ca_certificate is None:
+        return []
+    ca = certificate_info(tp.ca_certificate)
+    ctx.log("cert_req_constructing", issuer=ios_dn(ca.subject_dn))
+    return [CertReqPayload(CertEncoding.X509_SIGNATURE, ca.subject_der)]
+
+
+def receive_cert_requests(ctx: Context, sa: IsakmpSa) -> None:
+    """Note the peer's CERT_REQ payloads and log which trustpoint answers them."""
+    tp = ctx.config.trustpoint()
+    for cr in sa.inbound:
+        if not isinstance(cr, CertReqPayload):
+            continue
+        ctx.log("processing", payload="CERT_REQ", mid=0)
+        sa.peer_wants_ca.append(cr.certificate_authority)
+        if tp is not None and tp.ca_certificate is not None:
+            issuer = ios_dn(certificate_info(tp.ca_certificate).subject_dn)
+            ctx.log("peer_wants_cert", issuer=issuer)
+            ctx.log("choosing_trustpoint", trustpoint=tp.name)
 
 
 def my_id_payload(ctx: Context, sa: IsakmpSa) -> IdPayload:
@@ -48,7 +94,7 @@ def my_id_payload(ctx: Context, sa: IsakmpSa) -> IdPayload:
             ctx.log("id_not_in_cert")
             ctx.log("sa_doing", method="RSA signature", id_type="ID_FQDN")
             return id_fqdn(pki.fqdn, UDP, port)
-    method = "RSA signature" if sa.suite.authentication == RSA_SIG else "pre-shared key"
+    method = METHOD_TEXT.get(sa.suite.authentication, "pre-shared key")
     ctx.log("sa_doing", method=method, id_type="ID_IPV4_ADDR")
     return id_ipv4(address, UDP, port)
 

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from ipaddress import IPv4Address
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from vpnteach._html import HtmlRepr
 from vpnteach.ike.policy import (
     DEFAULT_POLICY,
     CryptoMapEntry,
@@ -33,6 +37,52 @@ class Retransmission:
 
 
 @dataclass(frozen=True)
+class PeerPublicKey(HtmlRepr):
+    """A peer's RSA public key for rsa-encr (RFC 2409 §5.2), as IOS configures it::
+
+        crypto key pubkey-chain rsa
+         addressed-key 10.2.2.1
+          key-string
+           30819F30 0D06092A ...
+          quit
+
+    ``key_der`` is the DER the key-string spells in hex: a SubjectPublicKeyInfo (what
+    ``show crypto key mypubkey rsa`` prints on the peer) or a PKCS#1 RSAPublicKey.
+    """
+
+    address: str
+    key_der: bytes
+
+    def __post_init__(self) -> None:
+        try:
+            IPv4Address(self.address)
+        except ValueError:
+            raise PolicyError(f"addressed-key: {self.address!r} is not an IPv4 address") from None
+        self.public_key  # noqa: B018 - refuse a key-string that is no RSA public key now
+
+    @classmethod
+    def from_key(cls, address: str, public_key: rsa.RSAPublicKey) -> PeerPublicKey:
+        """The entry for ``public_key`` (stored as its SubjectPublicKeyInfo DER)."""
+        der = public_key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return cls(address, der)
+
+    @cached_property
+    def public_key(self) -> rsa.RSAPublicKey:
+        """The key, loaded once."""
+        try:
+            key = serialization.load_der_public_key(self.key_der)
+        except ValueError:
+            raise PolicyError(
+                f"addressed-key {self.address}: the key-string is not a DER public key"
+            ) from None
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise PolicyError(f"addressed-key {self.address}: the key is not an RSA key")
+        return key
+
+
+@dataclass(frozen=True)
 class IkeConfig:
     """One router's IKE configuration.
 
@@ -48,6 +98,8 @@ class IkeConfig:
             both sides detect a NAT, IKE floats to 4500 and ESP is UDP-encapsulated (mode 3).
         default_policy: a responder also matches the IOS default protection suite (65535).
         timezone: the zone the ``debug`` timestamps are printed in.
+        peer_public_keys: ``crypto key pubkey-chain rsa`` entries: the peers' public keys
+            that rsa-encr (RFC 2409 §5.2) encrypts our nonce and ID with.
     """
 
     local_address: str
@@ -61,6 +113,7 @@ class IkeConfig:
     retransmission: Retransmission = field(default_factory=Retransmission)
     timezone: dt.tzinfo = dt.timezone.utc
     nonce_length: int = 20
+    peer_public_keys: tuple[PeerPublicKey, ...] = ()
 
     def __post_init__(self) -> None:
         try:
@@ -81,6 +134,30 @@ class IkeConfig:
         for key in self.pre_shared_keys:
             keys.setdefault(key.address, key.key.encode())
         return keys
+
+    def public_key_for(self, peer: str) -> rsa.RSAPublicKey | None:
+        """The public key configured for ``peer`` in the pubkey chain, or ``None``."""
+        entry = self._public_key_by_peer.get(peer)
+        return entry.public_key if entry is not None else None
+
+    @cached_property
+    def _public_key_by_peer(self) -> dict[str, PeerPublicKey]:
+        """``addressed-key`` entries by address, the first one for an address winning."""
+        keys: dict[str, PeerPublicKey] = {}
+        for entry in self.peer_public_keys:
+            keys.setdefault(entry.address, entry)
+        return keys
+
+    def own_private_key(self) -> rsa.RSAPrivateKey | None:
+        """Our RSA private key for rsa-encr: the key pair of the first trustpoint that names
+        one (``rsakeypair``), else the router's first key pair; ``None`` without keys."""
+        if self.pki is None:
+            return None
+        for tp in self.pki.trustpoints.values():
+            pair = self.pki.keys.get(tp.rsakeypair)
+            if pair is not None:
+                return pair.private_key
+        return next((pair.private_key for pair in self.pki.keys.values()), None)
 
     def responder_policies(self) -> tuple[IsakmpPolicy, ...]:
         """The policies a responder matches against, by priority (default suite last)."""

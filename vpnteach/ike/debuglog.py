@@ -123,6 +123,11 @@ TEMPLATES: dict[str, str] = {
     "dpd_ack": C + "DPD/R_U_THERE_ACK received from peer {peer}, sequence 0x{sequence}",
     "dpd_dead": C + "peer {peer} not responding!",
     "dropped": C + " dropping message: {reason}",
+    # rsa-encr (RFC 2409 §5.2): "SKEYID state generated" is IOS's wording; the other two are
+    # ours (no public IOS log of these failures was at hand).
+    "skeyid_generated": C + "SKEYID state generated",
+    "rsa_encr_unusable": C + "policy {priority} (rsa-encr) skipped: {reason}",
+    "pke_failed": C + " unable to decrypt the {payload} payload body: {reason}",
     "bad_message": "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from {peer} failed its sanity "
     "check or is malformed",
 }

@@ -95,12 +95,21 @@ def skeyid_pke(
     """SKEYID for public key encryption authentication (rsa-encr), RFC 2409 §5."""
     _check_cookie("CKY-I", cky_i)
     _check_cookie("CKY-R", cky_r)
+    nonces_hash = trace.derived(
+        "hash(Ni_b | Nr_b)",
+        "hash(Ni_b | Nr_b)",
+        h.hash(ni_b + nr_b),
+        rfc=RFC_PHASE1,
+        ni_b=ni_b,
+        nr_b=nr_b,
+    )
     # For public key encryption: SKEYID = prf(hash(Ni_b | Nr_b), CKY-I | CKY-R)
     return trace.derived(
         "SKEYID",
         "prf(hash(Ni_b | Nr_b), CKY-I | CKY-R)",
-        h.prf(h.hash(ni_b + nr_b), cky_i + cky_r),
+        h.prf(nonces_hash, cky_i + cky_r),
         rfc=RFC_PHASE1,
+        hash_ni_b_nr_b=nonces_hash,
         ni_b=ni_b,
         nr_b=nr_b,
         cky_i=cky_i,

@@ -10,7 +10,9 @@
     MM5  HDR*, IDii, CERT, SIG_I, N(INITIAL-CONTACT) -->
                                   <--  MM6  HDR*, IDir, CERT, SIG_R
 
-(``*``: encrypted; with pre-share, HASH_I/HASH_R replace CERT and SIG.) The handlers below are
+(``*``: encrypted; with pre-share, HASH_I/HASH_R replace CERT and SIG; with rsa-encr, RFC 2409
+§5.2, the ID and nonce bodies travel RSA-encrypted in MM3/MM4 and MM5/MM6 carry only HASH_I/HASH_R:
+:mod:`vpnteach.ike.auth_encr`.) The handlers below are
 named in :data:`vpnteach.ike.transitions.MAIN_MODE`; each records what IOS logs and returns the
 next internal input. Every derived value goes through :mod:`vpnteach.ike.keymat` with the
 endpoint's trace.
@@ -18,23 +20,25 @@ endpoint's trace.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from vpnteach.crypto.cipher import get_ike_cipher
 from vpnteach.crypto.dh import DhComputation, DhPublicValueError
 from vpnteach.crypto.modp import get_group
 from vpnteach.crypto.prf import get_hash
-from vpnteach.ike import keymat, nat_t, vendor
+from vpnteach.ike import auth_encr, keymat, nat_t, vendor
 from vpnteach.ike.auth import (
     PRE_SHARE,
     RSA_SIG,
     auth_payloads,
+    cert_request_payloads,
     identity_text,
     log_id_payload,
     my_id_payload,
+    receive_cert_requests,
     verify_peer,
 )
+from vpnteach.ike.auth_encr import RSA_ENCR
 from vpnteach.ike.context import Context, IkeError, payload_body
 from vpnteach.ike.events import Phase1Complete
 from vpnteach.ike.policy import IsakmpPolicy
@@ -43,10 +47,8 @@ from vpnteach.ike.protection import seal
 from vpnteach.ike.quick_mode import check_nonce
 from vpnteach.ike.sa import IsakmpSa, QmRequest
 from vpnteach.ike.states import PHASE1_COMPLETE, PROCESS_COMPLETE, PROCESS_MAIN_MODE, Input
-from vpnteach.pki.certinfo import certificate_info
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.constants import (
-    CertEncoding,
     ExchangeType,
     IkeTransformId,
     NotifyMessageType,
@@ -55,7 +57,7 @@ from vpnteach.wire.constants import (
 )
 from vpnteach.wire.message import IsakmpHeader, Message, encode_message
 from vpnteach.wire.payloads import (
-    CertReqPayload,
+    HashPayload,
     IdPayload,
     KePayload,
     NatDPayload,
@@ -69,25 +71,23 @@ MM = ExchangeType.IDENTITY_PROTECTION
 StartQuickMode = Callable[[IsakmpSa, QmRequest], None]
 
 
-def ios_dn(name_rfc4514: str) -> str:
-    """``cn=WIN2003,dc=amit,dc=com``: the DN as IOS prints it (attribute names lower-case)."""
-    return re.sub(
-        r"(^|,)([A-Za-z]+)=", lambda m: m.group(1) + m.group(2).lower() + "=", name_rfc4514
-    )
-
-
-def offered_policies(ctx: Context, peer: str, responder: bool = False) -> list[IsakmpPolicy]:
-    """The policies usable with ``peer``: pre-share needs a key, rsa-sig a certificate.
-
-    rsa-encr (RFC 2409 §5.2) is accepted in the configuration but not implemented by this
-    engine, so such policies are never offered nor accepted.
-    """
+def offered_policies(
+    ctx: Context, peer: str, responder: bool = False, *, explain: bool = False
+) -> list[IsakmpPolicy]:
+    """The policies usable with ``peer``: pre-share needs a key, rsa-sig a certificate,
+    rsa-encr (RFC 2409 §5.2) the peer's public key and a key pair of our own (``explain``:
+    log why an rsa-encr policy is left out)."""
     has_psk = ctx.config.psk_for(peer) is not None
     has_cert = ctx.config.trustpoint() is not None
-    usable = {"pre-share": has_psk, "rsa-sig": has_cert, "rsa-encr": False}
+    usable = {"pre-share": has_psk, "rsa-sig": has_cert}
     config = ctx.config
     policies = config.responder_policies() if responder else config.initiator_policies()
-    return [p for p in policies if usable[p.authentication]]
+    return [
+        p
+        for p in policies
+        if usable.get(p.authentication)
+        or (p.authentication == "rsa-encr" and auth_encr.usable(ctx, peer, p if explain else None))
+    ]
 
 
 class MainModeHandlers:
@@ -131,7 +131,7 @@ class MainModeHandlers:
         self.ctx.log("begin_mm")
         transforms = tuple(
             Transform(i, IkeTransformId.KEY_IKE, ike_transform_attributes(p))
-            for i, p in enumerate(offered_policies(self.ctx, sa.peer[0]), start=1)
+            for i, p in enumerate(offered_policies(self.ctx, sa.peer[0], explain=True), start=1)
         )
         if not transforms:
             raise IkeError("no ISAKMP policy usable with this peer (no key, no certificate)")
@@ -205,7 +205,8 @@ class MainModeHandlers:
         if self.ctx.config.psk_for(sa.peer[0]) is not None:
             self.ctx.log("psk_found", peer=sa.peer[0])
         self.ctx.log("scan_xauth")
-        self._adopt(self._select(payload, offered_policies(self.ctx, sa.peer[0], responder=True)))
+        policies = offered_policies(self.ctx, sa.peer[0], responder=True, explain=True)
+        self._adopt(self._select(payload, policies))
         return PROCESS_MAIN_MODE
 
     def process_mm1(self) -> Input:
@@ -250,33 +251,14 @@ class MainModeHandlers:
         self._make_ke_and_nonce()
         assert sa.dh is not None
         nonce = sa.ni_b if sa.role == "initiator" else sa.nr_b
-        payloads: list[Payload] = [KePayload(sa.dh.public_value), NoncePayload(nonce)]
-        payloads += self._cert_request()
-        payloads += self._vid_payloads(vids)
-        return payloads + self._nat_d_payloads()
-
-    def _cert_request(self) -> list[Payload]:
-        tp = self.ctx.config.trustpoint()
-        assert self.sa.suite is not None
-        if self.sa.suite.authentication != RSA_SIG or tp is None or tp.ca_certificate is None:
-            return []
-        ca = certificate_info(tp.ca_certificate)
-        self.ctx.log("cert_req_constructing", issuer=ios_dn(ca.subject_dn))
-        return [CertReqPayload(CertEncoding.X509_SIGNATURE, ca.subject_der)]
-
-    def _nat_d_payloads(self) -> list[Payload]:
-        sa = self.sa
-        if not sa.nat_t:
-            return []
-        assert sa.hash is not None
-        h, ci, cr = sa.hash, sa.cky_i, sa.cky_r
-        remote = nat_t.nat_d_hash(h, ci, cr, sa.peer[0], sa.peer[1], "NAT-D (peer)", self.ctx.trace)
-        if self.ctx.config.force_udp_encapsulation:
-            local = nat_t.faked_nat_d_hash(h, self.ctx.rng, self.ctx.trace)
+        payloads: list[Payload] = [KePayload(sa.dh.public_value)]
+        if sa.suite is not None and sa.suite.authentication == RSA_ENCR:
+            payloads += auth_encr.encrypted_id_and_nonce(self.ctx, sa, nonce)
         else:
-            me = self.ctx.config.local_address
-            local = nat_t.nat_d_hash(h, ci, cr, me, sa.local_port, "NAT-D (me)", self.ctx.trace)
-        return [NatDPayload(remote), NatDPayload(local)]
+            payloads.append(NoncePayload(nonce))
+        payloads += cert_request_payloads(self.ctx, sa)
+        payloads += self._vid_payloads(vids)
+        return payloads + nat_t.nat_d_payloads(self.ctx, sa)
 
     def send_mm3(self) -> None:
         """MM3: our DH public value, nonce, CERT_REQ for our CA, NAT-D."""
@@ -295,12 +277,17 @@ class MainModeHandlers:
         ke = self._inbound(KePayload)[0]
         nonce = self._inbound(NoncePayload)[0]
         assert isinstance(ke, KePayload) and isinstance(nonce, NoncePayload)
-        ctx.log("processing", payload="NONCE", mid=0)
-        check_nonce(nonce.nonce_data)
-        if sa.role == "initiator":
-            sa.nr_b = nonce.nonce_data
+        assert sa.suite is not None
+        if sa.suite.authentication == RSA_ENCR:  # RFC 2409 §5.2: ID and nonce encrypted
+            nonce_data = auth_encr.receive_id_and_nonce(ctx, sa)
         else:
-            sa.ni_b = nonce.nonce_data
+            ctx.log("processing", payload="NONCE", mid=0)
+            nonce_data = nonce.nonce_data
+        check_nonce(nonce_data)
+        if sa.role == "initiator":
+            sa.nr_b = nonce_data
+        else:
+            sa.ni_b = nonce_data
         self._make_ke_and_nonce()
         assert sa.dh is not None
         try:
@@ -312,6 +299,8 @@ class MainModeHandlers:
         self._derive_keys()
         sa.conn_id = ctx.new_conn_id()
         ctx.recorder.conn_id = sa.conn_id
+        if sa.suite.authentication == RSA_ENCR:
+            ctx.log("skeyid_generated")
 
     def _derive_keys(self) -> None:
         sa, trace = self.sa, self.ctx.trace
@@ -321,6 +310,8 @@ class MainModeHandlers:
         if sa.psk is not None:
             self.ctx.log("psk_found", peer=sa.peer[0])
             skeyid = keymat.skeyid_psk(sa.hash, sa.psk, sa.ni_b, sa.nr_b, trace)
+        elif sa.suite is not None and sa.suite.authentication == RSA_ENCR:
+            skeyid = keymat.skeyid_pke(sa.hash, sa.ni_b, sa.nr_b, sa.cky_i, sa.cky_r, trace)
         else:
             skeyid = keymat.skeyid_sig(sa.hash, sa.ni_b, sa.nr_b, g_xy, trace)
         sa.keys = keymat.derive_phase1_keys(
@@ -336,40 +327,12 @@ class MainModeHandlers:
             return dh.public_value, dh.peer_public_value
         return dh.peer_public_value, dh.public_value
 
-    def _receive_cert_requests(self) -> None:
-        tp = self.ctx.config.trustpoint()
-        for cr in self._inbound(CertReqPayload):
-            assert isinstance(cr, CertReqPayload)
-            self.ctx.log("processing", payload="CERT_REQ", mid=0)
-            self.sa.peer_wants_ca.append(cr.certificate_authority)
-            if tp is not None and tp.ca_certificate is not None:
-                issuer = ios_dn(certificate_info(tp.ca_certificate).subject_dn)
-                self.ctx.log("peer_wants_cert", issuer=issuer)
-                self.ctx.log("choosing_trustpoint", trustpoint=tp.name)
-
-    def _receive_nat_d(self) -> None:
-        sa = self.sa
-        hashes = [p.hash_data for p in self._inbound(NatDPayload) if isinstance(p, NatDPayload)]
-        for _ in hashes:
-            self.ctx.log("nat_d")
-        if not (sa.nat_t and hashes):
-            return
-        assert sa.hash is not None
-        local = (self.ctx.config.local_address, sa.local_port)
-        result = nat_t.detect(sa.hash, sa.cky_i, sa.cky_r, hashes, local, sa.peer)
-        sa.nat_local, sa.nat_remote = result.local_behind_nat, result.peer_behind_nat
-        for text in result.ios_lines():
-            self.ctx.log("nat_text", text=text)
-        if self.ctx.config.force_udp_encapsulation:
-            sa.nat_forced = True
-            self.ctx.log("nat_text", text=nat_t.FORCED_TEXT)
-
     def receive_mm4(self) -> Input:
         """MM4: complete DH and derive keys; note CERT_REQ, vendor IDs, NAT-D."""
         self._receive_ke()
-        self._receive_cert_requests()
+        receive_cert_requests(self.ctx, self.sa)
         self._log_vendor_ids()
-        self._receive_nat_d()
+        nat_t.receive_nat_d(self.ctx, self.sa, self._inbound(NatDPayload))
         return PROCESS_MAIN_MODE
 
     def receive_mm3(self) -> Input:
@@ -395,6 +358,9 @@ class MainModeHandlers:
 
     def _auth_message(self, hash_name: str) -> list[Payload]:
         sa, ctx = self.sa, self.ctx
+        assert sa.suite is not None
+        if sa.suite.authentication == RSA_ENCR:  # RFC 2409 §5.2: the ID went in MM3/MM4
+            return [HashPayload(self._hash_x(hash_name, sa.my_id_b))]
         my_id = my_id_payload(ctx, sa)
         sa.my_id_b = payload_body(my_id)
         assert sa.suite is not None
@@ -430,6 +396,21 @@ class MainModeHandlers:
 
     def _receive_auth(self, hash_name: str) -> None:
         sa, ctx = self.sa, self.ctx
+        assert sa.suite is not None
+        if sa.suite.authentication == RSA_ENCR:  # the ID came (encrypted) in MM3/MM4
+            auth_encr.verify_hash(ctx, sa, hash_name, self._hash_x(hash_name, sa.peer_id_b))
+        else:
+            self._receive_id_and_proof(hash_name)
+        ctx.log(
+            "peer_inserted",
+            local=ctx.config.local_address,
+            peer=sa.peer[0],
+            port=sa.peer[1],
+            handle=sa.cky_i[:4].hex().upper(),
+        )
+
+    def _receive_id_and_proof(self, hash_name: str) -> None:
+        sa, ctx = self.sa, self.ctx
         ids = self._inbound(IdPayload)
         assert ids and isinstance(ids[0], IdPayload)
         peer_id = ids[0]
@@ -445,13 +426,6 @@ class MainModeHandlers:
         sa.peer_id_b = payload_body(peer_id)
         sa.peer_identity = identity_text(peer_id)
         verify_peer(ctx, sa, peer_id, self._hash_x(hash_name, sa.peer_id_b))
-        ctx.log(
-            "peer_inserted",
-            local=ctx.config.local_address,
-            peer=sa.peer[0],
-            port=sa.peer[1],
-            handle=sa.cky_i[:4].hex().upper(),
-        )
 
     def receive_mm6(self) -> Input:
         """MM6: verify the responder's proof (before IOS logs the move)."""

@@ -24,7 +24,11 @@ from ipaddress import IPv4Address
 
 from vpnteach.crypto.prf import HashAlgorithm
 from vpnteach.crypto.rng import Rng
+from vpnteach.ike.context import Context
+from vpnteach.ike.sa import IsakmpSa
 from vpnteach.trace import NULL_TRACE, Trace
+from vpnteach.wire.chain import Payload
+from vpnteach.wire.payloads import NatDPayload
 
 IKE_PORT = 500
 NAT_T_PORT = 4500
@@ -114,3 +118,37 @@ def detect(
 def _packed(address: str) -> bytes:
     """The 4 bytes of a dotted IPv4 address (parsed once per address)."""
     return IPv4Address(address).packed
+
+
+def nat_d_payloads(ctx: Context, sa: IsakmpSa) -> list[Payload]:
+    """The two NAT-D payloads of MM3/MM4 (§3.2): the peer's address and port, then ours
+    (or a faked hash of ours with ``force_udp_encapsulation``); none without NAT-T."""
+    if not sa.nat_t:
+        return []
+    assert sa.hash is not None
+    h, ci, cr = sa.hash, sa.cky_i, sa.cky_r
+    remote = nat_d_hash(h, ci, cr, sa.peer[0], sa.peer[1], "NAT-D (peer)", ctx.trace)
+    if ctx.config.force_udp_encapsulation:
+        local = faked_nat_d_hash(h, ctx.rng, ctx.trace)
+    else:
+        me = ctx.config.local_address
+        local = nat_d_hash(h, ci, cr, me, sa.local_port, "NAT-D (me)", ctx.trace)
+    return [NatDPayload(remote), NatDPayload(local)]
+
+
+def receive_nat_d(ctx: Context, sa: IsakmpSa, payloads: list[Payload]) -> None:
+    """Detect NATs from the peer's NAT-D payloads (§3.2) and log what IOS logs."""
+    hashes = [p.hash_data for p in payloads if isinstance(p, NatDPayload)]
+    for _ in hashes:
+        ctx.log("nat_d")
+    if not (sa.nat_t and hashes):
+        return
+    assert sa.hash is not None
+    local = (ctx.config.local_address, sa.local_port)
+    result = detect(sa.hash, sa.cky_i, sa.cky_r, hashes, local, sa.peer)
+    sa.nat_local, sa.nat_remote = result.local_behind_nat, result.peer_behind_nat
+    for text in result.ios_lines():
+        ctx.log("nat_text", text=text)
+    if ctx.config.force_udp_encapsulation:
+        sa.nat_forced = True
+        ctx.log("nat_text", text=FORCED_TEXT)

@@ -4,7 +4,9 @@ One :class:`MessageRule` per message of Main Mode (RFC 2409 §5.1, with RFC 3947
 Mode (RFC 2409 §5.5, RFC 3947 NAT-OA) and the Informational exchange (RFC 2409 §5.7): for
 each payload type the minimum and maximum count, and whether the message must arrive encrypted
 (RFC 2408 §3.1 E flag). Main Mode messages 5 and 6 need SIG for rsa-sig and HASH for
-pre-share (RFC 2409 §5.1, §5.4): :func:`rule_for` adds that requirement.
+pre-share (RFC 2409 §5.1, §5.4): :func:`rule_for` adds that requirement. With rsa-encr
+(RFC 2409 §5.2) messages 3 and 4 carry the encrypted ID as well, and 5 and 6 only HASH_I/HASH_R
+(:data:`RSA_ENCR_RULES`).
 
 A failed check is a :class:`PayloadRuleError` carrying the ISAKMP notify type to answer with.
 """
@@ -127,6 +129,21 @@ RULES: dict[str, MessageRule] = {
 }
 """The payload rule of every message, by name (``"MM1"`` .. ``"QM3"``, ``"INFO"``)."""
 
+_PKE_KE = {T.KE: (1, 1), T.ID: (1, 1), T.NONCE: (1, 1), T.CR: (0, MANY), **_NAT_D}
+_PKE_AUTH = {T.HASH: (1, 1), T.N: (0, MANY)}
+RSA_ENCR_RULES: dict[str, MessageRule] = {
+    r.name: r
+    for r in (
+        MessageRule("MM3", {**_PKE_KE, T.HASH: (0, 1)}, encrypted=False),
+        MessageRule("MM4", _PKE_KE, encrypted=False),
+        MessageRule("MM5", _PKE_AUTH, encrypted=True, first=T.HASH),
+        MessageRule("MM6", _PKE_AUTH, encrypted=True, first=T.HASH),
+    )
+}
+"""Main Mode messages 3-6 with public key encryption (RFC 2409 §5.2): MM3 ``KE, [HASH(1)],
+<IDii_b>PubKey_r, <Ni_b>PubKey_r``, MM4 ``KE, <IDir_b>PubKey_i, <Nr_b>PubKey_i``, MM5/MM6
+``HASH_I``/``HASH_R`` (and notifications such as INITIAL-CONTACT)."""
+
 _AUTH_PAYLOAD = {
     AuthenticationMethod.RSA_SIGNATURES: T.SIG,
     AuthenticationMethod.PRE_SHARED_KEY: T.HASH,
@@ -134,7 +151,10 @@ _AUTH_PAYLOAD = {
 
 
 def rule_for(name: str, auth: int | None = None) -> MessageRule:
-    """The rule for a message; for MM5/MM6 with ``auth`` the SIG or HASH payload is required."""
+    """The rule for a message; for MM5/MM6 with ``auth`` the SIG or HASH payload is required;
+    rsa-encr (``auth`` 4) has its own rules for MM3 to MM6."""
+    if auth == AuthenticationMethod.RSA_ENCRYPTION and name in RSA_ENCR_RULES:
+        return RSA_ENCR_RULES[name]
     rule = RULES[name]
     needed = _AUTH_PAYLOAD.get(AuthenticationMethod(auth)) if auth is not None else None
     if name not in ("MM5", "MM6") or needed is None:
