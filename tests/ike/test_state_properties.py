@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.ike.harness import B1, B2, SEED_POLICY, Pair, branch_config
+from tests.ike.test_rsa_encr import encr_config
 from vpnteach.ike.endpoint import IkeEndpoint
 from vpnteach.ike.events import Event, NegotiationFailed, Phase2Complete, SaDeleted
 from vpnteach.ike.sa import IsakmpSa, QuickModeNode
@@ -55,14 +56,14 @@ def successors(table: TransitionTable, state: IkeState) -> frozenset[IkeState]:
     return frozenset(seen)
 
 
-VARIANTS = ("rsa-sig", "pre-share", "pfs", "nat")
+VARIANTS = ("rsa-sig", "pre-share", "pfs", "nat", "rsa-encr")
 
 
 def paused_pair(round_trips: int, variant: str = "rsa-sig") -> Pair:
     """A seed-profile run, stopped after ``round_trips`` deliveries in both directions.
 
-    ``variant``: rsa-sig (the seed), pre-share, pfs (a Quick Mode KE, group 1) or nat (a NAT
-    in front of Branch1: IKE floats to 4500 from MM5 on).
+    ``variant``: rsa-sig (the seed), pre-share, pfs (a Quick Mode KE, group 1), nat (a NAT
+    in front of Branch1: IKE floats to 4500 from MM5 on) or rsa-encr (RFC 2409 §5.2).
     """
     kw: dict[str, object] = {}
     if variant == "pre-share":
@@ -70,6 +71,8 @@ def paused_pair(round_trips: int, variant: str = "rsa-sig") -> Pair:
     elif variant == "pfs":
         kw = {"pfs": 1}
     c1, c2 = branch_config("Branch1", **kw), branch_config("Branch2", **kw)  # type: ignore[arg-type]
+    if variant == "rsa-encr":
+        c1, c2 = encr_config("Branch1"), encr_config("Branch2")
     pair = Pair.make(c1, c2, seed=3)
     if variant == "nat":
         pair.nat = ("10.1.1.1", 1024)
