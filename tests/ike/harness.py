@@ -7,12 +7,15 @@ other as the UDP payload it would receive, with the sender's address and ports. 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from vpnteach.crypto.rng import SeededRng
-from vpnteach.ike.config import IkeConfig
+from vpnteach.ike.config import IkeConfig, PeerPublicKey
 from vpnteach.ike.endpoint import IkeEndpoint
 from vpnteach.ike.events import Event
 from vpnteach.ike.policy import (
@@ -133,3 +136,20 @@ class Pair:
 
 
 Deliver = Callable[[], int]
+
+
+RSA_ENCR_POLICY = IsakmpPolicy(
+    priority=10, encryption="3des", authentication="rsa-encr", hash="md5"
+)
+
+
+def router_key(name: str) -> rsa.RSAPrivateKey:
+    return seed_pki().routers[name].keys["BRANCH_KEY"].private_key
+
+
+def encr_config(name: str, peer_key: rsa.RSAPublicKey | None = None) -> IkeConfig:
+    """Branch1/2 with only an rsa-encr policy and (by default) the peer's real public key."""
+    peer, other = (B2, "Branch2") if name == "Branch1" else (B1, "Branch1")
+    key = peer_key if peer_key is not None else router_key(other).public_key()
+    config = branch_config(name, policy=RSA_ENCR_POLICY)
+    return dataclasses.replace(config, peer_public_keys=(PeerPublicKey.from_key(peer, key),))

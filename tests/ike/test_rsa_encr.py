@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from tests.conftest import require
-from tests.ike.harness import B1, B2, Pair, branch_config, seed_pki
+from tests.ike.harness import B1, B2, Pair, encr_config, router_key
 from vpnteach.crypto import pke
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.ike.config import IkeConfig, PeerPublicKey
@@ -36,7 +36,7 @@ from vpnteach.ike.events import (
     Phase1Complete,
     Phase2Complete,
 )
-from vpnteach.ike.policy import IsakmpPolicy, PolicyError
+from vpnteach.ike.policy import PolicyError
 from vpnteach.ike.rules import PayloadRuleError, rule_for
 from vpnteach.ike.states import IkeState
 from vpnteach.wire.constants import AuthenticationMethod, NotifyMessageType, PayloadType
@@ -44,24 +44,9 @@ from vpnteach.wire.message import Message, decode_message, encode_message
 from vpnteach.wire.payloads import IdPayload, NoncePayload
 
 P = TypeVar("P")
-RSA_ENCR_POLICY = IsakmpPolicy(
-    priority=10, encryption="3des", authentication="rsa-encr", hash="md5"
-)
 # RFC 2407 §4.6.2: ID_IPV4_ADDR (1), UDP (17), port 500, then the address 10.1.1.1 / 10.2.2.1.
 IDII_B = bytes.fromhex("011101f4") + bytes([10, 1, 1, 1])
 IDIR_B = bytes.fromhex("011101f4") + bytes([10, 2, 2, 1])
-
-
-def router_key(name: str) -> rsa.RSAPrivateKey:
-    return seed_pki().routers[name].keys["BRANCH_KEY"].private_key
-
-
-def encr_config(name: str, peer_key: rsa.RSAPublicKey | None = None) -> IkeConfig:
-    """Branch1/2 with only an rsa-encr policy and (by default) the peer's real public key."""
-    peer, other = (B2, "Branch2") if name == "Branch1" else (B1, "Branch1")
-    key = peer_key if peer_key is not None else router_key(other).public_key()
-    config = branch_config(name, policy=RSA_ENCR_POLICY)
-    return dataclasses.replace(config, peer_public_keys=(PeerPublicKey.from_key(peer, key),))
 
 
 def run(c1: IkeConfig, c2: IkeConfig, initiator: str = "b1") -> Pair:

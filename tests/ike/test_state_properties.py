@@ -30,8 +30,7 @@ from dataclasses import dataclass, replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.ike.harness import B1, B2, SEED_POLICY, Pair, branch_config
-from tests.ike.test_rsa_encr import encr_config
+from tests.ike.harness import B1, B2, SEED_POLICY, Pair, branch_config, encr_config
 from vpnteach.ike.endpoint import IkeEndpoint
 from vpnteach.ike.events import Event, NegotiationFailed, Phase2Complete, SaDeleted
 from vpnteach.ike.sa import IsakmpSa, QuickModeNode
