@@ -8,10 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vpnteach.ios import IosConfigError, RouterConfig, apply_commands, parse_config
-from vpnteach.ios.commands import MODE_COMMANDS
+from vpnteach.ios.commands import MODE_COMMANDS, Command
 from vpnteach.ios.grammar import Keyword, Optional, Token
 
 from .conftest import seed_text
+from .pubkey_vectors import PEER_SPKI_HEX
 
 
 def _keywords(tokens: tuple[Token, ...]) -> set[str]:
@@ -38,6 +39,9 @@ MODE_PREFIXES = [
     "ip access-list extended ACL\n",
     "crypto map CRYPTO 10 ipsec-isakmp\n",
     "interface Serial1/0\n",
+    "crypto key pubkey-chain rsa\n",
+    "crypto key pubkey-chain rsa\n addressed-key 10.2.2.1\n",
+    "crypto key pubkey-chain rsa\n addressed-key 10.2.2.1\n  key-string\n",
 ]
 
 word_lines = st.lists(st.sampled_from(VOCABULARY), max_size=8).map(" ".join)
@@ -101,6 +105,7 @@ SAMPLES: dict[str, list[str]] = {
     "ts_names": ["TS", "TS STRONG"],
     "rsa_options": ["general-keys modulus 1024 label K exportable", "label K2", "usage-keys"],
     "interface": ["Serial1/0", "fa0/0", "loopback 0"],
+    "hex_words": ["30819F30 0D06092A", PEER_SPKI_HEX, "0001"],
 }
 
 
@@ -133,17 +138,45 @@ def command_line(draw: st.DrawFn, mode: str) -> str:
     return " ".join(p for p in (_piece(draw, piece) for piece in pieces) if p)
 
 
+def _depths() -> dict[str, int]:
+    """How many mode-entering lines each mode is from ``config`` (breadth first)."""
+    depth, queue = {"config": 0}, ["config"]
+    while queue:
+        mode = queue.pop(0)
+        for c in MODE_COMMANDS[mode]:
+            if c.enters is not None and c.enters not in depth:
+                depth[c.enters] = depth[mode] + 1
+                queue.append(c.enters)
+    return depth
+
+
+DEPTH = _depths()
+
+
+def _words(draw: st.DrawFn, command: Command) -> str:
+    return " ".join(p for p in (_piece(draw, x) for x in _PIECES.findall(command.pattern)) if p)
+
+
+def _path(draw: st.DrawFn, mode: str) -> list[str]:
+    """Lines that lead from ``config`` into ``mode`` (through its parent modes)."""
+    if mode == "config":
+        return []
+    entering = [
+        (other, c)
+        for other, table in MODE_COMMANDS.items()
+        for c in table
+        if c.enters == mode and DEPTH[other] < DEPTH[mode]
+    ]
+    parent, command = draw(st.sampled_from(entering))
+    return [*_path(draw, parent), _words(draw, command)]
+
+
 @st.composite
 def config_text(draw: st.DrawFn) -> str:
     lines: list[str] = []
     for _ in range(draw(st.integers(1, 8))):
         mode = draw(st.sampled_from(sorted(MODE_COMMANDS)))
-        if mode != "config":
-            entering = [c for c in MODE_COMMANDS["config"] if c.enters == mode]
-            first = draw(st.sampled_from(entering))
-            lines.append(
-                " ".join(p for p in (_piece(draw, x) for x in _PIECES.findall(first.pattern)) if p)
-            )
+        lines += _path(draw, mode)
         lines += [draw(command_line(mode)) for _ in range(draw(st.integers(0, 4)))]
     return "\n".join(lines)
 

@@ -11,13 +11,16 @@ What is accepted (the full list, generated from the grammar tables, is
 * global: ``hostname``, ``ip domain-name`` / ``ip domain name``, ``ntp server``,
   ``clock timezone``, ``crypto key generate rsa`` (options in any order), ``crypto pki|ca
   trustpoint``, ``crypto isakmp policy|key|identity|keepalive``, ``crypto ipsec transform-set``,
-  ``crypto ipsec security-association lifetime seconds|kilobytes``, ``ip access-list extended``,
+  ``crypto ipsec security-association lifetime seconds|kilobytes``, ``crypto key pubkey-chain
+  rsa``, ``ip access-list extended``,
   ``access-list 100-199``, ``crypto map NAME SEQ [ipsec-isakmp]``, ``interface``, ``ip route``,
   ``end``, ``exit``, and a ``no`` form of each that can be undone;
 * sub-modes: config-isakmp (``encryption`` / ``authentication`` / ``hash`` / ``group`` /
   ``lifetime``), ca-trustpoint (``enrollment url``, ``enrollment mode ra``, ``rsakeypair``,
   ``revocation-check``, ``ip-address``), cfg-crypto-trans (``mode``), config-ext-nacl
-  (``permit|deny ip SRC DST`` with ``any`` / ``host A`` / ``A WILDCARD``), config-crypto-map
+  (``permit|deny ip SRC DST`` with ``any`` / ``host A`` / ``A WILDCARD``), config-pubkey-chain
+  (``addressed-key A``, ``named-key NAME``), config-pubkey-key (``address``, ``key-string``
+  then hex lines until ``quit``: :mod:`vpnteach.ios.pubkey`), config-crypto-map
   (``match address``, ``set peer``, ``set transform-set``, ``set pfs [groupN | group N]``,
   ``set security-association lifetime``), config-if (``ip address``, ``crypto map``,
   ``shutdown``, ``description``);
@@ -41,11 +44,13 @@ from vpnteach.ios.model import (
     CryptoMapSpec,
     InterfaceConfig,
     IsakmpKeepalive,
+    PubkeyEntry,
     RouterConfig,
     RsaKeyCommand,
     StaticRoute,
     TrustpointConfig,
 )
+from vpnteach.ios.pubkey import show_crypto_key_mypubkey_rsa, show_crypto_key_pubkey_chain
 from vpnteach.ios.show import (
     run_show,
     show_crypto_ipsec_transform_set,
@@ -61,6 +66,7 @@ __all__ = [
     "InterfaceConfig",
     "IosConfigError",
     "IsakmpKeepalive",
+    "PubkeyEntry",
     "RouterConfig",
     "RsaKeyCommand",
     "StaticRoute",
@@ -70,6 +76,8 @@ __all__ = [
     "parse_config",
     "run_show",
     "show_crypto_ipsec_transform_set",
+    "show_crypto_key_mypubkey_rsa",
+    "show_crypto_key_pubkey_chain",
     "show_crypto_map",
     "show_running_config",
     "try_apply",

@@ -164,6 +164,20 @@ def _rsa_command(found: dict[str, object]) -> RsaKeyCommand:
     )
 
 
+_HEX_WORD = re.compile(r"[0-9A-Fa-f]+")
+HEX_EXPECTED = "hex digits 0-9 A-F (the key as show crypto key mypubkey rsa prints it)"
+
+
+def hex_words(words: Sequence[str], i: int) -> tuple[str, int]:
+    """A line of a ``key-string``: groups of hex digits (``30819F30 0D06092A ...``), joined."""
+    if i >= len(words):
+        raise Mismatch(i, [HEX_EXPECTED, "quit"])
+    for k in range(i, len(words)):
+        if not _HEX_WORD.fullmatch(words[k]):
+            raise Mismatch(k, [HEX_EXPECTED] if k > i else [HEX_EXPECTED, "quit"])
+    return "".join(words[i:]), len(words)
+
+
 #: Interface types: (IOS name, shortest abbreviation IOS accepts here).
 INTERFACE_TYPES = (
     ("Ethernet", 1),
@@ -221,5 +235,6 @@ ARG_TYPES: dict[str, ArgParser] = {
     "ts_names": transform_set_names,
     "rsa_options": rsa_options,
     "interface": interface_name,
+    "hex_words": hex_words,
 }
 """The IOS-specific argument types, by the name patterns use."""

@@ -38,6 +38,15 @@ from vpnteach.ios.model import (
     StaticRoute,
     TrustpointConfig,
 )
+from vpnteach.ios.pubkey import (
+    CHAIN_ROWS,
+    DATA_ROWS,
+    GLOBAL_ROWS,
+    KEY_ROWS,
+    PUBKEY_CHAIN,
+    PUBKEY_DATA,
+    PUBKEY_KEY,
+)
 
 GLOBAL = "config"
 ISAKMP = "config-isakmp"
@@ -268,7 +277,7 @@ GLOBAL_COMMANDS = _table(
     ("no ip route <prefix:ip> <mask:mask> [<next_hop:ip>]", _no_ip_route),
     ("end", _nothing),
     ("exit", _nothing),
-)
+) + _table(*GLOBAL_ROWS)
 
 
 # --- config-isakmp --------------------------------------------------------------------------
@@ -466,8 +475,18 @@ MODE_COMMANDS: dict[str, tuple[Command, ...]] = {
     ACL: ACL_COMMANDS,
     CRYPTO_MAP: CRYPTO_MAP_COMMANDS,
     INTERFACE: INTERFACE_COMMANDS,
+    PUBKEY_CHAIN: _table(*CHAIN_ROWS),
+    PUBKEY_KEY: _table(*KEY_ROWS),
+    PUBKEY_DATA: _table(*DATA_ROWS),
 }
 """Every mode's grammar table; a sub-mode also falls back to :data:`GLOBAL_COMMANDS`."""
+
+MODE_FALLBACK: dict[str, tuple[str, ...]] = {PUBKEY_KEY: (PUBKEY_CHAIN, GLOBAL), PUBKEY_DATA: ()}
+"""The modes a line is tried in after its own, where not just ``config``: a nested mode tries
+its parents (IOS walks up), a key-string block takes only its own lines."""
+
+BLOCK_END: dict[str, str] = {PUBKEY_DATA: "quit"}
+"""Modes a configuration text may not end in, and the line that ends them."""
 
 
 def command_reference() -> str:

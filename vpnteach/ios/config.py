@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from vpnteach._html import HtmlRepr
 from vpnteach.ike.policy import PolicyError
-from vpnteach.ios.commands import GLOBAL, MODE_COMMANDS, Command
+from vpnteach.ios.commands import BLOCK_END, GLOBAL, MODE_COMMANDS, MODE_FALLBACK, Command
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.errors import IosConfigError
 from vpnteach.ios.grammar import Args, Mismatch, match_pattern
@@ -48,8 +48,10 @@ def apply_commands(config: RouterConfig, text: str, source: str = "<commands>") 
         IosConfigError: a line IOS would refuse; no line of ``text`` has been applied.
     """
     session = _Session(Draft.from_config(config), source)
-    for number, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
         session.feed(number, line)
+    session.finish(len(lines), lines[-1] if lines else "")
     return session.draft.freeze()
 
 
@@ -94,7 +96,8 @@ class _Session:
             command.handler(self.draft, args)
         except Mismatch as miss:
             column = spans[miss.index][0] if miss.index < len(spans) else len(line.rstrip())
-            raise self._error(number, line, _expected(miss), column) from None
+            expected = _elsewhere(words, self.mode) if miss.index == 0 else None
+            raise self._error(number, line, expected or _expected(miss), column) from None
         except PolicyError as refused:
             expected = f"a value the model accepts ({refused})"
             raise self._error(number, line, expected, spans[-1][0]) from None
@@ -103,7 +106,9 @@ class _Session:
     def _find(self, words: list[str]) -> tuple[Command, Args, str]:
         """The first command of the current mode, then of global mode, that accepts ``words``."""
         failures: list[Mismatch] = []
-        modes = [self.mode] if self.mode == GLOBAL else [self.mode, GLOBAL]
+        modes = [self.mode]
+        if self.mode != GLOBAL:
+            modes += MODE_FALLBACK.get(self.mode, (GLOBAL,))
         for mode in modes:
             best: Mismatch | None = None
             for command in MODE_COMMANDS[mode]:
@@ -118,8 +123,17 @@ class _Session:
     def _enter(self, command: Command, table_mode: str) -> None:
         if command.enters is not None:
             self.mode = command.enters
-        elif table_mode == GLOBAL or command.pattern == "exit":
+        elif table_mode != self.mode:  # a parent mode's command leaves this mode for that one
+            self.mode = table_mode
+        elif command.pattern == "exit":
             self.mode = GLOBAL
+
+    def finish(self, number: int, line: str) -> None:
+        """The text ended: a block such as a ``key-string`` must have been closed."""
+        if self.mode in BLOCK_END:
+            end = BLOCK_END[self.mode]
+            expected = f"{end} (the text ended inside a {self.mode} block, which {end} closes)"
+            raise self._error(number, line, expected, len(line.rstrip()))
 
     def _error(self, number: int, line: str, expected: str, column: int) -> IosConfigError:
         return IosConfigError(
@@ -136,6 +150,38 @@ def _furthest(failures: list[Mismatch]) -> Mismatch:
         elif other.index == best.index and best.index > 0:
             best = best.merge(other)
     return best
+
+
+def _entry_paths() -> dict[str, list[str]]:
+    """For each mode, the commands that reach it from ``config`` (breadth first, shortest)."""
+    paths: dict[str, list[str]] = {GLOBAL: []}
+    queue = [GLOBAL]
+    while queue:
+        mode = queue.pop(0)
+        for command in MODE_COMMANDS[mode]:
+            if command.enters is not None and command.enters not in paths:
+                paths[command.enters] = [*paths[mode], command.pattern]
+                queue.append(command.enters)
+    return paths
+
+
+def _elsewhere(words: list[str], mode: str) -> str | None:
+    """For a line refused at its first word: where it would have been accepted, if anywhere
+    (not inside a block such as a key-string, which takes only its own lines)."""
+    if mode in BLOCK_END or words[0].lower() in ("exit", "end"):
+        return None
+    paths = _entry_paths()
+    for other, commands in MODE_COMMANDS.items():
+        if other == mode:
+            continue
+        for command in commands:
+            try:
+                match_pattern(command.tokens, words)
+            except Mismatch:
+                continue
+            route = ", then ".join(paths.get(other, []))
+            return f"a {mode} command: `{words[0]}` belongs in {other} mode (enter: {route})"
+    return None
 
 
 def _expected(miss: Mismatch) -> str:

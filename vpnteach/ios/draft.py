@@ -28,6 +28,7 @@ from vpnteach.ios.model import (
     CryptoMapSpec,
     InterfaceConfig,
     IsakmpKeepalive,
+    PubkeyEntry,
     RouterConfig,
     RsaKeyCommand,
     StaticRoute,
@@ -52,6 +53,7 @@ class Draft:
     isakmp_keys: dict[str, PreSharedKey] = field(default_factory=dict)
     isakmp_identity: str = "address"
     isakmp_keepalive: IsakmpKeepalive | None = None
+    pubkey_chain: dict[str, PubkeyEntry] = field(default_factory=dict)
     sa_lifetime_seconds: int = GLOBAL_SA_LIFETIME_SECONDS
     sa_lifetime_kilobytes: int = GLOBAL_SA_LIFETIME_KILOBYTES
     transform_sets: dict[str, TransformSet] = field(default_factory=dict)
@@ -61,6 +63,8 @@ class Draft:
     static_routes: list[StaticRoute] = field(default_factory=list)
     context: Any = None
     """The key of the object a sub-mode edits (policy priority, interface name, ...)."""
+    key_hex: list[str] = field(default_factory=list)
+    """The hex words of the ``key-string`` being typed (config-pubkey mode), until ``quit``."""
 
     @classmethod
     def from_config(cls, config: RouterConfig) -> Draft:
@@ -85,7 +89,7 @@ class Draft:
             elif isinstance(value, dict):
                 value = MappingProxyType(dict(value))
             values[f.name] = value
-        del values["context"]
+        del values["context"], values["key_hex"]
         values["crypto_maps"] = MappingProxyType(
             {n: MappingProxyType(dict(m)) for n, m in self.crypto_maps.items() if m}
         )
@@ -108,6 +112,7 @@ class Draft:
                     ConfigWarning(f"interface {interface.name}", f"crypto map {name} not found")
                 )
         found += self._pre_share_warnings()
+        found += self._pubkey_warnings()
         return found
 
     def _map_warnings(self, spec: CryptoMapSpec) -> list[ConfigWarning]:
@@ -137,3 +142,28 @@ class Draft:
             for p, policy in sorted(self.isakmp_policies.items())
             if policy.authentication == "pre-share"
         ]
+
+    def _pubkey_warnings(self) -> list[ConfigWarning]:
+        found = [
+            ConfigWarning(f"{e.kind}-key {e.name}", message)
+            for e in self.pubkey_chain.values()
+            for message in _pubkey_gaps(e)
+        ]
+        if any(e.peer_public_key() for e in self.pubkey_chain.values()):
+            return found
+        return found + [
+            ConfigWarning(
+                f"crypto isakmp policy {p}",
+                "authentication rsa-encr, but crypto key pubkey-chain rsa holds no peer key",
+            )
+            for p, policy in sorted(self.isakmp_policies.items())
+            if policy.authentication == "rsa-encr"
+        ]
+
+
+def _pubkey_gaps(entry: PubkeyEntry) -> list[str]:
+    """What keeps a pubkey-chain entry from being used by rsa-encr."""
+    gaps = ["no key-string: no key for this peer yet"] if entry.key_der is None else []
+    if entry.address is None:
+        gaps.append("no address: rsa-encr finds a peer's key by the peer's address")
+    return gaps

@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import Any
 
 from vpnteach._html import HtmlRepr
+from vpnteach.ike.config import PeerPublicKey
 from vpnteach.ike.policy import (
     GLOBAL_SA_LIFETIME_KILOBYTES,
     GLOBAL_SA_LIFETIME_SECONDS,
@@ -150,6 +151,29 @@ class IsakmpKeepalive(HtmlRepr):
     mode: str = "on-demand"
 
 
+@dataclass(frozen=True)
+class PubkeyEntry(HtmlRepr):
+    """One key of ``crypto key pubkey-chain rsa``: a peer's RSA public key typed in by hand.
+
+    ``addressed-key 10.2.2.1`` names the key by the peer's address (``address`` is that address
+    unless an ``address`` line says otherwise); ``named-key NAME`` names it by the peer's
+    identity and needs an ``address`` line to be found by address. ``key_der`` is the DER that
+    the ``key-string`` lines spell in hex (``None`` before a ``key-string`` ends with ``quit``).
+    IKE's rsa-encr (RFC 2409 §5.2) encrypts Ni_b and IDii_b with this key.
+    """
+
+    name: str
+    kind: str = "addressed"
+    address: str | None = None
+    key_der: bytes | None = None
+
+    def peer_public_key(self) -> PeerPublicKey | None:
+        """The IKE engine's entry (``None`` without an address or without a key-string)."""
+        if self.address is None or self.key_der is None:
+            return None
+        return PeerPublicKey(self.address, self.key_der)
+
+
 def _empty() -> Mapping[Any, Any]:
     return MappingProxyType({})
 
@@ -172,6 +196,7 @@ class RouterConfig(HtmlRepr):
     isakmp_keys: Mapping[str, PreSharedKey] = field(default_factory=_empty)
     isakmp_identity: str = "address"
     isakmp_keepalive: IsakmpKeepalive | None = None
+    pubkey_chain: Mapping[str, PubkeyEntry] = field(default_factory=_empty)
     sa_lifetime_seconds: int = GLOBAL_SA_LIFETIME_SECONDS
     sa_lifetime_kilobytes: int = GLOBAL_SA_LIFETIME_KILOBYTES
     transform_sets: Mapping[str, TransformSet] = field(default_factory=_empty)
@@ -189,6 +214,11 @@ class RouterConfig(HtmlRepr):
     def policies_by_priority(self) -> tuple[IsakmpPolicy, ...]:
         """The ISAKMP policies in the order IKE offers and checks them (lowest first)."""
         return tuple(self.isakmp_policies[p] for p in sorted(self.isakmp_policies))
+
+    def peer_public_keys(self) -> tuple[PeerPublicKey, ...]:
+        """The pubkey chain's complete keys, for ``IkeConfig.peer_public_keys`` (rsa-encr)."""
+        entries = (e.peer_public_key() for e in self.pubkey_chain.values())
+        return tuple(e for e in entries if e is not None)
 
     def interfaces_using(self, map_name: str) -> tuple[str, ...]:
         """Names of the interfaces with ``crypto map map_name`` applied."""

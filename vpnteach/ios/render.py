@@ -10,6 +10,8 @@ What IOS does to a configuration on its way into the running config, and so do w
   line for them, a transform set in tunnel mode shows no ``mode``;
 * a few lines end with a space, as IOS prints them (``crypto map CRYPTO 10 ipsec-isakmp ``,
   ``set transform-set TS ``, ``crypto ipsec transform-set TS esp-3des esp-md5-hmac ``);
+* ``crypto key pubkey-chain rsa`` follows the ISAKMP lines, each key with its ``address`` and
+  its ``key-string`` in 8 groups of 8 hex digits a line, closed by ``quit``;
 * ``crypto key generate rsa`` is never shown (the keys live in private NVRAM); pass
   ``include_keys=True`` to write it anyway, so that the text rebuilds the same object.
 """
@@ -25,6 +27,7 @@ from vpnteach.ike.policy import (
     IsakmpPolicy,
     TransformSet,
 )
+from vpnteach.ios import pubkey
 from vpnteach.ios.argtypes import interface_rank
 from vpnteach.ios.model import (
     CryptoMapSpec,
@@ -47,6 +50,7 @@ def running_config(config: RouterConfig, include_keys: bool = False) -> str:
         *(_trustpoint(t) for t in config.trustpoints.values()),
         *(_policy(config.isakmp_policies[p]) for p in sorted(config.isakmp_policies)),
         list(_isakmp_globals(config)),
+        pubkey.running_config_lines(config),
         list(_ipsec_lifetimes(config)),
         *(_transform_set(t) for t in config.transform_sets.values()),
         *(_crypto_map(s) for m in config.crypto_maps.values() for s in _by_seq(m)),

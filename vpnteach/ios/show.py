@@ -1,5 +1,6 @@
 """Exec commands over a :class:`RouterConfig`: ``show running-config``, ``show crypto map``,
-``show crypto ipsec transform-set``.
+``show crypto ipsec transform-set``, ``show crypto key pubkey-chain rsa``
+(:mod:`vpnteach.ios.pubkey`).
 
 Layouts follow real IOS 12.4 output: the ``show crypto map`` and ``show crypto ipsec
 transform-set`` command reference (Cisco IOS Security Command Reference, "IPSec Network Security
@@ -37,6 +38,7 @@ from vpnteach.ike.policy import TransformSet
 from vpnteach.ios.errors import IosConfigError
 from vpnteach.ios.grammar import Args, Mismatch, compile_pattern, match_pattern
 from vpnteach.ios.model import CryptoMapSpec, RouterConfig
+from vpnteach.ios.pubkey import show_crypto_key_pubkey_chain
 
 _INDENT = " " * 8
 
@@ -117,6 +119,7 @@ SHOW_COMMANDS: tuple[tuple[str, _ShowHandler], ...] = (
         "sh(ow) cry(pto) ipsec transform-set [tag <tag:word>]",
         lambda c, a: show_crypto_ipsec_transform_set(c, a.get("tag")),
     ),
+    ("sh(ow) cry(pto) key pubkey-chain rsa", lambda c, a: show_crypto_key_pubkey_chain(c)),
 )
 """The exec commands this module answers, as grammars (see :mod:`vpnteach.ios.grammar`)."""
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 from vpnteach.ike.debuglog import ios_time
-from vpnteach.ios import run_show
+from vpnteach.ios import run_show, show_crypto_key_mypubkey_rsa
 from vpnteach.ios.errors import IosConfigError
 from vpnteach.net.sim.ping import Ping
 from vpnteach.pki.errors import PkiError
@@ -187,6 +187,10 @@ def _pki_trustpoints(router: LabRouter, m: re.Match[str]) -> str:
     return router.pki.show_trustpoints() + "\n"
 
 
+def _mypubkey(router: LabRouter, m: re.Match[str]) -> str:
+    return show_crypto_key_mypubkey_rsa(router.pki.keys.values())
+
+
 def _clock(router: LabRouter, m: re.Match[str]) -> str:
     t = router.clock()
     return f"*{t:%H:%M:%S}.{t.microsecond // 1000:03d} {t.tzname()} {t:%a %b} {t.day} {t.year}\n"
@@ -274,6 +278,8 @@ PATTERNS: dict[str, str] = {
     "show running-config": rf"{SHOW}\s+{kw('running-config', 3)}",
     "show pki certificates": rf"{SHOW}\s+{CRYPTO}\s+pki\s+{kw('certificates', 4)}",
     "show pki trustpoints": rf"{SHOW}\s+{CRYPTO}\s+pki\s+{kw('trustpoints', 5)}",
+    "show pubkey-chain": rf"{SHOW}\s+{CRYPTO}\s+key\s+pubkey-chain\s+rsa",
+    "show mypubkey": rf"{SHOW}\s+{CRYPTO}\s+key\s+{kw('mypubkey', 3)}\s+rsa",
     "show clock": rf"{SHOW}\s+{kw('clock', 3)}",
     "clock set": rf"{kw('clock', 3)}\s+set\s+(?P<when>.+)",
     "debug": rf"{DEBUG}\s+{CRYPTO}\s+(?P<kind>{ISAKMP}|{IPSEC})",
@@ -297,6 +303,8 @@ COMMANDS: tuple[tuple[str, Handler], ...] = (
     (PATTERNS["show running-config"], _config_show),
     (PATTERNS["show pki certificates"], _pki_certificates),
     (PATTERNS["show pki trustpoints"], _pki_trustpoints),
+    (PATTERNS["show pubkey-chain"], _config_show),
+    (PATTERNS["show mypubkey"], _mypubkey),
     (PATTERNS["show clock"], _clock),
     (PATTERNS["clock set"], _clock_set),
     (PATTERNS["debug"], _debug),
