@@ -107,6 +107,9 @@ def test_exec_commands_answer_without_starting_the_io() -> None:
     assert run_command(router, "debug crypto ipsec") == "Crypto IPSEC debugging is on\n"
     with pytest.raises(ExecError, match=r"Branch1#show crypto bogus\n {8}\^"):
         run_command(router, "show crypto bogus")
+    assert "M - Manually configured" in run_command(router, "show crypto key pubkey-chain rsa")
+    with pytest.raises(ExecError, match="without --pki"):
+        run_command(router, "show crypto key mypubkey rsa")
 
 
 def test_force_udp_encap_is_the_ike_engines_flag_and_survives_a_reconfiguration() -> None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from vpnteach.ios import run_show
+from vpnteach.ios import run_show, show_crypto_key_mypubkey_rsa
 from vpnteach.ios.errors import IosConfigError
 from vpnteach.labs.exec import DEBUG_NAMES, PATTERNS, SHOW, ExecError, compile_commands
 
@@ -46,6 +46,12 @@ def _pki_certificates(router: RouterProcess, m: re.Match[str]) -> str:
     if router.pki is None:
         raise ExecError("% This router was started without --pki: no certificates")
     return router.pki.show_certificates() + "\n"
+
+
+def _mypubkey(router: RouterProcess, m: re.Match[str]) -> str:
+    if router.pki is None:
+        raise ExecError("% This router was started without --pki: no RSA keys")
+    return show_crypto_key_mypubkey_rsa(router.pki.keys.values())
 
 
 def _clock(router: RouterProcess, m: re.Match[str]) -> str:
@@ -98,6 +104,8 @@ COMMANDS: tuple[tuple[str, Handler], ...] = (
     (PATTERNS["show crypto map"], _config_show),
     (PATTERNS["show running-config"], _config_show),
     (PATTERNS["show pki certificates"], _pki_certificates),
+    (PATTERNS["show pubkey-chain"], _config_show),
+    (PATTERNS["show mypubkey"], _mypubkey),
     (PATTERNS["show clock"], _clock),
     (rf"{SHOW}\s+router\s+counters", _counters),  # not IOS: the driver's own counters
     (PATTERNS["debug"], _debug),
