@@ -14,6 +14,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -219,16 +220,22 @@ def _peer_argv(plan: Path, out: Path) -> list[str]:
 
 
 def run_vpnteach(
-    topo: netns.Topology, work: Path, when: float, cases: list[Case], charon: Charon | None
+    topo: netns.Topology,
+    work: Path,
+    when: float,
+    cases: list[Case],
+    charon: Charon | None,
+    make_slot: Callable[[Case], Slot] = slot,
 ) -> tuple[dict[str, dict[str, object]], dict[str, str]]:
-    """Run the vpnteach process for ``cases``; if it responds, have ``charon`` initiate each
-    case in turn. Returns vpnteach's result per case and swanctl's output per case."""
+    """Run the vpnteach process for ``cases`` (each configured by ``make_slot``); if it
+    responds, have ``charon`` initiate each case in turn. Returns vpnteach's result per case
+    and swanctl's output per case."""
     plan_path, out_path = work / f"plan-{cases[0].index}.json", work / f"out-{cases[0].index}.json"
     plan = {
         "pki_time": when,
         "timeout": 15.0,
         "step_timeout": 4.0,
-        "slots": [asdict(slot(c)) for c in cases],
+        "slots": [asdict(make_slot(c)) for c in cases],
     }
     plan_path.write_text(json.dumps(plan))
     proc = netns.popen(topo.left.ns, _peer_argv(plan_path, out_path), stdout=subprocess.PIPE)

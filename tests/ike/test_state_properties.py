@@ -1,8 +1,9 @@
 """Hypothesis over the endpoint in every reachable state: hostile datagrams change nothing
 they must not.
 
-A seeded seed-profile run (``tests/ike/harness.py``; rsa-sig, pre-share, with PFS, or behind
-a NAT) is stopped after ``k`` round trips (k = 0..5 reaches IKE_I_MM1, IKE_I_MM3/IKE_R_MM2,
+A seeded seed-profile run (``tests/ike/harness.py``; rsa-sig, pre-share, with PFS, behind
+a NAT, rsa-encr, or Aggressive Mode with a pre-shared key) is stopped after ``k`` round trips
+(k = 0..5 reaches IKE_I_MM1, IKE_I_MM3/IKE_R_MM2,
 IKE_I_MM5/IKE_R_MM4, IKE_P1_COMPLETE with QM1 in flight, QM3 in flight, both
 PHASE2_COMPLETE). Then one endpoint gets a generated
 datagram: an ISAKMP header with the right, zero or wrong cookies, any exchange type and flags,
@@ -35,7 +36,7 @@ from vpnteach.ike.endpoint import IkeEndpoint
 from vpnteach.ike.events import Event, NegotiationFailed, Phase2Complete, SaDeleted
 from vpnteach.ike.sa import IsakmpSa, QuickModeNode
 from vpnteach.ike.states import IkeState
-from vpnteach.ike.transitions import MAIN_MODE, QUICK_MODE, TransitionTable
+from vpnteach.ike.transitions import QUICK_MODE, TransitionTable
 from vpnteach.wire.constants import PayloadType
 
 ROUND_TRIPS = range(6)
@@ -55,14 +56,15 @@ def successors(table: TransitionTable, state: IkeState) -> frozenset[IkeState]:
     return frozenset(seen)
 
 
-VARIANTS = ("rsa-sig", "pre-share", "pfs", "nat", "rsa-encr")
+VARIANTS = ("rsa-sig", "pre-share", "pfs", "nat", "rsa-encr", "aggressive")
 
 
 def paused_pair(round_trips: int, variant: str = "rsa-sig") -> Pair:
     """A seed-profile run, stopped after ``round_trips`` deliveries in both directions.
 
     ``variant``: rsa-sig (the seed), pre-share, pfs (a Quick Mode KE, group 1), nat (a NAT
-    in front of Branch1: IKE floats to 4500 from MM5 on) or rsa-encr (RFC 2409 §5.2).
+    in front of Branch1: IKE floats to 4500 from MM5 on), rsa-encr (RFC 2409 §5.2) or
+    aggressive (Aggressive Mode with a pre-shared key, RFC 2409 §5.4).
     """
     kw: dict[str, object] = {}
     if variant == "pre-share":
@@ -72,6 +74,12 @@ def paused_pair(round_trips: int, variant: str = "rsa-sig") -> Pair:
     c1, c2 = branch_config("Branch1", **kw), branch_config("Branch2", **kw)  # type: ignore[arg-type]
     if variant == "rsa-encr":
         c1, c2 = encr_config("Branch1"), encr_config("Branch2")
+    if variant == "aggressive":  # RFC 2409 §5.4 with a pre-shared key: AM1, AM2, AM3
+        psk = replace(SEED_POLICY, authentication="pre-share")
+        c1 = replace(
+            branch_config("Branch1", policy=psk, psk="cisco123"), aggressive_mode_peers=(B2,)
+        )
+        c2 = branch_config("Branch2", policy=psk, psk="cisco123")
     pair = Pair.make(c1, c2, seed=3)
     if variant == "nat":
         pair.nat = ("10.1.1.1", 1024)
@@ -157,7 +165,7 @@ def _legal(before: Snapshot, after: IsakmpSa | None, failed: bool) -> bool:
     nothing established changed."""
     if after is None or after.dead:
         return failed and not before.established
-    if after.state not in successors(MAIN_MODE, before.state):
+    if after.state not in successors(after.machine.table, before.state):
         return False
     if before.established and snapshot(after).identity != before.identity:
         return False

@@ -38,6 +38,7 @@ from vpnteach.ike.policy import (
     PreSharedKey,
     TransformSet,
 )
+from vpnteach.ike.sa import Datagram
 from vpnteach.net.udp import UdpDriver
 from vpnteach.pki.ca import SEED_CA_DN, SEED_CA_NAME, SEED_CDP_URLS, CaServer
 from vpnteach.pki.keys import fork
@@ -78,6 +79,8 @@ class Slot:
     default_policy: bool = False
     retransmit: float = 5.0
     retransmit_limit: int = 5
+    aggressive: bool = False  # initiate Aggressive Mode (RFC 2409 §5.4) with the peer
+    record_wire: int = 0  # keep the first N datagrams received and sent (hex) in the result
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Slot:
@@ -125,6 +128,7 @@ def config(slot: Slot, pki_time: float) -> IkeConfig:
         pre_shared_keys=(PreSharedKey(slot.psk, slot.peer),) if slot.psk else (),
         default_policy=slot.default_policy,
         retransmission=Retransmission(slot.retransmit, 2.0, slot.retransmit_limit),
+        aggressive_mode_peers=(slot.peer,) if slot.aggressive else (),
     )
 
 
@@ -150,12 +154,40 @@ def is_outcome(event: Event) -> bool:
     return isinstance(event, (Phase2Complete, NegotiationFailed))
 
 
+class WireEndpoint(IkeEndpoint):
+    """An endpoint that keeps the first ``limit`` datagrams it receives and sends, as a
+    capture on the wire would (``("in" | "out", hex)``)."""
+
+    def __init__(self, *args: object, limit: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.limit = limit
+        self.wire: list[tuple[str, str]] = []
+
+    def receive_datagram(
+        self, data: bytes, addr: tuple[str, int], now: float, local_port: int = 500
+    ) -> None:
+        if len(self.wire) < self.limit:
+            self.wire.append(("in", data.hex()))
+        super().receive_datagram(data, addr, now, local_port)
+
+    def datagrams_to_send(self, now: float) -> list[Datagram]:
+        out = super().datagrams_to_send(now)
+        for d in out:
+            if len(self.wire) < self.limit:
+                self.wire.append(("out", d.data.hex()))
+        return out
+
+
 class Runner:
     """One slot on a UdpDriver: records events and counts outcomes."""
 
     def __init__(self, slot: Slot, pki_time: float) -> None:
         self.slot = slot
-        self.endpoint = IkeEndpoint(config(slot, pki_time), OsRng(), name=slot.name)
+        self.endpoint = (
+            WireEndpoint(config(slot, pki_time), OsRng(), name=slot.name, limit=slot.record_wire)
+            if slot.record_wire
+            else IkeEndpoint(config(slot, pki_time), OsRng(), name=slot.name)
+        )
         self.driver = UdpDriver(self.endpoint, slot.local, on_event=self._on_event)
         self.events: list[Event] = []
         self.outcomes = 0
@@ -192,6 +224,7 @@ class Runner:
             "durations": self.durations,
             "debug": self.endpoint.debug_log(),
             "facts": {f.name: jsonable(f.value) for f in trace if isinstance(f.value, bytes)},
+            "wire": getattr(self.endpoint, "wire", []),
         }
 
 

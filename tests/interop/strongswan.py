@@ -213,6 +213,9 @@ class Charon:
     name: str = "charon"
     loglevels: dict[str, int] = field(default_factory=dict)
     install_routes: bool = True
+    #: more settings inside ``charon { }`` of strongswan.conf, e.g.
+    #: ``i_dont_care_about_security_and_use_aggressive_mode_psk = yes`` for Aggressive Mode PSK
+    extra_conf: str = ""
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -241,7 +244,11 @@ class Charon:
             (self.swanctl_dir / sub).mkdir(parents=True, exist_ok=True)
         self.rundir.mkdir(parents=True, exist_ok=True)
         conf = render_strongswan_conf(
-            self.vici, self.log, self.loglevels, install_routes=self.install_routes
+            self.vici,
+            self.log,
+            self.loglevels,
+            install_routes=self.install_routes,
+            extra=self.extra_conf,
         )
         self.conf.write_text(conf)
         (self.swanctl_dir / "swanctl.conf").write_text(render_swanctl_conf(connections))

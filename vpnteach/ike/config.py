@@ -100,6 +100,12 @@ class IkeConfig:
         timezone: the zone the ``debug`` timestamps are printed in.
         peer_public_keys: ``crypto key pubkey-chain rsa`` entries: the peers' public keys
             that rsa-encr (RFC 2409 §5.2) encrypts our nonce and ID with.
+        aggressive_mode_peers: the peers we initiate Aggressive Mode (RFC 2409 §5.4) with
+            instead of Main Mode. IOS: ``crypto isakmp peer address 10.2.2.1`` with
+            ``set aggressive-mode client-endpoint ...`` (or an ISAKMP profile with
+            ``initiate mode aggressive``).
+        aggressive_mode_disable: ``crypto isakmp aggressive-mode disable``: as responder,
+            refuse every Aggressive Mode AM1.
     """
 
     local_address: str
@@ -114,6 +120,8 @@ class IkeConfig:
     timezone: dt.tzinfo = dt.timezone.utc
     nonce_length: int = 20
     peer_public_keys: tuple[PeerPublicKey, ...] = ()
+    aggressive_mode_peers: tuple[str, ...] = ()
+    aggressive_mode_disable: bool = False
 
     def __post_init__(self) -> None:
         try:
@@ -122,6 +130,10 @@ class IkeConfig:
             raise PolicyError(f"local address {self.local_address!r} is not IPv4") from None
         if not 8 <= self.nonce_length <= 256:
             raise PolicyError("nonce length must be 8..256 bytes (RFC 2409 §5)")
+
+    def aggressive_with(self, peer: str) -> bool:
+        """We initiate Aggressive Mode (not Main Mode) with ``peer``."""
+        return peer in self.aggressive_mode_peers
 
     def psk_for(self, peer: str) -> bytes | None:
         """The pre-shared key configured for ``peer``, or ``None``."""

@@ -37,6 +37,9 @@ TEMPLATES: dict[str, str] = {
     "psk_found": C + "found peer pre-shared key matching {peer}",
     "vid_constructed": C + " constructed {name} ID",
     "begin_mm": C + " beginning Main Mode exchange",
+    "begin_am": C + " beginning Aggressive Mode exchange",
+    # ours (no public IOS log of the refusal at hand): crypto isakmp aggressive-mode disable
+    "am_disabled": C + " Aggressive Mode is disabled: AM1 from {peer} refused",
     "sending": C + " sending packet to {peer} my_port {my_port} peer_port {peer_port} "
     "({role}) {sa_state}\n" + C + "Sending an IKE IPv4 Packet.",
     "received": CC + " received packet from {peer} dport {dport} sport {sport} Global "

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from vpnteach.crypto.rng import OsRng, Rng
-from vpnteach.ike import debuglog, vendor
+from vpnteach.ike import aggressive, debuglog, vendor
 from vpnteach.ike.config import IkeConfig
 from vpnteach.ike.context import LIFETIME_EXPIRED, MANUAL_CLEAR, Context, IkeError
 from vpnteach.ike.events import Event, SaDeleted
@@ -49,16 +49,24 @@ from vpnteach.ike.sa import (
     QuickModeNode,
 )
 from vpnteach.ike.states import (
+    AM_EXCH,
     INIT_QM,
     MM_EXCH,
     QM_EXCH,
+    SA_REQ_AM,
     SA_REQ_MM,
     IkeState,
     Input,
     isakmp_sa_state,
 )
 from vpnteach.ike.timers import TimerIndex, holders
-from vpnteach.ike.transitions import QUICK_MODE, Machine, Move, TransitionError
+from vpnteach.ike.transitions import (
+    AGGRESSIVE_MODE,
+    QUICK_MODE,
+    Machine,
+    Move,
+    TransitionError,
+)
 from vpnteach.trace import Trace
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.constants import ExchangeType, ProtocolId
@@ -401,7 +409,9 @@ class IkeEndpoint:
         ctx.log("local_port", local_port=500, remote_port=500)
         ctx.log("new_node", node=0)
         ctx.log("insert_sa", sa_ptr=sa.cky_i[4:].hex().upper())
-        ctx.log("no_aggressive")
+        am = self.config.aggressive_with(peer)
+        if not am:
+            ctx.log("no_aggressive")
         if self.config.psk_for(peer) is None:
             ctx.log("no_psk", peer=peer)
         else:
@@ -409,14 +419,20 @@ class IkeEndpoint:
         if self.config.nat_traversal:
             for vid in vendor.NAT_T_ALL:
                 ctx.log("vid_constructed", name=vid.ios_name)
-        self._fire_main(sa, SA_REQ_MM)
+        if am:  # RFC 2409 §5.4: the SA runs the Aggressive Mode table instead
+            sa.machine.table = AGGRESSIVE_MODE
+        self._fire_main(sa, SA_REQ_AM if am else SA_REQ_MM)
 
     def _fire_main(self, sa: IsakmpSa, input: Input) -> None:
         self._touch(sa)
-        handlers = MainModeHandlers(self.ctx, sa, self._start_quick_mode)
+        kind = MainModeHandlers
+        if sa.machine.table is AGGRESSIVE_MODE:
+            kind = aggressive.AggressiveModeHandlers
         try:
-            sa.machine.fire(input, handlers)
+            sa.machine.fire(input, kind(self.ctx, sa, self._start_quick_mode))
         except IkeError as exc:
+            if kind is not MainModeHandlers:
+                self.stats["aggressive_mode_failed"] += 1
             self._phase1_failed(sa, exc)
         self._reap()
 
@@ -493,18 +509,22 @@ class IkeEndpoint:
 
     def _maybe_responder(self, msg: Message, addr: Address, local_port: int) -> IsakmpSa:
         h = msg.header
-        fresh = h.exchange_type == ExchangeType.IDENTITY_PROTECTION and h.cky_r == bytes(8)
+        am = h.exchange_type == ExchangeType.AGGRESSIVE
+        fresh = (h.exchange_type == ExchangeType.IDENTITY_PROTECTION or am) and h.cky_r == bytes(8)
         if not fresh or h.encrypted:
             raise IkeError(f"no ISAKMP SA for cookies {h.cky_i.hex()}/{h.cky_r.hex()}")
         self.recorder.conn_id = 0
         sa = self._new_sa("responder", addr, local_port, h.cky_i)
+        if am:
+            sa.machine.table = AGGRESSIVE_MODE
         sa.cky_r = self.ctx.rng.random_bytes(8)
         return sa
 
     def _check_cky_r(self, sa: IsakmpSa, msg: Message) -> None:
         """The initiator learns CKY-R from MM2; afterwards it must never change."""
         cky_r = msg.header.cky_r
-        if sa.role == "initiator" and sa.cky_r == bytes(8) and sa.state == S.IKE_I_MM1:
+        first_answer = sa.state == S.IKE_I_MM1 or sa.state == S.IKE_I_AM1
+        if sa.role == "initiator" and sa.cky_r == bytes(8) and first_answer:
             sa.cky_r = cky_r
         elif cky_r != sa.cky_r and cky_r != bytes(8):
             raise IkeError(f"responder cookie {cky_r.hex()} does not belong to this SA")
@@ -546,6 +566,8 @@ class IkeEndpoint:
         elif exchange == ExchangeType.INFORMATIONAL:
             self._log_received(sa, "QM_IDLE" if sa.established else isakmp_sa_state(sa.state))
             receive_informational(self.ctx, sa, msg)
+        elif exchange == ExchangeType.AGGRESSIVE:
+            self._receive_aggressive(sa, msg, data)
         else:
             raise IkeError(f"exchange type {exchange} is not supported")
 
@@ -574,6 +596,21 @@ class IkeEndpoint:
         else:
             self._log_received(sa, isakmp_sa_state(sa.state))
         self._fire_main(sa, MM_EXCH)
+
+    def _receive_aggressive(self, sa: IsakmpSa, msg: Message, data: bytes) -> None:
+        """An Aggressive Mode message (RFC 2409 §5.4): checked like a Main Mode one."""
+        try:
+            name = aggressive.expected_message(sa)
+        except TransitionError:
+            self.stats["out_of_state"] += 1
+            raise
+        payloads, raw = self._open(sa, msg)
+        auth = sa.suite.authentication if sa.suite is not None else None
+        rule_for(name, auth).check([p.payload_type for p in payloads], msg.header.encrypted)
+        sa.inbound, sa.inbound_raw, sa.last_received = list(payloads), raw, data
+        state = "NEW SA" if name == "AM1" else isakmp_sa_state(sa.state)
+        self._log_received(sa, state, "N" if name == "AM1" else None)
+        self._fire_main(sa, AM_EXCH)
 
     def _open(self, sa: IsakmpSa, msg: Message) -> tuple[tuple[Payload, ...], bytes]:
         if not msg.header.encrypted:

@@ -117,7 +117,9 @@ def receive_informational(ctx: Context, sa: IsakmpSa, msg: Message) -> None:
 
 def _authenticated_payloads(ctx: Context, sa: IsakmpSa, msg: Message) -> tuple[Payload, ...]:
     if msg.encrypted_body is None:
-        if sa.keys is not None:
+        # An Aggressive Mode responder waiting for AM3 has keys nobody has proven yet: an
+        # initiator whose pre-shared key differs can only tell it in clear (RFC 2409 §5.4).
+        if sa.keys is not None and sa.state != IkeState.IKE_R_AM2:
             raise IkeError("unprotected informational message after keys exist: ignored")
         return msg.payloads
     if sa.keys is None or sa.ivs is None or sa.cipher is None or sa.hash is None:

@@ -92,6 +92,14 @@ _AUTH_MSG = {
     T.HASH: (0, 1),
     T.N: (0, MANY),
 }
+_AM_KE = {
+    T.SA: (1, 1),
+    T.KE: (1, 1),
+    T.NONCE: (1, 1),
+    T.ID: (1, 1),
+    T.CR: (0, MANY),
+    T.N: (0, MANY),
+}
 _QM = {
     T.HASH: (1, 1),
     T.SA: (1, 1),
@@ -119,6 +127,26 @@ RULES: dict[str, MessageRule] = {
         MessageRule("QM1", _QM, encrypted=True, first=T.HASH),
         MessageRule("QM2", _QM, encrypted=True, first=T.HASH),
         MessageRule("QM3", {T.HASH: (1, 1)}, encrypted=True, first=T.HASH),
+        # Aggressive Mode (RFC 2409 §5.4, §5.1; RFC 3947 §3.2 puts NAT-D in AM2 and AM3).
+        # RFC 2409 writes AM3 as HDR (clear); IOS and strongSwan 5.x send it encrypted, and
+        # strongSwan refuses a clear one ("payload type HASH_V1 was not encrypted"): so do we.
+        MessageRule(
+            "AM1",
+            {T.SA: (1, 1), T.KE: (1, 1), T.NONCE: (1, 1), T.ID: (1, 1), T.CR: (0, MANY)},
+            encrypted=False,
+            first=T.SA,
+        ),
+        MessageRule(
+            "AM2",
+            {**_AM_KE, T.CERT: (0, MANY), T.SIG: (0, 1), T.HASH: (0, 1), **_NAT_D},
+            encrypted=False,
+            first=T.SA,
+        ),
+        MessageRule(
+            "AM3",
+            {T.CERT: (0, MANY), T.SIG: (0, 1), T.HASH: (0, 1), T.N: (0, MANY), **_NAT_D},
+            encrypted=True,
+        ),
         MessageRule(
             "INFO",
             {T.HASH: (1, 1), T.N: (0, MANY), T.D: (0, MANY)},
@@ -127,7 +155,8 @@ RULES: dict[str, MessageRule] = {
         ),
     )
 }
-"""The payload rule of every message, by name (``"MM1"`` .. ``"QM3"``, ``"INFO"``)."""
+"""The payload rule of every message, by name (``"MM1"`` .. ``"QM3"``, ``"AM1"`` ..
+``"AM3"``, ``"INFO"``)."""
 
 _PKE_KE = {T.KE: (1, 1), T.ID: (1, 1), T.NONCE: (1, 1), T.CR: (0, MANY), **_NAT_D}
 _PKE_AUTH = {T.HASH: (1, 1), T.N: (0, MANY)}
@@ -150,14 +179,17 @@ _AUTH_PAYLOAD = {
 }
 
 
+_AUTH_MESSAGES = frozenset(("MM5", "MM6", "AM2", "AM3"))
+
+
 def rule_for(name: str, auth: int | None = None) -> MessageRule:
-    """The rule for a message; for MM5/MM6 with ``auth`` the SIG or HASH payload is required;
+    """The rule for a message; for MM5/MM6, AM2/AM3 with ``auth`` SIG or HASH is required;
     rsa-encr (``auth`` 4) has its own rules for MM3 to MM6."""
     if auth == AuthenticationMethod.RSA_ENCRYPTION and name in RSA_ENCR_RULES:
         return RSA_ENCR_RULES[name]
     rule = RULES[name]
     needed = _AUTH_PAYLOAD.get(AuthenticationMethod(auth)) if auth is not None else None
-    if name not in ("MM5", "MM6") or needed is None:
+    if name not in _AUTH_MESSAGES or needed is None:
         return rule
     payloads = dict(rule.payloads)
     payloads[needed] = (1, 1)

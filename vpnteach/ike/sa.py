@@ -23,6 +23,7 @@ from vpnteach.ike.proposal import EspSuite, IkeSuite, Phase1Selection, Phase2Sel
 from vpnteach.ike.states import IkeState
 from vpnteach.ike.transitions import MAIN_MODE, Machine
 from vpnteach.wire.chain import Payload
+from vpnteach.wire.payloads import IdPayload
 from vpnteach.wire.sa import Proposal
 
 Address = tuple[str, int]
@@ -122,6 +123,7 @@ class IsakmpSa(HtmlRepr):
     nat_forced: bool = False
     my_id_b: bytes = b""
     peer_id_b: bytes = b""
+    peer_id: IdPayload | None = None  # Aggressive Mode: IDii from AM1, proven in AM3
     peer_identity: str = ""
     inbound: list[Payload] = field(default_factory=list)
     inbound_raw: bytes = b""

@@ -36,6 +36,11 @@ class IkeState(str, Enum):
     IKE_R_MM3 = "IKE_R_MM3"
     IKE_R_MM4 = "IKE_R_MM4"
     IKE_R_MM5 = "IKE_R_MM5"
+    # Aggressive Mode (RFC 2409 §5.4): the names IOS logs, as far as public IOS logs show them
+    # (the responder's AAA wait is where IOS looks the pre-shared key up).
+    IKE_I_AM1 = "IKE_I_AM1"
+    IKE_R_AM_AAA_AWAIT = "IKE_R_AM_AAA_AWAIT"
+    IKE_R_AM2 = "IKE_R_AM2"
     IKE_P1_COMPLETE = "IKE_P1_COMPLETE"
     IKE_DEST_SA = "IKE_DEST_SA"
     IKE_QM_READY = "IKE_QM_READY"
@@ -56,6 +61,7 @@ class MessageSource(str, Enum):
     IKE_MESG_INTERNAL = "IKE_MESG_INTERNAL"
     IKE_MESG_FROM_IPSEC = "IKE_MESG_FROM_IPSEC"
     IKE_MESG_FROM_TIMER = "IKE_MESG_FROM_TIMER"
+    IKE_MESG_FROM_AAA = "IKE_MESG_FROM_AAA"
 
     def __str__(self) -> str:
         return self.value
@@ -76,6 +82,9 @@ class IkeEvent(str, Enum):
     IKE_PROCESS_ERROR = "IKE_PROCESS_ERROR"
     IKE_TIMER_EXPIRED = "IKE_TIMER_EXPIRED"
     IKE_PHASE1_DEL = "IKE_PHASE1_DEL"
+    IKE_SA_REQ_AM = "IKE_SA_REQ_AM"
+    IKE_AM_EXCH = "IKE_AM_EXCH"
+    PRESHARED_KEY_REPLY = "PRESHARED_KEY_REPLY"
 
     def __str__(self) -> str:
         return self.value
@@ -114,6 +123,12 @@ PHASE1_DEL = Input(INTERNAL, IkeEvent.IKE_PHASE1_DEL)
 #: the lifetime ran out.
 TIMER_EXPIRED = Input(FROM_TIMER, IkeEvent.IKE_TIMER_EXPIRED)
 
+#: Aggressive Mode (RFC 2409 §5.4): IOS starts it on ``IKE_SA_REQ_AM``, each AM message is an
+#: ``IKE_AM_EXCH``, and the responder's key lookup answers with ``PRESHARED_KEY_REPLY``.
+SA_REQ_AM = Input(FROM_IPSEC, IkeEvent.IKE_SA_REQ_AM)
+AM_EXCH = Input(FROM_PEER, IkeEvent.IKE_AM_EXCH)
+PSK_REPLY = Input(MessageSource.IKE_MESG_FROM_AAA, IkeEvent.PRESHARED_KEY_REPLY)
+
 S = IkeState
 _SA_STATES: dict[IkeState, str] = {
     S.IKE_READY: "MM_NO_STATE",
@@ -128,6 +143,9 @@ _SA_STATES: dict[IkeState, str] = {
     S.IKE_R_MM3: "MM_KEY_EXCH",
     S.IKE_R_MM4: "MM_KEY_EXCH",
     S.IKE_R_MM5: "MM_KEY_EXCH",
+    S.IKE_I_AM1: "AG_INIT_EXCH",
+    S.IKE_R_AM_AAA_AWAIT: "AG_INIT_EXCH",
+    S.IKE_R_AM2: "AG_INIT_EXCH",
     S.IKE_P1_COMPLETE: "QM_IDLE",
     S.IKE_DEST_SA: "MM_NO_STATE",
 }

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from vpnteach.ike.states import (
+    AM_EXCH,
     GOT_SPI,
     INIT_QM,
     INSTALL_DONE,
@@ -30,7 +31,9 @@ from vpnteach.ike.states import (
     PHASE1_DEL,
     PROCESS_COMPLETE,
     PROCESS_MAIN_MODE,
+    PSK_REPLY,
     QM_EXCH,
+    SA_REQ_AM,
     SA_REQ_MM,
     TIMER_EXPIRED,
     IkeState,
@@ -184,7 +187,47 @@ QUICK_MODE = TransitionTable(
 )
 """Quick Mode (RFC 2409 §5.5), one machine per message ID, IOS state names."""
 
-TABLES = (MAIN_MODE, QUICK_MODE)
+_LIVE_AM_STATES = (
+    S.IKE_READY,
+    S.IKE_I_AM1,
+    S.IKE_R_AM_AAA_AWAIT,
+    S.IKE_R_AM2,
+    S.IKE_P1_COMPLETE,
+)
+
+AGGRESSIVE_MODE = TransitionTable(
+    "Aggressive Mode",
+    [
+        _i(S.IKE_READY, SA_REQ_AM, "send_am1", S.IKE_I_AM1, "log-first"),
+        # AM2 is authenticated and AM3 sent before the move is logged: a forged or wrong AM2
+        # leaves the initiator waiting in IKE_I_AM1.
+        _i(S.IKE_I_AM1, AM_EXCH, "receive_am2", S.IKE_P1_COMPLETE, "run-first"),
+        _r(S.IKE_READY, AM_EXCH, "receive_am1", S.IKE_R_AM_AAA_AWAIT, "log-first"),
+        _r(S.IKE_R_AM_AAA_AWAIT, PSK_REPLY, "send_am2", S.IKE_R_AM2, "run-first"),
+        _r(S.IKE_R_AM2, AM_EXCH, "receive_am3", S.IKE_P1_COMPLETE, "run-first"),
+        Move(
+            S.IKE_P1_COMPLETE,
+            PHASE1_COMPLETE,
+            "start_quick_mode",
+            S.IKE_P1_COMPLETE,
+            "run-first",
+            "both",
+        ),
+        *(
+            Move(s, PHASE1_DEL, "delete_sa", S.IKE_DEST_SA, "log-first", "both")
+            for s in _LIVE_AM_STATES
+        ),
+        *(
+            Move(s, TIMER_EXPIRED, "delete_sa", S.IKE_DEST_SA, "log-first", "both")
+            for s in (S.IKE_I_AM1, S.IKE_P1_COMPLETE)
+        ),
+    ],
+)
+"""Aggressive Mode (RFC 2409 §5.4, exchange type 4), both roles, IOS state names (the
+responder's ``IKE_R_AM_AAA_AWAIT`` -> ``IKE_R_AM2`` step on ``PRESHARED_KEY_REPLY`` is IOS's key
+lookup; with rsa-sig IOS has no AAA step, here it takes the same path: approximate)."""
+
+TABLES = (MAIN_MODE, QUICK_MODE, AGGRESSIVE_MODE)
 
 
 class Machine:

@@ -59,6 +59,10 @@ MM, QM, INFO = (
 )
 
 
+#: The label prefix of each exchange type the namer numbers (Aggressive Mode: RFC 2409 §5.4).
+_PREFIX: dict[int, str] = {MM: "MM", ExchangeType.AGGRESSIVE: "AM", QM: "QM"}
+
+
 @dataclass
 class _Exchange:
     initiator: str
@@ -67,7 +71,8 @@ class _Exchange:
 
 
 class MessageNamer:
-    """Names ISAKMP messages ``MM1``..``MM6``, ``QM1``..``QM3``, ``INFO`` from their headers.
+    """Names ISAKMP messages ``MM1``..``MM6``, ``AM1``..``AM3``, ``QM1``..``QM3``, ``INFO``
+    from their headers.
 
     An exchange is identified by its cookie (Main Mode) or cookie and message ID (Quick
     Mode); its initiator is whoever sent its first message. The n-th *distinct* message a
@@ -90,7 +95,7 @@ class MessageNamer:
             return "ISAKMP?", False
         if header.exchange_type == INFO:
             return "INFO", False
-        if header.exchange_type not in (MM, QM):
+        if header.exchange_type not in _PREFIX:
             return f"exchange {header.exchange_type}", False
         key = (header.cky_i, header.message_id if header.exchange_type == QM else 0)
         exchange = self.exchanges.get(key) or _Exchange(sender)
@@ -100,7 +105,7 @@ class MessageNamer:
             return exchange.seen[data], True
         count = exchange.sent.get(sender, 0) + 1
         number = 2 * count - 1 if sender == exchange.initiator else 2 * count
-        label = f"{'MM' if header.exchange_type == MM else 'QM'}{number}"
+        label = f"{_PREFIX[header.exchange_type]}{number}"
         if commit:
             exchange.sent[sender] = count
             exchange.seen[data] = label

@@ -41,6 +41,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{a} proves its identity the same way: ID, CERT and the signature of HASH_R, "
         "encrypted. After checking it, both peers have an authenticated ISAKMP SA.",
     ),
+    "AM1": (
+        "RFC 2409 §5.4",
+        "{a} starts Aggressive Mode: policies (all with one DH group), its public value g^xi, "
+        "a nonce and its identity, all in one message and all in clear.",
+    ),
+    "AM2": (
+        "RFC 2409 §5.4",
+        "{a} answers with the chosen policy, g^xr, its nonce, its identity and its proof "
+        "HASH_R, still in clear: with a pre-shared key anyone who captured AM1 and AM2 can now "
+        "test key guesses offline against HASH_R.",
+    ),
+    "AM3": (
+        "RFC 2409 §5.4",
+        "{a} proves its identity with HASH_I, encrypted under SKEYID_e. Three messages instead "
+        "of six, but the identities were never protected.",
+    ),
     "QM1": (
         "RFC 2409 §5.5",
         "{a} opens Quick Mode under the ISAKMP SA: HASH(1), the IPsec proposal (the transform "
