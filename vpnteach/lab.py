@@ -109,7 +109,9 @@ class Lab(HtmlRepr):
             profile: ``"seed"`` (3DES/MD5/group 1/RSA 1024) or ``"modern"`` (AES-256,
                 SHA-256, group 14, RSA 2048).
             pfs: a DH group for ``set pfs`` on both crypto maps (``None``: no PFS).
-            auth: ``"rsa-sig"`` (certificates) or ``"pre-share"`` (``crypto isakmp key``).
+            auth: ``"rsa-sig"`` (certificates), ``"pre-share"`` (``crypto isakmp key``) or
+                ``"rsa-encr"`` (each router's ``show crypto key mypubkey rsa`` pasted into the
+                other's ``crypto key pubkey-chain rsa``).
             fault: a named failure scenario of :mod:`vpnteach.troubleshoot` (``None``: none).
         """
         if fault is not None:

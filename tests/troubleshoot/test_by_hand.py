@@ -105,6 +105,7 @@ def forge_new_sequence_number(lab: Lab) -> None:
 
 
 LIFE = "crypto map CRYPTO 10 ipsec-isakmp\n set security-association lifetime seconds 150\n"
+RSA_ENCR = (("auth", "rsa-encr"),)
 
 HAND: dict[str, Hand] = {
     "isakmp_encryption": Hand(conf("Branch2", "crypto isakmp policy 10\n encryption aes 256\n"),
@@ -133,6 +134,12 @@ HAND: dict[str, Hand] = {
     "psk_mismatch": Hand(conf("Branch1", "crypto isakmp key s3cret address 10.2.2.1\n"),
                          "Branch2", "crypto isakmp key s3cret address 10.1.1.1",
                          lab=(("auth", "pre-share"),), settle=330.0),
+    "rsa_encr_no_peer_key": Hand(  # the responder lacks the key: it refuses MM1
+        conf("Branch2", "crypto key pubkey-chain rsa\n no addressed-key 10.1.1.1\n"),
+        "Branch2", " addressed-key 10.1.1.1", lab=RSA_ENCR),
+    "rsa_encr_stale_peer_key": Hand(  # Branch1's new, longer key: Branch2 encrypts MM4 to the old
+        conf("Branch1", "crypto key generate rsa general-keys modulus 2048 label BRANCH_KEY\n"),
+        "Branch1", " addressed-key 10.1.1.1", lab=RSA_ENCR),
     "ca_not_authenticated": Hand(no_ca_on_branch1, "Branch1", "crypto pki authenticate"),
     "expired_certificate": Hand(let_a_year_pass, "Branch2", "crypto pki enroll"),
     "clock_skew": Hand(exec_on("Branch1", "clock set 09:00:00 Jun 1 2010"), "Branch1",

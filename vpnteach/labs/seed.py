@@ -17,12 +17,16 @@ the key pair); each runs ``crypto pki authenticate WIN2003`` and ``crypto pki en
 over the network so that its request reaches the CA when the seed's certificates say it did
 (Branch2 04:08:38.250, Branch1 04:10:18.000, hence the seed's serial numbers and validity);
 then the clock runs to ``Jun 6 2010 10:21:50.071``, the seed's first ``debug`` line, where the
-lab is handed over. Variants are applied as configuration commands on top of the seed files.
+lab is handed over. Variants are applied as configuration commands on top of the seed files;
+``auth="rsa-encr"`` (RFC 2409 §5.2) also needs each router's public key in the other's
+``crypto key pubkey-chain rsa``, pasted from ``show crypto key mypubkey rsa`` once the keys
+exist (:func:`paste_peer_keys`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import TYPE_CHECKING
 
 from vpnteach.ios import apply_commands, parse_config
@@ -69,6 +73,10 @@ crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac
 """Configuration commands applied on top of the seed files for each profile."""
 
 
+AUTH_METHODS = ("rsa-sig", "pre-share", "rsa-encr")
+"""The ``auth=`` values: certificates, ``crypto isakmp key``, or keys in the pubkey chain."""
+
+
 class SeedLabError(ValueError):
     """An unknown profile or authentication method, or an impossible PFS group."""
 
@@ -77,9 +85,11 @@ def variant_commands(name: str, profile: str, pfs: int | None, auth: str) -> str
     """The IOS commands that turn the seed config of ``name`` into the asked-for variant."""
     if profile not in PROFILES:
         raise SeedLabError(f"unknown profile {profile!r}: choose one of {sorted(PROFILES)}")
-    if auth not in ("rsa-sig", "pre-share"):
-        raise SeedLabError(f"unknown auth {auth!r}: 'rsa-sig' or 'pre-share'")
+    if auth not in AUTH_METHODS:
+        raise SeedLabError(f"unknown auth {auth!r}: choose one of {', '.join(AUTH_METHODS)}")
     text = PROFILES[profile]
+    if auth == "rsa-encr":
+        text += "crypto isakmp policy 10\n authentication rsa-encr\n"
     if auth == "pre-share":
         text += "crypto isakmp policy 10\n authentication pre-share\n"
         text += f"crypto isakmp key {PRE_SHARED_KEY} address {PEERS[name]}\n"
@@ -115,8 +125,30 @@ def build_seed_lab(
     lab.connect("Branch2 FastEthernet0/0", "PC2 eth0", "LAN2", delay=LAN_DELAY)
     lab.connect("ISP FastEthernet0/0", "WIN2003 eth0", "HQ", delay=LAN_DELAY)
     enroll_both(lab)
+    if auth == "rsa-encr":
+        paste_peer_keys(lab)
     lab.run_until(IKE_START)
     return lab
+
+
+def paste_peer_keys(lab: Lab) -> None:
+    """rsa-encr the IOS way: each branch's ``show crypto key mypubkey rsa`` Key Data typed into
+    the other's ``crypto key pubkey-chain rsa`` as ``addressed-key`` (a key already there for
+    that address is replaced)."""
+    for name, peer in (("Branch1", "Branch2"), ("Branch2", "Branch1")):
+        shown = lab.router(peer).exec("show crypto key mypubkey rsa")
+        lab.router(name).configure(pubkey_chain_text(PEERS[name], shown))
+
+
+def pubkey_chain_text(address: str, shown: str) -> str:
+    """The ``crypto key pubkey-chain rsa`` block for ``address`` whose ``key-string`` is the
+    first ``Key Data`` of ``shown`` (a ``show crypto key mypubkey rsa`` output)."""
+    data = shown.split(" Key Data:\n", 1)[1].splitlines()
+    hex_lines = list(itertools.takewhile(lambda line: line.startswith("  "), data))
+    return "\n".join(
+        ["crypto key pubkey-chain rsa", f" addressed-key {address}", "  key-string",
+         *hex_lines, "  quit", ""]
+    )  # fmt: skip
 
 
 def enroll_both(lab: Lab) -> None:

@@ -6,10 +6,11 @@ looks at how a fault was made, so a fault typed by hand gets the same answer as 
 scenario. The rules follow the order a negotiation fails in (RFC 2409):
 
 1. nothing protects the traffic: a crypto map that no interface applies (cleartext on WAN);
-2. Main Mode refused: NO-PROPOSAL-CHOSEN for MM1 (policies differ, or no CA to sign with);
+2. Main Mode refused: NO-PROPOSAL-CHOSEN for MM1 (policies differ, or no CA to sign with), or
+   an rsa-encr policy skipped for want of the peer's key (:mod:`~vpnteach.troubleshoot.pubkeys`);
 3. Main Mode authentication: the certificate checklist (chain, validity against the router's
-   clock, revocation, identity), a message that decrypts to garbage (pre-shared keys differ,
-   or bytes changed on the way);
+   clock, revocation, identity), rsa-encr payloads encrypted to a stale key, a message that
+   decrypts to garbage (pre-shared keys differ, or bytes changed on the way);
 4. no answer at all: retransmissions then give-up (wrong ``set peer``, or a dead peer), or,
    on an established tunnel, R-U-THERE messages left unanswered (Dead Peer Detection);
 5. Quick Mode refused: NO-PROPOSAL-CHOSEN (transform set, PFS) or INVALID-ID-INFORMATION
@@ -31,10 +32,11 @@ from typing import TYPE_CHECKING
 from vpnteach.ike.events import NegotiationFailed
 from vpnteach.ike.policy import CryptoMapEntry
 from vpnteach.net.sim.events import PacketDropped
-from vpnteach.troubleshoot import certs, configdiff
+from vpnteach.troubleshoot import certs, configdiff, pubkeys
 from vpnteach.troubleshoot.facts import RouterFacts, gather, notify_name, owner, tunnel_up
 from vpnteach.troubleshoot.finding import Diagnosis, Finding, locate
 from vpnteach.troubleshoot.survived import esp_attacks, link_faults, recovered, rekeyed
+from vpnteach.troubleshoot.symptoms import symptom, symptoms
 from vpnteach.wire.constants import NotifyMessageType as N
 
 if TYPE_CHECKING:
@@ -62,63 +64,6 @@ def diagnose(lab: Lab, stepper: Stepper | None = None) -> Diagnosis:
             stepper.goto(index)
             diagnosis = dataclasses.replace(diagnosis, step_index=index)
     return diagnosis
-
-
-# ------------------------------------------------------------------ symptoms per router
-
-
-def symptoms(views: Views) -> tuple[tuple[str, str], ...]:
-    """One line per IPsec router: what it sent, received, retried and dropped."""
-    out = []
-    for view in views.values():
-        if not view.config.crypto_maps:
-            continue
-        out.append((view.name, _symptom(view)))
-    return tuple(out)
-
-
-def _symptom(v: RouterFacts) -> str:
-    parts = _notifications(v)
-    if v.count("bad_message"):
-        parts.append(f"%CRYPTO-4-IKMP_BAD_MESSAGE x{v.count('bad_message')}")
-    if v.count("retransmit"):
-        parts.append(f"retransmitted {v.count('retransmit')} times")
-    if v.count("give_up"):
-        parts.append("retransmission limit reached: gave up")
-    for dead in v.dead_peers():
-        parts.append(f"DPD: peer {dead.peer} not responding, SAs deleted")
-    for name, label in (("pkts_replay_failed_rcv", "replay"), ("pkts_verify_failed", "verify")):
-        if v.esp_total(name):
-            parts.append(f"#pkts {label} failed: {v.esp_total(name)}")
-    if v.soft_expiries:
-        parts.append(f"{v.soft_expiries} soft lifetime expiries (rekey)")
-    if v.router.gateway is None:
-        parts.append(
-            "IPsec not running (no crypto map on an up interface): traffic leaves in clear"
-        )
-    if not parts:
-        parts.append("IPsec SAs up" if v.phase2_done else "no IKE activity")
-    return "; ".join(parts)
-
-
-def _notifications(v: RouterFacts) -> list[str]:
-    """``sent NO_PROPOSAL_CHOSEN x3 (first: why)``, ``received ... from ...``, once per type."""
-    parts = []
-    sent: dict[str, list[str]] = {}
-    for e in v.sent():
-        sent.setdefault(notify_name(e.notify_type), []).append(e.reason)
-    for name, reasons in sent.items():
-        parts.append(f"sent {name} x{len(reasons)} ({reasons[0]})")
-    got: dict[tuple[str, str], int] = {}
-    for r in v.received():
-        key = (notify_name(r.notify_type), r.peer[0])
-        got[key] = got.get(key, 0) + 1
-    for (name, peer), n in got.items():
-        parts.append(f"received {name} x{n} from {peer}")
-    silent = [f.reason for f in v.failures() if f.notify_type is None]
-    if silent and not v.count("give_up"):
-        parts.append(f"negotiation failed x{len(silent)} ({silent[0]})")
-    return parts
 
 
 # ------------------------------------------------------------------ 1. no crypto on the wire
@@ -187,8 +132,8 @@ def phase1_refused(lab: Lab, views: Views) -> list[Finding]:
         peer = _peer_of(views, refused[0]) if refused else None
         if not sent or not refused or peer is None:
             continue
-        if certs.missing_ca(v) is not None:
-            continue  # rule missing_certificates says why
+        if certs.missing_ca(v) is not None or pubkeys.missing_key(v) is not None:
+            continue  # rules missing_certificates / no_peer_key say why
         change = configdiff.policy_change(v.config, peer.config)
         problem = v.first("problem")
         check = "NO_PROPOSAL_CHOSEN: phase 1 SA policy not acceptable!"
@@ -201,7 +146,7 @@ def phase1_refused(lab: Lab, views: Views) -> list[Finding]:
             "stopped at the first message. "
             + ("Differences: " + "; ".join(change.differences) + "." if change else ""),
             v.name, change.lines if change else (), (),
-            (f"{peer.name}: {_symptom(peer)}",), marker=(v.name, "error"),
+            (f"{peer.name}: {symptom(peer)}",), marker=(v.name, "error"),
         ))  # fmt: skip
     return found
 
@@ -265,9 +210,11 @@ def garbage_after_decryption(lab: Lab, views: Views) -> list[Finding]:
         damage = _damage(v, views)
         if damage is None or v.address is None or damage[1].address is None:
             continue
+        if pubkeys.wrong_key(v, views) is not None:
+            continue  # rule wrong_peer_key says why
         check, peer = damage
         change = configdiff.psk_change(v.config, peer.config, v.address, str(peer.address))
-        evidence = (f"{v.name}: {_symptom(v)}", f"{peer.name}: {_symptom(peer)}")
+        evidence = (f"{v.name}: {symptom(v)}", f"{peer.name}: {symptom(peer)}")
         if change is not None:
             found.append(Finding(
                 "psk_mismatch", "Pre-shared key mismatch", 1, v.name, check,
@@ -460,7 +407,7 @@ def half_open(lab: Lab, views: Views) -> list[Finding]:
             f"whose retransmissions of QM2 went unanswered until it gave up. {peer.name} now "
             f"encrypts into SAs {v.name} does not have (its ESP is dropped as an unknown SPI). "
             "Clearing the SAs on both routers starts a fresh negotiation.",
-            peer.name, (), ("clear crypto sa",), (f"{peer.name}: {_symptom(peer)}",),
+            peer.name, (), ("clear crypto sa",), (f"{peer.name}: {symptom(peer)}",),
             marker=(v.name, "give_up"),
         ))  # fmt: skip
     return found
@@ -469,8 +416,10 @@ def half_open(lab: Lab, views: Views) -> list[Finding]:
 RULES: tuple[Rule, ...] = (
     crypto_map_not_applied,
     phase1_refused,
+    pubkeys.no_peer_key,
     missing_certificates,
     certificate_refused,
+    pubkeys.wrong_peer_key,
     garbage_after_decryption,
     dpd_dead_peer,
     no_answer,

@@ -57,6 +57,8 @@ CAUSES: dict[str, str] = {
     "id_mismatch": "a router's identity does not match its certificate",
     "ca_not_authenticated": "a router has not authenticated the CA",
     "psk_mismatch": "the pre-shared keys differ",
+    "rsa_encr_no_peer_key": "rsa-encr: no key for the peer in the pubkey chain",
+    "rsa_encr_wrong_peer_key": "rsa-encr: the peer's key in the pubkey chain is stale",
     "certificate_expired": "a certificate has expired",
     "certificate_revoked": "a certificate was revoked",
     "peer_unreachable": "the peer does not answer (dead or unreachable)",

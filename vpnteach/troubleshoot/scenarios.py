@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from vpnteach._html import HtmlRepr
 from vpnteach.net.sim.faults import FaultPolicy
+from vpnteach.pki.keys import fork
 from vpnteach.troubleshoot import attacks
 from vpnteach.troubleshoot.edit import edit_config
 
@@ -117,6 +118,24 @@ def _rename_domain(lab: Lab, router: str, domain: str) -> None:
     edit_config(lab, router, f"ip domain-name {domain}\n")
 
 
+def _regenerate_key(lab: Lab, router: str) -> None:
+    """``crypto key generate rsa`` again on ``router``, answering ``yes`` to "replace them?":
+    each key pair is replaced by a new one of the same label and size. The lab router only
+    generates a pair it lacks (or whose modulus changed), so the replacement is made here."""
+    target = lab.router(router)
+    for label, old in list(target.pki.keys.items()):
+        new = target.pki.generate_key(
+            label, old.modulus, old.exportable, fork(target.rng, f"key/{label}/regenerated")
+        )
+        target.transcript += [
+            f"{target.name}(config)# crypto key generate rsa general-keys label {label} "
+            f"modulus {old.modulus}",
+            f"% You already have RSA keys defined named {label}.",
+            "% Do you really want to replace them? [yes/no]: yes",
+            new.ios_message(),
+        ]
+
+
 def _link_faults(lab: Lab, link: str, **policy: Any) -> None:
     """A :class:`FaultPolicy` on ``link`` (loss, duplicate, reorder, corrupt)."""
     lab.network.link(link).faults = FaultPolicy(**policy)
@@ -151,6 +170,7 @@ ACTIONS: dict[str, Callable[..., None]] = {
     "forget_ca": _forget_ca,
     "revoke": _revoke,
     "rename_domain": _rename_domain,
+    "regenerate_key": _regenerate_key,
     "link_faults": _link_faults,
     "peer_dies": _peer_dies,
     "tamper_mm5": _tamper_mm5,
@@ -170,6 +190,7 @@ def _policy(attribute: str, value: str, cause: str = "isakmp_policy_mismatch") -
 
 
 _NO_ANSWER = (("Branch1", "retransmi"),)
+_RSA_ENCR = (("auth", "rsa-encr"),)
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
@@ -238,6 +259,38 @@ SCENARIOS: dict[str, Scenario] = {
             "crypto isakmp key cisco124 address 10.1.1.1\n",
             lab=(("auth", "pre-share"),),
             settle=NO_ANSWER_SETTLE,
+        ),
+        Scenario(
+            "rsa_encr_no_peer_key",
+            "rsa-encr without the peer's public key",
+            "rsa-encr lab (each router's key pasted into the other's pubkey chain); Branch1's "
+            "addressed-key 10.2.2.1 was removed: it has no key to encrypt MM3 with.",
+            Expect(
+                1,
+                "rsa_encr_no_peer_key",
+                (("Branch1", "(rsa-encr) skipped"), ("Branch2", "no IKE activity")),
+            ),
+            router="Branch1",
+            config="crypto key pubkey-chain rsa\n no addressed-key 10.2.2.1\n",
+            lab=_RSA_ENCR,
+        ),
+        Scenario(
+            "rsa_encr_stale_peer_key",
+            "rsa-encr with a stale peer key",
+            "rsa-encr lab with the keys pasted; then Branch2 regenerated its RSA key pair "
+            "('crypto key generate rsa'), and Branch1's chain still holds the old public key.",
+            Expect(
+                1,
+                "rsa_encr_wrong_peer_key",
+                (
+                    ("Branch2", "AUTHENTICATION_FAILED"),
+                    ("Branch2", "PKCS#1"),
+                    ("Branch1", "AUTHENTICATION_FAILED"),
+                ),
+            ),
+            action="regenerate_key",
+            args=(("router", "Branch2"),),
+            lab=_RSA_ENCR,
         ),
         Scenario(
             "ca_not_authenticated",
