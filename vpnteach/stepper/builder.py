@@ -50,7 +50,10 @@ from vpnteach.wire.message import Message, decode_message
 
 REFUSALS = {"dropped": "reason", "error": "text"}
 """Records saying a receiver refused a message, and the parameter that says why."""
-NOTABLE_RECORDS = {"retransmit", "give_up", "error", "dropped", "bad_message", "problem"}
+NOTABLE_RECORDS = {
+    "retransmit", "give_up", "error", "dropped", "bad_message", "problem",
+    "rsa_encr_unusable", "pke_failed",
+}  # fmt: skip
 SELECTIONS = {"phase 1 selection", "phase 2 selection"}
 MM, QM, INFO = (
     ExchangeType.IDENTITY_PROTECTION,

@@ -138,6 +138,11 @@ RECORDS: dict[str, str] = {
     "dropped": "{a} discards the datagram without answering it: {reason}.",
     "bad_message": "{a} could not decrypt or parse a message from {peer} and ignores it.",
     "problem": "{a} compared the proposal with its policy and found a mismatch: {text}.",
+    "rsa_encr_unusable": "{a} cannot offer or accept rsa-encr policy {priority}: {reason}. "
+    "rsa-encr encrypts the nonce and ID to the peer's public key, which must be known before "
+    "MM3 (RFC 2409 §5.2).",
+    "pke_failed": "{a} cannot decrypt the peer's {payload} body with its private key: {reason}. "
+    "The peer encrypted to a key that is not {a}'s current one (RFC 2409 §5.2).",
 }
 
 ESP_RFC = "RFC 4303 §3.3 (outbound), §3.4 (inbound)"
