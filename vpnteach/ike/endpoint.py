@@ -15,59 +15,46 @@ exchange's transition table (:mod:`vpnteach.ike.transitions`) with the handlers 
 :mod:`vpnteach.ike.main_mode`, :mod:`vpnteach.ike.quick_mode` and
 :mod:`vpnteach.ike.informational`. A retransmitted request gets the last answer again; an
 unexpected or malformed datagram is counted and dropped: ``receive_datagram`` never raises.
+The SA table and the firing of the machines live in :mod:`vpnteach.ike.core`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable
 
-from vpnteach.crypto.rng import OsRng, Rng
-from vpnteach.ike import aggressive, debuglog, vendor
+from vpnteach.ike import aggressive, debuglog
 from vpnteach.ike.config import IkeConfig
-from vpnteach.ike.context import LIFETIME_EXPIRED, MANUAL_CLEAR, Context, IkeError
+from vpnteach.ike.context import LIFETIME_EXPIRED, MANUAL_CLEAR, IkeError
+from vpnteach.ike.core import EndpointCore
 from vpnteach.ike.events import Event, SaDeleted
 from vpnteach.ike.informational import (
     receive_informational,
     send_delete,
     send_dpd,
     send_invalid_spi,
-    send_notify,
 )
-from vpnteach.ike.main_mode import MainModeHandlers
 from vpnteach.ike.policy import AclEntry, CryptoMapEntry
 from vpnteach.ike.protection import ProtectionError, open_body
-from vpnteach.ike.quick_mode import QuickModeHandlers
-from vpnteach.ike.records import Recorder
 from vpnteach.ike.rules import PayloadRuleError, rule_for
 from vpnteach.ike.sa import (
     Address,
     Datagram,
     IsakmpSa,
     QmRequest,
-    QuickModeNode,
 )
 from vpnteach.ike.states import (
     AM_EXCH,
-    INIT_QM,
     MM_EXCH,
     QM_EXCH,
-    SA_REQ_AM,
-    SA_REQ_MM,
     IkeState,
-    Input,
     isakmp_sa_state,
 )
-from vpnteach.ike.timers import TimerIndex, holders
+from vpnteach.ike.timers import holders
 from vpnteach.ike.transitions import (
     AGGRESSIVE_MODE,
-    QUICK_MODE,
-    Machine,
-    Move,
     TransitionError,
 )
-from vpnteach.trace import Trace
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.constants import ExchangeType, ProtocolId
 from vpnteach.wire.errors import DecodeError
@@ -94,7 +81,7 @@ DPD_DEAD = "peer not responding (DPD)"
 """Why an ISAKMP SA ends when Dead Peer Detection gave up on the peer (RFC 3706 §5.5)."""
 
 
-class IkeEndpoint:
+class IkeEndpoint(EndpointCore):
     """One router's IKEv1 engine (initiator and responder), without any I/O.
 
     Args:
@@ -103,24 +90,6 @@ class IkeEndpoint:
         trace: where derived values are recorded as facts.
         name: a label for the trace and the records.
     """
-
-    def __init__(
-        self,
-        config: IkeConfig,
-        rng: Rng | None = None,
-        trace: Trace | None = None,
-        *,
-        name: str = "",
-    ) -> None:
-        self.config = config
-        self.trace = trace if trace is not None else Trace(name)
-        self.recorder = Recorder()
-        self.ctx = Context(config, rng or OsRng(), self.trace, self.recorder)
-        self.sas: dict[bytes, IsakmpSa] = {}
-        self.stats: Counter[str] = Counter()
-        self._timers = TimerIndex()
-        self._by_peer: dict[str, list[bytes]] = {}  # peer IP -> CKY-Is, in ``sas`` order
-        self._touched: set[bytes] = set()  # SAs a handler may have marked dead since _reap
 
     # ------------------------------------------------------------------ public API
 
@@ -338,140 +307,7 @@ class IkeEndpoint:
         """Everything recorded so far, as ``debug crypto isakmp`` prints it."""
         return debuglog.render_debug(self.recorder, self.config.timezone)
 
-    # ------------------------------------------------------------------ internals
-
-    def _clock(self, now: float) -> None:
-        self.ctx.now = now
-        self.recorder.now = now
-
-    def _drop(self, reason: str, detail: str) -> None:
-        self.stats[f"dropped_{reason}"] += 1
-        self.ctx.log("dropped", reason=detail)
-
-    def _sa_with(self, peer: str) -> IsakmpSa | None:
-        """The first live SA with ``peer`` in ``sas`` order (an index, not a scan)."""
-        for key in self._by_peer.get(peer, ()):
-            sa = self.sas.get(key)
-            if sa is not None and sa.peer[0] == peer and not sa.dead:
-                return sa
-        return None
-
-    def _touch(self, sa: IsakmpSa) -> None:
-        """``sa`` is being worked on: its timers may move, it may die (then _reap drops it)."""
-        self._timers.touch(sa.cky_i)
-        self._touched.add(sa.cky_i)
-
-    def _reap(self) -> None:
-        """Forget the dead SAs; only the touched ones can have died since the last call."""
-        touched, self._touched = self._touched, set()
-        for key in touched:
-            sa = self.sas.get(key)
-            if sa is None or not sa.dead:
-                continue
-            del self.sas[key]
-            self._timers.remove(key)
-            keys = self._by_peer.get(sa.peer[0])
-            if keys is not None and key in keys:
-                keys.remove(key)
-                if not keys:
-                    del self._by_peer[sa.peer[0]]
-
-    def _reindex_peers(self) -> None:
-        """Rebuild the peer index (after an SA's peer address changed: a NAT rebinding)."""
-        self._by_peer = {}
-        for key, sa in self.sas.items():
-            self._by_peer.setdefault(sa.peer[0], []).append(key)
-
-    def _new_sa(self, role: str, peer: Address, local_port: int, cky_i: bytes) -> IsakmpSa:
-        sa = IsakmpSa(role, peer, local_port, cky_i)
-        sa.machine.on_move = self.recorder.move
-        old = self.sas.get(cky_i)
-        self.sas[cky_i] = sa
-        if old is not None and old.peer[0] != peer[0]:
-            self._reindex_peers()
-        elif old is None:
-            self._by_peer.setdefault(peer[0], []).append(cky_i)
-            self._timers.add(cky_i)
-        self._touch(sa)
-        return sa
-
-    def _begin_main_mode(self, peer: str, request: QmRequest) -> None:
-        ctx = self.ctx
-        self.recorder.conn_id = 0
-        sa = self._new_sa("initiator", (peer, 500), 500, ctx.rng.random_bytes(8))
-        sa.pending.append(request)
-        ctx.log("sa_request")
-        ctx.log("peer_created", peer=peer, port=500)
-        # IOS prints memory addresses here; ours are made from the cookie, for recognisability.
-        pointer = sa.cky_i[:4].hex().upper()
-        ctx.log("peer_handle", peer_ptr=pointer, handle="80000002")
-        ctx.log("locking", peer_ptr=pointer)
-        ctx.log("local_port", local_port=500, remote_port=500)
-        ctx.log("new_node", node=0)
-        ctx.log("insert_sa", sa_ptr=sa.cky_i[4:].hex().upper())
-        am = self.config.aggressive_with(peer)
-        if not am:
-            ctx.log("no_aggressive")
-        if self.config.psk_for(peer) is None:
-            ctx.log("no_psk", peer=peer)
-        else:
-            ctx.log("psk_found", peer=peer)
-        if self.config.nat_traversal:
-            for vid in vendor.NAT_T_ALL:
-                ctx.log("vid_constructed", name=vid.ios_name)
-        if am:  # RFC 2409 §5.4: the SA runs the Aggressive Mode table instead
-            sa.machine.table = AGGRESSIVE_MODE
-        self._fire_main(sa, SA_REQ_AM if am else SA_REQ_MM)
-
-    def _fire_main(self, sa: IsakmpSa, input: Input) -> None:
-        self._touch(sa)
-        kind = MainModeHandlers
-        if sa.machine.table is AGGRESSIVE_MODE:
-            kind = aggressive.AggressiveModeHandlers
-        try:
-            sa.machine.fire(input, kind(self.ctx, sa, self._start_quick_mode))
-        except IkeError as exc:
-            if kind is not MainModeHandlers:
-                self.stats["aggressive_mode_failed"] += 1
-            self._phase1_failed(sa, exc)
-        self._reap()
-
-    def _phase1_failed(self, sa: IsakmpSa, exc: IkeError) -> None:
-        if exc.notify is not None:
-            send_notify(self.ctx, sa, exc.notify, str(exc))
-        self.ctx.fail(sa, 1, str(exc), exc.notify)
-
-    def _start_quick_mode(self, sa: IsakmpSa, request: QmRequest) -> None:
-        mid = self._new_message_id(sa)
-        node = self._new_node(sa, mid, "initiator")
-        node.entry, node.acl_entry = request.entry, request.acl_entry
-        self._fire_quick(sa, node, INIT_QM)
-
-    def _new_message_id(self, sa: IsakmpSa) -> int:
-        while True:
-            mid = int.from_bytes(self.ctx.rng.random_bytes(4), "big")
-            if mid and mid not in sa.nodes:
-                return mid
-
-    def _new_node(self, sa: IsakmpSa, mid: int, role: str) -> QuickModeNode:
-        recorder = self.recorder
-
-        def on_move(move: Move) -> None:
-            recorder.move(move, node=mid)
-
-        node = QuickModeNode(mid, role, Machine(QUICK_MODE, S.IKE_QM_READY, on_move))
-        sa.nodes[mid] = node
-        return node
-
-    def _fire_quick(self, sa: IsakmpSa, node: QuickModeNode, input: Input) -> None:
-        self._touch(sa)
-        try:
-            node.machine.fire(input, QuickModeHandlers(self.ctx, sa, node))
-        except IkeError as exc:
-            if exc.notify is not None:
-                send_notify(self.ctx, sa, exc.notify, str(exc))
-            self.ctx.fail(sa, 2, str(exc), exc.notify)
-            del sa.nodes[node.message_id]
+    # ------------------------------------------------------------------ receiving
 
     def _receive(self, data: bytes, addr: Address, local_port: int) -> None:
         if local_port == 4500:
