@@ -30,6 +30,7 @@ VOCABULARY = sorted(
     | {"10", "0", "1", "3", "65536", "-5", "99999999999", "3des", "aes", "256", "md5", "any"}
     | {"host", "1.2.3.4", "255.255.255.0", "0.0.0.255", "1.2.3", "group2", "Serial1/0", "s1/0"}
     | {"TS", "ACL", "CRYPTO", "esp-aes", "esp-3des", "esp-md5-hmac", "rsa-sig", "permit", "!"}
+    | {"cisco123", "Branch1.amit.com", "vpn@amit.com"}
 )
 MODE_PREFIXES = [
     "",
@@ -42,6 +43,7 @@ MODE_PREFIXES = [
     "crypto key pubkey-chain rsa\n",
     "crypto key pubkey-chain rsa\n addressed-key 10.2.2.1\n",
     "crypto key pubkey-chain rsa\n addressed-key 10.2.2.1\n  key-string\n",
+    "crypto isakmp peer address 10.2.2.1\n",
 ]
 
 word_lines = st.lists(st.sampled_from(VOCABULARY), max_size=8).map(" ".join)
@@ -191,3 +193,8 @@ def test_generated_configs_round_trip_through_running_config(text: str) -> None:
     rendered = cfg.to_text(include_keys=True)
     assert parse_config(rendered) == cfg
     assert parse_config(rendered).to_text(include_keys=True) == rendered
+
+
+def test_the_generator_reaches_every_mode_including_the_isakmp_peer_block() -> None:
+    assert set(DEPTH) == set(MODE_COMMANDS)
+    assert DEPTH["config-isakmp-peer"] == 1

@@ -5,8 +5,9 @@ gathered. :func:`crypto_interface` finds the interface a crypto map is applied o
 is the local tunnel endpoint and the IKE identity, ``interface Serial1/0`` /
 ``crypto map CRYPTO`` in the seed); :func:`ike_config_from` builds the
 :class:`~vpnteach.ike.config.IkeConfig` of the IKE endpoint from the ISAKMP policies, the
-pre-shared keys, the ``crypto key pubkey-chain rsa`` keys (rsa-encr), the resolved crypto map
-entries and the router's PKI.
+pre-shared keys, the ``crypto key pubkey-chain rsa`` keys (rsa-encr), the Aggressive Mode
+settings (``crypto isakmp peer`` blocks, whose password is that peer's key, and
+``crypto isakmp aggressive-mode disable``), the resolved crypto map entries and the router's PKI.
 """
 
 from __future__ import annotations
@@ -80,8 +81,10 @@ def ike_config_from(
         crypto.address,
         policies=config.policies_by_priority(),
         crypto_map=crypto.entries,
-        pre_shared_keys=tuple(config.isakmp_keys.values()),
+        pre_shared_keys=config.pre_shared_keys(),
         peer_public_keys=config.peer_public_keys(),
+        aggressive_mode_peers=config.aggressive_mode_peers(),
+        aggressive_mode_disable=config.aggressive_mode_disable,
         pki=pki,
         default_policy=False,
         timezone=tz,

@@ -10,9 +10,10 @@ What is accepted (the full list, generated from the grammar tables, is
 
 * global: ``hostname``, ``ip domain-name`` / ``ip domain name``, ``ntp server``,
   ``clock timezone``, ``crypto key generate rsa`` (options in any order), ``crypto pki|ca
-  trustpoint``, ``crypto isakmp policy|key|identity|keepalive``, ``crypto ipsec transform-set``,
-  ``crypto ipsec security-association lifetime seconds|kilobytes``, ``crypto key pubkey-chain
-  rsa``, ``ip access-list extended``,
+  trustpoint``, ``crypto isakmp policy|key|identity|keepalive``, ``crypto isakmp
+  aggressive-mode disable``, ``crypto isakmp peer address A`` (:mod:`vpnteach.ios.isakmp_peer`),
+  ``crypto ipsec transform-set``, ``crypto ipsec security-association lifetime
+  seconds|kilobytes``, ``crypto key pubkey-chain rsa``, ``ip access-list extended``,
   ``access-list 100-199``, ``crypto map NAME SEQ [ipsec-isakmp]``, ``interface``, ``ip route``,
   ``end``, ``exit``, and a ``no`` form of each that can be undone;
 * sub-modes: config-isakmp (``encryption`` / ``authentication`` / ``hash`` / ``group`` /
@@ -20,7 +21,9 @@ What is accepted (the full list, generated from the grammar tables, is
   ``revocation-check``, ``ip-address``), cfg-crypto-trans (``mode``), config-ext-nacl
   (``permit|deny ip SRC DST`` with ``any`` / ``host A`` / ``A WILDCARD``), config-pubkey-chain
   (``addressed-key A``, ``named-key NAME``), config-pubkey-key (``address``, ``key-string``
-  then hex lines until ``quit``: :mod:`vpnteach.ios.pubkey`), config-crypto-map
+  then hex lines until ``quit``: :mod:`vpnteach.ios.pubkey`), config-isakmp-peer
+  (``set aggressive-mode password KEY``, ``set aggressive-mode client-endpoint
+  ipv4-address A | fqdn NAME | user-fqdn USER@NAME``), config-crypto-map
   (``match address``, ``set peer``, ``set transform-set``, ``set pfs [groupN | group N]``,
   ``set security-association lifetime``), config-if (``ip address``, ``crypto map``,
   ``shutdown``, ``description``);
@@ -44,6 +47,7 @@ from vpnteach.ios.model import (
     CryptoMapSpec,
     InterfaceConfig,
     IsakmpKeepalive,
+    IsakmpPeerConfig,
     PubkeyEntry,
     RouterConfig,
     RsaKeyCommand,
@@ -66,6 +70,7 @@ __all__ = [
     "InterfaceConfig",
     "IosConfigError",
     "IsakmpKeepalive",
+    "IsakmpPeerConfig",
     "PubkeyEntry",
     "RouterConfig",
     "RsaKeyCommand",

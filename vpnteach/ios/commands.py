@@ -26,6 +26,7 @@ from vpnteach.ike.policy import (
     PreSharedKey,
     TransformSet,
 )
+from vpnteach.ios import isakmp_peer
 from vpnteach.ios.argtypes import ARG_TYPES
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.grammar import Args, Token, compile_pattern
@@ -277,7 +278,7 @@ GLOBAL_COMMANDS = _table(
     ("no ip route <prefix:ip> <mask:mask> [<next_hop:ip>]", _no_ip_route),
     ("end", _nothing),
     ("exit", _nothing),
-) + _table(*GLOBAL_ROWS)
+) + _table(*GLOBAL_ROWS, *isakmp_peer.GLOBAL_ROWS)
 
 
 # --- config-isakmp --------------------------------------------------------------------------
@@ -478,6 +479,7 @@ MODE_COMMANDS: dict[str, tuple[Command, ...]] = {
     PUBKEY_CHAIN: _table(*CHAIN_ROWS),
     PUBKEY_KEY: _table(*KEY_ROWS),
     PUBKEY_DATA: _table(*DATA_ROWS),
+    isakmp_peer.ISAKMP_PEER: _table(*isakmp_peer.PEER_ROWS),
 }
 """Every mode's grammar table; a sub-mode also falls back to :data:`GLOBAL_COMMANDS`."""
 

@@ -28,6 +28,7 @@ from vpnteach.ios.model import (
     CryptoMapSpec,
     InterfaceConfig,
     IsakmpKeepalive,
+    IsakmpPeerConfig,
     PubkeyEntry,
     RouterConfig,
     RsaKeyCommand,
@@ -54,6 +55,8 @@ class Draft:
     isakmp_identity: str = "address"
     isakmp_keepalive: IsakmpKeepalive | None = None
     pubkey_chain: dict[str, PubkeyEntry] = field(default_factory=dict)
+    isakmp_peers: dict[str, IsakmpPeerConfig] = field(default_factory=dict)
+    aggressive_mode_disable: bool = False
     sa_lifetime_seconds: int = GLOBAL_SA_LIFETIME_SECONDS
     sa_lifetime_kilobytes: int = GLOBAL_SA_LIFETIME_KILOBYTES
     transform_sets: dict[str, TransformSet] = field(default_factory=dict)
@@ -113,6 +116,11 @@ class Draft:
                 )
         found += self._pre_share_warnings()
         found += self._pubkey_warnings()
+        found += [
+            ConfigWarning(f"crypto isakmp peer address {p.address}", message)
+            for p in self.isakmp_peers.values()
+            for message in _peer_gaps(p, self.aggressive_mode_disable)
+        ]
         return found
 
     def _map_warnings(self, spec: CryptoMapSpec) -> list[ConfigWarning]:
@@ -132,7 +140,10 @@ class Draft:
         return [ConfigWarning(subject, message) for message in out]
 
     def _pre_share_warnings(self) -> list[ConfigWarning]:
-        if self.isakmp_keys:
+        am_keys = not self.aggressive_mode_disable and any(
+            p.aggressive for p in self.isakmp_peers.values()
+        )
+        if self.isakmp_keys or am_keys:
             return []
         return [
             ConfigWarning(
@@ -167,3 +178,19 @@ def _pubkey_gaps(entry: PubkeyEntry) -> list[str]:
     if entry.address is None:
         gaps.append("no address: rsa-encr finds a peer's key by the peer's address")
     return gaps
+
+
+def _peer_gaps(peer: IsakmpPeerConfig, disabled: bool) -> list[str]:
+    """What keeps a ``crypto isakmp peer`` block from starting Aggressive Mode (IOS needs both
+    ``set aggressive-mode`` lines and silently uses Main Mode without them)."""
+    if disabled:
+        return ["crypto isakmp aggressive-mode disable: Main Mode is used with this peer"]
+    missing = [
+        line
+        for line, value in (("password", peer.password), ("client-endpoint", peer.client_endpoint))
+        if value is None
+    ]
+    if not missing:
+        return []
+    lines = " and ".join(f"set aggressive-mode {m}" for m in missing)
+    return [f"no {lines}: Main Mode is used with this peer, not Aggressive Mode"]

@@ -174,6 +174,26 @@ class PubkeyEntry(HtmlRepr):
         return PeerPublicKey(self.address, self.key_der)
 
 
+@dataclass(frozen=True)
+class IsakmpPeerConfig(HtmlRepr):
+    """``crypto isakmp peer address A.B.C.D``: how to start IKE with one peer (IOS 12.3+).
+
+    ``password`` (``set aggressive-mode password``) is the pre-shared key and
+    ``client_endpoint`` (``set aggressive-mode client-endpoint ipv4-address|fqdn|user-fqdn
+    VALUE``, as ``(kind, value)``) the Tunnel-Client-Endpoint; with both, IOS initiates
+    Aggressive Mode (RFC 2409 §5.4) with this peer instead of Main Mode.
+    """
+
+    address: str
+    password: str | None = None
+    client_endpoint: tuple[str, str] | None = None
+
+    @property
+    def aggressive(self) -> bool:
+        """Both ``set aggressive-mode`` lines are there: IOS initiates Aggressive Mode."""
+        return self.password is not None and self.client_endpoint is not None
+
+
 def _empty() -> Mapping[Any, Any]:
     return MappingProxyType({})
 
@@ -197,6 +217,8 @@ class RouterConfig(HtmlRepr):
     isakmp_identity: str = "address"
     isakmp_keepalive: IsakmpKeepalive | None = None
     pubkey_chain: Mapping[str, PubkeyEntry] = field(default_factory=_empty)
+    isakmp_peers: Mapping[str, IsakmpPeerConfig] = field(default_factory=_empty)
+    aggressive_mode_disable: bool = False
     sa_lifetime_seconds: int = GLOBAL_SA_LIFETIME_SECONDS
     sa_lifetime_kilobytes: int = GLOBAL_SA_LIFETIME_KILOBYTES
     transform_sets: Mapping[str, TransformSet] = field(default_factory=_empty)
@@ -219,6 +241,24 @@ class RouterConfig(HtmlRepr):
         """The pubkey chain's complete keys, for ``IkeConfig.peer_public_keys`` (rsa-encr)."""
         entries = (e.peer_public_key() for e in self.pubkey_chain.values())
         return tuple(e for e in entries if e is not None)
+
+    def aggressive_mode_peers(self) -> tuple[str, ...]:
+        """The peers we initiate Aggressive Mode with, for ``IkeConfig.aggressive_mode_peers``:
+        those with a complete ``crypto isakmp peer`` block, none under ``crypto isakmp
+        aggressive-mode disable`` (IOS: it blocks Aggressive Mode "to and from" the router)."""
+        return tuple(p.address for p in self._am_peers())
+
+    def pre_shared_keys(self) -> tuple[PreSharedKey, ...]:
+        """The keys for ``IkeConfig.pre_shared_keys``: each Aggressive Mode peer's password
+        first (IOS authenticates AM with it; the engine takes the first key for an address),
+        then the ``crypto isakmp key`` lines."""
+        am_keys = tuple(PreSharedKey(p.password or "", p.address) for p in self._am_peers())
+        return am_keys + tuple(self.isakmp_keys.values())
+
+    def _am_peers(self) -> tuple[IsakmpPeerConfig, ...]:
+        if self.aggressive_mode_disable:
+            return ()
+        return tuple(p for p in self.isakmp_peers.values() if p.aggressive)
 
     def interfaces_using(self, map_name: str) -> tuple[str, ...]:
         """Names of the interfaces with ``crypto map map_name`` applied."""

@@ -10,6 +10,9 @@ What IOS does to a configuration on its way into the running config, and so do w
   line for them, a transform set in tunnel mode shows no ``mode``;
 * a few lines end with a space, as IOS prints them (``crypto map CRYPTO 10 ipsec-isakmp ``,
   ``set transform-set TS ``, ``crypto ipsec transform-set TS esp-3des esp-md5-hmac ``);
+* ``crypto isakmp aggressive-mode disable`` follows the ``crypto isakmp key`` lines, then come
+  the ``crypto isakmp peer address`` blocks (``set aggressive-mode password``, then
+  ``client-endpoint``), ``!`` between blocks;
 * ``crypto key pubkey-chain rsa`` follows the ISAKMP lines, each key with its ``address`` and
   its ``key-string`` in 8 groups of 8 hex digits a line, closed by ``quit``;
 * ``crypto key generate rsa`` is never shown (the keys live in private NVRAM); pass
@@ -27,7 +30,7 @@ from vpnteach.ike.policy import (
     IsakmpPolicy,
     TransformSet,
 )
-from vpnteach.ios import pubkey
+from vpnteach.ios import isakmp_peer, pubkey
 from vpnteach.ios.argtypes import interface_rank
 from vpnteach.ios.model import (
     CryptoMapSpec,
@@ -50,6 +53,7 @@ def running_config(config: RouterConfig, include_keys: bool = False) -> str:
         *(_trustpoint(t) for t in config.trustpoints.values()),
         *(_policy(config.isakmp_policies[p]) for p in sorted(config.isakmp_policies)),
         list(_isakmp_globals(config)),
+        isakmp_peer.running_config_lines(config),
         pubkey.running_config_lines(config),
         list(_ipsec_lifetimes(config)),
         *(_transform_set(t) for t in config.transform_sets.values()),
@@ -115,6 +119,8 @@ def _policy(policy: IsakmpPolicy) -> list[str]:
 def _isakmp_globals(config: RouterConfig) -> Iterator[str]:
     for key in config.isakmp_keys.values():
         yield f"crypto isakmp key {key.key} address {key.address}"
+    if config.aggressive_mode_disable:
+        yield "crypto isakmp aggressive-mode disable"
     dpd = config.isakmp_keepalive
     if dpd is not None:
         yield f"crypto isakmp keepalive {dpd.seconds} {dpd.retry}" + (
