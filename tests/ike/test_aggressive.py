@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+from ipaddress import IPv4Address
 
 import pytest
 
 from tests.ike.harness import B1, B2, Pair, branch_config
 from vpnteach.ike.aggressive import offline_psk_guess
 from vpnteach.ike.aggressive_attack import CaptureError, read_capture
-from vpnteach.ike.config import IkeConfig
+from vpnteach.ike.config import AggressiveModeIdentity, IkeConfig
 from vpnteach.ike.events import (
     Event,
     NegotiationFailed,
@@ -25,11 +26,12 @@ from vpnteach.ike.events import (
     Phase1Complete,
     Phase2Complete,
 )
-from vpnteach.ike.policy import IsakmpPolicy
+from vpnteach.ike.policy import IsakmpPolicy, PolicyError
 from vpnteach.ike.states import IkeState
 from vpnteach.ike.transitions import AGGRESSIVE_MODE, to_dot
-from vpnteach.wire.constants import ExchangeType, NotifyMessageType, PayloadType
+from vpnteach.wire.constants import ExchangeType, IdType, NotifyMessageType, PayloadType
 from vpnteach.wire.message import decode_message
+from vpnteach.wire.payloads import IdPayload
 
 PSK = "cisco123"
 PSK_POLICY = IsakmpPolicy(priority=10, encryption="3des", authentication="pre-share", hash="md5")
@@ -121,6 +123,37 @@ def test_the_debug_log_shows_the_aggressive_exchange() -> None:
     assert "Can not start Aggressive mode" not in log1
     assert "(I) AG_INIT_EXCH" in log1 and "(R) AG_INIT_EXCH" in log2
     assert "Input = IKE_MESG_FROM_AAA, PRESHARED_KEY_REPLY" in log2
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "id_type"),
+    [
+        ("fqdn", "branch1.amit.com", IdType.ID_FQDN),
+        ("user-fqdn", "vpn@amit.com", IdType.ID_USER_FQDN),
+        ("ipv4-address", "10.1.1.1", IdType.ID_IPV4_ADDR),
+    ],
+)
+def test_the_client_endpoint_is_the_identity_am1_carries_in_clear(
+    kind: str, value: str, id_type: int
+) -> None:
+    c1, c2 = am_configs()
+    identity = AggressiveModeIdentity(B2, kind, value)
+    pair = run(dataclasses.replace(c1, aggressive_mode_ids=(identity,)), c2)
+    assert [type(e) for e in pair.events(pair.b2)] == [Phase1Complete, Phase2Complete]
+    am1 = decode_message(sent(pair, "b1")[0])
+    (idii,) = [p for p in am1.payloads if isinstance(p, IdPayload)]
+    # RFC 2407 §4.6.2.1: the type, then the identity bytes, readable by anyone on the path
+    assert idii.id_type == id_type
+    wire = IPv4Address(value).packed if kind == "ipv4-address" else value.encode("ascii")
+    assert idii.identification_data == wire
+    assert f"using id type {IdType(id_type).name}" in pair.b1.debug_log()
+
+
+def test_a_client_endpoint_identity_is_checked_when_configured() -> None:
+    with pytest.raises(PolicyError, match="one of ipv4-address, fqdn, user-fqdn"):
+        AggressiveModeIdentity(B2, "ipv6-address", "::1")
+    with pytest.raises(PolicyError, match="not ASCII"):
+        AggressiveModeIdentity(B2, "fqdn", "büro.amit.com")
 
 
 def test_main_mode_is_still_used_for_peers_not_configured_for_aggressive_mode() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from vpnteach.gateway import ike_config_from
+from vpnteach.ike.config import AggressiveModeIdentity
 from vpnteach.ike.policy import PreSharedKey
 from vpnteach.ios import (
     IosConfigError,
@@ -162,6 +163,15 @@ def test_ike_config_gets_the_peers_the_disable_switch_and_the_password_as_the_ke
     assert disabled.aggressive_mode_disable and disabled.aggressive_mode_peers == ()
 
 
+def test_the_client_endpoint_becomes_the_identity_am1_carries() -> None:
+    endpoint = " set aggressive-mode client-endpoint fqdn branch1.amit.com\n"
+    ike = ike_config_from(apply_commands(SEED, PRE_SHARE + AM_BLOCK + PEER + endpoint), None)
+    assert ike.aggressive_id_for("10.2.2.1") == AggressiveModeIdentity(
+        "10.2.2.1", "fqdn", "branch1.amit.com"
+    )
+    assert ike.aggressive_id_for("10.3.3.1") is None
+
+
 def test_the_aggressive_mode_password_wins_over_an_isakmp_key_for_the_same_peer() -> None:
     keys = "crypto isakmp key mainkey address 10.2.2.1\ncrypto isakmp key other address 10.3.3.1\n"
     ike = ike_config_from(apply_commands(SEED, keys + AM_BLOCK), None)
@@ -204,6 +214,12 @@ BAD = [
         "ipv6-address",
     ),
     (
+        PEER + " set aggressive-mode client-endpoint fqdn büro.amit.com",
+        2,
+        "a host name such as branch1.amit.com (ASCII letters, digits, . - _ @)",
+        "büro.amit.com",
+    ),
+    (
         "set aggressive-mode password cisco123",
         1,
         IN_PEER_MODE + "peer address <address:ip>)",
@@ -219,7 +235,9 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("text", "line", "expected", "word"), BAD, ids=[str(i) for i in range(14)])
+@pytest.mark.parametrize(
+    ("text", "line", "expected", "word"), BAD, ids=[str(i) for i in range(len(BAD))]
+)
 def test_bad_aggressive_mode_line_says_what_was_wrong_and_where(
     text: str, line: int, expected: str, word: str | None
 ) -> None:

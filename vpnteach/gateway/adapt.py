@@ -85,6 +85,7 @@ def ike_config_from(
         peer_public_keys=config.peer_public_keys(),
         aggressive_mode_peers=config.aggressive_mode_peers(),
         aggressive_mode_disable=config.aggressive_mode_disable,
+        aggressive_mode_ids=config.aggressive_mode_ids(),
         pki=pki,
         default_policy=False,
         timezone=tz,

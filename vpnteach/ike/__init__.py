@@ -17,7 +17,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from vpnteach.ike.config import IkeConfig, PeerPublicKey, Retransmission
+    from vpnteach.ike.config import (
+        AggressiveModeIdentity,
+        IkeConfig,
+        PeerPublicKey,
+        Retransmission,
+    )
     from vpnteach.ike.endpoint import IkeEndpoint
     from vpnteach.ike.events import (
         DeadPeerAnswered,
@@ -52,6 +57,7 @@ _EXPORTS = {
     "AddressMatch": "vpnteach.ike.policy",
     "CryptoMapEntry": "vpnteach.ike.policy",
     "DeadPeerAnswered": "vpnteach.ike.events",
+    "AggressiveModeIdentity": "vpnteach.ike.config",
     "Event": "vpnteach.ike.events",
     "IkeConfig": "vpnteach.ike.config",
     "IkeEndpoint": "vpnteach.ike.endpoint",
@@ -91,6 +97,7 @@ __all__ = [
     "AccessList",
     "AclEntry",
     "AddressMatch",
+    "AggressiveModeIdentity",
     "CryptoMapEntry",
     "DeadPeerAnswered",
     "Event",

@@ -33,11 +33,14 @@ names: ``IKE_I_AM1``, ``IKE_R_AM_AAA_AWAIT``, ``IKE_R_AM2`` (best public knowled
 
 from __future__ import annotations
 
+from ipaddress import IPv4Address
+
 from vpnteach.ike import nat_t, vendor
 from vpnteach.ike.aggressive_attack import offline_psk_guess as offline_psk_guess
 from vpnteach.ike.auth import (
     PRE_SHARE,
     RSA_SIG,
+    UDP,
     auth_payloads,
     cert_request_payloads,
     identity_text,
@@ -62,7 +65,15 @@ from vpnteach.wire.constants import (
     ProtocolId,
 )
 from vpnteach.wire.message import IsakmpHeader
-from vpnteach.wire.payloads import IdPayload, KePayload, NatDPayload, NoncePayload
+from vpnteach.wire.payloads import (
+    IdPayload,
+    KePayload,
+    NatDPayload,
+    NoncePayload,
+    id_fqdn,
+    id_ipv4_address,
+    id_user_fqdn,
+)
 from vpnteach.wire.sa import Proposal, SaPayload, Transform
 
 AM = ExchangeType.AGGRESSIVE
@@ -147,7 +158,7 @@ class AggressiveModeHandlers(MainModeHandlers):
     def _my_id(self) -> IdPayload:
         """Our ID payload, sent in clear (the fact says so)."""
         sa, ctx = self.sa, self.ctx
-        my_id = my_id_payload(ctx, sa)
+        my_id = self._client_endpoint_id() or my_id_payload(ctx, sa)
         sa.my_id_b = payload_body(my_id)
         assert sa.suite is not None
         rsa = sa.suite.authentication == RSA_SIG
@@ -161,6 +172,24 @@ class AggressiveModeHandlers(MainModeHandlers):
             id_b=sa.my_id_b,
         )
         return my_id
+
+    def _client_endpoint_id(self) -> IdPayload | None:
+        """IOS ``set aggressive-mode client-endpoint``: the identity an initiator with a
+        pre-shared key sends this peer in AM1 (ID types of RFC 2407 §4.6.2.1)."""
+        sa, ctx = self.sa, self.ctx
+        assert sa.suite is not None
+        identity = ctx.config.aggressive_id_for(sa.peer[0])
+        if identity is None or sa.role != "initiator" or sa.suite.authentication != PRE_SHARE:
+            return None
+        port = 500 if sa.local_port == 500 else 0
+        if identity.kind == "ipv4-address":
+            payload, id_type = id_ipv4_address(IPv4Address(identity.value), UDP, port), "IPV4_ADDR"
+        elif identity.kind == "fqdn":
+            payload, id_type = id_fqdn(identity.value, UDP, port), "FQDN"
+        else:
+            payload, id_type = id_user_fqdn(identity.value, UDP, port), "USER_FQDN"
+        ctx.log("sa_doing", method="pre-shared key", id_type=f"ID_{id_type}")
+        return payload
 
     def receive_am2(self) -> Input:
         """AM2: accept the choice, finish DH, check HASH_R (or SIG_R), then send AM3."""

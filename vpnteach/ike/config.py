@@ -36,6 +36,36 @@ class Retransmission:
     limit: int = 5
 
 
+#: The identity kinds of IOS ``set aggressive-mode client-endpoint`` (RFC 2407 §4.6.2.1 types).
+CLIENT_ENDPOINT_KINDS = ("ipv4-address", "fqdn", "user-fqdn")
+
+
+@dataclass(frozen=True)
+class AggressiveModeIdentity(HtmlRepr):
+    """The identity an Aggressive Mode initiator sends to ``peer`` in AM1 (in clear), IOS's
+    ``set aggressive-mode client-endpoint ipv4-address|fqdn|user-fqdn VALUE`` under
+    ``crypto isakmp peer address PEER``; without one, AM1 carries the ``crypto isakmp
+    identity`` ID, as Main Mode's MM5 does."""
+
+    peer: str
+    kind: str
+    value: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in CLIENT_ENDPOINT_KINDS:
+            raise PolicyError(
+                f"client-endpoint kind {self.kind!r}: one of {', '.join(CLIENT_ENDPOINT_KINDS)}"
+            )
+        try:
+            IPv4Address(self.peer)
+            if self.kind == "ipv4-address":
+                IPv4Address(self.value)
+        except ValueError as exc:
+            raise PolicyError(f"aggressive-mode identity for {self.peer}: {exc}") from None
+        if self.kind != "ipv4-address" and not self.value.isascii():
+            raise PolicyError(f"client-endpoint {self.kind} {self.value!r} is not ASCII")
+
+
 @dataclass(frozen=True)
 class PeerPublicKey(HtmlRepr):
     """A peer's RSA public key for rsa-encr (RFC 2409 §5.2), as IOS configures it::
@@ -106,6 +136,8 @@ class IkeConfig:
             ``initiate mode aggressive``).
         aggressive_mode_disable: ``crypto isakmp aggressive-mode disable``: as responder,
             refuse every Aggressive Mode AM1.
+        aggressive_mode_ids: per peer, the identity AM1 carries with a pre-shared key
+            (``set aggressive-mode client-endpoint``; :class:`AggressiveModeIdentity`).
     """
 
     local_address: str
@@ -122,6 +154,7 @@ class IkeConfig:
     peer_public_keys: tuple[PeerPublicKey, ...] = ()
     aggressive_mode_peers: tuple[str, ...] = ()
     aggressive_mode_disable: bool = False
+    aggressive_mode_ids: tuple[AggressiveModeIdentity, ...] = ()
 
     def __post_init__(self) -> None:
         try:
@@ -134,6 +167,10 @@ class IkeConfig:
     def aggressive_with(self, peer: str) -> bool:
         """We initiate Aggressive Mode (not Main Mode) with ``peer``."""
         return peer in self.aggressive_mode_peers
+
+    def aggressive_id_for(self, peer: str) -> AggressiveModeIdentity | None:
+        """The client-endpoint identity configured for Aggressive Mode with ``peer``."""
+        return next((i for i in self.aggressive_mode_ids if i.peer == peer), None)
 
     def psk_for(self, peer: str) -> bytes | None:
         """The pre-shared key configured for ``peer``, or ``None``."""

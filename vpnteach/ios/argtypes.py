@@ -178,6 +178,17 @@ def hex_words(words: Sequence[str], i: int) -> tuple[str, int]:
     return "".join(words[i:]), len(words)
 
 
+_ID_NAME = re.compile(r"[A-Za-z0-9._@-]+")
+ID_NAME_EXPECTED = "a host name such as branch1.amit.com (ASCII letters, digits, . - _ @)"
+
+
+def id_name(words: Sequence[str], i: int) -> tuple[str, int]:
+    """A name an ID payload carries (``fqdn`` / ``user-fqdn``): ASCII only (RFC 2407 §4.6.2.1)."""
+    if i >= len(words) or not _ID_NAME.fullmatch(words[i]):
+        raise Mismatch(i, [ID_NAME_EXPECTED])
+    return words[i], i + 1
+
+
 #: Interface types: (IOS name, shortest abbreviation IOS accepts here).
 INTERFACE_TYPES = (
     ("Ethernet", 1),
@@ -236,5 +247,6 @@ ARG_TYPES: dict[str, ArgParser] = {
     "rsa_options": rsa_options,
     "interface": interface_name,
     "hex_words": hex_words,
+    "id_name": id_name,
 }
 """The IOS-specific argument types, by the name patterns use."""

@@ -15,9 +15,7 @@ and :attr:`~vpnteach.ios.model.RouterConfig.warnings` says which line is missing
 (Cisco IOS Security Command Reference): the peer blocks are kept but Main Mode is initiated.
 
 The ``client-endpoint`` (``ipv4-address A.B.C.D``, ``fqdn NAME`` or ``user-fqdn USER@NAME``) is
-the RADIUS Tunnel-Client-Endpoint, which IOS sends as the AM1 identity (IDii). It is kept and
-shown, but the engine's AM1 carries the identity ``crypto isakmp identity`` selects, as in Main
-Mode (the local address by default, which is what ``ipv4-address <our address>`` says anyway).
+the identity IOS sends in AM1 (IDii, in clear): ``IkeConfig.aggressive_mode_ids``.
 
 A complete block's password (the Tunnel-Password) becomes the pre-shared key for that peer,
 ahead of any ``crypto isakmp key ... address`` for the same address: IOS authenticates
@@ -90,8 +88,8 @@ PEER_ROWS: tuple[Row, ...] = (
     (f"{_AM} password <password:word>", _password),
     (f"no {_AM} password [<password:word>]", _no_password),
     (f"{_ENDPOINT} ipv4-address <value:ip>", _endpoint("ipv4-address")),
-    (f"{_ENDPOINT} fqdn <value:word>", _endpoint("fqdn")),
-    (f"{_ENDPOINT} user-fqdn <value:word>", _endpoint("user-fqdn")),
+    (f"{_ENDPOINT} fqdn <value:id_name>", _endpoint("fqdn")),
+    (f"{_ENDPOINT} user-fqdn <value:id_name>", _endpoint("user-fqdn")),
     (f"no {_ENDPOINT}", _endpoint(None)),
     ("exit", _nothing),
 )

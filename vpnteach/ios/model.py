@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any
 
 from vpnteach._html import HtmlRepr
-from vpnteach.ike.config import PeerPublicKey
+from vpnteach.ike.config import AggressiveModeIdentity, PeerPublicKey
 from vpnteach.ike.policy import (
     GLOBAL_SA_LIFETIME_KILOBYTES,
     GLOBAL_SA_LIFETIME_SECONDS,
@@ -247,6 +247,15 @@ class RouterConfig(HtmlRepr):
         those with a complete ``crypto isakmp peer`` block, none under ``crypto isakmp
         aggressive-mode disable`` (IOS: it blocks Aggressive Mode "to and from" the router)."""
         return tuple(p.address for p in self._am_peers())
+
+    def aggressive_mode_ids(self) -> tuple[AggressiveModeIdentity, ...]:
+        """Each Aggressive Mode peer's ``client-endpoint``, for
+        ``IkeConfig.aggressive_mode_ids``: the identity AM1 carries to that peer."""
+        return tuple(
+            AggressiveModeIdentity(p.address, *p.client_endpoint)
+            for p in self._am_peers()
+            if p.client_endpoint is not None
+        )
 
     def pre_shared_keys(self) -> tuple[PreSharedKey, ...]:
         """The keys for ``IkeConfig.pre_shared_keys``: each Aggressive Mode peer's password
