@@ -10,8 +10,9 @@ notifications and records alone (RFC 2408 §3.14.1 notify types, by phase):
 * INVALID-ID-INFORMATION in Quick Mode: ``acl_not_mirrored``;
 * our certificate check failed on the chain, or the peer answered INVALID-CERT-AUTHORITY /
   AUTHENTICATION-FAILED to our certificate: ``untrusted_ca``;
-* with pre-shared keys, an MM5 that decrypts to garbage here, or our MM5 never answered:
-  ``psk_mismatch``.
+* with pre-shared keys, an MM5 that decrypts to garbage here, or our MM5 never answered, or
+  (Aggressive Mode) AUTHENTICATION-FAILED / INVALID-HASH-INFORMATION with no certificate
+  involved: ``psk_mismatch``.
 
 No fix lines are given for the peer (its configuration is unknown); the finding says what to
 compare.
@@ -39,6 +40,8 @@ from vpnteach.wire.constants import NotifyMessageType as N
 ME = "vpnteach"
 PEER = "peer"
 CERT_REFUSALS = (N.INVALID_CERT_AUTHORITY, N.AUTHENTICATION_FAILED, N.INVALID_CERTIFICATE)
+#: A HASH_I/HASH_R that does not verify: with a pre-shared key, a key mismatch (Aggressive Mode).
+HASH_REFUSALS = (N.AUTHENTICATION_FAILED, N.INVALID_HASH_INFORMATION)
 
 
 def diagnose_endpoint(endpoint: IkeEndpoint, events: Sequence[Event]) -> Diagnosis:
@@ -78,7 +81,7 @@ def _finding(
 ) -> Finding | None:
     for event in events:
         if isinstance(event, (NotificationSent, NotificationReceived)):
-            found = _from_notify(events, event, checks)
+            found = _from_notify(events, event, checks, pre_share)
             if found is not None:
                 return found
     if pre_share and any(line.kind == "bad_message" for line in lines):
@@ -91,7 +94,7 @@ def _finding(
 
 def _from_notify(
     events: list[Event], event: NotificationSent | NotificationReceived,
-    checks: list[CertificateCheck],
+    checks: list[CertificateCheck], pre_share: bool,
 ) -> Finding | None:  # fmt: skip
     sent = isinstance(event, NotificationSent)
     who = ME if sent else PEER
@@ -116,6 +119,12 @@ def _from_notify(
             "The proxy identities proposed in Quick Mode are not what the other side protects: "
             "each side's crypto ACL must be the mirror image of the other's.",
         )  # fmt: skip
+    if event.notify_type in HASH_REFUSALS and phase == 1 and pre_share and not checks:
+        return _psk(
+            who, check, "HASH_I/HASH_R did not verify: in Aggressive Mode (RFC 2409 §5.4) the "
+            "proof travels in AM2/AM3, computed with SKEYID = prf(key, Ni_b | Nr_b), so "
+            "different keys show here. Compare the keys configured for each other's address.",
+        )  # fmt: skip
     chain_failed = any(
         not i.passed and i.name == CHAIN for c in checks if not c.ok for i in c.items
     )
@@ -129,10 +138,12 @@ def _from_notify(
     return None
 
 
-def _psk(who: str, why: str) -> Finding:
-    return Finding(
-        "psk_mismatch", "Pre-shared key mismatch", 1, who, why,
-        "With pre-shared keys, SKEYID = prf(key, Ni_b | Nr_b) (RFC 2409 §5.4): different "
-        "keys give different encryption keys, so MM5 decrypts to garbage and nobody can tell "
-        "the other why. Compare the keys configured for each other's address.",
-    )  # fmt: skip
+_MM_PSK = (
+    "With pre-shared keys, SKEYID = prf(key, Ni_b | Nr_b) (RFC 2409 §5.4): different "
+    "keys give different encryption keys, so MM5 decrypts to garbage and nobody can tell "
+    "the other why. Compare the keys configured for each other's address."
+)
+
+
+def _psk(who: str, why: str, explanation: str = _MM_PSK) -> Finding:
+    return Finding("psk_mismatch", "Pre-shared key mismatch", 1, who, why, explanation)
