@@ -1,9 +1,10 @@
 """strongSwan fails the way the troubleshooting scenarios say, and vpnteach's one-sided
 diagnosis (:func:`vpnteach.troubleshoot.diagnose_endpoint`) names the same cause.
 
-Four faults the real peer can show, each in both directions (vpnteach initiating, strongSwan
+Five faults the real peer can show, each in both directions (vpnteach initiating, strongSwan
 initiating): an IKE proposal mismatch, traffic selectors that are not mirrored (crypto ACL), a
-certificate from a CA the other side does not trust, and different pre-shared keys. The judge
+certificate from a CA the other side does not trust, and different pre-shared keys in Main Mode
+and in Aggressive Mode. The judge
 is charon's own log (strongSwan 5.9.8 wording) and the notification vpnteach sent or got.
 
 Topology, credentials and charon come from :mod:`tests.ike.interop_lab`; vpnteach runs on the
@@ -43,11 +44,11 @@ from vpnteach.net import netns
 
 pytestmark = pytest.mark.interop
 
-FAULTS = ("proposal", "acl", "untrusted", "psk")
+FAULTS = ("proposal", "acl", "untrusted", "psk", "am-psk")
 CASES = [
     Case(
         i * 2 + j,
-        auth="pre-share" if fault == "psk" else "rsa-sig",
+        auth="pre-share" if fault.endswith("psk") else "rsa-sig",
         vpnteach_initiates=j == 0,
         failure={"proposal": "mismatch", "untrusted": "untrusted"}.get(fault),
         label=f"{'vt' if j == 0 else 'sw'}-{fault}",
@@ -57,6 +58,8 @@ CASES = [
 ]
 BY_NAME = {c.name: c for c in CASES}
 WRONG_PSK = "cisco124"
+#: strongSwan refuses Aggressive Mode with a pre-shared key unless told it may (strongswan.conf).
+AM_PSK_CONF = "  i_dont_care_about_security_and_use_aggressive_mode_psk = yes\n"
 
 
 def vpnteach_slot(case: Case) -> Slot:
@@ -68,6 +71,9 @@ def vpnteach_slot(case: Case) -> Slot:
         return dataclasses.replace(base, peer_lan="192.168.250.0/24", retransmit=1.0)
     if fault == "psk":
         return dataclasses.replace(base, psk=WRONG_PSK, retransmit=0.5, retransmit_limit=2)
+    if fault == "am-psk":  # Aggressive Mode (RFC 2409 §5.4): HASH_R/HASH_I cannot verify
+        wrong = dataclasses.replace(base, psk=WRONG_PSK, retransmit=0.5, retransmit_limit=2)
+        return dataclasses.replace(wrong, aggressive=case.vpnteach_initiates)
     return dataclasses.replace(base, retransmit=1.0, retransmit_limit=2)
 
 
@@ -117,7 +123,7 @@ def results(
     when = time.time()
     with netns.Topology() as topo:
         add_addresses(topo, CASES)
-        charon = Charon(topo.right.ns, work / "charon", name="strongswan")
+        charon = Charon(topo.right.ns, work / "charon", name="strongswan", extra_conf=AM_PSK_CONF)
         charon.write_config([_connection(c) for c in CASES])
         write_credentials(charon, work, when)
         charon.start()
@@ -132,8 +138,8 @@ def results(
 def _connection(case: Case):  # type: ignore[no-untyped-def]
     conn = connection(case)
     if case.name.endswith("-psk"):
-        return dataclasses.replace(conn, psk="cisco123")
-    return conn
+        conn = dataclasses.replace(conn, psk="cisco123")
+    return dataclasses.replace(conn, aggressive=case.name.endswith("-am-psk"))
 
 
 def _run(
@@ -187,6 +193,12 @@ EXPECTED = [
      ("NotificationSent", "INVALID_CERT_AUTHORITY"), "untrusted_ca"),
     ("vt-psk", "", None, "psk_mismatch"),
     ("sw-psk", "", None, "psk_mismatch"),
+    # Aggressive Mode: we check charon's HASH_R and refuse it in clear (charon 5.9.8 queues
+    # that notification while its AM task waits for AM3); charon checks ours and answers
+    # AUTHENTICATION-FAILED encrypted under its own (wrong) key.
+    ("vt-am-psk", "queueing INFORMATIONAL_V1 request as tasks still active",
+     ("NotificationSent", "AUTHENTICATION_FAILED"), "psk_mismatch"),
+    ("sw-am-psk", "calculated HASH does not match HASH payload", None, "psk_mismatch"),
 ]  # fmt: skip
 
 
