@@ -14,6 +14,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -288,3 +289,33 @@ def split_results(
             case, result[case.name], text, charonlog.parse(text), outputs.get(case.name, "")
         )
     return out
+
+
+def run_both_directions(
+    topo: netns.Topology,
+    work: Path,
+    when: float,
+    charon: Charon,
+    cases: tuple[list[Case], list[Case]],
+    make_slot: Callable[[Case], Slot] = slot,
+) -> dict[str, CaseResult]:
+    """vpnteach initiating ``cases[0]``, then charon initiating ``cases[1]``, against the
+    same charon; each result carries ``swanctl --list-sas --raw`` as ``list_sas``."""
+    ours, _ = run_vpnteach(topo, work, when, cases[0], None, make_slot)
+    theirs, outputs = run_vpnteach(topo, work, when, cases[1], charon, make_slot)
+    time.sleep(0.2)
+    sas = charon.list_sas(raw=True)
+    log = charon.log.read_text(errors="replace")
+    found = split_results([*cases[0], *cases[1]], {**ours, **theirs}, log, outputs)
+    for r in found.values():
+        r.vpnteach["list_sas"] = sas
+    return found
+
+
+def raw_sa_block(sas: str, case: Case) -> str:
+    """The ``--list-sas --raw`` entry of ``case``'s connection."""
+    match = re.search(
+        rf"list-sa event \{{{re.escape(case.name)} \{{.*?\}}\}}\s*$", sas, re.M | re.S
+    )
+    assert match, f"{case.name} not in swanctl --list-sas --raw:\n{sas}"
+    return match.group(0)

@@ -17,7 +17,6 @@ bytes. Needs root, netns and strongSwan: skipped locally without them, failing i
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,19 +31,18 @@ from tests.ike.interop_lab import (
     CaseResult,
     add_addresses,
     connection,
-    run_vpnteach,
+    raw_sa_block,
+    run_both_directions,
     slot,
-    split_results,
 )
 from tests.ike.udp_peer import Slot
-from tests.interop.strongswan import CHARON, Charon, Connection
+from tests.interop.strongswan import AM_PSK_CONF, CHARON, Charon, Connection
 from vpnteach.ike.aggressive import offline_psk_guess
 from vpnteach.net import netns
 from vpnteach.wire.constants import NotifyMessageType
 
 pytestmark = pytest.mark.interop
 
-AM_PSK_CONF = "  i_dont_care_about_security_and_use_aggressive_mode_psk = yes\n"
 WRONG = "wrong-psk"
 
 
@@ -113,24 +111,10 @@ def lab(
 
 @pytest.fixture(scope="module")
 def results(lab: tuple[netns.Topology, Charon, Path, float]) -> dict[str, CaseResult]:
+    """Both directions, one after the other, against the same charon."""
     topo, charon, work, when = lab
-    ours, _ = run_vpnteach(topo, work, when, VPNTEACH_INITIATES, None, am_slot)
-    theirs, outputs = run_vpnteach(topo, work, when, STRONGSWAN_INITIATES, charon, am_slot)
-    time.sleep(0.2)
-    sas = charon.list_sas(raw=True)
-    log = charon.log.read_text(errors="replace")
-    found = split_results(ALL, {**ours, **theirs}, log, outputs)
-    for r in found.values():
-        r.vpnteach["list_sas"] = sas
-    return found
-
-
-def _raw_sa_block(sas: str, case: Case) -> str:
-    match = re.search(
-        rf"list-sa event \{{{re.escape(case.name)} \{{.*?\}}\}}\s*$", sas, re.M | re.S
-    )
-    assert match, f"{case.name} not in swanctl --list-sas --raw:\n{sas}"
-    return match.group(0)
+    cases = (VPNTEACH_INITIATES, STRONGSWAN_INITIATES)
+    return run_both_directions(topo, work, when, charon, cases, am_slot)
 
 
 @pytest.mark.parametrize("case", OK, ids=lambda c: c.name)
@@ -141,7 +125,7 @@ def test_aggressive_mode_and_quick_mode_complete_with_strongswan(
     kinds = [e["type"] for e in r.vpnteach["events"]]  # type: ignore[attr-defined]
     assert kinds == ["Phase1Complete", "Phase2Complete"], (kinds, r.log[-3000:])
     p2 = r.events("Phase2Complete")[0]
-    block = _raw_sa_block(str(r.vpnteach["list_sas"]), case)
+    block = raw_sa_block(str(r.vpnteach["list_sas"]), case)
     assert "state=ESTABLISHED" in block and "state=INSTALLED" in block, block
     inbound, outbound = p2["inbound"], p2["outbound"]
     assert isinstance(inbound, dict) and isinstance(outbound, dict)
@@ -185,7 +169,7 @@ def test_a_wrong_psk_at_the_vpnteach_initiator_fails_on_both_sides(
     assert "parsed a INFORMATIONAL_V1 message header" in r.log, r.log[-3000:]
     assert "IKE_SA am-vt-wrong-psk" not in r.log or "ESTABLISHED" not in r.log
     assert f"{r.case.name} {{" not in str(r.vpnteach["list_sas"]) or "state=ESTABLISHED" not in (
-        _raw_sa_block(str(r.vpnteach["list_sas"]), r.case)
+        raw_sa_block(str(r.vpnteach["list_sas"]), r.case)
     )
 
 

@@ -19,7 +19,6 @@ strongSwan: skipped locally without them, failing in CI.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,8 +32,8 @@ from tests.ike.interop_lab import (
     CaseResult,
     add_addresses,
     matrix,
-    run_vpnteach,
-    split_results,
+    raw_sa_block,
+    run_both_directions,
     start_charon,
 )
 from tests.interop.strongswan import CHARON, Charon
@@ -67,24 +66,8 @@ def lab(
 def results(lab: tuple[netns.Topology, Charon, Path, float]) -> dict[str, CaseResult]:
     """Both directions, one after the other, against the same charon."""
     topo, charon, work, when = lab
-    ours, _ = run_vpnteach(topo, work, when, VPNTEACH_INITIATES, None)
-    theirs, outputs = run_vpnteach(topo, work, when, STRONGSWAN_INITIATES, charon)
-    time.sleep(0.2)
-    sas = charon.list_sas(raw=True)
-    log = charon.log.read_text(errors="replace")
-    found = split_results(ALL, {**ours, **theirs}, log, outputs)
-    for r in found.values():
-        r.vpnteach["list_sas"] = sas
-    return found
-
-
-def _raw_sa_block(sas: str, case: Case) -> str:
-    """The ``--list-sas --raw`` entry of ``case``'s connection."""
-    match = re.search(
-        rf"list-sa event \{{{re.escape(case.name)} \{{.*?\}}\}}\s*$", sas, re.M | re.S
-    )
-    assert match, f"{case.name} not in swanctl --list-sas --raw:\n{sas}"
-    return match.group(0)
+    cases = (VPNTEACH_INITIATES, STRONGSWAN_INITIATES)
+    return run_both_directions(topo, work, when, charon, cases)
 
 
 @pytest.mark.parametrize("case", OK, ids=lambda c: c.name)
@@ -104,7 +87,7 @@ def test_ike_and_ipsec_sas_are_established_with_strongswan(
     assert isinstance(suite, dict)
     assert suite["encapsulation"] == 3  # UDP-Encapsulated-Tunnel (RFC 3947)
     assert suite["pfs_group"] == ({"seed": 1, "modern": 14}[case.profile] if case.pfs else None)
-    block = _raw_sa_block(str(r.vpnteach["list_sas"]), case)
+    block = raw_sa_block(str(r.vpnteach["list_sas"]), case)
     assert "state=ESTABLISHED" in block and "state=INSTALLED" in block, block
     inbound, outbound = p2["inbound"], p2["outbound"]
     assert isinstance(inbound, dict) and isinstance(outbound, dict)

@@ -29,6 +29,9 @@ from pathlib import Path
 from vpnteach.net import netns
 
 CHARON = "/usr/lib/ipsec/charon"
+#: ``Charon(extra_conf=...)``: strongSwan refuses Aggressive Mode with a pre-shared key unless told
+#: it may (it lets a passive listener test key guesses offline, RFC 2409 §5.4).
+AM_PSK_CONF = "  i_dont_care_about_security_and_use_aggressive_mode_psk = yes\n"
 SWANCTL = "swanctl"
 
 # From the interop notes: with load_modular = no this list is enough for IKEv1 with RSA

@@ -39,7 +39,7 @@ from tests.ike.interop_lab import (
     write_credentials,
 )
 from tests.ike.udp_peer import Runner, Slot
-from tests.interop.strongswan import CHARON, Charon, CharonError
+from tests.interop.strongswan import AM_PSK_CONF, CHARON, Charon, CharonError
 from vpnteach.net import netns
 
 pytestmark = pytest.mark.interop
@@ -58,8 +58,6 @@ CASES = [
 ]
 BY_NAME = {c.name: c for c in CASES}
 WRONG_PSK = "cisco124"
-#: strongSwan refuses Aggressive Mode with a pre-shared key unless told it may (strongswan.conf).
-AM_PSK_CONF = "  i_dont_care_about_security_and_use_aggressive_mode_psk = yes\n"
 
 
 def vpnteach_slot(case: Case) -> Slot:
