@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.ios.refusal import assert_refused
 from vpnteach.gateway import ike_config_from
 from vpnteach.ike.config import AggressiveModeIdentity
 from vpnteach.ike.policy import PreSharedKey
@@ -241,17 +242,9 @@ BAD = [
 def test_bad_aggressive_mode_line_says_what_was_wrong_and_where(
     text: str, line: int, expected: str, word: str | None
 ) -> None:
-    with pytest.raises(IosConfigError) as caught:
-        parse_config(text)
-    error = caught.value
-    bad_line = text.splitlines()[line - 1]
-    assert (error.line, error.text, error.expected) == (line, bad_line, expected)
+    error = assert_refused(text, line, expected, word)
     if word is None:
-        assert error.incomplete
         assert error.ios_message().endswith("% Incomplete command.")
-    else:
-        assert bad_line[error.column :].split()[0] == word
-        assert "^\n% Invalid input detected at '^' marker." in error.ios_message()
 
 
 def test_error_prompt_names_the_isakmp_peer_mode() -> None:

@@ -13,6 +13,7 @@ import subprocess
 import pytest
 
 from tests.conftest import require
+from tests.ios.refusal import assert_refused
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.ike.config import PeerPublicKey
 from vpnteach.ios import (
@@ -252,16 +253,7 @@ BAD = [
 def test_bad_pubkey_line_says_what_was_wrong_and_where(
     text: str, line: int, expected: str, word: str | None
 ) -> None:
-    with pytest.raises(IosConfigError) as caught:
-        parse_config(text)
-    error = caught.value
-    bad_line = text.splitlines()[line - 1]
-    assert (error.line, error.text, error.expected) == (line, bad_line, expected)
-    if word is None:
-        assert error.incomplete
-    else:
-        assert bad_line[error.column :].split()[0] == word
-        assert "^\n% Invalid input detected at '^' marker." in error.ios_message()
+    assert_refused(text, line, expected, word)
 
 
 def test_error_prompt_names_the_pubkey_mode() -> None:
