@@ -207,6 +207,10 @@ class CaseResult:
         assert isinstance(events, list)
         return [e for e in events if e["type"] == kind]
 
+    def notify_types(self, kind: str) -> list[int]:
+        """The notify types of vpnteach's ``NotificationSent``/``NotificationReceived``."""
+        return [int(e["notify_type"]) for e in self.events(kind)]  # type: ignore[call-overload]
+
 
 def _peer_argv(plan: Path, out: Path) -> list[str]:
     return [

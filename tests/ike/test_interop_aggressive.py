@@ -153,16 +153,12 @@ def _case(vpnteach_initiates: bool) -> Case:
     return next(c for c in group if c.failure == WRONG)
 
 
-def _notify_types(r: CaseResult, kind: str) -> list[int]:
-    return [int(e["notify_type"]) for e in r.events(kind)]  # type: ignore[call-overload]
-
-
 def test_a_wrong_psk_at_the_vpnteach_initiator_fails_on_both_sides(
     results: dict[str, CaseResult],
 ) -> None:
     r = results[_case(True).name]
     auth = NotifyMessageType.AUTHENTICATION_FAILED
-    assert _notify_types(r, "NotificationSent") == [auth]
+    assert r.notify_types("NotificationSent") == [auth]
     failed = r.events("NegotiationFailed")
     assert failed and "HASH does not match" in str(failed[0]["reason"])
     # charon got our notification (in clear: the keys were never proven) and never established

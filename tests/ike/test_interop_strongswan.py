@@ -122,16 +122,12 @@ def _case(failure: str, vpnteach_initiates: bool) -> Case:
     return next(c for c in group if c.failure == failure)
 
 
-def _notify_types(r: CaseResult, kind: str) -> list[int]:
-    return [int(e["notify_type"]) for e in r.events(kind)]  # type: ignore[call-overload]
-
-
 def test_vpnteach_proposal_refused_by_strongswan_with_no_proposal_chosen(
     results: dict[str, CaseResult],
 ) -> None:
     r = results[_case("mismatch", True).name]
     assert "no proposal found" in r.log, r.log
-    assert _notify_types(r, "NotificationReceived") == [NotifyMessageType.NO_PROPOSAL_CHOSEN]
+    assert r.notify_types("NotificationReceived") == [NotifyMessageType.NO_PROPOSAL_CHOSEN]
     assert not r.events("Phase1Complete")
 
 
@@ -139,7 +135,7 @@ def test_strongswan_proposal_refused_by_vpnteach_with_no_proposal_chosen(
     results: dict[str, CaseResult],
 ) -> None:
     r = results[_case("mismatch", False).name]
-    assert _notify_types(r, "NotificationSent") == [NotifyMessageType.NO_PROPOSAL_CHOSEN]
+    assert r.notify_types("NotificationSent") == [NotifyMessageType.NO_PROPOSAL_CHOSEN]
     assert "received NO_PROPOSAL_CHOSEN error notify" in r.log, r.log
     assert "initiate failed" in r.initiate_output, r.initiate_output
     assert not r.events("Phase1Complete")
@@ -150,7 +146,7 @@ def test_certificate_from_an_untrusted_ca_is_refused_by_strongswan(
 ) -> None:
     r = results[_case("untrusted", True).name]
     assert "no trusted RSA public key found for 'Branch1.amit.com'" in r.log, r.log
-    assert _notify_types(r, "NotificationReceived") == [NotifyMessageType.AUTHENTICATION_FAILED]
+    assert r.notify_types("NotificationReceived") == [NotifyMessageType.AUTHENTICATION_FAILED]
     assert not r.events("Phase1Complete")
 
 
@@ -158,7 +154,7 @@ def test_certificate_from_an_untrusted_ca_is_refused_by_vpnteach(
     results: dict[str, CaseResult],
 ) -> None:
     r = results[_case("untrusted", False).name]
-    assert _notify_types(r, "NotificationSent") == [NotifyMessageType.INVALID_CERT_AUTHORITY]
+    assert r.notify_types("NotificationSent") == [NotifyMessageType.INVALID_CERT_AUTHORITY]
     failed = r.events("NegotiationFailed")
     assert failed and failed[0]["notify_type"] == NotifyMessageType.INVALID_CERT_AUTHORITY
     assert "received INVALID_CERT_AUTHORITY error notify" in r.log, r.log

@@ -172,7 +172,7 @@ def _run(
 def _notifies(r: CaseResult, kind: str) -> set[str]:
     from vpnteach.troubleshoot.facts import notify_name
 
-    return {notify_name(int(e["notify_type"])) for e in r.events(kind)}  # type: ignore[call-overload]
+    return {notify_name(n) for n in r.notify_types(kind)}
 
 
 # (case, what charon logs, notification vpnteach sent or received, cause vpnteach names)

@@ -84,11 +84,8 @@ DPD_DEAD = "peer not responding (DPD)"
 class IkeEndpoint(EndpointCore):
     """One router's IKEv1 engine (initiator and responder), without any I/O.
 
-    Args:
-        config: the router's IKE configuration.
-        rng: the random source (``SeededRng`` for replayable runs).
-        trace: where derived values are recorded as facts.
-        name: a label for the trace and the records.
+    Constructed as :class:`~vpnteach.ike.core.EndpointCore` is: ``IkeEndpoint(config, rng,
+    trace, name=...)``.
     """
 
     # ------------------------------------------------------------------ public API
