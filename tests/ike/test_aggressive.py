@@ -182,13 +182,17 @@ def test_a_wrong_psk_fails_on_both_sides_with_authentication_failed() -> None:
     assert not pair.b1.sas and not pair.b2.sas
 
 
+def _responder_refused_with(pair: Pair, notify_type: int) -> None:
+    """Phase 1 failed; the responder sent ``notify_type`` and the initiator received it."""
+    e1, e2 = _failed(pair)
+    assert any(isinstance(e, NotificationSent) and e.notify_type == notify_type for e in e2)
+    assert any(isinstance(e, NotificationReceived) and e.notify_type == notify_type for e in e1)
+
+
 def test_a_group_mismatch_is_refused_with_no_proposal_chosen_and_says_why() -> None:
     other = dataclasses.replace(PSK_POLICY, group=2)
     pair = run(*am_configs(responder_policy=other))
-    e1, e2 = _failed(pair)
-    chosen = NotifyMessageType.NO_PROPOSAL_CHOSEN
-    assert any(isinstance(e, NotificationSent) and e.notify_type == chosen for e in e2)
-    assert any(isinstance(e, NotificationReceived) and e.notify_type == chosen for e in e1)
+    _responder_refused_with(pair, NotifyMessageType.NO_PROPOSAL_CHOSEN)
     assert "AM1's KE fixes DH group 1; our policies use group 2" in pair.b2.debug_log()
     assert pair.b2.stats["aggressive_mode_failed"] == 1
 
@@ -196,19 +200,13 @@ def test_a_group_mismatch_is_refused_with_no_proposal_chosen_and_says_why() -> N
 def test_a_proposal_mismatch_is_refused_with_no_proposal_chosen() -> None:
     other = dataclasses.replace(PSK_POLICY, encryption="aes")
     pair = run(*am_configs(responder_policy=other))
-    e1, e2 = _failed(pair)
-    chosen = NotifyMessageType.NO_PROPOSAL_CHOSEN
-    assert any(isinstance(e, NotificationSent) and e.notify_type == chosen for e in e2)
-    assert any(isinstance(e, NotificationReceived) and e.notify_type == chosen for e in e1)
+    _responder_refused_with(pair, NotifyMessageType.NO_PROPOSAL_CHOSEN)
     assert "fixes DH group" not in pair.b2.debug_log()
 
 
 def test_a_responder_with_aggressive_mode_disabled_refuses_am1() -> None:
     pair = run(*am_configs(disable=True))
-    e1, e2 = _failed(pair)
-    invalid = NotifyMessageType.INVALID_EXCHANGE_TYPE
-    assert any(isinstance(e, NotificationSent) and e.notify_type == invalid for e in e2)
-    assert any(isinstance(e, NotificationReceived) and e.notify_type == invalid for e in e1)
+    _responder_refused_with(pair, NotifyMessageType.INVALID_EXCHANGE_TYPE)
     assert "Aggressive Mode is disabled: AM1 from 10.1.1.1 refused" in pair.b2.debug_log()
 
 
