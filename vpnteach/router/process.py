@@ -33,7 +33,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import importlib
 import ipaddress
+import os
 import socket
 import sys
 from collections import Counter
@@ -47,7 +49,7 @@ from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.events import Phase1Complete
 from vpnteach.ios.model import RouterConfig
 from vpnteach.labs.exec import ExecError
-from vpnteach.net.sim.keys import IkeKey, write_wireshark_keys
+from vpnteach.net.sim.keys import IkeKey, wireshark_key_tables
 from vpnteach.net.tun import TunDevice, configure
 from vpnteach.net.udp import wall_monotonic_clock
 from vpnteach.pki.trustpoint import RouterPki
@@ -57,6 +59,8 @@ from vpnteach.router.framing import (
     udp_outer_packet,
     wan_datagram,
 )
+from vpnteach.router.privileges import Account, drop_privileges
+from vpnteach.router.safefiles import listen_unix, open_directory, peer_uid, write_file_at
 
 __all__ = [
     "RouterProcess",
@@ -69,6 +73,9 @@ __all__ = [
 IKE_PORTS = (500, 4500)
 ESP_PROTOCOL = 50
 BATCH = 64  # packets read per wake-up before other descriptors get a turn
+
+
+_LOADED_LATER = ("vpnteach.router.commands",)  # imported lazily, after the drop
 
 
 class RouterSetupError(ValueError):
@@ -116,6 +123,8 @@ class RouterProcess:
         initiate: negotiate with every peer at start, without waiting for traffic.
         force_udp_encap: make both sides see a NAT, so ESP travels in UDP 4500 even without
             one (``IkeConfig.force_udp_encapsulation``, strongSwan's ``encap = yes``).
+        user: the account to become once the TUN device and the sockets are open, with no
+            capability left (:mod:`vpnteach.router.privileges`); ``None``: stay as started.
     """
 
     def __init__(
@@ -131,6 +140,7 @@ class RouterProcess:
         clock: Callable[[], float] | None = None,
         initiate: bool = False,
         force_udp_encap: bool = False,
+        user: Account | None = None,
     ) -> None:
         self.config, self.pki = config, pki
         self.timezone = tz = config_timezone(config)
@@ -143,6 +153,8 @@ class RouterProcess:
         self.keys_dir = Path(keys_dir) if keys_dir is not None else None
         self.log, self.initiate_at_start = log, initiate
         self.force_udp_encap = force_udp_encap
+        self.user = user
+        self._keys_fd: int | None = None
         self.now = clock or wall_monotonic_clock()
         self.stats: Counter[str] = Counter()
         self.debugging: set[str] = set()
@@ -163,6 +175,8 @@ class RouterProcess:
     async def start(self) -> None:
         """Create the TUN device, bind the WAN sockets and the control socket."""
         self._loop = loop = asyncio.get_running_loop()
+        if self.keys_dir is not None:  # first: a refused directory leaves nothing behind
+            self._keys_fd = open_directory(self.keys_dir, owner=self.user, mode=0o700)
         self.tun = TunDevice(self.tun_name)
         configure(self.tun.name, str(self.lan), routes=remote_networks(self.gateway))
         loop.add_reader(self.tun.fileno(), self._on_tun)
@@ -173,9 +187,15 @@ class RouterProcess:
         self.raw = _bound(socket.SOCK_RAW, ESP_PROTOCOL, (local, 0))
         loop.add_reader(self.raw.fileno(), self._on_raw_esp)
         if self.control is not None:
-            self.control.unlink(missing_ok=True)
-            self._server = await asyncio.start_unix_server(self._on_control, str(self.control))
+            listening = listen_unix(self.control, self.user)
+            self._server = await asyncio.start_unix_server(self._on_control, sock=listening)
         self._say(f"up: TUN {self.tun.name} {self.lan}, WAN {local} (UDP 500/4500, ESP)")
+        if self.user is not None:
+            for module in _LOADED_LATER:  # the interpreter's own files may be unreadable later
+                importlib.import_module(module)
+            status = drop_privileges(self.user)
+            self._say(f"running as {self.user.name} (UID {status['Uid'].split()[0]}), "
+                      f"CapEff {status['CapEff']}, NoNewPrivs {status['NoNewPrivs']}")  # fmt: skip
         if self.initiate_at_start:
             for peer in sorted({e.peer for e in self.gateway.crypto.entries}):
                 self.gateway.initiate(peer, self.now())
@@ -204,8 +224,12 @@ class RouterProcess:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
-        if self.control is not None:
-            self.control.unlink(missing_ok=True)
+        if self.control is not None:  # unprivileged, the root-owned runtime directory is not
+            with contextlib.suppress(PermissionError):  # ours to write: the next start will
+                self.control.unlink(missing_ok=True)  # replace the stale socket
+        if self._keys_fd is not None:
+            os.close(self._keys_fd)
+            self._keys_fd = None
         for sock in [*self.udp.values(), *([self.raw] if self.raw else [])]:
             self._forget(sock.fileno())
             sock.close()
@@ -347,14 +371,16 @@ class RouterProcess:
         self.service()
 
     def export_keys(self) -> None:
-        """Rewrite the Wireshark key tables in ``keys_dir`` (every SA so far)."""
-        if self.keys_dir is None:
+        """Rewrite the Wireshark key tables in ``keys_dir`` (every SA so far), mode 0600,
+        through the directory descriptor opened at start (never by path: no symlink followed)."""
+        if self._keys_fd is None:
             return
         from vpnteach.lab import esp_sa_key
 
         ike = {cky: IkeKey(cky, ka) for cky, ka in self.gateway.ike_keys}
         esp = {(k.src, k.dst, k.spi): k for k in map(esp_sa_key, self.gateway.installed)}
-        write_wireshark_keys(self.keys_dir, list(ike.values()), list(esp.values()))
+        for name, text in wireshark_key_tables(list(ike.values()), list(esp.values())).items():
+            write_file_at(self._keys_fd, name, text.encode())
 
     # ------------------------------------------------------------------ console
 
@@ -385,6 +411,10 @@ class RouterProcess:
         from vpnteach.router.commands import run_command
 
         try:
+            sock = writer.get_extra_info("socket")
+            if sock is None or peer_uid(sock) not in (0, os.getuid()):
+                self.stats["control_refused"] += 1  # SO_PEERCRED: only root and our own user
+                return
             line = (await reader.readline()).decode(errors="replace").strip()
             try:
                 answer = run_command(self, line) if line else ""
