@@ -50,6 +50,7 @@ class Router:
     debug: tuple[str, ...] = ()
     force_udp_encap: bool = False
     extra: tuple[str, ...] = ()  # more ``router run`` arguments
+    allow_weak: bool = True  # the seed's suites and the tests' RSA-1024 keys are weak
     proc: subprocess.Popen[bytes] | None = None
     log: Path = field(init=False)
 
@@ -74,6 +75,7 @@ class Router:
         argv += ["--force-udp-encap"] if self.force_udp_encap else []
         for kind in self.debug:
             argv += ["--debug", kind]
+        argv += ["--allow-weak"] if self.allow_weak else []
         argv += self.extra
         env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
         with open(self.log, "wb") as err:

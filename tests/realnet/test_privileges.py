@@ -98,3 +98,26 @@ def test_a_keys_directory_planted_as_a_symlink_is_refused_before_anything_starts
         assert "branch1-keys: is a symbolic link; refused" in b1.log.read_text()
         tun = netns.run(topo.left.ns, ["ip", "link", "show", "vt0"], check=False)
     assert list(target.iterdir()) == [] and tun.returncode != 0
+
+
+def test_weak_cryptography_is_refused_without_allow_weak_and_named_with_it(
+    realnet: Path, pki_dir: Path
+) -> None:
+    with netns.Topology() as topo:
+        refused = Router(topo.left.ns, write_configs(realnet, "Branch1"), pki_dir, realnet,
+                         "refused", allow_weak=False)  # fmt: skip
+        with pytest.raises(RuntimeError, match="did not start"):
+            refused.start()
+        tun = netns.run(topo.left.ns, ["ip", "link", "show", "vt0"], check=False)
+        allowed = Router(topo.left.ns, write_configs(realnet, "Branch1"), pki_dir, realnet,
+                         "allowed")  # fmt: skip
+        with allowed:
+            allowed.start()
+    assert tun.returncode != 0  # refused before the TUN device was made
+    log = refused.log.read_text()
+    assert "weak cryptography configured (run with --allow-weak to accept it)" in log
+    warnings = [line for line in allowed.log.read_text().splitlines() if "WARNING" in line]
+    for what in ("3DES", "MD5", "group 1", "esp-3des", "esp-md5-hmac", "RSA-1024 key"):
+        assert f": {what}: " in log, what
+        assert [w for w in warnings if f": {what}: " in w], what
+    assert "crypto isakmp policy 10: group 1: 768-bit MODP" in "\n".join(warnings)

@@ -47,6 +47,7 @@ from vpnteach.gateway.invalid_spi import InvalidSpiLimiter
 from vpnteach.gateway.packets import is_esp, is_own_ike, peek, source
 from vpnteach.gateway.pairs import SaPairs
 from vpnteach.gateway.results import Deliver, Discard, SasInstalled, SasRemoved, Transmit
+from vpnteach.gateway.weak import Weakness, weaknesses
 from vpnteach.ike import debuglog
 from vpnteach.ike.endpoint import IkeEndpoint
 from vpnteach.ike.events import (
@@ -303,6 +304,12 @@ class Gateway(HtmlRepr):
         self._timer_stale = True
 
     # ------------------------------------------------------------------ views
+
+    @property
+    def weaknesses(self) -> list[Weakness]:
+        """The weak algorithms, groups and keys this configuration uses (DES, 3DES, MD5,
+        groups 1/2, RSA below 2048 bits, rsa-encr): see :mod:`vpnteach.gateway.weak`."""
+        return weaknesses(self.config, self.pki)
 
     def show_crypto_isakmp_sa(self) -> str:
         """``show crypto isakmp sa``."""

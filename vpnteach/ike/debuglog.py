@@ -14,6 +14,7 @@ from datetime import datetime, timezone, tzinfo
 
 from vpnteach.ike.policy import DEFAULT_POLICY, GROUP_BITS, IsakmpPolicy
 from vpnteach.ike.records import LogLine, MoveRecorded, Record
+from vpnteach.wire.printable import printable
 
 SEED_CLOCK = datetime(2010, 6, 6, 10, 21, 50, tzinfo=timezone.utc).timestamp()
 """The seed log's first timestamp read as UTC (Jun 6 2010 10:21:50) as a simulated-clock value.
@@ -165,9 +166,19 @@ def _move_lines(rec: MoveRecorded, stamp: str) -> list[str]:
     ]
 
 
+class RenderedBlock(str):
+    """Several IOS lines this module rendered itself (:func:`id_payload_body`), each value in
+    them already made printable: the one kind of parameter whose newlines are kept."""
+
+    __slots__ = ()
+
+
 def _line_lines(rec: LogLine, stamp: str) -> list[str]:
     template = TEMPLATES.get(rec.kind, C + " {kind} {params}")
-    params = dict(rec.params)
+    # Parameters may carry peer text (an Aggressive Mode FQDN, a certificate subject): a
+    # newline or an escape sequence in them must not start a line of its own or reach a
+    # terminal (vpnteach.wire.printable, strongSwan's chunk_printable).
+    params = {k: printable(v) if type(v) is str else v for k, v in rec.params.items()}
     text = template.format(c=rec.conn_id, T=stamp, kind=rec.kind, params=params, **params)
     # A template may hold several IOS lines: the ones starting with "ISAKMP" get their own
     # timestamp, indented continuation lines do not ("{T}" places one explicitly).
@@ -182,10 +193,14 @@ def render_debug(records: Iterable[Record], tz: tzinfo = timezone.utc) -> str:
     return "\n".join(line for r in records for line in render_record(r, tz)) + "\n"
 
 
-def id_payload_body(next_payload: int, id_type: int, fields: Sequence[tuple[str, str]]) -> str:
+def id_payload_body(
+    next_payload: int, id_type: int, fields: Sequence[tuple[str, str]]
+) -> RenderedBlock:
     """The indented body IOS prints under "ID payload" (next-payload, type, ..., length)."""
     rows = [("next-payload", str(next_payload)), ("type", str(id_type)), *fields]
-    return "\n".join(f"        {name:<12} : {value}" for name, value in rows)
+    return RenderedBlock(
+        "\n".join(f"        {name:<12} : {printable(value)}" for name, value in rows)
+    )
 
 
 # ------------------------------------------------------------------ show commands

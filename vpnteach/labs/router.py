@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import Rng, SeededRng
 from vpnteach.gateway import Deliver, Discard, Gateway, GatewayConfigError, GatewayEvent
+from vpnteach.gateway.adapt import ike_config_from
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.sa import Datagram
 from vpnteach.ios import RouterConfig, apply_commands
@@ -135,18 +136,50 @@ class LabRouter(HtmlRepr):
             self.node.bind_udp(port, self._on_ike_datagram)
 
     def configure(self, text: str) -> RouterConfig:
-        """``configure terminal`` + ``text`` + ``end``: all lines or none (IosConfigError)."""
-        self.config = apply_commands(self.config, text, f"{self.name}(config)")
+        """``configure terminal`` + ``text`` + ``end``: all lines or none.
+
+        The whole block is parsed first (IosConfigError names the refused line; nothing
+        changes), and whether the result still runs a gateway is decided before anything is
+        applied: a configuration left with no crypto map on an up, addressed interface stops
+        IPsec altogether (:meth:`_stop_gateway`), as removing the crypto map does on IOS,
+        instead of changing the configuration under a gateway that still runs the old one.
+        """
+        config = apply_commands(self.config, text, f"{self.name}(config)")
+        try:
+            ike_config_from(config, self.pki, timezone=self.timezone)
+            runs_gateway = True
+        except GatewayConfigError:
+            runs_gateway = False
+        self.config = config
         self.transcript += [f"{self.name}# configure terminal", *text.splitlines(), "end"]
         self._apply_interfaces()
         self._apply_pki()
         if self.gateway is None:
             self._start_gateway()
+        elif not runs_gateway:
+            self._stop_gateway()
         else:
             self.gateway.reconfigure(self.config, self._epoch())
             self.service()
             self.lab.run_for(0.1)  # the Deletes reach the peers
         return self.config
+
+    def _stop_gateway(self) -> None:
+        """No crypto map left: the SAs are deleted (the peers told, RFC 2408 §3.15), then IKE
+        and the crypto map's hooks stop; traffic leaves in clear."""
+        assert self.gateway is not None
+        now = self._epoch()
+        self.gateway.clear_crypto_sa(now)
+        self.gateway.clear_crypto_isakmp(now)
+        self.events += iter(self.gateway.next_event, None)
+        self._send(self.gateway.datagrams_to_send(now))
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._timer_at = None
+        self.gateway = None
+        self.node.outbound_hook = self.node.inbound_hook = None
+        for port in IKE_PORTS:
+            self.node.unbind_udp(port)
 
     # ------------------------------------------------------------------ the gateway's I/O
 

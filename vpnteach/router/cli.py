@@ -24,8 +24,12 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vpnteach.ios import RouterConfig, apply_commands, parse_config
+
+if TYPE_CHECKING:
+    from vpnteach.pki.trustpoint import RouterPki
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--user", default="nobody",
                      help="account to run as once TUN and sockets are open "
                           "(default nobody)")  # fmt: skip
+    run.add_argument("--allow-weak", action="store_true",
+                     help="run even with DES/3DES/MD5/group 1-2/RSA<2048/rsa-encr configured "
+                          "(each is named in a warning)")  # fmt: skip
     run.add_argument("--initiate", action="store_true", help="negotiate at start, not on traffic")
     run.add_argument("--force-udp-encap", action="store_true",
                      help="ESP in UDP 4500 even with no NAT (our NAT-D hash is faked)")  # fmt: skip
@@ -87,6 +94,28 @@ def load_config(paths: Sequence[str]) -> RouterConfig:
     return config
 
 
+class WeakCryptoError(ValueError):
+    """The configuration uses weak cryptography and ``--allow-weak`` was not given."""
+
+
+def check_weak_crypto(config: RouterConfig, pki: RouterPki | None, *, allow: bool) -> None:
+    """Refuse a configuration with weak algorithms, groups or keys unless ``allow``; with
+    ``allow``, warn on stderr naming each one (:mod:`vpnteach.gateway.weak`).
+
+    Raises:
+        WeakCryptoError: weaknesses found and not allowed; the message lists them.
+    """
+    from vpnteach.gateway.weak import weaknesses
+
+    found = weaknesses(config, pki)
+    if found and not allow:
+        listed = "".join(f"\n  {w}" for w in found)
+        raise WeakCryptoError(f"weak cryptography configured (run with --allow-weak to accept "
+                              f"it):{listed}")  # fmt: skip
+    for weakness in found:
+        print(f"vpnteach router: WARNING: weak cryptography allowed: {weakness}", file=sys.stderr)
+
+
 async def _serve(args: argparse.Namespace) -> int:
     from vpnteach.router.pki import load_pki
     from vpnteach.router.privileges import lookup_account
@@ -95,6 +124,7 @@ async def _serve(args: argparse.Namespace) -> int:
     account = lookup_account(args.user)
     config = load_config(args.config)
     pki = load_pki(config, args.pki, config_timezone(config)) if args.pki else None
+    check_weak_crypto(config, pki, allow=args.allow_weak)
     router = RouterProcess(config, pki, tun_name=args.tun, control=args.control,
                            keys_dir=args.keys, initiate=args.initiate,
                            force_udp_encap=args.force_udp_encap, user=account)  # fmt: skip

@@ -61,6 +61,7 @@ from vpnteach.router.framing import (
 )
 from vpnteach.router.privileges import Account, drop_privileges
 from vpnteach.router.safefiles import listen_unix, open_directory, peer_uid, write_file_at
+from vpnteach.wire.printable import printable, printable_lines
 
 __all__ = [
     "RouterProcess",
@@ -405,7 +406,7 @@ class RouterProcess:
 
     def _say(self, text: str, *, stamp: bool = True) -> None:
         prefix = f"{ios_time(self.now(), self.timezone)}: {self.config.hostname}: " if stamp else ""
-        print(prefix + text, file=self.log, flush=True)
+        print(prefix + printable(text), file=self.log, flush=True)  # no control code on a console
 
     async def _on_control(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         from vpnteach.router.commands import run_command
@@ -420,7 +421,7 @@ class RouterProcess:
                 answer = run_command(self, line) if line else ""
             except ExecError as exc:
                 answer = f"{exc}\n"
-            writer.write(answer.encode())
+            writer.write(printable_lines(answer).encode())
             await writer.drain()
         finally:
             writer.close()
