@@ -221,9 +221,9 @@ class Gateway(HtmlRepr):
         self, data: bytes, addr: tuple[str, int], now: float, local_port: int = 500
     ) -> None:
         """A UDP datagram for IKE (port 500, or 4500 with the non-ESP marker)."""
+        # Not a sign of life by itself: anyone can send from the peer's address. IKE proves
+        # it through the events it raises for authenticated messages (see dpd.py).
         self.ike.receive_datagram(data, addr, now, local_port)
-        if self.dpd is not None:
-            self.dpd.received(addr[0], now)
         self._pump(now, touched_ike=True)
 
     def datagrams_to_send(self, now: float) -> list[Datagram]:
@@ -385,8 +385,10 @@ class Gateway(HtmlRepr):
             if self.dpd is not None:
                 self.dpd.established(event.peer[0], now)
         elif isinstance(event, DeadPeerAnswered) and self.dpd is not None:
-            self.dpd.received(event.peer[0], now)
+            self.dpd.answered(event.peer[0], event.sequence, now)
         elif isinstance(event, Phase2Complete):
+            if self.dpd is not None:  # a Quick Mode that verified its HASHes
+                self.dpd.received(event.peer[0], now)
             self._install(event, now)
         elif isinstance(event, NegotiationFailed):
             for flow in self.sad.spd.flows_to(event.peer[0]):
