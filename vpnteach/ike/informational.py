@@ -121,6 +121,11 @@ def _authenticated_payloads(ctx: Context, sa: IsakmpSa, msg: Message) -> tuple[P
         # initiator whose pre-shared key differs can only tell it in clear (RFC 2409 §5.4).
         if sa.keys is not None and sa.state != IkeState.IKE_R_AM2:
             raise IkeError("unprotected informational message after keys exist: ignored")
+        if any(_about_established_sas(p) for p in msg.payloads):
+            # Anyone can open a half-open SA from a spoofed address and send this in clear:
+            # a Delete or an ESP INVALID-SPI is believed only when authenticated (RFC 2408
+            # §4.8: informationals after the keys exist are protected; §3.15 Delete).
+            raise IkeError("unprotected Delete or INVALID-SPI about IPsec SAs: ignored")
         return msg.payloads
     if sa.keys is None or sa.ivs is None or sa.cipher is None or sa.hash is None:
         raise IkeError("encrypted informational message before keys exist")
@@ -136,6 +141,17 @@ def _authenticated_payloads(ctx: Context, sa: IsakmpSa, msg: Message) -> tuple[P
     if not hmac.compare_digest(expected, first.hash_data):
         raise IkeError("informational HASH(1) does not verify")
     return payloads[1:]
+
+
+def _about_established_sas(p: Payload) -> bool:
+    """A Delete, or an INVALID-SPI naming an ESP SA: it would remove installed SAs."""
+    if isinstance(p, DeletePayload):
+        return True
+    return (
+        isinstance(p, NotificationPayload)
+        and p.notify_message_type == NotifyMessageType.INVALID_SPI
+        and p.protocol_id == ProtocolId.PROTO_IPSEC_ESP
+    )
 
 
 def _on_notify(ctx: Context, sa: IsakmpSa, n: NotificationPayload) -> None:
