@@ -69,10 +69,22 @@ KINDS = ("plain", "from_package", "from_module", "lazy", "relative")
 
 @dataclass(frozen=True)
 class Plant:
-    """``code`` appended to ``path`` (relative to the package) breaks the contract."""
+    """``code`` appended to ``path`` (relative to the package) breaks the contract: lint-imports
+    reports the import of ``imported`` by the planted module."""
 
     path: str
     code: str
+    imported: str
+
+    @property
+    def importer(self) -> str:
+        """The planted module's name: ``wire/buffer.py`` -> ``vpnteach.wire.buffer``."""
+        parts = Path(self.path).with_suffix("").parts
+        return ".".join(("vpnteach", *parts[: -1 if parts[-1] == "__init__" else None]))
+
+    def reported_in(self, output: str) -> bool:
+        """lint-imports' report names this import (``importer -> imported``, maybe a submodule)."""
+        return f"{self.importer} -> {self.imported}" in output
 
     def __str__(self) -> str:
         first = self.code.strip().splitlines()
@@ -109,29 +121,45 @@ def _upward() -> list[Plant]:
         files = _files(where)
         for i, kind in enumerate(KINDS):
             path = files[i * 7 % len(files)]
-            plants.append(Plant(path, _statement(kind, path, upper)))
+            plants.append(Plant(path, _statement(kind, path, upper), f"vpnteach.{upper}"))
     return plants
 
 
 SIDEWAYS = [
-    Plant("pki/ca.py", "from vpnteach.esp import sa\n"),
-    Plant("esp/sad.py", "import vpnteach.pki.keys\n"),
-    Plant("ios/show.py", "from vpnteach.net.sim import Network\n"),
-    Plant("net/sim/network.py", "def _planted() -> None:\n    from vpnteach import ios\n"),
-    Plant("lab.py", "from vpnteach.router import process\n"),
-    Plant("labs/enroll.py", "from ..router import control\n"),
-    Plant("router/control.py", "from vpnteach.lab import Lab\n"),
-    Plant("router/pki.py", "def _planted() -> None:\n    import vpnteach.labs.seed\n"),
-    Plant("troubleshoot/facts.py", "from vpnteach.exercises import gradebook\n"),
+    Plant("pki/ca.py", "from vpnteach.esp import sa\n", "vpnteach.esp.sa"),
+    Plant("esp/sad.py", "import vpnteach.pki.keys\n", "vpnteach.pki.keys"),
+    Plant("ios/show.py", "from vpnteach.net.sim import Network\n", "vpnteach.net.sim"),
+    Plant(
+        "net/sim/network.py",
+        "def _planted() -> None:\n    from vpnteach import ios\n",
+        "vpnteach.ios",
+    ),
+    Plant("lab.py", "from vpnteach.router import process\n", "vpnteach.router.process"),
+    Plant("labs/enroll.py", "from ..router import control\n", "vpnteach.router.control"),
+    Plant("router/control.py", "from vpnteach.lab import Lab\n", "vpnteach.lab"),
+    Plant(
+        "router/pki.py",
+        "def _planted() -> None:\n    import vpnteach.labs.seed\n",
+        "vpnteach.labs.seed",
+    ),
+    Plant(
+        "troubleshoot/facts.py",
+        "from vpnteach.exercises import gradebook\n",
+        "vpnteach.exercises.gradebook",
+    ),
 ]
 EXTERNAL = [
-    Plant("ike/keymat.py", "def _planted() -> None:\n    import socket\n"),
-    Plant("wire/buffer.py", "import graphviz\n"),
-    Plant("gateway/gateway.py", "import asyncio\n"),
-    Plant("net/sim/scheduler.py", "import socket\n"),
-    Plant("stepper/step.py", "def _planted() -> None:\n    from IPython.display import display\n"),
-    Plant("exercises/base.py", "def _planted() -> None:\n    import ipywidgets\n"),
-    Plant("router/process.py", "import ipywidgets\n"),
+    Plant("ike/keymat.py", "def _planted() -> None:\n    import socket\n", "socket"),
+    Plant("wire/buffer.py", "import graphviz\n", "graphviz"),
+    Plant("gateway/gateway.py", "import asyncio\n", "asyncio"),
+    Plant("net/sim/scheduler.py", "import socket\n", "socket"),
+    Plant(
+        "stepper/step.py",
+        "def _planted() -> None:\n    from IPython.display import display\n",
+        "IPython",
+    ),
+    Plant("exercises/base.py", "def _planted() -> None:\n    import ipywidgets\n", "ipywidgets"),
+    Plant("router/process.py", "import ipywidgets\n", "ipywidgets"),
 ]
 
 
@@ -159,6 +187,11 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _plant(request: pytest.FixtureRequest) -> Plant:
+    plant: Plant = request.node.callspec.params["planted"]
+    return plant
+
+
 @pytest.fixture
 def planted(copy: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
     """The copy with ``request.param`` appended to one file, restored afterwards."""
@@ -179,32 +212,42 @@ def test_the_package_as_it_is_keeps_every_contract(copy: Path) -> None:
 
 
 @pytest.mark.parametrize("planted", _upward(), ids=str, indirect=True)
-def test_an_import_of_a_higher_layer_breaks_the_layers_contract(planted: Path) -> None:
+def test_an_import_of_a_higher_layer_breaks_the_layers_contract(
+    planted: Path, request: pytest.FixtureRequest
+) -> None:
     done = lint_imports(planted)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Layers point one way (DESIGN.md); packages of one layer are independent BROKEN" in (
         done.stdout
     )
+    assert _plant(request).reported_in(done.stdout), done.stdout
 
 
 @pytest.mark.parametrize("planted", SIDEWAYS, ids=str, indirect=True)
-def test_an_import_between_two_packages_of_one_layer_breaks_a_contract(planted: Path) -> None:
+def test_an_import_between_two_packages_of_one_layer_breaks_a_contract(
+    planted: Path, request: pytest.FixtureRequest
+) -> None:
     done = lint_imports(planted)
     assert done.returncode == 1, done.stdout + done.stderr
     assert " BROKEN" in done.stdout
+    assert _plant(request).reported_in(done.stdout), done.stdout
 
 
 @pytest.mark.parametrize("planted", EXTERNAL, ids=str, indirect=True)
-def test_jupyter_sockets_or_asyncio_in_the_core_break_a_contract(planted: Path) -> None:
+def test_jupyter_sockets_or_asyncio_in_the_core_break_a_contract(
+    planted: Path, request: pytest.FixtureRequest
+) -> None:
     done = lint_imports(planted)
     assert done.returncode == 1, done.stdout + done.stderr
     broken = [line for line in done.stdout.splitlines() if line.endswith(" BROKEN")]
     assert any(c in line for line in broken for c in ("Only ui imports", "Sans-IO")), broken
+    assert _plant(request).reported_in(done.stdout), done.stdout
 
 
 TYPE_ONLY = Plant(
     "wire/buffer.py",
     "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from vpnteach.lab import Lab\n",
+    "vpnteach.lab",
 )
 
 
