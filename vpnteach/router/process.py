@@ -45,6 +45,7 @@ from typing import TextIO
 
 from vpnteach.crypto.rng import OsRng, Rng
 from vpnteach.gateway import Deliver, Gateway, SasInstalled, SasRemoved, Transmit
+from vpnteach.gateway.wireshark import esp_sa_key
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.events import Phase1Complete
 from vpnteach.ios.model import RouterConfig
@@ -376,8 +377,6 @@ class RouterProcess:
         through the directory descriptor opened at start (never by path: no symlink followed)."""
         if self._keys_fd is None:
             return
-        from vpnteach.lab import esp_sa_key
-
         ike = {cky: IkeKey(cky, ka) for cky, ka in self.gateway.ike_keys}
         esp = {(k.src, k.dst, k.spi): k for k in map(esp_sa_key, self.gateway.installed)}
         for name, text in wireshark_key_tables(list(ike.values()), list(esp.values())).items():
