@@ -20,6 +20,7 @@ from vpnteach.ios import parse_config
 from vpnteach.labs.seed_configs import SEED_CONFIGS
 from vpnteach.router.control import ask
 from vpnteach.router.pki import enroll_files, key_file
+from vpnteach.router.privileges import PrivilegeError, lookup_account
 from vpnteach.router.process import RouterProcess
 from vpnteach.router.safefiles import UnsafePathError, listen_unix, open_directory
 
@@ -140,3 +141,19 @@ def test_only_root_and_the_daemons_user_are_answered_on_the_control_socket(
     assert not stranger.startswith("*"), stranger  # closed unanswered (an empty read or RST)
     assert router.stats["control_refused"] == 1
     assert root.startswith("*") and root.count(":") >= 2  # "*10:32:01.123 UTC Sun Dec 6 2026"
+
+
+def test_a_stale_socket_left_by_an_unprivileged_shutdown_is_replaced(tmp_path: Path) -> None:
+    first = listen_unix(tmp_path / "run" / "r.ctl")
+    first.close()  # the daemon, no longer root, could not unlink it
+    assert stat.S_ISSOCK(os.lstat(tmp_path / "run" / "r.ctl").st_mode)
+    second = listen_unix(tmp_path / "run" / "r.ctl")
+    second.close()
+
+
+def test_the_account_must_exist_and_not_be_root() -> None:
+    with pytest.raises(PrivilegeError, match="--user no-such-user-here: no such user"):
+        lookup_account("no-such-user-here")
+    with pytest.raises(PrivilegeError, match="UID 0 is root"):
+        lookup_account("root")
+    assert lookup_account("nobody").uid == lookup_account(str(lookup_account("nobody").uid)).uid
