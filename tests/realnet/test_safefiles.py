@@ -157,3 +157,23 @@ def test_the_account_must_exist_and_not_be_root() -> None:
     with pytest.raises(PrivilegeError, match="UID 0 is root"):
         lookup_account("root")
     assert lookup_account("nobody").uid == lookup_account(str(lookup_account("nobody").uid)).uid
+
+
+def test_an_existing_directory_is_handed_to_the_daemon_only_if_it_holds_its_tables(
+    tmp_path: Path,
+) -> None:
+    require(os.geteuid() == 0, "needs root (chown to nobody)")
+    nobody = lookup_account("nobody")
+    tables = frozenset({"esp_sa", "preferences"})
+    busy = tmp_path / "etc-like"
+    busy.mkdir()
+    (busy / "passwd").write_text("root:x:0:0\n")
+    with pytest.raises(UnsafePathError, match=r"holds other files \(passwd\); refusing"):
+        open_directory(busy, owner=nobody, contents=tables)
+    assert os.lstat(busy).st_uid == 0  # untouched
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "esp_sa").write_text("old\n")
+    (keys / f".esp_sa.{os.getpid()}.tmp").write_text("left by a crash\n")
+    os.close(open_directory(keys, owner=nobody, contents=tables))
+    assert (os.lstat(keys).st_uid, _mode(keys)) == (nobody.uid, 0o700)

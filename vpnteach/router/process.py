@@ -178,7 +178,10 @@ class RouterProcess:
         """Create the TUN device, bind the WAN sockets and the control socket."""
         self._loop = loop = asyncio.get_running_loop()
         if self.keys_dir is not None:  # first: a refused directory leaves nothing behind
-            self._keys_fd = open_directory(self.keys_dir, owner=self.user, mode=0o700)
+            tables = frozenset(wireshark_key_tables([], []))
+            self._keys_fd = open_directory(
+                self.keys_dir, owner=self.user, mode=0o700, contents=tables
+            )
         self.tun = TunDevice(self.tun_name)
         configure(self.tun.name, str(self.lan), routes=remote_networks(self.gateway))
         loop.add_reader(self.tun.fileno(), self._on_tun)

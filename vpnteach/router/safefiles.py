@@ -80,7 +80,12 @@ def trusted_parent(path: Path) -> Path:
 
 
 def open_directory(
-    path: str | Path, *, owner: Account | None = None, mode: int = 0o700, private: bool = False
+    path: str | Path,
+    *,
+    owner: Account | None = None,
+    mode: int = 0o700,
+    private: bool = False,
+    contents: frozenset[str] = frozenset(),
 ) -> int:
     """A descriptor of directory ``path`` (created with ``mode`` if missing), never a symlink.
 
@@ -90,10 +95,12 @@ def open_directory(
         mode: the permissions of a directory created here, or handed to ``owner``.
         private: also refuse a directory that group or others can write (the runtime
             directory of the control socket).
+        contents: the only names an existing directory may hold to be handed to ``owner``
+            (``--keys /etc`` must not give ``/etc`` to ``nobody``).
 
     Raises:
         UnsafePathError: see :func:`trusted_parent`; ``path`` is a symlink or not a directory,
-            or is owned by someone else.
+            is owned by someone else, or holds other files than ``contents``.
     """
     where = Path(path)
     parent = os.open(trusted_parent(where), _DIR_FLAGS)
@@ -109,19 +116,45 @@ def open_directory(
             raise UnsafePathError(f"{where}: {why}; refused") from None
     finally:
         os.close(parent)
-    st = os.fstat(fd)
-    allowed = {0, os.geteuid(), *((owner.uid,) if owner else ())}
-    if st.st_uid not in allowed or (private and st.st_mode & _WRITABLE_BY_OTHERS):
+    try:
+        _check_directory(fd, where, owner, private, None if created else contents)
+    except UnsafePathError:
         os.close(fd)
-        raise UnsafePathError(
-            f"{where}: owned by UID {st.st_uid} with mode {stat.filemode(st.st_mode)}; "
-            "it must belong to root" + (f" or {owner.name}" if owner else "")
-        )
+        raise
     if owner is not None:
         os.fchown(fd, owner.uid, owner.gid)
     if owner is not None or created:
         os.fchmod(fd, mode)  # whatever the umask
     return fd
+
+
+def _check_directory(
+    fd: int, where: Path, owner: Account | None, private: bool, contents: frozenset[str] | None
+) -> None:
+    st = os.fstat(fd)
+    allowed = {0, os.geteuid(), *((owner.uid,) if owner else ())}
+    if st.st_uid not in allowed or (private and st.st_mode & _WRITABLE_BY_OTHERS):
+        raise UnsafePathError(
+            f"{where}: owned by UID {st.st_uid} with mode {stat.filemode(st.st_mode)}; "
+            "it must belong to root" + (f" or {owner.name}" if owner else "")
+        )
+    if owner is None or st.st_uid == owner.uid or contents is None:
+        return
+    others = sorted(n for n in os.listdir(fd) if _temporary_of(n) not in contents)
+    if others:
+        raise UnsafePathError(
+            f"{where}: holds other files ({', '.join(others[:5])}); refusing to hand it to "
+            f"{owner.name}: give an empty or new directory"
+        )
+
+
+def _temporary_of(name: str) -> str:
+    """The file a temporary entry of :func:`write_file_at` was for (``.esp_sa.42.tmp`` ->
+    ``esp_sa``), or ``name`` itself."""
+    parts = name.rsplit(".", 2)
+    if name.startswith(".") and len(parts) == 3 and parts[1].isdigit() and parts[2] == "tmp":
+        return parts[0][1:]
+    return name
 
 
 def write_file_at(directory: int, name: str, data: bytes, mode: int = 0o600) -> None:
