@@ -14,6 +14,7 @@ from vpnteach.ike.debuglog import (
 )
 from vpnteach.ike.policy import IsakmpPolicy
 from vpnteach.ike.records import Recorder
+from vpnteach.ike.records_endpoint import PacketSent
 from vpnteach.ike.states import SA_REQ_MM, IkeState
 from vpnteach.ike.transitions import MAIN_MODE
 
@@ -35,9 +36,9 @@ def test_message_ids_print_signed_like_ios() -> None:
 def test_a_recorded_move_renders_as_the_seed_lines() -> None:
     rec = Recorder()
     rec.now = SEED_CLOCK + 0.095
-    rec.move(MAIN_MODE.lookup(IkeState.IKE_READY, SA_REQ_MM))
+    rec.move(MAIN_MODE.exchange, MAIN_MODE.lookup(IkeState.IKE_READY, SA_REQ_MM))
     rec.log(
-        "sending", peer="10.2.2.1", my_port=500, peer_port=500, role="I", sa_state="MM_NO_STATE"
+        PacketSent(peer="10.2.2.1", my_port=500, peer_port=500, role="I", sa_state="MM_NO_STATE")
     )
     text = render_debug(rec)
     assert "Jun 6 10:21:50.095: ISAKMP:(0):Input = IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM" in text
