@@ -46,6 +46,7 @@ from vpnteach.ike.records_phase1 import (
 from vpnteach.ike.sa import IsakmpSa
 from vpnteach.pki.certinfo import certificate_info
 from vpnteach.pki.validation import CHAIN, CertificateCheck, parse_certificate
+from vpnteach.trace import FactKind
 from vpnteach.wire.constants import AuthenticationMethod, CertEncoding, IdType, NotifyMessageType
 from vpnteach.wire.payloads import (
     CertPayload,
@@ -158,6 +159,7 @@ def auth_payloads(
         "SIG",
         "RSA-sign(private key, HASH) with PKCS#1 v1.5 type 1, no DigestInfo",
         ikev1_sign(key, hash_x),
+        FactKind.SIGNATURE,
         rfc="RFC 2409 §5.1",
         hash=hash_x,
         subject=subject,
@@ -233,6 +235,7 @@ def _verify_signature(ctx: Context, sa: IsakmpSa, peer_id: IdPayload, expected: 
         "signature check",
         "RSA-verify(peer public key, HASH, SIG)",
         result,
+        FactKind.SIGNATURE_CHECK,
         rfc="RFC 2409 §5.1",
         hash=expected,
     )
@@ -272,6 +275,7 @@ def _validate(ctx: Context, cert_der: bytes, peer_id: IdPayload) -> CertificateC
         "certificate check",
         "validate_certificate(CERT, trustpoint CA, now, ID)",
         check,
+        FactKind.CERTIFICATE_CHECK,
         rfc="RFC 5280 §6, RFC 4945 §5",
         subject=check.subject,
     )
