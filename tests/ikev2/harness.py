@@ -18,6 +18,8 @@ from vpnteach.ikev2.config import (
 )
 from vpnteach.ikev2.endpoint import Ikev2Endpoint
 from vpnteach.ikev2.events import Event
+from vpnteach.ikev2.sa import Datagram
+from vpnteach.net.pcap import ipv4_udp_packet
 
 B1, B2 = "10.1.1.1", "10.2.2.1"
 LAN1, LAN2 = "192.168.11.0/24", "192.168.22.0/24"
@@ -65,6 +67,7 @@ class Pair:
     now: float = T0
     events: dict[str, list[Event]] = field(default_factory=lambda: {"a": [], "b": []})
     wire: list[tuple[str, bytes]] = field(default_factory=list)
+    sent: list[tuple[str, Datagram]] = field(default_factory=list)
 
     def run(self, limit: int = 50) -> int:
         """Deliver datagrams both ways until none is left; return how many went."""
@@ -75,6 +78,7 @@ class Pair:
                 for d in src.datagrams_to_send(self.now):
                     assert d.addr[0] == dst_ip
                     self.wire.append((name, d.data))
+                    self.sent.append((name, d))
                     src_ip = B1 if name == "a" else B2
                     dst.receive_datagram(d.data, (src_ip, d.local_port), self.now, d.addr[1])
                     sent += 1
@@ -88,6 +92,15 @@ class Pair:
         for name, ep in (("a", self.a), ("b", self.b)):
             while (e := ep.next_event()) is not None:
                 self.events[name].append(e)
+
+    def packets(self) -> list[tuple[int, bytes]]:
+        """Every datagram sent, as ``(time_ns, IPv4 packet)`` for a pcap."""
+        out = []
+        for i, (name, d) in enumerate(self.sent):
+            src = B1 if name == "a" else B2
+            packet = ipv4_udp_packet(src, d.local_port, d.addr[0], d.addr[1], d.data, ident=i)
+            out.append((int(self.now * 1e9) + i * 10_000_000, packet))
+        return out
 
     def kinds(self, name: str) -> list[str]:
         return [type(e).__name__ for e in self.events[name]]
