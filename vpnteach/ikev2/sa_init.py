@@ -163,11 +163,14 @@ def _complete(
     except DhPublicValueError as exc:
         raise ProtocolError("bad_ke", str(exc)) from None
     assert dh.shared_secret is not None
+    g_ir = ctx.trace.derived(
+        "g^ir", "(g^r)^i mod p = (g^i)^r mod p", dh.shared_secret, rfc="RFC 7296 §2.14"
+    )
     keys = derive_ike_sa_keys(
         suite.prf,
         suite.integ,
         suite.encr,
-        dh.shared_secret,
+        g_ir,
         ni,
         nr,
         sa.spi_i,
