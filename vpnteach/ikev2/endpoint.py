@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vpnteach.crypto.rng import Rng
-from vpnteach.ikev2 import ike_auth, informational, sa_init
+from vpnteach.ikev2 import create_child, ike_auth, informational, sa_init
 from vpnteach.ikev2.config import Ikev2Config, PeerConfig
 from vpnteach.ikev2.context import NAT_T_PORT, Context, ProtocolError, Received
 from vpnteach.ikev2.events import Event
@@ -52,6 +52,9 @@ HANDLERS: dict[str, Handler] = {
     "send_delete_ike_sa": informational.send_delete_ike_sa,
     "receive_delete_response": informational.receive_delete_response,
     "give_up": informational.give_up,
+    "send_rekey_child_sa": create_child.send_rekey_child_sa,
+    "receive_create_child_sa_request": create_child.receive_create_child_sa_request,
+    "receive_create_child_sa_response": create_child.receive_create_child_sa_response,
 }
 _INPUTS: dict[tuple[int, bool], Input] = {
     (ExchangeType.IKE_SA_INIT, False): Input.SA_INIT_REQUEST,
@@ -136,6 +139,18 @@ class Ikev2Endpoint:
         if sa is None or sa.retransmit is not None:
             return False
         informational.send_liveness(self.ctx, sa)
+        return True
+
+    def rekey_child_sa(self, peer: str, now: float, pfs_group: int | None = None) -> bool:
+        """Rekey the newest Child SA with ``peer`` by CREATE_CHILD_SA (§1.3.3), with a fresh
+        Diffie-Hellman exchange in ``pfs_group`` if given. ``False`` if there is none, or a
+        request of ours is still outstanding (window size 1, §2.3)."""
+        self.ctx.now = now
+        sa = self.ike_sa(peer)
+        if sa is None or not sa.children or sa.retransmit is not None:
+            return False
+        sa.rekey_request = (sa.children[-1], pfs_group)
+        self._fire(sa, Input.EV_REKEY_CHILD, None)
         return True
 
     def ike_sa(self, peer: str) -> IkeSa | None:

@@ -17,6 +17,8 @@ SA (§1.2); a failed AUTH does (AUTHENTICATION_FAILED, §2.21.2).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from vpnteach.ikev2.auth import AuthenticationError, authenticator, cert_request, signed_octets
 from vpnteach.ikev2.config import CertCredential, Identity, PeerConfig
 from vpnteach.ikev2.context import NAT_T_PORT, Context, Received
@@ -222,7 +224,8 @@ def _accept_child(ctx: Context, sa: IkeSa, rx: Received) -> ChildSa | None:
     except ValueError:
         proposal = None
     local, remote = narrowed_network(tsi, cfg.local_ts), narrowed_network(tsr, cfg.remote_ts)
-    if answer is None or proposal not in cfg.esp_proposals or len(answer.spi) != 4:
+    offered = {replace(p, dh=None) for p in cfg.esp_proposals}  # no DH in IKE_AUTH (§1.2)
+    if answer is None or proposal not in offered or len(answer.spi) != 4:
         ctx.emit(ChildSaFailed(sa.peer, "responder chose an ESP proposal we did not offer", 0))
         return None
     if local is None or remote is None:

@@ -60,8 +60,13 @@ def receive_informational_request(ctx: Context, sa: IkeSa, rx: Received | None) 
 def receive_informational_response(ctx: Context, sa: IkeSa, rx: Received | None) -> State:
     """The answer to our liveness check or Child SA Delete."""
     assert rx is not None
-    if not rx.payloads:
+    if not rx.payloads and not sa.deleting:
         ctx.emit(LivenessChecked(sa.peer))
+    for child in sa.deleting:  # §1.4.1: the answer confirms our Delete of these pairs
+        if child in sa.children:
+            sa.children.remove(child)
+        ctx.emit(ChildSaDeleted(sa.peer, child.spi_in, child.spi_out))
+    sa.deleting = []
     return State.READY
 
 

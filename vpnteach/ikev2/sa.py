@@ -69,6 +69,17 @@ class ChildSa:
     remote_ts: ipaddress.IPv4Network
 
 
+@dataclass(frozen=True)
+class PendingCreate:
+    """Our CREATE_CHILD_SA request (RFC 7296 §1.3): what its answer completes."""
+
+    message_id: int
+    ni: bytes
+    spi_in: bytes
+    dh: DhComputation | None
+    rekeyed: ChildSa | None
+
+
 @dataclass
 class IkeSa:
     """One IKE SA, initiator or responder."""
@@ -96,6 +107,10 @@ class IkeSa:
     retries: int = 0  # INVALID_KE_PAYLOAD / COOKIE answers followed
     # the Child SA the IKE_AUTH request proposes (initiator)
     pending_child_spi: bytes = b""
+    # our CREATE_CHILD_SA request in flight, and what the application asked for
+    pending_create: PendingCreate | None = None
+    rekey_request: tuple[ChildSa, int | None] | None = None
+    deleting: list[ChildSa] = field(default_factory=list)  # our Delete awaits its answer
     peer_identity: str = ""
     conn_id: int = 0
 
