@@ -9,6 +9,7 @@ namespace; charon in the right one with ``version = 2`` connections.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -38,12 +39,22 @@ class V2Case:
     suite: str = "cbc"
     vpnteach_initiates: bool = True
     method: int = 1
+    rekey: str = ""  # "vt" or "sw": who rekeys the Child SA once it is up
+    pfs: bool = False  # PFS (modp2048) in that CREATE_CHILD_SA
 
     @property
     def name(self) -> str:
         who = "vt" if self.vpnteach_initiates else "sw"
         tail = "-pss" if self.method == 14 else ""
+        if self.rekey:
+            tail += f"-rekey-{self.rekey}" + ("-pfs" if self.pfs else "")
         return f"v2-{who}-{self.auth}-{self.suite}{tail}"
+
+    @property
+    def esp(self) -> str:
+        """The ESP proposal, with the PFS group when the rekey uses one."""
+        esp = SUITES[self.suite][1]
+        return f"{esp}-modp2048" if self.pfs else esp
 
     @property
     def vpnteach_addr(self) -> str:
@@ -64,7 +75,7 @@ class V2Case:
 
 def slot(case: V2Case) -> Slot:
     """vpnteach's side of ``case``."""
-    ike, esp = SUITES[case.suite]
+    ike = SUITES[case.suite][0]
     return Slot(
         name=case.name,
         local=case.vpnteach_addr,
@@ -75,14 +86,17 @@ def slot(case: V2Case) -> Slot:
         psk=PSK,
         method=case.method,
         ike=ike,
-        esp=esp,
+        esp=case.esp,
         initiate=case.vpnteach_initiates,
+        expect=2 if case.rekey else 1,
+        rekey=case.rekey == "vt",
+        rekey_pfs=14 if case.pfs else None,
     )
 
 
 def connection(case: V2Case) -> Connection:
     """strongSwan's side of ``case``."""
-    ike, esp = SUITES[case.suite]
+    ike = SUITES[case.suite][0]
     psk = case.auth == "psk"
     return Connection(
         name=case.name,
@@ -97,7 +111,7 @@ def connection(case: V2Case) -> Connection:
         cert="branch2.cert.pem",
         cacert="ca.cert.pem",
         proposals=ike,
-        esp_proposals=esp,
+        esp_proposals=case.esp,
         version=2,
         extra={"unique": "never"},
     )
@@ -158,6 +172,11 @@ def run_direction(
                     outputs[case.name] = charon.initiate("lan-lan", ike=case.name, timeout=10)
                 except CharonError as exc:
                     outputs[case.name] = str(exc)
+        for case in cases:
+            if case.rekey == "sw":
+                outputs[case.name] += charon.swanctl(
+                    "--rekey", "--child-id", _child_id(charon, case)
+                )
         proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
@@ -166,6 +185,14 @@ def run_direction(
     assert proc.returncode == 0, f"vpnteach IKEv2 peer exited {proc.returncode}"
     result: dict[str, dict[str, object]] = json.loads(out_path.read_text())
     return result, outputs
+
+
+def _child_id(charon: Charon, case: V2Case) -> str:
+    """The unique id of ``case``'s Child SA in ``swanctl --list-sas --raw``."""
+    block = raw_sa_block(charon.list_sas(raw=True), case)  # type: ignore[arg-type]
+    match = re.search(r"child-sas \{\S+ \{name=\S+ uniqueid=(\d+)", block)
+    assert match, block
+    return match.group(1)
 
 
 def run_both(

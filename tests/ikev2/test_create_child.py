@@ -35,6 +35,9 @@ def test_rekey_gives_mirrored_new_keys_and_deletes_the_old_pair(who: str, pfs: i
     assert (ca.encr_key_out, ca.integ_key_out) == (cb.encr_key_in, cb.integ_key_in)
     assert ca.encr_key_out not in (old.encr_key_out, old.encr_key_in)
     assert ca.rekeyed_spi == old.spi_in and ca.pfs_group == cb.pfs_group == pfs
+    # §2.17: "initiator" is whoever sent the CREATE_CHILD_SA request, not the IKE SA's
+    ours = ca if who == "initiator" else cb
+    assert ours.encr_key_out == rekeyer.trace.find("ESP encryption key i->r").value
     keymat = rekeyer.trace.find("KEYMAT")
     assert keymat.formula == (
         "prf+(SK_d, Ni | Nr)" if pfs is None else "prf+(SK_d, g^ir (new) | Ni | Nr)"

@@ -15,6 +15,7 @@ root, netns, strongSwan and tshark: skipped locally without them, failing in CI.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
@@ -42,7 +43,14 @@ CASES = [
     V2Case(45, "cert", "cbc", False),
     V2Case(46, "psk", "gcm", False),
     V2Case(47, "cert", "gcm", False),
+    V2Case(48, "psk", "cbc", True, rekey="vt"),
+    V2Case(49, "psk", "cbc", True, rekey="vt", pfs=True),
+    V2Case(50, "cert", "gcm", True, rekey="vt", pfs=True),
+    V2Case(51, "psk", "gcm", False, rekey="sw"),
+    V2Case(52, "psk", "cbc", False, rekey="sw", pfs=True),
+    V2Case(53, "cert", "cbc", False, rekey="sw", pfs=True),
 ]
+REKEYS = [c for c in CASES if c.rekey]
 SK_LABELS = {
     "SKEYSEED": "SKEYSEED",
     "Sk_d secret": "SK_d",
@@ -70,15 +78,18 @@ def results(
 
 
 def _child(r: V2Result) -> dict[str, object]:
-    (child,) = r.events("ChildSaEstablished")
-    return child
+    """The Child SA that stands at the end (the rekeyed one, if the case rekeys)."""
+    return r.events("ChildSaEstablished")[-1]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_strongswan_lists_the_sas_with_our_spis(results: dict[str, V2Result], case: V2Case) -> None:
     r = results[case.name]
     kinds = [e["type"] for e in r.vpnteach["events"]]  # type: ignore[attr-defined]
-    assert kinds == ["IkeSaEstablished", "ChildSaEstablished"], (kinds, r.log[-3000:])
+    expected = ["IkeSaEstablished", "ChildSaEstablished"]
+    if case.rekey:
+        expected += ["ChildSaEstablished", "ChildSaDeleted"]
+    assert kinds == expected, (kinds, r.log[-3000:])
     (ike,) = r.events("IkeSaEstablished")
     child = _child(r)
     block = r.sa_block
@@ -102,16 +113,18 @@ def test_charon_logged_the_same_key_material(results: dict[str, V2Result], case:
             assert label not in charonlog.labels(r.dumps)
             continue
         assert charonlog.first_dump(r.dumps, label).data.hex() == facts[ours], label
-    child = _child(r)
-    mine, theirs = (
-        ("initiator", "responder") if case.vpnteach_initiates else ("responder", "initiator")
-    )
-    dump = {d.label: d.data.hex() for d in r.dumps}
-    assert dump[f"encryption {mine} key"] == child["encr_key_out"]
-    assert dump[f"encryption {theirs} key"] == child["encr_key_in"]
-    if case.suite == "cbc":
-        assert dump[f"integrity {mine} key"] == child["integ_key_out"]
-        assert dump[f"integrity {theirs} key"] == child["integ_key_in"]
+    # charon's "initiator" is the sender of the request that created the Child SA (§2.17)
+    children = r.events("ChildSaEstablished")
+    we_sent = [case.vpnteach_initiates, case.rekey == "vt"][: len(children)]
+    kinds = ("encryption", "integrity") if case.suite == "cbc" else ("encryption",)
+    fields = {"encryption": "encr_key", "integrity": "integ_key"}
+    for index, (child, sent) in enumerate(zip(children, we_sent, strict=True)):
+        mine, theirs = ("initiator", "responder") if sent else ("responder", "initiator")
+        for kind in kinds:
+            logged_out = charonlog.all_dumps(r.dumps, f"{kind} {mine} key")[index].data.hex()
+            logged_in = charonlog.all_dumps(r.dumps, f"{kind} {theirs} key")[index].data.hex()
+            assert logged_out == child[f"{fields[kind]}_out"], (index, kind)
+            assert logged_in == child[f"{fields[kind]}_in"], (index, kind)
     if case.auth == "psk":  # charon's AUTH values (its own and the one it expected of us)
         theirs_auth = {
             d.data.hex()
@@ -174,3 +187,31 @@ def test_tshark_decrypts_the_ike_auth_exchange_with_our_table(
     else:
         assert {case.vpnteach_addr, case.strongswan_addr} <= {x for i in ids for x in i.split(",")}
     assert {row["isakmp.auth.method"] for row in auth} <= {"1", "2", "14"}
+
+
+@pytest.mark.parametrize("case", REKEYS, ids=lambda c: c.name)
+def test_child_sa_rekey_replaces_the_pair_on_both_sides(
+    results: dict[str, V2Result], case: V2Case
+) -> None:
+    r = results[case.name]
+    first, second = r.events("ChildSaEstablished")
+    (deleted,) = r.events("ChildSaDeleted")
+    assert second["rekeyed_spi"] == first["spi_in"] == deleted["spi_in"]
+    assert second["pfs_group"] == (14 if case.pfs else None)
+    # charon lists the replaced pair as DELETED until it forgets it
+    states = {
+        (m["spi_in"], m["spi_out"]): m["state"]
+        for m in re.finditer(
+            r"state=(?P<state>\w+) mode=\S+ protocol=ESP \S+ spi-in=(?P<spi_in>\w+) "
+            r"spi-out=(?P<spi_out>\w+)",
+            r.sa_block,
+        )
+    }
+    assert states[(second["spi_out"], second["spi_in"])] == "INSTALLED", states
+    assert states.get((first["spi_out"], first["spi_in"]), "DELETED") == "DELETED", states
+    ke = (
+        "CREATE_CHILD_SA request 2 [ N(REKEY_SA) SA No KE TSi TSr ]"
+        if case.pfs
+        else "[ N(REKEY_SA) SA No TSi TSr ]"
+    )
+    assert ke in r.log or ke.replace("request 2", "request 0") in r.log, r.log[-4000:]

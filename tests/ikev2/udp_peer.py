@@ -53,6 +53,8 @@ class Slot:
     esp: str = "aes256-sha256"
     initiate: bool = False
     expect: int = 1
+    rekey: bool = False  # rekey the Child SA once it is up (CREATE_CHILD_SA)
+    rekey_pfs: int | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Slot:
@@ -133,6 +135,9 @@ class Runner:
             self.wire.append(("out", d.local_port, d.addr[0], d.addr[1], d.data.hex()))
         while (event := self.endpoint.next_event()) is not None:
             self.events.append(event)
+            if self.slot.rekey and isinstance(event, ChildSaEstablished) and self.outcomes == 1:
+                self.endpoint.rekey_child_sa(self.slot.peer, now, self.slot.rekey_pfs)
+                self.pump(now)
         sa = self.endpoint.ike_sa(self.slot.peer)
         if sa is not None and sa.init is not None:
             self.table_line = decryption_table_line(sa.spi_i, sa.spi_r, sa.init.keys, sa.init.suite)

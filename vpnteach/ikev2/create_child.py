@@ -139,7 +139,7 @@ def receive_create_child_sa_request(ctx: Context, sa: IkeSa, rx: Received | None
     ctx.send_response(sa, CREATE, rx.message_id, payloads)
     sa.children.append(child)
     group = ke.dh_group_num if ke is not None else None
-    event = child_event(sa, child, group)
+    event = child_event(sa, child, group, we_initiated=False)
     ctx.emit(_as_rekey(event, old))
     return State.READY
 
@@ -202,7 +202,7 @@ def receive_create_child_sa_response(ctx: Context, sa: IkeSa, rx: Received | Non
     remote = old.remote_ts if old else sa.config.remote_ts
     child = ChildSa(pending.spi_in, answer.proposals[0].spi, suite, keys, local, remote)
     sa.children.append(child)
-    ctx.emit(_as_rekey(child_event(sa, child, group), old))
+    ctx.emit(_as_rekey(child_event(sa, child, group, we_initiated=True), old))
     if old is not None:
         delete = DeletePayload(ProtocolId.ESP, 4, (old.spi_in,))
         ctx.send_request(sa, ExchangeType.INFORMATIONAL, [delete])

@@ -261,10 +261,18 @@ def _child_established(ctx: Context, sa: IkeSa, child: ChildSa | None) -> None:
         ctx.emit(child_event(sa, child))
 
 
-def child_event(sa: IkeSa, child: ChildSa, pfs_group: int | None = None) -> ChildSaEstablished:
-    """The event announcing ``child`` with our inbound/outbound keys (§2.17 order)."""
+def child_event(
+    sa: IkeSa, child: ChildSa, pfs_group: int | None = None, *, we_initiated: bool | None = None
+) -> ChildSaEstablished:
+    """The event announcing ``child`` with our inbound/outbound keys.
+
+    KEYMAT's initiator-to-responder keys come first (§2.17), "initiator" meaning whoever sent
+    the request of the exchange that created the Child SA: the IKE SA's initiator for
+    IKE_AUTH, either end for CREATE_CHILD_SA (``we_initiated``).
+    """
     keys = child.keys
-    if sa.initiator:  # initiator-to-responder keys protect what we send
+    initiated = sa.initiator if we_initiated is None else we_initiated
+    if initiated:  # initiator-to-responder keys protect what we send
         enc_out, int_out, enc_in, int_in = keys.encr_i, keys.integ_i, keys.encr_r, keys.integ_r
     else:
         enc_in, int_in, enc_out, int_out = keys.encr_i, keys.integ_i, keys.encr_r, keys.integ_r
