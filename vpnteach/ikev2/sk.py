@@ -88,11 +88,39 @@ def open_sk(data: bytes, msg: Ikev2Message, keys: SkKeys) -> tuple[Payload, ...]
     sk = msg.sk
     if sk is None:
         raise SkError("the message has no SK payload")
-    start = len(data) - len(sk.content)  # first byte of the IV
+    inner = unseal(data, sk.content, keys)
+    try:
+        return decode_payload_chain(
+            sk.first_payload, inner, len(data) - len(sk.content) + keys.encr.iv_size
+        )
+    except DecodeError as exc:
+        raise SkError(f"decrypted payloads do not parse: {exc}") from None
+
+
+def open_skf(data: bytes, msg: Ikev2Message, keys: SkKeys) -> bytes:
+    """The decrypted inside of one IKE fragment (RFC 7383 §2.5), padding removed: the
+    fragments' insides, in order, are the inside of the whole SK payload."""
+    skf = msg.skf
+    if skf is None:
+        raise SkError("the message has no SKF payload")
+    return unseal(data, skf.content, keys)
+
+
+def reassemble(first_payload: int, insides: Sequence[bytes]) -> tuple[Payload, ...]:
+    """The payloads of a fragmented message from its fragments' insides, in order."""
+    try:
+        return decode_payload_chain(first_payload, b"".join(insides))
+    except DecodeError as exc:
+        raise SkError(f"reassembled payloads do not parse: {exc}") from None
+
+
+def unseal(data: bytes, content: bytes, keys: SkKeys) -> bytes:
+    """Check the ICV of the message ``data`` ending in ``content`` (IV | ciphertext | ICV),
+    decrypt, and strip ``Padding | Pad Length`` (§3.14)."""
+    start = len(data) - len(content)  # first byte of the IV
     encr, icv_size = keys.encr, keys.icv_size
-    content = sk.content
     if len(content) < encr.iv_size + icv_size + 1:
-        raise SkError(f"SK payload of {len(content)} bytes is too short for IV and ICV")
+        raise SkError(f"encrypted payload of {len(content)} bytes is too short for IV and ICV")
     iv, body = content[: encr.iv_size], content[encr.iv_size : len(content) - icv_size]
     if encr.aead:
         try:
@@ -100,8 +128,9 @@ def open_sk(data: bytes, msg: Ikev2Message, keys: SkKeys) -> tuple[Payload, ...]
         except InvalidTag:
             raise SkError("AES-GCM tag does not verify (wrong SK_e, or altered)") from None
     else:
+        icv = content[len(content) - icv_size :]
         if keys.integ is None or not keys.integ.verify(
-            keys.sk_a, data[: len(data) - icv_size], content[len(content) - icv_size :]
+            keys.sk_a, data[: len(data) - icv_size], icv
         ):
             raise SkError("Integrity Checksum Data does not verify (wrong SK_a, or altered)")
         if not body or len(body) % encr.block_size:
@@ -112,8 +141,4 @@ def open_sk(data: bytes, msg: Ikev2Message, keys: SkKeys) -> tuple[Payload, ...]
     pad_length = padded[-1]
     if pad_length + 1 > len(padded):
         raise SkError(f"Pad Length {pad_length} exceeds the {len(padded)} decrypted bytes")
-    inner = padded[: len(padded) - pad_length - 1]
-    try:
-        return decode_payload_chain(sk.first_payload, inner, start + encr.iv_size)
-    except DecodeError as exc:
-        raise SkError(f"decrypted payloads do not parse: {exc}") from None
+    return padded[: len(padded) - pad_length - 1]

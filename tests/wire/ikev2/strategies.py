@@ -20,6 +20,7 @@ from vpnteach.wire.ikev2 import (
     PayloadType,
     Proposal,
     SaPayload,
+    SkfPayload,
     SkPayload,
     TrafficSelector,
     Transform,
@@ -68,7 +69,7 @@ selectors = st.one_of(
         TrafficSelector, u8.filter(lambda t: t not in (7, 8)), u8, u16, u16, small, st.just(b"")
     ),
 )
-_known = [t for t in SHORT_NAMES if t not in (PayloadType.SK,)]
+_known = [t for t in SHORT_NAMES if t not in (PayloadType.SK, PayloadType.SKF)]
 unknown_types = u8.filter(lambda t: t not in SHORT_NAMES and t != 0)
 
 
@@ -98,7 +99,18 @@ payloads: st.SearchStrategy[Payload] = st.one_of(
     ),
     st.builds(UnknownPayload, unknown_types, small, st.booleans()),
 )
-sk_payloads = st.builds(SkPayload, st.sampled_from(_known), st.binary(max_size=48))
+sk_payloads = st.one_of(
+    st.builds(SkPayload, st.sampled_from(_known), st.binary(max_size=48)),
+    st.integers(1, 5).flatmap(
+        lambda total: st.builds(
+            SkfPayload,
+            st.sampled_from([0, *_known]),
+            st.integers(1, total),
+            st.just(total),
+            st.binary(max_size=48),
+        )
+    ),
+)
 headers = st.builds(
     Ikev2Header,
     st.binary(min_size=8, max_size=8),

@@ -150,3 +150,14 @@ def test_spans_tile_the_message_byte_for_byte() -> None:
     names = {s.name for s in leaves}
     assert "SA[1].proposal[1].transform[1].attr[1].value" in names
     assert "N[2].notify_message_type" in names
+
+
+def test_skf_fragment_number_beyond_the_total_is_refused() -> None:
+    from vpnteach.wire.ikev2 import SkfPayload
+
+    header = Ikev2Header(SPI_I, SPI_R, ExchangeType.IKE_AUTH, Flags.INITIATOR, 1)
+    good = encode_message(Ikev2Message(header, (SkfPayload(35, 2, 2, b"x" * 20),)))
+    assert decode_message(good).skf == SkfPayload(35, 2, 2, b"x" * 20)
+    bad = good[:32] + (3).to_bytes(2, "big") + good[34:]
+    with pytest.raises(DecodeError, match="fragment 3 of 2"):
+        decode_message(bad)

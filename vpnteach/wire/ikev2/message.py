@@ -52,6 +52,7 @@ Payload = (
     | p.VendorIdPayload
     | p.TsPayload
     | p.SkPayload
+    | p.SkfPayload
     | p.UnknownPayload
 )
 
@@ -132,6 +133,12 @@ class Ikev2Message(HtmlRepr):
     payloads: tuple[Payload, ...]
 
     @property
+    def skf(self) -> p.SkfPayload | None:
+        """The SKF payload (an IKE fragment, RFC 7383), if the message is one."""
+        last = self.payloads[-1] if self.payloads else None
+        return last if isinstance(last, p.SkfPayload) else None
+
+    @property
     def sk(self) -> p.SkPayload | None:
         """The SK payload, if the message has one."""
         last = self.payloads[-1] if self.payloads else None
@@ -179,6 +186,9 @@ def _pull_payload(buf: Buffer, payload_type: int) -> tuple[int, Payload]:
     puller = _PULLERS.get(payload_type)
     if payload_type == PayloadType.SK:
         payload = p.SkPayload(nxt, buf.pull_rest("content", lambda b: f"{len(b)} bytes sealed"))
+        nxt = PayloadType.NONE
+    elif payload_type == PayloadType.SKF:  # RFC 7383: Next Payload names the inside, if any
+        payload = p.pull_skf(buf, nxt)
         nxt = PayloadType.NONE
     elif puller is not None:
         payload = puller(buf)
@@ -233,8 +243,8 @@ def decode_payload_chain(
     payloads = pull_payload_chain(buf, first_payload_type)
     if not buf.eof():
         raise buf.error(f"{buf.remaining} bytes after the last inner payload")
-    if any(isinstance(x, p.SkPayload) for x in payloads):
-        raise buf.error("an SK payload inside an SK payload")
+    if any(isinstance(x, (p.SkPayload, p.SkfPayload)) for x in payloads):
+        raise buf.error("an SK or SKF payload inside an SK payload")
     return payloads
 
 
@@ -262,6 +272,7 @@ _BODIES: dict[type, Callable[[Any], bytes]] = {
     p.NoncePayload: attrgetter("nonce_data"),
     p.VendorIdPayload: attrgetter("vendor_id"),
     p.SkPayload: attrgetter("content"),
+    p.SkfPayload: p.skf_body,
     p.UnknownPayload: attrgetter("body"),
 }
 
@@ -277,9 +288,9 @@ def encode_payload_chain(payloads: Sequence[Payload]) -> bytes:
     last = len(payloads) - 1
     for index, payload in enumerate(payloads):
         body = payload_body(payload)
-        if isinstance(payload, p.SkPayload):
+        if isinstance(payload, (p.SkPayload, p.SkfPayload)):
             if index != last:
-                raise EncodeError("the SK payload must be the last payload (RFC 7296 §3.14)")
+                raise EncodeError("SK and SKF must be the last payload (RFC 7296 §3.14)")
             following = payload.first_payload
         else:
             following = payloads[index + 1].payload_type if index < last else 0

@@ -217,6 +217,50 @@ class SkPayload(HtmlRepr):
 
 
 @dataclass(frozen=True)
+class SkfPayload(HtmlRepr):
+    """Encrypted and Authenticated Fragment payload (RFC 7383 §2.5), still sealed::
+
+    ! Next Payload  !C!  RESERVED   !         Payload Length        !
+    !        Fragment Number        !        Total Fragments        !
+    !                     Initialization Vector                     !
+    ~                      Encrypted content                        ~
+    ~                    Integrity Checksum Data                    ~
+
+    Like SK it ends the message; only fragment 1 names the first inner payload (the others
+    carry 0). Each fragment is encrypted and authenticated on its own; the decrypted contents,
+    in order, are the inside of the SK payload the sender would have sent whole.
+    """
+
+    first_payload: int
+    fragment_number: int
+    total_fragments: int
+    content: bytes
+    payload_type = PayloadType.SKF
+
+
+_SKF_HEADER = Layout(
+    ("fragment_number", "H", lambda v: f"fragment #{v}"),
+    ("total_fragments", "H", lambda v: f"of {v}"),
+)
+
+
+def pull_skf(buf: Buffer, first_payload: int) -> SkfPayload:
+    """Read an SKF body (RFC 7383 §2.5); fragment numbers count from 1 up to the total."""
+    start = buf.absolute
+    number, total = buf.pull_fields(_SKF_HEADER)
+    if not 1 <= number <= total:
+        raise buf.error(
+            f"fragment {number} of {total} (RFC 7383 §2.5: 1 <= number <= total)", start
+        )
+    return SkfPayload(first_payload, number, total, buf.pull_rest("content", _hex))
+
+
+def skf_body(p: SkfPayload) -> bytes:
+    """An SKF body."""
+    return _SKF_HEADER.pack(p.fragment_number, p.total_fragments) + p.content
+
+
+@dataclass(frozen=True)
 class UnknownPayload(HtmlRepr):
     """A payload this codec does not decode (CP, EAP, SKF, or an unknown type), kept byte for
     byte with its Critical bit (RFC 7296 §2.5: a critical unknown payload is refused)."""
