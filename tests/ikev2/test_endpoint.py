@@ -217,3 +217,34 @@ def test_the_table_draws_every_state_and_each_handler_exists() -> None:
 
 def test_psk_constant_is_what_both_sides_use() -> None:
     assert PSK == b"cisco123"
+
+
+def test_responder_narrows_a_wider_proposal_to_its_own_selectors() -> None:
+    import ipaddress
+
+    p = pair()
+    wide = dataclasses.replace(
+        p.a.config.peers[0],
+        local_ts=ipaddress.IPv4Network("192.168.0.0/16"),
+        remote_ts=ipaddress.IPv4Network("192.168.0.0/16"),
+    )
+    p.a.ctx.config = dataclasses.replace(p.a.config, peers=(wide,))
+    ca, cb = _established(p)
+    # RFC 7296 §2.9: Branch2 answers with the subset its policy allows, Branch1 accepts it
+    assert (str(ca.local_ts), str(ca.remote_ts)) == ("192.168.11.0/24", "192.168.22.0/24")
+    assert (str(cb.local_ts), str(cb.remote_ts)) == ("192.168.22.0/24", "192.168.11.0/24")
+
+
+def test_selectors_that_do_not_cover_the_responders_are_ts_unacceptable() -> None:
+    import ipaddress
+
+    p = pair()
+    narrow = dataclasses.replace(
+        p.a.config.peers[0], local_ts=ipaddress.IPv4Network("192.168.11.0/25")
+    )
+    p.a.ctx.config = dataclasses.replace(p.a.config, peers=(narrow,))
+    p.a.initiate(B2, p.now)
+    p.run()
+    assert p.kinds("a") == ["IkeSaEstablished", "ChildSaFailed"]
+    failed = p.events["b"][1]
+    assert isinstance(failed, ChildSaFailed) and failed.notify_type == NotifyType.TS_UNACCEPTABLE
