@@ -80,7 +80,7 @@ def test_identities_travel_only_encrypted() -> None:
     p = pair(auth="cert")
     _established(p)
     auth_msgs = [d for _, d in p.wire if decode_message(d).header.exchange_type == 35]
-    assert len(auth_msgs) == 2
+    assert len(auth_msgs) >= 2  # IKE fragments (RFC 7383) when the certificate does not fit
     assert all(b"Branch1.amit.com" not in d and b"Branch2.amit.com" not in d for d in auth_msgs)
 
 

@@ -9,24 +9,32 @@ those as ``internal_error``), and never change an established SA.
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.ikev2.harness import B1, B2, Pair, pair
+from tests.ikev2.harness import B1, B2, pair
 from vpnteach.ikev2.endpoint import Ikev2Endpoint
 from vpnteach.ikev2.transitions import IKEV2, State
 from vpnteach.wire.ikev2.message import HEADER_LENGTH
 
 
-def _recorded() -> tuple[list[bytes], Pair]:
+def _recorded() -> list[bytes]:
+    """The datagrams of a PSK run and of a certificate run in IKE fragments (RFC 7383)."""
     p = pair(seed="hostile")
     p.a.initiate(B2, p.now)
     p.run()
-    return [d for _, d in p.wire], p
+    q = pair(seed="hostile", auth="cert")
+    for ep in (q.a, q.b):
+        peer = dataclasses.replace(ep.config.peers[0], fragment_size=500)
+        ep.ctx.config = dataclasses.replace(ep.config, peers=(peer,))
+    q.a.initiate(B2, q.now)
+    q.run()
+    return [d for _, d in p.wire + q.wire]
 
 
-RECORDED, _ = _recorded()
+RECORDED = _recorded()
 
 
 def _in_state(which: str) -> tuple[Ikev2Endpoint, str]:

@@ -178,8 +178,13 @@ def test_tshark_decrypts_the_ike_auth_exchange_with_our_table(
     argv += [x for f in fields for x in ("-e", f)]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     rows = [dict(zip(fields, line.split("\t"), strict=True)) for line in out.splitlines()]
-    auth = [row for row in rows if row["isakmp.exchangetype"] == "35"]
+    # tshark reassembles IKE fragments (RFC 7383) and dissects the message in the last one's row
+    auth = [r for r in rows if r["isakmp.exchangetype"] == "35" and r["isakmp.auth.method"]]
     assert len(auth) == 2 and all(row["udp.dstport"] == "4500" for row in auth), rows
+    fragmented = [
+        r for r in rows if r["isakmp.exchangetype"] == "35" and not r["isakmp.auth.method"]
+    ]
+    assert bool(fragmented) == (case.auth == "cert")  # a certificate does not fit in 1280 bytes
     assert all(row["_ws.malformed"] == "" for row in rows), rows
     ids = {row["isakmp.id.data.fqdn"] or row["isakmp.id.data.ipv4_addr"] for row in auth}
     if case.auth == "cert":
@@ -215,3 +220,15 @@ def test_child_sa_rekey_replaces_the_pair_on_both_sides(
         else "[ N(REKEY_SA) SA No TSi TSr ]"
     )
     assert ke in r.log or ke.replace("request 2", "request 0") in r.log, r.log[-4000:]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.auth == "cert"], ids=lambda c: c.name)
+def test_ike_auth_with_certificates_is_fragmented_both_ways(
+    results: dict[str, V2Result], case: V2Case
+) -> None:
+    r = results[case.name]
+    stats = r.vpnteach["stats"]
+    assert isinstance(stats, dict)
+    assert stats["fragmented_messages"] >= 1 and stats["fragments_received"] >= 2, stats
+    assert "reassembled fragmented IKE message" in r.log  # charon put ours back together
+    assert "splitting IKE message" in r.log  # and fragmented its own for us

@@ -192,6 +192,8 @@ class PeerConfig:
     ike_proposals: tuple[IkeProposal, ...] = (IkeProposal.parse("aes256-sha256-modp2048"),)
     esp_proposals: tuple[EspProposal, ...] = (EspProposal.parse("aes256-sha256"),)
     nat_traversal: bool = True  # send NAT_DETECTION_* notifies (RFC 7296 §2.23)
+    fragmentation: bool = True  # announce IKE fragmentation (RFC 7383 §2.3)
+    fragment_size: int = 1280  # largest IKE message (UDP payload) we send unfragmented
 
 
 @dataclass(frozen=True)

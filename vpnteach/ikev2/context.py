@@ -18,7 +18,7 @@ from vpnteach.crypto.rng import Rng
 from vpnteach.ikev2.config import Ikev2Config
 from vpnteach.ikev2.events import Event
 from vpnteach.ikev2.sa import Datagram, IkeSa, Retransmit
-from vpnteach.ikev2.sk import seal
+from vpnteach.ikev2.sk import seal, seal_fragments
 from vpnteach.trace import Trace
 from vpnteach.wire.ikev2.constants import ERROR_NOTIFY_LIMIT, Flags
 from vpnteach.wire.ikev2.message import Ikev2Header, Ikev2Message, Payload, encode_message
@@ -68,37 +68,40 @@ class Context:
 
     def encode(
         self, sa: IkeSa, exchange: int, mid: int, payloads: Sequence[Payload], *, response: bool
-    ) -> bytes:
-        """A whole message: plaintext before keys exist, else one SK payload (§3.14)."""
+    ) -> list[bytes]:
+        """The message: plaintext before keys exist, else one SK payload (§3.14), or SKF
+        fragments if it is larger than the fragment size and both ends fragment (RFC 7383)."""
         header = self._header(sa, exchange, mid, response)
         if sa.init is None:
-            return encode_message(Ikev2Message(header, tuple(payloads)))
-        return seal(header, payloads, sa.sk_out(), self.rng)
+            return [encode_message(Ikev2Message(header, tuple(payloads)))]
+        whole = seal(header, payloads, sa.sk_out(), self.rng)
+        limit = sa.config.fragment_size
+        if not sa.fragmentation or len(whole) <= limit:
+            return [whole]
+        self.stats["fragmented_messages"] += 1
+        return seal_fragments(header, payloads, sa.sk_out(), self.rng, limit)
 
     def send_request(self, sa: IkeSa, exchange: int, payloads: Sequence[Payload]) -> bytes:
-        """Send a request with our next Message ID and arm its retransmission."""
+        """Send a request with our next Message ID and arm its retransmission; returns the
+        message (its first fragment if fragmented)."""
         mid = sa.next_request_id
-        data = self.encode(sa, exchange, mid, payloads, response=False)
-        self.send_request_bytes(sa, mid, data)
-        sa.next_request_id += 1
-        return data
-
-    def send_request_bytes(self, sa: IkeSa, mid: int, data: bytes) -> None:
-        """Queue an encoded request and its retransmission timer."""
-        datagram = self._datagram(sa, data)
-        self.outbox.append(datagram)
+        messages = self.encode(sa, exchange, mid, payloads, response=False)
+        datagrams = tuple(self._datagram(sa, m) for m in messages)
+        self.outbox.extend(datagrams)
         interval = self.config.retransmission.interval
-        sa.retransmit = Retransmit(datagram, mid, self.now + interval, interval)
+        sa.retransmit = Retransmit(datagrams, mid, self.now + interval, interval)
+        sa.next_request_id += 1
+        return messages[0]
 
     def send_response(
         self, sa: IkeSa, exchange: int, mid: int, payloads: Sequence[Payload]
     ) -> bytes:
         """Answer the request with Message ID ``mid``; kept for its retransmissions."""
-        data = self.encode(sa, exchange, mid, payloads, response=True)
-        datagram = self._datagram(sa, data)
-        self.outbox.append(datagram)
-        sa.last_response = datagram
-        return data
+        messages = self.encode(sa, exchange, mid, payloads, response=True)
+        datagrams = tuple(self._datagram(sa, m) for m in messages)
+        self.outbox.extend(datagrams)
+        sa.last_response = datagrams
+        return messages[0]
 
 
 @dataclass(frozen=True)

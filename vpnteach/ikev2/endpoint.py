@@ -31,14 +31,17 @@ from vpnteach.ikev2.config import Ikev2Config, PeerConfig
 from vpnteach.ikev2.context import NAT_T_PORT, Context, ProtocolError, Received
 from vpnteach.ikev2.events import Event
 from vpnteach.ikev2.rules import RULES
-from vpnteach.ikev2.sa import Address, Datagram, IkeSa
-from vpnteach.ikev2.sk import SkError, open_sk
+from vpnteach.ikev2.sa import Address, Datagram, FragmentBuffer, IkeSa
+from vpnteach.ikev2.sk import SkError, open_sk, open_skf, reassemble
 from vpnteach.ikev2.transitions import IKEV2, Input, State, TransitionError
 from vpnteach.trace import Trace
 from vpnteach.wire.errors import DecodeError
 from vpnteach.wire.ikev2.constants import ExchangeType
 from vpnteach.wire.ikev2.message import Ikev2Message, Payload, decode_message
 from vpnteach.wire.natt import strip_non_esp_marker
+
+MAX_FRAGMENTS = 64
+"""More fragments than this in one message are refused (RFC 7383 §2.6 leaves the limit to us)."""
 
 Handler = Callable[[Context, IkeSa, Received | None], State]
 HANDLERS: dict[str, Handler] = {
@@ -204,7 +207,7 @@ class Ikev2Endpoint:
             r.interval *= 2
             r.due = now + r.interval
             self.stats["retransmissions"] += 1
-            self.ctx.outbox.append(r.datagram)
+            self.ctx.outbox.extend(r.datagrams)
 
     # ------------------------------------------------------------------ internals
 
@@ -234,7 +237,13 @@ class Ikev2Endpoint:
         self._check_header(sa, msg)
         if not h.response and self._retransmitted_request(sa, msg, data):
             return
-        payloads = self._open(sa, msg, data)
+        if msg.skf is not None:
+            complete = self._fragment(sa, msg, data)
+            if complete is None:
+                return
+            payloads = complete
+        else:
+            payloads = self._open(sa, msg, data)
         RULES[input].check(payloads)
         rx = Received(msg, data, payloads, addr, local_port)
         self._fire(sa, input, rx)
@@ -268,14 +277,47 @@ class Ikev2Endpoint:
             )
 
     def _retransmitted_request(self, sa: IkeSa, msg: Ikev2Message, data: bytes) -> bool:
-        """The peer repeated its last request: send our answer again (§2.1)."""
+        """The peer repeated its last request: send our answer again (§2.1); for a
+        fragmented request, once per repeated first fragment (RFC 7383 §2.6.1)."""
         if msg.header.message_id != sa.expected_request_id - 1:
             return False
-        if data == sa.last_request and sa.last_response is not None:
+        skf = msg.skf
+        if skf is not None and sa.last_response and sa.init is not None:
+            open_skf(data, msg, sa.sk_in())  # only an authentic fragment makes us resend
+            if skf.fragment_number == 1:
+                self.stats["retransmitted_requests_answered"] += 1
+                self.ctx.outbox.extend(sa.last_response)
+            else:
+                self.stats["retransmitted_fragments_ignored"] += 1
+            return True
+        if data == sa.last_request and sa.last_response:
             self.stats["retransmitted_requests_answered"] += 1
-            self.ctx.outbox.append(sa.last_response)
+            self.ctx.outbox.extend(sa.last_response)
             return True
         raise ProtocolError("bad_message_id", "an old Message ID with different content")
+
+    def _fragment(self, sa: IkeSa, msg: Ikev2Message, data: bytes) -> tuple[Payload, ...] | None:
+        """Keep one authenticated fragment (RFC 7383 §2.6); the payloads once all are in."""
+        skf = msg.skf
+        assert skf is not None
+        if sa.init is None or not sa.fragmentation:
+            raise ProtocolError("unexpected_fragment", "IKE fragments were not negotiated")
+        inside = open_skf(data, msg, sa.sk_in())  # an unauthentic fragment is never kept
+        if skf.total_fragments > MAX_FRAGMENTS:
+            raise ProtocolError("bad_fragment", f"{skf.total_fragments} fragments announced")
+        key = (msg.header.message_id, msg.header.response)
+        buffer = sa.fragments.setdefault(key, FragmentBuffer(skf.total_fragments))
+        if buffer.total != skf.total_fragments:
+            raise ProtocolError("bad_fragment", "Total Fragments changed within a message")
+        buffer.parts[skf.fragment_number] = inside
+        if skf.fragment_number == 1:
+            buffer.first_payload = skf.first_payload
+        self.stats["fragments_received"] += 1
+        parts = buffer.complete()
+        if parts is None:
+            return None
+        del sa.fragments[key]
+        return reassemble(buffer.first_payload, parts)
 
     def _open(self, sa: IkeSa, msg: Ikev2Message, data: bytes) -> tuple[Payload, ...]:
         if msg.header.exchange_type == ExchangeType.IKE_SA_INIT:

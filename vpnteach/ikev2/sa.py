@@ -36,7 +36,7 @@ class Datagram(NamedTuple):
 class Retransmit:
     """Our request that awaits its response, and when to send it again (RFC 7296 §2.1)."""
 
-    datagram: Datagram
+    datagrams: tuple[Datagram, ...]  # one, or every fragment (RFC 7383 §2.6.1)
     message_id: int
     due: float
     interval: float
@@ -81,6 +81,21 @@ class PendingCreate:
 
 
 @dataclass
+class FragmentBuffer:
+    """The authenticated fragments of one message received so far (RFC 7383 §2.6)."""
+
+    total: int
+    first_payload: int = 0
+    parts: dict[int, bytes] = field(default_factory=dict)  # number -> decrypted inside
+
+    def complete(self) -> list[bytes] | None:
+        """Every part in order, once all have arrived."""
+        if len(self.parts) < self.total:
+            return None
+        return [self.parts[n] for n in range(1, self.total + 1)]
+
+
+@dataclass
 class IkeSa:
     """One IKE SA, initiator or responder."""
 
@@ -96,7 +111,7 @@ class IkeSa:
     next_request_id: int = 0
     expected_request_id: int = 0
     last_request: bytes | None = None  # the peer's last request, as received
-    last_response: Datagram | None = None  # our answer to it
+    last_response: tuple[Datagram, ...] = ()  # our answer to it (all its fragments)
     retransmit: Retransmit | None = None
     # the initiator's IKE_SA_INIT in flight: its DH, nonce, message and any COOKIE
     pending_dh: DhComputation | None = None
@@ -111,6 +126,9 @@ class IkeSa:
     pending_create: PendingCreate | None = None
     rekey_request: tuple[ChildSa, int | None] | None = None
     deleting: list[ChildSa] = field(default_factory=list)  # our Delete awaits its answer
+    fragmentation: bool = False  # both sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3)
+    # fragments received so far, by (Message ID, response)
+    fragments: dict[tuple[int, bool], FragmentBuffer] = field(default_factory=dict)
     peer_identity: str = ""
     conn_id: int = 0
 

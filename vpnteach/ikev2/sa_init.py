@@ -75,6 +75,8 @@ def send_sa_init(ctx: Context, sa: IkeSa, _: Received | None) -> State:
     ]
     if cfg.nat_traversal:
         payloads += nat_notifies(sa.spi_i, bytes(8), _local(ctx, sa), sa.peer)
+    if cfg.fragmentation:
+        payloads.append(NotifyPayload(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED))
     sa.next_request_id = 0
     sa.pending_dh, sa.pending_ni = dh, ni
     sa.pending_message1 = ctx.send_request(sa, SA_INIT, payloads)
@@ -116,6 +118,7 @@ def receive_sa_init_response(ctx: Context, sa: IkeSa, rx: Received | None) -> St
     spi_r = rx.message.header.spi_r
     init = _complete(ctx, sa, chosen, dh, ke, sa.pending_ni, nr.nonce_data, spi_r, rx)
     sa.spi_r, sa.init = spi_r, init
+    sa.fragmentation = _fragmentation(sa, rx)
     sa.retransmit = None
     send_auth_request(ctx, sa)
     return State.I_WAIT_AUTH
@@ -231,9 +234,18 @@ def receive_sa_init_request(ctx: Context, sa: IkeSa, rx: Received | None) -> Sta
         )
     if isinstance(cfg.credential, CertCredential):
         payloads.append(cert_request(cfg.credential.ca_certificate))
+    sa.fragmentation = _fragmentation(sa, rx)
+    if sa.fragmentation:
+        payloads.append(NotifyPayload(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED))
     message2 = ctx.send_response(sa, SA_INIT, rx.message_id, payloads)
     sa.init = replace(init, message2=message2)
     return State.R_WAIT_AUTH
+
+
+def _fragmentation(sa: IkeSa, rx: Received) -> bool:
+    """Both ends announced IKE fragmentation (RFC 7383 §2.3)."""
+    supported = rx.notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) is not None
+    return sa.config.fragmentation and supported
 
 
 def _stateless(ctx: Context, sa: IkeSa, rx: Received, kind: int, data: bytes) -> State:

@@ -34,7 +34,7 @@ from vpnteach.wire.ikev2.message import (
     encode_message,
     encode_payload_chain,
 )
-from vpnteach.wire.ikev2.payloads import SkPayload
+from vpnteach.wire.ikev2.payloads import SkfPayload, SkPayload
 
 SK_HEADER_LENGTH = 4
 
@@ -75,6 +75,40 @@ def seal(header: Ikev2Header, inner: Sequence[Payload], keys: SkKeys, rng: Rng) 
     size = keys.encr.iv_size + len(padded) + keys.icv_size
     skeleton = encode_message(Ikev2Message(header, (SkPayload(first, bytes(size)),)))
     prefix = skeleton[: HEADER_LENGTH + SK_HEADER_LENGTH]  # header with its final Length
+    return _encrypt(prefix, iv, padded, keys)
+
+
+SKF_HEADER_LENGTH = 8  # generic header + Fragment Number + Total Fragments (RFC 7383 §2.5)
+
+
+def seal_fragments(
+    header: Ikev2Header, inner: Sequence[Payload], keys: SkKeys, rng: Rng, max_size: int
+) -> list[bytes]:
+    """The message as IKE fragments of at most ``max_size`` bytes each (RFC 7383 §2.5):
+    the inner payloads' bytes are cut in order, each piece padded, encrypted and
+    authenticated on its own under the same header (Message ID, exchange)."""
+    plain = encode_payload_chain(inner)
+    encr = keys.encr
+    room = max_size - HEADER_LENGTH - SKF_HEADER_LENGTH - encr.iv_size - keys.icv_size
+    chunk = room // encr.block_size * encr.block_size - 1  # whole blocks after Pad Length
+    if chunk < 1:
+        raise SkError(f"fragment size {max_size} leaves no room for data")
+    pieces = [plain[i : i + chunk] for i in range(0, len(plain), chunk)] or [b""]
+    first = inner[0].payload_type if inner else 0
+    out = []
+    for number, piece in enumerate(pieces, 1):
+        padded = pad(piece, encr.block_size)
+        iv = rng.random_bytes(encr.iv_size)
+        size = encr.iv_size + len(padded) + keys.icv_size
+        skf = SkfPayload(first if number == 1 else 0, number, len(pieces), bytes(size))
+        skeleton = encode_message(Ikev2Message(header, (skf,)))
+        prefix = skeleton[: HEADER_LENGTH + SKF_HEADER_LENGTH]
+        out.append(_encrypt(prefix, iv, padded, keys))
+    return out
+
+
+def _encrypt(prefix: bytes, iv: bytes, padded: bytes, keys: SkKeys) -> bytes:
+    """``prefix`` (header through the SK/SKF header) | IV | ciphertext | ICV."""
     if keys.encr.aead:
         return prefix + iv + keys.encr.gcm_seal(keys.sk_e, iv, padded, prefix)
     if keys.integ is None:
