@@ -82,3 +82,35 @@ def test_esp_proposals_with_a_pfs_group_still_agree_in_ike_auth_and_rekey_with_i
     p.run()
     rekeyed = [e for e in p.events["a"] if isinstance(e, ChildSaEstablished)][-1]
     assert rekeyed.pfs_group == 14 and rekeyed.encr_id == 20
+
+
+@pytest.mark.parametrize("who", ["initiator", "responder"])
+def test_ike_sa_rekey_moves_the_child_sas_and_deletes_the_old_ike_sa(who: str) -> None:
+    from vpnteach.ikev2.events import IkeSaDeleted, IkeSaRekeyed
+
+    p = pair()
+    child = _up(p)
+    old_a = p.a.ike_sa(B2)
+    assert old_a is not None
+    old_keys = old_a.ike_keys
+    rekeyer, peer = (p.a, B2) if who == "initiator" else (p.b, B1)
+    assert rekeyer.rekey_ike_sa(peer, p.now)
+    p.run()
+    for side in ("a", "b"):
+        rekeyed = [e for e in p.events[side] if isinstance(e, IkeSaRekeyed)]
+        deleted = [e for e in p.events[side] if isinstance(e, IkeSaDeleted)]
+        assert len(rekeyed) == 1 and len(deleted) == 1
+        assert (deleted[0].spi_i, deleted[0].spi_r) == (old_a.spi_i, old_a.spi_r)
+    new_a, new_b = p.a.ike_sa(B2), p.b.ike_sa(B1)
+    assert new_a is not None and new_b is not None and len(p.a.sas) == len(p.b.sas) == 1
+    assert (new_a.spi_i, new_a.spi_r) == (new_b.spi_i, new_b.spi_r) != (old_a.spi_i, old_a.spi_r)
+    # the rekeying side is the new SA's original initiator (§2.18)
+    assert (p.a.ike_sa(B2).role == "initiator") == (who == "initiator")  # type: ignore[union-attr]
+    assert new_a.ike_keys == new_b.ike_keys and new_a.ike_keys.sk_d != old_keys.sk_d
+    assert rekeyer.trace.find("SKEYSEED").formula == "prf(SK_d (old), g^ir (new) | Ni | Nr)"
+    assert [c.spi_in for c in new_a.children] == [child.spi_in]
+    # the new IKE SA works: its Message IDs start at 0 and it can rekey the Child SA
+    assert p.a.rekey_child_sa(B2, p.now, 14)
+    p.run()
+    assert sum(isinstance(e, ChildSaEstablished) for e in p.events["b"]) == 2
+    assert [decode_message(d).header.message_id for _, d in p.wire[-4:-2]] == [0, 0]

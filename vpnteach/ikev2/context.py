@@ -52,6 +52,7 @@ class Context:
         self.stats: Counter[str] = Counter()
         self.half_open = 0  # responder SAs waiting for IKE_AUTH (RFC 7296 §2.6)
         self.cookie_secret = rng.random_bytes(16)
+        self.adopted: list[IkeSa] = []  # IKE SAs a handler created (a rekey, §1.3.2)
 
     def emit(self, event: Event) -> None:
         """Report ``event`` to the application."""

@@ -24,6 +24,7 @@ from dataclasses import replace
 
 from vpnteach.crypto.dh import DhComputation, DhPublicValueError
 from vpnteach.crypto.modp import get_group
+from vpnteach.ikev2 import rekey_ike
 from vpnteach.ikev2.config import EspProposal
 from vpnteach.ikev2.context import Context, ProtocolError, Received
 from vpnteach.ikev2.events import ChildSaEstablished, ChildSaFailed
@@ -96,7 +97,7 @@ def receive_create_child_sa_request(ctx: Context, sa: IkeSa, rx: Received | None
     assert init is not None
     sa_payload, ni = rx.need(SaPayload, "SA"), rx.need(NoncePayload, "Nonce").nonce_data
     if any(p.protocol_id == ProtocolId.IKE for p in sa_payload.proposals):
-        return _refuse(ctx, sa, rx, NotifyType.NO_PROPOSAL_CHOSEN, "IKE SA rekey is not supported")
+        return rekey_ike.receive_rekey_ike_request(ctx, sa, rx, sa_payload)
     rekey = rx.notify(NotifyType.REKEY_SA)
     old = None
     if rekey is not None:
@@ -163,6 +164,10 @@ def receive_create_child_sa_response(ctx: Context, sa: IkeSa, rx: Received | Non
     assert init is not None
     if pending is None or pending.message_id != rx.message_id:
         raise ProtocolError("unexpected_response", "no CREATE_CHILD_SA request pending")
+    if pending.ike:
+        reached = rekey_ike.receive_rekey_ike_response(ctx, sa, rx, pending)
+        sa.pending_create = None
+        return reached
     sa.pending_create = None
     answer = rx.first(SaPayload)
     nr = rx.first(NoncePayload)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vpnteach.crypto.rng import Rng
-from vpnteach.ikev2 import create_child, ike_auth, informational, sa_init
+from vpnteach.ikev2 import create_child, ike_auth, informational, rekey_ike, sa_init
 from vpnteach.ikev2.config import Ikev2Config, PeerConfig
 from vpnteach.ikev2.context import NAT_T_PORT, Context, ProtocolError, Received
 from vpnteach.ikev2.events import Event
@@ -56,6 +56,7 @@ HANDLERS: dict[str, Handler] = {
     "receive_delete_response": informational.receive_delete_response,
     "give_up": informational.give_up,
     "send_rekey_child_sa": create_child.send_rekey_child_sa,
+    "send_rekey_ike_sa": rekey_ike.send_rekey_ike_sa,
     "receive_create_child_sa_request": create_child.receive_create_child_sa_request,
     "receive_create_child_sa_response": create_child.receive_create_child_sa_response,
 }
@@ -156,9 +157,20 @@ class Ikev2Endpoint:
         self._fire(sa, Input.EV_REKEY_CHILD, None)
         return True
 
+    def rekey_ike_sa(self, peer: str, now: float) -> bool:
+        """Replace the IKE SA with ``peer`` by a new one (CREATE_CHILD_SA, §1.3.2); ``False``
+        if there is none or a request of ours is outstanding."""
+        self.ctx.now = now
+        sa = self.ike_sa(peer)
+        if sa is None or sa.retransmit is not None:
+            return False
+        self._fire(sa, Input.EV_REKEY_IKE, None)
+        return True
+
     def ike_sa(self, peer: str) -> IkeSa | None:
-        """The established IKE SA with ``peer``, if any."""
-        return next((s for s in self.sas.values() if s.peer[0] == peer and s.established), None)
+        """The newest established IKE SA with ``peer``, if any."""
+        live = [s for s in self.sas.values() if s.peer[0] == peer and s.established]
+        return live[-1] if live else None
 
     # ------------------------------------------------------------------ sans-IO API
 
@@ -345,6 +357,7 @@ class Ikev2Endpoint:
             reached = HANDLERS[move.handler](self.ctx, sa, rx)
         except Exception:
             sa.local_port, sa.peer, sa.retransmit = saved
+            self.ctx.adopted.clear()
             raise
         if reached not in (move.next_state, *move.alternatives):
             raise AssertionError(f"{move.handler} reached {reached}, not allowed by the table")
@@ -358,3 +371,6 @@ class Ikev2Endpoint:
             self.sas.pop(sa.spi_i, None)
         else:
             self.sas[sa.spi_i] = sa
+        for new in self.ctx.adopted:  # an IKE SA rekey created its successor (§1.3.2)
+            self.sas[new.spi_i] = new
+        self.ctx.adopted.clear()

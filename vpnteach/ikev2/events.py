@@ -87,6 +87,18 @@ class IkeSaDeleted(HtmlRepr):
 
 
 @dataclass(frozen=True)
+class IkeSaRekeyed(HtmlRepr):
+    """A new IKE SA replaces the old one (CREATE_CHILD_SA, RFC 7296 §1.3.2); the Child SAs
+    move to it and the old one is deleted next."""
+
+    peer: Address
+    old_spi_i: bytes
+    old_spi_r: bytes
+    spi_i: bytes
+    spi_r: bytes
+
+
+@dataclass(frozen=True)
 class ChildSaDeleted(HtmlRepr):
     """A Child SA pair is gone (INFORMATIONAL Delete, RFC 7296 §1.4.1)."""
 
@@ -109,6 +121,7 @@ Event = (
     | NegotiationFailed
     | NotifyReceived
     | IkeSaDeleted
+    | IkeSaRekeyed
     | ChildSaDeleted
     | LivenessChecked
 )

@@ -109,6 +109,7 @@ def derive_ike_sa_keys(
 
 
 def derive_rekeyed_ike_sa_keys(
+    old_prf: Prf,
     prf: Prf,
     integ: Integ | None,
     encr: Encr,
@@ -122,12 +123,13 @@ def derive_rekeyed_ike_sa_keys(
     trace: Trace = NULL_TRACE,
 ) -> IkeSaKeys:
     """The keys of an IKE SA rekeyed by CREATE_CHILD_SA (RFC 7296 §2.18): the old SK_d seeds
-    the new SKEYSEED; ``spi_i``/``spi_r`` are the new SA's SPIs."""
+    the new SKEYSEED, computed with the old SA's PRF (``old_prf``; the new one then runs
+    prf+); ``spi_i``/``spi_r`` are the new SA's SPIs."""
     # SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr)
     skeyseed = trace.derived(
         "SKEYSEED",
         "prf(SK_d (old), g^ir (new) | Ni | Nr)",
-        prf(old_sk_d, g_ir + ni + nr),
+        old_prf(old_sk_d, g_ir + ni + nr),
         rfc="RFC 7296 §2.18",
         sk_d_old=old_sk_d,
         g_ir=g_ir,

@@ -78,6 +78,7 @@ class PendingCreate:
     spi_in: bytes
     dh: DhComputation | None
     rekeyed: ChildSa | None
+    ike: bool = False  # an IKE SA rekey (§1.3.2): ``spi_in`` is our SPI of the new IKE SA
 
 
 @dataclass

@@ -50,6 +50,7 @@ class Input(str, Enum):
     CREATE_CHILD_SA_RESPONSE = "CREATE_CHILD_SA response"
     EV_DELETE = "EV_DELETE"
     EV_REKEY_CHILD = "EV_REKEY_CHILD"
+    EV_REKEY_IKE = "EV_REKEY_IKE"
     EV_TIMEOUT = "EV_TIMEOUT"
 
 
@@ -149,9 +150,17 @@ IKEV2 = TransitionTable(
         ),
         Move(S.READY, In.INFORMATIONAL_RESPONSE, "receive_informational_response", S.READY),
         Move(S.READY, In.CREATE_CHILD_SA_REQUEST, "receive_create_child_sa_request", S.READY),
-        Move(S.READY, In.CREATE_CHILD_SA_RESPONSE, "receive_create_child_sa_response", S.READY),
+        # an IKE SA rekey ends with the old SA deleting itself (§1.3.2)
+        Move(
+            S.READY,
+            In.CREATE_CHILD_SA_RESPONSE,
+            "receive_create_child_sa_response",
+            S.READY,
+            (S.DELETE,),
+        ),
         Move(S.READY, In.EV_DELETE, "send_delete_ike_sa", S.DELETE),
         Move(S.READY, In.EV_REKEY_CHILD, "send_rekey_child_sa", S.READY),
+        Move(S.READY, In.EV_REKEY_IKE, "send_rekey_ike_sa", S.READY),
         Move(S.DELETE, In.INFORMATIONAL_RESPONSE, "receive_delete_response", S.EXIT),
         Move(
             S.DELETE, In.INFORMATIONAL_REQUEST, "receive_informational_request", S.DELETE, (S.EXIT,)
