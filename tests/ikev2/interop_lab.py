@@ -41,6 +41,7 @@ class V2Case:
     method: int = 1
     rekey: str = ""  # "vt" or "sw": who rekeys the Child SA once it is up
     pfs: bool = False  # PFS (modp2048) in that CREATE_CHILD_SA
+    rekey_ike: str = ""  # "vt" or "sw": who rekeys the IKE SA once the Child SA is up
 
     @property
     def name(self) -> str:
@@ -48,6 +49,8 @@ class V2Case:
         tail = "-pss" if self.method == 14 else ""
         if self.rekey:
             tail += f"-rekey-{self.rekey}" + ("-pfs" if self.pfs else "")
+        if self.rekey_ike:
+            tail += f"-ikerekey-{self.rekey_ike}"
         return f"v2-{who}-{self.auth}-{self.suite}{tail}"
 
     @property
@@ -88,8 +91,9 @@ def slot(case: V2Case) -> Slot:
         ike=ike,
         esp=case.esp,
         initiate=case.vpnteach_initiates,
-        expect=2 if case.rekey else 1,
+        expect=2 if case.rekey or case.rekey_ike else 1,
         rekey=case.rekey == "vt",
+        rekey_ike=case.rekey_ike == "vt",
         rekey_pfs=14 if case.pfs else None,
     )
 
@@ -177,6 +181,8 @@ def run_direction(
                 outputs[case.name] += charon.swanctl(
                     "--rekey", "--child-id", _child_id(charon, case)
                 )
+            if case.rekey_ike == "sw":
+                outputs[case.name] += charon.swanctl("--rekey", "--ike", case.name)
         proc.wait(timeout=60)
     finally:
         if proc.poll() is None:

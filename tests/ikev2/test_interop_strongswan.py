@@ -49,7 +49,10 @@ CASES = [
     V2Case(51, "psk", "gcm", False, rekey="sw"),
     V2Case(52, "psk", "cbc", False, rekey="sw", pfs=True),
     V2Case(53, "cert", "cbc", False, rekey="sw", pfs=True),
+    V2Case(54, "psk", "cbc", True, rekey_ike="vt"),
+    V2Case(55, "cert", "gcm", False, rekey_ike="sw"),
 ]
+IKE_REKEYS = [c for c in CASES if c.rekey_ike]
 REKEYS = [c for c in CASES if c.rekey]
 SK_LABELS = {
     "SKEYSEED": "SKEYSEED",
@@ -89,15 +92,18 @@ def test_strongswan_lists_the_sas_with_our_spis(results: dict[str, V2Result], ca
     expected = ["IkeSaEstablished", "ChildSaEstablished"]
     if case.rekey:
         expected += ["ChildSaEstablished", "ChildSaDeleted"]
+    if case.rekey_ike:
+        expected += ["IkeSaRekeyed", "IkeSaDeleted"]
     assert kinds == expected, (kinds, r.log[-3000:])
-    (ike,) = r.events("IkeSaEstablished")
+    (ike,) = r.events("IkeSaRekeyed") or r.events("IkeSaEstablished")
+    (first,) = r.events("IkeSaEstablished")
     child = _child(r)
     block = r.sa_block
     assert "version=2 state=ESTABLISHED" in block and "state=INSTALLED" in block, block
     assert f"initiator-spi={ike['spi_i']}" in block and f"responder-spi={ike['spi_r']}" in block
     # strongSwan's inbound SA is our outbound one and vice versa
     assert f"spi-in={child['spi_out']}" in block and f"spi-out={child['spi_in']}" in block, block
-    assert ike["nat_detected"] and child["udp_encapsulated"]  # charon fakes a NAT (see above)
+    assert first["nat_detected"] and child["udp_encapsulated"]  # charon fakes a NAT (see above)
     assert f"local-ts=[{case.strongswan_lan}] remote-ts=[{case.vpnteach_lan}]" in block
     algorithm = "AES_GCM_16" if case.suite == "gcm" else "AES_CBC"
     assert f"encr-alg={algorithm} encr-keysize=256" in block
@@ -112,7 +118,8 @@ def test_charon_logged_the_same_key_material(results: dict[str, V2Result], case:
         if facts[ours] == "":  # AES-GCM: no SK_ai/SK_ar, and charon dumps no empty chunk
             assert label not in charonlog.labels(r.dumps)
             continue
-        assert charonlog.first_dump(r.dumps, label).data.hex() == facts[ours], label
+        # the last generation: after an IKE SA rekey, the new SA's keys (§2.18)
+        assert charonlog.all_dumps(r.dumps, label)[-1].data.hex() == facts[ours], label
     # charon's "initiator" is the sender of the request that created the Child SA (§2.17)
     children = r.events("ChildSaEstablished")
     we_sent = [case.vpnteach_initiates, case.rekey == "vt"][: len(children)]
@@ -166,15 +173,9 @@ def test_tshark_decrypts_the_ike_auth_exchange_with_our_table(
         "isakmp.auth.method",
         "_ws.malformed",
     ]
-    argv = [
-        "tshark",
-        "-r",
-        str(pcap),
-        "-o",
-        f"uat:ikev2_decryption_table:{r.vpnteach['table_line']}",
-        "-T",
-        "fields",
-    ]
+    argv = ["tshark", "-r", str(pcap), "-T", "fields"]
+    for line in r.vpnteach["table_lines"]:  # type: ignore[attr-defined]  # one per IKE SA
+        argv += ["-o", f"uat:ikev2_decryption_table:{line}"]
     argv += [x for f in fields for x in ("-e", f)]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     rows = [dict(zip(fields, line.split("\t"), strict=True)) for line in out.splitlines()]
@@ -232,3 +233,16 @@ def test_ike_auth_with_certificates_is_fragmented_both_ways(
     assert stats["fragmented_messages"] >= 1 and stats["fragments_received"] >= 2, stats
     assert "reassembled fragmented IKE message" in r.log  # charon put ours back together
     assert "splitting IKE message" in r.log  # and fragmented its own for us
+
+
+@pytest.mark.parametrize("case", IKE_REKEYS, ids=lambda c: c.name)
+def test_ike_sa_rekey_gives_both_sides_the_new_sa_with_the_child_sa_kept(
+    results: dict[str, V2Result], case: V2Case
+) -> None:
+    r = results[case.name]
+    (rekeyed,) = r.events("IkeSaRekeyed")
+    (deleted,) = r.events("IkeSaDeleted")
+    (first,) = r.events("IkeSaEstablished")
+    assert (deleted["spi_i"], deleted["spi_r"]) == (first["spi_i"], first["spi_r"])
+    assert (rekeyed["old_spi_i"], rekeyed["old_spi_r"]) == (first["spi_i"], first["spi_r"])
+    assert len(charonlog.all_dumps(r.dumps, "SKEYSEED")) == 2  # charon derived the new SA too

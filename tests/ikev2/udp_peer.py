@@ -33,7 +33,13 @@ from vpnteach.ikev2.config import (
     PskCredential,
 )
 from vpnteach.ikev2.endpoint import Ikev2Endpoint
-from vpnteach.ikev2.events import ChildSaEstablished, ChildSaFailed, Event, NegotiationFailed
+from vpnteach.ikev2.events import (
+    ChildSaEstablished,
+    ChildSaFailed,
+    Event,
+    IkeSaRekeyed,
+    NegotiationFailed,
+)
 from vpnteach.ikev2.wireshark import decryption_table_line
 
 
@@ -55,6 +61,7 @@ class Slot:
     expect: int = 1
     rekey: bool = False  # rekey the Child SA once it is up (CREATE_CHILD_SA)
     rekey_pfs: int | None = None
+    rekey_ike: bool = False  # rekey the IKE SA once the Child SA is up
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Slot:
@@ -99,7 +106,7 @@ def jsonable(value: object) -> object:
 
 def is_outcome(event: Event) -> bool:
     """An event that ends a negotiation."""
-    return isinstance(event, (ChildSaEstablished, ChildSaFailed, NegotiationFailed))
+    return isinstance(event, (ChildSaEstablished, ChildSaFailed, NegotiationFailed, IkeSaRekeyed))
 
 
 class Runner:
@@ -110,7 +117,7 @@ class Runner:
         self.endpoint = Ikev2Endpoint(config(slot, pki_time), OsRng(), name=slot.name)
         self.events: list[Event] = []
         self.wire: list[tuple[str, int, str, int, str]] = []
-        self.table_line = ""
+        self.table_lines: dict[bytes, str] = {}  # one per IKE SA (a rekey makes another)
         self.sockets: dict[int, socket.socket] = {}
         for port in (500, 4500):
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -135,12 +142,16 @@ class Runner:
             self.wire.append(("out", d.local_port, d.addr[0], d.addr[1], d.data.hex()))
         while (event := self.endpoint.next_event()) is not None:
             self.events.append(event)
-            if self.slot.rekey and isinstance(event, ChildSaEstablished) and self.outcomes == 1:
-                self.endpoint.rekey_child_sa(self.slot.peer, now, self.slot.rekey_pfs)
+            if isinstance(event, ChildSaEstablished) and self.outcomes == 1:
+                if self.slot.rekey:
+                    self.endpoint.rekey_child_sa(self.slot.peer, now, self.slot.rekey_pfs)
+                elif self.slot.rekey_ike:
+                    self.endpoint.rekey_ike_sa(self.slot.peer, now)
                 self.pump(now)
-        sa = self.endpoint.ike_sa(self.slot.peer)
-        if sa is not None and sa.init is not None:
-            self.table_line = decryption_table_line(sa.spi_i, sa.spi_r, sa.init.keys, sa.init.suite)
+        for sa in self.endpoint.sas.values():
+            if sa.init is not None and sa.spi_r != bytes(8):
+                line = decryption_table_line(sa.spi_i, sa.spi_r, sa.init.keys, sa.init.suite)
+                self.table_lines[sa.spi_i] = line
 
     def result(self) -> dict[str, object]:
         facts = {f.name: f.value.hex() for f in self.endpoint.trace if isinstance(f.value, bytes)}
@@ -149,7 +160,7 @@ class Runner:
             "stats": dict(self.endpoint.stats),
             "facts": facts,
             "wire": self.wire,
-            "table_line": self.table_line,
+            "table_lines": list(self.table_lines.values()),
             "moves": [[str(m.state), str(m.input), str(m.next_state)] for m in self.endpoint.moves],
         }
 
