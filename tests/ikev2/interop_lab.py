@@ -8,6 +8,7 @@ namespace; charon in the right one with ``version = 2`` connections.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import subprocess
@@ -23,6 +24,8 @@ from tests.interop.strongswan import PLUGINS, Charon, CharonError, Connection
 from vpnteach.net import netns
 
 PSK = "cisco123"
+PING_START = 0.5  # seconds after the vpnteach peer is ready
+PING_INTERVAL = 0.05
 #: suite -> (strongSwan IKE proposal, ESP proposal)
 SUITES = {
     "cbc": ("aes256-sha256-modp2048", "aes256-sha256"),
@@ -42,6 +45,7 @@ class V2Case:
     rekey: str = ""  # "vt" or "sw": who rekeys the Child SA once it is up
     pfs: bool = False  # PFS (modp2048) in that CREATE_CHILD_SA
     rekey_ike: str = ""  # "vt" or "sw": who rekeys the IKE SA once the Child SA is up
+    ping: int = 0  # pings from vpnteach's LAN to strongSwan's through the tunnel (a TUN device)
 
     @property
     def name(self) -> str:
@@ -51,6 +55,8 @@ class V2Case:
             tail += f"-rekey-{self.rekey}" + ("-pfs" if self.pfs else "")
         if self.rekey_ike:
             tail += f"-ikerekey-{self.rekey_ike}"
+        if self.ping:
+            tail += "-ping"
         return f"v2-{who}-{self.auth}-{self.suite}{tail}"
 
     @property
@@ -95,6 +101,9 @@ def slot(case: V2Case) -> Slot:
         rekey=case.rekey == "vt",
         rekey_ike=case.rekey_ike == "vt",
         rekey_pfs=14 if case.pfs else None,
+        # with pings, rekey in the middle of them: no packet may be lost
+        rekey_delay=PING_INTERVAL * case.ping / 2 + PING_START if case.ping else 0.0,
+        tunnel=f"vt{case.index}" if case.ping else "",
     )
 
 
@@ -162,7 +171,13 @@ def run_direction(
     """Run the vpnteach process for ``cases``; if they respond, charon initiates each."""
     plan_path = work / f"v2plan-{cases[0].index}.json"
     out_path = work / f"v2out-{cases[0].index}.json"
-    plan = {"pki_time": when, "timeout": 20.0, "slots": [asdict(slot(c)) for c in cases]}
+    linger = 3.0 if any(c.ping for c in cases) else 0.5
+    plan = {
+        "pki_time": when,
+        "timeout": 20.0,
+        "linger": linger,
+        "slots": [asdict(slot(c)) for c in cases],
+    }
     plan_path.write_text(json.dumps(plan))
     argv = ["env", f"PYTHONPATH={ROOT}", sys.executable, "-m", "tests.ikev2.udp_peer"]
     proc = netns.popen(topo.left.ns, [*argv, str(plan_path), str(out_path)], stdout=subprocess.PIPE)
@@ -176,6 +191,13 @@ def run_direction(
                     outputs[case.name] = charon.initiate("lan-lan", ike=case.name, timeout=10)
                 except CharonError as exc:
                     outputs[case.name] = str(exc)
+        pings = [c for c in cases if c.ping]
+        if pings:  # all at once, so that each one's rekey falls in the middle of its pings
+            time.sleep(PING_START)
+            running = [(c, _ping(topo, c)) for c in pings]
+            for case, ping in running:
+                out, _ = ping.communicate(timeout=30)
+                outputs[case.name] = outputs.get(case.name, "") + out.decode(errors="replace")
         for case in cases:
             if case.rekey == "sw":
                 outputs[case.name] += charon.swanctl(
@@ -191,6 +213,14 @@ def run_direction(
     assert proc.returncode == 0, f"vpnteach IKEv2 peer exited {proc.returncode}"
     result: dict[str, dict[str, object]] = json.loads(out_path.read_text())
     return result, outputs
+
+
+def _ping(topo: netns.Topology, case: V2Case) -> subprocess.Popen[bytes]:
+    """``ping`` from vpnteach's LAN address to strongSwan's, through the tunnel (started)."""
+    src = str(ipaddress.IPv4Network(case.vpnteach_lan).network_address + 1)
+    dst = str(ipaddress.IPv4Network(case.strongswan_lan).network_address + 1)
+    argv = ["ping", "-c", str(case.ping), "-i", str(PING_INTERVAL), "-W", "2", "-I", src, dst]
+    return netns.popen(topo.left.ns, argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def _child_id(charon: Charon, case: V2Case) -> str:

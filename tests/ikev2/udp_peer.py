@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, fields, is_dataclass
 from pathlib import Path
 
 from tests.ike.udp_peer import interop_pki
+from tests.ikev2.esp_tunnel import EspTunnel, lan_address
 from vpnteach.crypto.rng import OsRng
 from vpnteach.ikev2.config import (
     CertCredential,
@@ -34,6 +35,7 @@ from vpnteach.ikev2.config import (
 )
 from vpnteach.ikev2.endpoint import Ikev2Endpoint
 from vpnteach.ikev2.events import (
+    ChildSaDeleted,
     ChildSaEstablished,
     ChildSaFailed,
     Event,
@@ -62,6 +64,8 @@ class Slot:
     rekey: bool = False  # rekey the Child SA once it is up (CREATE_CHILD_SA)
     rekey_pfs: int | None = None
     rekey_ike: bool = False  # rekey the IKE SA once the Child SA is up
+    rekey_delay: float = 0.0  # seconds between the first Child SA and the rekey
+    tunnel: str = ""  # a TUN device name: carry the LAN's packets in ESP (tests/ikev2/esp_tunnel)
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Slot:
@@ -119,6 +123,12 @@ class Runner:
         self.wire: list[tuple[str, int, str, int, str]] = []
         self.table_lines: dict[bytes, str] = {}  # one per IKE SA (a rekey makes another)
         self.sockets: dict[int, socket.socket] = {}
+        self.rekey_at: float | None = None
+        self.tunnel: EspTunnel | None = None
+        if slot.tunnel:
+            lan = lan_address(slot.local_lan)
+            self.tunnel = EspTunnel(slot.tunnel, lan, [slot.peer_lan], slot.local, slot.peer)
+            sel.register(self.tunnel.tun, selectors.EVENT_READ, (self, 0))
         for port in (500, 4500):
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.bind((slot.local, port))
@@ -131,7 +141,14 @@ class Runner:
         return sum(1 for e in self.events if is_outcome(e))
 
     def receive(self, port: int, now: float) -> None:
+        if port == 0 and self.tunnel is not None:  # a LAN packet: encapsulate and send
+            while (esp := self.tunnel.from_lan(now)) is not None:
+                self.sockets[4500].sendto(esp, (self.slot.peer, 4500))
+            return
         data, addr = self.sockets[port].recvfrom(65535)
+        if self.tunnel is not None and port == 4500 and len(data) > 8 and data[:4] != bytes(4):
+            self.tunnel.from_wan(data, addr[0], now)  # ESP in UDP (RFC 3948 §2.2)
+            return
         self.wire.append(("in", port, addr[0], addr[1], data.hex()))
         self.endpoint.receive_datagram(data, (addr[0], addr[1]), now, port)
         self.pump(now)
@@ -142,12 +159,19 @@ class Runner:
             self.wire.append(("out", d.local_port, d.addr[0], d.addr[1], d.data.hex()))
         while (event := self.endpoint.next_event()) is not None:
             self.events.append(event)
+            if self.tunnel is not None and isinstance(event, ChildSaEstablished):
+                self.tunnel.install(event, now)
+            if self.tunnel is not None and isinstance(event, ChildSaDeleted):
+                self.tunnel.remove(event)
             if isinstance(event, ChildSaEstablished) and self.outcomes == 1:
-                if self.slot.rekey:
-                    self.endpoint.rekey_child_sa(self.slot.peer, now, self.slot.rekey_pfs)
-                elif self.slot.rekey_ike:
-                    self.endpoint.rekey_ike_sa(self.slot.peer, now)
-                self.pump(now)
+                self.rekey_at = now + self.slot.rekey_delay
+        if self.rekey_at is not None and now >= self.rekey_at:
+            self.rekey_at = None
+            if self.slot.rekey:
+                self.endpoint.rekey_child_sa(self.slot.peer, now, self.slot.rekey_pfs)
+            elif self.slot.rekey_ike:
+                self.endpoint.rekey_ike_sa(self.slot.peer, now)
+            self.pump(now)
         for sa in self.endpoint.sas.values():
             if sa.init is not None and sa.spi_r != bytes(8):
                 line = decryption_table_line(sa.spi_i, sa.spi_r, sa.init.keys, sa.init.suite)
@@ -161,6 +185,7 @@ class Runner:
             "facts": facts,
             "wire": self.wire,
             "table_lines": list(self.table_lines.values()),
+            "tunnel": self.tunnel.counts if self.tunnel is not None else {},
             "moves": [[str(m.state), str(m.input), str(m.next_state)] for m in self.endpoint.moves],
         }
 
@@ -184,7 +209,7 @@ def run_plan(plan: dict[str, object]) -> dict[str, object]:
         if done_at is not None and time.time() - done_at > float(plan.get("linger", 0.5)):  # type: ignore[arg-type]
             break
         timers = [t for r in runners if (t := r.endpoint.get_timer()) is not None]
-        wait = max(0.0, min([*timers, time.time() + 0.1]) - time.time())
+        wait = max(0.0, min([*timers, time.time() + 0.05]) - time.time())
         for key, _ in sel.select(wait):
             runner, port = key.data
             runner.receive(port, time.time())
@@ -193,9 +218,13 @@ def run_plan(plan: dict[str, object]) -> dict[str, object]:
             if t is not None and t <= time.time():
                 r.endpoint.handle_timer(time.time())
                 r.pump(time.time())
+            elif r.rekey_at is not None:
+                r.pump(time.time())
     for r in runners:
         for s in r.sockets.values():
             s.close()
+        if r.tunnel is not None:
+            r.tunnel.close()
     return {r.slot.name: r.result() for r in runners}
 
 
