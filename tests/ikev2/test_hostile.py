@@ -56,6 +56,12 @@ def _in_state(which: str) -> tuple[Ikev2Endpoint, str]:
         p.a.datagrams_to_send(p.now)
         return p.a, B2
     p.run()
+    if which == "REKEYED":  # a new IKE SA and a new Child SA generation (§1.3)
+        p.b.rekey_ike_sa(B1, p.now)
+        p.run()
+        p.a.rekey_child_sa(B2, p.now, 14)
+        p.run()
+        return p.a, B2
     if which == "DELETE":
         p.a.delete_ike_sa(B2, p.now)
         p.a.datagrams_to_send(p.now)
@@ -63,7 +69,16 @@ def _in_state(which: str) -> tuple[Ikev2Endpoint, str]:
     return (p.a, B2) if which == "READY_I" else (p.b, B1)
 
 
-SITUATIONS = ["IDLE", "I_WAIT_INIT", "I_WAIT_AUTH", "R_WAIT_AUTH", "READY_I", "READY_R", "DELETE"]
+SITUATIONS = [
+    "IDLE",
+    "I_WAIT_INIT",
+    "I_WAIT_AUTH",
+    "R_WAIT_AUTH",
+    "READY_I",
+    "READY_R",
+    "REKEYED",
+    "DELETE",
+]
 
 
 def _endpoint(which: str) -> tuple[Ikev2Endpoint, str]:
