@@ -248,3 +248,18 @@ def test_selectors_that_do_not_cover_the_responders_are_ts_unacceptable() -> Non
     assert p.kinds("a") == ["IkeSaEstablished", "ChildSaFailed"]
     failed = p.events["b"][1]
     assert isinstance(failed, ChildSaFailed) and failed.notify_type == NotifyType.TS_UNACCEPTABLE
+
+
+def test_a_half_open_responder_sa_is_forgotten_after_its_timeout() -> None:
+    from vpnteach.ikev2.endpoint import HALF_OPEN_SECONDS
+
+    p = pair()
+    p.a.initiate(B2, p.now)
+    (init,) = p.a.datagrams_to_send(p.now)
+    p.b.receive_datagram(init.data, ("10.1.1.1", 500), p.now)
+    assert [sa.state for sa in p.b.sas.values()] == [State.R_WAIT_AUTH]
+    assert p.b.get_timer() == p.now + HALF_OPEN_SECONDS
+    p.b.handle_timer(p.now + HALF_OPEN_SECONDS)
+    assert not p.b.sas and p.b.stats["half_open_expired"] == 1
+    failed = p.b.next_event()
+    assert isinstance(failed, NegotiationFailed) and "R_WAIT_AUTH" in failed.reason

@@ -40,6 +40,10 @@ from vpnteach.wire.ikev2.constants import ExchangeType
 from vpnteach.wire.ikev2.message import Ikev2Message, Payload, decode_message
 from vpnteach.wire.natt import strip_non_esp_marker
 
+HALF_OPEN_SECONDS = 30.0
+"""A responder forgets an IKE SA whose IKE_AUTH has not come after this long (RFC 7296 §2.6:
+half-open SAs are what a flood of IKE_SA_INIT requests fills memory with)."""
+
 MAX_FRAGMENTS = 64
 """More fragments than this in one message are refused (RFC 7383 §2.6 leaves the limit to us)."""
 
@@ -199,15 +203,24 @@ class Ikev2Endpoint:
         return self.ctx.events.popleft() if self.ctx.events else None
 
     def get_timer(self) -> float | None:
-        """When :meth:`handle_timer` should next run (a retransmission), or ``None``."""
+        """When :meth:`handle_timer` should next run (a retransmission, or a half-open SA to
+        forget), or ``None``."""
         dues = [sa.retransmit.due for sa in self.sas.values() if sa.retransmit is not None]
+        dues += [
+            self._half_open_end(sa) for sa in self.sas.values() if sa.state == State.R_WAIT_AUTH
+        ]
         return min(dues, default=None)
 
     def handle_timer(self, now: float) -> None:
-        """Retransmit due requests with exponential backoff; give up after the limit."""
+        """Retransmit due requests with exponential backoff; give up after the limit; forget
+        half-open responder SAs whose IKE_AUTH never came (§2.6)."""
         self.ctx.now = now
         limit = self.config.retransmission.limit
         for sa in list(self.sas.values()):
+            if sa.state == State.R_WAIT_AUTH and self._half_open_end(sa) <= now:
+                self.stats["half_open_expired"] += 1
+                self._fire(sa, Input.EV_TIMEOUT, None)
+                continue
             r = sa.retransmit
             if r is None or r.due > now:
                 continue
@@ -221,6 +234,10 @@ class Ikev2Endpoint:
             self.stats["retransmissions"] += 1
             self.ctx.outbox.extend(r.datagrams)
 
+    @staticmethod
+    def _half_open_end(sa: IkeSa) -> float:
+        return sa.created + HALF_OPEN_SECONDS
+
     # ------------------------------------------------------------------ internals
 
     def _drop(self, reason: str) -> None:
@@ -229,7 +246,9 @@ class Ikev2Endpoint:
 
     def _new_sa(self, role: str, peer: Address, cfg: PeerConfig, spi_i: bytes, port: int) -> IkeSa:
         self._conn_ids += 1
-        return IkeSa(role, spi_i, peer, cfg, local_port=port, conn_id=self._conn_ids)
+        sa = IkeSa(role, spi_i, peer, cfg, local_port=port, conn_id=self._conn_ids)
+        sa.created = self.ctx.now
+        return sa
 
     def _receive(self, data: bytes, addr: Address, local_port: int) -> None:
         if local_port == NAT_T_PORT:

@@ -132,6 +132,7 @@ class IkeSa:
     fragments: dict[tuple[int, bool], FragmentBuffer] = field(default_factory=dict)
     peer_identity: str = ""
     conn_id: int = 0
+    created: float = 0.0  # when the SA was created (``now``), for the half-open timeout
 
     @property
     def initiator(self) -> bool:
