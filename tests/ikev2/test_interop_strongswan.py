@@ -269,3 +269,42 @@ def test_pings_cross_the_tunnel_and_a_rekey_under_traffic_loses_none(
         )
     }
     assert packets.get(str(second["spi_out"]), 0) > 0, (packets, r.sa_block)
+
+
+def _esp_sa_options(r: V2Result) -> list[str]:
+    """tshark's ``esp_sa`` lines for every Child SA generation of ``r`` (both directions)."""
+    options = [
+        "-o",
+        "esp.enable_encryption_decode:TRUE",
+        "-o",
+        "esp.enable_authentication_check:TRUE",
+    ]
+    me, peer = r.case.vpnteach_addr, r.case.strongswan_addr
+    for child in r.events("ChildSaEstablished"):
+        for src, dst, spi, key, auth in (
+            (me, peer, child["spi_out"], child["encr_key_out"], child["integ_key_out"]),
+            (peer, me, child["spi_in"], child["encr_key_in"], child["integ_key_in"]),
+        ):
+            line = f'"IPv4","{src}","{dst}","0x{spi}","AES-CBC [RFC3602]","0x{key}",'
+            line += f'"HMAC-SHA-256-128 [RFC4868]","0x{auth}"'
+            options += ["-o", f"uat:esp_sa:{line}"]
+    return options
+
+
+@pytest.mark.parametrize("case", PINGS, ids=lambda c: c.name)
+def test_tshark_decrypts_our_esp_across_the_rekey(
+    results: dict[str, V2Result], case: V2Case, tmp_path: Path
+) -> None:
+    require(shutil.which("tshark") is not None, "needs tshark")
+    r = results[case.name]
+    pcap = tmp_path / "esp.pcap"
+    _pcap(r, pcap)
+    fields = ["esp.spi", "esp.icv_good", "icmp.type", "_ws.malformed"]
+    argv = ["tshark", "-r", str(pcap), "-Y", "esp", "-T", "fields", *_esp_sa_options(r)]
+    argv += [x for f in fields for x in ("-e", f)]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert len(rows) == 2 * case.ping, out  # every echo request and reply
+    assert all(row[1] == "1" and row[3] == "" for row in rows), out
+    assert sorted(row[2] for row in rows) == ["0"] * case.ping + ["8"] * case.ping
+    assert len({row[0] for row in rows}) == 4  # two SA pairs: before and after the rekey

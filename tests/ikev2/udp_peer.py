@@ -144,9 +144,11 @@ class Runner:
         if port == 0 and self.tunnel is not None:  # a LAN packet: encapsulate and send
             while (esp := self.tunnel.from_lan(now)) is not None:
                 self.sockets[4500].sendto(esp, (self.slot.peer, 4500))
+                self.wire.append(("out", 4500, self.slot.peer, 4500, esp.hex()))
             return
         data, addr = self.sockets[port].recvfrom(65535)
         if self.tunnel is not None and port == 4500 and len(data) > 8 and data[:4] != bytes(4):
+            self.wire.append(("in", port, addr[0], addr[1], data.hex()))
             self.tunnel.from_wan(data, addr[0], now)  # ESP in UDP (RFC 3948 §2.2)
             return
         self.wire.append(("in", port, addr[0], addr[1], data.hex()))
