@@ -1,14 +1,15 @@
 """vpnteach's IKEv2 key material against strongSwan's, from a strongSwan <-> strongSwan run.
 
-The fixture (tests/fixtures/strongswan/ikev2/, made by make_ikev2_fixture.py, see its README)
-holds the capture of IKEv2 with certificates between two charon 5.9.8 instances, pings, a
-Child SA rekey with PFS and a Delete, and both charon logs at ``ike = 4`` / ``chd = 4``. From
-the values on the wire (SPIs, proposals, nonces, ciphertexts) plus the secrets charon logs
-(the Diffie-Hellman results), vpnteach's codec must read every message, its key schedule must
-give exactly what *both* charons logged (SKEYSEED, every SK_*, the signed octets, both
-generations of Child SA keys), its SK code must open every encrypted message, its RFC 7427
-verifier must accept both AUTH signatures, and tshark must decrypt the capture with the
-``ikev2_decryption_table`` line vpnteach writes from those keys.
+The fixture (tests/fixtures/strongswan_ikev2/, made by
+tests/fixtures/strongswan/make_ikev2_fixture.py, see its README) holds the capture of IKEv2
+with certificates between two charon 5.9.8 instances, pings, a Child SA rekey with PFS and a
+Delete, and both charon logs at ``ike = 4`` / ``chd = 4``. From the values on the wire (SPIs,
+proposals, nonces, ciphertexts) plus the secrets charon logs (the Diffie-Hellman results),
+vpnteach's codec must read every message, its key schedule must give exactly what *both*
+charons logged (SKEYSEED, every SK_*, the signed octets, both generations of Child SA keys),
+its SK code must open every encrypted message and fragment, its RFC 7427 verifier must accept
+both AUTH signatures, and tshark must decrypt the capture with the ``ikev2_decryption_table``
+line vpnteach writes from those keys.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from vpnteach.wire.ikev2 import (
 )
 from vpnteach.wire.natt import strip_non_esp_marker
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "strongswan" / "ikev2"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "strongswan_ikev2"
 INITIATOR = "10.1.1.1"
 
 
