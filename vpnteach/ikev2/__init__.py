@@ -2,9 +2,14 @@
 
 Units: :mod:`~vpnteach.ikev2.transforms` (PRF, integrity and encryption registries by IANA
 number), :mod:`~vpnteach.ikev2.keymat` (prf+, SKEYSEED, SK_*, KEYMAT as facts),
-:mod:`~vpnteach.ikev2.sk` (the SK payload), :mod:`~vpnteach.ikev2.auth` (AUTH payloads per
-method), :mod:`~vpnteach.ikev2.transitions` (the exchanges as data) and
+:mod:`~vpnteach.ikev2.sk` (the SK payload and RFC 7383 fragments), :mod:`~vpnteach.ikev2.auth`
+(AUTH per method: PSK, RSA, RFC 7427), one module per exchange
+(:mod:`~vpnteach.ikev2.sa_init`, :mod:`~vpnteach.ikev2.ike_auth`,
+:mod:`~vpnteach.ikev2.create_child`, :mod:`~vpnteach.ikev2.rekey_ike`,
+:mod:`~vpnteach.ikev2.informational`), :mod:`~vpnteach.ikev2.transitions` (the legal moves as
+data, drawn by ``to_dot``), :mod:`~vpnteach.ikev2.rules` (payloads per message) and
 :mod:`~vpnteach.ikev2.endpoint` (bytes and time in, bytes and events out).
+:mod:`~vpnteach.ikev2.wireshark` writes the ``ikev2_decryption_table``.
 """
 
 from __future__ import annotations
