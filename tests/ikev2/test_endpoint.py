@@ -263,3 +263,19 @@ def test_a_half_open_responder_sa_is_forgotten_after_its_timeout() -> None:
     assert not p.b.sas and p.b.stats["half_open_expired"] == 1
     failed = p.b.next_event()
     assert isinstance(failed, NegotiationFailed) and "R_WAIT_AUTH" in failed.reason
+
+
+def test_deleting_a_child_sa_removes_the_pair_on_both_sides_and_keeps_the_ike_sa() -> None:
+    from vpnteach.ikev2.events import ChildSaDeleted
+
+    p = pair()
+    ca, _ = _established(p)
+    assert p.a.delete_child_sa(B2, ca.spi_in, p.now)
+    p.run()
+    for side in ("a", "b"):
+        deleted = p.events[side][-1]
+        assert isinstance(deleted, ChildSaDeleted)
+        assert {deleted.spi_in, deleted.spi_out} == {ca.spi_in, ca.spi_out}
+    sa_a, sa_b = p.a.ike_sa(B2), p.b.ike_sa("10.1.1.1")
+    assert sa_a is not None and sa_b is not None and not sa_a.children and not sa_b.children
+    assert not p.a.delete_child_sa(B2, ca.spi_in, p.now)  # already gone

@@ -63,6 +63,8 @@ HANDLERS: dict[str, Handler] = {
     "give_up": informational.give_up,
     "send_rekey_child_sa": create_child.send_rekey_child_sa,
     "send_rekey_ike_sa": rekey_ike.send_rekey_ike_sa,
+    "send_liveness": informational.send_liveness,
+    "send_delete_child_sa": informational.send_delete_child_sa,
     "receive_create_child_sa_request": create_child.receive_create_child_sa_request,
     "receive_create_child_sa_response": create_child.receive_create_child_sa_response,
 }
@@ -148,7 +150,7 @@ class Ikev2Endpoint:
         sa = self.ike_sa(peer)
         if sa is None or sa.retransmit is not None:
             return False
-        informational.send_liveness(self.ctx, sa)
+        self._fire(sa, Input.EV_LIVENESS, None)
         return True
 
     def rekey_child_sa(self, peer: str, now: float, pfs_group: int | None = None) -> bool:
@@ -171,6 +173,18 @@ class Ikev2Endpoint:
         if sa is None or sa.retransmit is not None:
             return False
         self._fire(sa, Input.EV_REKEY_IKE, None)
+        return True
+
+    def delete_child_sa(self, peer: str, spi_in: bytes, now: float) -> bool:
+        """Delete the Child SA pair whose inbound SPI is ``spi_in`` (INFORMATIONAL Delete,
+        §1.4.1); ``False`` if there is none or a request of ours is outstanding."""
+        self.ctx.now = now
+        sa = self.ike_sa(peer)
+        child = next((c for c in sa.children if c.spi_in == spi_in), None) if sa else None
+        if sa is None or child is None or sa.retransmit is not None:
+            return False
+        sa.delete_request = child
+        self._fire(sa, Input.EV_DELETE_CHILD, None)
         return True
 
     def ike_sa(self, peer: str) -> IkeSa | None:

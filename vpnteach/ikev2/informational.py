@@ -70,9 +70,21 @@ def receive_informational_response(ctx: Context, sa: IkeSa, rx: Received | None)
     return State.READY
 
 
-def send_liveness(ctx: Context, sa: IkeSa) -> None:
+def send_liveness(ctx: Context, sa: IkeSa, _: Received | None) -> State:
     """An empty INFORMATIONAL request: is the peer alive? (§1.4)"""
     ctx.send_request(sa, INFO, [])
+    return State.READY
+
+
+def send_delete_child_sa(ctx: Context, sa: IkeSa, _: Received | None) -> State:
+    """Delete the Child SA pair of ``sa.delete_request``: name our inbound SPI (§1.4.1); the
+    answer names the peer's."""
+    child = sa.delete_request
+    assert child is not None
+    sa.delete_request = None
+    ctx.send_request(sa, INFO, [DeletePayload(ProtocolId.ESP, 4, (child.spi_in,))])
+    sa.deleting.append(child)
+    return State.READY
 
 
 def send_delete_ike_sa(ctx: Context, sa: IkeSa, _: Received | None) -> State:

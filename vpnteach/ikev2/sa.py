@@ -126,6 +126,7 @@ class IkeSa:
     # our CREATE_CHILD_SA request in flight, and what the application asked for
     pending_create: PendingCreate | None = None
     rekey_request: tuple[ChildSa, int | None] | None = None
+    delete_request: ChildSa | None = None
     deleting: list[ChildSa] = field(default_factory=list)  # our Delete awaits its answer
     fragmentation: bool = False  # both sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3)
     # fragments received so far, by (Message ID, response)

@@ -51,6 +51,8 @@ class Input(str, Enum):
     EV_DELETE = "EV_DELETE"
     EV_REKEY_CHILD = "EV_REKEY_CHILD"
     EV_REKEY_IKE = "EV_REKEY_IKE"
+    EV_LIVENESS = "EV_LIVENESS"
+    EV_DELETE_CHILD = "EV_DELETE_CHILD"
     EV_TIMEOUT = "EV_TIMEOUT"
 
 
@@ -161,6 +163,8 @@ IKEV2 = TransitionTable(
         Move(S.READY, In.EV_DELETE, "send_delete_ike_sa", S.DELETE),
         Move(S.READY, In.EV_REKEY_CHILD, "send_rekey_child_sa", S.READY),
         Move(S.READY, In.EV_REKEY_IKE, "send_rekey_ike_sa", S.READY),
+        Move(S.READY, In.EV_LIVENESS, "send_liveness", S.READY),
+        Move(S.READY, In.EV_DELETE_CHILD, "send_delete_child_sa", S.READY),
         Move(S.DELETE, In.INFORMATIONAL_RESPONSE, "receive_delete_response", S.EXIT),
         Move(
             S.DELETE, In.INFORMATIONAL_REQUEST, "receive_informational_request", S.DELETE, (S.EXIT,)
