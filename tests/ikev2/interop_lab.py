@@ -26,6 +26,7 @@ from vpnteach.net import netns
 PSK = "cisco123"
 PING_START = 0.5  # seconds after the vpnteach peer is ready
 PING_INTERVAL = 0.05
+DPD_WAIT = 2.5
 #: suite -> (strongSwan IKE proposal, ESP proposal)
 SUITES = {
     "cbc": ("aes256-sha256-modp2048", "aes256-sha256"),
@@ -46,6 +47,7 @@ class V2Case:
     pfs: bool = False  # PFS (modp2048) in that CREATE_CHILD_SA
     rekey_ike: str = ""  # "vt" or "sw": who rekeys the IKE SA once the Child SA is up
     ping: int = 0  # pings from vpnteach's LAN to strongSwan's through the tunnel (a TUN device)
+    dpd: bool = False  # charon checks liveness every second, vpnteach once; then charon deletes
 
     @property
     def name(self) -> str:
@@ -57,6 +59,8 @@ class V2Case:
             tail += f"-ikerekey-{self.rekey_ike}"
         if self.ping:
             tail += "-ping"
+        if self.dpd:
+            tail += "-dpd-delete"
         return f"v2-{who}-{self.auth}-{self.suite}{tail}"
 
     @property
@@ -97,7 +101,8 @@ def slot(case: V2Case) -> Slot:
         ike=ike,
         esp=case.esp,
         initiate=case.vpnteach_initiates,
-        expect=2 if case.rekey or case.rekey_ike else 1,
+        expect=2 if case.rekey or case.rekey_ike or case.dpd else 1,
+        liveness=case.dpd,
         rekey=case.rekey == "vt",
         rekey_ike=case.rekey_ike == "vt",
         rekey_pfs=14 if case.pfs else None,
@@ -126,6 +131,7 @@ def connection(case: V2Case) -> Connection:
         proposals=ike,
         esp_proposals=case.esp,
         version=2,
+        dpd_delay="1s" if case.dpd else "0",
         extra={"unique": "never"},
     )
 
@@ -205,6 +211,11 @@ def run_direction(
                 )
             if case.rekey_ike == "sw":
                 outputs[case.name] += charon.swanctl("--rekey", "--ike", case.name)
+        if any(c.dpd for c in cases):
+            time.sleep(DPD_WAIT)  # charon's liveness checks (dpd_delay = 1s) come and go
+        for case in cases:
+            if case.dpd:
+                outputs[case.name] += charon.swanctl("--terminate", "--ike", case.name)
         proc.wait(timeout=60)
     finally:
         if proc.poll() is None:

@@ -53,6 +53,7 @@ CASES = [
     V2Case(35, "cert", "gcm", False, rekey_ike="sw"),
     V2Case(36, "psk", "cbc", True, rekey="vt", ping=40),
     V2Case(37, "cert", "cbc", True, rekey="vt", pfs=True, ping=40),
+    V2Case(38, "psk", "cbc", False, dpd=True),
 ]
 PINGS = [c for c in CASES if c.ping]
 IKE_REKEYS = [c for c in CASES if c.rekey_ike]
@@ -88,7 +89,7 @@ def _child(r: V2Result) -> dict[str, object]:
     return r.events("ChildSaEstablished")[-1]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [c for c in CASES if not c.dpd], ids=lambda c: c.name)
 def test_strongswan_lists_the_sas_with_our_spis(results: dict[str, V2Result], case: V2Case) -> None:
     r = results[case.name]
     kinds = [e["type"] for e in r.vpnteach["events"]]  # type: ignore[attr-defined]
@@ -97,6 +98,8 @@ def test_strongswan_lists_the_sas_with_our_spis(results: dict[str, V2Result], ca
         expected += ["ChildSaEstablished", "ChildSaDeleted"]
     if case.rekey_ike:
         expected += ["IkeSaRekeyed", "IkeSaDeleted"]
+    if case.dpd:
+        expected += ["LivenessChecked", "IkeSaDeleted"]
     assert kinds == expected, (kinds, r.log[-3000:])
     (ike,) = r.events("IkeSaRekeyed") or r.events("IkeSaEstablished")
     (first,) = r.events("IkeSaEstablished")
@@ -308,3 +311,19 @@ def test_tshark_decrypts_our_esp_across_the_rekey(
     assert all(row[1] == "1" and row[3] == "" for row in rows), out
     assert sorted(row[2] for row in rows) == ["0"] * case.ping + ["8"] * case.ping
     assert len({row[0] for row in rows}) == 4  # two SA pairs: before and after the rekey
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.dpd], ids=lambda c: c.name)
+def test_liveness_checks_both_ways_and_a_delete_from_strongswan(
+    results: dict[str, V2Result], case: V2Case
+) -> None:
+    r = results[case.name]
+    # charon's DPD (an empty INFORMATIONAL request) got our empty answer, and ours got its
+    assert "sending DPD request" in r.log and "parsed INFORMATIONAL response" in r.log, r.log[
+        -3000:
+    ]
+    assert r.vpnteach["stats"]["liveness_answered"] == 1  # type: ignore[index]
+    (deleted,) = r.events("IkeSaDeleted")
+    assert deleted["reason"] == "deleted by the peer"
+    assert case.name not in r.list_sas  # gone on both sides
+    assert "IKE_SA deleted" in r.initiate_output or "terminate completed" in r.initiate_output

@@ -39,7 +39,9 @@ from vpnteach.ikev2.events import (
     ChildSaEstablished,
     ChildSaFailed,
     Event,
+    IkeSaDeleted,
     IkeSaRekeyed,
+    LivenessChecked,
     NegotiationFailed,
 )
 from vpnteach.ikev2.wireshark import decryption_table_line
@@ -65,6 +67,7 @@ class Slot:
     rekey_pfs: int | None = None
     rekey_ike: bool = False  # rekey the IKE SA once the Child SA is up
     rekey_delay: float = 0.0  # seconds between the first Child SA and the rekey
+    liveness: bool = False  # send a liveness check once the Child SA is up
     tunnel: str = ""  # a TUN device name: carry the LAN's packets in ESP (tests/ikev2/esp_tunnel)
 
     @classmethod
@@ -110,7 +113,8 @@ def jsonable(value: object) -> object:
 
 def is_outcome(event: Event) -> bool:
     """An event that ends a negotiation."""
-    return isinstance(event, (ChildSaEstablished, ChildSaFailed, NegotiationFailed, IkeSaRekeyed))
+    kinds = (ChildSaEstablished, ChildSaFailed, NegotiationFailed, IkeSaRekeyed, IkeSaDeleted)
+    return isinstance(event, kinds)
 
 
 class Runner:
@@ -165,8 +169,12 @@ class Runner:
                 self.tunnel.install(event, now)
             if self.tunnel is not None and isinstance(event, ChildSaDeleted):
                 self.tunnel.remove(event)
+            if isinstance(event, LivenessChecked):
+                self.endpoint.stats["liveness_answered"] += 1
             if isinstance(event, ChildSaEstablished) and self.outcomes == 1:
                 self.rekey_at = now + self.slot.rekey_delay
+                if self.slot.liveness:
+                    self.endpoint.check_liveness(self.slot.peer, now)
         if self.rekey_at is not None and now >= self.rekey_at:
             self.rekey_at = None
             if self.slot.rekey:
