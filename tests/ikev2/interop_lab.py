@@ -48,6 +48,7 @@ class V2Case:
     rekey_ike: str = ""  # "vt" or "sw": who rekeys the IKE SA once the Child SA is up
     ping: int = 0  # pings from vpnteach's LAN to strongSwan's through the tunnel (a TUN device)
     dpd: bool = False  # charon checks liveness every second, vpnteach once; then charon deletes
+    failure: str = ""  # "psk": vpnteach has another key; "proposal": no common IKE proposal
 
     @property
     def name(self) -> str:
@@ -61,6 +62,8 @@ class V2Case:
             tail += "-ping"
         if self.dpd:
             tail += "-dpd-delete"
+        if self.failure:
+            tail += f"-wrong-{self.failure}"
         return f"v2-{who}-{self.auth}-{self.suite}{tail}"
 
     @property
@@ -88,7 +91,7 @@ class V2Case:
 
 def slot(case: V2Case) -> Slot:
     """vpnteach's side of ``case``."""
-    ike = SUITES[case.suite][0]
+    ike = SUITES[case.suite][0] if case.failure != "proposal" else "aes128-sha1-modp2048"
     return Slot(
         name=case.name,
         local=case.vpnteach_addr,
@@ -96,7 +99,7 @@ def slot(case: V2Case) -> Slot:
         local_lan=case.vpnteach_lan,
         peer_lan=case.strongswan_lan,
         auth=case.auth,
-        psk=PSK,
+        psk=PSK if case.failure != "psk" else "not-" + PSK,
         method=case.method,
         ike=ike,
         esp=case.esp,

@@ -56,6 +56,12 @@ CASES = [
     V2Case(38, "psk", "cbc", False, dpd=True),
 ]
 PINGS = [c for c in CASES if c.ping]
+FAILURES = [
+    V2Case(39, "psk", "cbc", True, failure="psk"),
+    V2Case(40, "psk", "cbc", False, failure="psk"),
+    V2Case(41, "psk", "cbc", True, failure="proposal"),
+    V2Case(42, "psk", "cbc", False, failure="proposal"),
+]
 IKE_REKEYS = [c for c in CASES if c.rekey_ike]
 REKEYS = [c for c in CASES if c.rekey]
 SK_LABELS = {
@@ -78,10 +84,10 @@ def results(
     work = tmp_path_factory.mktemp("interop-v2")
     when = time.time()
     with netns.Topology() as topo:
-        add_addresses(topo, CASES)  # type: ignore[arg-type]
-        charon: Charon = start_charon(topo, work, when, CASES)
+        add_addresses(topo, CASES + FAILURES)  # type: ignore[arg-type]
+        charon: Charon = start_charon(topo, work, when, CASES + FAILURES)
         with charon:
-            yield run_both(topo, work, when, charon, CASES)
+            yield run_both(topo, work, when, charon, CASES + FAILURES)
 
 
 def _child(r: V2Result) -> dict[str, object]:
@@ -327,3 +333,28 @@ def test_liveness_checks_both_ways_and_a_delete_from_strongswan(
     assert deleted["reason"] == "deleted by the peer"
     assert case.name not in r.list_sas  # gone on both sides
     assert "IKE_SA deleted" in r.initiate_output or "terminate completed" in r.initiate_output
+
+
+@pytest.mark.parametrize("case", FAILURES, ids=lambda c: c.name)
+def test_failures_are_refused_with_the_right_notify_both_ways(
+    results: dict[str, V2Result], case: V2Case
+) -> None:
+    from vpnteach.wire.ikev2.constants import NotifyType
+
+    r = results[case.name]
+    (failed,) = r.events("NegotiationFailed")
+    kind = (
+        NotifyType.AUTHENTICATION_FAILED if case.failure == "psk" else NotifyType.NO_PROPOSAL_CHOSEN
+    )
+    assert failed["notify_type"] == kind, failed
+    assert not r.events("IkeSaEstablished")
+    assert case.name not in r.list_sas
+    name = kind.name
+    if case.vpnteach_initiates:  # charon refused us
+        assert (
+            f"generating {'IKE_AUTH' if case.failure == 'psk' else 'IKE_SA_INIT'} response" in r.log
+        )
+        assert f"N({'AUTH_FAILED' if case.failure == 'psk' else 'NO_PROP'})" in r.log, r.log[-2000:]
+    else:  # we refused charon
+        assert "initiate failed" in r.initiate_output, r.initiate_output
+        assert f"received {name} notify error" in r.log, r.log[-2000:]
