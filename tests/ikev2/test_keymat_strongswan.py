@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import require
 from tests.fixtures.strongswan import charonlog
-from vpnteach.ikev2.auth import _verify_signature, signed_octets
+from vpnteach.ikev2.auth import signed_octets, verify_signature
 from vpnteach.ikev2.keymat import IkeSaKeys, derive_child_sa_keys, derive_ike_sa_keys
 from vpnteach.ikev2.proposals import (
     IkeSuite,
@@ -180,8 +180,8 @@ def test_every_encrypted_message_opens_and_both_signatures_verify() -> None:
         assert isinstance(public, rsa.RSAPublicKey)
         auth = _first(payloads, AuthPayload)
         assert auth.auth_method == 14  # type: ignore[attr-defined]  # RFC 7427, sha256WithRSA
-        assert _verify_signature(public, auth, octets)  # type: ignore[arg-type]
-        assert not _verify_signature(public, auth, octets + b"x")  # type: ignore[arg-type]
+        assert verify_signature(public, auth, octets)  # type: ignore[arg-type]
+        assert not verify_signature(public, auth, octets + b"x")  # type: ignore[arg-type]
 
 
 def test_both_generations_of_child_sa_keys_equal_charons_logs() -> None:

@@ -189,7 +189,7 @@ class CertAuthenticator:
         auth = next((p for p in inbound if isinstance(p, AuthPayload)), None)
         if auth is None:
             raise AuthenticationError("no AUTH payload")
-        ok = _verify_signature(public, auth, octets)
+        ok = verify_signature(public, auth, octets)
         trace.derived(
             f"AUTH_{who} signature valid", "RSA-Verify(peer key, AUTH, <SignedOctets>)", ok
         )
@@ -197,7 +197,9 @@ class CertAuthenticator:
             raise AuthenticationError(f"AUTH signature (method {auth.auth_method}) does not verify")
 
 
-def _verify_signature(public: rsa.RSAPublicKey, auth: AuthPayload, octets: bytes) -> bool:
+def verify_signature(public: rsa.RSAPublicKey, auth: AuthPayload, octets: bytes) -> bool:
+    """``auth`` is a valid signature of ``octets`` by ``public``: method 1 (PKCS#1 v1.5 with
+    SHA-1, §3.8) or method 14 with sha256WithRSAEncryption or RSASSA-PSS SHA-256 (RFC 7427)."""
     data = auth.authentication_data
     try:
         if auth.auth_method == AuthMethod.RSA_DIGITAL_SIGNATURE:

@@ -70,14 +70,13 @@ class EspProposal:
 
 
 def _encr(word: str) -> tuple[int, int]:
-    for prefix, encr in (("aes", EncrId.ENCR_AES_CBC),):
-        if word.startswith(prefix):
-            rest = word[len(prefix) :]
-            if rest.endswith("gcm16") or rest.endswith("gcm"):
-                bits = int(rest.split("gcm")[0] or 128)
-                return EncrId.ENCR_AES_GCM_16, bits
-            return encr, int(rest or 128)
-    raise ValueError(f"unknown encryption algorithm {word!r} (aes128, aes256, aes256gcm16)")
+    """``aes256`` -> AES-CBC 256, ``aes128gcm16`` -> AES-GCM with a 16-byte ICV, 128 bits."""
+    if not word.startswith("aes"):
+        raise ValueError(f"unknown encryption algorithm {word!r} (aes128, aes256, aes256gcm16)")
+    rest = word[3:]
+    if "gcm" in rest:
+        return EncrId.ENCR_AES_GCM_16, int(rest.split("gcm")[0] or 128)
+    return EncrId.ENCR_AES_CBC, int(rest or 128)
 
 
 PRF_WORDS = {
