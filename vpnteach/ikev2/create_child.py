@@ -37,7 +37,7 @@ from vpnteach.ikev2.transitions import State
 from vpnteach.wire.ikev2.constants import ExchangeType, NotifyType, PayloadType, ProtocolId
 from vpnteach.wire.ikev2.message import Payload
 from vpnteach.wire.ikev2.payloads import DeletePayload, KePayload, NoncePayload, NotifyPayload
-from vpnteach.wire.ikev2.sa import SaPayload
+from vpnteach.wire.ikev2.sa import Proposal, SaPayload
 
 CREATE = ExchangeType.CREATE_CHILD_SA
 NONCE_SIZE = 32
@@ -91,11 +91,9 @@ def pfs_groups(sa: IkeSa) -> set[int]:
 
 
 def receive_create_child_sa_request(ctx: Context, sa: IkeSa, rx: Received | None) -> State:
-    """Answer a peer's Child SA rekey (or new Child SA)."""
+    """Answer a peer's Child SA rekey (or new Child SA), or hand an IKE SA rekey on."""
     assert rx is not None
-    init = sa.init
-    assert init is not None
-    sa_payload, ni = rx.need(SaPayload, "SA"), rx.need(NoncePayload, "Nonce").nonce_data
+    sa_payload = rx.need(SaPayload, "SA")
     if any(p.protocol_id == ProtocolId.IKE for p in sa_payload.proposals):
         return rekey_ike.receive_rekey_ike_request(ctx, sa, rx, sa_payload)
     rekey = rx.notify(NotifyType.REKEY_SA)
@@ -109,25 +107,35 @@ def receive_create_child_sa_request(ctx: Context, sa: IkeSa, rx: Received | None
         ours = min(pfs_groups(sa)).to_bytes(2, "big")
         return _refuse(ctx, sa, rx, NotifyType.INVALID_KE_PAYLOAD, "another PFS group", ours)
     spi_in = ctx.rng.random_bytes(4)
-    choice = choose_esp(
-        sa_payload, _pfs(sa, ke.dh_group_num if ke else None), spi_in, ke is not None
-    )
+    group = ke.dh_group_num if ke is not None else None
+    choice = choose_esp(sa_payload, _pfs(sa, group), spi_in, ke is not None)
     if choice is None:
         return _refuse(ctx, sa, rx, NotifyType.NO_PROPOSAL_CHOSEN, "no ESP proposal acceptable")
+    _answer(ctx, sa, rx, choice, spi_in, old, ke)
+    return State.READY
+
+
+def _answer(
+    ctx: Context,
+    sa: IkeSa,
+    rx: Received,
+    choice: tuple[Proposal, EspProposal, bytes],
+    spi_in: bytes,
+    old: ChildSa | None,
+    ke: KePayload | None,
+) -> None:
+    """Our SA, Nr, [KEr], TSi, TSr; then the new pair is installed and announced."""
+    init = sa.init
+    assert init is not None
     answer, proposal, spi_out = choice
+    ni = rx.need(NoncePayload, "Nonce").nonce_data
     nr = ctx.trace.derived(
         "Nr", "random nonce", ctx.rng.random_bytes(NONCE_SIZE), rfc="RFC 7296 §1.3"
     )
     payloads: list[Payload] = [SaPayload((answer,)), NoncePayload(nr)]
     g_ir = None
     if ke is not None:
-        try:
-            dh = DhComputation.start(
-                get_group(ke.dh_group_num), ctx.rng, name="g^r (new)", trace=ctx.trace
-            )
-            g_ir = dh.complete(ke.key_exchange_data, trace=ctx.trace).shared_secret
-        except (KeyError, ValueError, DhPublicValueError) as exc:
-            raise ProtocolError("bad_ke", str(exc)) from None
+        dh, g_ir = _pfs_exchange(ctx, ke)
         payloads.append(KePayload(ke.dh_group_num, dh.public_value))
     suite = esp_suite(proposal)
     keys = derive_child_sa_keys(
@@ -135,14 +143,25 @@ def receive_create_child_sa_request(ctx: Context, sa: IkeSa, rx: Received | None
     )
     local = old.local_ts if old else sa.config.local_ts
     remote = old.remote_ts if old else sa.config.remote_ts
-    child = ChildSa(spi_in, spi_out, suite, keys, local, remote)
     payloads += [ts_payload(remote, PayloadType.TSi), ts_payload(local, PayloadType.TSr)]
     ctx.send_response(sa, CREATE, rx.message_id, payloads)
+    child = ChildSa(spi_in, spi_out, suite, keys, local, remote)
     sa.children.append(child)
     group = ke.dh_group_num if ke is not None else None
-    event = child_event(sa, child, group, we_initiated=False)
-    ctx.emit(_as_rekey(event, old))
-    return State.READY
+    ctx.emit(_as_rekey(child_event(sa, child, group, we_initiated=False), old))
+
+
+def _pfs_exchange(ctx: Context, ke: KePayload) -> tuple[DhComputation, bytes]:
+    """Our half of the PFS Diffie-Hellman exchange and g^ir (new) (§1.3.3)."""
+    try:
+        dh = DhComputation.start(
+            get_group(ke.dh_group_num), ctx.rng, name="g^r (new)", trace=ctx.trace
+        )
+        g_ir = dh.complete(ke.key_exchange_data, trace=ctx.trace).shared_secret
+    except (KeyError, ValueError, DhPublicValueError) as exc:
+        raise ProtocolError("bad_ke", str(exc)) from None
+    assert g_ir is not None
+    return dh, g_ir
 
 
 def _as_rekey(event: ChildSaEstablished, old: ChildSa | None) -> ChildSaEstablished:
