@@ -49,9 +49,12 @@ class V2Case:
     ping: int = 0  # pings from vpnteach's LAN to strongSwan's through the tunnel (a TUN device)
     dpd: bool = False  # charon checks liveness every second, vpnteach once; then charon deletes
     failure: str = ""  # "psk": vpnteach has another key; "proposal": no common IKE proposal
+    label: str = ""  # a name to use instead of the generated one
 
     @property
     def name(self) -> str:
+        if self.label:
+            return self.label
         who = "vt" if self.vpnteach_initiates else "sw"
         tail = "-pss" if self.method == 14 else ""
         if self.rekey:
