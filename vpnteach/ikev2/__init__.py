@@ -13,3 +13,54 @@ data, drawn by ``to_dot``), :mod:`~vpnteach.ikev2.rules` (payloads per message) 
 """
 
 from __future__ import annotations
+
+from vpnteach.ikev2.config import (
+    CertCredential,
+    EspProposal,
+    Identity,
+    IkeProposal,
+    Ikev2Config,
+    PeerConfig,
+    PskCredential,
+    Retransmission,
+)
+from vpnteach.ikev2.endpoint import Ikev2Endpoint, MoveRecord
+from vpnteach.ikev2.events import (
+    ChildSaDeleted,
+    ChildSaEstablished,
+    ChildSaFailed,
+    Event,
+    IkeSaDeleted,
+    IkeSaEstablished,
+    IkeSaRekeyed,
+    LivenessChecked,
+    NegotiationFailed,
+    NotifyReceived,
+)
+from vpnteach.ikev2.transitions import IKEV2, State, to_dot
+
+__all__ = [
+    "IKEV2",
+    "CertCredential",
+    "ChildSaDeleted",
+    "ChildSaEstablished",
+    "ChildSaFailed",
+    "EspProposal",
+    "Event",
+    "Identity",
+    "IkeProposal",
+    "IkeSaDeleted",
+    "IkeSaEstablished",
+    "IkeSaRekeyed",
+    "Ikev2Config",
+    "Ikev2Endpoint",
+    "LivenessChecked",
+    "MoveRecord",
+    "NegotiationFailed",
+    "NotifyReceived",
+    "PeerConfig",
+    "PskCredential",
+    "Retransmission",
+    "State",
+    "to_dot",
+]
