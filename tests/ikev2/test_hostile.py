@@ -1,0 +1,154 @@
+"""Hypothesis over the IKEv2 table: hostile datagrams in every state of both roles.
+
+Each datagram is garbage, a recorded message of the same run with bits flipped, cut or
+replayed, or a well-formed header with this SA's SPIs and a random body. Every one must end
+in a legal move of the table or a counted drop, never an exception (the endpoint counts
+those as ``internal_error``), and never change an established SA.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.ikev2.harness import B1, B2, pair
+from vpnteach.ikev2.endpoint import Ikev2Endpoint
+from vpnteach.ikev2.transitions import IKEV2, State
+from vpnteach.wire.ikev2.message import HEADER_LENGTH
+
+
+def _recorded() -> list[bytes]:
+    """The datagrams of a PSK run and of a certificate run in IKE fragments (RFC 7383)."""
+    p = pair(seed="hostile")
+    p.a.initiate(B2, p.now)
+    p.run()
+    q = pair(seed="hostile", auth="cert")
+    for ep in (q.a, q.b):
+        peer = dataclasses.replace(ep.config.peers[0], fragment_size=500)
+        ep.ctx.config = dataclasses.replace(ep.config, peers=(peer,))
+    q.a.initiate(B2, q.now)
+    q.run()
+    return [d for _, d in p.wire + q.wire]
+
+
+RECORDED = _recorded()
+
+
+def _in_state(which: str) -> tuple[Ikev2Endpoint, str]:
+    """An endpoint with one SA in the named situation, and the peer address to send from."""
+    p = pair(seed="hostile")
+    p.a.initiate(B2, p.now)
+    if which == "I_WAIT_INIT":
+        p.a.datagrams_to_send(p.now)
+        return p.a, B2
+    if which == "R_WAIT_AUTH":
+        (d,) = p.a.datagrams_to_send(p.now)
+        p.b.receive_datagram(d.data, (B1, 500), p.now)
+        return p.b, B1
+    if which == "I_WAIT_AUTH":
+        (d,) = p.a.datagrams_to_send(p.now)
+        p.b.receive_datagram(d.data, (B1, 500), p.now)
+        (r,) = p.b.datagrams_to_send(p.now)
+        p.a.receive_datagram(r.data, (B2, 500), p.now)
+        p.a.datagrams_to_send(p.now)
+        return p.a, B2
+    p.run()
+    if which == "REKEYED":  # a new IKE SA and a new Child SA generation (§1.3)
+        p.b.rekey_ike_sa(B1, p.now)
+        p.run()
+        p.a.rekey_child_sa(B2, p.now, 14)
+        p.run()
+        return p.a, B2
+    if which == "DELETE":
+        p.a.delete_ike_sa(B2, p.now)
+        p.a.datagrams_to_send(p.now)
+        return p.a, B2
+    return (p.a, B2) if which == "READY_I" else (p.b, B1)
+
+
+SITUATIONS = [
+    "IDLE",
+    "I_WAIT_INIT",
+    "I_WAIT_AUTH",
+    "R_WAIT_AUTH",
+    "READY_I",
+    "READY_R",
+    "REKEYED",
+    "DELETE",
+]
+
+
+def _endpoint(which: str) -> tuple[Ikev2Endpoint, str]:
+    if which == "IDLE":
+        p = pair(seed="hostile")
+        return p.b, B1
+    return _in_state(which)
+
+
+@st.composite
+def hostile(draw: st.DrawFn, ep: Ikev2Endpoint) -> bytes:
+    kind = draw(st.sampled_from(["garbage", "flip", "cut", "replay", "spis"]))
+    if kind == "garbage":
+        return draw(st.binary(max_size=300))
+    base = draw(st.sampled_from(RECORDED))
+    if kind == "replay":
+        return base
+    if kind == "cut":
+        return base[: draw(st.integers(0, len(base) - 1))]
+    if kind == "flip":
+        data = bytearray(base)
+        for _ in range(draw(st.integers(1, 4))):
+            i = draw(st.integers(0, len(data) - 1))
+            data[i] ^= 1 << draw(st.integers(0, 7))
+        return bytes(data)
+    sa = next(iter(ep.sas.values()), None)
+    spis = (sa.spi_i + sa.spi_r) if sa is not None else draw(st.binary(min_size=16, max_size=16))
+    body = draw(st.binary(max_size=120))
+    header = spis + bytes([draw(st.sampled_from([0, 33, 41, 46])), 0x20])
+    header += bytes([draw(st.integers(33, 38)), draw(st.sampled_from([0, 8, 0x20, 0x28]))])
+    header += draw(st.integers(0, 3)).to_bytes(4, "big")
+    header += (HEADER_LENGTH + len(body)).to_bytes(4, "big")
+    return header + body
+
+
+def _snapshot(ep: Ikev2Endpoint) -> dict[bytes, tuple[object, ...]]:
+    return {
+        k: (sa.state, sa.spi_r, sa.init, tuple(sa.children), sa.expected_request_id, sa.peer)
+        for k, sa in ep.sas.items()
+        if sa.state == State.READY
+    }
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SITUATIONS), st.data())
+def test_hostile_datagrams_give_a_legal_move_or_a_counted_drop(
+    which: str, data: st.DataObject
+) -> None:
+    ep, peer = _endpoint(which)
+    established = copy.copy(_snapshot(ep))
+    for _ in range(data.draw(st.integers(1, 8))):
+        datagram = data.draw(hostile(ep))
+        port = data.draw(st.sampled_from([500, 4500]))
+        if port == 4500:
+            datagram = bytes(4) + datagram
+        before_moves, before_drops = len(ep.moves), ep.stats["dropped"]
+        before_other = sum(v for k, v in ep.stats.items() if not k.startswith("dropped"))
+        ep.receive_datagram(datagram, (peer, port), ep.ctx.now)
+        assert not [k for k in ep.stats if "internal_error" in k], ep.stats
+        moved = ep.moves[before_moves:]
+        for m in moved:
+            assert IKEV2.allows(m.state, m.input)
+            row = IKEV2.lookup(m.state, m.input)
+            assert m.next_state in (row.next_state, *row.alternatives)
+        counted = ep.stats["dropped"] > before_drops or (
+            sum(v for k, v in ep.stats.items() if not k.startswith("dropped")) > before_other
+        )
+        assert moved or counted, f"datagram neither moved nor counted: {datagram[:40].hex()}"
+        for key, snap in established.items():
+            sa = ep.sas.get(key)
+            assert sa is not None, "an established SA disappeared"
+            now = (sa.state, sa.spi_r, sa.init, tuple(sa.children), sa.expected_request_id, sa.peer)
+            assert now == snap, "an established SA changed"
