@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("pki", "ike"),
     ("esp", "ike"),
     ("ike", "ios"),
+    ("ikev2", "ios"),
     ("ios", "gateway"),
     ("net/sim", "gateway"),
     ("net/*.py", "gateway"),
@@ -128,6 +129,8 @@ def _upward() -> list[Plant]:
 SIDEWAYS = [
     Plant("pki/ca.py", "from vpnteach.esp import sa\n", "vpnteach.esp.sa"),
     Plant("esp/sad.py", "import vpnteach.pki.keys\n", "vpnteach.pki.keys"),
+    Plant("ike/keymat.py", "from vpnteach.ikev2 import transforms\n", "vpnteach.ikev2.transforms"),
+    Plant("ikev2/keymat.py", "import vpnteach.ike.keymat\n", "vpnteach.ike.keymat"),
     Plant("ios/show.py", "from vpnteach.net.sim import Network\n", "vpnteach.net.sim"),
     Plant(
         "net/sim/network.py",
@@ -260,7 +263,7 @@ def test_an_import_for_type_checking_only_is_exempt(planted: Path) -> None:
 def test_every_layer_and_kind_is_planted() -> None:
     plants = _upward()
     assert {p.path.split("/")[0].removesuffix(".py") for p in plants} == {
-        "_html", "trace", "wire", "crypto", "pki", "esp", "ike", "ios", "net", "gateway",
+        "_html", "trace", "wire", "crypto", "pki", "esp", "ike", "ikev2", "ios", "net", "gateway",
         "lab", "labs", "router", "stepper", "troubleshoot", "exercises", "ui",
     }  # fmt: skip
     assert any(p.path.startswith("net/sim/") for p in plants)
