@@ -17,16 +17,20 @@ tests and refuses unless ``VPNTEACH_INSTRUCTOR`` is set.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import html
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.exercises.answers import AnswerFormatError, parse_hex
-from vpnteach.exercises.gradebook import Attempt, current_learner, record
+from vpnteach.exercises.course import active_course, answer_digest, course_seed
+from vpnteach.exercises.gradebook import current_learner
+from vpnteach.exercises.records import AnswerRecord, new_record, publish
 
 P = TypeVar("P")
 A = TypeVar("A")
@@ -125,12 +129,19 @@ class Exercise(HtmlRepr, Generic[P, A]):
     answer_format: ClassVar[str]
     hint_ladder: ClassVar[tuple[str, ...]]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_solve" in cls.__dict__:  # a sealed (course-mode) object has no solver
+            cls._solve = _guarded(cls.__dict__["_solve"])  # type: ignore[method-assign,assignment]
+
     def __init__(self, learner: str | None = None) -> None:
         given = str(learner).strip() if learner is not None else ""
         self.learner = given or current_learner()
-        self._p: P = type(self).params(self.learner)
+        seed, self._sealed = course_seed(self.learner, self.id)
+        self._p: P = type(self).params(self.learner, seed)
         self.attempts = 0
         self._hints_shown = 0
+        self.last_record: AnswerRecord | None = None
 
     def __repr__(self) -> str:
         return f"<exercise {self.id!r} ({self.kind}) for learner {self.learner!r}>"
@@ -138,9 +149,11 @@ class Exercise(HtmlRepr, Generic[P, A]):
     # ---------------------------------------------------------------- parameters, statement
 
     @classmethod
-    def params(cls, learner: str) -> P:
-        """The parameters of ``learner``: deterministic from (exercise id, learner id)."""
-        return cls._make_params(SeededRng(f"vpnteach-exercise:{learner}").fork(cls.id))
+    def params(cls, learner: str, seed: bytes | None = None) -> P:
+        """The parameters of ``learner``: deterministic from (exercise id, learner id), or
+        from the course seed (:mod:`vpnteach.exercises.course`) when one is given."""
+        rng = SeededRng(f"vpnteach-exercise:{learner}") if seed is None else SeededRng(seed)
+        return cls._make_params(rng.fork(cls.id))
 
     @property
     def given(self) -> dict[str, Any]:
@@ -193,12 +206,36 @@ class Exercise(HtmlRepr, Generic[P, A]):
 
     # ---------------------------------------------------------------- checking
 
-    def check(self, answer: object) -> Feedback:
-        """Compare ``answer`` with the expected one, computed now; say what went wrong."""
-        feedback = self._evaluate(answer)
+    def check(self, answer: object, *, source: str = "check") -> Feedback:
+        """Compare ``answer`` with the expected one, computed now; say what went wrong.
+
+        The answer is recorded in the notebook (:mod:`vpnteach.exercises.records`): the
+        grader recomputes the verdict from it, never from what this returns."""
+        feedback = self._evaluate(answer) if self._sealed is None else self._sealed_check(answer)
         self.attempts += 1
-        record(Attempt(self.learner, self.id, feedback.correct, feedback.mistake, feedback.message))
+        self.last_record = new_record(self.id, self.learner, answer, source)
+        if source == "check":
+            publish(self.last_record)
         return feedback
+
+    def _sealed_check(self, answer: object) -> Feedback:
+        """Course mode, learner side: the verdict from the hand-out's answer digests."""
+        if type(self)._evaluate is not Exercise._evaluate:
+            return self._evaluate(answer)  # an exercise checked by simulation, not a solver
+        try:
+            value = self._read(answer)
+        except AnswerFormatError as error:
+            return Feedback(False, str(error), "format")
+        assert self._sealed is not None
+        known = self._sealed["digests"].get(
+            answer_digest(bytes.fromhex(self._sealed["key"]), value)
+        )
+        if known is None:
+            return Feedback(
+                False, "That is not it. Compare your steps with the formula, or ask for a hint()."
+            )
+        mistake, message = known
+        return Feedback(not mistake, message, mistake or None)
 
     def _evaluate(self, answer: object) -> Feedback:
         p = self._p
@@ -231,8 +268,11 @@ class Exercise(HtmlRepr, Generic[P, A]):
         return a == b
 
     def solution(self) -> str:
-        """The expected answer, for instructors and tests only (needs ``VPNTEACH_INSTRUCTOR``)."""
-        if not os.environ.get(INSTRUCTOR_ENV):
+        """The expected answer, for instructors and tests only (needs ``VPNTEACH_INSTRUCTOR``
+        in self-study, the course secret in course mode)."""
+        if self._sealed is not None:
+            raise PermissionError("in a course, solutions need the course secret")
+        if active_course() is None and not os.environ.get(INSTRUCTOR_ENV):
             raise PermissionError(
                 f"solutions are for instructors: set {INSTRUCTOR_ENV}=1 to see them "
                 "(learners: try ex.hint() instead)"
@@ -278,6 +318,16 @@ class Exercise(HtmlRepr, Generic[P, A]):
 
     def _show_answer(self, value: A) -> str:
         return show_value(value)
+
+
+def _guarded(solve: Callable[[Any, Any], A]) -> Callable[[Any, Any], A]:
+    @functools.wraps(solve)
+    def guarded(self: Any, p: Any) -> A:
+        if getattr(self, "_sealed", None) is not None:
+            raise PermissionError("in a course, the solver needs the course secret")
+        return solve(self, p)
+
+    return guarded
 
 
 class HexExercise(Exercise[P, bytes]):
