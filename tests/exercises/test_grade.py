@@ -170,3 +170,28 @@ def test_main_grade_writes_every_output(tmp_path: Path, capsys: pytest.CaptureFi
     assert main_grade([str(tmp_path / "missing")]) == 2
     assert main_grade([str(out)]) == 2
     assert "no .ipynb notebooks" in capsys.readouterr().err
+
+
+def test_with_the_extension_loaded_an_undisplayed_check_is_recorded_too(tmp_path: Path) -> None:
+    right = exercises.ka("fay").solution()
+    nb = run_as_learner(
+        ["%load_ext vpnteach", IMPORT, "exercises.set_learner('fay')",
+         f"fb = exercises.ka().check({right!r})", "exercises.ka().check('00')"],
+        tmp_path / "fay.ipynb",
+    )  # fmt: skip
+    mimes = [list(o.get("data", {})) for o in nb.cells[3].outputs]
+    assert mimes == [[records.MIME, "text/plain"]]  # published by vpnteach.ui.records
+    shown = nb.cells[4].outputs  # published, and the displayed feedback carries no copy
+    assert [records.MIME in o.get("data", {}) for o in shown] == [True, False]
+    row = grade_folder(tmp_path).row("fay", "ka")
+    assert (row.status, row.attempts, row.mistake) == ("wrong", 2, "wrong_length")
+
+
+def test_without_the_extension_the_displayed_feedback_carries_the_record() -> None:
+    feedback = exercises.ka("gus").check("00")
+    bundle = feedback._repr_mimebundle_()
+    assert bundle[records.MIME]["answer"] == "00" and "correct" not in bundle[records.MIME]
+    assert "Not yet" in bundle["text/html"]
+    from vpnteach.ui.records import ipython_publisher
+
+    assert feedback.record is not None and not ipython_publisher(feedback.record)

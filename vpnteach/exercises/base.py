@@ -22,7 +22,7 @@ import hmac
 import html
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Generic, TypeVar
 
 from vpnteach._html import HtmlRepr
@@ -30,7 +30,7 @@ from vpnteach.crypto.rng import SeededRng
 from vpnteach.exercises.answers import AnswerFormatError, parse_hex
 from vpnteach.exercises.course import active_course, answer_digest, course_seed
 from vpnteach.exercises.gradebook import current_learner
-from vpnteach.exercises.records import AnswerRecord, new_record, publish
+from vpnteach.exercises.records import MIME, AnswerRecord, new_record, publish
 
 P = TypeVar("P")
 A = TypeVar("A")
@@ -56,6 +56,7 @@ class Feedback(HtmlRepr):
     correct: bool
     message: str
     mistake: str | None = None
+    record: AnswerRecord | None = field(default=None, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return self.correct
@@ -70,6 +71,13 @@ class Feedback(HtmlRepr):
             f"padding:4px 8px'><b style='color:{colour}'>{mark}</b> "
             f"{html.escape(self.message)}</div>"
         )
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, Any]:
+        """HTML and text, plus the answer record when no publisher showed it already."""
+        bundle: dict[str, Any] = {"text/plain": repr(self), "text/html": self._repr_html_()}
+        if self.record is not None:
+            bundle[MIME] = self.record.to_json()
+        return bundle
 
 
 @dataclass(frozen=True)
@@ -214,8 +222,8 @@ class Exercise(HtmlRepr, Generic[P, A]):
         feedback = self._evaluate(answer) if self._sealed is None else self._sealed_check(answer)
         self.attempts += 1
         self.last_record = new_record(self.id, self.learner, answer, source)
-        if source == "check":
-            publish(self.last_record)
+        if source == "check" and not publish(self.last_record):
+            return replace(feedback, record=self.last_record)
         return feedback
 
     def _sealed_check(self, answer: object) -> Feedback:

@@ -166,13 +166,17 @@ def read_submission(path: Path, name: str, learner: str, checker: Checker) -> Su
     except (OSError, RecordError) as exc:
         sub.error = f"unreadable submission: {exc}"
         return sub
-    bad, claimed, unknown = 0, set(), set()
+    bad, claimed, unknown, seen = 0, set(), set(), set()
     for data in raw[:MAX_RECORDS]:
         try:
             record = parse_record(data)
         except RecordError:
             bad += 1
             continue
+        key = json.dumps(record.to_json(), sort_keys=True)
+        if key in seen:  # the same record shown twice (a copied output) is one attempt
+            continue
+        seen.add(key)
         if record.learner != learner:
             claimed.add(record.learner)
         elif record.exercise not in checker.catalogue:

@@ -24,8 +24,7 @@ size and raises :class:`RecordError` with what was wrong.
 from __future__ import annotations
 
 import datetime as _dt
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -104,24 +103,24 @@ def output(record: AnswerRecord) -> dict[str, Any]:
     }
 
 
+Publisher = Callable[[AnswerRecord], bool]
+_publisher: list[Publisher] = []
+
+
+def set_publisher(publisher: Publisher | None) -> None:
+    """Install the function that shows a record as an output of the running cell
+    (:mod:`vpnteach.ui.records` installs IPython's when ``vpnteach.ui`` is imported or
+    ``%load_ext vpnteach`` runs); ``None`` removes it."""
+    _publisher[:] = [] if publisher is None else [publisher]
+
+
 def publish(record: AnswerRecord) -> bool:
-    """Show ``record`` as an output of the running cell, if a Jupyter kernel runs us.
+    """Show ``record`` as an output now, if a publisher is installed and a kernel runs us.
 
-    IPython is only used when already loaded (``import vpnteach`` stays Jupyter-free); outside
-    a kernel nothing is written and ``False`` is returned.
+    ``False`` means it was not shown: :meth:`~vpnteach.exercises.base.Exercise.check` then
+    attaches it to the returned feedback, whose display carries it (``_repr_mimebundle_``).
     """
-    if "IPython" not in sys.modules:
-        return False
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    if shell is None or getattr(shell, "kernel", None) is None:
-        return False
-    from IPython.display import publish_display_data
-
-    data = output(record)["data"]
-    publish_display_data(data)  # type: ignore[no-untyped-call]
-    return True
+    return any(publisher(record) for publisher in _publisher)
 
 
 def iter_outputs(notebook: Any) -> Iterator[Any]:
