@@ -30,8 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vpnteach.exercises import sandbox
 from vpnteach.exercises.base import Feedback
-from vpnteach.exercises.course import Course, CourseError, Policy, use_course, valid_id
+from vpnteach.exercises.course import (
+    HANDOUT_NAME,
+    Course,
+    CourseError,
+    Policy,
+    use_course,
+    valid_id,
+)
+from vpnteach.exercises.gradebook import LEARNER_ENV
 from vpnteach.exercises.records import (
     AnswerRecord,
     RecordError,
@@ -39,6 +48,7 @@ from vpnteach.exercises.records import (
     parse_record,
     raw_records,
 )
+from vpnteach.exercises.sandbox import Limits
 
 CORRECT, WRONG, ERROR, NOT_ATTEMPTED = "correct", "wrong", "error", "not attempted"
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -117,8 +127,15 @@ def read_notebook(path: Path) -> Any:
         raise RecordError("not a regular file (a link or a device is not a submission)")
     if info.st_size > MAX_NOTEBOOK_BYTES:
         raise RecordError(f"{info.st_size} bytes, more than {MAX_NOTEBOOK_BYTES}")
+    return parse_notebook(path.read_bytes())
+
+
+def parse_notebook(data: bytes) -> Any:
+    """A notebook's bytes as JSON, or :class:`RecordError`."""
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise RecordError(f"{len(data)} bytes, more than {MAX_NOTEBOOK_BYTES}")
     try:
-        return json.loads(path.read_bytes())
+        return json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise RecordError(f"not a JSON notebook ({str(exc)[:120]})") from None
 
@@ -158,11 +175,14 @@ class Checker:
             use_course(None, instructor=False)
 
 
-def read_submission(path: Path, name: str, learner: str, checker: Checker) -> Submission:
-    """Read one notebook's records and grade each of them."""
+def read_submission(
+    path: Path, name: str, learner: str, checker: Checker, executed: bytes | None = None
+) -> Submission:
+    """Read one notebook's records (or those of its ``executed`` copy) and grade each."""
     sub = Submission(path, name, learner)
     try:
-        raw = raw_records(read_notebook(path))
+        notebook = read_notebook(path) if executed is None else parse_notebook(executed)
+        raw = raw_records(notebook)
     except (OSError, RecordError) as exc:
         sub.error = f"unreadable submission: {exc}"
         return sub
@@ -235,6 +255,7 @@ def grade_folder(
     *,
     course: Course | None = None,
     exercises: Sequence[str] | None = None,
+    execute: Limits | None = None,
 ) -> GradeReport:
     """Grade every saved submission in ``folder`` without running any.
 
@@ -242,6 +263,8 @@ def grade_folder(
         folder: the submissions, ``<id>.ipynb`` or ``<id>/<notebook>.ipynb``.
         course: the course (secret, roster, policies); ``None``: self-study parameters.
         exercises: the exercise ids to report (default: every id any submission answered).
+        execute: run each submission alone in the sandbox with these limits first
+            (:mod:`vpnteach.exercises.sandbox`), then grade the executed copy.
     """
     root = Path(folder)
     if course is not None and root.resolve() in course.folder.resolve().parents:
@@ -250,7 +273,7 @@ def grade_folder(
     if not paths:
         raise FileNotFoundError(f"no .ipynb notebooks in {root}")
     checker = Checker(course)
-    submissions = [_submission(p, root, course, checker) for p in paths]
+    submissions = [_submission(p, root, course, checker, execute) for p in paths]
     for sub in submissions:
         twins = [s.name for s in submissions if s.learner == sub.learner and s is not sub]
         if twins:
@@ -267,7 +290,9 @@ def grade_folder(
     return GradeReport(rows, list(exercises), submissions, course)
 
 
-def _submission(path: Path, root: Path, course: Course | None, checker: Checker) -> Submission:
+def _submission(
+    path: Path, root: Path, course: Course | None, checker: Checker, execute: Limits | None
+) -> Submission:
     name, who = str(path.relative_to(root)), identify(path, root)
     try:
         learner = valid_id(who, name)
@@ -275,4 +300,21 @@ def _submission(path: Path, root: Path, course: Course | None, checker: Checker)
         return Submission(path, name, "?", error=str(exc))
     if course is not None and learner not in course.roster:
         return Submission(path, name, learner, error=f"{learner!r} is not on the course roster")
-    return read_submission(path, name, learner, checker)
+    if execute is None:
+        return read_submission(path, name, learner, checker)
+    try:
+        source = json.dumps(read_notebook(path)).encode()
+    except (OSError, RecordError) as exc:
+        return Submission(path, name, learner, error=f"unreadable submission: {exc}")
+    files = {}
+    if course is not None:  # the learner's hand-out, never the secret
+        from vpnteach.exercises.instructor import handout
+
+        files[HANDOUT_NAME] = json.dumps(handout(course, learner)).encode()
+    result = sandbox.run(source, files, {LEARNER_ENV: learner}, execute)
+    if result.executed is None:
+        return Submission(path, name, learner, error=f"execution: {result.problem}")
+    sub = read_submission(path, name, learner, checker, result.executed)
+    if result.problem:
+        sub.flags.append(f"execution: {result.problem}")
+    return sub

@@ -42,6 +42,7 @@ from vpnteach.exercises.report import (
     write_csv,
     write_moodle_csv,
 )
+from vpnteach.exercises.sandbox import Limits, SandboxError
 
 
 def _instructor_exercise(course: Course, learner: str, exercise_id: str) -> Any:
@@ -158,6 +159,12 @@ def grade_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--exercise", action="append", dest="exercises", help="report this id (repeatable)"
     )
+    run = parser.add_argument_group("isolated execution (vpnteach.exercises.sandbox)")
+    run.add_argument("--execute", action="store_true", help="run each submission first")
+    run.add_argument("--timeout", type=float, default=Limits.wall_seconds, help="wall seconds")
+    run.add_argument("--cpu", type=int, default=Limits.cpu_seconds, help="CPU s per process")
+    run.add_argument("--memory-mb", type=int, default=Limits.memory_bytes // 2**20)
+    run.add_argument("--processes", type=int, default=Limits.processes)
     return parser
 
 
@@ -169,8 +176,12 @@ def main_grade(argv: Sequence[str]) -> int:
         return 2
     try:
         course = load_course(args.course) if args.course else None
-        report = grade_folder(args.folder, course=course, exercises=args.exercises)
-    except (FileNotFoundError, CourseError, RecordError) as exc:
+        limits = None
+        if args.execute:
+            memory = args.memory_mb * 2**20
+            limits = Limits(args.timeout, args.cpu, memory, args.processes)
+        report = grade_folder(args.folder, course=course, exercises=args.exercises, execute=limits)
+    except (FileNotFoundError, CourseError, RecordError, SandboxError) as exc:
         print(f"vpnteach grade: {exc}", file=sys.stderr)
         return 2
     out_csv = write_csv(report, args.csv or args.folder / "grades.csv")

@@ -1,0 +1,128 @@
+"""``vpnteach grade --execute``: each submission runs alone in bubblewrap as nobody.
+
+Hostile notebooks (a fork loop, a CPU loop, a 4 GB allocation, a daemon, a probe of the
+network, the file system and the environment) are stopped at their limits or find nothing,
+their recorded answers are still graded, and the run goes on to grade an honest notebook.
+The probe reports what it saw as its recorded answer, which the test reads back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.conftest import require
+from tests.exercises.learner import IMPORT, notebook
+from vpnteach import exercises
+from vpnteach.exercises import sandbox
+from vpnteach.exercises.base import INSTRUCTOR_ENV
+from vpnteach.exercises.grade import GradeReport, grade_folder
+
+LIMITS = sandbox.Limits(wall_seconds=40, cpu_seconds=8, memory_bytes=1024**3, processes=64)
+CHECK = "exercises.skeyid_e().check({!s})"
+
+
+def _nobody_processes() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and entry.stat().st_uid == sandbox.NOBODY:
+                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:
+            continue
+    return found
+
+
+def _write(folder: Path, name: str, cells: list[str]) -> Path:
+    path = folder / f"{name}.ipynb"
+    nbformat.write(notebook([IMPORT, *cells]), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GradeReport, Path]]:
+    require(sandbox.available() is None, f"sandbox: {sandbox.available()}")
+    require(shutil.which("bwrap") is not None, "needs bwrap (apt-get install bubblewrap)")
+    assert _nobody_processes() == [], "a nobody process exists before the test"
+    folder = tmp_path_factory.mktemp("execute")
+    os.chmod(folder, 0o755)
+    mp = pytest.MonkeyPatch()
+    mp.setenv(INSTRUCTOR_ENV, "1")  # in the grader's environment, not in the sandbox's
+    right = exercises.skeyid_e("zz-honest").solution()
+    honest = _write(folder, "zz-honest", [CHECK.format(repr(right))])
+    probe = (
+        "import json, os, socket\nobs = {}\n"
+        "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n    obs['net'] = 'open'\n"
+        "except OSError as e:\n    obs['net'] = type(e).__name__\n"
+        f"obs['other'] = os.path.exists({str(honest)!r})\n"
+        "obs['tmp'] = os.listdir('/tmp')\nobs['uid'] = os.getuid()\n"
+        "obs['env'] = sorted(k for k in os.environ if k.startswith('VPNTEACH'))\n"
+        "obs['work'] = os.listdir('/work') if os.path.isdir('/work') else []\n"
+        + CHECK.format("json.dumps(obs)")
+    )
+    _write(folder, "probe", [probe])
+    fork = (
+        "import os, time\npids = []\ntry:\n    for _ in range(1000):\n        pid = os.fork()\n"
+        "        if pid == 0:\n            time.sleep(600)\n            os._exit(0)\n"
+        "        pids.append(pid)\nexcept OSError as e:\n    stopped = type(e).__name__\n"
+        + CHECK.format("f'{stopped} after {len(pids)}'")
+    )
+    _write(folder, "forker", [fork])
+    hog = "try:\n    x = bytearray(4 * 1024**3)\n    r = 'allocated'\nexcept MemoryError:\n"
+    _write(folder, "hog", [hog + "    r = 'MemoryError'", CHECK.format("r")])
+    _write(folder, "looper", [CHECK.format("'before the loop'"), "while True:\n    pass"])
+    _write(folder, "daemon", [
+        "import subprocess\nsubprocess.Popen(['sh', '-c', 'sleep 300'], start_new_session=True)",
+        CHECK.format("'spawned'"),
+    ])  # fmt: skip
+    report = grade_folder(folder, execute=LIMITS)
+    yield report, folder
+    mp.undo()
+
+
+def _answer(report: GradeReport, learner: str) -> str:
+    (sub,) = [s for s in report.submissions if s.learner == learner]
+    return str(sub.attempts["skeyid_e"][-1].record.answer)
+
+
+def test_probe_sees_no_network_no_submission_no_grader_environment(
+    executed: tuple[GradeReport, Path],
+) -> None:
+    report, _ = executed
+    seen = json.loads(_answer(report, "probe"))
+    assert seen["net"] in ("OSError", "ConnectionRefusedError") or "Unreachable" in seen["net"]
+    assert seen["other"] is False and seen["tmp"] == [] and seen["uid"] == sandbox.NOBODY
+    assert seen["env"] == ["VPNTEACH_LEARNER"]  # no instructor variable, no secret
+    assert "wt" not in seen["work"]  # the worktrees (and the submissions) are not mounted
+
+
+def test_a_fork_loop_stops_at_the_process_limit(executed: tuple[GradeReport, Path]) -> None:
+    report, _ = executed
+    stopped, _, count = _answer(report, "forker").partition(" after ")
+    assert stopped == "BlockingIOError" and 0 < int(count) < LIMITS.processes
+
+
+def test_a_4_gb_allocation_fails(executed: tuple[GradeReport, Path]) -> None:
+    assert _answer(executed[0], "hog") == "MemoryError"
+
+
+def test_a_cpu_loop_is_stopped_and_what_came_before_is_graded(
+    executed: tuple[GradeReport, Path],
+) -> None:
+    report, _ = executed
+    assert _answer(report, "looper") == "before the loop"
+    (sub,) = [s for s in report.submissions if s.learner == "looper"]
+    assert any(flag.startswith("execution: stopped") for flag in sub.flags), sub.flags
+
+
+def test_every_process_is_gone_and_the_run_went_on(executed: tuple[GradeReport, Path]) -> None:
+    report, _ = executed
+    assert _answer(report, "daemon") == "spawned"
+    assert _nobody_processes() == []  # forked sleepers and the daemon died with the sandbox
+    assert report.status("zz-honest", "skeyid_e") == "correct"
