@@ -9,10 +9,12 @@ same ones.
 only says ``ex = exercises.skeyid_e()`` and ``ex.check(answer)``; :meth:`Exercise.check`
 computes the expected value from the parameters at that moment (with the package's own RFC
 functions), compares, and forgets it. The typical wrong answers are computed the same way and
-compared too, so a mistake gets a message aimed at it. A determined learner can still compute
-the answer by reading this package: that is fine for self-grading (the grader re-runs the
-notebook, so only answers typed into it count). :meth:`Exercise.solution` is for instructors and
-tests and refuses unless ``VPNTEACH_INSTRUCTOR`` is set.
+compared too, so a mistake gets a message aimed at it. Each check records the answer (not the
+verdict) in the notebook (:mod:`vpnteach.exercises.records`); the grader recomputes the verdict
+(:mod:`vpnteach.exercises.grade`). In self-study the parameters are public and
+:meth:`Exercise.solution` opens with ``VPNTEACH_INSTRUCTOR``; in course mode
+(:mod:`vpnteach.exercises.course`) the learner's object is *sealed*: it checks against the
+hand-out's answer digests and its solver and ``solution()`` need the course secret.
 """
 
 from __future__ import annotations
