@@ -22,7 +22,7 @@ from _harness import Measurement, compare, measure, report
 from nbformat.v4 import new_code_cell, new_notebook
 
 from vpnteach.exercises import EXERCISES, get, records
-from vpnteach.exercises.course import Course, use_course
+from vpnteach.exercises.course import Course, course_context
 from vpnteach.exercises.grade import GradeReport, find_submissions, grade_folder, read_notebook
 
 SUBMISSIONS = 200
@@ -45,14 +45,11 @@ def _write(folder: Path, learner: str, answers: dict[str, str]) -> None:
 def make_class(folder: Path, course: Course | None) -> None:
     """200 submissions, right answers for each learner's own parameters."""
     os.environ["VPNTEACH_INSTRUCTOR"] = "1"
-    use_course(course)
-    try:
+    with course_context(course):
         for i in range(SUBMISSIONS):
             learner = f"s{i:04d}"
             wanted = QUICK + (["fix_config"] if i % 10 == 0 else [])
             _write(folder, learner, {e: get(e, learner).solution() for e in wanted})
-    finally:
-        use_course(None, instructor=False)
 
 
 def _all_right(graded: GradeReport) -> None:

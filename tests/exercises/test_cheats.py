@@ -80,12 +80,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GradeRepo
     course = course_mode.init_course(root / "instructor", roster)
     handouts = {p.parent.name: p for p in write_handouts(course, root / "handouts")}
     right = {}
-    course_mode.use_course(course)
-    try:
+    with course_mode.course_context(course):
         for name in ("honest", "victim"):
             right[name] = exercises.skeyid_e(name).solution()
-    finally:
-        course_mode.use_course(None, instructor=False)
     subs = root / "submissions"
 
     def run(name: str, cells: list[str], handout: str | None = None) -> None:
@@ -148,7 +145,8 @@ def test_what_the_grader_reports_about_the_cheats(graded: tuple[GradeReport, Pat
     flags = {s.learner: s.flags for s in report.submissions}
     assert flags["impostor"] == ["answers recorded for another learner ('victim') not graded"]
     assert "another learner" in flags["rowforger"][0]
-    assert report.row("handedit", "skeyid_e").attempts == 2  # the forged record counts as one
+    # the forged record, dated before the real one and claiming number 2, counts as attempts
+    assert report.row("handedit", "skeyid_e").attempts == 3
     assert report.status("solver", "skeyid_e") == "not attempted"  # the solver refused
     assert report.status("envvar", "skeyid_e") == "not attempted"
     assert report.status("patcher", "skeyid_e") == "wrong"  # recorded '00'*16, recomputed

@@ -13,7 +13,7 @@ import pytest
 
 from vpnteach import exercises
 from vpnteach.exercises import course as course_mode
-from vpnteach.exercises.course import CourseError, init_course, load_course, use_course
+from vpnteach.exercises.course import CourseError, course_context, init_course, load_course
 from vpnteach.exercises.instructor import main_course, write_handouts, write_solutions
 from vpnteach.exercises.keys import SkeyidE
 
@@ -69,12 +69,9 @@ def test_parameters_come_from_hmac_of_the_secret(course: course_mode.Course) -> 
     ).digest()  # RFC 2104 HMAC, computed here with the standard library
     assert course.seed("alice", "skeyid_e") == expected
     public = exercises.skeyid_e("alice").given
-    use_course(course)
-    try:
+    with course_context(course):
         mine, bobs = exercises.skeyid_e("alice").given, exercises.skeyid_e("bob").given
         assert SkeyidE.params("alice", expected) == exercises.skeyid_e("alice")._p
-    finally:
-        use_course(None, instructor=False)
     assert mine != public and mine != bobs
 
 
@@ -83,13 +80,10 @@ def test_handout_checks_without_a_solver_and_seals_the_shortcuts(
 ) -> None:
     (alice_handout, _) = write_handouts(course, tmp_path / "handouts")
     text = alice_handout.read_text()
-    use_course(course)
-    try:
+    with course_context(course):
         instructor_view = exercises.skeyid_e("alice")
         right = instructor_view.solution()
         swapped = next(m for m in instructor_view._targeted_mistakes() if m.id == "cookies_swapped")
-    finally:
-        use_course(None, instructor=False)
     assert right not in text  # the hand-out holds digests, not answers
     monkeypatch.setenv(course_mode.HANDOUT_ENV, str(alice_handout))
     assert exercises.current_learner() == "alice"
@@ -112,11 +106,8 @@ def test_solutions_need_the_course(course: course_mode.Course, tmp_path: Path) -
     path = write_solutions(course, tmp_path / "instructor")
     with path.open(newline="") as f:
         rows = {(r["learner"], r["exercise"]): r["solution"] for r in csv.DictReader(f)}
-    use_course(course)
-    try:
+    with course_context(course):
         assert rows[("bob", "ka")] == exercises.ka("bob").solution()
-    finally:
-        use_course(None, instructor=False)
     assert rows[("bob", "ka")] != exercises.ka("bob").solution()  # not the public one
     assert main_course(["solutions", str(tmp_path / "nowhere"), str(tmp_path / "x")]) == 2
 
@@ -131,3 +122,21 @@ def test_course_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert handout["learner"] == "bob" and set(handout["exercises"]) == set(exercises.EXERCISES)
     assert main_course(["init", str(tmp_path / "c")]) == 2
     assert "already holds" in capsys.readouterr().err
+
+
+def test_a_damaged_handout_is_refused_with_where(
+    course: course_mode.Course, tmp_path: Path
+) -> None:
+    (path, _) = write_handouts(course, tmp_path / "handouts")
+    data = json.loads(path.read_text())
+    data["exercises"]["ka"]["digests"] = {"ab": "correct"}
+    path.write_text(json.dumps(data))
+    with pytest.raises(CourseError, match=r"exercise 'ka': each digest maps to \[mistake"):
+        course_mode.load_handout(path)
+    data["exercises"]["ka"]["seed"] = "zz"
+    path.write_text(json.dumps(data))
+    with pytest.raises(CourseError, match="exercise 'ka': 'seed' must be hex"):
+        course_mode.load_handout(path)
+    path.write_text("{")
+    with pytest.raises(CourseError, match="cannot read the hand-out"):
+        course_mode.load_handout(path)

@@ -23,7 +23,7 @@ from tests.exercises.learner import (
 )
 from vpnteach import exercises
 from vpnteach.exercises import records
-from vpnteach.exercises.course import Course, Policy, use_course
+from vpnteach.exercises.course import Course, Policy, course_context
 from vpnteach.exercises.grade import MAX_NOTEBOOK_BYTES, grade_folder
 from vpnteach.exercises.instructor import main_grade
 
@@ -99,26 +99,37 @@ def test_attempt_policy_limits_and_penalties(tmp_path: Path) -> None:
     roster = {"dave": {"id": "dave"}}
     strict = Course(tmp_path, b"k" * 32, "c", roster, {"ka": Policy(max_attempts=2)})
     lenient = Course(tmp_path, b"k" * 32, "c", roster, {"ka": Policy(penalty=0.25)})
-    use_course(strict)  # same secret: dave's course parameters are the same in both
-    try:
+    with course_context(strict):  # same secret: dave's course parameters are the same in both
         right = exercises.ka("dave").solution()
-    finally:
-        use_course(None, instructor=False)
     outs = [record_output("ka", "dave", "00" * 8, n) for n in (1, 2)]
     saved_with_records(tmp_path / "dave.ipynb", [*outs, record_output("ka", "dave", right, 3)])
     row = grade_folder(tmp_path, course=strict).row("dave", "ka")
     assert (row.status, row.attempts, row.score) == ("wrong", 3, 0.0)
-    assert row.message.startswith("only the first 2 attempts are graded")
+    assert row.message.startswith("only attempts up to 2 are graded")
     row = grade_folder(tmp_path, course=lenient).row("dave", "ka")
     assert (row.status, row.attempts, row.score) == ("correct", 3, 0.5)
     assert grade_folder(tmp_path).status("dave", "ka") == "wrong"  # public parameters differ
 
 
-def test_deleted_outputs_still_show_in_the_attempt_count(tmp_path: Path) -> None:
+def test_deleted_outputs_and_restarts_still_show_in_the_attempt_count(tmp_path: Path) -> None:
     right = exercises.ka("erin").solution()
     saved_with_records(tmp_path / "erin.ipynb", [record_output("ka", "erin", right, 12)])
     row = grade_folder(tmp_path).row("erin", "ka")
     assert (row.status, row.attempts) == ("correct", 12)
+    # two kernel sessions (1, 2 then 1, 2 again): four attempts, the last one right
+    times = ["2026-01-01T10:00:01", "2026-01-01T10:00:02", "2026-01-01T11:00:01"]
+    outs = [record_output("ka", "erin", "00", n, t) for n, t in zip((1, 2, 1), times, strict=True)]
+    outs.append(record_output("ka", "erin", right, 2, "2026-01-01T11:00:02"))
+    saved_with_records(tmp_path / "erin.ipynb", outs)
+    assert grade_folder(tmp_path).row("erin", "ka").attempts == 4
+    strict = Course(tmp_path, b"k" * 32, "c", {"erin": {"id": "erin"}}, {"ka": Policy(3)})
+    with course_context(strict):
+        right = exercises.ka("erin").solution()
+    # the right answer claims attempt 5 after attempt 1: a gap of deleted tries, over 3
+    outs = [record_output("ka", "erin", "00", 1), record_output("ka", "erin", right, 5)]
+    saved_with_records(tmp_path / "erin.ipynb", outs)
+    row = grade_folder(tmp_path, course=strict).row("erin", "ka")
+    assert (row.status, row.attempts, row.score) == ("wrong", 5, 0.0)
 
 
 def test_bad_submissions_get_a_row_with_their_reason_and_the_run_goes_on(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from tests.exercises.learner import record_output, saved_with_records
 from vpnteach import exercises
 from vpnteach.exercises import records
-from vpnteach.exercises.course import Course, use_course
+from vpnteach.exercises.course import Course, course_context
 from vpnteach.exercises.grade import GradeReport, grade_folder
 from vpnteach.exercises.report import (
     csv_text,
@@ -31,11 +31,8 @@ ROSTER = {
 @pytest.fixture
 def report(tmp_path: Path) -> GradeReport:
     course = Course(tmp_path / "c", b"r" * 32, "c", ROSTER)
-    use_course(course)
-    try:
+    with course_context(course):
         right = {e: exercises.get(e, "s1").solution() for e in ("ka", "skeyid_e")}
-    finally:
-        use_course(None, instructor=False)
     outs = [record_output(e, "s1", a) for e, a in right.items()]
     saved_with_records(tmp_path / "subs" / "s1.ipynb", outs)
     saved_with_records(tmp_path / "subs" / "s2.ipynb", [record_output("ka", "s2", "zz")])

@@ -29,10 +29,13 @@ CHECK = "exercises.skeyid_e().check({!s})"
 
 
 def _nobody_processes() -> list[str]:
-    found = []
+    """Processes of the sandbox user started in a sandbox (their environment has HOME=/box;
+    other tests on this machine run programs as nobody too)."""
+    marker, found = f"HOME={sandbox.BOX}".encode(), []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and entry.stat().st_uid == sandbox.NOBODY:
+            mine = entry.name.isdigit() and entry.stat().st_uid == sandbox.NOBODY
+            if mine and marker in (entry / "environ").read_bytes().split(b"\0"):
                 found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
         except OSError:
             continue
@@ -61,6 +64,8 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GradeRe
         "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n    obs['net'] = 'open'\n"
         "except OSError as e:\n    obs['net'] = type(e).__name__\n"
         f"obs['other'] = os.path.exists({str(honest)!r})\n"
+        f"try:\n    open({str(honest)!r}, 'w').write('{{}}')\n    obs['wrote'] = True\n"
+        "except OSError as e:\n    obs['wrote'] = type(e).__name__\n"
         "obs['tmp'] = os.listdir('/tmp')\nobs['uid'] = os.getuid()\n"
         "obs['env'] = sorted(k for k in os.environ if k.startswith('VPNTEACH'))\n"
         "obs['work'] = os.listdir('/work') if os.path.isdir('/work') else []\n"
@@ -81,7 +86,9 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GradeRe
         "import subprocess\nsubprocess.Popen(['sh', '-c', 'sleep 300'], start_new_session=True)",
         CHECK.format("'spawned'"),
     ])  # fmt: skip
+    before = honest.read_bytes()
     report = grade_folder(folder, execute=LIMITS)
+    assert honest.read_bytes() == before
     yield report, folder
     mp.undo()
 
@@ -98,6 +105,7 @@ def test_probe_sees_no_network_no_submission_no_grader_environment(
     seen = json.loads(_answer(report, "probe"))
     assert seen["net"] in ("OSError", "ConnectionRefusedError") or "Unreachable" in seen["net"]
     assert seen["other"] is False and seen["tmp"] == [] and seen["uid"] == sandbox.NOBODY
+    assert seen["wrote"] in ("FileNotFoundError", "PermissionError")  # the classmate's file
     assert seen["env"] == ["VPNTEACH_LEARNER"]  # no instructor variable, no secret
     assert "wt" not in seen["work"]  # the worktrees (and the submissions) are not mounted
 

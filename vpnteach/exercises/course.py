@@ -30,12 +30,14 @@ givens) gets it; that is doing the exercise. The grade never depends on the lear
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import hmac
 import json
 import os
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,12 +191,18 @@ _handout: dict[str, Any] | None = None
 _instructor = False
 
 
-def use_course(course: Course | None, *, instructor: bool = True) -> None:
-    """Make ``course`` the one exercises take their parameters from (the grader, the
-    instructor's tools). With ``None`` and ``instructor`` (the grader in self-study) no
-    hand-out is looked for; ``use_course(None, instructor=False)`` is the learner's default."""
+@contextlib.contextmanager
+def course_context(course: Course | None) -> Iterator[None]:
+    """Instructor side (the grader, hand-outs, solutions): exercises created inside take their
+    parameters from ``course`` (``None``: the public self-study ones) and never from a
+    hand-out; the previous mode comes back on exit."""
     global _course, _instructor
-    _course, _instructor = course, instructor
+    saved = _course, _instructor
+    _course, _instructor = course, True
+    try:
+        yield
+    finally:
+        _course, _instructor = saved
 
 
 def active_course() -> Course | None:
@@ -212,8 +220,30 @@ def load_handout(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("exercises"), dict):
         raise CourseError(f"{path}: not a vpnteach hand-out")
     valid_id(str(data.get("learner", "")), str(path))
+    for exercise, entry in data["exercises"].items():
+        _check_entry(entry, f"{path}, exercise {exercise!r}")
     _handout = data
     return data
+
+
+def _is_hex(value: object) -> bool:
+    try:
+        return isinstance(value, str) and len(bytes.fromhex(value)) >= 16
+    except ValueError:
+        return False
+
+
+def _check_entry(entry: object, where: str) -> None:
+    """A hand-out entry: hex ``seed`` and ``key``, ``digests`` of ``[mistake, message]``."""
+    if not isinstance(entry, dict) or not _is_hex(entry.get("seed")):
+        raise CourseError(f"{where}: 'seed' must be hex")
+    if not _is_hex(entry.get("key")) or not isinstance(entry.get("digests"), dict):
+        raise CourseError(f"{where}: 'key' must be hex and 'digests' an object")
+    for verdict in entry["digests"].values():
+        if not (isinstance(verdict, list) and len(verdict) == 2 and all(
+            isinstance(v, str) for v in verdict
+        )):  # fmt: skip
+            raise CourseError(f"{where}: each digest maps to [mistake, message]")
 
 
 def active_handout() -> dict[str, Any] | None:

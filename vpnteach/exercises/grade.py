@@ -37,7 +37,7 @@ from vpnteach.exercises.course import (
     Course,
     CourseError,
     Policy,
-    use_course,
+    course_context,
     valid_id,
 )
 from vpnteach.exercises.gradebook import LEARNER_ENV
@@ -159,20 +159,18 @@ class Checker:
         return self._verdicts[key]
 
     def _compute(self, learner: str, record: AnswerRecord) -> Feedback:
-        use_course(self.course)
         try:
-            exercise = self._exercises.get((learner, record.exercise))
-            if exercise is None:
-                exercise = self.catalogue[record.exercise](learner)
-                self._exercises[(learner, record.exercise)] = exercise
-            verdict: Feedback = exercise._evaluate(decode_answer(record.answer))
-            return verdict
+            with course_context(self.course):
+                exercise = self._exercises.get((learner, record.exercise))
+                if exercise is None:
+                    exercise = self.catalogue[record.exercise](learner)
+                    self._exercises[(learner, record.exercise)] = exercise
+                verdict: Feedback = exercise._evaluate(decode_answer(record.answer))
+                return verdict
         except RecordError as exc:
             return Feedback(False, f"the recorded answer cannot be read: {exc}", "format")
         except Exception as exc:  # a hostile answer must not stop the grading
             return Feedback(False, f"the answer could not be checked: {exc!r}"[:300], "unreadable")
-        finally:
-            use_course(None, instructor=False)
 
 
 def read_submission(
@@ -218,9 +216,14 @@ def read_submission(
     return sub
 
 
-def attempt_count(attempts: Sequence[GradedAttempt]) -> int:
-    """Records found, or the highest attempt number if larger (deleted outputs show)."""
-    return max([len(attempts), *(a.record.attempt for a in attempts)], default=0)
+def attempt_numbers(attempts: Sequence[GradedAttempt]) -> list[int]:
+    """The attempt number each record counts as: one more than the previous record, or the
+    number the record carries if larger (outputs the learner deleted leave that gap; a kernel
+    restart, which starts again at 1, does not lower the count)."""
+    numbers: list[int] = []
+    for graded in attempts:
+        numbers.append(max(numbers[-1] + 1 if numbers else 1, graded.record.attempt))
+    return numbers
 
 
 def exercise_row(sub: Submission, exercise: str, policy: Policy) -> GradeRow:
@@ -228,19 +231,23 @@ def exercise_row(sub: Submission, exercise: str, policy: Policy) -> GradeRow:
     if sub.error is not None:
         return GradeRow(sub.learner, sub.name, exercise, ERROR, "", sub.error, 0, 0.0)
     attempts = sub.attempts.get(exercise, [])
-    count = attempt_count(attempts)
     if not attempts:
-        return GradeRow(sub.learner, sub.name, exercise, NOT_ATTEMPTED, "", "", count, 0.0)
-    graded = attempts[: policy.max_attempts] if policy.max_attempts else attempts
-    last = graded[-1].feedback
+        return GradeRow(sub.learner, sub.name, exercise, NOT_ATTEMPTED, "", "", 0, 0.0)
+    numbers = attempt_numbers(attempts)
+    limit = policy.max_attempts or numbers[-1]
+    within = [(n, a) for n, a in zip(numbers, attempts, strict=True) if n <= limit]
+    if not within:
+        message = f"the first record is attempt {numbers[0]}, over the limit of {limit}"
+        return GradeRow(sub.learner, sub.name, exercise, WRONG, "", message, numbers[-1], 0.0)
+    used, last_attempt = within[-1]
+    last = last_attempt.feedback
     message = last.message
-    if len(graded) < len(attempts):
-        message = f"only the first {len(graded)} attempts are graded. {message}"
-    used = max(len(graded), graded[-1].record.attempt if len(graded) == len(attempts) else 0)
+    if len(within) < len(attempts):
+        message = f"only attempts up to {limit} are graded. {message}"
     score = max(0.0, 1.0 - policy.penalty * (used - 1)) if last.correct else 0.0
     status = CORRECT if last.correct else WRONG
     return GradeRow(
-        sub.learner, sub.name, exercise, status, last.mistake or "", message, count, score
+        sub.learner, sub.name, exercise, status, last.mistake or "", message, numbers[-1], score
     )
 
 

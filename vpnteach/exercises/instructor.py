@@ -29,9 +29,9 @@ from vpnteach.exercises.course import (
     Course,
     CourseError,
     answer_digest,
+    course_context,
     init_course,
     load_course,
-    use_course,
 )
 from vpnteach.exercises.grade import grade_folder
 from vpnteach.exercises.records import RecordError
@@ -45,16 +45,6 @@ from vpnteach.exercises.report import (
 from vpnteach.exercises.sandbox import Limits, SandboxError
 
 
-def _instructor_exercise(course: Course, learner: str, exercise_id: str) -> Any:
-    from vpnteach.exercises import EXERCISES
-
-    use_course(course)
-    try:
-        return EXERCISES[exercise_id](learner)
-    finally:
-        use_course(None, instructor=False)
-
-
 def handout(course: Course, learner: str) -> dict[str, Any]:
     """``learner``'s hand-out: per exercise the parameter seed, the digest key, and the
     digests of the right answer and of each typical mistake (with their messages)."""
@@ -63,15 +53,11 @@ def handout(course: Course, learner: str) -> dict[str, Any]:
     entries = {}
     for exercise_id in EXERCISES:
         key = course.check_key(learner, exercise_id)
-        ex = _instructor_exercise(course, learner, exercise_id)
-        use_course(course)
-        try:
-            right = ex._solve(ex._p)
-            digests = {answer_digest(key, right): ["", ex._praise(ex._p)]}
-            for mistake in ex._targeted_mistakes():
-                digests[answer_digest(key, mistake.value)] = [mistake.id, mistake.message]
-        finally:
-            use_course(None, instructor=False)
+        with course_context(course):
+            ex = EXERCISES[exercise_id](learner)
+        digests = {answer_digest(key, ex._solve(ex._p)): ["", ex._praise(ex._p)]}
+        for mistake in ex._targeted_mistakes():
+            digests[answer_digest(key, mistake.value)] = [mistake.id, mistake.message]
         entries[exercise_id] = {
             "seed": course.seed(learner, exercise_id).hex(),
             "key": key.hex(),
@@ -103,12 +89,9 @@ def write_solutions(course: Course, out: Path) -> Path:
         writer.writerow(["learner", "exercise", "solution"])
         for learner in course.roster:
             for exercise_id in EXERCISES:
-                ex = _instructor_exercise(course, learner, exercise_id)
-                use_course(course)
-                try:
-                    writer.writerow([learner, exercise_id, ex._show_answer(ex._solve(ex._p))])
-                finally:
-                    use_course(None, instructor=False)
+                with course_context(course):
+                    ex = EXERCISES[exercise_id](learner)
+                writer.writerow([learner, exercise_id, ex._show_answer(ex._solve(ex._p))])
     return path
 
 
