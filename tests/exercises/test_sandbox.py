@@ -93,9 +93,9 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GradeRe
     mp.undo()
 
 
-def _answer(report: GradeReport, learner: str) -> str:
+def _answer(report: GradeReport, learner: str, exercise: str = "skeyid_e") -> str:
     (sub,) = [s for s in report.submissions if s.learner == learner]
-    return str(sub.attempts["skeyid_e"][-1].record.answer)
+    return str(sub.attempts[exercise][-1].record.answer)
 
 
 def test_probe_sees_no_network_no_submission_no_grader_environment(
@@ -134,3 +134,33 @@ def test_every_process_is_gone_and_the_run_went_on(executed: tuple[GradeReport, 
     assert _answer(report, "daemon") == "spawned"
     assert _nobody_processes() == []  # forked sleepers and the daemon died with the sandbox
     assert report.status("zz-honest", "skeyid_e") == "correct"
+
+
+def test_course_mode_execution_gets_the_handout_not_the_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    require(sandbox.available() is None, f"sandbox: {sandbox.available()}")
+    from vpnteach.exercises import course as course_mode
+    from vpnteach.exercises.instructor import main_grade
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\nalice\n")
+    course = course_mode.init_course(tmp_path / "instructor", roster)
+    with course_mode.course_context(course):
+        right = exercises.skeyid_e("alice").solution()
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    secret = course.folder / "secret"
+    probe = (
+        "import os\nex = exercises.skeyid_e()\n"
+        f"seen = [os.path.exists('vpnteach-handout.json'), os.path.exists({str(secret)!r})]\n"
+        "try:\n    ex.solution()\nexcept PermissionError:\n    seen.append('sealed')\n"
+        "exercises.ka().check(' '.join(map(str, seen)))"
+    )
+    _write(subs, "alice", [probe, CHECK.format(repr(right))])
+    argv = [str(subs), "--course", str(course.folder), "--execute", "--timeout", "60"]
+    assert main_grade(argv) == 0
+    assert "| alice | alice.ipynb | ✔ (1) | ✘ format (1) | 1/2 |" in capsys.readouterr().out
+    report = grade_folder(subs, course=course, execute=LIMITS)
+    # hand-out there, secret absent, object sealed
+    assert _answer(report, "alice", "ka") == "True False sealed"

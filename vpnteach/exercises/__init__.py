@@ -17,9 +17,11 @@ Kinds (issue 8): *compute* a value (``dh_public_value``, ``skeyid_e``, ``ka``, `
 (``fix_config``, checked by a real lab run), *decrypt* a packet (``esp_decrypt``).
 
 The expected answer is never in the notebook nor stored on the exercise: ``check`` computes it
-from the learner's parameters when called (see :mod:`vpnteach.exercises.base`). Instructors grade
-a folder of submitted notebooks with ``vpnteach grade`` (:mod:`vpnteach.exercises.grade`,
-``docs/grading.md``).
+from the learner's parameters when called (see :mod:`vpnteach.exercises.base`) and records the
+answer, not the verdict, in the notebook (:mod:`vpnteach.exercises.records`). Instructors grade
+a folder of saved notebooks with ``vpnteach grade`` (:mod:`vpnteach.exercises.grade`), which
+recomputes every verdict; ``vpnteach course`` (:mod:`vpnteach.exercises.course`) gives each
+learner numbers only the instructor can compute (``docs/grading.md``).
 """
 
 from __future__ import annotations
