@@ -23,7 +23,7 @@ from tests.exercises.learner import (
 )
 from vpnteach import exercises
 from vpnteach.exercises import records
-from vpnteach.exercises.course import Course, Policy, course_context
+from vpnteach.exercises.course import Course, CourseError, Policy, course_context
 from vpnteach.exercises.grade import MAX_NOTEBOOK_BYTES, grade_folder
 from vpnteach.exercises.instructor import main_grade
 
@@ -206,3 +206,19 @@ def test_without_the_extension_the_displayed_feedback_carries_the_record() -> No
     from vpnteach.ui.records import ipython_publisher
 
     assert feedback.record is not None and not ipython_publisher(feedback.record)
+
+
+def test_an_id_pattern_reads_lms_download_names(tmp_path: Path) -> None:
+    right = exercises.ka("12345").solution()
+    saved_with_records(
+        tmp_path / "doejane_12345_777_lab.ipynb", [record_output("ka", "12345", right)]
+    )
+    saved_with_records(tmp_path / "README-notes.ipynb", [])
+    report = grade_folder(tmp_path, id_pattern=r"^[a-z]+_(?:LATE_)?(?P<id>\d+)_")
+    assert report.status("12345", "ka") == "correct"
+    (other,) = [s for s in report.submissions if s.name == "README-notes.ipynb"]
+    assert other.error == "its path does not match the id pattern"
+    with pytest.raises(CourseError, match="has no"):
+        grade_folder(tmp_path, id_pattern=r"\d+")
+    with pytest.raises(CourseError, match="id-pattern"):
+        grade_folder(tmp_path, id_pattern=r"(?P<id>")

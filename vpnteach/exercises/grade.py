@@ -24,6 +24,7 @@ stops the run.
 from __future__ import annotations
 
 import json
+import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -114,9 +115,15 @@ class GradeReport:
         return sum(r.score for r in self.rows if r.notebook == submission.name)
 
 
-def identify(path: Path, folder: Path) -> str:
-    """The learner id a submission's place gives: ``<id>.ipynb`` or ``<id>/...``."""
+def identify(path: Path, folder: Path, pattern: re.Pattern[str] | None = None) -> str | None:
+    r"""The learner id a submission's place gives: ``<id>.ipynb`` or ``<id>/...``; with
+    ``pattern``, its group ``id`` searched in the relative path (``None``: no match). For an
+    LMS download, e.g. Canvas's ``<name>_<user id>_<submission id>_<file>``:
+    ``^[a-z]+_(?:LATE_)?(?P<id>\d+)_`` with the Canvas user ids as roster ids."""
     relative = path.relative_to(folder)
+    if pattern is not None:
+        found = pattern.search(relative.as_posix())
+        return found["id"] if found and found["id"] else None
     return relative.parts[0] if len(relative.parts) > 1 else path.stem
 
 
@@ -263,6 +270,7 @@ def grade_folder(
     course: Course | None = None,
     exercises: Sequence[str] | None = None,
     execute: Limits | None = None,
+    id_pattern: str | None = None,
 ) -> GradeReport:
     """Grade every saved submission in ``folder`` without running any.
 
@@ -272,6 +280,8 @@ def grade_folder(
         exercises: the exercise ids to report (default: every id any submission answered).
         execute: run each submission alone in the sandbox with these limits first
             (:mod:`vpnteach.exercises.sandbox`), then grade the executed copy.
+        id_pattern: a regular expression with a group ``id`` finding the learner id in each
+            submission's path relative to ``folder`` (default: file or folder name).
     """
     root = Path(folder)
     if course is not None and root.resolve() in course.folder.resolve().parents:
@@ -280,7 +290,14 @@ def grade_folder(
     if not paths:
         raise FileNotFoundError(f"no .ipynb notebooks in {root}")
     checker = Checker(course)
-    submissions = [_submission(p, root, course, checker, execute) for p in paths]
+    try:
+        pattern = re.compile(id_pattern) if id_pattern else None
+    except re.error as exc:
+        raise CourseError(f"--id-pattern {id_pattern!r}: {exc}") from None
+    if pattern is not None and "id" not in pattern.groupindex:
+        raise CourseError(f"--id-pattern {id_pattern!r} has no (?P<id>...) group")
+    options = _Options(execute, pattern)
+    submissions = [_submission(p, root, checker, options) for p in paths]
     for sub in submissions:
         twins = [s.name for s in submissions if s.learner == sub.learner and s is not sub]
         if twins:
@@ -297,10 +314,17 @@ def grade_folder(
     return GradeReport(rows, list(exercises), submissions, course)
 
 
-def _submission(
-    path: Path, root: Path, course: Course | None, checker: Checker, execute: Limits | None
-) -> Submission:
-    name, who = str(path.relative_to(root)), identify(path, root)
+@dataclass(frozen=True)
+class _Options:
+    execute: Limits | None
+    id_pattern: re.Pattern[str] | None
+
+
+def _submission(path: Path, root: Path, checker: Checker, options: _Options) -> Submission:
+    course, execute = checker.course, options.execute
+    name, who = str(path.relative_to(root)), identify(path, root, options.id_pattern)
+    if who is None:
+        return Submission(path, name, "?", error="its path does not match the id pattern")
     try:
         learner = valid_id(who, name)
     except CourseError as exc:

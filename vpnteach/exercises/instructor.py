@@ -97,7 +97,10 @@ def write_solutions(course: Course, out: Path) -> Path:
 
 def main_course(argv: Sequence[str]) -> int:
     """``vpnteach course init|handout|solutions``."""
-    parser = argparse.ArgumentParser(prog="vpnteach course", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="vpnteach course",
+        description="Course mode: a secret, a roster, per-learner hand-outs, solutions.",
+    )
     sub = parser.add_subparsers(dest="action", required=True)
     init = sub.add_parser("init", help="create a course folder with its secret and roster")
     init.add_argument("folder", type=Path)
@@ -142,6 +145,9 @@ def grade_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--exercise", action="append", dest="exercises", help="report this id (repeatable)"
     )
+    parser.add_argument(
+        "--id-pattern", help="regex with a group 'id': the learner id in each submission's path"
+    )
     run = parser.add_argument_group("isolated execution (vpnteach.exercises.sandbox)")
     run.add_argument("--execute", action="store_true", help="run each submission first")
     run.add_argument("--timeout", type=float, default=Limits.wall_seconds, help="wall seconds")
@@ -163,7 +169,13 @@ def main_grade(argv: Sequence[str]) -> int:
         if args.execute:
             memory = args.memory_mb * 2**20
             limits = Limits(args.timeout, args.cpu, memory, args.processes)
-        report = grade_folder(args.folder, course=course, exercises=args.exercises, execute=limits)
+        report = grade_folder(
+            args.folder,
+            course=course,
+            exercises=args.exercises,
+            execute=limits,
+            id_pattern=args.id_pattern,
+        )
     except (FileNotFoundError, CourseError, RecordError, SandboxError) as exc:
         print(f"vpnteach grade: {exc}", file=sys.stderr)
         return 2
