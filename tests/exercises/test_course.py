@@ -98,6 +98,8 @@ def test_handout_checks_without_a_solver_and_seals_the_shortcuts(
         ex.solution()
     with pytest.raises(PermissionError, match="course secret"):
         ex._solve(ex._p)
+    with pytest.raises(PermissionError, match="course secret"):
+        type(ex)._mistakes(ex, ex._p)
     with pytest.raises(CourseError, match="hand-out is for 'alice', not 'bob'"):
         exercises.skeyid_e("bob")
 

@@ -36,6 +36,7 @@ from vpnteach.exercises.records import MIME, AnswerRecord, new_record, publish
 
 P = TypeVar("P")
 A = TypeVar("A")
+T = TypeVar("T")
 
 INSTRUCTOR_ENV = "VPNTEACH_INSTRUCTOR"
 
@@ -143,6 +144,8 @@ class Exercise(HtmlRepr, Generic[P, A]):
         super().__init_subclass__(**kwargs)
         if "_solve" in cls.__dict__:  # a sealed (course-mode) object has no solver
             cls._solve = _guarded(cls.__dict__["_solve"])  # type: ignore[method-assign,assignment]
+        if "_mistakes" in cls.__dict__:  # nor the typical wrong answers
+            cls._mistakes = _guarded(cls.__dict__["_mistakes"])  # type: ignore[method-assign,assignment]
 
     def __init__(self, learner: str | None = None) -> None:
         given = str(learner).strip() if learner is not None else ""
@@ -330,12 +333,14 @@ class Exercise(HtmlRepr, Generic[P, A]):
         return show_value(value)
 
 
-def _guarded(solve: Callable[[Any, Any], A]) -> Callable[[Any, Any], A]:
-    @functools.wraps(solve)
-    def guarded(self: Any, p: Any) -> A:
+def _guarded(solver: Callable[[Any, Any], T]) -> Callable[[Any, Any], T]:
+    """``solver`` refusing on a sealed object (course mode, learner side)."""
+
+    @functools.wraps(solver)
+    def guarded(self: Any, p: Any) -> T:
         if getattr(self, "_sealed", None) is not None:
             raise PermissionError("in a course, the solver needs the course secret")
-        return solve(self, p)
+        return solver(self, p)
 
     return guarded
 

@@ -239,11 +239,12 @@ def _check_entry(entry: object, where: str) -> None:
         raise CourseError(f"{where}: 'seed' must be hex")
     if not _is_hex(entry.get("key")) or not isinstance(entry.get("digests"), dict):
         raise CourseError(f"{where}: 'key' must be hex and 'digests' an object")
-    for verdict in entry["digests"].values():
-        if not (isinstance(verdict, list) and len(verdict) == 2 and all(
-            isinstance(v, str) for v in verdict
-        )):  # fmt: skip
-            raise CourseError(f"{where}: each digest maps to [mistake, message]")
+    if not all(_is_verdict(v) for v in entry["digests"].values()):
+        raise CourseError(f"{where}: each digest maps to [mistake, message]")
+
+
+def _is_verdict(value: object) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
 
 
 def active_handout() -> dict[str, Any] | None:

@@ -191,8 +191,18 @@ def read_submission(
     except (OSError, RecordError) as exc:
         sub.error = f"unreadable submission: {exc}"
         return sub
+    _grade_records(sub, raw[:MAX_RECORDS], checker)
+    if len(raw) > MAX_RECORDS:
+        sub.flags.append(f"{len(raw) - MAX_RECORDS} records beyond {MAX_RECORDS} ignored")
+    for attempts in sub.attempts.values():
+        attempts.sort(key=lambda a: (a.record.time, a.record.attempt))
+    return sub
+
+
+def _grade_records(sub: Submission, raw: list[Any], checker: Checker) -> None:
+    """Grade ``sub``'s own records; flag the malformed, other learners' and unknown ones."""
     bad, claimed, unknown, seen = 0, set(), set(), set()
-    for data in raw[:MAX_RECORDS]:
+    for data in raw:
         try:
             record = parse_record(data)
         except RecordError:
@@ -202,17 +212,13 @@ def read_submission(
         if key in seen:  # the same record shown twice (a copied output) is one attempt
             continue
         seen.add(key)
-        if record.learner != learner:
+        if record.learner != sub.learner:
             claimed.add(record.learner)
         elif record.exercise not in checker.catalogue:
             unknown.add(record.exercise)
         else:
-            graded = GradedAttempt(record, checker.verdict(learner, record))
+            graded = GradedAttempt(record, checker.verdict(sub.learner, record))
             sub.attempts.setdefault(record.exercise, []).append(graded)
-    for attempts in sub.attempts.values():
-        attempts.sort(key=lambda a: (a.record.time, a.record.attempt))
-    if len(raw) > MAX_RECORDS:
-        sub.flags.append(f"{len(raw) - MAX_RECORDS} records beyond {MAX_RECORDS} ignored")
     if bad:
         sub.flags.append(f"{bad} malformed answer record(s) ignored")
     if claimed:
@@ -220,7 +226,6 @@ def read_submission(
         sub.flags.append(f"answers recorded for another learner ({names}) not graded")
     if unknown:
         sub.flags.append(f"unknown exercise id(s) ignored: {', '.join(sorted(unknown)[:3])}")
-    return sub
 
 
 def attempt_numbers(attempts: Sequence[GradedAttempt]) -> list[int]:
