@@ -103,3 +103,19 @@ def test_records_round_trip_and_refuse_bad_fields() -> None:
             records.parse_record({**good, field: value})
     with pytest.raises(records.RecordError, match=r"must be \{'hex'"):
         records.decode_answer({"hex": "00", "x": 1})
+
+
+def test_attempts_go_on_after_a_kernel_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saved = saved_with_records(
+        tmp_path / "nb.ipynb",
+        [record_output("ka", "s1", "00", 1), record_output("ka", "s1", "01", 4),
+         record_output("ka", "s2", "00", 9), record_output("skeyid_e", "s1", "00", 7)],
+    )  # fmt: skip
+    monkeypatch.setenv(records.SESSION_ENV, str(saved))
+    assert records.new_record("ka", "s1", "02", "check").attempt == 5
+    assert records.new_record("ka", "s1", "03", "check").attempt == 6
+    assert records.new_record("phase1_iv", "s1", "03", "check").attempt == 1
+    monkeypatch.setenv(records.SESSION_ENV, str(tmp_path / "missing.ipynb"))
+    assert records.new_record("ka", "s3", "00", "check").attempt == 1

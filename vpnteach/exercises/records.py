@@ -24,8 +24,11 @@ size and raises :class:`RecordError` with what was wrong.
 from __future__ import annotations
 
 import datetime as _dt
+import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 MIME = "application/vnd.vpnteach.answer+json"
@@ -86,11 +89,38 @@ def decode_answer(data: Any) -> Any:
 
 
 def new_record(exercise: str, learner: str, answer: object, source: str) -> AnswerRecord:
-    """The record of the next attempt at ``exercise`` by ``learner`` in this process."""
+    """The record of the next attempt at ``exercise`` by ``learner``: numbered after this
+    process's earlier ones and, after a kernel restart, after those saved in the notebook."""
     key = (learner, exercise)
-    _attempts[key] = _attempts.get(key, 0) + 1
+    if key not in _attempts:
+        _attempts[key] = saved_attempts(learner, exercise)
+    _attempts[key] += 1
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     return AnswerRecord(exercise, learner, encode_answer(answer), _attempts[key], now, source)
+
+
+SESSION_ENV = "JPY_SESSION_NAME"
+"""The notebook's path, which Jupyter Server gives the kernels it starts."""
+
+
+def saved_attempts(learner: str, exercise: str) -> int:
+    """The highest attempt number saved in this kernel's notebook (0 if none or unknown)."""
+    path = Path(os.environ.get(SESSION_ENV, ""))
+    if path.suffix != ".ipynb" or not path.is_file() or path.stat().st_size > 20 * 2**20:
+        return 0
+    try:
+        found = raw_records(json.loads(path.read_bytes()))
+    except (OSError, ValueError, RecursionError):
+        return 0
+    numbers = [0]
+    for data in found:
+        try:
+            rec = parse_record(data)
+        except RecordError:
+            continue
+        if (rec.learner, rec.exercise) == (learner, exercise):
+            numbers.append(rec.attempt)
+    return max(numbers)
 
 
 def output(record: AnswerRecord) -> dict[str, Any]:
