@@ -4,11 +4,14 @@ The learner types a wrong SKEYID_e, clicks Check, types the right one, clicks Ch
 (Ctrl+S) with JupyterLab's "save widget state" on. The test then grades a copy of the saved
 file with ``vpnteach grade`` (never running it): two attempts, correct. The right and wrong
 answers are computed independently with ``hmac`` (``tests/browser/test_exercise.py``).
+After a kernel restart (Kernel ▸ Restart Kernel…, Run All) the next Check is attempt 3: the new
+kernel continues the numbering saved in the notebook.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -60,9 +63,7 @@ def test_widget_answers_are_saved_with_the_notebook_and_graded(
     nb.type_into(".vpnteach-answer", right)
     nb.click_button("Check")
     expect(feedback).to_contain_text("✔ Correct")
-    nb.page.locator(".jp-NotebookPanel .jp-Cell").first.click()  # leave the answer box
-    nb.page.keyboard.press("Escape")
-    nb.page.keyboard.press("Control+s")
+    _save(nb)
     saved = _saved_records(path, 2)
     assert [(r["answer"], r["attempt"], r["source"]) for r in saved] == [
         (wrong, 1, "widget"),
@@ -74,3 +75,34 @@ def test_widget_answers_are_saved_with_the_notebook_and_graded(
     shutil.copy(path, submissions / "alice.ipynb")
     row = grade_folder(submissions).row("alice", "skeyid_e")
     assert (row.status, row.attempts, row.score) == ("correct", 2, 1.0)
+
+    # a kernel restart drops the old widget (and its records) from the next save, but the
+    # new kernel numbers its attempts after the saved ones (JPY_SESSION_NAME)
+    _restart_and_run_all(nb)
+    nb.type_into(".vpnteach-answer", right)
+    nb.click_button("Check")
+    expect(nb.html_widget("vpnteach-feedback")).to_contain_text("✔ Correct")
+    _save(nb)
+    deadline = time.monotonic() + 20
+    while [r["attempt"] for r in _saved_records(path, 1)] != [3]:
+        assert time.monotonic() < deadline, _saved_records(path, 1)
+        time.sleep(0.3)
+    shutil.copy(path, submissions / "alice.ipynb")
+    row = grade_folder(submissions).row("alice", "skeyid_e")
+    assert (row.status, row.attempts) == ("correct", 3)
+
+
+def _save(nb: Notebook) -> None:
+    nb.page.locator(".jp-NotebookPanel .jp-Cell").first.click()  # leave the answer box
+    nb.page.keyboard.press("Escape")
+    nb.page.keyboard.press("Control+s")
+
+
+def _restart_and_run_all(nb: Notebook) -> None:
+    """Kernel ▸ Restart Kernel…, confirmed, then Run ▸ Run All Cells, as a learner would."""
+    nb.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^\s*Kernel\s*$")).click()
+    nb.page.locator('li[data-command="kernelmenu:restart"]').click()
+    nb.page.locator(".jp-Dialog button.jp-mod-accept").click()
+    nb.wait_kernel_idle()
+    nb.run_all()
+    nb.wait_all_cells_done(len(CELLS))
