@@ -142,3 +142,20 @@ def test_a_damaged_handout_is_refused_with_where(
     path.write_text("{")
     with pytest.raises(CourseError, match="cannot read the hand-out"):
         course_mode.load_handout(path)
+
+
+@pytest.mark.parametrize("exercise_id", [e for e in exercises.EXERCISES if e != "fix_config"])
+def test_sealed_checks_agree_with_the_instructors_on_every_exercise(
+    exercise_id: str, course: course_mode.Course, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (_, bob_handout) = write_handouts(course, tmp_path / "handouts")
+    with course_context(course):
+        full = exercises.get(exercise_id, "bob")
+    answers = [full._show_answer(full._solve(full._p))]
+    answers += [full._show_answer(m.value) for m in full._targeted_mistakes()]
+    monkeypatch.setenv(course_mode.HANDOUT_ENV, str(bob_handout))
+    sealed = exercises.get(exercise_id)
+    for answer in answers:
+        mine, theirs = sealed.check(answer), full._evaluate(answer)
+        assert (mine.correct, mine.mistake) == (theirs.correct, theirs.mistake), answer
+    assert sum(sealed.check(a).correct for a in answers) == 1
