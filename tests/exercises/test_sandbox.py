@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,3 +165,16 @@ def test_course_mode_execution_gets_the_handout_not_the_secret(
     report = grade_folder(subs, course=course, execute=LIMITS)
     # hand-out there, secret absent, object sealed
     assert _answer(report, "alice", "ka") == "True False sealed"
+
+
+def test_the_wall_clock_covers_the_whole_notebook(tmp_path: Path) -> None:
+    require(sandbox.available() is None, f"sandbox: {sandbox.available()}")
+    _write(tmp_path, "slow", [CHECK.format("'first'"), *(["import time\ntime.sleep(1)"] * 40)])
+    limits = sandbox.Limits(wall_seconds=5, cpu_seconds=8, memory_bytes=1024**3, processes=64)
+    started = time.monotonic()
+    report = grade_folder(tmp_path, execute=limits)
+    assert time.monotonic() - started < 25  # 40 cells of 1 s do not get 40 s
+    (sub,) = report.submissions
+    assert any(flag.startswith("execution: stopped") for flag in sub.flags), sub.flags
+    assert _answer(report, "slow") == "first"
+    assert _nobody_processes() == []

@@ -166,12 +166,13 @@ def _execute(argv: list[str], limits: Limits) -> str | None:
                 os.killpg(proc.pid, signal.SIGKILL)  # bwrap's group: the namespace dies too
                 proc.wait()
         log.seek(0)
-        tail = log.read()[-2000:].decode(errors="replace").strip().splitlines()
+        lines = log.read()[-20_000:].decode(errors="replace").strip().splitlines()
     if code is None:
         return f"stopped after {limits.wall_seconds:g} s (wall clock)"
     if code != 0:
-        return f"the run failed (exit {code}): {tail[-1] if tail else ''}"[:300]
-    return tail[-1][:300] if tail and tail[-1].startswith("stopped:") else None
+        return f"the run failed (exit {code}): {lines[-1] if lines else ''}"[:300]
+    stopped = [line for line in lines if line.startswith("stopped:")]
+    return stopped[-1][:300] if stopped else None
 
 
 def main(argv: list[str]) -> int:
