@@ -22,6 +22,7 @@ TEST_SH = ROOT / "tools" / "test.sh"
 
 # program (as the tests name it) -> the Debian package that ships it (``dpkg -S`` on Debian 12)
 PROVIDED_BY = {
+    "bwrap": "bubblewrap",
     "charon": "strongswan-charon",
     "chromium": "chromium",
     "dot": "graphviz",
@@ -31,6 +32,7 @@ PROVIDED_BY = {
     "openssl": "openssl",
     "ping": "iputils-ping",
     "pki": "strongswan-pki",
+    "setpriv": "util-linux",
     "swanctl": "strongswan-swanctl",
     "tshark": "tshark",
 }

@@ -129,8 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=2010, help="random seed (default 2010)")
     d.add_argument("--pcap", metavar="DIR", help="write the WAN capture and key tables to DIR")
     sub.add_parser(
-        "grade", add_help=False, help="run submitted notebooks, tabulate their exercises"
+        "grade", add_help=False, help="grade saved notebooks from their recorded answers"
     )
+    sub.add_parser("course", add_help=False, help="course secret, roster, hand-outs, solutions")
     sub.add_parser("router", add_help=False, help="run a vpnteach router on a real network (root)")
     return parser
 
@@ -139,9 +140,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vpnteach`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["grade"]:
-        from vpnteach.exercises.grade import main_grade
+        from vpnteach.exercises.instructor import main_grade
 
         return main_grade(argv[1:])
+    if argv[:1] == ["course"]:
+        from vpnteach.exercises.instructor import main_course
+
+        return main_course(argv[1:])
     if argv[:1] == ["router"]:
         from vpnteach.router import main_router
 

@@ -27,10 +27,13 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-# Lab settings written before start: no news toast, no update check, every cell in the DOM.
+# Lab settings written before start: no news toast, no update check, every cell in the DOM,
+# widget state saved in notebooks.
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    # save widget state with the notebook, as the course image does (answer records, issue 15)
+    "@jupyter-widgets/jupyterlab-manager/plugin": {"saveState": True},
 }
 SERVER_START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0

@@ -269,9 +269,12 @@ class Notebook:
             self.page.set_viewport_size(size)
 
     def cell_output(self, index: int) -> Locator:
-        """The output area of the ``index``-th code cell (0-based)."""
+        """The output area of the ``index``-th code cell (0-based; not the output areas of
+        ``ipywidgets.Output`` widgets inside it)."""
         return (
-            self.page.locator(".jp-NotebookPanel .jp-CodeCell").nth(index).locator(".jp-OutputArea")
+            self.page.locator(".jp-NotebookPanel .jp-CodeCell")
+            .nth(index)
+            .locator(".jp-Cell-outputArea")
         )
 
 

@@ -1,31 +1,11 @@
-"""Learner ids and the gradebook file the grader reads."""
+"""Learner ids."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from vpnteach import exercises
 from vpnteach.exercises import gradebook
-
-
-def test_checks_are_recorded_only_when_the_grader_asks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    book = tmp_path / "book.jsonl"
-    exercises.skeyid_e("alice").check("00")
-    assert not book.exists()
-    monkeypatch.setenv(gradebook.GRADEBOOK_ENV, str(book))
-    ex = exercises.skeyid_e("alice")
-    ex.check("00")
-    ex.check(ex.solution())
-    attempts = gradebook.read_gradebook(book)
-    assert [(a.learner, a.exercise, a.correct) for a in attempts] == [
-        ("alice", "skeyid_e", False),
-        ("alice", "skeyid_e", True),
-    ]
-    assert attempts[0].mistake == "wrong_length"
 
 
 def test_learner_comes_from_set_learner_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,9 +19,11 @@ troubleshooting mystery: ``mystery_lab()`` gives a broken lab whose fault you ar
 ``check_fix(lab, commands, cause=...)`` grades the repair (:mod:`vpnteach.exercises.mystery`).
 
 The expected answer is never in the notebook nor stored on the exercise: ``check`` computes it
-from the learner's parameters when called (see :mod:`vpnteach.exercises.base`). Instructors grade
-a folder of submitted notebooks with ``vpnteach grade`` (:mod:`vpnteach.exercises.grade`,
-``docs/grading.md``).
+from the learner's parameters when called (see :mod:`vpnteach.exercises.base`) and records the
+answer, not the verdict, in the notebook (:mod:`vpnteach.exercises.records`). Instructors grade
+a folder of saved notebooks with ``vpnteach grade`` (:mod:`vpnteach.exercises.grade`), which
+recomputes every verdict; ``vpnteach course`` (:mod:`vpnteach.exercises.course`) gives each
+learner numbers only the instructor can compute (``docs/grading.md``).
 """
 
 from __future__ import annotations

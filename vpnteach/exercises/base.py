@@ -9,27 +9,34 @@ same ones.
 only says ``ex = exercises.skeyid_e()`` and ``ex.check(answer)``; :meth:`Exercise.check`
 computes the expected value from the parameters at that moment (with the package's own RFC
 functions), compares, and forgets it. The typical wrong answers are computed the same way and
-compared too, so a mistake gets a message aimed at it. A determined learner can still compute
-the answer by reading this package: that is fine for self-grading (the grader re-runs the
-notebook, so only answers typed into it count). :meth:`Exercise.solution` is for instructors and
-tests and refuses unless ``VPNTEACH_INSTRUCTOR`` is set.
+compared too, so a mistake gets a message aimed at it. Each check records the answer (not the
+verdict) in the notebook (:mod:`vpnteach.exercises.records`); the grader recomputes the verdict
+(:mod:`vpnteach.exercises.grade`). In self-study the parameters are public and
+:meth:`Exercise.solution` opens with ``VPNTEACH_INSTRUCTOR``; in course mode
+(:mod:`vpnteach.exercises.course`) the learner's object is *sealed*: it checks against the
+hand-out's answer digests and its solver and ``solution()`` need the course secret.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 import html
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Generic, TypeVar
 
 from vpnteach._html import HtmlRepr, widget_of
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.exercises.answers import AnswerFormatError, parse_hex
-from vpnteach.exercises.gradebook import Attempt, current_learner, record
+from vpnteach.exercises.course import active_course, answer_digest, course_seed
+from vpnteach.exercises.gradebook import current_learner
+from vpnteach.exercises.records import MIME, AnswerRecord, new_record, publish
 
 P = TypeVar("P")
 A = TypeVar("A")
+T = TypeVar("T")
 
 INSTRUCTOR_ENV = "VPNTEACH_INSTRUCTOR"
 
@@ -52,6 +59,7 @@ class Feedback(HtmlRepr):
     correct: bool
     message: str
     mistake: str | None = None
+    record: AnswerRecord | None = field(default=None, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return self.correct
@@ -66,6 +74,13 @@ class Feedback(HtmlRepr):
             f"padding:4px 8px'><b style='color:{colour}'>{mark}</b> "
             f"{html.escape(self.message)}</div>"
         )
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, Any]:
+        """HTML and text, plus the answer record when no publisher showed it already."""
+        bundle: dict[str, Any] = {"text/plain": repr(self), "text/html": self._repr_html_()}
+        if self.record is not None:
+            bundle[MIME] = self.record.to_json()
+        return bundle
 
 
 @dataclass(frozen=True)
@@ -125,12 +140,21 @@ class Exercise(HtmlRepr, Generic[P, A]):
     answer_format: ClassVar[str]
     hint_ladder: ClassVar[tuple[str, ...]]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_solve" in cls.__dict__:  # a sealed (course-mode) object has no solver
+            cls._solve = _guarded(cls.__dict__["_solve"])  # type: ignore[method-assign,assignment]
+        if "_mistakes" in cls.__dict__:  # nor the typical wrong answers
+            cls._mistakes = _guarded(cls.__dict__["_mistakes"])  # type: ignore[method-assign,assignment]
+
     def __init__(self, learner: str | None = None) -> None:
         given = str(learner).strip() if learner is not None else ""
         self.learner = given or current_learner()
-        self._p: P = type(self).params(self.learner)
+        seed, self._sealed = course_seed(self.learner, self.id)
+        self._p: P = type(self).params(self.learner, seed)
         self.attempts = 0
         self._hints_shown = 0
+        self.last_record: AnswerRecord | None = None
 
     def __repr__(self) -> str:
         return f"<exercise {self.id!r} ({self.kind}) for learner {self.learner!r}>"
@@ -138,9 +162,11 @@ class Exercise(HtmlRepr, Generic[P, A]):
     # ---------------------------------------------------------------- parameters, statement
 
     @classmethod
-    def params(cls, learner: str) -> P:
-        """The parameters of ``learner``: deterministic from (exercise id, learner id)."""
-        return cls._make_params(SeededRng(f"vpnteach-exercise:{learner}").fork(cls.id))
+    def params(cls, learner: str, seed: bytes | None = None) -> P:
+        """The parameters of ``learner``: deterministic from (exercise id, learner id), or
+        from the course seed (:mod:`vpnteach.exercises.course`) when one is given."""
+        rng = SeededRng(f"vpnteach-exercise:{learner}") if seed is None else SeededRng(seed)
+        return cls._make_params(rng.fork(cls.id))
 
     @property
     def given(self) -> dict[str, Any]:
@@ -193,12 +219,36 @@ class Exercise(HtmlRepr, Generic[P, A]):
 
     # ---------------------------------------------------------------- checking
 
-    def check(self, answer: object) -> Feedback:
-        """Compare ``answer`` with the expected one, computed now; say what went wrong."""
-        feedback = self._evaluate(answer)
+    def check(self, answer: object, *, source: str = "check") -> Feedback:
+        """Compare ``answer`` with the expected one, computed now; say what went wrong.
+
+        The answer is recorded in the notebook (:mod:`vpnteach.exercises.records`): the
+        grader recomputes the verdict from it, never from what this returns."""
+        feedback = self._evaluate(answer) if self._sealed is None else self._sealed_check(answer)
         self.attempts += 1
-        record(Attempt(self.learner, self.id, feedback.correct, feedback.mistake, feedback.message))
+        self.last_record = new_record(self.id, self.learner, answer, source)
+        if source == "check" and not publish(self.last_record):
+            return replace(feedback, record=self.last_record)
         return feedback
+
+    def _sealed_check(self, answer: object) -> Feedback:
+        """Course mode, learner side: the verdict from the hand-out's answer digests."""
+        if type(self)._evaluate is not Exercise._evaluate:
+            return self._evaluate(answer)  # an exercise checked by simulation, not a solver
+        try:
+            value = self._read(answer)
+        except AnswerFormatError as error:
+            return Feedback(False, str(error), "format")
+        assert self._sealed is not None
+        known = self._sealed["digests"].get(
+            answer_digest(bytes.fromhex(self._sealed["key"]), value)
+        )
+        if known is None:
+            return Feedback(
+                False, "That is not it. Compare your steps with the formula, or ask for a hint()."
+            )
+        mistake, message = known
+        return Feedback(not mistake, message, mistake or None)
 
     def _evaluate(self, answer: object) -> Feedback:
         p = self._p
@@ -231,8 +281,11 @@ class Exercise(HtmlRepr, Generic[P, A]):
         return a == b
 
     def solution(self) -> str:
-        """The expected answer, for instructors and tests only (needs ``VPNTEACH_INSTRUCTOR``)."""
-        if not os.environ.get(INSTRUCTOR_ENV):
+        """The expected answer, for instructors and tests only (needs ``VPNTEACH_INSTRUCTOR``
+        in self-study, the course secret in course mode)."""
+        if self._sealed is not None:
+            raise PermissionError("in a course, solutions need the course secret")
+        if active_course() is None and not os.environ.get(INSTRUCTOR_ENV):
             raise PermissionError(
                 f"solutions are for instructors: set {INSTRUCTOR_ENV}=1 to see them "
                 "(learners: try ex.hint() instead)"
@@ -277,6 +330,18 @@ class Exercise(HtmlRepr, Generic[P, A]):
 
     def _show_answer(self, value: A) -> str:
         return show_value(value)
+
+
+def _guarded(solver: Callable[[Any, Any], T]) -> Callable[[Any, Any], T]:
+    """``solver`` refusing on a sealed object (course mode, learner side)."""
+
+    @functools.wraps(solver)
+    def guarded(self: Any, p: Any) -> T:
+        if getattr(self, "_sealed", None) is not None:
+            raise PermissionError("in a course, the solver needs the course secret")
+        return solver(self, p)
+
+    return guarded
 
 
 class HexExercise(Exercise[P, bytes]):

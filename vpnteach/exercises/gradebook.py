@@ -1,16 +1,13 @@
-"""Who the learner is, and where check results go when an instructor grades a notebook.
+"""Who the learner is.
 
 The learner id chooses every exercise's numbers. It is, in order: the ``learner=`` argument of
-an exercise, the id given to :func:`set_learner` in the notebook, the ``VPNTEACH_LEARNER``
-environment variable (the grader sets it to the notebook's file name), else ``"anonymous"``.
+an exercise, the id given to :func:`set_learner` in the notebook, the learner of the course
+hand-out (course mode, :mod:`vpnteach.exercises.course`), the ``VPNTEACH_LEARNER``
+environment variable, else ``"anonymous"``.
 
-When ``VPNTEACH_GRADEBOOK`` names a file (the grader sets it for each notebook it runs), every
-:meth:`~vpnteach.exercises.base.Exercise.check` appends one JSON line to it::
-
-    {"learner": "alice", "exercise": "skeyid_e", "correct": false,
-     "mistake": "cookies_swapped", "message": "..."}
-
-Without the variable nothing is written: a learner's notebook never touches the disk.
+The id a notebook claims is only recorded with its answers (:mod:`vpnteach.exercises.records`):
+the grader takes a learner's identity from the roster and the submission's file or folder
+name, and flags a notebook that claims someone else.
 """
 
 from __future__ import annotations
@@ -20,7 +17,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-GRADEBOOK_ENV = "VPNTEACH_GRADEBOOK"
+from vpnteach.exercises.course import handout_learner
+
 LEARNER_ENV = "VPNTEACH_LEARNER"
 ANONYMOUS = "anonymous"
 
@@ -39,12 +37,19 @@ def set_learner(learner: str) -> str:
 
 def current_learner() -> str:
     """The learner id in force (see the module docstring for the order)."""
-    return _learner or os.environ.get(LEARNER_ENV, "").strip() or ANONYMOUS
+    return _learner or handout_learner() or os.environ.get(LEARNER_ENV, "").strip() or ANONYMOUS
+
+
+# ------------------------------------------------------------------------ legacy gradebook file
+# Still written by troubleshoot.mystery (until it records its answers like the exercises do).
+# ``vpnteach grade`` no longer reads it: a file the learner's kernel can write proves nothing.
+
+GRADEBOOK_ENV = "VPNTEACH_GRADEBOOK"
 
 
 @dataclass(frozen=True)
 class Attempt:
-    """One ``check()`` as the gradebook records it."""
+    """One check as the legacy gradebook file records it."""
 
     learner: str
     exercise: str
@@ -54,13 +59,12 @@ class Attempt:
 
 
 def record(attempt: Attempt) -> None:
-    """Append ``attempt`` to the gradebook file named by ``VPNTEACH_GRADEBOOK``, if any."""
+    """Append ``attempt`` to the file named by ``VPNTEACH_GRADEBOOK``, if any."""
     path = os.environ.get(GRADEBOOK_ENV)
     if not path:
         return
-    line = json.dumps(attempt.__dict__, ensure_ascii=False)
     with open(path, "a", encoding="utf-8") as out:
-        out.write(line + "\n")
+        out.write(json.dumps(attempt.__dict__, ensure_ascii=False) + "\n")
 
 
 def read_gradebook(path: str | Path) -> list[Attempt]:

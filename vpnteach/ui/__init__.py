@@ -26,12 +26,14 @@ from vpnteach.ui.facts import derivation_dot, derivation_html, fact_html, ledger
 from vpnteach.ui.graphviz_backend import diagram_html, find_renderer, render_svg
 from vpnteach.ui.hexdump import hexdump_html, message_hexdump_html
 from vpnteach.ui.ladder import LadderEntry, ladder_html, ladder_svg
+from vpnteach.ui.records import install_publisher
 from vpnteach.ui.register import register_all, to_html
 from vpnteach.ui.statechart import state_diagram_dot, state_diagram_html
 from vpnteach.ui.stepper_widget import StepperWidget, step_html
 from vpnteach.ui.tree import message_html, payload_tree_html
 
 register_all()
+install_publisher()
 
 
 def html_widget(value: object) -> Any:

@@ -4,6 +4,10 @@ ipywidgets is imported inside :func:`exercise_widget` only, so importing
 :mod:`vpnteach.exercises` never loads Jupyter packages. Every part carries a CSS class
 (``vpnteach-answer``, ``vpnteach-check``, ``vpnteach-feedback``, ``vpnteach-hint``,
 ``vpnteach-hints``) so a browser test can find it.
+
+Every Check is recorded like ``ex.check``'s (:mod:`vpnteach.exercises.records`): the record
+is appended to a hidden ``ipywidgets.Output`` of the form (``vpnteach-records``), whose
+outputs JupyterLab saves in the notebook's widget state; the grader reads them there.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from vpnteach.exercises import records
 from vpnteach.exercises.base import Exercise, Feedback
 
 
@@ -40,10 +45,14 @@ def exercise_widget(exercise: Exercise[Any, Any]) -> Any:
     hint = widgets.Button(description="Hint")
     feedback = widgets.HTML("")
     hints = widgets.HTML("")
+    saved = widgets.Output(layout=widgets.Layout(display="none"))
     state = {"shown": 0}
 
     def on_check(_: Any) -> None:
-        feedback.value = feedback_html(exercise.check(answer.value))
+        verdict = exercise.check(answer.value, source="widget")
+        if exercise.last_record is not None:
+            saved.outputs = (*saved.outputs, records.output(exercise.last_record))
+        feedback.value = feedback_html(verdict)
 
     def on_hint(_: Any) -> None:
         state["shown"] = min(state["shown"] + 1, len(exercise.hints))
@@ -59,8 +68,9 @@ def exercise_widget(exercise: Exercise[Any, Any]) -> Any:
         (hint, "hint"),
         (feedback, "feedback"),
         (hints, "hints"),
+        (saved, "records"),
     ):
         part.add_class(f"vpnteach-{name}")
-    form = widgets.VBox([statement, answer, widgets.HBox([check, hint]), feedback, hints])
+    form = widgets.VBox([statement, answer, widgets.HBox([check, hint]), feedback, hints, saved])
     form.add_class("vpnteach-exercise-widget")
     return form
