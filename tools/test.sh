@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(
   strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins
-  libstrongswan-standard-plugins tshark iputils-ping iproute2 openssl
+  libstrongswan-standard-plugins libstrongswan-extra-plugins tshark iputils-ping iproute2 openssl
   chromium fonts-dejavu-core fonts-liberation graphviz git
 )
 
