@@ -37,6 +37,7 @@ from cryptography.x509.oid import AttributeOID
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import Rng
+from vpnteach.pki.der import PARSE_ERRORS
 from vpnteach.pki.errors import ScepError
 from vpnteach.pki.scep import (
     OID_FAIL_INFO,
@@ -336,6 +337,8 @@ def _is_ca(cert: x509.Certificate) -> bool:
         return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
     except x509.ExtensionNotFound:
         return False
+    except PARSE_ERRORS:
+        return False
 
 
 def _usage(cert: x509.Certificate, name: str) -> bool:
@@ -343,4 +346,6 @@ def _usage(cert: x509.Certificate, name: str) -> bool:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
         return True
+    except PARSE_ERRORS:
+        return False
     return bool(getattr(usage, name))
