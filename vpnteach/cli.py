@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         "grade", add_help=False, help="run submitted notebooks, tabulate their exercises"
     )
     sub.add_parser("router", add_help=False, help="run a vpnteach router on a real network (root)")
+    sub.add_parser("ca", add_help=False, help="`ca serve`: a SCEP CA over HTTP (RFC 8894)")
     return parser
 
 
@@ -146,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vpnteach.router import main_router
 
         return main_router(argv[1:])
+    if argv[:1] == ["ca"]:
+        from vpnteach.net.scep_http import main_ca
+
+        return main_ca(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         return demo(args.profile, args.seed, args.pcap)

@@ -53,9 +53,21 @@ from vpnteach.pki.scep import (
 from vpnteach.pki.scep.cms import Signer, envelope, open_envelope, read_signed, sign
 from vpnteach.pki.scep.der import DerNode, walk_der
 
-CA_CAPS = ("POSTPKIOperation", "SHA-256", "SHA-1", "AES", "DES3", "SCEPStandard")
+CA_CAPS = (
+    "POSTPKIOperation",
+    "SHA-256",
+    "SHA-384",
+    "SHA-512",
+    "SHA-1",
+    "AES",
+    "DES3",
+    "SCEPStandard",
+)
 """GetCACaps answer (RFC 8894 §3.5.2): one keyword a line. NDES on Windows 2003 offered far
-fewer (no POST, no SHA-2); this server offers the modern set and still accepts the old."""
+fewer (no POST, no SHA-2); this server offers the modern set and still accepts the old.
+strongSwan 5.9.8's ``pki --scep`` tests these flags by index instead of by bit (its issue
+#1607), so it sees AES and SHA-256 only through the bit that "SHA-384" sets: listing every
+digest this server verifies keeps that client working."""
 
 CA_RA_CERT = "application/x-x509-ca-ra-cert"  # RFC 8894 §4.2.1.2: CA + RA certificates
 CA_CERT = "application/x-x509-ca-cert"  # §4.2.1.1: the CA certificate alone
