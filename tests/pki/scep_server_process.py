@@ -74,6 +74,7 @@ class CaProcess:
 
 def start_ca(tmp: Path, *extra: str) -> CaProcess:
     """Start ``vpnteach ca serve`` on a free loopback port with 1024-bit keys (fast)."""
+    tmp.mkdir(parents=True, exist_ok=True)
     folder, capture = tmp / "ca", tmp / "capture"
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     log = open(tmp / "serve.log", "w")  # noqa: SIM115 - the child writes it until stopped

@@ -29,6 +29,7 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaProcess]:
     server = start_ca(tmp_path_factory.mktemp("ca"))
     yield server
     assert server.stop() == 0  # serves until stopped, then exits cleanly
+    assert "Traceback" not in server.log()
 
 
 @pytest.fixture

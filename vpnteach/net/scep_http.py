@@ -152,6 +152,8 @@ class ScepHandler(BaseHTTPRequestHandler):
         self.request.settimeout(self.server.timeout_s)  # StreamRequestHandler.timeout, per server
         super().setup()
         self.outcome = ""
+        # what a status line and the log need before a request line has been parsed (408)
+        self.request_version, self.command, self.path = "HTTP/1.0", "-", "-"
 
     def log_message(self, format: str, *args: Any) -> None:
         log.info("%s - %s", self.client_address[0], format % args)
@@ -163,13 +165,26 @@ class ScepHandler(BaseHTTPRequestHandler):
         )
 
     def handle_one_request(self) -> None:
+        """The stdlib's loop body, but a slow request line or header gets 408, not silence."""
+        self.close_connection = True  # HTTP/1.0: one request per connection
         try:
-            super().handle_one_request()
-        except TimeoutError:  # the request line or headers did not come in time
-            self._send_error(
-                HttpError(408, f"request not received within {self.server.timeout_s} s")
-            )
-            self.close_connection = True
+            self.raw_requestline = self.rfile.readline(65537)
+            if not self.raw_requestline:
+                return
+            if len(self.raw_requestline) > 65536:
+                self._send_error(HttpError(414, "request line over 65536 bytes"))
+                return
+            if not self.parse_request():  # reads the headers; answers 400 itself
+                return
+            handler = getattr(self, f"do_{self.command}", None)
+            if handler is None:
+                self._send_error(HttpError(501, f"method {self.command[:20]!r} not supported"))
+                return
+            handler()
+            self.wfile.flush()
+        except TimeoutError:
+            wait = self.server.timeout_s
+            self._send_error(HttpError(408, f"request not received within {wait} s"))
 
     def do_GET(self) -> None:
         self._dispatch("GET")
