@@ -123,30 +123,31 @@ def test_certmonger_enrolls_over_get_pkioperation(tmp_path: Path, openssl: str) 
     )
     address, pid = bus.stdout.split()[:2]
     env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
+    nick = f"vpnteach{os.getpid()}"  # certmonger keeps CAs in ~/.config: removed at the end
     monger = subprocess.Popen(
         ["certmonger", "-s", "-n"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    work = _mkdir(tmp_path / "cm")
+    (work / "ca.pem").write_bytes((server.folder / "ca.pem").read_bytes())
+
+    def getcert(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["getcert", *args], capture_output=True, text=True, env=env, check=False, timeout=90
+        )
+
     try:
-        work = _mkdir(tmp_path / "cm")
-        (work / "ca.pem").write_bytes((server.folder / "ca.pem").read_bytes())
-
-        def getcert(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                ["getcert", *args], capture_output=True, text=True, env=env, check=False, timeout=90
-            )
-
         deadline = time.monotonic() + 20
         while getcert("list-cas", "-s").returncode != 0 and time.monotonic() < deadline:
             time.sleep(0.2)
         added = getcert(
-            "add-scep-ca", "-s", "-c", "VT", "-u", server.url, "-R", str(work / "ca.pem")
+            "add-scep-ca", "-s", "-c", nick, "-u", server.url, "-R", str(work / "ca.pem")
         )
-        assert added.returncode == 0, added.stderr
+        assert added.returncode == 0, added.stdout + added.stderr
         req = getcert(
             "request",
             "-s",
             "-c",
-            "VT",
+            nick,
             "-f",
             str(work / "cert.pem"),
             "-k",
@@ -162,6 +163,8 @@ def test_certmonger_enrolls_over_get_pkioperation(tmp_path: Path, openssl: str) 
         assert verify.stdout.strip() == "cert.pem: OK", getcert("list", "-s").stdout
         assert "operation=PKIOperation&message=" in server.log()  # certmonger uses GET
     finally:
+        getcert("stop-tracking", "-s", "-f", str(work / "cert.pem"))
+        getcert("remove-ca", "-s", "-c", nick)
         monger.terminate()
         monger.wait(timeout=10)
         os.kill(int(pid), 15)

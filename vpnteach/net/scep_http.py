@@ -27,8 +27,6 @@ one this server prints at start-up (RFC 8894 §2.2).
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
 import contextlib
 import datetime as dt
 import hashlib
@@ -46,10 +44,11 @@ from typing import Any
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from vpnteach.net.scep_state import CaFolder, ServeOptions, StateError
-from vpnteach.pki.errors import PkiError, ScepError
+from vpnteach.pki.errors import PkiError
+from vpnteach.pki.scep.message import PKI_MESSAGE
+from vpnteach.pki.scep.routes import MSCEP_PATH, answer
 from vpnteach.pki.scep.server import ScepService
 
-MSCEP_PATH = "/certsrv/mscep/mscep.dll"
 ADMIN_PATH = "/certsrv/mscep_admin/"
 BODY_LIMIT = 64 * 1024  # a 4096-bit PKCSReq is ~5 KB; NDES's default limit is similar
 TIMEOUT_S = 10.0
@@ -198,36 +197,30 @@ class ScepHandler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         try:
             url = urllib.parse.urlsplit(self.path)
-            query = urllib.parse.parse_qs(url.query, max_num_fields=8)
-            if url.path == MSCEP_PATH:
-                self._mscep(method, query)
-            elif url.path.startswith(ADMIN_PATH):
+            if url.path.startswith(ADMIN_PATH):
+                query = urllib.parse.parse_qs(url.query, max_num_fields=8)
                 self._admin(method, url.path[len(ADMIN_PATH) :], query)
-            elif url.path == f"/CertEnroll/{self.server.service.ca.name}.crl":
-                self._crl(method)
-            else:
-                raise HttpError(404, f"nothing at {url.path[:80]}")
+                return
+            body = self._body() if method == "POST" else b""
         except HttpError as exc:
             self._send_error(exc)
+            return
         except ValueError as exc:  # parse_qs limits, bad percent-encoding
             self._send_error(HttpError(400, f"bad request: {exc}"))
+            return
+        if body:
+            self.server.next_capture("request", body)
+        with self.server.lock:  # the service is sans-IO and single-threaded
+            reply = answer(self.server.service, method, self.path, body, _utcnow())
+        if reply.status != 200:
+            self._send_error(HttpError(reply.status, reply.reason))
+            return
+        if reply.content_type == PKI_MESSAGE:
+            self.server.next_capture("reply", reply.body)
+        self.outcome = reply.outcome
+        self._send(200, reply.content_type, reply.body)
 
     # -- SCEP ------------------------------------------------------------------------------
-
-    def _mscep(self, method: str, query: dict[str, list[str]]) -> None:
-        operation = query.get("operation", [""])[0]
-        if operation == "GetCACaps" and method == "GET":
-            self._send(200, "text/plain", self.server.service.ca_caps().encode())
-        elif operation == "GetCACert" and method == "GET":
-            body, content_type = self.server.service.ca_certs()
-            self._send(200, content_type, body)
-        elif operation == "PKIOperation":
-            data = self._body() if method == "POST" else _get_message(query)
-            self._pki_operation(data)
-        elif operation:
-            raise HttpError(400, f"unknown operation {operation[:40]!r} for {method}")
-        else:
-            raise HttpError(400, "missing ?operation= (GetCACaps, GetCACert, PKIOperation)")
 
     def _body(self) -> bytes:
         length_text = self.headers.get("Content-Length")
@@ -248,24 +241,6 @@ class ScepHandler(BaseHTTPRequestHandler):
         if len(data) != length:
             raise HttpError(400, f"body ended after {len(data)} of {length} bytes")
         return data
-
-    def _pki_operation(self, data: bytes) -> None:
-        self.server.next_capture("request", data)
-        try:
-            with self.server.lock:
-                reply, request, outcome = self.server.service.pki_operation(data, _utcnow())
-        except ScepError as exc:
-            raise HttpError(400, f"not a SCEP pkiMessage: {exc}") from None
-        self.outcome = f"{request.message_type.name} {request.transaction_id[:16]}: {outcome}"
-        self.server.next_capture("reply", reply)
-        self._send(200, "application/x-pki-message", reply)
-
-    def _crl(self, method: str) -> None:
-        if method != "GET":
-            raise HttpError(405, "the CRL is fetched with GET")
-        with self.server.lock:
-            crl = self.server.service.crl(_utcnow())
-        self._send(200, "application/pkix-crl", crl)
 
     # -- the NDES-like admin page ----------------------------------------------------------
 
@@ -316,17 +291,6 @@ class ScepHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except OSError:
             pass  # the client is gone
-
-
-def _get_message(query: dict[str, list[str]]) -> bytes:
-    """``message=`` of a GET PKIOperation: base64 (RFC 8894 §4.1), maybe with line breaks."""
-    text = query.get("message", [""])[0]
-    if not text:
-        raise HttpError(400, "PKIOperation by GET needs a message= parameter")
-    try:
-        return base64.b64decode("".join(text.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise HttpError(400, "message= is not base64") from None
 
 
 def _admin_page(service: ScepService, password: str) -> str:
