@@ -123,6 +123,7 @@ class CaServer(HtmlRepr):
     ca_index: int = 0
     ra_mode: bool = True
     ra_certificate: x509.Certificate | None = None
+    ra_private_key: rsa.RSAPrivateKey | None = field(default=None, repr=False)
     hash_algorithm: SignatureHash = field(default_factory=hashes.SHA256)
     issued: dict[int, x509.Certificate] = field(default_factory=dict)
     revoked: dict[int, dt.datetime] = field(default_factory=dict)
@@ -288,6 +289,7 @@ class CaServer(HtmlRepr):
     def _issue_ra(self, now: dt.datetime, rng: Rng) -> x509.Certificate:
         """The SCEP add-on's RA certificate (``CN=<ca>-MSCEP-RA``), sent with GetCACert."""
         key = rsa_private_key(1024, fork(rng, "ra-key"))
+        self.ra_private_key = key  # decrypts PKCSReqs and signs CertReps (RFC 8894 §2.1.1.1)
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{self.name}-MSCEP-RA")])
         serial = windows_serial(self._tick(now), self.ca_index, self.next_request_id)
         self.next_request_id += 1

@@ -115,6 +115,7 @@ class PKCSReq(HtmlRepr):
     url: str
     csr_der: bytes
     transaction_id: str = ""
+    pki_message: bytes = b""  # the RFC 8894 pkiMessage (CMS) that carries the CSR
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class CertRep(HtmlRepr):
     fail_info: FailInfo | None = None
     reason: str = ""
     transaction_id: str = ""
+    pki_message: bytes = b""  # the CertRep pkiMessage as received (CMS)
 
 
 @dataclass(frozen=True)

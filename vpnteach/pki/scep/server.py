@@ -110,12 +110,15 @@ class ScepService:
         ra: the RA keys, or ``None`` for a CA that signs and decrypts itself.
         rng: nonces, content keys, passwords.
         manual_approval: requests wait as PENDING until :meth:`approve`.
+        require_password: ``False`` as with the Windows 2003 SCEP add-on installed without
+            "Require SCEP Challenge Phrase to Enroll" (the seed's routers type none).
     """
 
     ca: CaServer
     ra: RaKeys | None
     rng: Rng
     manual_approval: bool = False
+    require_password: bool = True
     passwords: dict[str, dt.datetime] = field(default_factory=dict)
     pending: dict[str, PendingRequest] = field(default_factory=dict)
     rejected: set[str] = field(default_factory=set)
@@ -249,7 +252,7 @@ class ScepService:
         if not key_matches:
             reason = "the CSR's key is not the key that signed the message (RFC 8894 §2.3)"
             return self._fail(request, FailInfo.BAD_REQUEST, reason, now)
-        if not self._use_password(challenge_password(csr), now):
+        if self.require_password and not self._use_password(challenge_password(csr), now):
             reason = "challenge password wrong, used or expired"
             return self._fail(request, FailInfo.BAD_REQUEST, reason, now)
         if self.manual_approval:
