@@ -307,3 +307,12 @@ def test_import_vpnteach_does_not_import_asn1crypto() -> None:
     code = "import sys, vpnteach, vpnteach.pki; print('asn1crypto' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_der_spans_have_the_fields_of_the_isakmp_codecs_spans() -> None:
+    from dataclasses import fields
+
+    from vpnteach.pki.scep.der import Span as DerSpan
+    from vpnteach.wire.buffer import Span
+
+    assert [(f.name, f.type) for f in fields(DerSpan)] == [(f.name, f.type) for f in fields(Span)]

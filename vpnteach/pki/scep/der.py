@@ -4,7 +4,8 @@ DER (X.690 §8, §10) encodes each value as *identifier | length | contents*. :f
 reads a whole message into a tree of :class:`DerNode` (no schema needed: constructed values
 and OCTET STRINGs that wrap a DER value -- the CMS ``eContent`` of a pkiMessage, RFC 5652
 §5.2 -- are descended into), and :func:`der_spans` turns the tree into the same
-:class:`~vpnteach.wire.buffer.Span` records the ISAKMP codec produces: one group span per
+span records (:class:`Span`, the twin of :class:`vpnteach.wire.buffer.Span`) the ISAKMP
+codec produces: one group span per
 constructed value, a leaf span per identifier+length header and per primitive contents, so
 the leaves tile the message byte for byte.
 
@@ -21,7 +22,26 @@ from dataclasses import dataclass
 
 from vpnteach.pki.errors import ScepError
 from vpnteach.pki.scep import SCEP_ATTRIBUTE_NAMES
-from vpnteach.wire.buffer import Span
+
+
+@dataclass(frozen=True)
+class Span:
+    """One annotated byte range, field for field the ISAKMP codec's
+    :class:`vpnteach.wire.buffer.Span` (``pki`` may not import ``wire``: a structural twin,
+    so the same hex-dump renderers take either).
+
+    Attributes:
+        name: dotted path; offset, length: absolute byte range; meaning: human text;
+        depth: enclosing groups; leaf: a field (``True``) or a group (``False``).
+    """
+
+    name: str
+    offset: int
+    length: int
+    meaning: str
+    depth: int = 0
+    leaf: bool = True
+
 
 MAX_DEPTH = 40  # a certificate inside SignedData inside OCTET STRING nests ~20 deep
 
