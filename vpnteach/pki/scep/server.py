@@ -242,8 +242,8 @@ class ScepService:
     def _pkcs_req(self, request: PkiMessage, now: dt.datetime) -> tuple[bytes, PkiMessage, str]:
         """PKCSReq (§3.3.1): check the CSR and the password, then issue or queue."""
         tid = request.transaction_id
-        if tid in self.issued:  # a retransmission gets the same answer (§3.3.1)
-            return self._success(request, now, certs_only([self.issued[tid]]), "(again)")
+        # A transactionID seen before (the same key enrolling again, e.g. after a revocation)
+        # is a new request: a Windows CA gives every request a new request ID and certificate.
         try:
             csr = load_csr(request.message_data)
             key_matches = _same_key(csr, request.signer)
