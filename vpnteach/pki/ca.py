@@ -204,6 +204,17 @@ class CaServer(HtmlRepr):
                 "certificate request signature does not verify "
                 "(no proof of possession of the private key)"
             )
+        return self.issue_for(subject, public_key, san, now)
+
+    def issue_for(
+        self,
+        subject: x509.Name,
+        public_key: object,
+        san: x509.SubjectAlternativeName | None,
+        now: dt.datetime,
+    ) -> x509.Certificate:
+        """Issue for a request whose proof of possession the caller has checked (the SCEP
+        front end reads CSRs that ``cryptography`` refuses, see :mod:`vpnteach.pki.scep.csr`)."""
         tick = self._tick(now)
         serial = self.trace.derived(
             "serial",

@@ -33,16 +33,15 @@ from cryptography.x509.oid import ObjectIdentifier
 
 from vpnteach.crypto.rng import Rng
 from vpnteach.pki.ca import CaServer
-from vpnteach.pki.der import load_csr
 from vpnteach.pki.errors import PkiError, ScepError
 from vpnteach.pki.keys import fork, rsa_private_key
 from vpnteach.pki.scep import FailInfo, MessageType, PkiStatus
 from vpnteach.pki.scep.cms import Signer, certs_only
+from vpnteach.pki.scep.csr import read_csr
 from vpnteach.pki.scep.message import (
     CA_CAPS,
     CA_RA_CERT,
     PkiMessage,
-    challenge_password,
     decode_pki_message,
     encode_pki_message,
     read_issuer_and,
@@ -159,7 +158,8 @@ class ScepService:
         request = self.pending.pop(transaction_id, None)
         if request is None:
             raise PkiError(f"no pending request with transactionID {transaction_id!r}")
-        cert = self.ca.issue(request.csr_der, now)
+        csr = read_csr(request.csr_der)
+        cert = self.ca.issue_for(csr.subject, csr.public_key, csr.san, now)
         self.issued[transaction_id] = cert
         self.on_change()
         return cert
@@ -245,14 +245,13 @@ class ScepService:
         # A transactionID seen before (the same key enrolling again, e.g. after a revocation)
         # is a new request: a Windows CA gives every request a new request ID and certificate.
         try:
-            csr = load_csr(request.message_data)
-            key_matches = _same_key(csr, request.signer)
+            csr = read_csr(request.message_data)
         except PkiError as exc:
             return self._fail(request, FailInfo.BAD_REQUEST, str(exc), now)
-        if not key_matches:
+        if not _same_key(csr.public_key, request.signer):
             reason = "the CSR's key is not the key that signed the message (RFC 8894 §2.3)"
             return self._fail(request, FailInfo.BAD_REQUEST, reason, now)
-        if self.require_password and not self._use_password(challenge_password(csr), now):
+        if self.require_password and not self._use_password(csr.challenge_password, now):
             reason = "challenge password wrong, used or expired"
             return self._fail(request, FailInfo.BAD_REQUEST, reason, now)
         if self.manual_approval:
@@ -265,7 +264,7 @@ class ScepService:
             reply = self._reply(request, now, PkiStatus.PENDING)
             return reply, request, f"PENDING {subject}: waits for approval"
         try:
-            cert = self.ca.issue(request.message_data, now)
+            cert = self.ca.issue_for(csr.subject, csr.public_key, csr.san, now)
         except PkiError as exc:
             return self._fail(request, FailInfo.BAD_REQUEST, str(exc), now)
         self.issued[tid] = cert
@@ -317,11 +316,9 @@ class ScepService:
         return (cert, f"serial 0x{serial:X}") if cert else (None, f"no serial 0x{serial:X}")
 
 
-def _same_key(csr: x509.CertificateSigningRequest, signer: x509.Certificate | None) -> bool:
+def _same_key(key: rsa.RSAPublicKey, signer: x509.Certificate | None) -> bool:
     """The CSR's public key is the one of the (self-signed) signer certificate (§2.3)."""
     if signer is None:
         return False
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
-    return bool(
-        csr.public_key().public_bytes(_DER, spki) == signer.public_key().public_bytes(_DER, spki)
-    )
+    return key.public_bytes(_DER, spki) == signer.public_key().public_bytes(_DER, spki)
