@@ -90,3 +90,33 @@ def test_sha256_stays_the_default() -> None:
     )
     assert isinstance(ca.certificate.signature_hash_algorithm, hashes.SHA256)
     assert signature_text(ca.certificate) == "sha256WithRSAEncryption"
+
+
+def test_routers_validate_sha1_certificates_and_crls_flagged_weak() -> None:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    from vpnteach.pki.validation import check_revocation, validate_certificate
+
+    ca = _sha1_ca()
+    key = rsa_private_key(1024, SeededRng(8))
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Branch1.amit.com")])
+    cert = ca.issue(build_csr(key, subject, ""), NOW)
+    chain = validate_certificate(cert, ca.certificate, NOW).item("chain")
+    assert chain.passed and "sha1WithRSAEncryption: WEAK" in chain.reason
+    other = _sha1_ca_of_seed(5)  # same names, another key: the signature must not verify
+    assert not validate_certificate(cert, other.certificate, NOW).item("chain").passed
+    item = check_revocation(cert, ca.certificate, NOW, ca.publish_crl(NOW), "crl")
+    assert item.passed, item.reason  # the SHA-1 CRL's signature verified
+
+
+def _sha1_ca_of_seed(seed: int) -> CaServer:
+    return CaServer.create(
+        "WIN2003",
+        "cn=WIN2003,dc=amit,dc=com",
+        NOW - dt.timedelta(days=1),
+        SeededRng(seed),
+        key_bits=1024,
+        cdp_urls=("http://127.0.0.1/CertEnroll/WIN2003.crl",),
+        sign_sha1=True,
+    )

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import require
 from tests.pki.test_scep_http import CURL_PLUGIN
@@ -29,12 +32,13 @@ def _in_ns(ns: str, *argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           check=False, timeout=120, env=ENV, cwd=cwd)  # fmt: skip
 
 
-def _start_ca(ns: str, work: Path) -> tuple[subprocess.Popen[str], str]:
+def _start_ca(ns: str, work: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
     """``vpnteach ca serve`` inside ``ns``; (process, CA SHA1 fingerprint from its banner)."""
     log = open(work / "ca.log", "w")  # noqa: SIM115 - written by the child until it stops
     proc = subprocess.Popen(
         ["ip", "netns", "exec", ns, sys.executable, "-m", "vpnteach", "ca", "serve",
-         "--dir", str(work / "ca"), "--host", "0.0.0.0", "--port", "8080", "--key-bits", "1024"],
+         "--dir", str(work / "ca"), "--host", "0.0.0.0", "--port", "8080", "--key-bits", "1024",
+         *extra],
         stdout=subprocess.PIPE, stderr=log, text=True, env=ENV,
     )  # fmt: skip
     assert proc.stdout is not None
@@ -80,14 +84,18 @@ def _strongswan_enrolls(ns: str, pki: Path, password: str) -> None:
     raise AssertionError(out.stderr + (pki.parent / "ca.log").read_text())
 
 
+@pytest.mark.parametrize("sha1", [False, True], ids=["sha256", "sha1-like-windows-2003"])
 def test_router_enrolls_over_http_then_tunnels_with_strongswan(
-    realnet: Path, strongswan: Path
+    realnet: Path, strongswan: Path, sha1: bool
 ) -> None:
     require(CURL_PLUGIN.exists(), "pki --scep needs strongSwan's curl plugin")
+    openssl = shutil.which("openssl")
+    require(openssl is not None, "needs the openssl command line tool")
+    assert openssl is not None
     work, pki = realnet, realnet / "pki"
     pki.mkdir()
     with netns.Topology() as topo:
-        ca, sha1 = _start_ca(topo.right.ns, work)
+        ca, fingerprint = _start_ca(topo.right.ns, work, *(["--sha1"] if sha1 else []))
         try:
             configs = write_configs(work, "Branch1")
             url = f"http://{topo.right.wan_ip}:8080{MSCEP}"
@@ -98,7 +106,7 @@ def test_router_enrolls_over_http_then_tunnels_with_strongswan(
             enrolled = _in_ns(topo.left.ns, sys.executable, "-m", "vpnteach", "router", "enroll",
                               "--scep", url, "--config", str(configs[0]), "--pki", str(pki),
                               "--password", _password(topo.right.ns, work),
-                              "--fingerprint", sha1, cwd=work)  # fmt: skip
+                              "--fingerprint", fingerprint, cwd=work)  # fmt: skip
             assert enrolled.returncode == 0, enrolled.stdout + enrolled.stderr
             assert "Certificate received from Certificate Authority" in enrolled.stdout
             _strongswan_enrolls(topo.right.ns, pki, _password(topo.right.ns, work))
@@ -110,6 +118,14 @@ def test_router_enrolls_over_http_then_tunnels_with_strongswan(
                 there = ping(topo.left.ns, "192.168.11.1", "192.168.22.1", count=3)
                 back = ping(topo.right.ns, "192.168.22.1", "192.168.11.1", count=3)
             assert there[:2] == (3, 3) and back[:2] == (3, 3), (there[2], back[2])
+            text = subprocess.run(
+                [openssl, "x509", "-in", str(pki / "branch1.cert.pem"), "-noout", "-text"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            algorithm = "sha1WithRSAEncryption" if sha1 else "sha256WithRSAEncryption"
+            assert f"Signature Algorithm: {algorithm}" in text  # and strongSwan authenticated it
         finally:
             ca.terminate()
             assert ca.wait(timeout=10) == 0
