@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import hashlib
 import html
 import logging
 import signal
@@ -48,6 +47,7 @@ from vpnteach.pki.errors import PkiError
 from vpnteach.pki.scep.message import PKI_MESSAGE
 from vpnteach.pki.scep.routes import MSCEP_PATH, answer
 from vpnteach.pki.scep.server import ScepService
+from vpnteach.pki.show import fingerprint
 
 ADMIN_PATH = "/certsrv/mscep_admin/"
 BODY_LIMIT = 64 * 1024  # a 4096-bit PKCSReq is ~5 KB; NDES's default limit is similar
@@ -59,15 +59,6 @@ _DER = Encoding.DER
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def fingerprints(der: bytes) -> tuple[str, str]:
-    """MD5 and SHA-1 of a certificate as IOS's ``crypto pki authenticate`` prints them."""
-
-    def groups(digest: str) -> str:
-        return " ".join(digest[i : i + 8].upper() for i in range(0, len(digest), 8))
-
-    return groups(hashlib.md5(der).hexdigest()), groups(hashlib.sha1(der).hexdigest())
 
 
 class HttpError(Exception):
@@ -295,8 +286,8 @@ class ScepHandler(BaseHTTPRequestHandler):
 
 def _admin_page(service: ScepService, password: str) -> str:
     """The NDES ``mscep_admin`` page: the CA thumbprint and a one-time password."""
-    der = service.ca.certificate.public_bytes(_DER)
-    md5, sha1 = fingerprints(der)
+    ca = service.ca.certificate
+    md5, sha1 = fingerprint(ca, "md5"), fingerprint(ca, "sha1")
     pending = "".join(
         f"<li><code>{html.escape(p.transaction_id)}</code> {html.escape(p.subject)}</li>"
         for p in service.pending.values()
@@ -387,8 +378,8 @@ def _announce(service: ScepService, server: ScepHttpServer) -> None:
 
     address, port = server.server_address[:2]
     host = address.decode() if isinstance(address, bytes) else str(address)
-    der = service.ca.certificate.public_bytes(_DER)
-    md5, sha1 = fingerprints(der)
+    ca = service.ca.certificate
+    md5, sha1 = fingerprint(ca, "md5"), fingerprint(ca, "sha1")
     lines = [
         f"CA {service.ca.certificate.subject.rfc4514_string()} serving SCEP (RFC 8894)",
         f"  enrollment url http://{host}:{port}{MSCEP_PATH}",

@@ -21,7 +21,6 @@ console.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import time
 import urllib.error
@@ -40,6 +39,7 @@ from vpnteach.pki.keys import KeyPair, rsa_private_key
 from vpnteach.pki.scep import PkiStatus
 from vpnteach.pki.scep.client import ScepRequester
 from vpnteach.pki.scep.message import ca_certificates
+from vpnteach.pki.show import fingerprint as cert_fingerprint
 from vpnteach.pki.trustpoint import build_csr
 from vpnteach.router.pki import CA_CERT, cert_file, key_file
 
@@ -49,10 +49,6 @@ TIMEOUT_S = 30.0
 
 class ScepEnrollError(PkiError):
     """Enrollment over HTTP failed: says at which step and why."""
-
-
-def _groups(digest: str) -> str:
-    return " ".join(digest[i : i + 8].upper() for i in range(0, len(digest), 8))
 
 
 def _http(url: str, body: bytes | None = None) -> tuple[bytes, str]:
@@ -76,11 +72,11 @@ def authenticate(
     body, content_type = _http(f"{url}?operation=GetCACert")
     certs = ca_certificates(body, content_type)
     ca = next((c for c in certs if c.issuer == c.subject), certs[0])
-    der = ca.public_bytes(serialization.Encoding.DER)
-    sha1 = hashlib.sha1(der).hexdigest()
+    shown_sha1 = cert_fingerprint(ca, "sha1")
+    sha1 = shown_sha1.replace(" ", "").lower()
     say("Certificate has the following attributes:")
-    say(f"Fingerprint MD5: {_groups(hashlib.md5(der).hexdigest())}")
-    say(f"Fingerprint SHA1: {_groups(sha1)}")
+    say(f"Fingerprint MD5: {cert_fingerprint(ca, 'md5')}")
+    say(f"Fingerprint SHA1: {shown_sha1}")
     if fingerprint is not None:
         wanted = "".join(fingerprint.split()).replace(":", "").lower()
         if wanted != sha1:

@@ -8,8 +8,11 @@ stays light):
   signed and encrypted with ``cryptography``;
 * :mod:`vpnteach.pki.scep.message` -- the SCEP pkiMessage (RFC 8894 §3.2): PKCSReq, CertPoll,
   GetCert, GetCRL, CertRep; GetCACert's certs-only answer; GetCACaps;
+* :mod:`vpnteach.pki.scep.csr` -- PKCS#10 requests read strictly, or leniently when a client
+  sends valid BER that is not DER;
 * :mod:`vpnteach.pki.scep.server` -- the CA/RA side (NDES-like RA mode, challenge passwords,
-  manual approval), sans-IO.
+  manual approval), sans-IO; :mod:`vpnteach.pki.scep.routes` -- its HTTP routes, sans-IO;
+* :mod:`vpnteach.pki.scep.client` -- the requester side (build requests, check CertReps).
 
 The values below are what the lab's simulated network carries today:
 
