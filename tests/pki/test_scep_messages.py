@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.pki.scep_parties import NOW, PASSWORD, Parties, make_parties
 from vpnteach.pki.errors import ScepError
@@ -316,3 +318,29 @@ def test_der_spans_have_the_fields_of_the_isakmp_codecs_spans() -> None:
     from vpnteach.wire.buffer import Span
 
     assert [(f.name, f.type) for f in fields(DerSpan)] == [(f.name, f.type) for f in fields(Span)]
+
+
+_VALID: list[bytes] = []
+
+
+def _valid_message() -> bytes:
+    if not _VALID:
+        _VALID.append(_pkcs_req(make_parties()))
+    return _VALID[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_any_corruption_decodes_or_raises_scep_error(data: st.DataObject) -> None:
+    """Flip, cut or overwrite bytes of a valid PKCSReq: a result or a ScepError, nothing else."""
+    der = bytearray(_valid_message())
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(der) - 1))
+        der[at] = data.draw(st.integers(0, 255))
+    if data.draw(st.booleans()):
+        der = der[: data.draw(st.integers(0, len(der)))]
+    try:
+        message = decode_pki_message(bytes(der), private_key=make_parties().ca.private_key)
+    except ScepError:
+        return
+    message.tree()  # the walker reads what the decoder accepted

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from vpnteach.crypto.cipher import CipherAlgorithm, CipherInputError, get_cipher
 from vpnteach.crypto.rng import Rng
+from vpnteach.pki.der import PARSE_ERRORS
 from vpnteach.pki.errors import ScepError
 from vpnteach.pki.scep import FailInfo
 from vpnteach.pki.scep.der import walk_der
@@ -52,7 +53,8 @@ CIPHERS = {"aes128_cbc": "aes128", "aes192_cbc": "aes192", "aes256_cbc": "aes256
 CIPHERS |= {"tripledes_3key": "3des"}
 _RSA_SIGNATURE = {"rsassa_pkcs1v15", "sha1_rsa", "sha224_rsa", "sha256_rsa"}
 _RSA_SIGNATURE |= {"sha384_rsa", "sha512_rsa"}
-_ASN1_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+# asn1crypto parses lazily (errors surface on access); cryptography's loaders add their own
+_ASN1_ERRORS: tuple[type[Exception], ...] = (*PARSE_ERRORS, KeyError, AttributeError, IndexError)
 _BAD_ALG, _BAD_CHECK = FailInfo.BAD_ALG.value, FailInfo.BAD_MESSAGE_CHECK.value
 
 

@@ -27,6 +27,7 @@ from vpnteach.pki.scep.cms import HASHES
 from vpnteach.pki.scep.message import challenge_password
 
 _LOAD_ERRORS: tuple[type[Exception], ...] = (MalformedInputError, *PARSE_ERRORS)
+_LENIENT_ERRORS: tuple[type[Exception], ...] = (*PARSE_ERRORS, KeyError)
 _NOT_SIGNED = "certificate request signature does not verify (no proof of possession)"
 
 
@@ -71,7 +72,7 @@ def _read_lenient(der: bytes) -> CertRequest:
         info_der = info.dump()
         subject = _name(info["subject"])
         attributes = {a["type"].dotted: a["values"] for a in info["attributes"]}
-    except (ValueError, TypeError, KeyError) as exc:
+    except _LENIENT_ERRORS as exc:
         raise MalformedInputError(f"malformed certificate request (PKCS#10 CSR): {exc}") from None
     if not isinstance(key, rsa.RSAPublicKey) or digest not in HASHES:
         raise EnrollmentError("only RSA keys with SHA-1/SHA-2 signatures are certified here")
