@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.pki.scep_parties import NOW, PASSWORD, Parties, make_parties
@@ -215,7 +215,12 @@ def test_an_envelope_for_another_key_is_bad_message_check(parties: Parties) -> N
     other = make_parties(seed=99)
     msg = decode_pki_message(_pkcs_req(parties), private_key=other.ca.private_key)
     assert msg.fail_hint is FailInfo.BAD_MESSAGE_CHECK
-    assert "encryptedKey" in msg.problem
+    # PKCS#1 v1.5 with the wrong key yields a random "key" (implicit rejection): usually of
+    # the wrong length (encryptedKey), now and then of the right one (then the padding fails)
+    assert "pkcsPKIEnvelope" in msg.problem and (
+        "encryptedKey" in msg.problem or "padding" in msg.problem
+    )
+    assert msg.message_data == b""
 
 
 def test_spans_tile_the_message_and_name_the_scep_attributes(parties: Parties) -> None:
@@ -320,16 +325,17 @@ def test_der_spans_have_the_fields_of_the_isakmp_codecs_spans() -> None:
     assert [(f.name, f.type) for f in fields(DerSpan)] == [(f.name, f.type) for f in fields(Span)]
 
 
+_PARTIES = make_parties()
 _VALID: list[bytes] = []
 
 
 def _valid_message() -> bytes:
     if not _VALID:
-        _VALID.append(_pkcs_req(make_parties()))
+        _VALID.append(_pkcs_req(_PARTIES))
     return _VALID[0]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_any_corruption_decodes_or_raises_scep_error(data: st.DataObject) -> None:
     """Flip, cut or overwrite bytes of a valid PKCSReq: a result or a ScepError, nothing else."""
@@ -340,7 +346,7 @@ def test_any_corruption_decodes_or_raises_scep_error(data: st.DataObject) -> Non
     if data.draw(st.booleans()):
         der = der[: data.draw(st.integers(0, len(der)))]
     try:
-        message = decode_pki_message(bytes(der), private_key=make_parties().ca.private_key)
+        message = decode_pki_message(bytes(der), private_key=_PARTIES.ca.private_key)
     except ScepError:
         return
     message.tree()  # the walker reads what the decoder accepted
