@@ -23,10 +23,13 @@ TEST_SH = ROOT / "tools" / "test.sh"
 # program (as the tests name it) -> the Debian package that ships it (``dpkg -S`` on Debian 12)
 PROVIDED_BY = {
     "bwrap": "bubblewrap",
+    "certmonger": "certmonger",
     "charon": "strongswan-charon",
     "chromium": "chromium",
+    "dbus-daemon": "dbus-daemon",
     "dot": "graphviz",
     "dumpcap": "tshark",  # wireshark-common, a dependency of tshark
+    "getcert": "certmonger",
     "git": "git",
     "ip": "iproute2",
     "openssl": "openssl",

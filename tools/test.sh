@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(
   strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins
-  libstrongswan-standard-plugins tshark iputils-ping iproute2 openssl
-  chromium fonts-dejavu-core fonts-liberation graphviz git bubblewrap util-linux
+  libstrongswan-standard-plugins libstrongswan-extra-plugins tshark iputils-ping iproute2 openssl
+  chromium fonts-dejavu-core fonts-liberation graphviz git bubblewrap util-linux certmonger
+  dbus-daemon
 )
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -133,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("course", add_help=False, help="course secret, roster, hand-outs, solutions")
     sub.add_parser("router", add_help=False, help="run a vpnteach router on a real network (root)")
+    sub.add_parser("ca", add_help=False, help="`ca serve`: a SCEP CA over HTTP (RFC 8894)")
     return parser
 
 
@@ -151,6 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vpnteach.router import main_router
 
         return main_router(argv[1:])
+    if argv[:1] == ["ca"]:
+        from vpnteach.net.scep_http import main_ca
+
+        return main_ca(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         return demo(args.profile, args.seed, args.pcap)

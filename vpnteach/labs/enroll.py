@@ -1,5 +1,8 @@
 """``crypto pki enroll NAME`` on a lab router: the PKCSReq over the network, the CertRep back.
 
+The messages are RFC 8894's (:mod:`vpnteach.pki.scep.client` builds and checks them), carried
+as HTTP/1.0 over the simulated network (:mod:`vpnteach.labs.scep_udp`).
+
 The dialogue is IOS 12.4's (Cisco IOS Security Configuration Guide, "Configuring Certificate
 Enrollment for a PKI"), answered the way the seed's operator answered it: no serial number, no
 IP address in the subject, yes to the request. The certificate is checked against the
@@ -9,16 +12,24 @@ that is why the seed configures ``ntp server 192.168.1.9``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from vpnteach.ike.debuglog import ios_time
 from vpnteach.labs.exec import ExecError
 from vpnteach.pki import scep
+from vpnteach.pki.der import load_csr
 from vpnteach.pki.errors import PkiError
+from vpnteach.pki.keys import fork
 from vpnteach.pki.show import fingerprint
 
 if TYPE_CHECKING:
     from vpnteach.labs.router import LabRouter
+    from vpnteach.pki.scep.client import ScepRequester
+
+_DER = Encoding.DER
 
 _PROLOGUE = """%
 % Start certificate enrollment ..
@@ -36,13 +47,40 @@ Request certificate from CA? [yes/no]: yes
 """
 
 
+def _requester(router: LabRouter, name: str, csr_der: bytes) -> ScepRequester:
+    """The SCEP client state of this enrollment: the key, the CA and RA certificates."""
+    from vpnteach.pki.scep.client import ScepRequester
+
+    tp = router.pki.trustpoint(name)
+    pair = router.pki.keys[tp.rsakeypair or router.pki.fqdn]
+    assert tp.ca_certificate is not None  # enrollment_request checked authentication
+    subject = load_csr(csr_der).subject
+    certs = (tp.ca_certificate, *tp.ra_certificates)
+    return ScepRequester(pair.private_key, subject, certs, fork(router.rng, f"scep/{name}"))
+
+
+def send_pkcs_req(router: LabRouter, name: str) -> scep.CertRep:
+    """PKCSReq as RFC 8894 has it -- the CSR enveloped to the RA, signed with a self-signed
+    certificate of the router's key -- then the CertRep checked (RA signature, our nonce)
+    and opened with the router's key."""
+    request = router.pki.enrollment_request(name)
+    requester = _requester(router, name, request.csr_der)
+    message = requester.pkcs_req(request.csr_der, router.clock())
+    answer = router.scep_exchange(replace(request, pki_message=message))
+    if not isinstance(answer, scep.CertRep):
+        raise ExecError(f"% The CA answered PKCSReq with {type(answer).__name__}")
+    if not answer.pki_message:
+        return answer  # an HTTP error, already a FAILURE with its reason
+    result = requester.read_cert_rep(answer.pki_message)
+    fail = result.fail_info.rfc_name if result.fail_info else ""
+    der = b"" if result.certificate is None else result.certificate.public_bytes(_DER)
+    return scep.CertRep(result.status, der, result.fail_info, fail, result.transaction_id)
+
+
 def enroll(router: LabRouter, name: str) -> str:
     """Both halves of ``crypto pki enroll``, the CA reached through the simulated network."""
     try:
-        request = router.pki.enrollment_request(name)
-        answer = router.scep_exchange(request)
-        if not isinstance(answer, scep.CertRep):
-            raise ExecError(f"% The CA answered PKCSReq with {type(answer).__name__}")
+        answer = send_pkcs_req(router, name)
         now = router.clock()
         check = router.pki.accept_certificate(name, answer, now)
     except PkiError as exc:

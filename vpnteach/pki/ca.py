@@ -17,9 +17,10 @@ Rules inferred from the seed's ``show crypto pki certificates`` output:
 * The **CA certificate** has a 16-byte random serial and a 10-year life; its exact span in the
   seed (03:31:18 May 21 2010 .. 03:40:13 May 21 2020) follows no rule we could infer, so the
   seed profile sets both dates explicitly.
-* **Signatures** are sha256WithRSAEncryption: the seed's CA signed with sha1RSA, which the
-  ``cryptography`` library no longer signs with. Certificate fingerprints therefore differ
-  from the seed's (they could not match anyway: the seed's keys are unknown).
+* **Signatures** are sha256WithRSAEncryption by default: the seed's CA signed with sha1RSA,
+  which the ``cryptography`` builder refuses. ``sign_sha1=True`` signs as Windows 2003 did
+  (:mod:`vpnteach.pki.sha1_signing`, flagged weak). Certificate fingerprints differ from the
+  seed's either way (the seed's keys are unknown).
 * **CRLs** are valid for a week (the Windows CA default); a revocation appears in the next
   published CRL only, as on a real CA.
 """
@@ -122,12 +123,14 @@ class CaServer(HtmlRepr):
     ca_index: int = 0
     ra_mode: bool = True
     ra_certificate: x509.Certificate | None = None
+    ra_private_key: rsa.RSAPrivateKey | None = field(default=None, repr=False)
     hash_algorithm: SignatureHash = field(default_factory=hashes.SHA256)
     issued: dict[int, x509.Certificate] = field(default_factory=dict)
     revoked: dict[int, dt.datetime] = field(default_factory=dict)
     crl: x509.CertificateRevocationList | None = None
     crl_number: int = 0
     validity_years: int = 1
+    sign_sha1: bool = False
     trace: Trace = field(default=NULL_TRACE, repr=False)
 
     @classmethod
@@ -146,6 +149,7 @@ class CaServer(HtmlRepr):
         enrollment_url: str = "",
         ra_mode: bool = True,
         hash_algorithm: SignatureHash | None = None,
+        sign_sha1: bool = False,
     ) -> CaServer:
         """Install a root CA at ``now``: key pair, self-signed certificate (10 years)."""
         key = rsa_private_key(key_bits, fork(rng, "ca-key"))
@@ -168,9 +172,12 @@ class CaServer(HtmlRepr):
             .add_extension(x509.UnrecognizedExtension(_MS_CA_VERSION, b"\x02\x01\x00"), False)
         )
         cert = builder.sign(key, algo)
+        if sign_sha1:
+            cert = _resign_sha1(cert, key)
         ca = cls(
             name, key, cert, cdp_urls, enrollment_url, now, ra_mode=ra_mode, hash_algorithm=algo
         )
+        ca.sign_sha1 = sign_sha1
         if ra_mode:
             ca.ra_certificate = ca._issue_ra(now, rng)
         return ca
@@ -197,6 +204,17 @@ class CaServer(HtmlRepr):
                 "certificate request signature does not verify "
                 "(no proof of possession of the private key)"
             )
+        return self.issue_for(subject, public_key, san, now)
+
+    def issue_for(
+        self,
+        subject: x509.Name,
+        public_key: object,
+        san: x509.SubjectAlternativeName | None,
+        now: dt.datetime,
+    ) -> x509.Certificate:
+        """Issue for a request whose proof of possession the caller has checked (the SCEP
+        front end reads CSRs that ``cryptography`` refuses, see :mod:`vpnteach.pki.scep.csr`)."""
         tick = self._tick(now)
         serial = self.trace.derived(
             "serial",
@@ -219,6 +237,7 @@ class CaServer(HtmlRepr):
         serial: int,
         now: dt.datetime,
         san: x509.SubjectAlternativeName | None,
+        usage: tuple[x509.KeyUsage, list[ObjectIdentifier]] | None = None,
     ) -> x509.Certificate:
         if not isinstance(public_key, rsa.RSAPublicKey):
             raise EnrollmentError("only RSA keys can be certified by this CA")
@@ -237,15 +256,36 @@ class CaServer(HtmlRepr):
             .serial_number(serial)
             .not_valid_before(not_before)
             .not_valid_after(self._not_after(now))
-            .add_extension(_key_usage(ca=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([IKE_INTERMEDIATE]), critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
+            .add_extension(usage[0] if usage else _key_usage(ca=False), critical=True)
+        )
+        ekus = usage[1] if usage else [IKE_INTERMEDIATE]
+        if ekus:  # SIZE (1..MAX): an RA encryption certificate has none
+            builder = builder.add_extension(x509.ExtendedKeyUsage(ekus), critical=False)
+        builder = (
+            builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
             .add_extension(self._aki(), critical=False)
             .add_extension(_cdp(self.cdp_urls), critical=False)
         )
         if san is not None:
             builder = builder.add_extension(san, critical=False)
-        return builder.sign(self.private_key, self.hash_algorithm)
+        cert = builder.sign(self.private_key, self.hash_algorithm)
+        return _resign_sha1(cert, self.private_key) if self.sign_sha1 else cert
+
+    def issue_ra(
+        self,
+        common_name: str,
+        public_key: rsa.RSAPublicKey,
+        now: dt.datetime,
+        usage: tuple[x509.KeyUsage, list[ObjectIdentifier]],
+    ) -> x509.Certificate:
+        """An RA certificate (RFC 8894 §2.1.1.1) with the key usage of its role: NDES has one
+        for signing CertReps and one that requests are encrypted to."""
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        serial = windows_serial(self._tick(now), self.ca_index, self.next_request_id)
+        self.next_request_id += 1
+        cert = self._build(subject, public_key, serial, now, None, usage)
+        self.issued[serial] = cert
+        return cert
 
     def _not_after(self, now: dt.datetime) -> dt.datetime:
         return self.trace.derived(
@@ -260,6 +300,7 @@ class CaServer(HtmlRepr):
     def _issue_ra(self, now: dt.datetime, rng: Rng) -> x509.Certificate:
         """The SCEP add-on's RA certificate (``CN=<ca>-MSCEP-RA``), sent with GetCACert."""
         key = rsa_private_key(1024, fork(rng, "ra-key"))
+        self.ra_private_key = key  # decrypts PKCSReqs and signs CertReps (RFC 8894 §2.1.1.1)
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{self.name}-MSCEP-RA")])
         serial = windows_serial(self._tick(now), self.ca_index, self.next_request_id)
         self.next_request_id += 1
@@ -299,8 +340,13 @@ class CaServer(HtmlRepr):
                 .build()
             )
             builder = builder.add_revoked_certificate(entry)
-        self.crl = builder.sign(self.private_key, self.hash_algorithm)
-        return self.crl
+        crl = builder.sign(self.private_key, self.hash_algorithm)
+        if self.sign_sha1:
+            from vpnteach.pki.sha1_signing import resign_crl_sha1
+
+            crl = resign_crl_sha1(crl, self.private_key)
+        self.crl = crl
+        return crl
 
     # -- SCEP front end ----------------------------------------------------------------------
 
@@ -359,6 +405,13 @@ def _key_usage(*, ca: bool) -> x509.KeyUsage:
         encipher_only=False,
         decipher_only=False,
     )
+
+
+def _resign_sha1(cert: x509.Certificate, key: rsa.RSAPrivateKey) -> x509.Certificate:
+    """Re-sign with sha1WithRSAEncryption (imported here: asn1crypto is slow to import)."""
+    from vpnteach.pki.sha1_signing import resign_certificate_sha1
+
+    return resign_certificate_sha1(cert, key)
 
 
 def _cdp(urls: tuple[str, ...]) -> x509.CRLDistributionPoints:

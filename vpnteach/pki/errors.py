@@ -30,3 +30,18 @@ class TrustpointError(PkiError):
 
 class EnrollmentError(PkiError):
     """The CA refused a certificate request (bad signature, wrong mode, ...)."""
+
+
+class ScepError(PkiError):
+    """A SCEP message that cannot be used (RFC 8894): says what was wrong and where.
+
+    Attributes:
+        where: the structure (``"PKCSReq.signerInfo"``) or ``"offset N"`` where it went wrong.
+        fail_info: the RFC 8894 §3.2.1.4 ``failInfo`` value (0..4) a CA answers with, or
+            ``None`` when the message is too broken to answer with a CertRep at all.
+    """
+
+    def __init__(self, what: str, where: str = "", fail_info: int | None = None) -> None:
+        self.where = where
+        self.fail_info = fail_info
+        super().__init__(f"{where}: {what}" if where else what)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import AttributeOID, NameOID
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import Rng
@@ -283,23 +283,29 @@ class RouterPki(HtmlRepr):
         return show.render(lines, None)
 
 
-def build_csr(fqdn: str, pair: KeyPair, ip: ipaddress.IPv4Address | None) -> bytes:
+def build_csr(
+    fqdn: str, pair: KeyPair, ip: ipaddress.IPv4Address | None, challenge_password: str = ""
+) -> bytes:
     """The router's PKCS#10 request (RFC 2986), DER, signed with its key (proof of possession).
 
     Subject ``unstructuredName=<fqdn>`` (PKCS#9, RFC 2985 §5.4.2; IOS prints ``hostname=``),
-    extensionRequest subjectAltName dNSName = FQDN (and iPAddress with ``ip-address``).
+    extensionRequest subjectAltName dNSName = FQDN (and iPAddress with ``ip-address``), and
+    the challengePassword attribute when one is given (RFC 8894 §2.2).
     """
     subject = x509.Name([x509.NameAttribute(NameOID.UNSTRUCTURED_NAME, fqdn)])
     names: list[x509.GeneralName] = [x509.DNSName(fqdn)]
     if ip is not None:
         names.append(x509.IPAddress(ip))
-    csr = (
+    builder = (
         x509.CertificateSigningRequestBuilder()
         .subject_name(subject)
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .sign(pair.private_key, hashes.SHA256())
     )
-    return csr.public_bytes(_DER)
+    if challenge_password:
+        builder = builder.add_attribute(
+            AttributeOID.CHALLENGE_PASSWORD, challenge_password.encode()
+        )
+    return builder.sign(pair.private_key, hashes.SHA256()).public_bytes(_DER)
 
 
 _DER = serialization.Encoding.DER

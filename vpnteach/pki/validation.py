@@ -28,13 +28,16 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
 
 from vpnteach._html import HtmlRepr
 from vpnteach.pki.certinfo import CertificateInfo, certificate_info
 from vpnteach.pki.der import PARSE_ERRORS, load_certificate
 from vpnteach.pki.errors import MalformedInputError
+
+SHA1_WITH_RSA = SignatureAlgorithmOID.RSA_WITH_SHA1
 
 Identity = str | bytes | ipaddress.IPv4Address | x509.Name
 """An IKE ID: an FQDN (``"Branch2.amit.com"``), a DER DN (bytes or Name), or an IPv4 address."""
@@ -179,7 +182,8 @@ def check_chain(cert: x509.Certificate, ca: x509.Certificate | None) -> CheckIte
         )
     except (ValueError, TypeError) as exc:
         return CheckItem(CHAIN, False, f"cannot verify the signature: {exc}")
-    return CheckItem(CHAIN, True, f"signature verifies with {ca_info.subject_dn}'s key")
+    weak = " (sha1WithRSAEncryption: WEAK)" if cert.signature_algorithm_oid == SHA1_WITH_RSA else ""
+    return CheckItem(CHAIN, True, f"signature verifies with {ca_info.subject_dn}'s key{weak}")
 
 
 def _verify_issued_by(
@@ -189,8 +193,21 @@ def _verify_issued_by(
     is remembered for this pair of certificates (see :mod:`vpnteach.pki.certinfo`)."""
     if ca_info.der in info.verified_by:
         return
-    info.certificate.verify_directly_issued_by(ca)
+    cert = info.certificate
+    if cert.signature_algorithm_oid == SHA1_WITH_RSA:
+        _verify_sha1_rsa(ca.public_key(), cert.signature, cert.tbs_certificate_bytes)
+    else:
+        cert.verify_directly_issued_by(ca)
     info.verified_by.add(ca_info.der)
+
+
+def _verify_sha1_rsa(key: object, signature: bytes, tbs: bytes) -> None:
+    """sha1WithRSAEncryption (RFC 3279 §2.2.1), which ``cryptography``'s certificate and CRL
+    checks refuse: the seed's Windows 2003 CA signs with it, so routers must still check it
+    (it is flagged weak where shown). Raises InvalidSignature like the library does."""
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise InvalidSignature
+    key.verify(signature, tbs, padding.PKCS1v15(), hashes.SHA1())
 
 
 def check_validity(cert: x509.Certificate, now: dt.datetime) -> CheckItem:
@@ -244,13 +261,23 @@ def check_revocation(
     return CheckItem(REVOCATION, True, "not listed in the CRL (current, signed by the CA)")
 
 
+def _crl_signed(crl: x509.CertificateRevocationList, key: rsa.RSAPublicKey) -> bool:
+    if crl.signature_algorithm_oid != SHA1_WITH_RSA:
+        return crl.is_signature_valid(key)
+    try:
+        _verify_sha1_rsa(key, crl.signature, crl.tbs_certlist_bytes)
+    except InvalidSignature:
+        return False
+    return True
+
+
 def _crl_problem(
     crl: x509.CertificateRevocationList, ca: x509.Certificate | None, now: dt.datetime
 ) -> str:
     if ca is None or crl.issuer != ca.subject:
         return "CRL not issued by the trusted CA"
     key = ca.public_key()
-    if not isinstance(key, rsa.RSAPublicKey) or not crl.is_signature_valid(key):
+    if not isinstance(key, rsa.RSAPublicKey) or not _crl_signed(crl, key):
         return "CRL signature does not verify with the CA's key"
     if crl.next_update_utc is not None and now > crl.next_update_utc:
         return (

@@ -65,7 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--pki", required=True, metavar="DIR")
     enroll.add_argument("--modulus", type=int, default=1024, help="router RSA key bits")
     enroll.add_argument("--seed", help="reproducible keys and certificates")
-    enroll.add_argument("hostnames", nargs="+", help="router hostnames (Branch1 Branch2)")
+    enroll.add_argument("hostnames", nargs="*", help="router hostnames (Branch1 Branch2)")
+    enroll.add_argument("--scep", metavar="URL", help="enroll over HTTP with this SCEP server")
+    enroll.add_argument("--config", metavar="FILE", help="with --scep: the router's IOS config")
+    enroll.add_argument("--password", default="", help="with --scep: the challenge password")
+    enroll.add_argument("--fingerprint", help="with --scep: the CA's SHA1, read out of band")
     topo = sub.add_parser("topology", help="namespaces branch1/branch2 as in the seed (root)")
     topo.add_argument("state", choices=["up", "down"])
     return parser
@@ -138,6 +142,25 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _enroll_scep(args: argparse.Namespace) -> int:
+    """``enroll --scep URL --config FILE --pki DIR``: RFC 8894 over HTTP (router/scep.py)."""
+    from vpnteach.router.scep import enroll
+
+    if not args.config:
+        print("vpnteach router enroll --scep: --config FILE is needed", file=sys.stderr)
+        return 2
+    try:
+        config = load_config([args.config])
+        paths = enroll(config, Path(args.pki), args.password, url=args.scep,
+                       fingerprint=args.fingerprint, modulus=args.modulus)  # fmt: skip
+    except (ValueError, OSError) as exc:  # ScepEnrollError is a ValueError: no traceback
+        print(f"vpnteach router enroll: {exc}", file=sys.stderr)
+        return 1
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
 def main_router(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``vpnteach router ...``; returns the exit status."""
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -154,6 +177,13 @@ def main_router(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.action == "topology":
         return topology(args.state)
+    if args.scep or args.config:
+        return _enroll_scep(args)
+    if not args.hostnames:
+        print(
+            "vpnteach router enroll: give hostnames, or --scep URL --config FILE", file=sys.stderr
+        )
+        return 2
     from vpnteach.router.pki import enroll_files
 
     for path in enroll_files(args.pki, args.hostnames, modulus=args.modulus, seed=args.seed):

@@ -1,4 +1,20 @@
-"""SCEP-style messages between a router and the CA, as plain request/response values.
+"""SCEP (RFC 8894): the lab's request/response values here, the real CMS messages in submodules.
+
+The submodules (imported on demand: asn1crypto costs ~35 ms to import, ``import vpnteach``
+stays light):
+
+* :mod:`vpnteach.pki.scep.der` -- a DER TLV walker that records field spans for hex dumps;
+* :mod:`vpnteach.pki.scep.cms` -- SignedData / EnvelopedData (RFC 5652) built with asn1crypto,
+  signed and encrypted with ``cryptography``;
+* :mod:`vpnteach.pki.scep.message` -- the SCEP pkiMessage (RFC 8894 §3.2): PKCSReq, CertPoll,
+  GetCert, GetCRL, CertRep; GetCACert's certs-only answer; GetCACaps;
+* :mod:`vpnteach.pki.scep.csr` -- PKCS#10 requests read strictly, or leniently when a client
+  sends valid BER that is not DER;
+* :mod:`vpnteach.pki.scep.server` -- the CA/RA side (NDES-like RA mode, challenge passwords,
+  manual approval), sans-IO; :mod:`vpnteach.pki.scep.routes` -- its HTTP routes, sans-IO;
+* :mod:`vpnteach.pki.scep.client` -- the requester side (build requests, check CertReps).
+
+The values below are what the lab's simulated network carries today:
 
 The seed's routers enroll over SCEP (draft-nourse-scep, later RFC 8894) with the Windows
 Server 2003 "SCEP add-on" (mscep.dll) acting as a Registration Authority. The operations used:
@@ -39,6 +55,41 @@ class FailInfo(enum.Enum):
     BAD_TIME = 3
     BAD_CERT_ID = 4
 
+    @property
+    def rfc_name(self) -> str:
+        """The RFC's name: ``badAlg``, ``badMessageCheck``, ``badRequest``, ..."""
+        head, *rest = self.name.lower().split("_")
+        return head + "".join(word.capitalize() if word != "id" else "Id" for word in rest)
+
+
+class MessageType(enum.Enum):
+    """``messageType`` of a pkiMessage (RFC 8894 §3.2.1.2), a decimal PrintableString."""
+
+    CERT_REP = 3
+    RENEWAL_REQ = 17
+    PKCS_REQ = 19
+    CERT_POLL = 20
+    GET_CERT = 21
+    GET_CRL = 22
+
+
+# RFC 8894 §3.2.1: id-VeriSign 2.16.840.1.113733, id-pki = id-VeriSign 1, id-attributes = id-pki 9
+ID_ATTRIBUTES = "2.16.840.1.113733.1.9"
+OID_MESSAGE_TYPE = ID_ATTRIBUTES + ".2"
+OID_PKI_STATUS = ID_ATTRIBUTES + ".3"
+OID_FAIL_INFO = ID_ATTRIBUTES + ".4"
+OID_SENDER_NONCE = ID_ATTRIBUTES + ".5"
+OID_RECIPIENT_NONCE = ID_ATTRIBUTES + ".6"
+OID_TRANSACTION_ID = ID_ATTRIBUTES + ".7"
+SCEP_ATTRIBUTE_NAMES = {
+    OID_MESSAGE_TYPE: "messageType",
+    OID_PKI_STATUS: "pkiStatus",
+    OID_FAIL_INFO: "failInfo",
+    OID_SENDER_NONCE: "senderNonce",
+    OID_RECIPIENT_NONCE: "recipientNonce",
+    OID_TRANSACTION_ID: "transactionID",
+}
+
 
 @dataclass(frozen=True)
 class GetCACert(HtmlRepr):
@@ -67,6 +118,7 @@ class PKCSReq(HtmlRepr):
     url: str
     csr_der: bytes
     transaction_id: str = ""
+    pki_message: bytes = b""  # the RFC 8894 pkiMessage (CMS) that carries the CSR
 
 
 @dataclass(frozen=True)
@@ -78,6 +130,7 @@ class CertRep(HtmlRepr):
     fail_info: FailInfo | None = None
     reason: str = ""
     transaction_id: str = ""
+    pki_message: bytes = b""  # the CertRep pkiMessage as received (CMS)
 
 
 @dataclass(frozen=True)
