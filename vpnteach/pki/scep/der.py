@@ -22,26 +22,7 @@ from dataclasses import dataclass
 
 from vpnteach.pki.errors import ScepError
 from vpnteach.pki.scep import SCEP_ATTRIBUTE_NAMES
-
-
-@dataclass(frozen=True)
-class Span:
-    """One annotated byte range, field for field the ISAKMP codec's
-    :class:`vpnteach.wire.buffer.Span` (``pki`` may not import ``wire``: a structural twin,
-    so the same hex-dump renderers take either).
-
-    Attributes:
-        name: dotted path; offset, length: absolute byte range; meaning: human text;
-        depth: enclosing groups; leaf: a field (``True``) or a group (``False``).
-    """
-
-    name: str
-    offset: int
-    length: int
-    meaning: str
-    depth: int = 0
-    leaf: bool = True
-
+from vpnteach.wire.buffer import Span  # the ISAKMP codec's spans: one hex-dump renderer for both
 
 MAX_DEPTH = 40  # a certificate inside SignedData inside OCTET STRING nests ~20 deep
 
