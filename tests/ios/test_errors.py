@@ -23,7 +23,7 @@ CASES = [
     ("hostname", 1, "a name", None),
     ("hostname A B", 1, "end of command", "B"),
     ("ip domain-name", 1, "a name", None),
-    ("ip domain nam amit.com", 1, "name", "nam"),
+    ("ip domain nmae amit.com", 1, "name", "nmae"),
     ("ntp server 192.168.1.999", 1, "an IPv4 address A.B.C.D", "192.168.1.999"),
     ("clock timezone AEST 25", 1, "a number -23-23", "25"),
     ("clock timezone AEST 10 60", 1, "one of a number 0-59, end of command", "60"),

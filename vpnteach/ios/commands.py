@@ -483,6 +483,7 @@ MODE_COMMANDS: dict[str, tuple[Command, ...]] = {
 }
 """Every mode's grammar table; a sub-mode also falls back to :data:`GLOBAL_COMMANDS`."""
 
+
 MODE_FALLBACK: dict[str, tuple[str, ...]] = {PUBKEY_KEY: (PUBKEY_CHAIN, GLOBAL), PUBKEY_DATA: ()}
 """The modes a line is tried in after its own, where not just ``config``: a nested mode tries
 its parents (IOS walks up), a key-string block takes only its own lines."""

@@ -19,11 +19,38 @@ from dataclasses import dataclass
 
 from vpnteach._html import HtmlRepr
 from vpnteach.ike.policy import PolicyError
-from vpnteach.ios.commands import BLOCK_END, GLOBAL, MODE_COMMANDS, MODE_FALLBACK, Command
+from vpnteach.ios.argtypes import ARG_TYPES
+from vpnteach.ios.commands import (
+    BLOCK_END,
+    GLOBAL,
+    MODE_COMMANDS,
+    MODE_FALLBACK,
+    Command,
+)
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.errors import IosConfigError
-from vpnteach.ios.grammar import Args, Mismatch, match_pattern
+from vpnteach.ios.grammar import Args, Mismatch
+from vpnteach.ios.helptext import ARGUMENT_HELP, KEYWORD_HELP, TYPE_HELP, UNMODELLED_CONFIG
 from vpnteach.ios.model import RouterConfig
+from vpnteach.ios.tree import Ambiguous, CommandTree, furthest
+
+
+def command_tree(
+    commands: tuple[Command, ...], hidden: tuple[str, ...] = ()
+) -> CommandTree[Command]:
+    """One mode's rows as a :class:`~vpnteach.ios.tree.CommandTree` (abbreviation, ``?``)."""
+    return CommandTree(
+        [(c.pattern, c) for c in commands], ARG_TYPES, TYPE_HELP, KEYWORD_HELP, ARGUMENT_HELP,
+        hidden,
+    )  # fmt: skip
+
+
+MODE_TREES: dict[str, CommandTree[Command]] = {
+    mode: command_tree(commands, UNMODELLED_CONFIG if mode == GLOBAL else ())
+    for mode, commands in MODE_COMMANDS.items()
+}
+"""Every mode's rows merged into one tree: the parser, the console's ``?`` and Tab use it."""
+
 
 _PROMPT = re.compile(r"\s*[\w.-]+\((?:config|[\w-]+)\)#")
 _WORD = re.compile(r"\S+")
@@ -94,10 +121,18 @@ class _Session:
         try:
             command, args, mode = self._find(words)
             command.handler(self.draft, args)
+        except Ambiguous as miss:
+            word = words[miss.index]
+            longer = f"a longer abbreviation: `{word}` may be {', '.join(miss.expected)}"
+            error = self._error(number, line, longer, spans[miss.index][0])
+            error.ambiguous = True
+            raise error from None
         except Mismatch as miss:
             column = spans[miss.index][0] if miss.index < len(spans) else len(line.rstrip())
             expected = _elsewhere(words, self.mode) if miss.index == 0 else None
-            raise self._error(number, line, expected or _expected(miss), column) from None
+            error = self._error(number, line, expected or _expected(miss), column)
+            error.caret = column + miss.offset
+            raise error from None
         except PolicyError as refused:
             expected = f"a value the model accepts ({refused})"
             raise self._error(number, line, expected, spans[-1][0]) from None
@@ -110,14 +145,12 @@ class _Session:
         if self.mode != GLOBAL:
             modes += MODE_FALLBACK.get(self.mode, (GLOBAL,))
         for mode in modes:
-            best: Mismatch | None = None
-            for command in MODE_COMMANDS[mode]:
-                try:
-                    return command, match_pattern(command.tokens, words), mode
-                except Mismatch as miss:
-                    best = miss if best is None else best.merge(miss)
-            if best is not None:
-                failures.append(best)
+            try:
+                command, args = MODE_TREES[mode].parse(words)
+            except Mismatch as miss:
+                failures.append(miss)
+                continue
+            return command, args, mode
         raise _furthest(failures)
 
     def _enter(self, command: Command, table_mode: str) -> None:
@@ -148,7 +181,7 @@ def _furthest(failures: list[Mismatch]) -> Mismatch:
         if other.index > best.index:
             best = other
         elif other.index == best.index and best.index > 0:
-            best = best.merge(other)
+            best = furthest([best, other])
     return best
 
 
@@ -171,14 +204,14 @@ def _elsewhere(words: list[str], mode: str) -> str | None:
     if mode in BLOCK_END or words[0].lower() in ("exit", "end"):
         return None
     paths = _entry_paths()
-    for other, commands in MODE_COMMANDS.items():
+    for other in MODE_COMMANDS:
         if other == mode:
             continue
-        for command in commands:
-            try:
-                match_pattern(command.tokens, words)
-            except Mismatch:
-                continue
+        try:
+            MODE_TREES[other].parse(words)
+        except Mismatch:
+            continue
+        else:
             route = ", then ".join(paths.get(other, []))
             return f"a {mode} command: `{words[0]}` belongs in {other} mode (enter: {route})"
     return None

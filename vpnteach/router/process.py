@@ -45,8 +45,8 @@ from vpnteach.crypto.rng import OsRng, Rng
 from vpnteach.gateway import Deliver, Gateway, SasInstalled, SasRemoved, Transmit
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.events import Phase1Complete
+from vpnteach.ios.errors import ExecError
 from vpnteach.ios.model import RouterConfig
-from vpnteach.labs.exec import ExecError
 from vpnteach.net.sim.keys import IkeKey, write_wireshark_keys
 from vpnteach.net.tun import TunDevice, configure
 from vpnteach.net.udp import wall_monotonic_clock
