@@ -1,10 +1,9 @@
 """The configuration commands vpnteach understands: one table of grammars per IOS mode.
 
-Each row is ``(pattern, handler, mode entered)``. The pattern language is
-:mod:`vpnteach.ios.grammar`; the handler edits a :class:`~vpnteach.ios.draft.Draft`. Modes are
-named as IOS prompts them (``Branch1(config-isakmp)#``). Word lists come from the IKE model's
-tables, so the parser accepts exactly what the model can build; a value the model refuses
-(:class:`~vpnteach.ike.policy.PolicyError`) becomes an error on that line.
+Each row is ``(pattern, handler, mode entered)`` (:mod:`vpnteach.ios.grammar`); the handler
+edits a :class:`~vpnteach.ios.draft.Draft`; modes are named as IOS prompts them. Word lists come
+from the IKE model's tables, so the parser accepts exactly what the model can build; a value the
+model refuses (:class:`~vpnteach.ike.policy.PolicyError`) becomes an error on that line.
 
 ``no`` forms undo a command: in a sub-mode they restore IOS's default, globally they remove the
 object (``no crypto map CRYPTO`` removes the whole map, ``no crypto map CRYPTO 10`` one entry).
@@ -12,7 +11,7 @@ object (``no crypto map CRYPTO`` removes the whole map, ``no crypto map CRYPTO 1
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from vpnteach.ike.policy import (
@@ -26,7 +25,7 @@ from vpnteach.ike.policy import (
     PreSharedKey,
     TransformSet,
 )
-from vpnteach.ios import isakmp_peer
+from vpnteach.ios import interactive, isakmp_peer
 from vpnteach.ios.argtypes import ARG_TYPES
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.grammar import Args, Token, compile_pattern
@@ -74,10 +73,6 @@ def _table(*rows: tuple[str, Handler] | tuple[str, Handler, str]) -> tuple[Comma
     return tuple(
         Command(row[0], compile_pattern(row[0], ARG_TYPES), row[1], *row[2:]) for row in rows
     )
-
-
-def _choices(names: Iterable[object]) -> str:
-    return "/".join(str(n) for n in names)
 
 
 # --- global ---------------------------------------------------------------------------------
@@ -278,7 +273,7 @@ GLOBAL_COMMANDS = _table(
     ("no ip route <prefix:ip> <mask:mask> [<next_hop:ip>]", _no_ip_route),
     ("end", _nothing),
     ("exit", _nothing),
-) + _table(*GLOBAL_ROWS, *isakmp_peer.GLOBAL_ROWS)
+) + _table(*GLOBAL_ROWS, *isakmp_peer.GLOBAL_ROWS, *interactive.GLOBAL_ROWS)
 
 
 # --- config-isakmp --------------------------------------------------------------------------
@@ -303,11 +298,11 @@ ISAKMP_COMMANDS = _table(
     ("encr(yption) <cipher:ike_cipher>", _policy_edit()),
     ("no encr(yption)", _policy_edit(encryption=_DEFAULT.encryption, key_length=None)),
     (
-        f"auth(entication) <authentication:choice:{_choices(AUTH_IDS)}>",
+        f"auth(entication) <authentication:choice:{'/'.join(AUTH_IDS)}>",
         _policy_edit(authentication=""),
     ),
     ("no auth(entication)", _policy_edit(authentication=_DEFAULT.authentication)),
-    (f"hash <hash:choice:{_choices(HASH_IDS)}>", _policy_edit(hash="")),
+    (f"hash <hash:choice:{'/'.join(HASH_IDS)}>", _policy_edit(hash="")),
     ("no hash", _policy_edit(hash=_DEFAULT.hash)),
     ("group <group:dh_group>", _policy_edit(group=0)),
     ("no group", _policy_edit(group=_DEFAULT.group)),
@@ -482,8 +477,6 @@ MODE_COMMANDS: dict[str, tuple[Command, ...]] = {
     isakmp_peer.ISAKMP_PEER: _table(*isakmp_peer.PEER_ROWS),
 }
 """Every mode's grammar table; a sub-mode also falls back to :data:`GLOBAL_COMMANDS`."""
-
-
 MODE_FALLBACK: dict[str, tuple[str, ...]] = {PUBKEY_KEY: (PUBKEY_CHAIN, GLOBAL), PUBKEY_DATA: ()}
 """The modes a line is tried in after its own, where not just ``config``: a nested mode tries
 its parents (IOS walks up), a key-string block takes only its own lines."""
@@ -493,10 +486,9 @@ BLOCK_END: dict[str, str] = {PUBKEY_DATA: "quit"}
 
 
 def command_reference() -> str:
-    """Every accepted command, mode by mode, in the grammar notation (generated from the tables).
-
+    """Every accepted command, mode by mode, in the grammar notation (generated from the tables):
     ``encr(yption)`` accepts ``encr`` .. ``encryption``; ``<name:type>`` is an argument;
-    ``[...]`` is optional.
+    ``[...]`` is optional (any unique prefix of a keyword is accepted: :mod:`vpnteach.ios.tree`).
     """
     lines: list[str] = []
     for mode, commands in MODE_COMMANDS.items():

@@ -83,6 +83,51 @@ def apply_commands(config: RouterConfig, text: str, source: str = "<commands>") 
 
 
 @dataclass(frozen=True)
+class LineResult:
+    """One console line applied: the new config, the mode and object it leaves the console in,
+    and the row that accepted it (``None`` for a comment or a blank line)."""
+
+    config: RouterConfig
+    mode: str
+    context: object
+    command: Command | None
+    key_hex: tuple[str, ...] = ()
+    """The ``key-string`` lines typed so far (config-pubkey mode), until ``quit``."""
+
+
+def apply_line(
+    config: RouterConfig,
+    mode: str,
+    context: object,
+    line: str,
+    key_hex: tuple[str, ...] = (),
+    source: str = "<console>",
+) -> LineResult:
+    """Apply one line typed at ``Router(<mode>)#`` while editing ``context`` (the policy
+    number, interface name, ... of the sub-mode), as a console does: all of it or nothing.
+
+    Raises:
+        IosConfigError: the line is refused; ``config`` is unchanged.
+    """
+    session = _Session(Draft.from_config(config), source)
+    session.mode, session.draft.context = mode, context
+    session.draft.key_hex = list(key_hex)
+    session.feed(1, line)
+    draft = session.draft
+    return LineResult(
+        draft.freeze(), session.mode, draft.context, session.last, tuple(draft.key_hex)
+    )
+
+
+def find_command(mode: str, words: list[str]) -> tuple[Command, Args, str]:
+    """The row a line typed in ``mode`` names, its arguments, and the mode whose table it is
+    in (the mode's own, or a parent's). Raises :class:`Mismatch` as the parser would fail."""
+    session = _Session(Draft(), "<console>")
+    session.mode = mode
+    return session._find(words)
+
+
+@dataclass(frozen=True)
 class ApplyResult(HtmlRepr):
     """What :func:`try_apply` did: the resulting config and the error, if any."""
 
@@ -110,6 +155,7 @@ class _Session:
         self.draft = draft
         self.source = source
         self.mode = GLOBAL
+        self.last: Command | None = None
 
     def feed(self, number: int, line: str) -> None:
         prompt = _PROMPT.match(line)
@@ -137,6 +183,7 @@ class _Session:
             expected = f"a value the model accepts ({refused})"
             raise self._error(number, line, expected, spans[-1][0]) from None
         self._enter(command, mode)
+        self.last = command
 
     def _find(self, words: list[str]) -> tuple[Command, Args, str]:
         """The first command of the current mode, then of global mode, that accepts ``words``."""

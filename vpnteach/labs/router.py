@@ -33,7 +33,7 @@ from vpnteach.net.sim.router import Router
 from vpnteach.net.sim.scheduler import Scheduled
 from vpnteach.pki import scep
 from vpnteach.pki.errors import EnrollmentError
-from vpnteach.pki.trustpoint import RouterPki
+from vpnteach.pki.trustpoint import RouterPki, Trustpoint
 
 if TYPE_CHECKING:
     from vpnteach.lab import Lab
@@ -102,7 +102,11 @@ class LabRouter(HtmlRepr):
         for route in self.config.static_routes:
             self.node.add_route(f"{route.prefix}/{route.mask}", next_hop=route.next_hop)
 
-    def _apply_pki(self) -> None:
+    def _apply_pki(self) -> list[str]:
+        """Keys for new ``crypto key generate rsa`` lines, trustpoints in step with the config;
+        what IOS prints generating the keys."""
+        self.pki.hostname, self.pki.domain = self.config.hostname, self.config.domain_name or ""
+        printed: list[str] = []
         for command in self.config.rsa_key_commands:
             label = command.label or self.config.fqdn
             existing = self.pki.keys.get(label)
@@ -111,14 +115,14 @@ class LabRouter(HtmlRepr):
                 pair = self.pki.generate_key(label, command.modulus, command.exportable, key_rng)
                 words = f"general-keys modulus {command.modulus} label {label}"
                 words += " exportable" if command.exportable else ""
-                self.transcript += [
-                    f"{self.name}(config)# crypto key generate rsa {words}",
-                    f"The name for the keys will be: {label}",
-                    pair.ios_message(),
-                ]
+                said = [f"The name for the keys will be: {label}", pair.ios_message()]
+                self.transcript += [f"{self.name}(config)# crypto key generate rsa {words}", *said]
+                printed += said
         for name, tp in self.config.trustpoints.items():
             if name not in self.pki.trustpoints:
                 self.pki.add_trustpoint(tp.to_trustpoint())
+            _sync_trustpoint(self.pki.trustpoints[name], tp.to_trustpoint())
+        return printed
 
     def _start_gateway(self) -> None:
         try:
@@ -136,17 +140,24 @@ class LabRouter(HtmlRepr):
 
     def configure(self, text: str) -> RouterConfig:
         """``configure terminal`` + ``text`` + ``end``: all lines or none (IosConfigError)."""
-        self.config = apply_commands(self.config, text, f"{self.name}(config)")
+        config = apply_commands(self.config, text, f"{self.name}(config)")
         self.transcript += [f"{self.name}# configure terminal", *text.splitlines(), "end"]
+        self.set_config(config)
+        return self.config
+
+    def set_config(self, config: RouterConfig) -> list[str]:
+        """Run ``config`` from now on (interfaces, keys, trustpoints, the gateway); the lines
+        IOS prints meanwhile (key generation)."""
+        self.config = config
         self._apply_interfaces()
-        self._apply_pki()
+        printed = self._apply_pki()
         if self.gateway is None:
             self._start_gateway()
         else:
             self.gateway.reconfigure(self.config, self._epoch())
             self.service()
             self.lab.run_for(0.1)  # the Deletes reach the peers
-        return self.config
+        return printed
 
     # ------------------------------------------------------------------ the gateway's I/O
 
@@ -314,6 +325,15 @@ class LabRouter(HtmlRepr):
         self.lab.flush_consoles(except_for=self)
         self.transcript += [f"{self.name}# {command.strip()}", *output.splitlines()]
         return output
+
+
+def _sync_trustpoint(current: Trustpoint, configured: Trustpoint) -> None:
+    """Settings typed in ``ca-trustpoint`` mode, onto the trustpoint (certificates kept)."""
+    current.enrollment_url = configured.enrollment_url
+    current.enrollment_mode_ra = configured.enrollment_mode_ra
+    current.rsakeypair = configured.rsakeypair
+    current.revocation_check = configured.revocation_check
+    current.ip_address = configured.ip_address
 
 
 def _fork(rng: Rng, label: str) -> Rng:
