@@ -109,6 +109,8 @@ SAMPLES: dict[str, list[str]] = {
     "interface": ["Serial1/0", "fa0/0", "loopback 0"],
     "hex_words": ["30819F30 0D06092A", PEER_SPKI_HEX, "0001"],
     "id_name": ["branch1.amit.com", "vpn@amit.com"],
+    "hostname": ["Branch1", "R-2"],
+    "domain": ["amit.com", "lab.example.org"],
 }
 
 

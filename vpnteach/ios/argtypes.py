@@ -189,6 +189,35 @@ def id_name(words: Sequence[str], i: int) -> tuple[str, int]:
     return words[i], i + 1
 
 
+_HOSTNAME = re.compile(r"[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_DOMAIN = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?")
+HOSTNAME_EXPECTED = "a host name: a letter, then letters, digits or hyphens (at most 63)"
+DOMAIN_EXPECTED = "a domain name such as amit.com (letters, digits, hyphens and dots)"
+
+
+def _first_bad(word: str, allowed: str) -> int:
+    for n, c in enumerate(word):
+        if not (c.isascii() and (c.isalnum() or c in allowed)):
+            return n
+    return 0
+
+
+def hostname(words: Sequence[str], i: int) -> tuple[str, int]:
+    """``hostname NAME`` (RFC 1123 §2.1 labels, as IOS checks them)."""
+    if i >= len(words) or not _HOSTNAME.fullmatch(words[i]):
+        word = words[i] if i < len(words) else ""
+        raise Mismatch(i, [HOSTNAME_EXPECTED], _first_bad(word, "-"))
+    return words[i], i + 1
+
+
+def domain_name(words: Sequence[str], i: int) -> tuple[str, int]:
+    """``ip domain-name NAME``: dotted labels of letters, digits and hyphens."""
+    if i >= len(words) or not _DOMAIN.fullmatch(words[i]):
+        word = words[i] if i < len(words) else ""
+        raise Mismatch(i, [DOMAIN_EXPECTED], _first_bad(word, "-."))
+    return words[i], i + 1
+
+
 #: Interface types: (IOS name, shortest abbreviation IOS accepts here).
 INTERFACE_TYPES = (
     ("Ethernet", 1),
@@ -248,5 +277,7 @@ ARG_TYPES: dict[str, ArgParser] = {
     "interface": interface_name,
     "hex_words": hex_words,
     "id_name": id_name,
+    "hostname": hostname,
+    "domain": domain_name,
 }
 """The IOS-specific argument types, by the name patterns use."""

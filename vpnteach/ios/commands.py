@@ -220,10 +220,10 @@ _ACL_ENTRY = "<action:choice:permit/deny> ip <source:acl_address> <destination:a
 _SA_LIFE = "crypto ipsec security-association lifetime"
 
 GLOBAL_COMMANDS = _table(
-    ("hostname <name:word>", _set("hostname", "name")),
+    ("hostname <name:hostname>", _set("hostname", "name")),
     ("no hostname", _no_hostname),
-    ("ip domain-name <name:word>", _set("domain_name", "name")),
-    ("ip domain name <name:word>", _set("domain_name", "name")),
+    ("ip domain-name <name:domain>", _set("domain_name", "name")),
+    ("ip domain name <name:domain>", _set("domain_name", "name")),
     ("no ip domain-name", _set("domain_name")),
     ("no ip domain name", _set("domain_name")),
     ("ntp server <address:ip>", _ntp_server),
@@ -295,13 +295,13 @@ def _policy_edit(**defaults: object) -> Handler:
 _DEFAULT = IsakmpPolicy(1)
 
 ISAKMP_COMMANDS = _table(
-    ("encr(yption) <cipher:ike_cipher>", _policy_edit()),
-    ("no encr(yption)", _policy_edit(encryption=_DEFAULT.encryption, key_length=None)),
+    ("en(cryption) <cipher:ike_cipher>", _policy_edit()),
+    ("no en(cryption)", _policy_edit(encryption=_DEFAULT.encryption, key_length=None)),
     (
-        f"auth(entication) <authentication:choice:{'/'.join(AUTH_IDS)}>",
+        f"au(thentication) <authentication:choice:{'/'.join(AUTH_IDS)}>",
         _policy_edit(authentication=""),
     ),
-    ("no auth(entication)", _policy_edit(authentication=_DEFAULT.authentication)),
+    ("no au(thentication)", _policy_edit(authentication=_DEFAULT.authentication)),
     (f"hash <hash:choice:{'/'.join(HASH_IDS)}>", _policy_edit(hash="")),
     ("no hash", _policy_edit(hash=_DEFAULT.hash)),
     ("group <group:dh_group>", _policy_edit(group=0)),

@@ -54,6 +54,19 @@ MODE_TREES: dict[str, CommandTree[Command]] = {
 
 _PROMPT = re.compile(r"\s*[\w.-]+\((?:config|[\w-]+)\)#")
 _WORD = re.compile(r"\S+")
+_LINE_END = re.compile(r"\r?\n")
+MAX_LINE = 4096
+"""Characters of one line IOS reads (a longer line is refused there)."""
+
+
+def bad_character(line: str) -> int | None:
+    """The column of the first character IOS cannot take in a command line: a control
+    character, a line or paragraph separator (U+2028, U+2029), anything unprintable, or
+    the character past :data:`MAX_LINE`."""
+    for n, c in enumerate(line):
+        if n >= MAX_LINE or not (c in " \t" or c.isprintable()):
+            return n
+    return None
 
 
 def parse_config(text: str, source: str = "<config>") -> RouterConfig:
@@ -75,7 +88,7 @@ def apply_commands(config: RouterConfig, text: str, source: str = "<commands>") 
         IosConfigError: a line IOS would refuse; no line of ``text`` has been applied.
     """
     session = _Session(Draft.from_config(config), source)
-    lines = text.splitlines()
+    lines = _LINE_END.split(text.removesuffix("\n").removesuffix("\r"))
     for number, line in enumerate(lines, start=1):
         session.feed(number, line)
     session.finish(len(lines), lines[-1] if lines else "")
@@ -158,6 +171,12 @@ class _Session:
         self.last: Command | None = None
 
     def feed(self, number: int, line: str) -> None:
+        bad = bad_character(line)
+        if bad is not None:
+            expected = f"printable text (character {bad + 1} is {line[bad]!r})"
+            if bad >= MAX_LINE:
+                expected = f"a line of at most {MAX_LINE} characters"
+            raise self._error(number, line[: MAX_LINE + 1], expected, bad)
         prompt = _PROMPT.match(line)
         start = prompt.end() if prompt else 0
         spans = [(m.start(), m.group()) for m in _WORD.finditer(line, start)]
@@ -175,8 +194,8 @@ class _Session:
             raise error from None
         except Mismatch as miss:
             column = spans[miss.index][0] if miss.index < len(spans) else len(line.rstrip())
-            expected = _elsewhere(words, self.mode) if miss.index == 0 else None
-            error = self._error(number, line, expected or _expected(miss), column)
+            where = _elsewhere(words, self.mode) if miss.index == 0 else None
+            error = self._error(number, line, where or _expected(miss), column)
             error.caret = column + miss.offset
             raise error from None
         except PolicyError as refused:

@@ -25,7 +25,7 @@ from typing import Protocol
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.exectypes import EXEC_TYPE_HELP, EXEC_TYPES, PingRequest
 from vpnteach.ios.grammar import Args, Mismatch
-from vpnteach.ios.helptext import ARGUMENT_HELP, KEYWORD_HELP, UNMODELLED_EXEC
+from vpnteach.ios.helptext import ARGUMENT_HELP, EXEC_HELP, UNMODELLED_EXEC
 from vpnteach.ios.model import RouterConfig
 from vpnteach.ios.pubkey import show_crypto_key_mypubkey_rsa, show_crypto_key_pubkey_chain
 from vpnteach.ios.show import show_crypto_ipsec_transform_set, show_crypto_map
@@ -201,9 +201,7 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
 def exec_tree(level: int) -> CommandTree[ExecCommand]:
     """The commands of privilege ``level`` (1: user EXEC ``Router>``; 15: ``Router#``)."""
     rows = [(c.pattern, c) for c in EXEC_COMMANDS if c.level <= level]
-    return CommandTree(
-        rows, EXEC_TYPES, EXEC_TYPE_HELP, KEYWORD_HELP, ARGUMENT_HELP, UNMODELLED_EXEC
-    )
+    return CommandTree(rows, EXEC_TYPES, EXEC_TYPE_HELP, EXEC_HELP, ARGUMENT_HELP, UNMODELLED_EXEC)
 
 
 EXEC_TREE = exec_tree(15)

@@ -42,6 +42,8 @@ KEYWORD_HELP: dict[str, str] = {
     "mypubkey": "Show public keys associated with this router",
     "transform-set": "Define transform and settings",
     "tag": "Crypto map tag",
+    "router": "vpnteach's router process (not IOS)",
+    "counters": "Packets the router process handled, by kind (not IOS)",
     # global configuration
     "access-list": "Add an access list entry",
     "crypto": "Encryption module",
@@ -117,8 +119,16 @@ KEYWORD_HELP: dict[str, str] = {
     "named-key": "Configure a peer's public key by name",
     "key-string": "Enter a public key as a hexidecimal number",
     "quit": "Exit the data entry mode",
+    # config-isakmp-peer, cfg-crypto-trans
+    "client-endpoint": "Specify the tunnel-client-endpoint attribute",
+    "password": "Specify the tunnel-password attribute",
+    "transport": "transport (payload encapsulation).",
+    "tunnel": "tunnel (datagram encapsulation).",
 }
 """IOS's help line for each keyword (the same word means the same thing in every mode here)."""
+
+EXEC_HELP = {**KEYWORD_HELP, "exit": "Exit from the EXEC"}
+"""EXEC mode's wording where it differs (``exit`` leaves the session, not a mode)."""
 
 ARGUMENT_HELP: dict[str, str] = {
     "priority": "Priority of protection suite",
@@ -170,6 +180,8 @@ TYPE_HELP: dict[str, HelpLines] = {
     "ping_options": (("repeat", KEYWORD_HELP["repeat"]), ("size", KEYWORD_HELP["size"]),
                      ("source", KEYWORD_HELP["source"]), ("timeout", KEYWORD_HELP["timeout"])),
     "clock_time": (("hh:mm:ss", "Current Time"),),
+    "hostname": (("WORD", "This system's network name"),),
+    "domain": (("WORD", "Default domain name"),),
 }  # fmt: skip
 """What ``?`` lists for the IOS argument types of :mod:`vpnteach.ios.argtypes`."""
 

@@ -255,9 +255,19 @@ class CommandTree(Generic[T]):
         return sorted(found)
 
     def complete(self, words: Sequence[str], partial: str) -> str | None:
-        """Tab: the one keyword ``partial`` begins after ``words``, or ``None``."""
-        found = self.words_starting(words, partial)
-        return found[0] if len(found) == 1 else None
+        """Tab: the one keyword ``partial`` abbreviates after ``words``, or ``None`` when it
+        abbreviates none or several (IOS leaves the line as it is)."""
+        word = partial.lower()
+        found: set[str] = set()
+        for node in self.nodes_after(words):
+            if word in node.keywords:
+                found.add(word)
+                continue
+            candidates = [k for k in node.keywords if k.startswith(word)]
+            if len(candidates) > 1 or (candidates and len(word) < node.shortest(candidates[0])):
+                return None
+            found |= set(candidates)
+        return found.pop() if len(found) == 1 else None
 
     def _arg_help(self, token: Argument) -> list[Help]:
         lines = [Help(n, t or self.help_text.get(n, "")) for n, t in token.help]

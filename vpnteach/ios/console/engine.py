@@ -69,7 +69,9 @@ class Console:
         indent = len(self.prompt)
         bad = bad_character(line)
         if bad is not None:
-            return _lines([" " * (indent + bad) + "^", "% Invalid input detected at '^' marker."])
+            return _lines(
+                [" " * (indent + bad) + "^", "% Invalid input detected at '^' marker.", ""]
+            )
         if not line.strip():
             return ""
         self.history = [*self.history, line.strip()][-HISTORY_SIZE:]
@@ -105,9 +107,11 @@ class Console:
         try:
             command, args = (EXEC_TREE if privileged else USER_TREE).parse(words)
         except Mismatch as miss:
-            if not privileged and len(words) == 1 and not isinstance(miss, Ambiguous):
-                return _lines([f'Translating "{words[0]}"', "", _UNKNOWN])
-            return _lines(refusal(line, miss, indent))
+            if len(words) == 1 and miss.index == 0 and not isinstance(miss, Ambiguous):
+                # IOS takes a lone unknown word for a host to telnet to (ip domain-lookup)
+                translating = f'Translating "{words[0]}"...domain server (255.255.255.255)'
+                return _lines([translating, _UNKNOWN, ""])
+            return _lines([*refusal(line, miss, indent), ""])
         if command.handler is None:
             return self._action(command, args)
         try:
@@ -144,7 +148,7 @@ class Console:
         if words[0].lower() == "do":
             rest = line.split(None, 1)[1] if len(words) > 1 else ""
             if not rest:
-                return "% Incomplete command.\n"
+                return "% Incomplete command.\n\n"
             return self._exec(rest, indent + line.index(rest), True)
         try:
             command, args, _ = find_command(self.mode, words)
@@ -163,7 +167,7 @@ class Console:
         try:
             result = apply_line(self.device.config, self.mode, self.context, line, self.key_hex)
         except IosConfigError as error:
-            return _lines(_config_refusal(error, line, indent))
+            return _lines([*_config_refusal(error, line, indent), ""])
         was = self.mode
         self.mode, self.context, self.key_hex = result.mode, result.context, result.key_hex
         out = self.device.set_config(result.config)

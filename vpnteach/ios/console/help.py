@@ -13,16 +13,16 @@ ASCII such as U+2028, a line longer than IOS's buffer) is refused at that charac
 from __future__ import annotations
 
 from vpnteach.ios.commands import GLOBAL, MODE_FALLBACK
-from vpnteach.ios.config import MODE_TREES
+from vpnteach.ios.config import MAX_LINE, MODE_TREES
 from vpnteach.ios.execmode import EXEC_TREE, USER_TREE
 from vpnteach.ios.tree import CommandTree, Help
 
-MAX_LINE = 4096
-"""Characters of one command line the console reads (the rest is refused)."""
+__all__ = ["MAX_LINE", "bad_character", "complete_line", "help_text"]
 
 
 def bad_character(line: str) -> int | None:
-    """The column of the first character IOS would refuse in ``line``, if any."""
+    """The column of the first character IOS would refuse in ``line``, if any: the console
+    reads printable ASCII (a terminal sends IOS bytes; anything else is no command text)."""
     for n, c in enumerate(line):
         if n >= MAX_LINE or not (c == " " or c == "\t" or (c.isascii() and c.isprintable())):
             return n
@@ -53,9 +53,9 @@ def help_text(mode: str, line: str) -> str:
         return "  ".join(found) + "  \n\n"
     lines: list[Help] = []
     for tree in trees:
-        lines += [h for h in tree.help_after(words) if h.name not in {x.name for x in lines}]
-        if lines and tree is trees[0] and words:
-            break  # the mode's own command: its parents are not consulted
+        lines = tree.help_after(words)
+        if lines:
+            break  # IOS lists the mode's own commands; a parent's only for a parent's line
     if mode not in ("user", "exec") and not words:
         lines.append(Help("do", "To run exec commands in config mode"))
     if not lines:
@@ -73,7 +73,8 @@ def complete_line(mode: str, line: str) -> str:
     words = line.split()
     partial = words.pop()
     trees, words = _trees(mode, words)
-    found = sorted({w for t in trees for w in t.words_starting(words, partial)})
-    if len(found) != 1:
-        return line
-    return line[: len(line) - len(partial)] + found[0] + " "
+    for tree in trees:
+        found = tree.complete(words, partial)
+        if found is not None:
+            return line[: len(line) - len(partial)] + found + " "
+    return line
