@@ -97,7 +97,7 @@ def test_any_input_gives_text_never_an_exception(lines: list[str]) -> None:
         before = lab.branch1.config
         answer = console.enter(line)
         assert isinstance(answer, str)
-        if answer.startswith(" ") and "^" in answer or answer.startswith("% "):
+        if (answer.startswith(" ") and "^" in answer) or answer.startswith("% "):
             assert lab.branch1.config is before
         console.help(line)
         console.complete(line)
