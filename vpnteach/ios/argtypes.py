@@ -130,7 +130,19 @@ def transform_set_names(words: Sequence[str], i: int) -> tuple[tuple[str, ...], 
 
 
 _RSA_FLAGS = {"general-keys": "usage", "usage-keys": "usage", "exportable": "exportable"}
-_MODULUS = int_range(360, 4096)
+MODULUS_EXPECTED = "a modulus of 1024-4096 bits, a multiple of 256 (the RSA keys vpnteach builds)"
+
+
+def modulus_ok(bits: int) -> bool:
+    """A modulus the key generator builds (IOS also takes 360-1023: too weak to model)."""
+    return 1024 <= bits <= 4096 and bits % 256 == 0
+
+
+def _MODULUS(words: Sequence[str], i: int) -> tuple[int, int]:
+    bits, nxt = int_range(360, 4096)(words, i)
+    if not modulus_ok(bits):
+        raise Mismatch(i, [MODULUS_EXPECTED])
+    return bits, nxt
 
 
 def rsa_options(words: Sequence[str], i: int) -> tuple[RsaKeyCommand, int]:
@@ -155,7 +167,7 @@ def rsa_options(words: Sequence[str], i: int) -> tuple[RsaKeyCommand, int]:
 
 def _rsa_command(found: dict[str, object]) -> RsaKeyCommand:
     label = found.get("label")
-    modulus = found.get("modulus", 512)  # IOS prompts "How many bits in the modulus [512]"
+    modulus = found.get("modulus", 1024)  # IOS would prompt "How many bits in the modulus"
     return RsaKeyCommand(
         label=str(label) if label is not None else None,
         modulus=int(str(modulus)),

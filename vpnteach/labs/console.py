@@ -64,6 +64,12 @@ class LabDevice(LabContext):
 
         return CaOffer(shown.md5, shown.sha1, accept)
 
+    def check_enrollment(self, trustpoint: str) -> None:
+        try:
+            self.router.pki.enrollment_request(trustpoint)
+        except PkiError as exc:
+            raise ExecError(str(exc)) from None
+
     def enroll(self, answers: EnrollAnswers) -> tuple[str, str]:
         router, name = self.router, answers.trustpoint
         try:

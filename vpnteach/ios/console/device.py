@@ -46,6 +46,10 @@ class ConsoleDevice(RouterContext, Protocol):
         """Fetch the CA certificate of ``trustpoint`` (ExecError: no URL, no answer)."""
         ...
 
+    def check_enrollment(self, trustpoint: str) -> None:
+        """ExecError with IOS's message if ``trustpoint`` cannot enroll yet."""
+        ...
+
     def enroll(self, answers: EnrollAnswers) -> tuple[str, str]:
         """Send the request; IOS's text at once, and the lines printed when the certificate
         comes back (unsolicited, after the prompt)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 
+from vpnteach.ios.argtypes import MODULUS_EXPECTED, modulus_ok
 from vpnteach.ios.console.device import ConsoleDevice, EnrollAnswers
 
 
@@ -69,7 +70,9 @@ _START = """%
 
 def enroll(device: ConsoleDevice, trustpoint: str) -> Dialogue:
     """``crypto pki enroll NAME``: challenge password twice, serial number, IP address,
-    then the request (the certificate arrives later, unsolicited)."""
+    then the request (the certificate arrives later, unsolicited). A trustpoint that cannot
+    enroll (not authenticated, no key) is refused before any question, as IOS does."""
+    device.check_enrollment(trustpoint)
     text = _START
     while True:
         first = yield Ask(text, "Password: ", secret=True)
@@ -107,7 +110,8 @@ def _ip_address(device: ConsoleDevice) -> Generator[Ask, str, str | None]:
 
 
 def generate_rsa(label: str) -> Generator[Ask, str, int]:
-    """``crypto key generate rsa`` without ``modulus``: IOS asks for the size."""
+    """``crypto key generate rsa`` without ``modulus``: IOS asks for the size (its default is
+    512 bits; vpnteach's keys start at 1024, so the default offered is 1024)."""
     text = (
         f"The name for the keys will be: {label}\n"
         "Choose the size of the key modulus in the range of 360 to 4096 for your\n"
@@ -115,9 +119,9 @@ def generate_rsa(label: str) -> Generator[Ask, str, int]:
         "  a few minutes.\n"
     )
     while True:
-        answer = (yield Ask(text, "How many bits in the modulus [512]: ")).strip()
+        answer = (yield Ask(text, "How many bits in the modulus [1024]: ")).strip()
         if not answer:
-            return 512
-        if answer.isascii() and answer.isdigit() and 360 <= int(answer) <= 4096:
+            return 1024
+        if answer.isascii() and answer.isdigit() and modulus_ok(int(answer)):
             return int(answer)
-        text = "% Key modulus size must be between 360 and 4096 bits."
+        text = f"% Key modulus: {MODULUS_EXPECTED}."
