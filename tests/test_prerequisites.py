@@ -32,6 +32,7 @@ PROVIDED_BY = {
     "ping": "iputils-ping",
     "pki": "strongswan-pki",
     "swanctl": "strongswan-swanctl",
+    "tmux": "tmux",
     "tshark": "tshark",
 }
 

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins
   libstrongswan-standard-plugins tshark iputils-ping iproute2 openssl
-  chromium fonts-dejavu-core fonts-liberation graphviz git
+  chromium fonts-dejavu-core fonts-liberation graphviz git tmux
 )
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

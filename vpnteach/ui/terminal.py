@@ -1,57 +1,91 @@
 """``vpnteach console``: the IOS console engine in a terminal, or as a transcript.
 
-With standard input a terminal, each line is read with the terminal's line editing (history
-with the arrow keys through :mod:`readline`); a line ending in ``?`` prints IOS's help and
-gives the line back, a line ending in a Tab character completes. When standard input is not a
-terminal, lines are read one by one and a transcript is printed as a captured IOS session:
-the prompt and the command (a password answer is not echoed), then the output.
+In a terminal the keys are read one by one in raw mode (:mod:`termios`), so ``?`` shows help
+at once, Tab completes, the arrow keys walk the history and Ctrl-Z leaves configuration mode,
+as on IOS (:mod:`vpnteach.ios.console.keys`). When standard input is not a terminal, lines are
+read one by one and a transcript is printed as a captured IOS session: the prompt and the
+command (a password answer is not echoed), then the output; a line ending in ``?`` prints the
+help for what precedes it.
 
-Devices: the console starts on ``Branch1``; a line ``@Branch2`` (or ``@CA``, ``@Branch1``)
-switches to another device's console, as a console server's menu does. The CA's console
-answers only ``show`` of its issued certificates (it is a Windows server in the seed).
+Devices: the console starts on ``Branch1`` (``--device``); a line ``@Branch2`` (``@ISP``,
+``@Branch1``) switches to another router's console, as the menu of a console server does
+(docs/console.md).
 """
 
 from __future__ import annotations
 
+import os
+import select
 import sys
 from collections.abc import Iterable
 from typing import TextIO
 
 from vpnteach.ios.console import Console
+from vpnteach.ios.console.keys import LineEditor
 from vpnteach.lab import Lab
 from vpnteach.labs.console import console_for
 
 
 class ConsoleServer:
-    """One console per router of ``lab``; ``@NAME`` lines switch between them."""
+    """One console per router of ``lab``; ``@NAME`` lines switch between them. It has the
+    console's own interface (:class:`~vpnteach.ios.console.keys.Target`)."""
 
     def __init__(self, lab: Lab, first: str = "Branch1") -> None:
         self.lab = lab
         self.consoles: dict[str, Console] = {
             name: console_for(router) for name, router in lab.routers.items()
         }
+        if first not in self.consoles:
+            raise ValueError(f"no router {first!r}: choose one of {', '.join(self.consoles)}")
         self.current = first
+        self.said = ""
 
     @property
     def console(self) -> Console:
         """The console being typed at."""
         return self.consoles[self.current]
 
-    def feed(self, line: str) -> tuple[str, str]:
-        """One input line: ``(echo, output)`` as a transcript shows them."""
-        console = self.console
-        prompt = console.prompt
-        if line.startswith("@") and console.dialogue is None:
+    @property
+    def prompt(self) -> str:
+        return self.console.prompt
+
+    @property
+    def secret(self) -> bool:
+        return self.console.secret
+
+    @property
+    def history(self) -> list[str]:
+        return self.console.history
+
+    def enter(self, line: str) -> str:
+        """A line for the current console, or ``@NAME`` to switch."""
+        if line.startswith("@") and self.console.dialogue is None:
             name = line[1:].strip()
             match = [n for n in self.consoles if n.lower() == name.lower()]
             if not match:
-                return line, f"% No such device {name!r}: {', '.join(self.consoles)}\n"
+                return f"% No such device {name!r}: {', '.join(self.consoles)}\n"
             self.current = match[0]
-            return line, f"[connected to {self.current}]\n"
-        echo = prompt if console.secret else prompt + line
-        if line.endswith("?") and console.dialogue is None:
-            return echo, console.help(line[:-1])
-        return echo, console.enter(line) + console.unsolicited()
+            return f"[connected to {self.current}]\n"
+        return self.console.enter(line)
+
+    def help(self, line: str) -> str:
+        return self.console.help(line)
+
+    def complete(self, line: str) -> str:
+        return self.console.complete(line)
+
+    def end(self) -> str:
+        return self.console.end()
+
+    def unsolicited(self) -> str:
+        return self.console.unsolicited()
+
+    def feed(self, line: str) -> tuple[str, str]:
+        """One input line: ``(echo, output)`` as a transcript shows them."""
+        echo = self.prompt if self.secret else self.prompt + line
+        if line.endswith("?") and self.console.dialogue is None:
+            return echo, self.help(line[:-1])
+        return echo, self.enter(line) + self.unsolicited()
 
 
 def transcript(server: ConsoleServer, lines: Iterable[str], out: TextIO) -> None:
@@ -62,34 +96,32 @@ def transcript(server: ConsoleServer, lines: Iterable[str], out: TextIO) -> None
     out.flush()
 
 
-def interactive(server: ConsoleServer) -> None:  # pragma: no cover - needs a terminal
-    """Read lines from the terminal (readline history), ``?`` and Tab at the line's end."""
-    import readline  # noqa: F401  (arrow-key history for input())
+def interactive(server: ConsoleServer, fd: int = 0, out: TextIO = sys.stdout) -> None:
+    """Keystrokes from terminal ``fd`` in raw mode until end of input (Ctrl-D on an empty
+    line); the terminal's settings are restored whatever happens."""
+    import termios
+    import tty
 
-    pending = ""
-    while True:
-        console = server.console
-        try:
-            line = input(console.prompt + pending) if not console.secret else _secret(console)
-        except EOFError:
-            return
-        line = pending + line
-        pending = ""
-        if line.endswith("\t"):
-            pending = console.complete(line[:-1])
-            continue
-        if line.endswith("?"):
-            sys.stdout.write(console.help(line[:-1]))
-            pending = line[:-1]
-            continue
-        _, output = server.feed(line)
-        sys.stdout.write(output)
-
-
-def _secret(console: Console) -> str:  # pragma: no cover - needs a terminal
-    import getpass
-
-    return getpass.getpass(console.prompt)
+    saved = termios.tcgetattr(fd)
+    editor = LineEditor(server)
+    try:
+        tty.setraw(fd)
+        out.write(editor.start())
+        out.flush()
+        while True:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if not ready:
+                out.write(editor.poll())
+                out.flush()
+                continue
+            data = os.read(fd, 1024).decode("utf-8", errors="replace")
+            if not data or (data == "\x04" and not editor.line):
+                break
+            out.write(editor.feed(data))
+            out.flush()
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        out.write("\r\n")
 
 
 def main_console(blank: bool, seed: int, device: str) -> int:
@@ -97,7 +129,11 @@ def main_console(blank: bool, seed: int, device: str) -> int:
     from vpnteach.labs.console import blank_seed_lab
 
     lab = blank_seed_lab(seed) if blank else Lab.seed(seed)
-    server = ConsoleServer(lab, device)
+    try:
+        server = ConsoleServer(lab, device)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if sys.stdin.isatty():
         interactive(server)
     else:
