@@ -10,6 +10,9 @@ debugging in the lab).
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import pytest
 
 from vpnteach.ios.errors import ExecError
@@ -17,6 +20,7 @@ from vpnteach.ios.execmode import EXEC_COMMANDS
 from vpnteach.lab import Lab
 from vpnteach.labs.router import LabRouter
 from vpnteach.router.commands import run_command
+from vpnteach.router.control import ask
 from vpnteach.router.process import RouterProcess
 
 COMMANDS = [
@@ -107,3 +111,28 @@ def test_every_row_is_one_table_for_both_front_ends() -> None:
 
     assert not hasattr(process_commands, "COMMANDS")
     assert any(c.pattern.startswith("deb(ug)") for c in EXEC_COMMANDS)
+
+
+def test_the_control_socket_answers_the_same_commands(
+    pair: tuple[LabRouter, RouterProcess], tmp_path: Path
+) -> None:
+    """Over the router process's control socket (one line per connection), as the lab does."""
+    lab_router, process = pair
+    path = tmp_path / "b1.ctl"
+    commands = [*COMMANDS[:8], "show crypto bogus", "sh cry isa"]
+
+    async def serve_and_ask() -> list[str]:
+        server = await asyncio.start_unix_server(process._on_control, str(path))
+        try:
+            return [await asyncio.to_thread(ask, path, c) for c in commands]
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    answers = asyncio.run(serve_and_ask())
+    for command, answer in zip(commands, answers, strict=True):
+        try:
+            expected = lab_router.exec(command)
+        except ExecError as refused:
+            expected = f"{refused}\n"
+        assert answer == expected, command
