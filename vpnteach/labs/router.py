@@ -36,6 +36,7 @@ from vpnteach.pki.errors import EnrollmentError
 from vpnteach.pki.trustpoint import RouterPki, Trustpoint
 
 if TYPE_CHECKING:
+    from vpnteach.ios.console import Console
     from vpnteach.lab import Lab
 
 IKE_PORTS = (500, 4500)
@@ -311,6 +312,13 @@ class LabRouter(HtmlRepr):
         self.console_buffer += [text for _, text in self.debug_lines()]
         out, self.console_buffer = self.console_buffer, []
         return "\n".join(out) + ("\n" if out else "")
+
+    def console(self, *, enabled: bool = False) -> Console:
+        """An IOS console on this router (:mod:`vpnteach.ios.console`); in a notebook it shows
+        as a widget once :mod:`vpnteach.ui` is imported."""
+        from vpnteach.labs.console import console_for
+
+        return console_for(self, enabled=enabled)
 
     def exec(self, command: str) -> str:
         """Run an exec-mode command and return what the console prints (IOS text).

@@ -17,6 +17,8 @@ address``). ``?`` and Tab are :mod:`vpnteach.ios.console.help`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from vpnteach.ios.config import apply_line, find_command
 from vpnteach.ios.console import dialogs
 from vpnteach.ios.console.device import ConsoleDevice
@@ -32,6 +34,10 @@ HISTORY_SIZE = 10
 """IOS keeps the last ten lines by default (``terminal history size``)."""
 
 _UNKNOWN = "% Unknown command or computer name, or unable to find computer address"
+
+DISPLAYS: list[Callable[[Console], None]] = []
+"""How a notebook shows a console: :mod:`vpnteach.ui` registers its widget here when imported
+(the console never imports a presentation package)."""
 
 
 class Console:
@@ -99,6 +105,15 @@ class Console:
         out = "".join(self.later) + self.device.unsolicited()
         self.later = []
         return out
+
+    def _ipython_display_(self) -> None:
+        if DISPLAYS:
+            DISPLAYS[-1](self)
+        else:
+            print(
+                f"{self.prompt}  (an IOS console: import vpnteach.ui or %load_ext vpnteach "
+                "for the notebook widget; console.enter(line) / .help(line) work anyway)"
+            )
 
     # ------------------------------------------------------------------ EXEC
 
