@@ -9,6 +9,8 @@ but Addr not in Cert!" at MM5.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cryptography import x509
 
 from tests.lab.test_console_seed import _branch
@@ -96,3 +98,27 @@ def test_crypto_key_generate_rsa_without_a_modulus_asks_for_it() -> None:
     # the model's limit is the grammar's: a weak modulus is refused at the line, not deep inside
     typed = _type(console, ["crypto key generate rsa modulus 768 label WEAK"])
     assert "^\n% Invalid input detected at '^' marker." in typed
+
+
+def test_running_config_saved_to_a_file_loads_into_a_blank_router(tmp_path: Path) -> None:
+    lab, console, _ = _configured_lab(["no"])
+    path = tmp_path / "branch1.cfg"
+    saved = _type(console, [f"copy running-config {path}"])
+    assert "[OK]" in saved and path.read_text() == lab.branch1.config.to_text()
+    fresh = console_for(blank_seed_lab().branch1, enabled=True)
+    loaded = _type(fresh, [f"copy {path} running-config", "show running-config"])
+    assert "bytes copied" in loaded and fresh.prompt == "Branch1#"
+    assert loaded.split("Branch1#show running-config\n", 1)[1] == lab.branch1.config.to_text()
+    path.write_text("hostname Other\ncrypto isakmp policy 10\n encryption 3dez\n")
+    refused = _type(fresh, [f"copy {path} running-config"])
+    assert "line 3" in refused and "^" in refused and fresh.prompt == "Branch1#"  # none applied
+
+
+def test_debug_lines_of_the_responder_wait_on_its_console(tmp_path: Path) -> None:
+    lab, b1, _ = _configured_lab(["no"])
+    b2 = console_for(lab.branch2, enabled=True)
+    _type(b2, ["debug crypto isakmp"])
+    _type(b1, [PING])
+    shown = _type(b2, ["show clock"])  # the lines printed meanwhile come with the next output
+    assert "IKE_R_MM1" in shown and "IKE_QM_PHASE2_COMPLETE" in shown
+    assert "IKE_R_MM1" not in _type(b2, ["show clock"])  # printed once

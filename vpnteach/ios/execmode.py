@@ -194,6 +194,7 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
     _console("exit", "logout", 1),
     _console("history", "sh(ow) history", 1),
     _console("copy-run", "copy run(ning-config) <file:word>"),
+    _console("copy-file", "copy <file:word> run(ning-config)"),
 )  # fmt: skip
 """The EXEC grammar, by command: every front end's, so all accept the same words."""
 

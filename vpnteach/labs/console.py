@@ -131,6 +131,12 @@ class LabDevice(LabContext):
             return f"%Error opening {path} ({exc.strerror})\n"
         return f"Destination filename [{Path(path).name}]? \n[OK]\n{len(text)} bytes copied\n"
 
+    def read_config(self, path: str) -> str:
+        try:
+            return Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ExecError(f"%Error opening {path} ({exc})") from None
+
 
 def _ip(text: str) -> IPv4Address:
     return IPv4Address(text)

@@ -8,8 +8,9 @@ command (a password answer is not echoed), then the output; a line ending in ``?
 help for what precedes it.
 
 Devices: the console starts on ``Branch1`` (``--device``); a line ``@Branch2`` (``@ISP``,
-``@Branch1``) switches to another router's console, as the menu of a console server does
-(docs/console.md).
+``@CA``, ``@Branch1``) switches to another device's console, as the menu of a console server
+does (docs/console.md); ``@CA`` is the Windows CA's command prompt
+(:mod:`vpnteach.labs.ca_console`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TextIO
 from vpnteach.ios.console import Console
 from vpnteach.ios.console.keys import LineEditor
 from vpnteach.lab import Lab
+from vpnteach.labs.ca_console import CaConsole
 from vpnteach.labs.console import console_for
 
 
@@ -32,16 +34,18 @@ class ConsoleServer:
 
     def __init__(self, lab: Lab, first: str = "Branch1") -> None:
         self.lab = lab
-        self.consoles: dict[str, Console] = {
+        self.consoles: dict[str, Console | CaConsole] = {
             name: console_for(router) for name, router in lab.routers.items()
         }
+        if lab.ca is not None:
+            self.consoles["CA"] = CaConsole(lab)
         if first not in self.consoles:
             raise ValueError(f"no router {first!r}: choose one of {', '.join(self.consoles)}")
         self.current = first
         self.said = ""
 
     @property
-    def console(self) -> Console:
+    def console(self) -> Console | CaConsole:
         """The console being typed at."""
         return self.consoles[self.current]
 

@@ -63,6 +63,10 @@ class ConsoleDevice(RouterContext, Protocol):
         """``copy running-config FILE``: write the running configuration; IOS's answer."""
         ...
 
+    def read_config(self, path: str) -> str:
+        """``copy FILE running-config``: the file's text (ExecError: cannot read it)."""
+        ...
+
     def address_of(self, interface: str) -> str | None:
         """The address of ``interface`` (an ``Enter Interface name or IP Address`` answer)."""
         ...

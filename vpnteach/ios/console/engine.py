@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from vpnteach.ios.config import apply_line, find_command
+from vpnteach.ios.config import apply_commands, apply_line, find_command
 from vpnteach.ios.console import dialogs
 from vpnteach.ios.console.device import ConsoleDevice
 from vpnteach.ios.console.help import MAX_LINE, bad_character, complete_line, help_text
@@ -154,7 +154,22 @@ class Console:
             return "".join(f"  {line}\n" for line in self.history)
         elif action == "copy-run":
             return self.device.save_config(args["file"])
+        elif action == "copy-file":
+            return self._load(args["file"])
         return ""
+
+    def _load(self, path: str) -> str:
+        """``copy FILE running-config``: merged into the running configuration as if typed,
+        all lines or none (IOS merges; a refused line names its line number here)."""
+        try:
+            text = self.device.read_config(path)
+            config = apply_commands(self.device.config, text, path)
+        except ExecError as exc:
+            return f"{exc}\n"
+        except IosConfigError as error:
+            return f"%Error parsing {path}: {error}\n{error.ios_message()}\n"
+        out = self.device.set_config(config)
+        return f"Destination filename [running-config]? \n{len(text)} bytes copied\n{out}"
 
     # ------------------------------------------------------------------ configuration
 
