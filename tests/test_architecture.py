@@ -44,7 +44,19 @@ ALLOWED: dict[str, set[str]] = {
     },
     "exercises": {"wire", "crypto", "pki", "ike", "esp", "ios", "gateway", "net", "lab", "labs"},
     "lab.py": {"wire", "crypto", "pki", "ike", "esp", "ios", "gateway", "net", "labs"},
-    "ui": {"wire", "crypto", "pki", "ike", "esp", "ios", "net", "lab", "stepper", "exercises"},
+    "ui": {
+        "wire",
+        "crypto",
+        "pki",
+        "ike",
+        "esp",
+        "ios",
+        "net",
+        "lab",
+        "labs",
+        "stepper",
+        "exercises",
+    },
 }
 HELPERS = {"_html", "trace"}
 FORBIDDEN_IN_CORE = {"IPython", "ipywidgets", "graphviz", "socket", "asyncio"}

@@ -27,8 +27,8 @@ from vpnteach.ios.exectypes import EXEC_TYPE_HELP, EXEC_TYPES, PingRequest
 from vpnteach.ios.grammar import Args, Mismatch
 from vpnteach.ios.helptext import ARGUMENT_HELP, EXEC_HELP, UNMODELLED_EXEC
 from vpnteach.ios.model import RouterConfig
-from vpnteach.ios.pubkey import show_crypto_key_mypubkey_rsa, show_crypto_key_pubkey_chain
-from vpnteach.ios.show import show_crypto_ipsec_transform_set, show_crypto_map
+from vpnteach.ios.pubkey import show_crypto_key_mypubkey_rsa
+from vpnteach.ios.show import SHOW_COMMANDS
 from vpnteach.ios.tree import Ambiguous, CommandTree
 from vpnteach.pki.trustpoint import RouterPki
 
@@ -144,6 +144,15 @@ def _counters(ctx: RouterContext, a: Args) -> str:
     return "".join(f"{k}: {v}\n" for k, v in sorted(ctx.counters().items()))
 
 
+def _from_config(show: Callable[[RouterConfig, Args], str]) -> Handler:
+    """A ``show`` answered from the configuration (:data:`~vpnteach.ios.show.SHOW_COMMANDS`)."""
+
+    def handler(ctx: RouterContext, a: Args) -> str:
+        return show(ctx.config, a)
+
+    return handler
+
+
 def _console(action: str, pattern: str, level: int = 15) -> ExecCommand:
     return ExecCommand(pattern, None, level, action)
 
@@ -159,17 +168,12 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
     ExecCommand(f"{_SC} {_ISA} pol(icy)", lambda c, a: c.show_crypto_isakmp_policy(), 1),
     ExecCommand(f"{_SC} ipsec sa", lambda c, a: c.show_crypto_ipsec_sa(False), 1),
     ExecCommand(f"{_SC} ipsec sa det(ail)", lambda c, a: c.show_crypto_ipsec_sa(True), 1),
-    ExecCommand(f"{_SC} ipsec transform-set [tag <tag:word>]",
-                lambda c, a: show_crypto_ipsec_transform_set(c.config, a.get("tag")), 1),
-    ExecCommand(f"{_SC} map [tag <tag:word>]",
-                lambda c, a: show_crypto_map(c.config, a.get("tag")), 1),
-    ExecCommand("sh(ow) run(ning-config)", lambda c, a: c.config.to_text()),
+    *(ExecCommand(pattern, _from_config(show), 15 if "run" in pattern else 1)
+      for pattern, show in SHOW_COMMANDS),
     ExecCommand(f"{_SC} pki cert(ificates)",
                 lambda c, a: c.require_pki().show_certificates() + "\n", 1),
     ExecCommand(f"{_SC} pki trustp(oints)",
                 lambda c, a: c.require_pki().show_trustpoints() + "\n", 1),
-    ExecCommand(f"{_SC} key pubkey-chain rsa",
-                lambda c, a: show_crypto_key_pubkey_chain(c.config), 1),
     ExecCommand(f"{_SC} key myp(ubkey) rsa",
                 lambda c, a: show_crypto_key_mypubkey_rsa(c.require_pki().keys.values()), 1),
     ExecCommand("sh(ow) clo(ck)", lambda c, a: show_clock(c.clock()), 1),
