@@ -23,3 +23,14 @@ def test_keys_as_ios_edits_a_line() -> None:
     assert editor.feed("\x03") == "^C\r\n\r\x1b[KBranch1(config)#"
     assert editor.feed("\x1a").startswith("^Z\r\n")
     assert editor.line == "" and editor.target.prompt == "Branch1#"
+
+
+def test_crlf_is_one_enter_and_ctrl_z_abandons_a_dialogue() -> None:
+    lab = Lab.seed()
+    editor = LineEditor(console_for(lab.branch1))
+    assert editor.feed("en\r\n") == "en\r\nBranch1#"  # one prompt, not two
+    editor.feed("conf t\r")
+    out = editor.feed("crypto pki authenticate WIN2003\r")
+    assert out.endswith("% Do you accept this certificate? [yes/no]: ")
+    assert editor.feed("?") == "?"  # an answer's character, not help
+    assert editor.feed("\x7f\x1a") == "\b \b^Z\r\n% Aborted.\r\n\r\x1b[KBranch1(config)#"

@@ -58,6 +58,10 @@ class ConsoleServer:
         return self.console.secret
 
     @property
+    def asking(self) -> bool:
+        return self.console.dialogue is not None
+
+    @property
     def history(self) -> list[str]:
         return self.console.history
 

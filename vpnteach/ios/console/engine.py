@@ -66,6 +66,11 @@ class Console:
         """The answer being typed must not be echoed (a challenge password)."""
         return self.question is not None and self.question.secret
 
+    @property
+    def asking(self) -> bool:
+        """A dialogue waits for an answer (``?`` and Tab are then plain characters)."""
+        return self.question is not None
+
     # ------------------------------------------------------------------ lines
 
     def enter(self, line: str) -> str:
@@ -87,14 +92,19 @@ class Console:
 
     def help(self, line: str) -> str:
         """``?`` typed after ``line``: IOS's help (``% Unrecognized command`` if none)."""
-        return help_text(self.mode, line)
+        return "" if self.asking else help_text(self.mode, line)
 
     def complete(self, line: str) -> str:
         """Tab after ``line``: the line with its last word completed (unchanged if ambiguous)."""
         return complete_line(self.mode, line)
 
     def end(self) -> str:
-        """Ctrl-Z: back to privileged EXEC from any configuration mode."""
+        """Ctrl-Z: back to privileged EXEC from any configuration mode (a dialogue is
+        abandoned, as IOS aborts it)."""
+        if self.dialogue is not None:
+            self.dialogue.close()
+            self.dialogue = self.question = None
+            return "% Aborted.\n"
         if self.mode in (USER, EXEC):
             return ""
         self.mode, self.context, self.key_hex = EXEC, None, ()
@@ -219,9 +229,9 @@ class Console:
 
     # ------------------------------------------------------------------ dialogues
 
-    def _start(self, make: object) -> str:
+    def _start(self, make: Callable[[], dialogs.Dialogue]) -> str:
         try:
-            dialogue = make()  # type: ignore[operator]
+            dialogue = make()
             ask = next(dialogue)
         except ExecError as exc:
             return f"{exc}\n"

@@ -29,6 +29,11 @@ class Target(Protocol):
         ...
 
     @property
+    def asking(self) -> bool:
+        """A dialogue waits for an answer: ``?`` and Tab are plain characters."""
+        ...
+
+    @property
     def history(self) -> list[str]:
         """Lines entered so far (newest last)."""
         ...
@@ -62,6 +67,7 @@ class LineEditor:
         self.line = ""
         self._escape = ""
         self._back = 0  # how far up the history Up has gone
+        self._after_cr = False
 
     def start(self) -> str:
         """The first prompt."""
@@ -81,11 +87,14 @@ class LineEditor:
         return out
 
     def _key(self, key: str) -> str:
+        after_cr, self._after_cr = self._after_cr, key == "\r"
+        if key == "\n" and after_cr:
+            return ""  # CR LF is one Enter
         if key in ("\r", "\n"):
             return self._enter()
-        if key == "?" and not self.target.secret:
+        if key == "?" and not self.target.asking:
             return "?\r\n" + _crlf(self.target.help(self.line)) + self._redraw()
-        if key == "\t":
+        if key == "\t" and not self.target.asking:
             self.line = self.target.complete(self.line)
             return self._redraw()
         if key in UP or key in DOWN:
