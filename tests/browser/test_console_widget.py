@@ -33,7 +33,7 @@ def test_typing_a_policy_into_the_console_widget(
         field.press("Enter")
         expect(screen).to_contain_text(line)
     field.press_sequentially("show crypto isakmp ?")
-    expect(screen).to_contain_text("policy  Set policy for an ISAKMP protection suite")
+    expect(screen).to_contain_text("policy  Show ISAKMP protection suite policies")
     field.press_sequentially("policy")
     field.press("Enter")
     expect(screen).to_contain_text("Protection suite of priority 20")

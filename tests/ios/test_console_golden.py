@@ -409,3 +409,16 @@ def test_golden(lab: Lab, mode: str, key: str, typed: str, expected: str) -> Non
     assert answer == expected
     if "%" in answer:  # a refused line changes nothing
         assert lab.branch1.config is before and console.mode == mode
+
+
+def test_help_lines_follow_the_place_of_the_word(lab: Lab) -> None:
+    # The same word, two places, IOS's two help lines: "key" under crypto isakmp is the
+    # pre-shared key, under crypto the long-term keys; isakmp under debug crypto is the debug.
+    console = _console(lab, "config")
+    assert "  key              Set pre-shared key for remote peer\n" in console.help(
+        "crypto isakmp "
+    )
+    assert "  key     Long term key operations\n" in console.help("crypto ")
+    assert console.help("do debug crypto ") == L(
+        "  ipsec   IPSEC processing", "  isakmp  ISAKMP Key Management", ""
+    )

@@ -21,7 +21,7 @@ def test_enter_question_mark_buttons_and_the_prompt() -> None:
         _submit(widget, line)
     assert widget.prompt.value == "Branch1#"
     widget.text.value = "sh cry isa ?"  # shown at once, the line given back without "?"
-    assert "policy  Set policy for an ISAKMP protection suite" in widget.screen.value
+    assert "policy  Show ISAKMP protection suite policies" in widget.screen.value
     assert widget.text.value == "sh cry isa "
     widget.text.value = "sh cry isa pol"
     widget._tab()

@@ -125,7 +125,35 @@ KEYWORD_HELP: dict[str, str] = {
     "transport": "transport (payload encapsulation).",
     "tunnel": "tunnel (datagram encapsulation).",
 }
-"""IOS's help line for each keyword (the same word means the same thing in every mode here)."""
+"""IOS's help line for each keyword; a key of several words is the line for the last word at
+that place (``"debug crypto isakmp"``), where IOS words it differently."""
+
+KEYWORD_HELP.update(
+    {
+        "show crypto": "Encryption module",
+        "show crypto isakmp": "Show ISAKMP",
+        "show crypto isakmp sa": "Show ISAKMP Security Associations",
+        "show crypto isakmp policy": "Show ISAKMP protection suite policies",
+        "show crypto ipsec": "Show IPSEC setting",
+        "show crypto ipsec sa": "IPSEC SA table",
+        "show crypto ipsec transform-set": "Crypto transform sets",
+        "show crypto key": "Show long term public keys",
+        "show crypto map": "Crypto maps",
+        "show crypto pki": "Show PKI",
+        "show router": "vpnteach's router process (not IOS)",
+        "debug crypto": "Cryptographic subsystem",
+        "debug crypto isakmp": "ISAKMP Key Management",
+        "debug crypto ipsec": "IPSEC processing",
+        "undebug crypto isakmp": "ISAKMP Key Management",
+        "undebug crypto ipsec": "IPSEC processing",
+        "clear crypto": "Encryption module",
+        "clear crypto sa": "Clear all IPSEC security associations",
+        "clear crypto isakmp": "Flush the ISAKMP database",
+        "crypto isakmp key": "Set pre-shared key for remote peer",
+        "crypto key generate": "Generate new keys",
+        "no crypto isakmp key": "Set pre-shared key for remote peer",
+    }
+)
 
 EXEC_HELP = {**KEYWORD_HELP, "exit": "Exit from the EXEC"}
 """EXEC mode's wording where it differs (``exit`` leaves the session, not a mode)."""

@@ -58,6 +58,8 @@ class Node(Generic[T]):
     ends: list[T] = field(default_factory=list)
     order: list[tuple[str, str]] = field(default_factory=list)
     """Children in the rows' order: ``("kw", word)`` or ``("arg", index in args)``."""
+    path: tuple[str, ...] = ()
+    """The keywords that lead here (an argument as ``<name>``), for help by place."""
 
     def shortest(self, word: str) -> int:
         """The shortest prefix of keyword ``word`` that names it alone here (and its floor)."""
@@ -131,7 +133,7 @@ class CommandTree(Generic[T]):
                 node.floors[token.word] = max(node.floors.get(token.word, 1), floor)
                 if token.word not in node.keywords:
                     node.order.append(("kw", token.word))
-                node = node.keywords.setdefault(token.word, Node())
+                node = node.keywords.setdefault(token.word, Node(path=(*node.path, token.word)))
             elif isinstance(token, Argument):
                 node = self._arg_child(node, token)
         node.ends.append(target)
@@ -142,7 +144,7 @@ class CommandTree(Generic[T]):
         for _, existing_spec, child in node.args:
             if existing_spec == spec:
                 return child
-        child = Node[T]()
+        child = Node[T](path=(*node.path, f"<{token.name}>"))
         node.order.append(("arg", str(len(node.args))))
         node.args.append((token, spec, child))
         return child
@@ -235,7 +237,7 @@ class CommandTree(Generic[T]):
         for node in self.nodes_after(words):
             for word in node.keywords:
                 if not (node is self.root and word in self.hidden):
-                    lines.setdefault(word, Help(word, self.help_text.get(word, "")))
+                    lines.setdefault(word, Help(word, self._keyword_help(node, word)))
             for token, _, _ in node.args:
                 for arg in self._arg_help(token):
                     lines.setdefault(arg.name, arg)
@@ -268,6 +270,12 @@ class CommandTree(Generic[T]):
                 return None
             found |= set(candidates)
         return found.pop() if len(found) == 1 else None
+
+    def _keyword_help(self, node: Node[T], word: str) -> str:
+        """The help line of ``word`` at ``node``: for that place (``"debug crypto isakmp"``),
+        else for the word wherever it is."""
+        place = " ".join((*node.path, word))
+        return self.help_text.get(place, self.help_text.get(word, ""))
 
     def _arg_help(self, token: Argument) -> list[Help]:
         lines = [Help(n, t or self.help_text.get(n, "")) for n, t in token.help]
