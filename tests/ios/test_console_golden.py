@@ -422,3 +422,43 @@ def test_help_lines_follow_the_place_of_the_word(lab: Lab) -> None:
     assert console.help("do debug crypto ") == L(
         "  ipsec   IPSEC processing", "  isakmp  ISAKMP Key Management", ""
     )
+
+
+def test_modes_prompts_exit_end_and_the_new_map_note() -> None:
+    # Command modes and their prompts, exit one level up, end back to privileged EXEC
+    # (Configuration Fundamentals, "Using the Cisco IOS Command-Line Interface", Command Modes).
+    console = console_for(Lab.seed().branch1)
+    seen = []
+    for line in [
+        "en",
+        "conf t",
+        "int s1/0",
+        "exit",
+        "cry isa pol 20",
+        "int fa0/0",
+        "crypto map NEW 5 ipsec-isakmp",
+        "exit",
+        "ip access-l ext X",
+        "end",
+        "disable",
+    ]:
+        seen.append((console.prompt, console.enter(line)))
+    assert [p for p, _ in seen] == [
+        "Branch1>",
+        "Branch1#",
+        "Branch1(config)#",
+        "Branch1(config-if)#",
+        "Branch1(config)#",
+        "Branch1(config-isakmp)#",
+        "Branch1(config-if)#",
+        "Branch1(config-crypto-map)#",
+        "Branch1(config)#",
+        "Branch1(config-ext-nacl)#",
+        "Branch1#",
+    ]
+    assert console.prompt == "Branch1>"
+    # IOS's note on a new crypto map entry, not on re-entering an existing one
+    assert seen[6][1].startswith("% NOTE: This new crypto map will remain disabled until a peer\n")
+    console.enter("enable")
+    console.enter("configure terminal")
+    assert console.enter("crypto map CRYPTO 10") == ""

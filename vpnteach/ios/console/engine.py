@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from vpnteach.ios.commands import CRYPTO_MAP
 from vpnteach.ios.config import apply_commands, apply_line, find_command
 from vpnteach.ios.console import dialogs
 from vpnteach.ios.console.device import ConsoleDevice
@@ -27,6 +28,7 @@ from vpnteach.ios.errors import ExecError, IosConfigError
 from vpnteach.ios.execmode import EXEC_TREE, USER_TREE, ExecCommand, refusal
 from vpnteach.ios.grammar import Args, Mismatch
 from vpnteach.ios.interactive import AUTHENTICATE, ENROLL
+from vpnteach.ios.model import RouterConfig
 from vpnteach.ios.tree import Ambiguous
 
 USER, EXEC, CONFIG = "user", "exec", "config"
@@ -208,9 +210,11 @@ class Console:
             result = apply_line(self.device.config, self.mode, self.context, line, self.key_hex)
         except IosConfigError as error:
             return _lines([*_config_refusal(error, line, indent), ""])
-        was = self.mode
+        was, old = self.mode, self.device.config
         self.mode, self.context, self.key_hex = result.mode, result.context, result.key_hex
-        out = self.device.set_config(result.config)
+        out = _new_map_note(old, result.mode, result.context) + self.device.set_config(
+            result.config
+        )
         pattern = result.command.pattern if result.command is not None else ""
         if pattern == "end" or (pattern == "exit" and was == CONFIG):
             self.mode, self.context = EXEC, None
@@ -252,6 +256,21 @@ class Console:
             return f"{exc}\n"
         self.question = ask
         return _text(ask.text)
+
+
+_MAP_NOTE = (
+    "% NOTE: This new crypto map will remain disabled until a peer\n"
+    "        and a valid access list have been configured.\n"
+)
+
+
+def _new_map_note(old: RouterConfig, mode: str, context: object) -> str:
+    """What IOS prints on creating a crypto map entry (Cisco IOS Security Configuration
+    Guide, "Configuring Security for VPNs with IPsec": the entry stays off until complete)."""
+    if mode != CRYPTO_MAP or not isinstance(context, tuple):
+        return ""
+    name, seq = context
+    return "" if seq in old.crypto_maps.get(name, {}) else _MAP_NOTE
 
 
 def _config_refusal(error: IosConfigError, line: str, indent: int) -> list[str]:
