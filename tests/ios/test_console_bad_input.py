@@ -104,3 +104,26 @@ def test_any_input_gives_text_never_an_exception(lines: list[str]) -> None:
 
 
 _LAB = Lab.seed()
+
+
+def test_removing_the_crypto_interfaces_address_is_taken_as_ios_takes_it() -> None:
+    # IOS accepts `no ip address` under an interface carrying a crypto map: the map stops
+    # working (no SA, traffic not protected); the address back, it works again.
+    lab = Lab.seed()
+    console = console_for(lab.branch1, enabled=True)
+    for line in ("configure terminal", "interface Serial1/0", "no ip address", "end"):
+        assert "%" not in console.enter(line)
+    assert lab.branch1.gateway is None
+    assert console.enter("show crypto isakmp sa") == (
+        "% Branch1 has no crypto map applied to an interface\n"
+    )
+    for line in ("configure terminal", "int s1/0", "ip address 10.1.1.1 255.255.255.0", "end"):
+        console.enter(line)
+    ping = console.enter("ping 192.168.22.1 source 192.168.11.1")
+    assert ping.splitlines()[-2] == ".!!!!"
+
+
+def test_a_huge_repeat_count_is_refused_not_simulated_forever() -> None:
+    console = console_for(_LAB.branch1, enabled=True)
+    answer = console.enter("ping 192.168.22.1 repeat 2147483647")
+    assert answer.startswith("% the lab's simulated ping sends at most 10000 echoes")

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from vpnteach.labs.router import LabRouter
     from vpnteach.net.sim.node import Node
 
+MAX_PING_COUNT = 10_000
+"""Echoes one simulated ``ping`` may send (each is simulated to the end)."""
+
 __all__ = ["DEBUG_NAMES", "ExecError", "LabContext", "ping_text", "run_exec"]
 
 
@@ -85,6 +88,11 @@ class LabContext:
         return "".join(line + "\n" for _, line in self.router.debug_lines())
 
     def ping(self, request: PingRequest) -> str:
+        if request.count > MAX_PING_COUNT:
+            raise ExecError(
+                f"% the lab's simulated ping sends at most {MAX_PING_COUNT} echoes "
+                f"(IOS takes repeat counts up to 2147483647)"
+            )
         router = self.router
         source = request.source
         if source is not None and source in router.node.interfaces:

@@ -154,11 +154,29 @@ class LabRouter(HtmlRepr):
         printed = self._apply_pki()
         if self.gateway is None:
             self._start_gateway()
-        else:
+            return printed
+        try:
             self.gateway.reconfigure(self.config, self._epoch())
-            self.service()
-            self.lab.run_for(0.1)  # the Deletes reach the peers
+        except GatewayConfigError:
+            # IOS takes the configuration (a crypto map on an interface without an address,
+            # say); the crypto map just stops working, and so do its SAs
+            self._stop_gateway()
+            return printed
+        self.service()
+        self.lab.run_for(0.1)  # the Deletes reach the peers
         return printed
+
+    def _stop_gateway(self) -> None:
+        """No crypto map can work any more: unhook the gateway, its timers and ports."""
+        gateway, self.gateway = self.gateway, None
+        if gateway is not None:
+            gateway.clear_crypto_sa(self._epoch())
+        self.node.outbound_hook = self.node.inbound_hook = None
+        for port in IKE_PORTS:
+            self.node.unbind_udp(port)
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._timer_at = None
 
     # ------------------------------------------------------------------ the gateway's I/O
 
