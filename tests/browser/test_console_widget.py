@@ -32,9 +32,11 @@ def test_typing_a_policy_into_the_console_widget(
         field.fill(line)
         field.press("Enter")
         expect(screen).to_contain_text(line)
-    field.press_sequentially("show crypto isakmp ?")
+    field.press_sequentially("show crypto isakmp ?", delay=30)  # typed, not pasted
     expect(screen).to_contain_text("policy  Show ISAKMP protection suite policies")
-    field.press_sequentially("policy")
+    expect(field).to_have_value("show crypto isakmp ")  # the line given back, without "?"
+    field.press_sequentially("policy", delay=30)
+    expect(field).to_have_value("show crypto isakmp policy")
     field.press("Enter")
     expect(screen).to_contain_text("Protection suite of priority 20")
     expect(screen).to_contain_text("AES - Advanced Encryption Standard (256 bit keys).")
