@@ -9,7 +9,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.ios.test_fuzz import _PIECES, SAMPLES, _argument_values
+from tests.ios.grammar_samples import PIECES, SAMPLES, argument_values
 from vpnteach.ios.commands import MODE_COMMANDS
 from vpnteach.ios.execmode import EXEC_COMMANDS
 from vpnteach.lab import Lab
@@ -29,7 +29,7 @@ def _word(rng: random.Random, piece: str) -> str:
         return " ".join(_word(rng, p) for p in inner) if rng.random() < 0.5 else ""
     if piece.startswith("<"):
         kind, _, param = piece[1:-1].split(":", 1)[1].partition(":")
-        values = SAMPLES_HERE.get(kind) or _argument_values(kind, param or None)
+        values = SAMPLES_HERE.get(kind) or argument_values(kind, param or None)
         return rng.choice(values)
     word = piece.replace("(", "").replace(")", "")
     return word[: rng.randint(1, len(word))]  # any prefix, ambiguous ones included
@@ -41,7 +41,7 @@ def test_generated_lines_answer_with_text_and_refusals_change_nothing(
     pattern: str, seed: int, damage: int
 ) -> None:
     rng = random.Random(seed)
-    words = [w for w in (_word(rng, p) for p in _PIECES.findall(pattern)) if w]
+    words = [w for w in (_word(rng, p) for p in PIECES.findall(pattern)) if w]
     for _ in range(damage):  # drop or cut a word
         if words:
             k = rng.randrange(len(words))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from tests.lab.test_console_seed import _branch
+from tests.lab.console_session import branch_lines
 from vpnteach.ios.console import Console
 from vpnteach.lab import Lab
 from vpnteach.labs.console import blank_seed_lab, console_for
@@ -31,8 +31,8 @@ def _type(console: Console, lines: list[str]) -> str:
 
 def _configured_lab(branch1_ip_answer: list[str]) -> tuple[Lab, Console, str]:
     lab = blank_seed_lab()
-    _type(console_for(lab.branch2), _branch(2, "10.1.1.1", "192.168.22", "192.168.11", False))
-    lines = _branch(1, "10.2.2.1", "192.168.11", "192.168.22", False)
+    _type(console_for(lab.branch2), branch_lines(2, "10.1.1.1", "192.168.22", "192.168.11", False))
+    lines = branch_lines(1, "10.2.2.1", "192.168.11", "192.168.22", False)
     at = lines.index("crypto pki enroll WIN2003") + 4  # after password, again, serial
     lines[at : at + 1] = branch1_ip_answer
     console = console_for(lab.branch1)
@@ -62,7 +62,7 @@ def test_refusing_the_address_gives_the_seeds_addr_not_in_cert() -> None:
 def test_refusing_the_ca_certificate_stores_nothing_and_enroll_says_why() -> None:
     lab = blank_seed_lab()
     console = console_for(lab.branch1)
-    lines = _branch(1, "10.2.2.1", "192.168.11", "192.168.22", False)
+    lines = branch_lines(1, "10.2.2.1", "192.168.11", "192.168.22", False)
     setup = lines[: lines.index("crypto pki authenticate WIN2003")]
     typed = _type(console, [*setup, "crypto pki authenticate WIN2003", "maybe", "no"])
     assert "% Please answer 'yes' or 'no'." in typed
@@ -76,7 +76,7 @@ def test_refusing_the_ca_certificate_stores_nothing_and_enroll_says_why() -> Non
 def test_passwords_that_differ_are_asked_again_and_never_echoed() -> None:
     lab = blank_seed_lab()
     console = console_for(lab.branch1)
-    lines = _branch(1, "10.2.2.1", "192.168.11", "192.168.22", False)
+    lines = branch_lines(1, "10.2.2.1", "192.168.11", "192.168.22", False)
     setup = lines[: lines.index("crypto pki enroll WIN2003")]
     _type(console, setup)
     typed = _type(console, ["crypto pki enroll WIN2003", "one", "two", "three", "three"])
