@@ -34,5 +34,7 @@ echo "== ruff"
 .venv/bin/ruff format --check vpnteach tests benchmarks fuzz
 echo "== mypy --strict"
 .venv/bin/mypy vpnteach
+echo "== lint-imports (the layers of DESIGN.md, [tool.importlinter] in pyproject.toml)"
+.venv/bin/lint-imports --no-cache
 echo "== pytest"
 exec .venv/bin/pytest "$@"

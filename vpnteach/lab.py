@@ -22,11 +22,10 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import OsRng, Rng, SeededRng
-from vpnteach.esp.sa import Direction, IpsecSa
+from vpnteach.gateway.wireshark import esp_sa_key
 from vpnteach.ios import RouterConfig, parse_config
 from vpnteach.labs.router import LabRouter
 from vpnteach.labs.scep_udp import CaService
@@ -42,9 +41,6 @@ from vpnteach.net.sim import (
 from vpnteach.net.sim.clock import SEED_START
 from vpnteach.pki.ca import AEST, CaServer
 from vpnteach.trace import NULL_TRACE, Trace
-
-if TYPE_CHECKING:
-    from vpnteach.stepper import Stepper
 
 
 class LabError(ValueError):
@@ -100,7 +96,6 @@ class Lab(HtmlRepr):
         pfs: int | None = None,
         auth: str = "rsa-sig",
         trace: bool = True,
-        fault: str | None = None,
     ) -> Lab:
         """The seed tutorial's lab, enrolled, with the clock at ``Jun 6 10:21:50.071``.
 
@@ -112,12 +107,10 @@ class Lab(HtmlRepr):
             auth: ``"rsa-sig"`` (certificates), ``"pre-share"`` (``crypto isakmp key``) or
                 ``"rsa-encr"`` (each router's ``show crypto key mypubkey rsa`` pasted into the
                 other's ``crypto key pubkey-chain rsa``).
-            fault: a named failure scenario of :mod:`vpnteach.troubleshoot` (``None``: none).
-        """
-        if fault is not None:
-            from vpnteach.troubleshoot import broken_lab
 
-            return broken_lab(fault, seed=seed, profile=profile, pfs=pfs, auth=auth, trace=trace)
+        The lab's ``recipe`` rebuilds it: ``Stepper.for_lab(lab)`` steps through a fresh copy.
+        A lab with a named fault: ``vpnteach.troubleshoot.broken_lab(fault, ...)``.
+        """
         from vpnteach.labs.seed import build_seed_lab
 
         lab = build_seed_lab(cls, seed, profile=profile, pfs=pfs, auth=auth, trace=trace)
@@ -125,18 +118,6 @@ class Lab(HtmlRepr):
             cls.seed, seed, profile=profile, pfs=pfs, auth=auth, trace=trace
         )
         return lab
-
-    def stepper(self) -> Stepper:
-        """A :class:`~vpnteach.stepper.Stepper` over this lab's recipe (from a fresh copy).
-
-        The stepper always replays from a freshly built lab with the same arguments and seed, so
-        ``back()`` is exact; this lab object itself is left as it is.
-        """
-        from vpnteach.stepper import stepper_for
-
-        if self.recipe is None:
-            raise LabError("this lab was not built by Lab.seed(...): there is no recipe to step")
-        return stepper_for(self.recipe)
 
     @classmethod
     def hub(cls, spokes: int, seed: int | str | None = 2010, *, trace: bool = False) -> Lab:
@@ -294,13 +275,3 @@ class Lab(HtmlRepr):
         pcap = self.captures[name].write_pcap(out / f"{name}.pcap")
         ike, esp = self.wireshark_keys()
         return [pcap, *write_wireshark_keys(out, ike, esp)]
-
-
-def esp_sa_key(sa: IpsecSa) -> EspKey:
-    """The Wireshark ``esp_sa`` row of ``sa`` (outer source/destination as on the wire)."""
-    outbound = sa.direction is Direction.OUTBOUND
-    src, dst = (sa.local, sa.peer) if outbound else (sa.peer, sa.local)
-    return EspKey(
-        src, dst, sa.spi, sa.cipher.name, sa.encryption_key, sa.integrity.wireshark_name,
-        sa.integrity_key,
-    )  # fmt: skip

@@ -1,11 +1,11 @@
 """A self-graded exercise in a real JupyterLab, driven by Debian's Chromium (issue 8, must show).
 
-The notebook shows ``exercises.skeyid_e("alice").widget()``, as the course notebooks do. The
-test computes two answers itself, with ``hmac`` from the values the statement gives
-(``ex.given``), independently of the package's checker: SKEYID_e with CKY-I and CKY-R swapped
-(a typical mistake) and the right one (RFC 2409 §5). It types the wrong one, clicks Check and
-expects the feedback aimed at swapped cookies; asks for a hint; then types the right one and
-expects it accepted. Screenshots go to ``artifacts/browser/``.
+The notebook loads ``%load_ext vpnteach`` and shows ``exercises.skeyid_e("alice").widget()``,
+as the course notebooks do. The test computes two answers itself, with ``hmac`` from the values
+the statement gives (``ex.given``), independently of the package's checker: SKEYID_e with CKY-I
+and CKY-R swapped (a typical mistake) and the right one (RFC 2409 §5). It types the wrong one,
+clicks Check and expects the feedback aimed at swapped cookies; asks for a hint; then types the
+right one and expects it accepted. Screenshots go to ``artifacts/browser/``.
 
 A second test runs the course notebook ``notebooks/06-key-derivation.ipynb`` itself: every cell
 without error, the derivation graph drawn as inline SVG, and its SKEYID_e exercise (for the
@@ -28,6 +28,7 @@ from vpnteach import exercises
 LEARNER = "alice"
 CELLS = [
     f"""\
+%load_ext vpnteach
 from vpnteach import exercises
 
 ex = exercises.skeyid_e({LEARNER!r})

@@ -21,6 +21,7 @@ from tests.browser.notebook import Notebook, expect
 
 CELLS = [
     """\
+%load_ext vpnteach
 from vpnteach.lab import Lab
 from vpnteach.stepper import stepper_for
 

@@ -1,4 +1,4 @@
-"""The exercise widget: stock ipywidgets, loaded only when a widget is asked for."""
+"""The exercise widget: stock ipywidgets, registered by ``vpnteach.ui`` (``%load_ext vpnteach``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from vpnteach import exercises
 
 widgets = pytest.importorskip("ipywidgets")
+pytest.importorskip("vpnteach.ui")  # registers the widgets, as ``%load_ext vpnteach`` does
 
 
 def _parts(form: Any) -> dict[str, Any]:
@@ -31,6 +32,21 @@ def test_importing_exercises_loads_no_jupyter_package() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_without_the_notebook_views_widget_says_in_one_line_what_to_run() -> None:
+    code = (
+        "from vpnteach import exercises\n"
+        "try:\n"
+        "    exercises.ka('bob').widget()\n"
+        "except RuntimeError as e:\n"
+        "    print(type(e).__name__, e)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == (
+        "ViewsNotLoaded Ka.widget() needs vpnteach's notebook views: "
+        "run `%load_ext vpnteach` (or `import vpnteach.ui`) first\n"
+    )
 
 
 def test_wrong_then_right_answer_in_the_widget() -> None:

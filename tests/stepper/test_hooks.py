@@ -1,6 +1,6 @@
 """The public hooks the stepper is built on: observers on Trace and Recorder, a ping started
-without running the network, a router's clock, Lab.stepper().widget(); and a check that the
-stepper reaches no other module's private attributes.
+without running the network, a router's clock, Stepper.for_lab(lab).widget(); and a check that
+the stepper reaches no other module's private attributes.
 
 (The Trace and Recorder observer tests live here because the stepper is their first user; they
 exercise only vpnteach.trace and vpnteach.ike.records.)
@@ -180,13 +180,13 @@ def test_a_learner_drop_is_one_learner_step_and_one_rewrite_fault_in_the_network
     assert [s for s in stepper if s.kind is StepKind.DROPPED and s.time == action.time] == []
 
 
-# ---------------------------------------------------------------- Lab.stepper()
+# ---------------------------------------------------------------- Stepper.for_lab()
 
 
 def test_lab_stepper_widget_shows_the_seed_run() -> None:
     from vpnteach.ui.stepper_widget import StepperWidget
 
-    stepper = Lab.seed().stepper()
+    stepper = Stepper.for_lab(Lab.seed())
     widget = stepper.widget()
     assert isinstance(widget, StepperWidget) and widget.stepper is stepper
     assert stepper[0].title == f"Branch1# {PING}"
@@ -196,7 +196,7 @@ def test_lab_stepper_widget_shows_the_seed_run() -> None:
 
 def test_lab_stepper_needs_a_lab_built_by_a_recipe() -> None:
     with pytest.raises(LabError, match="no recipe"):
-        Lab().stepper()
+        Stepper.for_lab(Lab())
 
 
 # ---------------------------------------------------------------- public API only

@@ -1,6 +1,8 @@
-"""Displaying a stepper in a real kernel (nbclient, no browser): the cell's output is the
-StepperWidget's widget view, and a step shows as HTML through its registered view, with or
-without ``%load_ext vpnteach``, also for a stepper made by ``Lab.seed().stepper()``."""
+"""Displaying a stepper in a real kernel (nbclient, no browser): after ``%load_ext vpnteach``
+the cell's output is the StepperWidget's widget view and a step shows as HTML through its
+registered view, also for a stepper made by ``Stepper.for_lab(Lab.seed())``. Before the
+extension nothing imports ``vpnteach.ui``: a step shows its plain table and the stepper says in
+one line what to run."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ def _run(cells: list[str]) -> list[list[dict[str, object]]]:
 @pytest.fixture(scope="module")
 def outputs() -> list[list[dict[str, object]]]:
     return _run([
-        "from vpnteach.stepper import Stepper\nstepper = Stepper.seed()",
+        "%load_ext vpnteach\nfrom vpnteach.stepper import Stepper\nstepper = Stepper.seed()",
         "stepper",  # displaying the stepper shows its widget
         "stepper[45]",  # a step has a notebook view of its own
     ])  # fmt: skip
@@ -37,55 +39,59 @@ def outputs() -> list[list[dict[str, object]]]:
 @pytest.fixture(scope="module")
 def lab_outputs() -> list[list[dict[str, object]]]:
     return _run([
-        "from vpnteach.lab import Lab\nstepper = Lab.seed().stepper()",
-        "stepper[45]",  # before anything else: no extension loaded, no widget shown yet
-        "import sys\n'vpnteach.ui.stepper_widget' in sys.modules",
+        "from vpnteach.lab import Lab\nfrom vpnteach.stepper import Stepper\n"
+        "stepper = Stepper.for_lab(Lab.seed())",
+        "stepper[45]",  # before anything else: no extension loaded
+        "stepper",
+        "import sys\n'vpnteach.ui' in sys.modules",
         "%load_ext vpnteach",
         "stepper[45]",
         "stepper.widget()",
     ])  # fmt: skip
 
 
-def _html(cell: list[dict[str, object]]) -> str:
+def _data(cell: list[dict[str, object]]) -> dict[str, object]:
     (shown,) = cell
     data = shown["data"]
     assert isinstance(data, dict)
-    return str(data["text/html"])
+    return data
 
 
 def test_displaying_the_stepper_shows_the_widget(outputs: list[list[dict[str, object]]]) -> None:
-    (shown,) = outputs[1]
-    data = shown["data"]
-    assert isinstance(data, dict) and WIDGET_VIEW in data
+    assert WIDGET_VIEW in _data(outputs[1])
 
 
 def test_a_step_renders_as_html_in_the_notebook(outputs: list[list[dict[str, object]]]) -> None:
-    (shown,) = outputs[2]
-    data = shown["data"]
-    assert isinstance(data, dict)
-    html = str(data["text/html"])
+    html = str(_data(outputs[2])["text/html"])
     assert "data-kind='MESSAGE'" in html and "MM5: Branch1 → Branch2" in html
 
 
-def test_a_step_of_lab_stepper_renders_without_the_extension(
+def test_without_the_extension_a_step_shows_its_plain_view_and_no_ui_is_loaded(
     lab_outputs: list[list[dict[str, object]]],
 ) -> None:
-    html = _html(lab_outputs[1])
+    html = str(_data(lab_outputs[1])["text/html"])
+    assert "<caption>Step</caption>" in html and "data-kind" not in html
+    assert _data(lab_outputs[3]) == {"text/plain": "False"}
+
+
+def test_without_the_extension_the_stepper_says_what_to_run(
+    lab_outputs: list[list[dict[str, object]]],
+) -> None:
+    data = _data(lab_outputs[2])
+    assert WIDGET_VIEW not in data
+    for mime in ("text/plain", "text/html"):
+        assert "run `%load_ext vpnteach` (or `import vpnteach.ui`) first" in str(data[mime])
+
+
+def test_with_the_extension_the_step_renders_its_rich_view(
+    lab_outputs: list[list[dict[str, object]]],
+) -> None:
+    assert lab_outputs[4] == []
+    html = str(_data(lab_outputs[5])["text/html"])
     assert "data-kind='MESSAGE'" in html and "MM5: Branch1 → Branch2" in html
-    (loaded,) = lab_outputs[2]
-    assert loaded["data"] == {"text/plain": "True"}  # the step imported its views itself
-
-
-def test_with_the_extension_the_step_renders_the_same(
-    lab_outputs: list[list[dict[str, object]]],
-) -> None:
-    assert lab_outputs[3] == []
-    assert _html(lab_outputs[4]) == _html(lab_outputs[1])
 
 
 def test_lab_stepper_widget_displays_as_a_widget(
     lab_outputs: list[list[dict[str, object]]],
 ) -> None:
-    (shown,) = lab_outputs[5]
-    data = shown["data"]
-    assert isinstance(data, dict) and WIDGET_VIEW in data
+    assert WIDGET_VIEW in _data(lab_outputs[6])

@@ -9,13 +9,13 @@ import functools
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from vpnteach.exercises import check_fix
 from vpnteach.ike.events import Phase1Complete
 from vpnteach.lab import Lab
 from vpnteach.labs.router import LabRouter
 from vpnteach.troubleshoot import (
     Diagnosis,
     broken_lab,
-    check_fix,
     diagnose,
     run_scenario,
     run_traffic,

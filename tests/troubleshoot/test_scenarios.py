@@ -8,6 +8,7 @@ import functools
 import pytest
 
 from vpnteach.lab import Lab
+from vpnteach.stepper import Stepper
 from vpnteach.troubleshoot import (
     SCENARIOS,
     Diagnosis,
@@ -90,7 +91,7 @@ def test_expired_certificates_are_fixed_by_re_enrolling_each_router_diagnose_nam
 @pytest.mark.parametrize("name", IKE_STEPS)
 def test_diagnose_moves_the_stepper_to_the_failing_step_on_the_failing_router(name: str) -> None:
     lab, _ = run(name)
-    stepper = lab.stepper()
+    stepper = Stepper.for_lab(lab)
     stepped = diagnose(lab, stepper=stepper)
     assert stepped.step_index is not None
     assert stepper.position == stepped.step_index

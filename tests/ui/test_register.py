@@ -8,18 +8,25 @@ from typing import Any
 
 from tests.ui.scenario import Scenario
 from tests.ui.wellformed import assert_well_formed
-from vpnteach._html import RENDERERS, plain_html
+from vpnteach._html import RENDERERS, WIDGETS, plain_html
 from vpnteach.ike.transitions import MAIN_MODE
 from vpnteach.trace import Trace
 from vpnteach.ui import html_widget, to_html
 from vpnteach.ui.extension import load_ipython_extension, unload_ipython_extension
 from vpnteach.ui.register import RICH
+from vpnteach.ui.register import WIDGETS as UI_WIDGETS
 from vpnteach.wire import decode_message
 
 
 def test_importing_ui_registers_a_rich_view_for_every_listed_class() -> None:
     for cls, renderer in RICH.items():
         assert RENDERERS[cls] is renderer
+
+
+def test_importing_ui_registers_the_stepper_and_exercise_widgets() -> None:
+    assert {cls.__name__ for cls in UI_WIDGETS} == {"Stepper", "Exercise"}
+    for cls, factory in UI_WIDGETS.items():
+        assert WIDGETS[cls] is factory
 
 
 def test_core_values_use_the_rich_view_through_their_own_repr_html(lab: Scenario) -> None:

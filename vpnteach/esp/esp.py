@@ -29,8 +29,8 @@ from enum import Enum
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import Rng
+from vpnteach.esp.policy import ProxyIdentity
 from vpnteach.esp.sa import Direction, IpsecSa
-from vpnteach.ike.policy import ProxyIdentity
 from vpnteach.trace import NULL_TRACE, Trace
 from vpnteach.wire.buffer import Span
 from vpnteach.wire.esp import ESP_HEADER_LEN, NAT_KEEPALIVE, NAT_T_PORT, NON_ESP_MARKER

@@ -31,8 +31,8 @@ from vpnteach.crypto.cipher import CipherAlgorithm
 from vpnteach.crypto.rng import Rng, random_int_below
 from vpnteach.esp.cbc import CbcContext
 from vpnteach.esp.integrity import IntegrityAlgorithm
+from vpnteach.esp.policy import ProxyIdentity
 from vpnteach.esp.replay import ReplayWindow
-from vpnteach.ike.policy import ProxyIdentity
 from vpnteach.wire.esp import NAT_T_PORT
 
 IOS_SOFT_MARGIN_SECONDS = 30

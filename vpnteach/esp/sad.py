@@ -30,9 +30,9 @@ from vpnteach.crypto.rng import Rng
 from vpnteach.esp.esp import ESP_PROTOCOL, DecapResult, Dropped, DropReason, EspSendError
 from vpnteach.esp.esp import decapsulate as esp_decapsulate
 from vpnteach.esp.esp import encapsulate as esp_encapsulate
+from vpnteach.esp.policy import CryptoMapEntry
 from vpnteach.esp.sa import Direction, HardLifetimeExpired, IpsecSa, SaEvent
 from vpnteach.esp.spd import Flow, PolicyAction, Selectors, Spd, selectors_of
-from vpnteach.ike.policy import CryptoMapEntry
 from vpnteach.trace import NULL_TRACE, Trace
 
 

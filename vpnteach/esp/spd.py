@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from vpnteach._html import HtmlRepr
+from vpnteach.esp.policy import AclEntry, CryptoMapEntry, ProxyIdentity
 from vpnteach.esp.sa import SaCounters
-from vpnteach.ike.policy import AclEntry, CryptoMapEntry, ProxyIdentity
 from vpnteach.wire.ip import IPV4_HEADER_LEN, IpProtocol, unpack_address
 
 

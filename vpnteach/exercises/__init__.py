@@ -14,7 +14,9 @@ In a notebook::
 Kinds (issue 8): *compute* a value (``dh_public_value``, ``skeyid_e``, ``ka``, ``phase1_iv``,
 ``phase2_iv``, ``hash_i``, ``keymat``), *predict* an outcome (``isakmp_policy``,
 ``acl_encrypted``), *decode* bytes (``decode_message``), *fix* a config
-(``fix_config``, checked by a real lab run), *decrypt* a packet (``esp_decrypt``).
+(``fix_config``, checked by a real lab run), *decrypt* a packet (``esp_decrypt``); and the
+troubleshooting mystery: ``mystery_lab()`` gives a broken lab whose fault you are not told,
+``check_fix(lab, commands, cause=...)`` grades the repair (:mod:`vpnteach.exercises.mystery`).
 
 The expected answer is never in the notebook nor stored on the exercise: ``check`` computes it
 from the learner's parameters when called (see :mod:`vpnteach.exercises.base`). Instructors grade
@@ -32,6 +34,7 @@ from vpnteach.exercises.base import KINDS, Exercise, Feedback, Statement
 from vpnteach.exercises.config_fix import FixConfig
 from vpnteach.exercises.gradebook import current_learner, set_learner
 from vpnteach.exercises.keys import DhPublicValue, Ka, Phase1Iv, Phase2Iv, SkeyidE
+from vpnteach.exercises.mystery import check_fix, mystery_lab
 from vpnteach.exercises.packets import DecodeMessage, EspDecrypt
 from vpnteach.exercises.predict import AclEncrypted, IsakmpPolicyChoice
 
@@ -132,6 +135,7 @@ __all__ = [
     "Feedback",
     "Statement",
     "acl_encrypted",
+    "check_fix",
     "current_learner",
     "decode_message",
     "dh_public_value",
@@ -142,6 +146,7 @@ __all__ = [
     "isakmp_policy",
     "ka",
     "keymat",
+    "mystery_lab",
     "phase1_iv",
     "phase2_iv",
     "set_learner",

@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
-from vpnteach._html import HtmlRepr
+from vpnteach._html import HtmlRepr, widget_of
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.exercises.answers import AnswerFormatError, parse_hex
 from vpnteach.exercises.gradebook import Attempt, current_learner, record
@@ -240,10 +240,9 @@ class Exercise(HtmlRepr, Generic[P, A]):
         return self._show_answer(self._solve(self._p))
 
     def widget(self) -> Any:
-        """An ipywidgets form: answer box, Check, feedback, Hint (ipywidgets loaded now)."""
-        from vpnteach.ui.exercise_widget import exercise_widget
-
-        return exercise_widget(self)
+        """An ipywidgets form: answer box, Check, feedback, Hint (the notebook views of
+        ``vpnteach.ui``: run ``%load_ext vpnteach`` first)."""
+        return widget_of(self)
 
     # ---------------------------------------------------------------- hooks
 

@@ -43,6 +43,7 @@ from typing import TextIO
 
 from vpnteach.crypto.rng import OsRng, Rng
 from vpnteach.gateway import Deliver, Gateway, SasInstalled, SasRemoved, Transmit
+from vpnteach.gateway.wireshark import esp_sa_key
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.events import Phase1Complete
 from vpnteach.ios.errors import ExecError
@@ -350,8 +351,6 @@ class RouterProcess:
         """Rewrite the Wireshark key tables in ``keys_dir`` (every SA so far)."""
         if self.keys_dir is None:
             return
-        from vpnteach.lab import esp_sa_key
-
         ike = {cky: IkeKey(cky, ka) for cky, ka in self.gateway.ike_keys}
         esp = {(k.src, k.dst, k.spi): k for k in map(esp_sa_key, self.gateway.installed)}
         write_wireshark_keys(self.keys_dir, list(ike.values()), list(esp.values()))

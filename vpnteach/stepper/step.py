@@ -24,18 +24,6 @@ from vpnteach.wire.chain import Payload, short_name
 from vpnteach.wire.message import Message
 
 
-class _View(HtmlRepr):
-    """``HtmlRepr`` that first loads the notebook views of :mod:`vpnteach.ui.stepper_widget`
-    (imported only when a notebook asks for HTML: the stepper itself never needs Jupyter)."""
-
-    __slots__ = ()
-
-    def _repr_html_(self) -> str:
-        import vpnteach.ui.stepper_widget  # noqa: F401  (registers the views)
-
-        return super()._repr_html_()
-
-
 class StepKind(Enum):
     """What a step shows (the value is the label the widget prints)."""
 
@@ -54,7 +42,7 @@ class StepKind(Enum):
 
 
 @dataclass(frozen=True)
-class PeerState(_View):
+class PeerState(HtmlRepr):
     """The Main Mode and Quick Mode state of one peer (IOS names)."""
 
     main_mode: IkeState = IkeState.IKE_READY
@@ -62,7 +50,7 @@ class PeerState(_View):
 
 
 @dataclass(frozen=True)
-class IkeMessage(_View):
+class IkeMessage(HtmlRepr):
     """One ISAKMP message as it arrived at its receiver, decoded.
 
     Attributes:
@@ -105,7 +93,7 @@ def payload_name(payload: Payload) -> str:
 
 
 @dataclass(frozen=True)
-class Transition(_View):
+class Transition(HtmlRepr):
     """A move of one peer's state machine (``table``: ``"Main Mode"`` or ``"Quick Mode"``)."""
 
     router: str
@@ -114,7 +102,7 @@ class Transition(_View):
 
 
 @dataclass(frozen=True)
-class LogEntry(_View):
+class LogEntry(HtmlRepr):
     """A ``debug crypto isakmp`` record worth a step of its own (an error, a retransmission),
     with the IOS lines it renders as."""
 
@@ -124,7 +112,7 @@ class LogEntry(_View):
 
 
 @dataclass(frozen=True)
-class LearnerAction(_View):
+class LearnerAction(HtmlRepr):
     """Something the learner did between steps, in words, and what it touched (for a packet:
     its ``label``, the router it was going to (``target``), the bytes before and after)."""
 
@@ -139,7 +127,7 @@ class LearnerAction(_View):
 
 
 @dataclass(frozen=True)
-class Step(_View):
+class Step(HtmlRepr):
     """One inspectable step of a run (see the module docstring).
 
     Attributes:
@@ -194,7 +182,7 @@ class Step(_View):
 
 
 @dataclass(frozen=True)
-class PendingDatagram(_View):
+class PendingDatagram(HtmlRepr):
     """The IKE or ESP packet the network will deliver next, decoded, before it arrives.
 
     Attributes:

@@ -3,6 +3,7 @@
 ::
 
     stepper = Stepper.seed()                 # Lab.seed(), then "ping 192.168.22.1 source ..."
+    stepper = Stepper.for_lab(lab)           # the same over a lab's recipe (a fresh copy)
     stepper.next()                           # the next Step (None at the end of the run)
     stepper.run(until="IKE_I_MM5")           # a state name, a StepKind or a predicate
     stepper.back(); stepper.goto(12); stepper[3]; len(stepper); list(stepper)
@@ -26,7 +27,7 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, overload
 
-from vpnteach._html import HtmlRepr
+from vpnteach._html import WidgetRepr, widget_of
 from vpnteach.stepper.adapter import InterventionError
 from vpnteach.stepper.session import (
     Configure,
@@ -52,7 +53,7 @@ SEED_COMMAND = ("Branch1", "ping 192.168.22.1 source 192.168.11.1")
 Until = str | StepKind | Callable[[Step], bool]
 
 
-class Stepper(HtmlRepr):
+class Stepper(WidgetRepr):
     """Step through a lab's run (see the module docstring).
 
     Args:
@@ -90,6 +91,21 @@ class Stepper(HtmlRepr):
         from vpnteach.lab import Lab
 
         return cls(functools.partial(Lab.seed, **lab_kwargs), commands)
+
+    @classmethod
+    def for_lab(
+        cls, lab: Lab, commands: tuple[tuple[str, str], ...] = (SEED_COMMAND,), **kwargs: Any
+    ) -> Stepper:
+        """A stepper over ``lab``'s recipe (set by ``Lab.seed``, ``troubleshoot.broken_lab``...).
+
+        The stepper always replays from a freshly built lab with the same arguments and seed, so
+        ``back()`` is exact; ``lab`` itself is left as it is.
+        """
+        from vpnteach.lab import LabError
+
+        if lab.recipe is None:
+            raise LabError("this lab was not built by Lab.seed(...): there is no recipe to step")
+        return cls(lab.recipe, commands, **kwargs)
 
     # ------------------------------------------------------------------ state
 
@@ -246,15 +262,10 @@ class Stepper(HtmlRepr):
     # ------------------------------------------------------------------ display
 
     def widget(self) -> Any:
-        """The :class:`~vpnteach.ui.stepper_widget.StepperWidget` of this stepper."""
-        from vpnteach.ui.stepper_widget import StepperWidget
-
-        return StepperWidget(self)
-
-    def _ipython_display_(self) -> None:
-        from vpnteach.ui.stepper_widget import display_stepper
-
-        display_stepper(self)
+        """This stepper's widget: back / next / play, ladder, state machines, keys (the
+        notebook views of ``vpnteach.ui``: run ``%load_ext vpnteach`` first). A notebook
+        cell ending in the stepper shows the same widget."""
+        return widget_of(self)
 
     # ------------------------------------------------------------------ internals
 
@@ -346,5 +357,5 @@ def _predicate(until: Until | None) -> Callable[[Step], bool]:
 
 
 def stepper_for(lab_factory: Callable[[], Lab], **kwargs: Any) -> Stepper:
-    """A :class:`Stepper` over the labs ``lab_factory`` builds (what ``Lab.stepper()`` returns)."""
+    """A :class:`Stepper` over the labs ``lab_factory`` builds (see :meth:`Stepper.for_lab`)."""
     return Stepper(lab_factory, **kwargs)

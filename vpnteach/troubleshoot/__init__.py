@@ -1,4 +1,4 @@
-"""The troubleshooting lab: named failure scenarios, a diagnosis from the run's facts, mysteries.
+"""The troubleshooting lab: named failure scenarios and a diagnosis from the run's facts.
 
 ::
 
@@ -7,20 +7,19 @@
     troubleshoot.run_traffic(lab)                      # the seed's ping
     print(troubleshoot.diagnose(lab))                  # phase, router, check, cause, fix
 
-    lab = troubleshoot.mystery_lab(learner="ada")      # a fault you are not told
-    troubleshoot.check_fix(lab, {"Branch2": "..."}, cause="...")
+    troubleshoot.apply_commands(lab, {"Branch2": "..."})  # type a fix (config and exec lines)
 
 :data:`SCENARIOS` lists the named faults (:mod:`vpnteach.troubleshoot.scenarios`);
 :func:`diagnose` reads any run, however the fault was made
-(:mod:`vpnteach.troubleshoot.diagnose`).
+(:mod:`vpnteach.troubleshoot.diagnose`); :data:`CAUSES` are the causes it names. The graded
+mystery lab (a fault you are not told) is an exercise: :func:`vpnteach.exercises.mystery_lab`.
 """
 
 from __future__ import annotations
 
 from vpnteach.troubleshoot.diagnose import diagnose
-from vpnteach.troubleshoot.edit import edit_config
-from vpnteach.troubleshoot.finding import Diagnosis, Finding
-from vpnteach.troubleshoot.mystery import CAUSES, apply_commands, check_fix, mystery_lab
+from vpnteach.troubleshoot.edit import apply_commands, edit_config
+from vpnteach.troubleshoot.finding import CAUSES, Diagnosis, Finding
 from vpnteach.troubleshoot.oneside import diagnose_endpoint
 from vpnteach.troubleshoot.scenarios import (
     SCENARIOS,
@@ -41,11 +40,9 @@ __all__ = [
     "ScenarioError",
     "apply_commands",
     "broken_lab",
-    "check_fix",
     "diagnose",
     "diagnose_endpoint",
     "edit_config",
-    "mystery_lab",
     "run_scenario",
     "run_traffic",
     "scenario",

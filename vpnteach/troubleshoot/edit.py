@@ -9,6 +9,9 @@ does and the lab router leaves out today (hooks asked for in ``LabRouter.configu
   and runs without a gateway, as IOS does.
 * ``ip domain-name`` / ``hostname``: IOS's FQDN identity follows the running configuration;
   the lab's PKI keeps the name it had at enrollment. Here the PKI follows.
+
+:func:`apply_commands` types a whole fix, router by router: exec lines (``clock set``,
+``crypto pki ...``) one by one, the rest as one ``configure terminal`` block.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ if TYPE_CHECKING:
     from vpnteach.labs.router import LabRouter
 
 IKE_PORTS = (500, 4500)
+EXEC_PREFIXES = ("clock set", "crypto pki authenticate", "crypto pki enroll")
+"""Lines of a fix typed in exec mode; every other line is configuration."""
 
 
 def edit_config(lab: Lab, router: str, text: str) -> RouterConfig:
@@ -46,3 +51,20 @@ def stop_crypto(router: LabRouter) -> None:
     router.node.inbound_hook = None
     for port in IKE_PORTS:
         router.node.unbind_udp(port)
+
+
+def apply_commands(lab: Lab, commands: dict[str, str]) -> None:
+    """Type ``commands`` (router -> lines) on ``lab``: exec lines one by one, the rest as one
+    ``configure terminal`` block per router (all or none)."""
+    for router, text in commands.items():
+        lines = [line for line in text.splitlines() if line.strip()]
+        config = "\n".join(line for line in lines if not _is_exec(line))
+        if config:
+            edit_config(lab, router, config + "\n")
+        for line in lines:
+            if _is_exec(line):
+                lab.router(router).exec(line.strip())
+
+
+def _is_exec(line: str) -> bool:
+    return line.strip().lower().startswith(EXEC_PREFIXES)

@@ -21,6 +21,26 @@ if TYPE_CHECKING:
 SEVERITIES = ("fault", "recovered", "attack", "info")
 PHASES = {0: "data plane", 1: "IKE phase 1 (Main Mode)", 2: "IKE phase 2 (Quick Mode)"}
 
+CAUSES: dict[str, str] = {
+    "isakmp_policy_mismatch": "the two routers' ISAKMP policies do not match (phase 1)",
+    "transform_set_mismatch": "the transform sets have no transform in common (phase 2)",
+    "pfs_mismatch": "PFS configured on one side only (phase 2)",
+    "acl_not_mirrored": "the crypto ACLs are not mirror images (phase 2)",
+    "wrong_peer": "'set peer' names an address where no peer answers",
+    "crypto_map_not_applied": "the crypto map is not applied to the WAN interface",
+    "clock_skew": "a router's clock is wrong, so certificates look invalid",
+    "id_mismatch": "a router's identity does not match its certificate",
+    "ca_not_authenticated": "a router has not authenticated the CA",
+    "psk_mismatch": "the pre-shared keys differ",
+    "rsa_encr_no_peer_key": "rsa-encr: no key for the peer in the pubkey chain",
+    "rsa_encr_wrong_peer_key": "rsa-encr: the peer's key in the pubkey chain is stale",
+    "certificate_expired": "a certificate has expired",
+    "certificate_revoked": "a certificate was revoked",
+    "peer_unreachable": "the peer does not answer (dead or unreachable)",
+    "quick_mode_half_open": "QM3 was lost: SAs on one router only",
+}
+"""The causes a learner may name, with what each means."""
+
 
 @dataclass(frozen=True)
 class Finding(HtmlRepr):

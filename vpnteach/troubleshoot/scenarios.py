@@ -453,8 +453,8 @@ def inject(lab: Lab, s: Scenario) -> None:
 def broken_lab(fault: str, **seed_kwargs: Any) -> Lab:
     """``Lab.seed(**seed_kwargs)`` with the named fault injected (no traffic yet).
 
-    The lab's ``recipe`` rebuilds the same broken lab, so ``lab.stepper()`` steps through the
-    failing run.
+    The lab's ``recipe`` rebuilds the same broken lab, so ``Stepper.for_lab(lab)`` steps through
+    the failing run.
     """
     from vpnteach.lab import Lab
 

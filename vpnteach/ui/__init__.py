@@ -1,9 +1,10 @@
 """Notebook views of vpnteach values: the only package that may import IPython, ipywidgets or
 graphviz (each imported lazily, inside the function that needs it).
 
-Importing ``vpnteach.ui`` registers the rich renderers for core classes (see
-:mod:`vpnteach.ui.register`); ``%load_ext vpnteach`` does the same and adds IPython formatters
-for ``Trace`` and ``TransitionTable``. The pieces:
+Importing ``vpnteach.ui`` registers the rich renderers for core classes and the widgets of
+``stepper.widget()`` and ``exercise.widget()`` in :mod:`vpnteach._html`'s registries (see
+:mod:`vpnteach.ui.register`; the core never imports ``ui``); ``%load_ext vpnteach`` does the
+same and adds IPython formatters for ``Trace`` and ``TransitionTable``. The pieces:
 
 * :func:`message_html`, :func:`message_hexdump_html`, :func:`payload_tree_html`: an ISAKMP
   message as a payload tree and an annotated hex dump (plaintext and ciphertext views);

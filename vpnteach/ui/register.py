@@ -1,10 +1,11 @@
 """Which rich view each core class gets, and :func:`to_html` for anything we can show.
 
 :func:`register_all` puts the renderers below into :data:`vpnteach._html.RENDERERS`, so every
-``HtmlRepr`` value's ``_repr_html_`` uses them. Classes that are not ``HtmlRepr`` (a whole
-:class:`~vpnteach.trace.Trace`, a :class:`~vpnteach.ike.transitions.TransitionTable`) are
-shown through :func:`to_html`, which the IPython extension also registers with IPython's HTML
-formatter.
+``HtmlRepr`` value's ``_repr_html_`` uses them, and the widgets into
+:data:`vpnteach._html.WIDGETS`, so ``stepper.widget()`` and ``exercise.widget()`` work.
+Classes that are not ``HtmlRepr`` (a whole :class:`~vpnteach.trace.Trace`, a
+:class:`~vpnteach.ike.transitions.TransitionTable`) are shown through :func:`to_html`, which
+the IPython extension also registers with IPython's HTML formatter.
 """
 
 from __future__ import annotations
@@ -12,15 +13,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from vpnteach._html import RENDERERS, plain_html, register_renderer
+from vpnteach._html import (
+    RENDERERS,
+    WidgetFactory,
+    plain_html,
+    register_renderer,
+    register_widget,
+)
 from vpnteach.crypto.dh import DhComputation
 from vpnteach.crypto.modp import ModpGroup
 from vpnteach.crypto.rsa_sig import SignatureCheck
 from vpnteach.esp.esp import Dropped, EspPacket
+from vpnteach.exercises.base import Exercise
 from vpnteach.ike.transitions import TransitionTable
 from vpnteach.pki.validation import CertificateCheck, CheckItem
+from vpnteach.stepper.stepper import Stepper
 from vpnteach.trace import Fact, Trace
-from vpnteach.ui import cards
+from vpnteach.ui import cards, stepper_widget
+from vpnteach.ui.exercise_widget import exercise_widget
 from vpnteach.ui.facts import derivation_html, fact_html, ledger_html
 from vpnteach.ui.statechart import state_diagram_html
 from vpnteach.ui.tree import message_html
@@ -57,11 +67,20 @@ OTHERS: dict[type, Callable[[object], str]] = {
 }
 """Views of core classes that have no ``_repr_html_`` of their own."""
 
+WIDGETS: dict[type, WidgetFactory] = {
+    Stepper: stepper_widget.StepperWidget,
+    Exercise: exercise_widget,
+}
+"""The interactive widget of each core class that has one."""
+
 
 def register_all() -> None:
-    """Register every rich renderer in :data:`vpnteach._html.RENDERERS` (idempotent)."""
+    """Register every rich renderer and every widget in :mod:`vpnteach._html` (idempotent)."""
     for cls, renderer in RICH.items():
         register_renderer(cls, renderer)
+    stepper_widget.register()
+    for cls, factory in WIDGETS.items():
+        register_widget(cls, factory)
 
 
 def to_html(value: object) -> str:

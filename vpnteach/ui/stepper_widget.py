@@ -415,10 +415,3 @@ def register() -> None:
 
 
 register()
-
-
-def display_stepper(stepper: Stepper) -> None:
-    """Show ``stepper``'s widget in the running notebook (``Stepper._ipython_display_``)."""
-    from IPython.display import display
-
-    display(StepperWidget(stepper))  # type: ignore[no-untyped-call]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from vpnteach.exercises import gradebook
-from vpnteach.troubleshoot import CAUSES, SCENARIOS, check_fix, diagnose, mystery_lab, run_traffic
-from vpnteach.troubleshoot.mystery import MYSTERIES, mystery_fault
+from vpnteach.exercises import check_fix, gradebook, mystery_lab
+from vpnteach.exercises.mystery import MYSTERIES, mystery_fault
+from vpnteach.troubleshoot import CAUSES, SCENARIOS, diagnose, run_traffic
 
 
 @functools.cache

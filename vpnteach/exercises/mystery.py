@@ -1,5 +1,8 @@
 """The self-graded troubleshooting exercise: a broken lab whose fault you are not told.
 
+The broken lab and the diagnosis come from :mod:`vpnteach.troubleshoot` (the named faults and
+the causes a learner may name); this module chooses the fault and grades the repair.
+
 ::
 
     lab = mystery_lab(learner="ada")            # the fault is chosen from the learner id
@@ -11,8 +14,9 @@
 :func:`check_fix` rebuilds the same broken lab from scratch, types the learner's commands on
 the routers named (configuration lines; ``clock set`` and ``crypto pki ...`` go to exec mode),
 runs the seed's ping and grades: the cause must be the one behind the fault (one of
-:data:`CAUSES`) and the tunnel must carry 5 of 5 echoes. The fault's name lives in a weak
-table keyed by the lab object, not in the notebook; the package can of course be read.
+:data:`~vpnteach.troubleshoot.CAUSES`) and the tunnel must carry 5 of 5 echoes. The fault's
+name lives in a weak table keyed by the lab object, not in the notebook; the package can of
+course be read.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from vpnteach.exercises.base import Feedback
 from vpnteach.exercises.gradebook import Attempt, current_learner, record
 from vpnteach.ios import IosConfigError
 from vpnteach.troubleshoot.diagnose import diagnose
-from vpnteach.troubleshoot.edit import edit_config
+from vpnteach.troubleshoot.edit import apply_commands
+from vpnteach.troubleshoot.finding import CAUSES
 from vpnteach.troubleshoot.scenarios import broken_lab, run_traffic, scenario
 
 if TYPE_CHECKING:
@@ -46,27 +51,7 @@ MYSTERIES = (
 )
 """The faults a mystery lab may have: each is fixed by typing commands on one router."""
 
-CAUSES: dict[str, str] = {
-    "isakmp_policy_mismatch": "the two routers' ISAKMP policies do not match (phase 1)",
-    "transform_set_mismatch": "the transform sets have no transform in common (phase 2)",
-    "pfs_mismatch": "PFS configured on one side only (phase 2)",
-    "acl_not_mirrored": "the crypto ACLs are not mirror images (phase 2)",
-    "wrong_peer": "'set peer' names an address where no peer answers",
-    "crypto_map_not_applied": "the crypto map is not applied to the WAN interface",
-    "clock_skew": "a router's clock is wrong, so certificates look invalid",
-    "id_mismatch": "a router's identity does not match its certificate",
-    "ca_not_authenticated": "a router has not authenticated the CA",
-    "psk_mismatch": "the pre-shared keys differ",
-    "rsa_encr_no_peer_key": "rsa-encr: no key for the peer in the pubkey chain",
-    "rsa_encr_wrong_peer_key": "rsa-encr: the peer's key in the pubkey chain is stale",
-    "certificate_expired": "a certificate has expired",
-    "certificate_revoked": "a certificate was revoked",
-    "peer_unreachable": "the peer does not answer (dead or unreachable)",
-    "quick_mode_half_open": "QM3 was lost: SAs on one router only",
-}
-"""The causes a learner may name, with what each means."""
 
-EXEC_PREFIXES = ("clock set", "crypto pki authenticate", "crypto pki enroll")
 _FAULTS: weakref.WeakKeyDictionary[Lab, str] = weakref.WeakKeyDictionary()
 _LEARNERS: weakref.WeakKeyDictionary[Lab, str] = weakref.WeakKeyDictionary()
 
@@ -86,28 +71,11 @@ def mystery_lab(learner: str | None = None) -> Lab:
     return lab
 
 
-def apply_commands(lab: Lab, commands: dict[str, str]) -> None:
-    """Type ``commands`` (router -> lines) on ``lab``: exec lines one by one, the rest as one
-    ``configure terminal`` block per router (all or none)."""
-    for router, text in commands.items():
-        lines = [line for line in text.splitlines() if line.strip()]
-        config = "\n".join(line for line in lines if not _is_exec(line))
-        if config:
-            edit_config(lab, router, config + "\n")
-        for line in lines:
-            if _is_exec(line):
-                lab.router(router).exec(line.strip())
-
-
-def _is_exec(line: str) -> bool:
-    return line.strip().lower().startswith(EXEC_PREFIXES)
-
-
 def check_fix(lab: Lab, commands: dict[str, str], cause: str) -> Feedback:
     """Grade a repair: rebuild ``lab`` broken, apply ``commands``, ping; name the ``cause``.
 
     Args:
-        lab: a lab from :func:`mystery_lab` (or :func:`broken_lab`).
+        lab: a lab from :func:`mystery_lab` (or ``troubleshoot.broken_lab``).
         commands: ``{"Branch2": "crypto isakmp policy 10\\n hash md5"}``: what to type where.
         cause: the cause you found, one of :data:`CAUSES`.
     """
@@ -119,7 +87,7 @@ def check_fix(lab: Lab, commands: dict[str, str], cause: str) -> Feedback:
 
 def _grade(lab: Lab, commands: dict[str, str], cause: str) -> Feedback:
     if lab.recipe is None:
-        return Feedback(False, "This lab cannot be rebuilt: use troubleshoot.mystery_lab().")
+        return Feedback(False, "This lab cannot be rebuilt: use exercises.mystery_lab().")
     if cause not in CAUSES:
         return Feedback(False, f"Name the cause with one of: {', '.join(CAUSES)}.", "format")
     fresh = lab.recipe()

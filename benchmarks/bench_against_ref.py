@@ -1,0 +1,124 @@
+"""Benchmark: this tree's in-process IKEv1 MM+QM against another commit's, in the same run.
+
+A refactoring must not make the engine slower. This script checks out ``--ref`` (default
+``HEAD~1``) into a temporary git worktree and starts one worker process per tree, each importing
+only its own tree (``PYTHONPATH``). The workers run the same exchange as ``bench_ike.py``'s
+in-process rows (two endpoints, datagrams handed over by hand, ``tests/ike/harness.py``: Main
+Mode rsa-sig + Quick Mode, seed and modern profiles) in alternating batches, so that the load of
+a shared machine weighs on both alike. The reference is the other commit, measured in this run.
+
+Run: ``.venv/bin/python benchmarks/bench_against_ref.py --ref <commit> [--runs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _harness import Measurement, compare, report
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The worker: runs N exchanges of a profile when told, prints one JSON list of seconds.
+WORKER = r"""
+import json, sys, time
+from tests.ike.harness import B2, MODERN_POLICY, MODERN_TS, Pair, branch_config
+from vpnteach.ike.events import Phase2Complete
+
+counter = [0]
+
+def one(profile):
+    modern = {"policy": MODERN_POLICY, "ts": MODERN_TS} if profile == "modern" else {}
+    c1, c2 = branch_config("Branch1", **modern), branch_config("Branch2", **modern)
+    counter[0] += 1
+    pair = Pair.make(c1, c2, seed=counter[0])
+    pair.b1.initiate(B2, pair.now)
+    pair.run()
+    assert any(isinstance(e, Phase2Complete) for e in pair.events(pair.b1))
+
+for line in sys.stdin:
+    profile, n = line.split()
+    times = []
+    for _ in range(int(n)):
+        t0 = time.perf_counter()
+        one(profile)
+        times.append(time.perf_counter() - t0)
+    print(json.dumps(times), flush=True)
+"""
+
+
+def _worker(tree: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER], cwd=tree, env=env, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def _batch(worker: subprocess.Popen[str], profile: str, n: int) -> list[float]:
+    assert worker.stdin is not None and worker.stdout is not None
+    worker.stdin.write(f"{profile} {n}\n")
+    worker.stdin.flush()
+    line = worker.stdout.readline()
+    if not line:
+        raise SystemExit(f"a worker died (exit {worker.wait()}): see its stderr above")
+    return [float(t) for t in json.loads(line)]
+
+
+def _measurement(name: str, samples: list[float]) -> Measurement:
+    s = sorted(samples)
+    return Measurement(name, len(s), statistics.median(s), s[0], s[int(len(s) * 0.9)])
+
+
+def run(ref_tree: Path, ref: str, runs: int) -> list[Measurement]:
+    ours, theirs = _worker(ROOT), _worker(ref_tree)
+    rows: list[Measurement] = []
+    try:
+        for profile, batches in (("seed", runs), ("modern", max(2, runs // 3))):
+            got: dict[str, list[float]] = {"ours": [], "ref": []}
+            _batch(ours, profile, 2), _batch(theirs, profile, 2)  # warm-up
+            for _ in range(batches):
+                got["ref"] += _batch(theirs, profile, 5)
+                got["ours"] += _batch(ours, profile, 5)
+            base = _measurement(f"in-process {profile} MM+QM at {ref} (reference)", got["ref"])
+            mine = _measurement(f"in-process {profile} MM+QM, this tree", got["ours"])
+            rows += [base, compare(mine, base)]
+    finally:
+        for worker in (ours, theirs):
+            if worker.stdin is not None:
+                worker.stdin.close()
+            worker.wait(timeout=30)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ref", default="HEAD~1", help="the commit to compare with")
+    parser.add_argument("--runs", type=int, default=12, help="batches of 5 exchanges (seed)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="vpnteach-ref-") as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), args.ref],
+            check=True,
+        )
+        try:
+            rows = run(tree, args.ref, args.runs)
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False
+            )
+    report("against_ref", rows)
+    for row in rows[1::2]:
+        verdict = "met" if (row.ratio_to_reference or 9) <= 1.05 else "MISSED"
+        print(f"target: {row.name} no slower than the reference (<= 1.05x): {verdict}")
+
+
+if __name__ == "__main__":
+    main()
