@@ -11,6 +11,7 @@ debugging in the lab).
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -129,7 +130,9 @@ def test_the_control_socket_answers_the_same_commands(
             server.close()
             await server.wait_closed()
 
-    answers = asyncio.run(serve_and_ask())
+    # a thread of its own: another test's event loop may still run in this one
+    with ThreadPoolExecutor(1) as pool:
+        answers = pool.submit(asyncio.run, serve_and_ask()).result(timeout=60)
     for command, answer in zip(commands, answers, strict=True):
         try:
             expected = lab_router.exec(command)

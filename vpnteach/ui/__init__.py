@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import vpnteach.ui.console_widget  # noqa: F401  (registers the console's notebook display)
 from vpnteach.ui.cards import checklist_html, dh_html, esp_packet_html, signature_html
 from vpnteach.ui.facts import derivation_dot, derivation_html, fact_html, ledger_html
 from vpnteach.ui.graphviz_backend import diagram_html, find_renderer, render_svg

@@ -1,7 +1,7 @@
 """The IOS console as a notebook widget, built from stock ipywidgets only.
 
-``lab.branch1.console()`` shows it (this module registers itself as the console's display
-when :mod:`vpnteach.ui` is imported or ``%load_ext vpnteach`` runs). What stock widgets allow
+``lab.branch1.console()`` shows it once :mod:`vpnteach.ui` is imported or ``%load_ext vpnteach``
+runs (:mod:`vpnteach.ui.register` puts it in the widget registry). What stock widgets allow
 without custom JavaScript: a ``Text`` reports its value as it changes, so a ``?`` typed at the
 end of the line shows IOS's help at once (the ``?`` is then taken off the line, as IOS does);
 Enter submits the line. Tab and the arrow keys never reach the kernel (the browser keeps Tab
@@ -16,7 +16,6 @@ import warnings
 from typing import Any
 
 from vpnteach.ios.console import Console
-from vpnteach.ios.console.engine import DISPLAYS
 
 SCREEN_LINES = 400
 """Lines of the session kept on screen (the oldest scroll away)."""
@@ -110,20 +109,5 @@ class ConsoleWidget:
         self._print(self.console.end() + self.console.unsolicited())
         self._set("")
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.box)  # type: ignore[no-untyped-call]
-
-
-def console_widget(console: Console) -> ConsoleWidget:
-    """The widget of ``console``."""
-    return ConsoleWidget(console)
-
-
-def _display(console: Console) -> None:
-    console_widget(console)._ipython_display_()
-
-
-if _display not in DISPLAYS:
-    DISPLAYS.append(_display)
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.box._repr_mimebundle_(**kwargs)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from vpnteach._html import WidgetRepr
 from vpnteach.ios.commands import CRYPTO_MAP
 from vpnteach.ios.config import apply_commands, apply_line, find_command
 from vpnteach.ios.console import dialogs
@@ -37,13 +38,10 @@ HISTORY_SIZE = 10
 
 _UNKNOWN = "% Unknown command or computer name, or unable to find computer address"
 
-DISPLAYS: list[Callable[[Console], None]] = []
-"""How a notebook shows a console: :mod:`vpnteach.ui` registers its widget here when imported
-(the console never imports a presentation package)."""
 
-
-class Console:
-    """One router's console (see the module docstring)."""
+class Console(WidgetRepr):
+    """One router's console (see the module docstring). A notebook shows it as its widget
+    once :mod:`vpnteach.ui` is loaded (the widget registry of :mod:`vpnteach._html`)."""
 
     def __init__(self, device: ConsoleDevice, *, enabled: bool = False) -> None:
         self.device = device
@@ -118,14 +116,8 @@ class Console:
         self.later = []
         return out
 
-    def _ipython_display_(self) -> None:
-        if DISPLAYS:
-            DISPLAYS[-1](self)
-        else:
-            print(
-                f"{self.prompt}  (an IOS console: import vpnteach.ui or %load_ext vpnteach "
-                "for the notebook widget; console.enter(line) / .help(line) work anyway)"
-            )
+    def __repr__(self) -> str:
+        return f"Console({self.device.hostname!r}, prompt={self.prompt!r})"
 
     # ------------------------------------------------------------------ EXEC
 
