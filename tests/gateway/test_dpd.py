@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.gateway.test_gateway import WAN, Pair, echo
+from vpnteach.gateway import PeerDead
 from vpnteach.gateway.dpd import DPD_LIMIT, Dead, DpdTracker, Probe
 
 PEER = "10.2.2.1"
@@ -68,3 +70,36 @@ def test_a_forgotten_peer_is_not_probed() -> None:
     dpd.forget(PEER)
     assert dpd.sent(PEER, 500.0) is False
     assert dpd.timer() is None
+
+
+def test_only_an_ack_echoing_an_outstanding_sequence_proves_the_peer_alive() -> None:
+    dpd = _watched(100.0)
+    assert dpd.answered(PEER, 0x11, 105.0) is False  # nothing was asked yet
+    dpd.sent(PEER, 110.0)
+    (probe,) = dpd.due(110.0)
+    (second,) = dpd.due(112.0)
+    assert dpd.answered(PEER, 0x99, 112.5) is False  # RFC 3706 §5.4: not one we sent
+    assert dpd.peers[PEER].unanswered == 2
+    assert dpd.answered(PEER, probe.sequence, 113.0) is True  # a late answer to the first
+    assert dpd.peers[PEER].unanswered == 0 and dpd.timer() is None
+    assert dpd.answered(PEER, second.sequence, 113.5) is False  # that round is over
+
+
+def test_datagrams_from_the_peers_address_do_not_keep_a_silent_peer_alive() -> None:
+    """Before: every IKE datagram from 10.2.2.1 reset the peer's liveness, so garbage sent
+    from a spoofed address kept a dead peer's SAs forever."""
+    pair = Pair("crypto isakmp keepalive 10 2\n")
+    pair.up()
+    pair.events(pair.b1)
+    pair.now += 11  # the peer has been silent for 10 s and there is ESP to send
+    pair.b1.outbound(echo(1), WAN, pair.now)
+    while (at := pair.b1.get_timer()) is not None and at < pair.now + 60:
+        pair.now = max(pair.now, at)
+        pair.b1.receive_datagram(b"\x00" * 40, ("10.2.2.1", 500), pair.now)  # forged noise
+        pair.b1.handle_timer(pair.now)
+        pair.b1.datagrams_to_send(pair.now)  # R-U-THERE, never answered
+        if any(isinstance(e, PeerDead) for e in pair.events(pair.b1)):
+            break
+    else:
+        raise AssertionError("the silent peer was never declared dead")
+    assert pair.b1.sad.sas() == []

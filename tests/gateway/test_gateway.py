@@ -23,6 +23,7 @@ from vpnteach.gateway import (
     Transmit,
     is_esp,
 )
+from vpnteach.gateway.invalid_spi import INVALID_SPI_BURST, INVALID_SPI_WINDOW
 from vpnteach.ios import RouterConfig, apply_commands, parse_config
 from vpnteach.labs.seed_configs import SEED_CONFIGS
 from vpnteach.pki.seed import SEED_CLOCK, SeedPki, build_seed_pki
@@ -179,3 +180,42 @@ def test_is_esp_recognises_esp_and_esp_in_udp_but_not_ike_on_4500() -> None:
     marker = UdpDatagram(4500, 4500, bytes(4) + bytes(28)).encode("10.2.2.1", "10.1.1.1")
     assert not is_esp(ipv4_packet("10.2.2.1", "10.1.1.1", IpProtocol.UDP, marker))
     assert not is_esp(b"\x45")
+
+
+def test_sas_the_sad_expires_leave_no_trace_in_the_pair_maps() -> None:
+    pair = Pair(
+        "crypto map CRYPTO 10 ipsec-isakmp\n set security-association lifetime seconds 120\n"
+    )
+    pair.up()
+    first = {sa.sa_id for sa in pair.b1.sad.sas()}
+    assert len(pair.b1.pairs) == 2
+    pair.now += 90
+    pair.b1.handle_timer(pair.now)
+    pair.b2.handle_timer(pair.now)
+    pair.carry()  # the rekey: a second pair
+    assert len(pair.b1.pairs) == 4
+    pair.now += 31
+    pair.b1.handle_timer(pair.now)  # the first pair's hard lifetime
+    left = pair.b1.sad.sas()
+    assert len(left) == 2 and not first & {sa.sa_id for sa in left}
+    assert len(pair.b1.pairs) == 2
+    assert all(pair.b1.pairs.with_partners([sa]) != [sa] for sa in left)  # still paired
+
+
+def test_spoofed_esp_with_random_spis_gets_a_bounded_number_of_invalid_spi_notifies() -> None:
+    pair = Pair()
+    pair.up()
+    rng = SeededRng("spoof")
+    for _ in range(5000):
+        spi = int.from_bytes(rng.random_bytes(4), "big") | 1
+        esp = ipv4_packet(
+            "10.1.1.1", "10.2.2.1", IpProtocol.ESP, spi.to_bytes(4, "big") + bytes(28)
+        )
+        assert isinstance(pair.b2.inbound(esp, WAN, pair.now), Discard)
+    notifies = pair.b2.datagrams_to_send(pair.now)
+    assert len(notifies) == INVALID_SPI_BURST
+    assert len(pair.b2.invalid_spi) == INVALID_SPI_BURST  # the table stays bounded too
+    assert pair.b2.invalid_spi.suppressed == 5000 - INVALID_SPI_BURST
+    pair.now += INVALID_SPI_WINDOW  # a window later, one more is allowed
+    pair.b2.inbound(esp, WAN, pair.now)
+    assert len(pair.b2.datagrams_to_send(pair.now)) == 1

@@ -161,3 +161,39 @@ def test_fixture_main_mode_floats_to_4500_after_mm4(profile: str) -> None:
     assert [d.dport for d in grams[:5]] == [500, 500, 500, 500, 4500]
     assert grams[4].payload[:4] == b"\x00\x00\x00\x00"  # RFC 3948 non-ESP marker
     assert all(d.dport == 4500 for d in grams[4:])
+
+
+def _raw_pcap(snaplen: int, incl_len: int) -> bytes:
+    """A RAW (101) capture with one record claiming ``incl_len`` bytes, all present."""
+    header = struct.pack("<IHHiIII", pcap.MAGIC_USEC, 2, 4, 0, 0, snaplen, 101)
+    frame = pcap.ipv4_udp_packet("10.1.1.1", 500, "10.2.2.1", 500, b"x")
+    frame += bytes(incl_len - len(frame))
+    return header + struct.pack("<IIII", 1, 0, incl_len, incl_len) + frame
+
+
+def test_an_absurd_record_length_is_refused_as_tshark_refuses_it(
+    tshark: str, tmp_path: Path
+) -> None:
+    data = _raw_pcap(pcap.MAX_SNAPLEN, pcap.MAX_SNAPLEN + 1)
+    with pytest.raises(pcap.PcapError, match="offset 32: record length 262145 is absurd"):
+        pcap.read_pcap(data)
+    (tmp_path / "big.pcap").write_bytes(data)
+    theirs = subprocess.run([tshark, "-r", str(tmp_path / "big.pcap")], capture_output=True,
+                            text=True, check=False, timeout=60)  # fmt: skip
+    assert theirs.returncode != 0 and "bigger than maximum of 262144" in theirs.stderr
+    assert len(pcap.read_pcap(_raw_pcap(pcap.MAX_SNAPLEN, pcap.MAX_SNAPLEN))[1]) == 1
+
+
+def test_an_absurd_snaplen_is_refused_with_its_offset() -> None:
+    with pytest.raises(pcap.PcapError, match="offset 16: snaplen 4294967295 is absurd"):
+        pcap.read_pcap(_raw_pcap(0xFFFFFFFF, 40))
+
+
+def test_a_file_too_large_to_read_whole_is_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "capture.pcap"
+    path.write_bytes(pcap.encode_pcap(_packets()))
+    monkeypatch.setattr(pcap, "MAX_FILE_BYTES", 64)
+    with pytest.raises(pcap.PcapError, match=r"capture.pcap: \d+ bytes, more than the 64"):
+        pcap.read_pcap_file(path)

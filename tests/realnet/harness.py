@@ -49,6 +49,8 @@ class Router:
     initiate: bool = False
     debug: tuple[str, ...] = ()
     force_udp_encap: bool = False
+    extra: tuple[str, ...] = ()  # more ``router run`` arguments
+    allow_weak: bool = True  # the seed's suites and the tests' RSA-1024 keys are weak
     proc: subprocess.Popen[bytes] | None = None
     log: Path = field(init=False)
 
@@ -73,6 +75,8 @@ class Router:
         argv += ["--force-udp-encap"] if self.force_udp_encap else []
         for kind in self.debug:
             argv += ["--debug", kind]
+        argv += ["--allow-weak"] if self.allow_weak else []
+        argv += self.extra
         env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
         with open(self.log, "wb") as err:
             self.proc = netns.popen(self.ns, argv, stdout=subprocess.PIPE, stderr=err, env=env)

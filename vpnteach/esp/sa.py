@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.cipher import CipherAlgorithm
@@ -44,6 +45,20 @@ class Direction(Enum):
 
     INBOUND = "inbound"
     OUTBOUND = "outbound"
+
+
+class SaId(NamedTuple):
+    """What names one SA: its SPI and destination address (RFC 4301 §4.1: with the protocol,
+    always ESP here, the triple that identifies an SA), and which way it protects traffic.
+
+    The destination of an inbound SA is our address (the SPI is one we chose), of an outbound
+    SA the peer's, so the two SAs of one Quick Mode never share an :class:`SaId` even when
+    both peers picked the same SPI value.
+    """
+
+    direction: Direction
+    spi: int
+    destination: str
 
 
 class SaState(Enum):
@@ -183,6 +198,12 @@ class IpsecSa(HtmlRepr):
         self.soft_seconds = max(secs - IOS_SOFT_MARGIN_SECONDS - jitter, secs * 0.5) if secs else 0
         kb = self.lifetime.kilobytes
         self.soft_bytes = int(kb * 1024 * IOS_SOFT_KILOBYTE_FRACTION)
+
+    @property
+    def sa_id(self) -> SaId:
+        """``(direction, SPI, destination)``: the key this SA is found by (RFC 4301 §4.1)."""
+        inbound = self.direction is Direction.INBOUND
+        return SaId(self.direction, self.spi, self.local if inbound else self.peer)
 
     def _check_keys(self) -> None:
         for what, key, size in (

@@ -31,7 +31,7 @@ from vpnteach.esp.esp import ESP_PROTOCOL, DecapResult, Dropped, DropReason, Esp
 from vpnteach.esp.esp import decapsulate as esp_decapsulate
 from vpnteach.esp.esp import encapsulate as esp_encapsulate
 from vpnteach.esp.policy import CryptoMapEntry
-from vpnteach.esp.sa import Direction, HardLifetimeExpired, IpsecSa, SaEvent
+from vpnteach.esp.sa import Direction, HardLifetimeExpired, IpsecSa, SaEvent, SaId
 from vpnteach.esp.spd import Flow, PolicyAction, Selectors, Spd, selectors_of
 from vpnteach.trace import NULL_TRACE, Trace
 
@@ -85,7 +85,8 @@ class Sad:
         self.spd = spd
         self.inbound: dict[tuple[int, str, int], IpsecSa] = {}
         self.outbound: dict[tuple[str, int, str], list[IpsecSa]] = {}
-        self.flow_of_sa: dict[int, Flow] = {}
+        self.flow_of_sa: dict[SaId, Flow] = {}
+        self._by_id: dict[SaId, IpsecSa] = {}
         self.invalid_spi_count = 0
         self._acquiring: set[tuple[str, int, str]] = set()
         self._events: list[SadEvent] = []
@@ -99,7 +100,8 @@ class Sad:
     def install(self, sa: IpsecSa, flow: Flow) -> None:
         """Add ``sa`` for ``flow``; its counters become the flow's (IOS counts per flow)."""
         sa.counters = flow.counters
-        self.flow_of_sa[id(sa)] = flow
+        self.flow_of_sa[sa.sa_id] = flow
+        self._by_id[sa.sa_id] = sa
         self._push_timer(sa)
         if sa.direction is Direction.INBOUND:
             self.inbound[(sa.spi, sa.local, ESP_PROTOCOL)] = sa
@@ -109,7 +111,8 @@ class Sad:
 
     def remove(self, sa: IpsecSa) -> None:
         """Delete ``sa`` (hard expiry, or an IKE Delete notification)."""
-        self.flow_of_sa.pop(id(sa), None)
+        if self._by_id.get(sa.sa_id) is sa:
+            del self._by_id[sa.sa_id], self.flow_of_sa[sa.sa_id]
         if sa.direction is Direction.INBOUND:
             self.inbound.pop((sa.spi, sa.local, ESP_PROTOCOL), None)
             return
@@ -120,6 +123,11 @@ class Sad:
     def lookup(self, spi: int, destination: str, protocol: int = ESP_PROTOCOL) -> IpsecSa | None:
         """The inbound SA for (SPI, destination, protocol), or ``None`` (RFC 4303 §3.4.2)."""
         return self.inbound.get((spi, destination, protocol))
+
+    def flow_of(self, sa: IpsecSa) -> Flow | None:
+        """The flow ``sa`` serves, or ``None`` if it is not (or no longer) installed."""
+        sa_id = sa.sa_id
+        return self.flow_of_sa.get(sa_id) if self._by_id.get(sa_id) is sa else None
 
     def outbound_sa(self, flow: Flow) -> IpsecSa | None:
         """The newest live outbound SA of ``flow`` (after a rekey, the new one)."""
@@ -206,7 +214,7 @@ class Sad:
         timers = self._timers
         while timers:
             due, _, sa = timers[0]
-            if id(sa) in self.flow_of_sa:
+            if self._by_id.get(sa.sa_id) is sa:
                 current = sa.get_timer()
                 if current == due:
                     return due

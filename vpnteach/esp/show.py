@@ -28,7 +28,7 @@ def show_crypto_ipsec_sa(
 def _flow_block(
     sad: Sad, flow: Flow, now: float, local_addr: str, interface: str, detail: bool
 ) -> list[str]:
-    sas = [sa for sa in sad.sas() if sad.flow_of_sa.get(id(sa)) is flow]
+    sas = [sa for sa in sad.sas() if sad.flow_of(sa) is flow]
     inbound = [sa for sa in sas if sa.direction.value == "inbound"]
     outbound = [sa for sa in sas if sa.direction.value == "outbound"]
     current = sad.outbound_sa(flow)

@@ -14,17 +14,11 @@ from vpnteach.gateway.adapt import (
     ike_config_from,
 )
 from vpnteach.gateway.dpd import DpdTracker, PeerDead
-from vpnteach.gateway.gateway import (
-    Deliver,
-    Discard,
-    Gateway,
-    GatewayEvent,
-    SasInstalled,
-    SasRemoved,
-    Transmit,
-    is_esp,
-)
+from vpnteach.gateway.gateway import Gateway, GatewayEvent
 from vpnteach.gateway.ipsec_log import IpsecLogLine
+from vpnteach.gateway.packets import is_esp
+from vpnteach.gateway.results import Deliver, Discard, SasInstalled, SasRemoved, Transmit
+from vpnteach.gateway.weak import Weakness, weaknesses
 
 __all__ = [
     "CryptoInterface",
@@ -39,7 +33,9 @@ __all__ = [
     "SasInstalled",
     "SasRemoved",
     "Transmit",
+    "Weakness",
     "crypto_interface",
     "ike_config_from",
     "is_esp",
+    "weaknesses",
 ]

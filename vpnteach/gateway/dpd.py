@@ -8,18 +8,25 @@ a request does not raise a doubt). Each R-U-THERE carries the next sequence numb
 (RFC 3706 §5.4); unanswered, it is repeated every ``retry`` seconds, and after
 :data:`DPD_LIMIT` unanswered ones the peer is declared dead (RFC 3706 §5.5).
 
+Only *authenticated* traffic proves the peer alive (RFC 3706 §5.3 counts "IPSec traffic" and
+authenticated IKE, not datagrams from the peer's address, which anyone can send): ESP that
+passed its ICV, a completed Phase 1 or Quick Mode, and an R-U-THERE-ACK whose sequence number
+is one of the R-U-THERE messages now outstanding (§5.4: the ACK echoes the sequence of the
+request it answers; the request travelled encrypted, so a forger cannot know it).
+
 ::
 
     dpd = DpdTracker(seconds=10, retry=2, first_sequence=0x1234)
     dpd.established(peer, now)      # an ISAKMP SA with the peer is up: watch it
-    dpd.received(peer, now)         # ESP / IKE / R-U-THERE-ACK from the peer: it lives
+    dpd.received(peer, now)         # authenticated ESP or IKE from the peer: it lives
+    dpd.answered(peer, seq, now)    # an R-U-THERE-ACK: it lives if seq is one we sent
     dpd.sent(peer, now)             # ESP to the peer
     for action in dpd.due(now): ... # Probe(peer, sequence, attempt) | Dead(peer)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vpnteach._html import HtmlRepr
 
@@ -59,6 +66,7 @@ class _Liveness:
     last_received: float
     unanswered: int = 0
     next_retry: float | None = None  # when the next R-U-THERE (or the verdict) is due
+    outstanding: set[int] = field(default_factory=set)  # sequences of this round's probes
 
 
 class DpdTracker:
@@ -82,6 +90,16 @@ class DpdTracker:
         live = self.peers.get(peer)
         if live is not None:
             live.last_received, live.unanswered, live.next_retry = now, 0, None
+            live.outstanding.clear()
+
+    def answered(self, peer: str, sequence: int, now: float) -> bool:
+        """An R-U-THERE-ACK with ``sequence`` came from ``peer``: it counts (``True``) only
+        if it answers an R-U-THERE of the current round (RFC 3706 §5.4)."""
+        live = self.peers.get(peer)
+        if live is None or sequence not in live.outstanding:
+            return False
+        self.received(peer, now)
+        return True
 
     def sent(self, peer: str, now: float) -> bool:
         """We send ESP to ``peer``: if it has been silent for ``seconds``, its liveliness is
@@ -116,5 +134,6 @@ class DpdTracker:
             live.unanswered += 1
             live.next_retry = now + self.retry
             self.sequence = (self.sequence + 1) & 0xFFFFFFFF
+            live.outstanding.add(self.sequence)
             actions.append(Probe(peer, self.sequence, live.unanswered))
         return actions

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from dataclasses import dataclass
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import OsRng, Rng, SeededRng
@@ -44,6 +43,11 @@ from vpnteach.gateway import ipsec_log
 from vpnteach.gateway.adapt import CryptoInterface, crypto_interface, ike_config_from
 from vpnteach.gateway.dpd import DPD_LIMIT, Dead, DpdTracker, PeerDead
 from vpnteach.gateway.install import flow_for, sa_from_spec
+from vpnteach.gateway.invalid_spi import InvalidSpiLimiter
+from vpnteach.gateway.packets import is_esp, is_own_ike, peek, source
+from vpnteach.gateway.pairs import SaPairs
+from vpnteach.gateway.results import Deliver, Discard, SasInstalled, SasRemoved, Transmit
+from vpnteach.gateway.weak import Weakness, weaknesses
 from vpnteach.ike import debuglog
 from vpnteach.ike.endpoint import IkeEndpoint
 from vpnteach.ike.events import (
@@ -60,56 +64,19 @@ from vpnteach.ios.model import RouterConfig
 from vpnteach.pki.trustpoint import RouterPki
 from vpnteach.trace import NULL_TRACE, Trace
 from vpnteach.wire.constants import NotifyMessageType, ProtocolId
+from vpnteach.wire.ip import pack_address
 
-ESP_PROTOCOL = 50
-INVALID_SPI_HOLDDOWN = 10.0
-"""Seconds between two INVALID-SPI notifications for the same SPI and peer."""
-UDP_PROTOCOL = 17
-NAT_T_PORT = 4500
-_IKE_PORTS = {(500).to_bytes(2, "big"), (4500).to_bytes(2, "big")}
-
-
-@dataclass(frozen=True)
-class Transmit(HtmlRepr):
-    """Send ``packet`` on (``protected``: it is the ESP packet that replaced the original)."""
-
-    packet: bytes
-    protected: bool = False
-
-
-@dataclass(frozen=True)
-class Deliver(HtmlRepr):
-    """Process ``packet`` as received (``decrypted``: the inner packet of an ESP packet)."""
-
-    packet: bytes
-    decrypted: bool = False
-
-
-@dataclass(frozen=True)
-class Discard(HtmlRepr):
-    """Drop the packet for ``reason``."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class SasInstalled(HtmlRepr):
-    """Event: a Quick Mode result is in the SAD (inbound and outbound SPI)."""
-
-    peer: str
-    inbound_spi: int
-    outbound_spi: int
-    crypto_map: str
-    seq: int
-
-
-@dataclass(frozen=True)
-class SasRemoved(HtmlRepr):
-    """Event: IPsec SAs were removed from the SAD, and why."""
-
-    spis: tuple[int, ...]
-    reason: str
-
+__all__ = [
+    "Deliver",
+    "Discard",
+    "Gateway",
+    "GatewayEvent",
+    "IpsecLogLine",
+    "SasInstalled",
+    "SasRemoved",
+    "Transmit",
+    "is_esp",
+]
 
 GatewayEvent = Event | SadEvent | SasInstalled | SasRemoved | PeerDead
 
@@ -151,7 +118,7 @@ class Gateway(HtmlRepr):
         self.pki = pki
         self.timezone = timezone
         self.crypto: CryptoInterface = crypto_interface(config)
-        self._address_bytes = bytes(int(x) for x in self.crypto.address.split("."))
+        self._address_bytes = pack_address(self.crypto.address)
         ike_rng = rng.fork("ike") if isinstance(rng, SeededRng) else rng
         self.esp_rng = rng.fork("esp") if isinstance(rng, SeededRng) else rng
         ike_config = ike_config_from(
@@ -164,10 +131,9 @@ class Gateway(HtmlRepr):
         self.ike_keys: list[tuple[bytes, bytes]] = []
         self.installed: list[IpsecSa] = []
         self._events: deque[GatewayEvent] = deque()
-        self._partner: dict[int, IpsecSa] = {}
+        self.pairs = SaPairs()
         self._asked: set[tuple[str, int, str]] = set()  # flows we asked IKE to negotiate
-        self._ours: set[int] = set()  # outbound SAs whose Quick Mode we initiated
-        self._invalid_spi_sent: dict[tuple[str, int], float] = {}  # (peer, spi) -> when
+        self.invalid_spi = InvalidSpiLimiter()
         self._next_conn_id = 1
         self._timer_stale = True
         self._timer: float | None = None
@@ -192,7 +158,10 @@ class Gateway(HtmlRepr):
 
     def outbound(self, packet: bytes, interface: str, now: float) -> Transmit | Discard:
         """A packet leaving by ``interface``: bypass, protect (ESP) or drop (and maybe acquire)."""
-        if interface != self.crypto.name or self._is_own_ike(packet, src_offset=12):
+        if interface != self.crypto.name:
+            return Transmit(packet)
+        ip = peek(packet)
+        if ip is not None and is_own_ike(packet, ip, self._address_bytes, outbound=True):
             return Transmit(packet)
         result = self.sad.send(packet, self.esp_rng, now, self.esp_trace)
         self._pump(now)
@@ -206,49 +175,33 @@ class Gateway(HtmlRepr):
         """A packet arriving on ``interface``: decrypt ESP for us, police cleartext."""
         if interface != self.crypto.name:
             return Deliver(packet)
-        if not is_esp(packet):
-            if self._is_own_ike(packet, src_offset=16):
+        ip = peek(packet)
+        if ip is None or not is_esp(packet, ip):
+            # Our own IKE always bypasses (RFC 4301 §4.4.1; IOS, whatever the crypto ACL says).
+            if ip is not None and is_own_ike(packet, ip, self._address_bytes, outbound=False):
                 return Deliver(packet)
             return self._inbound_clear(packet)
-        if ".".join(str(b) for b in packet[16:20]) != self.crypto.address:
+        if ip.dst != self._address_bytes:
             return Deliver(packet)  # ESP passing through: not ours to open
         result = self.sad.receive(packet, now, self.esp_trace)
         if not isinstance(result, Decapsulated) and result.reason is DropReason.NO_SA:
-            self._recover_invalid_spi(packet, result.spi, now)
+            self._recover_invalid_spi(source(ip), result.spi, now)
         self._pump(now)
         if isinstance(result, Decapsulated):
-            if self.dpd is not None:
-                self.dpd.received(".".join(str(b) for b in packet[12:16]), now)
+            if self.dpd is not None:  # authenticated ESP: its SA's peer is alive (RFC 3706 §5.3)
+                self.dpd.received(result.sa.peer, now)
             return Deliver(result.inner, decrypted=True)
         return Discard(f"{result.reason.value}: {result.detail}")
 
-    def _recover_invalid_spi(self, packet: bytes, spi: int | None, now: float) -> None:
+    def _recover_invalid_spi(self, peer: str, spi: int | None, now: float) -> None:
         """IOS invalid-spi-recovery: ESP for an SPI we do not have (say, the peer completed a
         Quick Mode whose last message we never got) -> INVALID-SPI to the peer over the ISAKMP
-        SA, at most once per SPI every :data:`INVALID_SPI_HOLDDOWN` seconds."""
-        if spi is None:
-            return
-        peer = ".".join(str(b) for b in packet[12:16])
-        last = self._invalid_spi_sent.get((peer, spi))
-        if last is not None and now - last < INVALID_SPI_HOLDDOWN:
+        SA, as often as :class:`~vpnteach.gateway.invalid_spi.InvalidSpiLimiter` allows."""
+        if spi is None or not self.invalid_spi.allow(peer, spi, now):
             return
         if self.ike.notify_invalid_spi(peer, spi.to_bytes(4, "big"), now):
-            self._invalid_spi_sent[(peer, spi)] = now
+            self.invalid_spi.sent(peer, spi, now)
             self._log(now, ipsec_log.text("invalid_spi", f"sent INVALID_SPI for 0x{spi:08X}"))
-
-    def _is_own_ike(self, packet: bytes, *, src_offset: int) -> bool:
-        """IKE to or from our tunnel endpoint (UDP 500/4500): always BYPASS, never looked up.
-
-        RFC 4301 §4.4.1 requires the SPD to let IKE through; IOS does it implicitly, whatever
-        the crypto ACL says. ``src_offset`` 12 checks the source (outbound), 16 the destination.
-        """
-        if len(packet) < 28 or packet[9] != UDP_PROTOCOL:
-            return False
-        if packet[src_offset : src_offset + 4] != self._address_bytes:
-            return False
-        hlen = (packet[0] & 0x0F) * 4
-        ports = {packet[hlen : hlen + 2], packet[hlen + 2 : hlen + 4]}
-        return bool(ports & _IKE_PORTS)
 
     def _inbound_clear(self, packet: bytes) -> Deliver | Discard:
         try:
@@ -268,9 +221,9 @@ class Gateway(HtmlRepr):
         self, data: bytes, addr: tuple[str, int], now: float, local_port: int = 500
     ) -> None:
         """A UDP datagram for IKE (port 500, or 4500 with the non-ESP marker)."""
+        # Not a sign of life by itself: anyone can send from the peer's address. IKE proves
+        # it through the events it raises for authenticated messages (see dpd.py).
         self.ike.receive_datagram(data, addr, now, local_port)
-        if self.dpd is not None:
-            self.dpd.received(addr[0], now)
         self._pump(now, touched_ike=True)
 
     def datagrams_to_send(self, now: float) -> list[Datagram]:
@@ -347,10 +300,16 @@ class Gateway(HtmlRepr):
         if config.isakmp_keepalive != self.config.isakmp_keepalive:
             self.dpd = self._new_dpd(config, now)
         self.config, self.crypto, self.name = config, crypto, config.hostname
-        self._address_bytes = bytes(int(x) for x in crypto.address.split("."))
+        self._address_bytes = pack_address(crypto.address)
         self._timer_stale = True
 
     # ------------------------------------------------------------------ views
+
+    @property
+    def weaknesses(self) -> list[Weakness]:
+        """The weak algorithms, groups and keys this configuration uses (DES, 3DES, MD5,
+        groups 1/2, RSA below 2048 bits, rsa-encr): see :mod:`vpnteach.gateway.weak`."""
+        return weaknesses(self.config, self.pki)
 
     def show_crypto_isakmp_sa(self) -> str:
         """``show crypto isakmp sa``."""
@@ -399,6 +358,7 @@ class Gateway(HtmlRepr):
         elif isinstance(event, HardLifetimeExpired):
             why = f"SA 0x{event.spi:08X} expired: {event.reason}"
             self._log(now, ipsec_log.text("lifetime", why))
+            self.pairs.prune(lambda sa: self.sad.flow_of(sa) is not None)
 
     def _rekey(self, event: SoftLifetimeExpired, now: float) -> None:
         """Soft lifetime of the *current* outbound SA of a flow: negotiate its successor.
@@ -409,9 +369,9 @@ class Gateway(HtmlRepr):
         if event.direction is not Direction.OUTBOUND:
             return
         for sa in self.sad.sas():
-            flow = self.sad.flow_of_sa.get(id(sa))
+            flow = self.sad.flow_of(sa)
             if sa.spi == event.spi and flow is not None and sa.direction is Direction.OUTBOUND:
-                if self.sad.outbound_sa(flow) is sa and id(sa) in self._ours:
+                if self.sad.outbound_sa(flow) is sa and self.pairs.initiated_by_us(sa):
                     self._log(now, ipsec_log.text("rekey", f"{event.reason}: rekeying {flow}"))
                     self._asked.add(flow.key)
                     self.ike.initiate(flow.peer, now, flow.crypto_map)
@@ -425,8 +385,10 @@ class Gateway(HtmlRepr):
             if self.dpd is not None:
                 self.dpd.established(event.peer[0], now)
         elif isinstance(event, DeadPeerAnswered) and self.dpd is not None:
-            self.dpd.received(event.peer[0], now)
+            self.dpd.answered(event.peer[0], event.sequence, now)
         elif isinstance(event, Phase2Complete):
+            if self.dpd is not None:  # a Quick Mode that verified its HASHes
+                self.dpd.received(event.peer[0], now)
             self._install(event, now)
         elif isinstance(event, NegotiationFailed):
             for flow in self.sad.spd.flows_to(event.peer[0]):
@@ -438,13 +400,11 @@ class Gateway(HtmlRepr):
         ):
             spi = int.from_bytes(event.spi, "big")
             gone = [sa for sa in self.sad.sas() if sa.spi == spi and sa.peer == event.peer[0]]
-            gone += [self._partner[id(sa)] for sa in gone if id(sa) in self._partner]
-            self._remove(list(dict.fromkeys(gone)), "INVALID_SPI from the peer", now)
+            self._remove(self.pairs.with_partners(gone), "INVALID_SPI from the peer", now)
         elif isinstance(event, SaDeleted) and event.protocol_id == ProtocolId.PROTO_IPSEC_ESP:
             spis = {int.from_bytes(s, "big") for s in event.spis}
             gone = [sa for sa in self.sad.sas() if sa.spi in spis and sa.peer == event.peer[0]]
-            gone += [self._partner[id(sa)] for sa in gone if id(sa) in self._partner]
-            self._remove(list(dict.fromkeys(gone)), "Delete from the peer", now)
+            self._remove(self.pairs.with_partners(gone), "Delete from the peer", now)
 
     # ------------------------------------------------------------------ dead peer detection
 
@@ -495,10 +455,9 @@ class Gateway(HtmlRepr):
             self.installed.append(sa)
             self._log(now, ipsec_log.create_sa(sa))
             pair.append(sa)
-        self._partner[id(pair[0])], self._partner[id(pair[1])] = pair[1], pair[0]
-        if flow.key in self._asked:
-            self._asked.discard(flow.key)
-            self._ours.add(id(pair[1]))
+        ours = flow.key in self._asked
+        self._asked.discard(flow.key)
+        self.pairs.add(pair[0], pair[1], ours=ours)
         self._events.append(
             SasInstalled(flow.peer, pair[0].spi, pair[1].spi, event.crypto_map, event.seq)
         )
@@ -506,8 +465,7 @@ class Gateway(HtmlRepr):
     def _remove(self, sas: list[IpsecSa], reason: str, now: float) -> None:
         for sa in sas:
             self.sad.remove(sa)
-            self._partner.pop(id(sa), None)
-            self._ours.discard(id(sa))
+            self.pairs.forget(sa)
             self._log(now, ipsec_log.delete_sa(sa, reason))
         if sas:
             self._events.append(SasRemoved(tuple(sa.spi for sa in sas), reason))
@@ -522,16 +480,3 @@ class Gateway(HtmlRepr):
 
 
 IpsecLogLine = ipsec_log.IpsecLogLine
-
-
-def is_esp(packet: bytes) -> bool:
-    """ESP (protocol 50), or ESP in UDP to port 4500 (RFC 3948: not a marker, not keepalive)."""
-    if len(packet) < 20:
-        return False
-    if packet[9] == ESP_PROTOCOL:
-        return True
-    hlen = (packet[0] & 0x0F) * 4
-    if packet[9] != UDP_PROTOCOL or len(packet) < hlen + 8 + 8:
-        return False
-    dport = int.from_bytes(packet[hlen + 2 : hlen + 4], "big")
-    return dport == NAT_T_PORT and packet[hlen + 8 : hlen + 12] != bytes(4)

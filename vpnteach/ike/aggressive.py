@@ -53,9 +53,17 @@ from vpnteach.ike.context import Context, IkeError, payload_body
 from vpnteach.ike.main_mode import MainModeHandlers, offered_policies
 from vpnteach.ike.policy import IsakmpPolicy
 from vpnteach.ike.proposal import IkeSuite, ike_transform_attributes
-from vpnteach.ike.sa import IsakmpSa
-from vpnteach.ike.states import AM_EXCH, PHASE1_COMPLETE, PSK_REPLY, IkeState, Input
-from vpnteach.ike.transitions import AGGRESSIVE_MODE, TransitionError
+from vpnteach.ike.records_endpoint import PayloadProcessing, PresharedKeyFound
+from vpnteach.ike.records_phase1 import (
+    AggressiveModeBegun,
+    AggressiveModeRefused,
+    AuthMethodChosen,
+    NoProfileMatched,
+    PeerInserted,
+    ProposalProblem,
+    VendorIdConstructed,
+)
+from vpnteach.ike.states import PHASE1_COMPLETE, PSK_REPLY, Input
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.constants import (
     ExchangeType,
@@ -78,24 +86,11 @@ from vpnteach.wire.sa import Proposal, SaPayload, Transform
 
 AM = ExchangeType.AGGRESSIVE
 RFC = "RFC 2409 §5.4"
-#: Which Aggressive Mode message a state expects.
-EXPECTED_AM = {
-    IkeState.IKE_READY: "AM1",
-    IkeState.IKE_I_AM1: "AM2",
-    IkeState.IKE_R_AM2: "AM3",
-}
+
+
 #: Aggressive Mode authenticates with a pre-shared key or signatures here (rsa-encr's AM,
 #: RFC 2409 §5.2, is not implemented).
 AM_METHODS = ("pre-share", "rsa-sig")
-
-
-def expected_message(sa: IsakmpSa) -> str:
-    """The AM message ``sa`` waits for (``"AM1"`` .. ``"AM3"``), or :class:`TransitionError`."""
-    name = EXPECTED_AM.get(sa.state)
-    responder = sa.role == "responder"
-    if sa.machine.table is not AGGRESSIVE_MODE or name is None or responder == (name == "AM2"):
-        raise TransitionError("Aggressive Mode", sa.state, AM_EXCH)
-    return name
 
 
 def am_policies(ctx: Context, peer: str) -> list[IsakmpPolicy]:
@@ -124,7 +119,7 @@ class AggressiveModeHandlers(MainModeHandlers):
     def send_am1(self) -> None:
         """AM1: SA (one group), KE, Ni and our ID, all in clear."""
         sa, ctx = self.sa, self.ctx
-        ctx.log("begin_am")
+        ctx.log(AggressiveModeBegun())
         policies = am_policies(ctx, sa.peer[0])
         if not policies:
             raise IkeError("no ISAKMP policy usable with this peer in Aggressive Mode")
@@ -188,13 +183,13 @@ class AggressiveModeHandlers(MainModeHandlers):
             payload, id_type = id_fqdn(identity.value, UDP, port), "FQDN"
         else:
             payload, id_type = id_user_fqdn(identity.value, UDP, port), "USER_FQDN"
-        ctx.log("sa_doing", method="pre-shared key", id_type=f"ID_{id_type}")
+        ctx.log(AuthMethodChosen(method="pre-shared key", id_type=f"ID_{id_type}"))
         return payload
 
     def receive_am2(self) -> Input:
         """AM2: accept the choice, finish DH, check HASH_R (or SIG_R), then send AM3."""
         sa, ctx = self.sa, self.ctx
-        ctx.log("processing", payload="SA", mid=0)
+        ctx.log(PayloadProcessing(payload="SA", mid=0))
         self._log_vendor_ids()
         payload = self._inbound(SaPayload)[0]
         assert isinstance(payload, SaPayload)
@@ -224,18 +219,18 @@ class AggressiveModeHandlers(MainModeHandlers):
         group is AM1's, compute the keys right away (everything is in AM1)."""
         sa, ctx = self.sa, self.ctx
         if ctx.config.aggressive_mode_disable:
-            ctx.log("am_disabled", peer=sa.peer[0])
+            ctx.log(AggressiveModeRefused(peer=sa.peer[0]))
             raise IkeError(
                 "Aggressive Mode is disabled (crypto isakmp aggressive-mode disable)",
                 NotifyMessageType.INVALID_EXCHANGE_TYPE,
             )
-        ctx.log("processing", payload="SA", mid=0)
+        ctx.log(PayloadProcessing(payload="SA", mid=0))
         self._log_vendor_ids()
         payload = self._inbound(SaPayload)[0]
         assert isinstance(payload, SaPayload)
         sa.sai_b = payload_body(payload)
         if ctx.config.psk_for(sa.peer[0]) is not None:
-            ctx.log("psk_found", peer=sa.peer[0])
+            ctx.log(PresharedKeyFound(peer=sa.peer[0]))
         policies = [
             p
             for p in offered_policies(ctx, sa.peer[0], responder=True, explain=True)
@@ -265,7 +260,7 @@ class AggressiveModeHandlers(MainModeHandlers):
                 f" our policies use group {', '.join(map(str, ours)) or 'none'}"
                 " (no group negotiation in Aggressive Mode)"
             )
-            self.ctx.log("problem", text=text)
+            self.ctx.log(ProposalProblem(text=text))
 
     def send_am2(self) -> None:
         """AM2: the chosen transform, KE, Nr, our ID and proof (HASH_R or CERT + SIG_R), NAT-D."""
@@ -280,7 +275,7 @@ class AggressiveModeHandlers(MainModeHandlers):
         vids: tuple[vendor.VendorId, ...] = (vendor.DPD,)
         if sa.nat_t:
             vids = (vendor.NAT_T_RFC3947, vendor.DPD)
-            ctx.log("vid_constructed", name=vendor.NAT_T_RFC3947.ios_name)
+            ctx.log(VendorIdConstructed(name=vendor.NAT_T_RFC3947.ios_name))
         payloads: list[Payload] = [sa_payload, KePayload(sa.dh.public_value)]
         payloads += [NoncePayload(sa.nr_b), my_id]
         payloads += [*proof, *cert_request_payloads(ctx, sa), *self._vid_payloads(vids)]
@@ -305,7 +300,7 @@ class AggressiveModeHandlers(MainModeHandlers):
         ids = self._inbound(IdPayload)
         assert ids and isinstance(ids[0], IdPayload)
         peer_id = ids[0]
-        ctx.log("processing", payload="ID", mid=0)
+        ctx.log(PayloadProcessing(payload="ID", mid=0))
         try:
             peer_id.value  # noqa: B018 - decodes the identification data (RFC 2407 §4.6.2)
         except ValueError as exc:
@@ -313,7 +308,7 @@ class AggressiveModeHandlers(MainModeHandlers):
         index = sa.inbound.index(peer_id)
         nxt = sa.inbound[index + 1].payload_type if index + 1 < len(sa.inbound) else 0
         log_id_payload(ctx, peer_id, nxt)
-        ctx.log("profiles_none")
+        ctx.log(NoProfileMatched())
         sa.peer_id, sa.peer_id_b = peer_id, payload_body(peer_id)
         sa.peer_identity = identity_text(peer_id)
         name = "IDir" if sa.role == "initiator" else "IDii"
@@ -337,11 +332,12 @@ class AggressiveModeHandlers(MainModeHandlers):
             sa.keys, sa.ivs = None, None
             raise
         ctx.log(
-            "peer_inserted",
-            local=ctx.config.local_address,
-            peer=sa.peer[0],
-            port=sa.peer[1],
-            handle=sa.cky_i[:4].hex().upper(),
+            PeerInserted(
+                local=ctx.config.local_address,
+                peer=sa.peer[0],
+                port=sa.peer[1],
+                handle=sa.cky_i[:4].hex().upper(),
+            )
         )
 
     def _show_offline_guess_material(self) -> None:

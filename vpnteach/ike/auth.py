@@ -25,9 +25,28 @@ from cryptography.x509.oid import NameOID
 from vpnteach.crypto.rsa_sig import ikev1_sign, ikev1_verify
 from vpnteach.ike.context import Context, IkeError
 from vpnteach.ike.debuglog import id_payload_body
+from vpnteach.ike.records_endpoint import PayloadProcessing
+from vpnteach.ike.records_phase1 import (
+    AuthMethodChosen,
+    CertConstructed,
+    CertProcessing,
+    CertReqConstructed,
+    CertWithoutDn,
+    CertWithoutOu,
+    IdNotInCert,
+    IdPayloadLogged,
+    NoProfileMatched,
+    PeerWantsCert,
+    PubkeyNotCached,
+    SaAuthenticated,
+    SendBufferGrown,
+    SigningKeypair,
+    TrustpointChosen,
+)
 from vpnteach.ike.sa import IsakmpSa
 from vpnteach.pki.certinfo import certificate_info
 from vpnteach.pki.validation import CHAIN, CertificateCheck, parse_certificate
+from vpnteach.trace import FactKind
 from vpnteach.wire.constants import AuthenticationMethod, CertEncoding, IdType, NotifyMessageType
 from vpnteach.wire.payloads import (
     CertPayload,
@@ -64,7 +83,7 @@ def cert_request_payloads(ctx: Context, sa: IsakmpSa) -> list[CertReqPayload]:
     if sa.suite.authentication != RSA_SIG or tp is None or tp.ca_certificate is None:
         return []
     ca = certificate_info(tp.ca_certificate)
-    ctx.log("cert_req_constructing", issuer=ios_dn(ca.subject_dn))
+    ctx.log(CertReqConstructed(issuer=ios_dn(ca.subject_dn)))
     return [CertReqPayload(CertEncoding.X509_SIGNATURE, ca.subject_der)]
 
 
@@ -74,12 +93,12 @@ def receive_cert_requests(ctx: Context, sa: IsakmpSa) -> None:
     for cr in sa.inbound:
         if not isinstance(cr, CertReqPayload):
             continue
-        ctx.log("processing", payload="CERT_REQ", mid=0)
+        ctx.log(PayloadProcessing(payload="CERT_REQ", mid=0))
         sa.peer_wants_ca.append(cr.certificate_authority)
         if tp is not None and tp.ca_certificate is not None:
             issuer = ios_dn(certificate_info(tp.ca_certificate).subject_dn)
-            ctx.log("peer_wants_cert", issuer=issuer)
-            ctx.log("choosing_trustpoint", trustpoint=tp.name)
+            ctx.log(PeerWantsCert(issuer=issuer))
+            ctx.log(TrustpointChosen(trustpoint=tp.name))
 
 
 def my_id_payload(ctx: Context, sa: IsakmpSa) -> IdPayload:
@@ -91,11 +110,11 @@ def my_id_payload(ctx: Context, sa: IsakmpSa) -> IdPayload:
         pki = ctx.config.pki
         tp = ctx.config.trustpoint()
         if tp is not None and not pki.my_id_in_certificate(tp.name, address):
-            ctx.log("id_not_in_cert")
-            ctx.log("sa_doing", method="RSA signature", id_type="ID_FQDN")
+            ctx.log(IdNotInCert())
+            ctx.log(AuthMethodChosen(method="RSA signature", id_type="ID_FQDN"))
             return id_fqdn(pki.fqdn, UDP, port)
     method = METHOD_TEXT.get(sa.suite.authentication, "pre-shared key")
-    ctx.log("sa_doing", method=method, id_type="ID_IPV4_ADDR")
+    ctx.log(AuthMethodChosen(method=method, id_type="ID_IPV4_ADDR"))
     return id_ipv4(address, UDP, port)
 
 
@@ -111,7 +130,7 @@ def log_id_payload(ctx: Context, payload: IdPayload, next_payload: int) -> None:
     length = 8 + len(payload.identification_data)
     rows = [field, ("protocol", str(payload.protocol_id)), ("port", str(payload.port))]
     body = id_payload_body(next_payload, payload.id_type, [*rows, ("length", str(length))])
-    ctx.log("id_payload", body=body)
+    ctx.log(IdPayloadLogged(body=body))
 
 
 def identity_text(payload: IdPayload) -> str:
@@ -132,14 +151,15 @@ def auth_payloads(
     if tp is None or pki is None or tp.certificate is None:
         raise IkeError("rsa-sig negotiated but no enrolled trustpoint", None)
     der, subject, ios_subject = _own_certificate(tp.certificate)
-    ctx.log("constructing_cert", subject=ios_subject)
-    ctx.log("growing_buffer")
-    ctx.log("sign_keypair", trustpoint=tp.name)
+    ctx.log(CertConstructed(subject=ios_subject))
+    ctx.log(SendBufferGrown())
+    ctx.log(SigningKeypair(trustpoint=tp.name))
     key = pki.keys[tp.rsakeypair].private_key
     signature = ctx.trace.derived(
         "SIG",
         "RSA-sign(private key, HASH) with PKCS#1 v1.5 type 1, no DigestInfo",
         ikev1_sign(key, hash_x),
+        FactKind.SIGNATURE,
         rfc="RFC 2409 §5.1",
         hash=hash_x,
         subject=subject,
@@ -174,7 +194,7 @@ def verify_peer(ctx: Context, sa: IsakmpSa, peer_id: IdPayload, expected: bytes)
         _verify_hash(sa, expected)
     else:
         _verify_signature(ctx, sa, peer_id, expected)
-    ctx.log("authenticated", peer=sa.peer[0])
+    ctx.log(SaAuthenticated(peer=sa.peer[0]))
 
 
 def _verify_hash(sa: IsakmpSa, expected: bytes) -> None:
@@ -193,8 +213,8 @@ def _verify_signature(ctx: Context, sa: IsakmpSa, peer_id: IdPayload, expected: 
         raise IkeError(
             "rsa-sig: CERT or SIG payload missing", NotifyMessageType.CERTIFICATE_UNAVAILABLE
         )
-    ctx.log("processing", payload="CERT", mid=0)
-    ctx.log("processing_cert")
+    ctx.log(PayloadProcessing(payload="CERT", mid=0))
+    ctx.log(CertProcessing())
     _log_cert_remarks(ctx, certs[0].certificate_data)
     check = _validate(ctx, certs[0].certificate_data, peer_id)
     if not check.ok:
@@ -206,7 +226,7 @@ def _verify_signature(ctx: Context, sa: IsakmpSa, peer_id: IdPayload, expected: 
         )
         reasons = "; ".join(str(i) for i in check.failed)
         raise IkeError(f"peer certificate refused: {reasons}", notify)
-    ctx.log("processing", payload="SIG", mid=0)
+    ctx.log(PayloadProcessing(payload="SIG", mid=0))
     public = parse_certificate(certs[0].certificate_data).public_key()
     if not isinstance(public, rsa.RSAPublicKey):
         raise IkeError("peer certificate has no RSA key", NotifyMessageType.INVALID_CERTIFICATE)
@@ -215,6 +235,7 @@ def _verify_signature(ctx: Context, sa: IsakmpSa, peer_id: IdPayload, expected: 
         "signature check",
         "RSA-verify(peer public key, HASH, SIG)",
         result,
+        FactKind.SIGNATURE_CHECK,
         rfc="RFC 2409 §5.1",
         hash=expected,
     )
@@ -226,16 +247,16 @@ def _verify_signature(ctx: Context, sa: IsakmpSa, peer_id: IdPayload, expected: 
 
 def _log_cert_remarks(ctx: Context, der: bytes) -> None:
     """What IOS remarks about a router certificate whose subject is only a hostname."""
-    ctx.log("pubkey_not_cached")
+    ctx.log(PubkeyNotCached())
     try:
         subject = certificate_info(parse_certificate(der)).subject
     except ValueError:
         return
     if not subject.get_attributes_for_oid(NameOID.COMMON_NAME):
-        ctx.log("no_dn")
+        ctx.log(CertWithoutDn())
     if not subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME):
-        ctx.log("no_ou")
-    ctx.log("profiles_none")
+        ctx.log(CertWithoutOu())
+    ctx.log(NoProfileMatched())
 
 
 def _validate(ctx: Context, cert_der: bytes, peer_id: IdPayload) -> CertificateCheck:
@@ -254,6 +275,7 @@ def _validate(ctx: Context, cert_der: bytes, peer_id: IdPayload) -> CertificateC
         "certificate check",
         "validate_certificate(CERT, trustpoint CA, now, ID)",
         check,
+        FactKind.CERTIFICATE_CHECK,
         rfc="RFC 5280 §6, RFC 4945 §5",
         subject=check.subject,
     )

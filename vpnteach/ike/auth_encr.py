@@ -37,6 +37,8 @@ from vpnteach.crypto import pke
 from vpnteach.ike.auth import identity_text, log_id_payload, my_id_payload
 from vpnteach.ike.context import Context, IkeError, payload_body
 from vpnteach.ike.policy import IsakmpPolicy
+from vpnteach.ike.records_endpoint import PayloadProcessing
+from vpnteach.ike.records_phase1 import PkeFailed, RsaEncrUnusable, SaAuthenticated, TotalLength
 from vpnteach.ike.sa import IsakmpSa
 from vpnteach.wire.buffer import Buffer
 from vpnteach.wire.chain import Payload
@@ -62,7 +64,7 @@ def usable(ctx: Context, peer: str, explain: IsakmpPolicy | None = None) -> bool
     """Whether an rsa-encr policy is usable with ``peer``; log why not for ``explain``."""
     reason = unusable_reason(ctx, peer)
     if reason is not None and explain is not None:
-        ctx.log("rsa_encr_unusable", priority=explain.priority, reason=reason)
+        ctx.log(RsaEncrUnusable(priority=explain.priority, reason=reason))
     return reason is None
 
 
@@ -91,7 +93,7 @@ def encrypted_id_and_nonce(ctx: Context, sa: IsakmpSa, nonce: bytes) -> list[Pay
     my_id = my_id_payload(ctx, sa)
     sa.my_id_b = payload_body(my_id)
     log_id_payload(ctx, my_id, PayloadType.NONCE)
-    ctx.log("total_length", length=8 + len(my_id.identification_data))
+    ctx.log(TotalLength(length=8 + len(my_id.identification_data)))
     id_name, nonce_name, key_name = _names(sa)
     id_c = _encrypt(ctx, public_key, sa.my_id_b, id_name, key_name)
     nonce_c = _encrypt(ctx, public_key, nonce, nonce_name, key_name)
@@ -126,12 +128,12 @@ def receive_id_and_nonce(ctx: Context, sa: IsakmpSa) -> bytes:
         )
     _receive_hash_1(ctx, sa)
     id_name, nonce_name, key_name = _peer_names(sa)
-    ctx.log("processing", payload="ID", mid=0)
+    ctx.log(PayloadProcessing(payload="ID", mid=0))
     id_c = payload_body(_first(sa, IdPayload))
     id_b = _decrypt(ctx, private_key, id_c, id_name, key_name)
     peer_id = _id_from_body(id_b)
     log_id_payload(ctx, peer_id, PayloadType.NONCE)
-    ctx.log("processing", payload="NONCE", mid=0)
+    ctx.log(PayloadProcessing(payload="NONCE", mid=0))
     nonce_c = _first(sa, NoncePayload)
     assert isinstance(nonce_c, NoncePayload)
     nonce = _decrypt(ctx, private_key, nonce_c.nonce_data, nonce_name, key_name)
@@ -147,7 +149,7 @@ def _receive_hash_1(ctx: Context, sa: IsakmpSa) -> None:
     """RFC 2409 §5.2 HASH(1): recorded; we hold one key pair, so it chooses nothing."""
     for payload in sa.inbound:
         if isinstance(payload, HashPayload):
-            ctx.log("processing", payload="HASH", mid=0)
+            ctx.log(PayloadProcessing(payload="HASH", mid=0))
             ctx.trace.derived(
                 "HASH(1)",
                 "hash(CERT) of the certificate whose key encrypted MM3",
@@ -162,7 +164,7 @@ def _decrypt(
     try:
         plain = pke.decrypt(private_key, ciphertext)
     except pke.PkeError as exc:
-        ctx.log("pke_failed", payload=name, reason=str(exc))
+        ctx.log(PkeFailed(payload=name, reason=str(exc)))
         raise IkeError(
             f"rsa-encr: <{name}>{key_name} does not decrypt with our private key: {exc}",
             NotifyMessageType.AUTHENTICATION_FAILED,
@@ -194,7 +196,7 @@ def _id_from_body(body: bytes) -> IdPayload:
 
 def verify_hash(ctx: Context, sa: IsakmpSa, hash_name: str, expected: bytes) -> None:
     """Compare the peer's HASH_I/HASH_R with ours; AUTHENTICATION-FAILED if they differ."""
-    ctx.log("processing", payload="HASH", mid=0)
+    ctx.log(PayloadProcessing(payload="HASH", mid=0))
     got = next((p.hash_data for p in sa.inbound if isinstance(p, HashPayload)), b"")
     if not hmac.compare_digest(got, expected):
         raise IkeError(
@@ -202,4 +204,4 @@ def verify_hash(ctx: Context, sa: IsakmpSa, hash_name: str, expected: bytes) -> 
             "(a wrong public key for us in its pubkey chain?)",
             NotifyMessageType.AUTHENTICATION_FAILED,
         )
-    ctx.log("authenticated", peer=sa.peer[0])
+    ctx.log(SaAuthenticated(peer=sa.peer[0]))

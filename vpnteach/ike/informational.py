@@ -20,6 +20,7 @@ from vpnteach.ike.events import (
     SaDeleted,
 )
 from vpnteach.ike.protection import open_body, seal
+from vpnteach.ike.records_endpoint import DeleteReceived, DpdAcked, NotifyReceived, NotifySent
 from vpnteach.ike.sa import IsakmpSa
 from vpnteach.ike.states import IkeState
 from vpnteach.wire.chain import Payload, encode_payload_chain
@@ -75,7 +76,7 @@ def send_notify(
     payload = NotificationPayload(
         notify_type, protocol_id=ISAKMP, spi=sa.cky_i + sa.cky_r, notification_data=data
     )
-    ctx.log("notify_sent", notify=notify_name(notify_type), peer=sa.peer[0])
+    ctx.log(NotifySent(notify=notify_name(notify_type), peer=sa.peer[0]))
     send_informational(ctx, sa, [payload])
     ctx.emit(NotificationSent(sa.peer, notify_type, reason))
 
@@ -86,7 +87,7 @@ def send_invalid_spi(ctx: Context, sa: IsakmpSa, spi: bytes) -> None:
     payload = NotificationPayload(
         NotifyMessageType.INVALID_SPI, protocol_id=ProtocolId.PROTO_IPSEC_ESP, spi=spi
     )
-    ctx.log("notify_sent", notify=notify_name(NotifyMessageType.INVALID_SPI), peer=sa.peer[0])
+    ctx.log(NotifySent(notify=notify_name(NotifyMessageType.INVALID_SPI), peer=sa.peer[0]))
     send_informational(ctx, sa, [payload])
     ctx.emit(NotificationSent(sa.peer, NotifyMessageType.INVALID_SPI, f"ESP SPI {spi.hex()}"))
 
@@ -121,6 +122,11 @@ def _authenticated_payloads(ctx: Context, sa: IsakmpSa, msg: Message) -> tuple[P
         # initiator whose pre-shared key differs can only tell it in clear (RFC 2409 §5.4).
         if sa.keys is not None and sa.state != IkeState.IKE_R_AM2:
             raise IkeError("unprotected informational message after keys exist: ignored")
+        if any(_about_established_sas(p) for p in msg.payloads):
+            # Anyone can open a half-open SA from a spoofed address and send this in clear:
+            # a Delete or an ESP INVALID-SPI is believed only when authenticated (RFC 2408
+            # §4.8: informationals after the keys exist are protected; §3.15 Delete).
+            raise IkeError("unprotected Delete or INVALID-SPI about IPsec SAs: ignored")
         return msg.payloads
     if sa.keys is None or sa.ivs is None or sa.cipher is None or sa.hash is None:
         raise IkeError("encrypted informational message before keys exist")
@@ -138,9 +144,20 @@ def _authenticated_payloads(ctx: Context, sa: IsakmpSa, msg: Message) -> tuple[P
     return payloads[1:]
 
 
+def _about_established_sas(p: Payload) -> bool:
+    """A Delete, or an INVALID-SPI naming an ESP SA: it would remove installed SAs."""
+    if isinstance(p, DeletePayload):
+        return True
+    return (
+        isinstance(p, NotificationPayload)
+        and p.notify_message_type == NotifyMessageType.INVALID_SPI
+        and p.protocol_id == ProtocolId.PROTO_IPSEC_ESP
+    )
+
+
 def _on_notify(ctx: Context, sa: IsakmpSa, n: NotificationPayload) -> None:
     name = notify_name(n.notify_message_type)
-    ctx.log("notify_received", notify=name, protocol=n.protocol_id)
+    ctx.log(NotifyReceived(notify=name, protocol=n.protocol_id))
     ctx.emit(
         NotificationReceived(
             sa.peer, n.notify_message_type, n.protocol_id, n.spi, n.notification_data
@@ -150,7 +167,7 @@ def _on_notify(ctx: Context, sa: IsakmpSa, n: NotificationPayload) -> None:
         send_notify(ctx, sa, NotifyMessageType.R_U_THERE_ACK, "DPD", n.notification_data)
     elif n.notify_message_type == NotifyMessageType.R_U_THERE_ACK:
         sequence = int.from_bytes(n.notification_data[:4], "big")
-        ctx.log("dpd_ack", peer=sa.peer[0], sequence=f"{sequence:08X}")
+        ctx.log(DpdAcked(peer=sa.peer[0], sequence=f"{sequence:08X}"))
         ctx.emit(DeadPeerAnswered(sa.peer, sequence))
     elif (
         n.notify_message_type == NotifyMessageType.INVALID_SPI
@@ -176,7 +193,7 @@ def _on_error(ctx: Context, sa: IsakmpSa, name: str, notify_type: int) -> None:
 
 
 def _on_delete(ctx: Context, sa: IsakmpSa, d: DeletePayload) -> None:
-    ctx.log("delete_received", protocol=ProtocolId(d.protocol_id).name)
+    ctx.log(DeleteReceived(protocol=ProtocolId(d.protocol_id).name))
     ctx.emit(SaDeleted(sa.peer, d.protocol_id, d.spis, True))
     if d.protocol_id == ISAKMP:
         ctx.destroy(sa, PEER_DELETE)

@@ -27,6 +27,7 @@ from vpnteach.crypto.dh import DhComputation, DhPublicValueError
 from vpnteach.crypto.modp import get_group
 from vpnteach.crypto.prf import get_hash
 from vpnteach.ike import auth_encr, keymat, nat_t, vendor
+from vpnteach.ike import records_phase1 as p1_log
 from vpnteach.ike.auth import (
     PRE_SHARE,
     RSA_SIG,
@@ -45,8 +46,10 @@ from vpnteach.ike.policy import IsakmpPolicy
 from vpnteach.ike.proposal import Phase1Selection, ike_transform_attributes, select_ike_transform
 from vpnteach.ike.protection import seal
 from vpnteach.ike.quick_mode import check_nonce
+from vpnteach.ike.records_endpoint import NotifyReceived, PayloadProcessing, PresharedKeyFound
 from vpnteach.ike.sa import IsakmpSa, QmRequest
 from vpnteach.ike.states import PHASE1_COMPLETE, PROCESS_COMPLETE, PROCESS_MAIN_MODE, Input
+from vpnteach.trace import FactKind
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.constants import (
     ExchangeType,
@@ -128,7 +131,7 @@ class MainModeHandlers:
     def send_mm1(self) -> None:
         """MM1: one ISAKMP proposal whose transforms are our policies, by priority."""
         sa = self.sa
-        self.ctx.log("begin_mm")
+        self.ctx.log(p1_log.MainModeBegun())
         transforms = tuple(
             Transform(i, IkeTransformId.KEY_IKE, ike_transform_attributes(p))
             for i, p in enumerate(offered_policies(self.ctx, sa.peer[0], explain=True), start=1)
@@ -152,14 +155,22 @@ class MainModeHandlers:
         offered = [(t.transform_number, t.attributes) for t in payload.proposals[0].transforms]
         selection = select_ike_transform(offered, policies)
         for check in selection.checks:
-            ctx.log("checking_transform", number=check.transform_number, against=check.against)
+            ctx.log(p1_log.TransformChecked(number=check.transform_number, against=check.against))
             for line in check.lines:
-                ctx.log("attribute", line=line)
+                ctx.log(p1_log.TransformAttribute(line=line))
             if check.problem:
-                ctx.log("problem", text=check.problem)
-            kind = "atts_acceptable" if check.acceptable else "atts_not_acceptable"
-            ctx.log(kind, next=0 if check.transform_number == len(offered) else 3)
-        ctx.trace.derived("phase 1 selection", "IOS policy matching", selection, rfc="RFC 2409 §5")
+                ctx.log(p1_log.ProposalProblem(text=check.problem))
+            verdict = (
+                p1_log.AttributesAcceptable if check.acceptable else p1_log.AttributesNotAcceptable
+            )
+            ctx.log(verdict(next=0 if check.transform_number == len(offered) else 3))
+        ctx.trace.derived(
+            "phase 1 selection",
+            "IOS policy matching",
+            selection,
+            FactKind.SELECTION,
+            rfc="RFC 2409 §5",
+        )
         return selection
 
     def _adopt(self, selection: Phase1Selection) -> None:
@@ -177,13 +188,13 @@ class MainModeHandlers:
         sa.nat_t = self.ctx.config.nat_traversal and "NAT-T RFC 3947" in sa.peer_vendor_ids
         if suite.authentication == PRE_SHARE:
             sa.psk = self.ctx.config.psk_for(sa.peer[0])
-        self.ctx.log("acceptable_life", life=suite.lifetime)
+        self.ctx.log(p1_log.LifetimeAccepted(life=suite.lifetime))
 
     def receive_mm2(self) -> Input:
         """MM2: the responder's choice must be one of the transforms we offered."""
-        self.ctx.log("processing", payload="SA", mid=0)
+        self.ctx.log(PayloadProcessing(payload="SA", mid=0))
         self._log_vendor_ids()
-        self.ctx.log("scan_xauth")
+        self.ctx.log(p1_log.XauthProfilesScanned())
         payload = self._inbound(SaPayload)[0]
         assert isinstance(payload, SaPayload)
         self._adopt(self._select(payload, offered_policies(self.ctx, self.sa.peer[0])))
@@ -197,14 +208,14 @@ class MainModeHandlers:
     def receive_mm1(self) -> Input:
         """MM1 at the responder: pick a transform by IOS rules (or NO-PROPOSAL-CHOSEN)."""
         sa = self.sa
-        self.ctx.log("processing", payload="SA", mid=0)
+        self.ctx.log(PayloadProcessing(payload="SA", mid=0))
         self._log_vendor_ids()
         payload = self._inbound(SaPayload)[0]
         assert isinstance(payload, SaPayload)
         sa.sai_b = payload_body(payload)
         if self.ctx.config.psk_for(sa.peer[0]) is not None:
-            self.ctx.log("psk_found", peer=sa.peer[0])
-        self.ctx.log("scan_xauth")
+            self.ctx.log(PresharedKeyFound(peer=sa.peer[0]))
+        self.ctx.log(p1_log.XauthProfilesScanned())
         policies = offered_policies(self.ctx, sa.peer[0], responder=True, explain=True)
         self._adopt(self._select(payload, policies))
         return PROCESS_MAIN_MODE
@@ -223,7 +234,7 @@ class MainModeHandlers:
         vids: tuple[vendor.VendorId, ...] = ()
         if self.sa.nat_t:
             vids = (vendor.NAT_T_RFC3947,)
-            self.ctx.log("vid_constructed", name=vendor.NAT_T_RFC3947.ios_name)
+            self.ctx.log(p1_log.VendorIdConstructed(name=vendor.NAT_T_RFC3947.ios_name))
         self._send_plain([sa_payload, *self._vid_payloads(vids)], expect_reply=False, label="MM2")
 
     # ------------------------------------------------------------------ KE (MM3/MM4)
@@ -273,7 +284,7 @@ class MainModeHandlers:
     def _receive_ke(self) -> None:
         """Process KE and nonce, then derive SKEYID and the rest (RFC 2409 §5)."""
         sa, ctx = self.sa, self.ctx
-        ctx.log("processing", payload="KE", mid=0)
+        ctx.log(PayloadProcessing(payload="KE", mid=0))
         ke = self._inbound(KePayload)[0]
         nonce = self._inbound(NoncePayload)[0]
         assert isinstance(ke, KePayload) and isinstance(nonce, NoncePayload)
@@ -281,7 +292,7 @@ class MainModeHandlers:
         if sa.suite.authentication == RSA_ENCR:  # RFC 2409 §5.2: ID and nonce encrypted
             nonce_data = auth_encr.receive_id_and_nonce(ctx, sa)
         else:
-            ctx.log("processing", payload="NONCE", mid=0)
+            ctx.log(PayloadProcessing(payload="NONCE", mid=0))
             nonce_data = nonce.nonce_data
         check_nonce(nonce_data)
         if sa.role == "initiator":
@@ -300,7 +311,7 @@ class MainModeHandlers:
         sa.conn_id = ctx.new_conn_id()
         ctx.recorder.conn_id = sa.conn_id
         if sa.suite.authentication == RSA_ENCR:
-            ctx.log("skeyid_generated")
+            ctx.log(p1_log.SkeyidGenerated())
 
     def _derive_keys(self) -> None:
         sa, trace = self.sa, self.ctx.trace
@@ -308,7 +319,7 @@ class MainModeHandlers:
         assert sa.cipher is not None and sa.dh.peer_public_value is not None
         g_xy = sa.dh.shared_secret
         if sa.psk is not None:
-            self.ctx.log("psk_found", peer=sa.peer[0])
+            self.ctx.log(PresharedKeyFound(peer=sa.peer[0]))
             skeyid = keymat.skeyid_psk(sa.hash, sa.psk, sa.ni_b, sa.nr_b, trace)
         elif sa.suite is not None and sa.suite.authentication == RSA_ENCR:
             skeyid = keymat.skeyid_pke(sa.hash, sa.ni_b, sa.nr_b, sa.cky_i, sa.cky_r, trace)
@@ -366,7 +377,7 @@ class MainModeHandlers:
         assert sa.suite is not None
         rsa = sa.suite.authentication == RSA_SIG
         log_id_payload(ctx, my_id, PayloadType.CERT if rsa else PayloadType.HASH)
-        ctx.log("total_length", length=8 + len(my_id.identification_data))
+        ctx.log(p1_log.TotalLength(length=8 + len(my_id.identification_data)))
         proof = auth_payloads(ctx, sa, self._hash_x(hash_name, sa.my_id_b))
         return [my_id, *proof]
 
@@ -382,7 +393,7 @@ class MainModeHandlers:
     def send_mm5(self) -> None:
         """MM5: our ID, certificate and signature (or hash), INITIAL-CONTACT; encrypted."""
         self._float_if_nat()
-        self.ctx.log("initial_contact")
+        self.ctx.log(p1_log.InitialContactSent())
         payloads = self._auth_message("HASH_I")
         spi = self.sa.cky_i + self.sa.cky_r
         payloads.append(NotificationPayload(NotifyMessageType.INITIAL_CONTACT, spi=spi))
@@ -402,11 +413,12 @@ class MainModeHandlers:
         else:
             self._receive_id_and_proof(hash_name)
         ctx.log(
-            "peer_inserted",
-            local=ctx.config.local_address,
-            peer=sa.peer[0],
-            port=sa.peer[1],
-            handle=sa.cky_i[:4].hex().upper(),
+            p1_log.PeerInserted(
+                local=ctx.config.local_address,
+                peer=sa.peer[0],
+                port=sa.peer[1],
+                handle=sa.cky_i[:4].hex().upper(),
+            )
         )
 
     def _receive_id_and_proof(self, hash_name: str) -> None:
@@ -414,7 +426,7 @@ class MainModeHandlers:
         ids = self._inbound(IdPayload)
         assert ids and isinstance(ids[0], IdPayload)
         peer_id = ids[0]
-        ctx.log("processing", payload="ID", mid=0)
+        ctx.log(PayloadProcessing(payload="ID", mid=0))
         index = sa.inbound.index(peer_id)
         nxt = sa.inbound[index + 1].payload_type if index + 1 < len(sa.inbound) else 0
         try:
@@ -422,7 +434,7 @@ class MainModeHandlers:
         except ValueError as exc:
             raise IkeError(f"peer ID: {exc}", NotifyMessageType.INVALID_ID_INFORMATION) from None
         log_id_payload(ctx, peer_id, nxt)
-        ctx.log("profiles_none")
+        ctx.log(p1_log.NoProfileMatched())
         sa.peer_id_b = payload_body(peer_id)
         sa.peer_identity = identity_text(peer_id)
         verify_peer(ctx, sa, peer_id, self._hash_x(hash_name, sa.peer_id_b))
@@ -442,7 +454,7 @@ class MainModeHandlers:
                 if n.notify_message_type in NotifyMessageType._value2member_map_
                 else str(n.notify_message_type)
             )
-            self.ctx.log("notify_received", notify=name, protocol=n.protocol_id)
+            self.ctx.log(NotifyReceived(notify=name, protocol=n.protocol_id))
         return PROCESS_MAIN_MODE
 
     def process_mm6(self) -> Input:

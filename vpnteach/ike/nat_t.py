@@ -25,6 +25,7 @@ from ipaddress import IPv4Address
 from vpnteach.crypto.prf import HashAlgorithm
 from vpnteach.crypto.rng import Rng
 from vpnteach.ike.context import Context
+from vpnteach.ike.records_phase1 import NatDReceived, NatStatus
 from vpnteach.ike.sa import IsakmpSa
 from vpnteach.trace import NULL_TRACE, Trace
 from vpnteach.wire.chain import Payload
@@ -140,7 +141,7 @@ def receive_nat_d(ctx: Context, sa: IsakmpSa, payloads: list[Payload]) -> None:
     """Detect NATs from the peer's NAT-D payloads (§3.2) and log what IOS logs."""
     hashes = [p.hash_data for p in payloads if isinstance(p, NatDPayload)]
     for _ in hashes:
-        ctx.log("nat_d")
+        ctx.log(NatDReceived())
     if not (sa.nat_t and hashes):
         return
     assert sa.hash is not None
@@ -148,7 +149,7 @@ def receive_nat_d(ctx: Context, sa: IsakmpSa, payloads: list[Payload]) -> None:
     result = detect(sa.hash, sa.cky_i, sa.cky_r, hashes, local, sa.peer)
     sa.nat_local, sa.nat_remote = result.local_behind_nat, result.peer_behind_nat
     for text in result.ios_lines():
-        ctx.log("nat_text", text=text)
+        ctx.log(NatStatus(text=text))
     if ctx.config.force_udp_encapsulation:
         sa.nat_forced = True
-        ctx.log("nat_text", text=FORCED_TEXT)
+        ctx.log(NatStatus(text=FORCED_TEXT))

@@ -18,10 +18,10 @@ from vpnteach.crypto.dh import DhComputation
 from vpnteach.crypto.prf import HashAlgorithm
 from vpnteach.ike.events import IpsecSaSpec
 from vpnteach.ike.keymat import IvManager, Phase1Keys
+from vpnteach.ike.machine import IGNORE_MOVES, Machine
 from vpnteach.ike.policy import AclEntry, CryptoMapEntry, ProxyIdentity
 from vpnteach.ike.proposal import EspSuite, IkeSuite, Phase1Selection, Phase2Selection
 from vpnteach.ike.states import IkeState
-from vpnteach.ike.transitions import MAIN_MODE, Machine
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.payloads import IdPayload
 from vpnteach.wire.sa import Proposal
@@ -91,6 +91,13 @@ class QuickModeNode(HtmlRepr):
         return self.machine.state
 
 
+def _main_mode() -> Machine:
+    # The tables name the handlers, whose modules import this one: read the table late.
+    from vpnteach.ike.transitions import MAIN_MODE
+
+    return Machine(MAIN_MODE, IkeState.IKE_READY, IGNORE_MOVES)
+
+
 @dataclass
 class IsakmpSa(HtmlRepr):
     """One ISAKMP SA with a peer, from MM1 to deletion (RFC 2408 §2.4, RFC 2409 §5)."""
@@ -100,9 +107,7 @@ class IsakmpSa(HtmlRepr):
     local_port: int
     cky_i: bytes
     cky_r: bytes = bytes(8)
-    machine: Machine = field(
-        default_factory=lambda: Machine(MAIN_MODE, IkeState.IKE_READY, lambda m: None)
-    )
+    machine: Machine = field(default_factory=_main_mode)
     conn_id: int = 0
     selection: Phase1Selection | None = None
     suite: IkeSuite | None = None

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import Rng, SeededRng
 from vpnteach.gateway import Deliver, Discard, Gateway, GatewayConfigError, GatewayEvent
+from vpnteach.gateway.adapt import crypto_interface, ike_config_from
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.sa import Datagram
 from vpnteach.ios import RouterConfig, apply_commands
@@ -140,7 +141,11 @@ class LabRouter(HtmlRepr):
             self.node.bind_udp(port, self._on_ike_datagram)
 
     def configure(self, text: str) -> RouterConfig:
-        """``configure terminal`` + ``text`` + ``end``: all lines or none (IosConfigError)."""
+        """``configure terminal`` + ``text`` + ``end``: all lines or none.
+
+        The whole block is parsed first (IosConfigError names the refused line; nothing
+        changes), then run (:meth:`set_config`).
+        """
         config = apply_commands(self.config, text, f"{self.name}(config)")
         self.transcript += [f"{self.name}# configure terminal", *text.splitlines(), "end"]
         self.set_config(config)
@@ -148,35 +153,51 @@ class LabRouter(HtmlRepr):
 
     def set_config(self, config: RouterConfig) -> list[str]:
         """Run ``config`` from now on (interfaces, keys, trustpoints, the gateway); the lines
-        IOS prints meanwhile (key generation)."""
+        IOS prints meanwhile (key generation).
+
+        Whether the result still runs a gateway is decided before the gateway is touched: a
+        configuration left with no crypto map on an up, addressed interface stops IPsec
+        altogether (:meth:`_stop_gateway`), as removing the crypto map does on IOS, instead of
+        changing the configuration under a gateway that still runs the old one.
+        """
         self.config = config
         self._apply_interfaces()
         printed = self._apply_pki()
         if self.gateway is None:
             self._start_gateway()
-            return printed
-        try:
-            self.gateway.reconfigure(self.config, self._epoch())
-        except GatewayConfigError:
-            # IOS takes the configuration (a crypto map on an interface without an address,
-            # say); the crypto map just stops working, and so do its SAs
+        elif not self._runs_gateway(config):
             self._stop_gateway()
-            return printed
-        self.service()
-        self.lab.run_for(0.1)  # the Deletes reach the peers
+        else:
+            self.gateway.reconfigure(self.config, self._epoch())
+            self.service()
+            self.lab.run_for(0.1)  # the Deletes reach the peers
         return printed
 
+    def _runs_gateway(self, config: RouterConfig) -> bool:
+        """``config`` has a crypto map an IPsec gateway can run (an up, addressed interface)."""
+        try:
+            crypto_interface(config)
+            ike_config_from(config, self.pki, timezone=self.timezone)
+        except GatewayConfigError:
+            return False
+        return True
+
     def _stop_gateway(self) -> None:
-        """No crypto map can work any more: unhook the gateway, its timers and ports."""
-        gateway, self.gateway = self.gateway, None
-        if gateway is not None:
-            gateway.clear_crypto_sa(self._epoch())
-        self.node.outbound_hook = self.node.inbound_hook = None
-        for port in IKE_PORTS:
-            self.node.unbind_udp(port)
+        """No crypto map left: the SAs are deleted (the peers told, RFC 2408 §3.15), then IKE
+        and the crypto map's hooks stop; traffic leaves in clear."""
+        assert self.gateway is not None
+        now = self._epoch()
+        self.gateway.clear_crypto_sa(now)
+        self.gateway.clear_crypto_isakmp(now)
+        self.events += iter(self.gateway.next_event, None)
+        self._send(self.gateway.datagrams_to_send(now))
         if self._timer is not None:
             self._timer.cancel()
         self._timer = self._timer_at = None
+        self.gateway = None
+        self.node.outbound_hook = self.node.inbound_hook = None
+        for port in IKE_PORTS:
+            self.node.unbind_udp(port)
 
     # ------------------------------------------------------------------ the gateway's I/O
 

@@ -12,6 +12,13 @@ here: EN10MB (1, Ethernet II, optionally one 802.1Q tag), RAW (101, bare IP), LI
 16-byte "cooked" header) and LINUX_SLL2 (276, 20-byte header). The writer produces EN10MB or
 RAW, microsecond or nanosecond, little-endian.
 
+Sizes are bounded as libpcap and Wireshark bound them, so a damaged or hostile file cannot
+make the reader allocate or slice absurd amounts: the header's snaplen and every record's
+captured length must be at most :data:`MAX_SNAPLEN` (262144, libpcap's ``MAXIMUM_SNAPLEN`` and
+Wireshark's ``WTAP_MAX_PACKET_SIZE_STANDARD``: tshark refuses "File has 300000-byte packet,
+bigger than maximum of 262144"), and a file read from disk at most :data:`MAX_FILE_BYTES`
+(it is read whole). Each refusal is a :class:`PcapError` naming the offset and the limit.
+
 IPv4 (RFC 791) and UDP (RFC 768) are parsed only to extract ``UdpDatagram``s; IP fragments
 other than a whole datagram are skipped. ``ipv4_udp_packet`` builds a packet with correct
 header and UDP checksums (RFC 1071 one's-complement sum, UDP pseudo-header per RFC 768).
@@ -28,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_SNAPLEN",
     "LinkType",
     "PcapError",
     "PcapHeader",
@@ -50,6 +59,10 @@ MAGIC_NSEC = 0xA1B23C4D
 ETHERTYPE_IPV4 = 0x0800
 ETHERTYPE_VLAN = 0x8100
 IPPROTO_UDP = 17
+MAX_SNAPLEN = 262144
+"""The largest snaplen and captured record length accepted (see the module docstring)."""
+MAX_FILE_BYTES = 1 << 30
+"""The largest capture file :func:`read_pcap_file` reads into memory (1 GiB)."""
 _GLOBAL = struct.Struct("IHHiIII")  # byte order prefix added per file
 _RECORD = struct.Struct("IIII")
 
@@ -112,6 +125,10 @@ def _parse_global(data: bytes) -> tuple[PcapHeader, str]:
             _, major, minor, _, _, snaplen, linktype = struct.unpack(
                 order + _GLOBAL.format, data[:24]
             )
+            if snaplen > MAX_SNAPLEN:
+                raise PcapError(
+                    f"offset 16: snaplen {snaplen} is absurd (at most {MAX_SNAPLEN} bytes)"
+                )
             header = PcapHeader(
                 linktype & 0x0FFFFFFF, snaplen, magic == MAGIC_NSEC, order == ">", (major, minor)
             )
@@ -127,6 +144,11 @@ def _iter_records(data: bytes, header: PcapHeader, order: str) -> Iterator[PcapR
         if offset + rec.size > len(data):
             raise PcapError(f"offset {offset}: record header cut short")
         ts_sec, ts_frac, incl_len, orig_len = rec.unpack_from(data, offset)
+        if incl_len > MAX_SNAPLEN:
+            raise PcapError(
+                f"offset {offset + 8}: record length {incl_len} is absurd "
+                f"(at most {MAX_SNAPLEN} bytes)"
+            )
         offset += rec.size
         if offset + incl_len > len(data):
             raise PcapError(f"offset {offset}: record of {incl_len} bytes cut short")
@@ -142,7 +164,10 @@ def read_pcap(data: bytes) -> tuple[PcapHeader, list[PcapRecord]]:
 
 
 def read_pcap_file(path: str | Path) -> tuple[PcapHeader, list[PcapRecord]]:
-    """``read_pcap`` on the file at ``path``."""
+    """``read_pcap`` on the file at ``path`` (at most :data:`MAX_FILE_BYTES`)."""
+    size = Path(path).stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise PcapError(f"{path}: {size} bytes, more than the {MAX_FILE_BYTES} read into memory")
     return read_pcap(Path(path).read_bytes())
 
 

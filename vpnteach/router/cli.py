@@ -3,13 +3,15 @@
 ::
 
     vpnteach router enroll --pki pki/ Branch1 Branch2
-    ip netns exec b1 vpnteach router run --config branch1.cfg --pki pki/ --control /tmp/b1.ctl
-    vpnteach router show --control /tmp/b1.ctl show crypto ipsec sa
+    ip netns exec b1 vpnteach router run --config branch1.cfg --pki pki/ \
+        --control /run/vpnteach/b1.ctl
+    vpnteach router show --control /run/vpnteach/b1.ctl show crypto ipsec sa
     vpnteach router topology up|down     # namespaces branch1/branch2 as in the seed
 
 ``run`` needs root (TUN device, UDP 500, a raw ESP socket) and is meant to run inside a
 network namespace whose WAN interface carries the config's crypto interface address (see
-``docs/real-network.md`` and :class:`vpnteach.net.netns.Topology`). Several ``--config``
+``docs/real-network.md`` and :class:`vpnteach.net.netns.Topology`). Once these are open it
+becomes ``--user`` (``nobody`` by default) with no capability left. Several ``--config``
 files: the first is the configuration, each next one is applied on top of it like
 ``configure terminal`` (the lab's variants: ``modern`` profile, PFS, pre-share).
 """
@@ -22,8 +24,12 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vpnteach.ios import RouterConfig, apply_commands, parse_config
+
+if TYPE_CHECKING:
+    from vpnteach.pki.trustpoint import RouterPki
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,8 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="IOS config; repeat to apply more commands on top")  # fmt: skip
     run.add_argument("--pki", metavar="DIR", help="ca.cert.pem, <host>.cert.pem, <host>.key.pem")
     run.add_argument("--tun", default="vt0", help="TUN interface name (default vt0)")
-    run.add_argument("--control", metavar="PATH", help="Unix socket for show/clear/debug")
-    run.add_argument("--keys", metavar="DIR", help="keep Wireshark key tables up to date in DIR")
+    run.add_argument("--control", metavar="PATH",
+                     help="Unix socket for show/clear/debug, in a root-only directory "
+                          "(e.g. /run/vpnteach/branch1.ctl)")  # fmt: skip
+    run.add_argument("--keys", metavar="DIR",
+                     help="keep Wireshark key tables (0600) up to date in DIR "
+                          "(not a symlink)")  # fmt: skip
+    run.add_argument("--user", default="nobody",
+                     help="account to run as once TUN and sockets are open "
+                          "(default nobody)")  # fmt: skip
+    run.add_argument("--allow-weak", action="store_true",
+                     help="run even with DES/3DES/MD5/group 1-2/RSA<2048/rsa-encr configured "
+                          "(each is named in a warning)")  # fmt: skip
     run.add_argument("--initiate", action="store_true", help="negotiate at start, not on traffic")
     run.add_argument("--force-udp-encap", action="store_true",
                      help="ESP in UDP 4500 even with no NAT (our NAT-D hash is faked)")  # fmt: skip
@@ -78,15 +94,40 @@ def load_config(paths: Sequence[str]) -> RouterConfig:
     return config
 
 
+class WeakCryptoError(ValueError):
+    """The configuration uses weak cryptography and ``--allow-weak`` was not given."""
+
+
+def check_weak_crypto(config: RouterConfig, pki: RouterPki | None, *, allow: bool) -> None:
+    """Refuse a configuration with weak algorithms, groups or keys unless ``allow``; with
+    ``allow``, warn on stderr naming each one (:mod:`vpnteach.gateway.weak`).
+
+    Raises:
+        WeakCryptoError: weaknesses found and not allowed; the message lists them.
+    """
+    from vpnteach.gateway.weak import weaknesses
+
+    found = weaknesses(config, pki)
+    if found and not allow:
+        listed = "".join(f"\n  {w}" for w in found)
+        raise WeakCryptoError(f"weak cryptography configured (run with --allow-weak to accept "
+                              f"it):{listed}")  # fmt: skip
+    for weakness in found:
+        print(f"vpnteach router: WARNING: weak cryptography allowed: {weakness}", file=sys.stderr)
+
+
 async def _serve(args: argparse.Namespace) -> int:
     from vpnteach.router.pki import load_pki
+    from vpnteach.router.privileges import lookup_account
     from vpnteach.router.process import RouterProcess, config_timezone
 
+    account = lookup_account(args.user)
     config = load_config(args.config)
     pki = load_pki(config, args.pki, config_timezone(config)) if args.pki else None
+    check_weak_crypto(config, pki, allow=args.allow_weak)
     router = RouterProcess(config, pki, tun_name=args.tun, control=args.control,
                            keys_dir=args.keys, initiate=args.initiate,
-                           force_udp_encap=args.force_udp_encap)  # fmt: skip
+                           force_udp_encap=args.force_udp_encap, user=account)  # fmt: skip
     for kind in args.debug:
         router.set_debug(kind, True)
     stop = asyncio.Event()

@@ -3,9 +3,9 @@
 The protocol is one line per connection over a Unix stream socket: the client sends the
 command and a newline, the router (:meth:`vpnteach.router.process.RouterProcess`) answers with
 the IOS text and closes. Anything that can open a Unix socket can talk to it
-(``socat - UNIX-CONNECT:/run/b1.ctl``); this module is the Python side::
+(``socat - UNIX-CONNECT:/run/vpnteach/b1.ctl``); this module is the Python side::
 
-    print(ask("/run/b1.ctl", "show crypto ipsec sa"))
+    print(ask("/run/vpnteach/b1.ctl", "show crypto ipsec sa"))
 """
 
 from __future__ import annotations

@@ -17,12 +17,19 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from vpnteach.wire.ip import IpProtocol, ipv4_packet, unpack_address
+from vpnteach.wire.errors import DecodeError
+from vpnteach.wire.esp import NAT_T_PORT, NON_ESP_MARKER
+from vpnteach.wire.ip import (
+    UDP_HEADER_LEN,
+    IpProtocol,
+    UdpDatagram,
+    ipv4_packet,
+    peek_ipv4,
+    unpack_address,
+)
 
-ESP_PROTOCOL = 50
-NAT_T_PORT = 4500
-NON_ESP_MARKER = bytes(4)
-NAT_KEEPALIVE = b"\xff"
+__all__ = ["WanDatagram", "is_esp_in_udp", "udp_outer_packet", "wan_datagram"]
+
 _UDP = struct.Struct("!HHHH")
 
 
@@ -41,15 +48,16 @@ class WanDatagram:
 
 def wan_datagram(packet: bytes) -> WanDatagram | None:
     """The socket-level send of an outer IPv4 packet (UDP or ESP); ``None`` for anything else."""
-    if len(packet) < 20 or packet[0] >> 4 != 4:
+    try:
+        ip = peek_ipv4(packet)
+    except DecodeError:
         return None
-    hlen = (packet[0] & 0x0F) * 4
-    dst = unpack_address(packet[16:20])
-    if packet[9] == ESP_PROTOCOL:
+    hlen, dst = ip.header_length, unpack_address(ip.dst)
+    if ip.protocol == IpProtocol.ESP:
         return WanDatagram(dst, 0, None, packet[hlen:])
-    if packet[9] == IpProtocol.UDP and len(packet) >= hlen + 8:
+    if ip.protocol == IpProtocol.UDP and len(packet) >= hlen + UDP_HEADER_LEN:
         sport, dport, length, _ = _UDP.unpack_from(packet, hlen)
-        return WanDatagram(dst, dport, sport, packet[hlen + 8 : hlen + length])
+        return WanDatagram(dst, dport, sport, packet[hlen + UDP_HEADER_LEN : hlen + length])
     return None
 
 
@@ -63,5 +71,5 @@ def udp_outer_packet(
     src: str, src_port: int, dst: str, dst_port: int, payload: bytes, *, ttl: int = 64
 ) -> bytes:
     """``IPv4 | UDP | payload`` as it was on the wire (UDP checksum zero, RFC 3948 §3.1)."""
-    udp = _UDP.pack(src_port, dst_port, 8 + len(payload), 0) + payload
+    udp = UdpDatagram(src_port, dst_port, payload).encode(with_checksum=False)
     return ipv4_packet(src, dst, IpProtocol.UDP, udp, ttl=ttl)

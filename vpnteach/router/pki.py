@@ -8,7 +8,7 @@ and the results are written as PEM files a router (or strongSwan) loads. The fol
 
     ca.cert.pem            the CA certificate (the trust anchor of every router)
     branch1.cert.pem       Branch1's certificate (subject hostname=Branch1.amit.com)
-    branch1.key.pem        Branch1's RSA private key (PKCS#8, unencrypted: a lab, not a vault)
+    branch1.key.pem        Branch1's RSA private key (PKCS#8, unencrypted, mode 0600)
 
 ``vpnteach router enroll --pki DIR Branch1 Branch2`` writes them; :func:`load_pki` turns them
 back into the :class:`~vpnteach.pki.trustpoint.RouterPki` the gateway signs and verifies with.
@@ -30,6 +30,7 @@ from vpnteach.pki.ca import SEED_CA_DN, SEED_CA_NAME, SEED_CDP_URLS, CaServer
 from vpnteach.pki.keys import KeyPair, fork
 from vpnteach.pki.seed import enroll_router
 from vpnteach.pki.trustpoint import RouterPki
+from vpnteach.router.safefiles import write_files
 
 CA_CERT = "ca.cert.pem"
 
@@ -59,7 +60,8 @@ def enroll_files(
     """Create a CA named ``WIN2003``, enroll ``hostnames`` at ``now``; write the PEM files.
 
     Args:
-        folder: where to write (created if missing).
+        folder: where to write (created if missing); files are replaced, never written
+            through a symlink, keys with mode 0600 (:func:`vpnteach.router.safefiles.write_files`).
         hostnames: router hostnames (``Branch1``); each gets ``<name>.amit.com`` certificates.
         now: the enrollment time (default: the current time, so the certificates are valid now).
         modulus: the routers' RSA key size (1024 as in the seed, 2048 for the modern profile).
@@ -69,13 +71,11 @@ def enroll_files(
         The files written.
     """
     out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
     when = now or dt.datetime.now(dt.timezone.utc)
     rng: Rng = SeededRng(seed) if seed is not None else OsRng()
     ca = CaServer.create(SEED_CA_NAME, SEED_CA_DN, when, fork(rng, "ca"), cdp_urls=SEED_CDP_URLS)
     pem = serialization.Encoding.PEM
-    written = [out / CA_CERT]
-    written[0].write_bytes(ca.certificate.public_bytes(pem))
+    files = {CA_CERT: (ca.certificate.public_bytes(pem), 0o644)}
     for name in hostnames:
         router = enroll_router(ca, name, when, fork(rng, name), modulus)
         tp = router.trustpoints[SEED_CA_NAME]
@@ -84,10 +84,9 @@ def enroll_files(
         private = key.private_bytes(
             pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        cert_file(out, name).write_bytes(tp.certificate.public_bytes(pem))
-        key_file(out, name).write_bytes(private)
-        written += [cert_file(out, name), key_file(out, name)]
-    return written
+        files[cert_file(out, name).name] = (tp.certificate.public_bytes(pem), 0o644)
+        files[key_file(out, name).name] = (private, 0o600)
+    return write_files(out, files)
 
 
 def _read(path: Path) -> bytes:

@@ -33,9 +33,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
+import importlib
 import ipaddress
+import os
 import socket
 import sys
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -48,7 +52,7 @@ from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.events import Phase1Complete
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.model import RouterConfig
-from vpnteach.net.sim.keys import IkeKey, write_wireshark_keys
+from vpnteach.net.sim.keys import IkeKey, wireshark_key_tables
 from vpnteach.net.tun import TunDevice, configure
 from vpnteach.net.udp import wall_monotonic_clock
 from vpnteach.pki.trustpoint import RouterPki
@@ -58,6 +62,9 @@ from vpnteach.router.framing import (
     udp_outer_packet,
     wan_datagram,
 )
+from vpnteach.router.privileges import Account, drop_privileges
+from vpnteach.router.safefiles import listen_unix, open_directory, peer_uid, write_file_at
+from vpnteach.wire.printable import printable, printable_lines
 
 __all__ = [
     "RouterProcess",
@@ -70,6 +77,9 @@ __all__ = [
 IKE_PORTS = (500, 4500)
 ESP_PROTOCOL = 50
 BATCH = 64  # packets read per wake-up before other descriptors get a turn
+
+
+_LOADED_LATER = ("vpnteach.router.commands",)  # imported lazily, after the drop
 
 
 class RouterSetupError(ValueError):
@@ -117,6 +127,8 @@ class RouterProcess:
         initiate: negotiate with every peer at start, without waiting for traffic.
         force_udp_encap: make both sides see a NAT, so ESP travels in UDP 4500 even without
             one (``IkeConfig.force_udp_encapsulation``, strongSwan's ``encap = yes``).
+        user: the account to become once the TUN device and the sockets are open, with no
+            capability left (:mod:`vpnteach.router.privileges`); ``None``: stay as started.
     """
 
     def __init__(
@@ -132,6 +144,7 @@ class RouterProcess:
         clock: Callable[[], float] | None = None,
         initiate: bool = False,
         force_udp_encap: bool = False,
+        user: Account | None = None,
     ) -> None:
         self.config, self.pki = config, pki
         self.timezone = tz = config_timezone(config)
@@ -144,6 +157,8 @@ class RouterProcess:
         self.keys_dir = Path(keys_dir) if keys_dir is not None else None
         self.log, self.initiate_at_start = log, initiate
         self.force_udp_encap = force_udp_encap
+        self.user = user
+        self._keys_fd: int | None = None
         self.now = clock or wall_monotonic_clock()
         self.stats: Counter[str] = Counter()
         self.debugging: set[str] = set()
@@ -164,6 +179,11 @@ class RouterProcess:
     async def start(self) -> None:
         """Create the TUN device, bind the WAN sockets and the control socket."""
         self._loop = loop = asyncio.get_running_loop()
+        if self.keys_dir is not None:  # first: a refused directory leaves nothing behind
+            tables = frozenset(wireshark_key_tables([], []))
+            self._keys_fd = open_directory(
+                self.keys_dir, owner=self.user, mode=0o700, contents=tables
+            )
         self.tun = TunDevice(self.tun_name)
         configure(self.tun.name, str(self.lan), routes=remote_networks(self.gateway))
         loop.add_reader(self.tun.fileno(), self._on_tun)
@@ -174,9 +194,15 @@ class RouterProcess:
         self.raw = _bound(socket.SOCK_RAW, ESP_PROTOCOL, (local, 0))
         loop.add_reader(self.raw.fileno(), self._on_raw_esp)
         if self.control is not None:
-            self.control.unlink(missing_ok=True)
-            self._server = await asyncio.start_unix_server(self._on_control, str(self.control))
+            listening = listen_unix(self.control, self.user)
+            self._server = await asyncio.start_unix_server(self._on_control, sock=listening)
         self._say(f"up: TUN {self.tun.name} {self.lan}, WAN {local} (UDP 500/4500, ESP)")
+        if self.user is not None:
+            for module in _LOADED_LATER:  # the interpreter's own files may be unreadable later
+                importlib.import_module(module)
+            status = drop_privileges(self.user)
+            self._say(f"running as {self.user.name} (UID {status['Uid'].split()[0]}), "
+                      f"CapEff {status['CapEff']}, NoNewPrivs {status['NoNewPrivs']}")  # fmt: skip
         if self.initiate_at_start:
             for peer in sorted({e.peer for e in self.gateway.crypto.entries}):
                 self.gateway.initiate(peer, self.now())
@@ -205,8 +231,12 @@ class RouterProcess:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
-        if self.control is not None:
-            self.control.unlink(missing_ok=True)
+        if self.control is not None:  # unprivileged, the root-owned runtime directory is not
+            with contextlib.suppress(PermissionError):  # ours to write: the next start will
+                self.control.unlink(missing_ok=True)  # replace the stale socket
+        if self._keys_fd is not None:
+            os.close(self._keys_fd)
+            self._keys_fd = None
         for sock in [*self.udp.values(), *([self.raw] if self.raw else [])]:
             self._forget(sock.fileno())
             sock.close()
@@ -276,7 +306,9 @@ class RouterProcess:
             except OSError as exc:  # ICMP errors surface here; retransmission copes
                 self.stats[f"udp_error: {exc.strerror}"] += 1
                 break
-            self._on_datagram(data, (str(addr[0]), int(addr[1])), port)
+            peer = (str(addr[0]), int(addr[1]))
+            what = f"datagram from {peer[0]}:{peer[1]} on UDP {port}"
+            self._guarded(what, functools.partial(self._on_datagram, data, peer, port))
         self.service()
 
     def _on_datagram(self, data: bytes, addr: tuple[str, int], port: int) -> None:
@@ -344,16 +376,29 @@ class RouterProcess:
 
     def _on_timer(self) -> None:
         self._timer, self._timer_at = None, None
-        self.gateway.handle_timer(self.now())
+        self._guarded("timer", functools.partial(self.gateway.handle_timer, self.now()))
         self.service()
 
+    def _guarded(self, what: str, work: Callable[[], None]) -> None:
+        """Do one input's ``work``. The engines drop bad input themselves, so an exception
+        here is a bug: it is logged with its traceback and counted, and the router goes on
+        with the next input (one bad datagram must not take the tunnel down)."""
+        try:
+            work()
+        except Exception:
+            self.stats["internal_error"] += 1
+            trace = traceback.format_exc().rstrip()
+            self._say(f"%VPNTEACH-3-INTERNAL_ERROR: {what}: a bug, ignored:\n{trace}")
+
     def export_keys(self) -> None:
-        """Rewrite the Wireshark key tables in ``keys_dir`` (every SA so far)."""
-        if self.keys_dir is None:
+        """Rewrite the Wireshark key tables in ``keys_dir`` (every SA so far), mode 0600,
+        through the directory descriptor opened at start (never by path: no symlink followed)."""
+        if self._keys_fd is None:
             return
         ike = {cky: IkeKey(cky, ka) for cky, ka in self.gateway.ike_keys}
         esp = {(k.src, k.dst, k.spi): k for k in map(esp_sa_key, self.gateway.installed)}
-        write_wireshark_keys(self.keys_dir, list(ike.values()), list(esp.values()))
+        for name, text in wireshark_key_tables(list(ike.values()), list(esp.values())).items():
+            write_file_at(self._keys_fd, name, text.encode())
 
     # ------------------------------------------------------------------ console
 
@@ -378,18 +423,22 @@ class RouterProcess:
 
     def _say(self, text: str, *, stamp: bool = True) -> None:
         prefix = f"{ios_time(self.now(), self.timezone)}: {self.config.hostname}: " if stamp else ""
-        print(prefix + text, file=self.log, flush=True)
+        print(prefix + printable(text), file=self.log, flush=True)  # no control code on a console
 
     async def _on_control(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         from vpnteach.router.commands import run_command
 
         try:
+            sock = writer.get_extra_info("socket")
+            if sock is None or peer_uid(sock) not in (0, os.getuid()):
+                self.stats["control_refused"] += 1  # SO_PEERCRED: only root and our own user
+                return
             line = (await reader.readline()).decode(errors="replace").strip()
             try:
                 answer = run_command(self, line) if line else ""
             except ExecError as exc:
                 answer = f"{exc}\n"
-            writer.write(answer.encode())
+            writer.write(printable_lines(answer).encode())
             await writer.drain()
         finally:
             writer.close()

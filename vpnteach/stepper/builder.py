@@ -8,7 +8,7 @@ scheduled event (:mod:`vpnteach.stepper.adapter`). :class:`StepBuilder` walks it
   read from the sender's "plaintext before encryption" fact, else what the receiver
   decrypted); the plaintext facts themselves make no step of their own;
 * a fact becomes a DH, KEY_DERIVATION, SIGNATURE, CERTIFICATE_CHECK or PROPOSAL step by its
-  name; ESP facts become one ESP_PACKET step per packet;
+  kind (:class:`~vpnteach.trace.FactKind`); ESP facts become one ESP_PACKET step per packet;
 * a state move becomes a TRANSITION step and updates that peer's state; an error,
   retransmission or drop record becomes a LOG step; every record adds its IOS lines to the
   ``debug crypto isakmp`` log;
@@ -26,8 +26,16 @@ from vpnteach.crypto.dh import DhComputation
 from vpnteach.crypto.rsa_sig import SignatureCheck
 from vpnteach.esp.esp import Dropped, EspPacket
 from vpnteach.ike.debuglog import ios_time, render_record
-from vpnteach.ike.protection import OPENED, SEALED
+from vpnteach.ike.machine import Exchange
 from vpnteach.ike.records import LogLine, MoveRecorded
+from vpnteach.ike.records_endpoint import (
+    BadMessage,
+    MessageDropped,
+    NegotiationError,
+    RetransmissionsExhausted,
+    Retransmitted,
+)
+from vpnteach.ike.records_phase1 import PkeFailed, ProposalProblem, RsaEncrUnusable
 from vpnteach.net.sim.events import FaultApplied, PacketDelivered, PacketDropped, TimerFired
 from vpnteach.net.sim.packets import summarize
 from vpnteach.pki.validation import CertificateCheck
@@ -42,19 +50,22 @@ from vpnteach.stepper.step import (
     StepKind,
     Transition,
 )
-from vpnteach.trace import Fact
+from vpnteach.trace import Fact, FactKind
 from vpnteach.wire.chain import Payload, decode_payload_chain
 from vpnteach.wire.constants import ExchangeType
 from vpnteach.wire.errors import DecodeError
 from vpnteach.wire.message import Message, decode_message
 
-REFUSALS = {"dropped": "reason", "error": "text"}
-"""Records saying a receiver refused a message, and the parameter that says why."""
-NOTABLE_RECORDS = {
-    "retransmit", "give_up", "error", "dropped", "bad_message", "problem",
-    "rsa_encr_unusable", "pke_failed",
-}  # fmt: skip
-SELECTIONS = {"phase 1 selection", "phase 2 selection"}
+NOTABLE_RECORDS: tuple[type[LogLine], ...] = (
+    Retransmitted, RetransmissionsExhausted, NegotiationError, MessageDropped, BadMessage,
+    ProposalProblem, RsaEncrUnusable, PkeFailed,
+)  # fmt: skip
+"""The ``debug`` records that make a LOG step of their own."""
+EXCHANGE_RFC = {
+    Exchange.MAIN_MODE: "RFC 2409 §5",
+    Exchange.AGGRESSIVE_MODE: "RFC 2409 §5.4",
+    Exchange.QUICK_MODE: "RFC 2409 §5.5",
+}
 MM, QM, INFO = (
     ExchangeType.IDENTITY_PROTECTION,
     ExchangeType.QUICK_MODE,
@@ -181,7 +192,7 @@ class StepBuilder:
             assert isinstance(item, Fact)
             return self._esp_fact(entry.actor, item)
         assert isinstance(item, Fact)
-        if item.name in (SEALED, OPENED):
+        if item.kind is FactKind.PLAINTEXT:
             ciphertext = item.inputs.get("ciphertext")
             if isinstance(ciphertext, bytes) and isinstance(item.value, bytes):
                 self._plaintexts.setdefault(ciphertext, item.value)
@@ -327,21 +338,22 @@ class StepBuilder:
     def _fact(self, actor: str, fact: Fact) -> _Draft:
         name = fact.name
         text = explain.fact_text(name, actor)
-        if name in SELECTIONS:
+        kind = fact.kind
+        if kind is FactKind.SELECTION:
             return _Draft(StepKind.PROPOSAL, actor, f"{actor}: {name}", fact.rfc, text, fact)
-        if fact.formula in ("g^x mod p", "(g^y)^x mod p"):
+        if kind is FactKind.DH:
             dh = self._dh(actor, fact)
             title = f"{actor} computes {name} = {fact.formula}"
             return _Draft(StepKind.DH, actor, title, fact.rfc, text, fact, dh)
-        if name == "SIG":
+        if kind is FactKind.SIGNATURE:
             signed = self._last_hash.get(actor, "HASH")
             title = f"{actor} signs {signed} with its private RSA key"
             return _Draft(StepKind.SIGNATURE, actor, title, fact.rfc, text, fact)
-        if isinstance(fact.value, SignatureCheck):
+        if kind is FactKind.SIGNATURE_CHECK and isinstance(fact.value, SignatureCheck):
             verdict = "valid" if fact.value.ok else f"INVALID ({fact.value.reason})"
             title = f"{actor} checks the peer's signature: {verdict}"
             return _Draft(StepKind.SIGNATURE, actor, title, fact.rfc, text, fact)
-        if isinstance(fact.value, CertificateCheck):
+        if kind is FactKind.CERTIFICATE_CHECK and isinstance(fact.value, CertificateCheck):
             check = fact.value
             verdict = "accepted" if check.ok else f"REJECTED ({len(check.failed)} failed)"
             subject = check.subject.replace("1.2.840.113549.1.9.2=", "hostname=")
@@ -367,7 +379,7 @@ class StepBuilder:
         return ()
 
     def _esp_fact(self, actor: str, fact: Fact) -> _Draft | None:
-        if fact.name not in ("ESP packet", "ESP packet dropped"):
+        if fact.kind is not FactKind.ESP_PACKET:
             self._esp.setdefault(actor, []).append(fact)
             return None
         related = tuple(self._esp.pop(actor, []))
@@ -401,36 +413,34 @@ class StepBuilder:
         self.log_lines += [(actor, line) for line in lines]
         if isinstance(record, MoveRecorded):
             return self._move(actor, record)
-        if record.kind in NOTABLE_RECORDS:
-            text = lines[0].split(": ", 1)[-1] if lines else record.kind
+        if isinstance(record, NOTABLE_RECORDS):
+            text = lines[0].split(": ", 1)[-1] if lines else type(record).__name__
             entry = LogEntry(actor, record, tuple(lines))
-            why = explain.record_text(record.kind, actor, record.params)
+            why = explain.record_text(record, actor)
             return _Draft(StepKind.LOG, actor, f"{actor}: {text}", "", why, entry)
         return None
 
     def _move(self, actor: str, record: MoveRecorded) -> _Draft:
-        quick = record.node is not None
-        table = "Quick Mode" if quick else "Main Mode"
-        state = self.peers.get(actor, PeerState())
-        if quick:
-            self.peers[actor] = PeerState(state.main_mode, record.new_state)
-        else:
-            self.peers[actor] = PeerState(record.new_state, state.quick_mode)
+        exchange = record.exchange
+        self.peers[actor] = self.peers.get(actor, PeerState()).after(record)
         old, new = record.old_state.value, record.new_state.value
         why = explain.transition_text(
-            actor, table, old, new, record.handler, str(record.input.event.value)
+            actor, exchange.value, old, new, record.handler, str(record.input.event.value)
         )
-        rfc = "RFC 2409 §5.5" if quick else "RFC 2409 §5"
         title = f"{actor}: {old} → {new}"
-        return _Draft(StepKind.TRANSITION, actor, title, rfc, why, Transition(actor, table, record))
+        transition = Transition(actor, exchange.value, record)
+        rfc = EXCHANGE_RFC[exchange]
+        return _Draft(StepKind.TRANSITION, actor, title, rfc, why, transition)
 
 
 def _rejection(receiver: str, batch: list[JournalEntry]) -> str:
     """Why ``receiver`` refused the message in this event (its first error record)."""
     for entry in batch:
         item = entry.item
-        if entry.actor == receiver and isinstance(item, LogLine) and item.kind in REFUSALS:
-            return str(item.params.get(REFUSALS[item.kind], item.kind))
+        if entry.actor == receiver and isinstance(item, MessageDropped):
+            return item.reason
+        if entry.actor == receiver and isinstance(item, NegotiationError):
+            return item.text
     return ""
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import NamedTuple
 
 from vpnteach._html import HtmlRepr
 from vpnteach.wire.errors import DecodeError, EncodeError
@@ -36,6 +37,7 @@ ICMP_ECHO_HEADER_LEN = 8
 _IPV4 = struct.Struct("!BBHHHBBH4s4s")
 _UDP = struct.Struct("!HHHH")
 _ICMP_ECHO = struct.Struct("!BBHHH")
+_PORTS = struct.Struct("!HH")
 
 
 class IpProtocol(IntEnum):
@@ -95,6 +97,51 @@ def ipv4_header_bytes(
         raise EncodeError(f"IPv4 total length {total} exceeds 65535 (RFC 791 §3.1)")
     header = _IPV4.pack(0x45, 0, total, ident & 0xFFFF, 0, ttl, protocol, 0, src, dst)
     return header[:10] + internet_checksum(header).to_bytes(2, "big") + header[12:]
+
+
+class Ipv4Peek(NamedTuple):
+    """The fields a router reads to classify a packet before deciding what to do with it.
+
+    ``src`` and ``dst`` are the packed 4-byte addresses (compare them with
+    :func:`pack_address` results; :func:`unpack_address` for text). ``header_length`` is
+    IHL x 4: where the payload (a UDP header, an ESP header) starts.
+    """
+
+    protocol: int
+    src: bytes
+    dst: bytes
+    header_length: int
+
+
+def peek_ipv4(data: bytes) -> Ipv4Peek:
+    """Protocol, addresses and header length of an IPv4 packet, without a full decode.
+
+    The per-packet path of a gateway reads these for every packet; the checksum and total
+    length are the business of whoever decodes the payload (:func:`decode_ipv4`, ESP's
+    own parser), so they are not verified here.
+
+    Raises:
+        DecodeError: shorter than 20 bytes, not version 4, or an IHL (RFC 791 §3.1) below 5
+            or beyond the bytes present.
+    """
+    if len(data) < IPV4_HEADER_LEN:
+        raise DecodeError("IPv4 header", 0, f"20 bytes, got {len(data)}")
+    vihl = data[0]
+    if vihl >> 4 != 4:
+        raise DecodeError("IPv4 header", 0, f"version 4, got {vihl >> 4}")
+    hlen = (vihl & 0xF) * 4
+    if hlen < IPV4_HEADER_LEN or hlen > len(data):
+        raise DecodeError("IPv4 header", 0, f"IHL 5..{len(data) // 4}, got {vihl & 0xF}")
+    return Ipv4Peek(data[9], bytes(data[12:16]), bytes(data[16:20]), hlen)
+
+
+def peek_ports(data: bytes, header_length: int) -> tuple[int, int] | None:
+    """Source and destination port of the UDP or TCP header at ``header_length`` (RFC 768,
+    RFC 793 §3.1: both start with the two ports); ``None`` if the packet stops before them."""
+    if len(data) < header_length + 4:
+        return None
+    sport, dport = _PORTS.unpack_from(data, header_length)
+    return sport, dport
 
 
 @dataclass(frozen=True)

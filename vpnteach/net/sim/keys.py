@@ -105,6 +105,15 @@ class EspKey(HtmlRepr):
         return ",".join(f'"{f}"' for f in fields)
 
 
+def wireshark_key_tables(ike_keys: list[IkeKey], esp_sas: list[EspKey]) -> dict[str, str]:
+    """File name -> text of ``ikev1_decryption_table``, ``esp_sa`` and ``preferences``."""
+    return {
+        "ikev1_decryption_table": "".join(k.line() + "\n" for k in ike_keys),
+        "esp_sa": "".join(k.line() + "\n" for k in esp_sas),
+        "preferences": PREFERENCES,
+    }
+
+
 def write_wireshark_keys(
     folder: str | Path, ike_keys: list[IkeKey], esp_sas: list[EspKey]
 ) -> list[Path]:
@@ -115,11 +124,7 @@ def write_wireshark_keys(
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    files = {
-        "ikev1_decryption_table": "".join(k.line() + "\n" for k in ike_keys),
-        "esp_sa": "".join(k.line() + "\n" for k in esp_sas),
-        "preferences": PREFERENCES,
-    }
+    files = wireshark_key_tables(ike_keys, esp_sas)
     for name, text in files.items():
         (out / name).write_text(text)
     return [out / name for name in files]
