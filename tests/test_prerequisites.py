@@ -37,6 +37,7 @@ PROVIDED_BY = {
     "pki": "strongswan-pki",
     "setpriv": "util-linux",
     "swanctl": "strongswan-swanctl",
+    "tmux": "tmux",
     "tshark": "tshark",
 }
 

@@ -10,7 +10,7 @@ DEBIAN_PACKAGES=(
   strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins
   libstrongswan-standard-plugins libstrongswan-extra-plugins tshark iputils-ping iproute2 openssl
   chromium fonts-dejavu-core fonts-liberation graphviz git bubblewrap util-linux certmonger
-  dbus-daemon
+  dbus-daemon tmux
 )
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

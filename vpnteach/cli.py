@@ -128,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--profile", choices=sorted(PROFILES), default="seed")
     d.add_argument("--seed", type=int, default=2010, help="random seed (default 2010)")
     d.add_argument("--pcap", metavar="DIR", help="write the WAN capture and key tables to DIR")
+    c = sub.add_parser("console", help="an IOS console on the seed lab's routers")
+    c.add_argument("--blank", action="store_true", help="routers out of the box (type it all)")
+    c.add_argument("--seed", type=int, default=2010, help="random seed (default 2010)")
+    c.add_argument("--device", default="Branch1", help="the console to start on (Branch1)")
     sub.add_parser(
         "grade", add_help=False, help="grade saved notebooks from their recorded answers"
     )
@@ -159,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         return demo(args.profile, args.seed, args.pcap)
+    if args.command == "console":
+        from vpnteach.ui.terminal import main_console
+
+        return main_console(args.blank, args.seed, args.device)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

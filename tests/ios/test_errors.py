@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from vpnteach.ios import IosConfigError, parse_config
+from vpnteach.ios.argtypes import DOMAIN_EXPECTED, HOSTNAME_EXPECTED
 
 ISAKMP = "crypto isakmp policy 10\n"
 TRUSTPOINT = "crypto pki trustpoint WIN2003\n"
@@ -20,10 +21,10 @@ GROUPS = "1, 2, 5, 14, 15, 16"
 
 # (text, line of the error, expected, the word the caret points at; None = incomplete command)
 CASES = [
-    ("hostname", 1, "a name", None),
+    ("hostname", 1, HOSTNAME_EXPECTED, None),
     ("hostname A B", 1, "end of command", "B"),
-    ("ip domain-name", 1, "a name", None),
-    ("ip domain nam amit.com", 1, "name", "nam"),
+    ("ip domain-name", 1, DOMAIN_EXPECTED, None),
+    ("ip domain nmae amit.com", 1, "name", "nmae"),
     ("ntp server 192.168.1.999", 1, "an IPv4 address A.B.C.D", "192.168.1.999"),
     ("clock timezone AEST 25", 1, "a number -23-23", "25"),
     ("clock timezone AEST 10 60", 1, "one of a number 0-59, end of command", "60"),

@@ -12,7 +12,7 @@ from vpnteach.ios.commands import MODE_COMMANDS, Command
 from vpnteach.ios.grammar import Keyword, Optional, Token
 
 from .conftest import seed_text
-from .pubkey_vectors import PEER_SPKI_HEX
+from .grammar_samples import PIECES, argument_values
 
 
 def _keywords(tokens: tuple[Token, ...]) -> set[str]:
@@ -92,34 +92,6 @@ def test_whatever_parses_round_trips_through_running_config(prefix: str, lines: 
 
 # --- grammar-directed generation: valid-looking commands written from the tables themselves ---
 
-_PIECES = re.compile(r"\[[^\]]*\]|\S+")
-SAMPLES: dict[str, list[str]] = {
-    "word": ["TS", "ACL", "CRYPTO", "K1", "WIN2003"],
-    "rest": ["uplink to ISP"],
-    "ip": ["10.2.2.1", "192.168.11.0", "0.0.0.0"],
-    "mask": ["255.255.255.0", "255.255.255.255", "0.0.0.0"],
-    "ike_cipher": ["des", "3des", "aes", "aes 256"],
-    "esp_transforms": ["esp-3des esp-md5-hmac", "esp-aes 256 esp-sha-hmac", "esp-des esp-sha-hmac"],
-    "acl_address": ["any", "host 10.1.1.1", "192.168.11.0 0.0.0.255"],
-    "pfs_group": ["group2", "group 5"],
-    "dh_group": ["1", "2", "14"],
-    "revocation": ["none", "crl none"],
-    "ts_names": ["TS", "TS STRONG"],
-    "rsa_options": ["general-keys modulus 1024 label K exportable", "label K2", "usage-keys"],
-    "interface": ["Serial1/0", "fa0/0", "loopback 0"],
-    "hex_words": ["30819F30 0D06092A", PEER_SPKI_HEX, "0001"],
-    "id_name": ["branch1.amit.com", "vpn@amit.com"],
-}
-
-
-def _argument_values(kind: str, param: str | None) -> list[str]:
-    if kind == "int" and param is not None:
-        low, high = (int(x) for x in re.fullmatch(r"(-?\d+)-(-?\d+)", param).groups())  # type: ignore[union-attr]
-        return [str(low), str(high), str((low + high) // 2)]
-    if kind == "choice" and param is not None:
-        return param.split("/")
-    return SAMPLES[kind]
-
 
 def _piece(draw: st.DrawFn, piece: str) -> str:
     if piece.startswith("["):
@@ -127,7 +99,7 @@ def _piece(draw: st.DrawFn, piece: str) -> str:
         return " ".join(_piece(draw, p) for p in inner) if draw(st.booleans()) else ""
     arg = re.fullmatch(r"<(\w+):([\w-]+)(?::(\S+))?>", piece)
     if arg:
-        return draw(st.sampled_from(_argument_values(arg.group(2), arg.group(3))))
+        return draw(st.sampled_from(argument_values(arg.group(2), arg.group(3))))
     abbrev = re.fullmatch(r"([a-z0-9-]+)\(([a-z0-9-]+)\)", piece)
     if abbrev:
         return draw(st.sampled_from([abbrev.group(1), abbrev.group(1) + abbrev.group(2)]))
@@ -137,7 +109,7 @@ def _piece(draw: st.DrawFn, piece: str) -> str:
 @st.composite
 def command_line(draw: st.DrawFn, mode: str) -> str:
     command = draw(st.sampled_from(MODE_COMMANDS[mode]))
-    pieces = _PIECES.findall(command.pattern)
+    pieces = PIECES.findall(command.pattern)
     return " ".join(p for p in (_piece(draw, piece) for piece in pieces) if p)
 
 
@@ -157,7 +129,7 @@ DEPTH = _depths()
 
 
 def _words(draw: st.DrawFn, command: Command) -> str:
-    return " ".join(p for p in (_piece(draw, x) for x in _PIECES.findall(command.pattern)) if p)
+    return " ".join(p for p in (_piece(draw, x) for x in PIECES.findall(command.pattern)) if p)
 
 
 def _path(draw: st.DrawFn, mode: str) -> list[str]:

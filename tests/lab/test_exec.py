@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.lab.conftest import PING
+from vpnteach.ios.errors import ExecError
 from vpnteach.lab import Lab
-from vpnteach.labs.exec import ExecError
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +52,15 @@ def test_the_responders_debug_lines_wait_on_its_own_console() -> None:
     ("command", "message"),
     [
         ("ping 192.168.22.1 source 10.9.9.9", "Invalid source address"),
-        ("ping 192.168.22.1 repeat many", "take a number"),
-        ("ping 192.168.22.1 colour blue", "Invalid input detected at 'colour'"),
+        # IOS marks the first character it cannot read: "m" of "many", "c" of "colour"
+        ("ping 192.168.22.1 repeat many", "repeat many\n {33}\\^\n% Invalid input"),
+        ("ping 192.168.22.1 colour blue", "colour blue\n {26}\\^\n% Invalid input"),
         ("show crypto isakmp nonsense", "Invalid input detected at '^' marker"),
         ("crypto pki enroll NOSUCH", "NOSUCH"),
     ],
 )
 def test_bad_commands_raise_a_clear_exec_error(lab: Lab, command: str, message: str) -> None:
-    with pytest.raises(ExecError, match=message.replace("^", r"\^")):
+    with pytest.raises(ExecError, match=message.replace("'^'", r"'\^'")):
         lab.branch1.exec(command)
 
 

@@ -10,8 +10,8 @@ import pytest
 from tests.ike.seed_log import MAIN_MODE_LOG, QUICK_MODE_LOG, SHOW_CRYPTO_ISAKMP_SA
 from tests.lab.conftest import PING, PingedLab
 from tests.lab.wirecount import count, outer
+from vpnteach.ios.errors import ExecError
 from vpnteach.lab import Lab
-from vpnteach.labs.exec import ExecError
 from vpnteach.labs.seed_configs import SEED_CONFIGS
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "configs"

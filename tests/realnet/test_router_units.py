@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import require
 from tests.realnet.harness import write_configs
 from vpnteach.ios import parse_config
-from vpnteach.labs.exec import ExecError
+from vpnteach.ios.errors import ExecError
 from vpnteach.labs.seed_configs import SEED_CONFIGS
 from vpnteach.net.tun import TunDevice, TunError
 from vpnteach.router.cli import build_parser, load_config
@@ -106,7 +106,7 @@ def test_exec_commands_answer_without_starting_the_io() -> None:
     assert "IPv4 Crypto ISAKMP SA" in run_command(router, "sh cry isa sa")
     assert "current outbound spi: 0x0(0)" in run_command(router, "show crypto ipsec sa")
     assert run_command(router, "debug crypto ipsec") == "Crypto IPSEC debugging is on\n"
-    with pytest.raises(ExecError, match=r"Branch1#show crypto bogus\n {8}\^"):
+    with pytest.raises(ExecError, match=r"Branch1#show crypto bogus\n {20}\^"):
         run_command(router, "show crypto bogus")
     assert "M - Manually configured" in run_command(router, "show crypto key pubkey-chain rsa")
     with pytest.raises(ExecError, match="without --pki"):

@@ -23,8 +23,8 @@ def test_importing_ui_registers_a_rich_view_for_every_listed_class() -> None:
         assert RENDERERS[cls] is renderer
 
 
-def test_importing_ui_registers_the_stepper_and_exercise_widgets() -> None:
-    assert {cls.__name__ for cls in UI_WIDGETS} == {"Stepper", "Exercise"}
+def test_importing_ui_registers_the_stepper_exercise_and_console_widgets() -> None:
+    assert {cls.__name__ for cls in UI_WIDGETS} == {"Stepper", "Exercise", "Console"}
     for cls, factory in UI_WIDGETS.items():
         assert WIDGETS[cls] is factory
 

@@ -27,14 +27,19 @@ What is accepted (the full list, generated from the grammar tables, is
   (``match address``, ``set peer``, ``set transform-set``, ``set pfs [groupN | group N]``,
   ``set security-association lifetime``), config-if (``ip address``, ``crypto map``,
   ``shutdown``, ``description``);
-* spellings: keywords in any case; the abbreviations ``int``, ``encr``, ``auth``, ``shut``,
-  ``desc`` (and any longer prefix of those words); interface names such as ``Serial1/0``,
+* spellings: keywords in any case, shortened to any prefix no other keyword at that place
+  begins (:mod:`vpnteach.ios.tree`; ``cry isa pol 10``, ``int s1/0``, ``en 3des``); interface
+  names such as ``Serial1/0``,
   ``serial 1/0``, ``s1/0``, ``fa0/0``, ``gi0/1``, ``lo0``; ``!`` comment lines, blank lines,
   indentation, and a pasted console prompt (``Branch1(config-if)#``).
 * not accepted, like IOS: text glued after a command (the tutorial's ``ra! Required ...``), a
   command wrapped onto two lines (``crypto map CRYPTO`` / ``10 ipsec-isakmp``). Not modelled:
-  AH transforms, ACL protocols other than ``ip``, dynamic maps, exec actions such as
-  ``crypto pki authenticate`` / ``enroll`` (the PKI layer performs those).
+  AH transforms, ACL protocols other than ``ip``, dynamic maps. ``crypto pki authenticate`` /
+  ``enroll`` are known (for ``?`` and abbreviation) but refused in configuration text: they
+  are dialogues, held by the console (:mod:`vpnteach.ios.console`).
+
+EXEC commands, for every front end: :mod:`vpnteach.ios.execmode`; the IOS console engine:
+:mod:`vpnteach.ios.console`.
 """
 
 from __future__ import annotations

@@ -130,7 +130,19 @@ def transform_set_names(words: Sequence[str], i: int) -> tuple[tuple[str, ...], 
 
 
 _RSA_FLAGS = {"general-keys": "usage", "usage-keys": "usage", "exportable": "exportable"}
-_MODULUS = int_range(360, 4096)
+MODULUS_EXPECTED = "a modulus of 1024-4096 bits, a multiple of 256 (the RSA keys vpnteach builds)"
+
+
+def modulus_ok(bits: int) -> bool:
+    """A modulus the key generator builds (IOS also takes 360-1023: too weak to model)."""
+    return 1024 <= bits <= 4096 and bits % 256 == 0
+
+
+def _MODULUS(words: Sequence[str], i: int) -> tuple[int, int]:
+    bits, nxt = int_range(360, 4096)(words, i)
+    if not modulus_ok(bits):
+        raise Mismatch(i, [MODULUS_EXPECTED])
+    return bits, nxt
 
 
 def rsa_options(words: Sequence[str], i: int) -> tuple[RsaKeyCommand, int]:
@@ -155,7 +167,7 @@ def rsa_options(words: Sequence[str], i: int) -> tuple[RsaKeyCommand, int]:
 
 def _rsa_command(found: dict[str, object]) -> RsaKeyCommand:
     label = found.get("label")
-    modulus = found.get("modulus", 512)  # IOS prompts "How many bits in the modulus [512]"
+    modulus = found.get("modulus", 1024)  # IOS would prompt "How many bits in the modulus"
     return RsaKeyCommand(
         label=str(label) if label is not None else None,
         modulus=int(str(modulus)),
@@ -186,6 +198,35 @@ def id_name(words: Sequence[str], i: int) -> tuple[str, int]:
     """A name an ID payload carries (``fqdn`` / ``user-fqdn``): ASCII only (RFC 2407 §4.6.2.1)."""
     if i >= len(words) or not _ID_NAME.fullmatch(words[i]):
         raise Mismatch(i, [ID_NAME_EXPECTED])
+    return words[i], i + 1
+
+
+_HOSTNAME = re.compile(r"[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_DOMAIN = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?")
+HOSTNAME_EXPECTED = "a host name: a letter, then letters, digits or hyphens (at most 63)"
+DOMAIN_EXPECTED = "a domain name such as amit.com (letters, digits, hyphens and dots)"
+
+
+def _first_bad(word: str, allowed: str) -> int:
+    for n, c in enumerate(word):
+        if not (c.isascii() and (c.isalnum() or c in allowed)):
+            return n
+    return 0
+
+
+def hostname(words: Sequence[str], i: int) -> tuple[str, int]:
+    """``hostname NAME`` (RFC 1123 §2.1 labels, as IOS checks them)."""
+    if i >= len(words) or not _HOSTNAME.fullmatch(words[i]):
+        word = words[i] if i < len(words) else ""
+        raise Mismatch(i, [HOSTNAME_EXPECTED], _first_bad(word, "-"))
+    return words[i], i + 1
+
+
+def domain_name(words: Sequence[str], i: int) -> tuple[str, int]:
+    """``ip domain-name NAME``: dotted labels of letters, digits and hyphens."""
+    if i >= len(words) or not _DOMAIN.fullmatch(words[i]):
+        word = words[i] if i < len(words) else ""
+        raise Mismatch(i, [DOMAIN_EXPECTED], _first_bad(word, "-."))
     return words[i], i + 1
 
 
@@ -248,5 +289,7 @@ ARG_TYPES: dict[str, ArgParser] = {
     "interface": interface_name,
     "hex_words": hex_words,
     "id_name": id_name,
+    "hostname": hostname,
+    "domain": domain_name,
 }
 """The IOS-specific argument types, by the name patterns use."""

@@ -1,10 +1,9 @@
 """The configuration commands vpnteach understands: one table of grammars per IOS mode.
 
-Each row is ``(pattern, handler, mode entered)``. The pattern language is
-:mod:`vpnteach.ios.grammar`; the handler edits a :class:`~vpnteach.ios.draft.Draft`. Modes are
-named as IOS prompts them (``Branch1(config-isakmp)#``). Word lists come from the IKE model's
-tables, so the parser accepts exactly what the model can build; a value the model refuses
-(:class:`~vpnteach.ike.policy.PolicyError`) becomes an error on that line.
+Each row is ``(pattern, handler, mode entered)`` (:mod:`vpnteach.ios.grammar`); the handler
+edits a :class:`~vpnteach.ios.draft.Draft`; modes are named as IOS prompts them. Word lists come
+from the IKE model's tables, so the parser accepts exactly what the model can build; a value the
+model refuses (:class:`~vpnteach.ike.policy.PolicyError`) becomes an error on that line.
 
 ``no`` forms undo a command: in a sub-mode they restore IOS's default, globally they remove the
 object (``no crypto map CRYPTO`` removes the whole map, ``no crypto map CRYPTO 10`` one entry).
@@ -12,7 +11,7 @@ object (``no crypto map CRYPTO`` removes the whole map, ``no crypto map CRYPTO 1
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from vpnteach.ike.policy import (
@@ -26,7 +25,7 @@ from vpnteach.ike.policy import (
     PreSharedKey,
     TransformSet,
 )
-from vpnteach.ios import isakmp_peer
+from vpnteach.ios import interactive, isakmp_peer
 from vpnteach.ios.argtypes import ARG_TYPES
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.grammar import Args, Token, compile_pattern
@@ -74,10 +73,6 @@ def _table(*rows: tuple[str, Handler] | tuple[str, Handler, str]) -> tuple[Comma
     return tuple(
         Command(row[0], compile_pattern(row[0], ARG_TYPES), row[1], *row[2:]) for row in rows
     )
-
-
-def _choices(names: Iterable[object]) -> str:
-    return "/".join(str(n) for n in names)
 
 
 # --- global ---------------------------------------------------------------------------------
@@ -225,10 +220,10 @@ _ACL_ENTRY = "<action:choice:permit/deny> ip <source:acl_address> <destination:a
 _SA_LIFE = "crypto ipsec security-association lifetime"
 
 GLOBAL_COMMANDS = _table(
-    ("hostname <name:word>", _set("hostname", "name")),
+    ("hostname <name:hostname>", _set("hostname", "name")),
     ("no hostname", _no_hostname),
-    ("ip domain-name <name:word>", _set("domain_name", "name")),
-    ("ip domain name <name:word>", _set("domain_name", "name")),
+    ("ip domain-name <name:domain>", _set("domain_name", "name")),
+    ("ip domain name <name:domain>", _set("domain_name", "name")),
     ("no ip domain-name", _set("domain_name")),
     ("no ip domain name", _set("domain_name")),
     ("ntp server <address:ip>", _ntp_server),
@@ -278,7 +273,7 @@ GLOBAL_COMMANDS = _table(
     ("no ip route <prefix:ip> <mask:mask> [<next_hop:ip>]", _no_ip_route),
     ("end", _nothing),
     ("exit", _nothing),
-) + _table(*GLOBAL_ROWS, *isakmp_peer.GLOBAL_ROWS)
+) + _table(*GLOBAL_ROWS, *isakmp_peer.GLOBAL_ROWS, *interactive.GLOBAL_ROWS)
 
 
 # --- config-isakmp --------------------------------------------------------------------------
@@ -300,14 +295,14 @@ def _policy_edit(**defaults: object) -> Handler:
 _DEFAULT = IsakmpPolicy(1)
 
 ISAKMP_COMMANDS = _table(
-    ("encr(yption) <cipher:ike_cipher>", _policy_edit()),
-    ("no encr(yption)", _policy_edit(encryption=_DEFAULT.encryption, key_length=None)),
+    ("en(cryption) <cipher:ike_cipher>", _policy_edit()),
+    ("no en(cryption)", _policy_edit(encryption=_DEFAULT.encryption, key_length=None)),
     (
-        f"auth(entication) <authentication:choice:{_choices(AUTH_IDS)}>",
+        f"au(thentication) <authentication:choice:{'/'.join(AUTH_IDS)}>",
         _policy_edit(authentication=""),
     ),
-    ("no auth(entication)", _policy_edit(authentication=_DEFAULT.authentication)),
-    (f"hash <hash:choice:{_choices(HASH_IDS)}>", _policy_edit(hash="")),
+    ("no au(thentication)", _policy_edit(authentication=_DEFAULT.authentication)),
+    (f"hash <hash:choice:{'/'.join(HASH_IDS)}>", _policy_edit(hash="")),
     ("no hash", _policy_edit(hash=_DEFAULT.hash)),
     ("group <group:dh_group>", _policy_edit(group=0)),
     ("no group", _policy_edit(group=_DEFAULT.group)),
@@ -482,7 +477,6 @@ MODE_COMMANDS: dict[str, tuple[Command, ...]] = {
     isakmp_peer.ISAKMP_PEER: _table(*isakmp_peer.PEER_ROWS),
 }
 """Every mode's grammar table; a sub-mode also falls back to :data:`GLOBAL_COMMANDS`."""
-
 MODE_FALLBACK: dict[str, tuple[str, ...]] = {PUBKEY_KEY: (PUBKEY_CHAIN, GLOBAL), PUBKEY_DATA: ()}
 """The modes a line is tried in after its own, where not just ``config``: a nested mode tries
 its parents (IOS walks up), a key-string block takes only its own lines."""
@@ -492,10 +486,9 @@ BLOCK_END: dict[str, str] = {PUBKEY_DATA: "quit"}
 
 
 def command_reference() -> str:
-    """Every accepted command, mode by mode, in the grammar notation (generated from the tables).
-
+    """Every accepted command, mode by mode, in the grammar notation (generated from the tables):
     ``encr(yption)`` accepts ``encr`` .. ``encryption``; ``<name:type>`` is an argument;
-    ``[...]`` is optional.
+    ``[...]`` is optional (any unique prefix of a keyword is accepted: :mod:`vpnteach.ios.tree`).
     """
     lines: list[str] = []
     for mode, commands in MODE_COMMANDS.items():

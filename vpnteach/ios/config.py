@@ -19,14 +19,54 @@ from dataclasses import dataclass
 
 from vpnteach._html import HtmlRepr
 from vpnteach.ike.policy import PolicyError
-from vpnteach.ios.commands import BLOCK_END, GLOBAL, MODE_COMMANDS, MODE_FALLBACK, Command
+from vpnteach.ios.argtypes import ARG_TYPES
+from vpnteach.ios.commands import (
+    BLOCK_END,
+    GLOBAL,
+    MODE_COMMANDS,
+    MODE_FALLBACK,
+    Command,
+)
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.errors import IosConfigError
-from vpnteach.ios.grammar import Args, Mismatch, match_pattern
+from vpnteach.ios.grammar import Args, Mismatch
+from vpnteach.ios.helptext import ARGUMENT_HELP, KEYWORD_HELP, TYPE_HELP, UNMODELLED_CONFIG
 from vpnteach.ios.model import RouterConfig
+from vpnteach.ios.tree import Ambiguous, CommandTree, furthest
+
+
+def command_tree(
+    commands: tuple[Command, ...], hidden: tuple[str, ...] = ()
+) -> CommandTree[Command]:
+    """One mode's rows as a :class:`~vpnteach.ios.tree.CommandTree` (abbreviation, ``?``)."""
+    return CommandTree(
+        [(c.pattern, c) for c in commands], ARG_TYPES, TYPE_HELP, KEYWORD_HELP, ARGUMENT_HELP,
+        hidden,
+    )  # fmt: skip
+
+
+MODE_TREES: dict[str, CommandTree[Command]] = {
+    mode: command_tree(commands, UNMODELLED_CONFIG if mode == GLOBAL else ())
+    for mode, commands in MODE_COMMANDS.items()
+}
+"""Every mode's rows merged into one tree: the parser, the console's ``?`` and Tab use it."""
+
 
 _PROMPT = re.compile(r"\s*[\w.-]+\((?:config|[\w-]+)\)#")
 _WORD = re.compile(r"\S+")
+_LINE_END = re.compile(r"\r?\n")
+MAX_LINE = 4096
+"""Characters of one line IOS reads (a longer line is refused there)."""
+
+
+def bad_character(line: str) -> int | None:
+    """The column of the first character IOS cannot take in a command line: a control
+    character, a line or paragraph separator (U+2028, U+2029), anything unprintable, or
+    the character past :data:`MAX_LINE`."""
+    for n, c in enumerate(line):
+        if n >= MAX_LINE or not (c in " \t" or c.isprintable()):
+            return n
+    return None
 
 
 def parse_config(text: str, source: str = "<config>") -> RouterConfig:
@@ -48,11 +88,56 @@ def apply_commands(config: RouterConfig, text: str, source: str = "<commands>") 
         IosConfigError: a line IOS would refuse; no line of ``text`` has been applied.
     """
     session = _Session(Draft.from_config(config), source)
-    lines = text.splitlines()
+    lines = _LINE_END.split(text.removesuffix("\n").removesuffix("\r"))
     for number, line in enumerate(lines, start=1):
         session.feed(number, line)
     session.finish(len(lines), lines[-1] if lines else "")
     return session.draft.freeze()
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """One console line applied: the new config, the mode and object it leaves the console in,
+    and the row that accepted it (``None`` for a comment or a blank line)."""
+
+    config: RouterConfig
+    mode: str
+    context: object
+    command: Command | None
+    key_hex: tuple[str, ...] = ()
+    """The ``key-string`` lines typed so far (config-pubkey mode), until ``quit``."""
+
+
+def apply_line(
+    config: RouterConfig,
+    mode: str,
+    context: object,
+    line: str,
+    key_hex: tuple[str, ...] = (),
+    source: str = "<console>",
+) -> LineResult:
+    """Apply one line typed at ``Router(<mode>)#`` while editing ``context`` (the policy
+    number, interface name, ... of the sub-mode), as a console does: all of it or nothing.
+
+    Raises:
+        IosConfigError: the line is refused; ``config`` is unchanged.
+    """
+    session = _Session(Draft.from_config(config), source)
+    session.mode, session.draft.context = mode, context
+    session.draft.key_hex = list(key_hex)
+    session.feed(1, line)
+    draft = session.draft
+    return LineResult(
+        draft.freeze(), session.mode, draft.context, session.last, tuple(draft.key_hex)
+    )
+
+
+def find_command(mode: str, words: list[str]) -> tuple[Command, Args, str]:
+    """The row a line typed in ``mode`` names, its arguments, and the mode whose table it is
+    in (the mode's own, or a parent's). Raises :class:`Mismatch` as the parser would fail."""
+    session = _Session(Draft(), "<console>")
+    session.mode = mode
+    return session._find(words)
 
 
 @dataclass(frozen=True)
@@ -83,8 +168,15 @@ class _Session:
         self.draft = draft
         self.source = source
         self.mode = GLOBAL
+        self.last: Command | None = None
 
     def feed(self, number: int, line: str) -> None:
+        bad = bad_character(line)
+        if bad is not None:
+            expected = f"printable text (character {bad + 1} is {line[bad]!r})"
+            if bad >= MAX_LINE:
+                expected = f"a line of at most {MAX_LINE} characters"
+            raise self._error(number, line[: MAX_LINE + 1], expected, bad)
         prompt = _PROMPT.match(line)
         start = prompt.end() if prompt else 0
         spans = [(m.start(), m.group()) for m in _WORD.finditer(line, start)]
@@ -94,14 +186,23 @@ class _Session:
         try:
             command, args, mode = self._find(words)
             command.handler(self.draft, args)
+        except Ambiguous as miss:
+            word = words[miss.index]
+            longer = f"a longer abbreviation: `{word}` may be {', '.join(miss.expected)}"
+            error = self._error(number, line, longer, spans[miss.index][0])
+            error.ambiguous = True
+            raise error from None
         except Mismatch as miss:
             column = spans[miss.index][0] if miss.index < len(spans) else len(line.rstrip())
-            expected = _elsewhere(words, self.mode) if miss.index == 0 else None
-            raise self._error(number, line, expected or _expected(miss), column) from None
+            where = _elsewhere(words, self.mode) if miss.index == 0 else None
+            error = self._error(number, line, where or _expected(miss), column)
+            error.caret = column + miss.offset
+            raise error from None
         except PolicyError as refused:
             expected = f"a value the model accepts ({refused})"
             raise self._error(number, line, expected, spans[-1][0]) from None
         self._enter(command, mode)
+        self.last = command
 
     def _find(self, words: list[str]) -> tuple[Command, Args, str]:
         """The first command of the current mode, then of global mode, that accepts ``words``."""
@@ -110,14 +211,12 @@ class _Session:
         if self.mode != GLOBAL:
             modes += MODE_FALLBACK.get(self.mode, (GLOBAL,))
         for mode in modes:
-            best: Mismatch | None = None
-            for command in MODE_COMMANDS[mode]:
-                try:
-                    return command, match_pattern(command.tokens, words), mode
-                except Mismatch as miss:
-                    best = miss if best is None else best.merge(miss)
-            if best is not None:
-                failures.append(best)
+            try:
+                command, args = MODE_TREES[mode].parse(words)
+            except Mismatch as miss:
+                failures.append(miss)
+                continue
+            return command, args, mode
         raise _furthest(failures)
 
     def _enter(self, command: Command, table_mode: str) -> None:
@@ -148,7 +247,7 @@ def _furthest(failures: list[Mismatch]) -> Mismatch:
         if other.index > best.index:
             best = other
         elif other.index == best.index and best.index > 0:
-            best = best.merge(other)
+            best = furthest([best, other])
     return best
 
 
@@ -171,14 +270,14 @@ def _elsewhere(words: list[str], mode: str) -> str | None:
     if mode in BLOCK_END or words[0].lower() in ("exit", "end"):
         return None
     paths = _entry_paths()
-    for other, commands in MODE_COMMANDS.items():
+    for other in MODE_COMMANDS:
         if other == mode:
             continue
-        for command in commands:
-            try:
-                match_pattern(command.tokens, words)
-            except Mismatch:
-                continue
+        try:
+            MODE_TREES[other].parse(words)
+        except Mismatch:
+            continue
+        else:
             route = ", then ".join(paths.get(other, []))
             return f"a {mode} command: `{words[0]}` belongs in {other} mode (enter: {route})"
     return None

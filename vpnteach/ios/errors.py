@@ -44,13 +44,17 @@ class IosConfigError(ValueError):
         self.source = source
         self.mode = mode
         self.hostname = hostname
+        self.caret = column
+        """Where IOS's ``^`` goes: ``column``, or further inside a number or an address."""
+        self.ambiguous = False
+        """The word at ``column`` abbreviates several keywords (``% Ambiguous command``)."""
         where = f"line {line}" if source == "<config>" else f"{source} line {line}"
         super().__init__(f"{where}: `{text.strip()}`: expected {expected}")
 
     @property
     def incomplete(self) -> bool:
         """The line stopped before the command was complete (IOS: ``% Incomplete command.``)."""
-        return not self.text[self.column :].strip()
+        return not self.ambiguous and not self.text[self.column :].strip()
 
     def ios_message(self) -> str:
         """The exchange as an IOS console shows it: the prompt and line, then IOS's answer.
@@ -61,9 +65,11 @@ class IosConfigError(ValueError):
         prompt = f"{self.hostname}#" if self.mode == "exec" else f"{self.hostname}({self.mode})#"
         typed = self.text.lstrip()
         echo = f"{prompt}{typed}"
+        if self.ambiguous:
+            return f'{echo}\n% Ambiguous command:  "{typed.rstrip()}"'
         if self.incomplete:
             return f"{echo}\n% Incomplete command."
-        caret = len(prompt) + self.column - (len(self.text) - len(typed))
+        caret = len(prompt) + self.caret - (len(self.text) - len(typed))
         return f"{echo}\n{' ' * caret}^\n% Invalid input detected at '^' marker."
 
 
@@ -81,3 +87,7 @@ class ConfigWarning(HtmlRepr):
 
     def __str__(self) -> str:
         return f"{self.subject}: {self.message}"
+
+
+class ExecError(ValueError):
+    """An exec command the router refuses; the message is IOS's (with its ``^`` marker)."""

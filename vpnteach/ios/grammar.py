@@ -32,10 +32,13 @@ Args = dict[str, Any]
 class Mismatch(Exception):  # control flow inside the package: callers get IosConfigError
     """Matching failed at word ``index``; ``expected`` lists what would have been accepted."""
 
-    def __init__(self, index: int, expected: Sequence[str]) -> None:
+    def __init__(self, index: int, expected: Sequence[str], offset: int = 0) -> None:
         super().__init__(index, tuple(expected))
         self.index = index
         self.expected = tuple(expected)
+        self.offset = offset
+        """Characters of the word read before it went wrong (IOS's ``^`` goes there): a number
+        or an address is read character by character, a keyword as a whole."""
 
     def merge(self, other: Mismatch) -> Mismatch:
         """The furthest of two failures; at the same index, both sets of alternatives."""
@@ -44,7 +47,7 @@ class Mismatch(Exception):  # control flow inside the package: callers get IosCo
         if other.index < self.index:
             return self
         merged = self.expected + tuple(e for e in other.expected if e not in self.expected)
-        return Mismatch(self.index, merged)
+        return Mismatch(self.index, merged, max(self.offset, other.offset))
 
 
 ArgParser = Callable[[Sequence[str], int], tuple[Any, int]]
@@ -74,12 +77,19 @@ class Keyword:
         raise Mismatch(i, [self.word])
 
 
+HelpLines = tuple[tuple[str, str], ...]
+"""``?`` help for an argument: ``(form, text)`` lines such as ``("<1-10000>", "")``."""
+
+
 @dataclass(frozen=True)
 class Argument:
-    """A captured argument parsed by ``parser``."""
+    """A captured argument parsed by ``parser``; ``spec`` is its ``<...>`` text in the pattern,
+    ``help`` what ``?`` shows for it."""
 
     name: str
     parser: ArgParser
+    spec: str = ""
+    help: HelpLines = ()
 
     def match(self, words: Sequence[str], i: int, args: Args) -> int:
         value, nxt = self.parser(words, i)
@@ -153,7 +163,21 @@ def ipv4_arg(words: Sequence[str], i: int) -> tuple[str, int]:
     try:
         return str(IPv4Address(text)), i + 1
     except ValueError:
-        raise Mismatch(i, ["an IPv4 address A.B.C.D"]) from None
+        raise Mismatch(i, ["an IPv4 address A.B.C.D"], _address_offset(text)) from None
+
+
+def _address_offset(text: str) -> int:
+    """Where reading a dotted quad goes wrong: a character that is no digit or dot, a fourth
+    dot, an octet over 255 (the word's end when only the end is missing)."""
+    dots, octet = 0, ""
+    for n, c in enumerate(text):
+        if c == "." and octet and dots < 3:
+            dots, octet = dots + 1, ""
+        elif c.isascii() and c.isdigit() and len(octet) < 3 and int(octet + c) <= 255:
+            octet += c
+        else:
+            return n
+    return len(text)
 
 
 def int_range(low: int, high: int) -> ArgParser:
@@ -163,10 +187,20 @@ def int_range(low: int, high: int) -> ArgParser:
     def parse(words: Sequence[str], i: int) -> tuple[int, int]:
         text = _need(words, i, what)
         if not _ASCII_INT.fullmatch(text) or not low <= int(text) <= high:
-            raise Mismatch(i, [what])
+            raise Mismatch(i, [what], _number_offset(text))
         return int(text), i + 1
 
     return parse
+
+
+def _number_offset(text: str) -> int:
+    """The first character of ``text`` that is no digit (0: the number itself is out of range,
+    or does not start like one)."""
+    start = 1 if text.startswith("-") else 0
+    for n, c in enumerate(text[start:], start):
+        if not (c.isascii() and c.isdigit()):
+            return n
+    return 0
 
 
 def choice(*values: str) -> ArgParser:
@@ -200,14 +234,32 @@ _ABBREV = re.compile(r"([a-z0-9-]+)\(([a-z0-9-]+)\)")
 _ARG = re.compile(r"<(\w+):([\w-]+)(?::(\S+))?>")
 
 
-def _compile_piece(piece: str, types: Mapping[str, ArgParser]) -> Token:
+ARG_HELP: dict[str, HelpLines] = {
+    "word": (("WORD", ""),),
+    "rest": (("LINE", ""),),
+    "ip": (("A.B.C.D", ""),),
+}
+"""What ``?`` shows for each argument type (callers may add their own)."""
+
+
+def _arg_help(kind: str, param: str | None, helps: Mapping[str, HelpLines]) -> HelpLines:
+    if kind == "int" and param:
+        return ((f"<{param}>", ""),)
+    if kind == "choice" and param:
+        return tuple((value, "") for value in param.split("/"))
+    return helps.get(kind, ((kind.upper(), ""),))
+
+
+def _compile_piece(
+    piece: str, types: Mapping[str, ArgParser], helps: Mapping[str, HelpLines] = ARG_HELP
+) -> Token:
     if piece.startswith("["):
-        return Optional(tuple(_compile_piece(p, types) for p in piece[1:-1].split()))
+        return Optional(tuple(_compile_piece(p, types, helps) for p in piece[1:-1].split()))
     arg = _ARG.fullmatch(piece)
     if arg:
         name, kind, param = arg.groups()
         parser = _parametrized(kind, param) if param else types[kind]
-        return Argument(name, parser)
+        return Argument(name, parser, piece, _arg_help(kind, param, helps))
     abbrev = _ABBREV.fullmatch(piece)
     if abbrev:
         head, tail = abbrev.groups()
@@ -216,11 +268,14 @@ def _compile_piece(piece: str, types: Mapping[str, ArgParser]) -> Token:
 
 
 def compile_pattern(
-    pattern: str, extra_types: Mapping[str, ArgParser] | None = None
+    pattern: str,
+    extra_types: Mapping[str, ArgParser] | None = None,
+    extra_help: Mapping[str, HelpLines] | None = None,
 ) -> tuple[Token, ...]:
     """Compile a pattern string into tokens (ending with :class:`EndOfLine`)."""
     types = {**ARG_TYPES, **(extra_types or {})}
-    tokens = [_compile_piece(p, types) for p in _PIECE.findall(pattern)]
+    helps = {**ARG_HELP, **(extra_help or {})}
+    tokens = [_compile_piece(p, types, helps) for p in _PIECE.findall(pattern)]
     return (*tokens, EndOfLine())
 
 

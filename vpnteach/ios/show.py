@@ -36,9 +36,10 @@ from collections.abc import Callable
 
 from vpnteach.ike.policy import TransformSet
 from vpnteach.ios.errors import IosConfigError
-from vpnteach.ios.grammar import Args, Mismatch, compile_pattern, match_pattern
+from vpnteach.ios.grammar import Args, Mismatch
 from vpnteach.ios.model import CryptoMapSpec, RouterConfig
 from vpnteach.ios.pubkey import show_crypto_key_pubkey_chain
+from vpnteach.ios.tree import CommandTree
 
 _INDENT = " " * 8
 
@@ -123,26 +124,28 @@ SHOW_COMMANDS: tuple[tuple[str, _ShowHandler], ...] = (
 )
 """The exec commands this module answers, as grammars (see :mod:`vpnteach.ios.grammar`)."""
 
-_COMPILED = tuple((compile_pattern(p), h) for p, h in SHOW_COMMANDS)
+_TREE = CommandTree(SHOW_COMMANDS)
 
 
 def run_show(config: RouterConfig, line: str) -> str:
-    """Answer one exec-mode ``show`` line, e.g. ``"sh run"`` or ``"show crypto map"``.
+    """Answer one exec-mode ``show`` line, e.g. ``"sh run"`` or ``"show crypto map"`` (the
+    rows of :data:`SHOW_COMMANDS`, which the EXEC table of :mod:`vpnteach.ios.execmode`
+    also uses, read with the same abbreviations).
 
     Raises:
         IosConfigError: the line is none of :data:`SHOW_COMMANDS` (mode ``exec``).
     """
-    words = line.split()
-    best: Mismatch | None = None
-    for tokens, handler in _COMPILED:
-        try:
-            return handler(config, match_pattern(tokens, words))
-        except Mismatch as miss:
-            best = miss if best is None else best.merge(miss)
-    assert best is not None
+    try:
+        handler, args = _TREE.parse(line.split())
+    except Mismatch as best:
+        raise _refused(config, line, best) from None
+    return handler(config, args)
+
+
+def _refused(config: RouterConfig, line: str, best: Mismatch) -> IosConfigError:
     starts = [
         i for i, c in enumerate(line) if not c.isspace() and (i == 0 or line[i - 1].isspace())
     ]
     column = starts[best.index] if best.index < len(starts) else len(line.rstrip())
     expected = best.expected[0] if len(best.expected) == 1 else "one of " + ", ".join(best.expected)
-    raise IosConfigError(1, line, expected, column, "<exec>", "exec", config.hostname)
+    return IosConfigError(1, line, expected, column, "<exec>", "exec", config.hostname)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import Rng, SeededRng
 from vpnteach.gateway import Deliver, Discard, Gateway, GatewayConfigError, GatewayEvent
-from vpnteach.gateway.adapt import ike_config_from
+from vpnteach.gateway.adapt import crypto_interface, ike_config_from
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.sa import Datagram
 from vpnteach.ios import RouterConfig, apply_commands
@@ -34,9 +34,10 @@ from vpnteach.net.sim.router import Router
 from vpnteach.net.sim.scheduler import Scheduled
 from vpnteach.pki import scep
 from vpnteach.pki.errors import EnrollmentError
-from vpnteach.pki.trustpoint import RouterPki
+from vpnteach.pki.trustpoint import RouterPki, Trustpoint
 
 if TYPE_CHECKING:
+    from vpnteach.ios.console import Console
     from vpnteach.lab import Lab
 
 IKE_PORTS = (500, 4500)
@@ -103,7 +104,11 @@ class LabRouter(HtmlRepr):
         for route in self.config.static_routes:
             self.node.add_route(f"{route.prefix}/{route.mask}", next_hop=route.next_hop)
 
-    def _apply_pki(self) -> None:
+    def _apply_pki(self) -> list[str]:
+        """Keys for new ``crypto key generate rsa`` lines, trustpoints in step with the config;
+        what IOS prints generating the keys."""
+        self.pki.hostname, self.pki.domain = self.config.hostname, self.config.domain_name or ""
+        printed: list[str] = []
         for command in self.config.rsa_key_commands:
             label = command.label or self.config.fqdn
             existing = self.pki.keys.get(label)
@@ -112,14 +117,14 @@ class LabRouter(HtmlRepr):
                 pair = self.pki.generate_key(label, command.modulus, command.exportable, key_rng)
                 words = f"general-keys modulus {command.modulus} label {label}"
                 words += " exportable" if command.exportable else ""
-                self.transcript += [
-                    f"{self.name}(config)# crypto key generate rsa {words}",
-                    f"The name for the keys will be: {label}",
-                    pair.ios_message(),
-                ]
+                said = [f"The name for the keys will be: {label}", pair.ios_message()]
+                self.transcript += [f"{self.name}(config)# crypto key generate rsa {words}", *said]
+                printed += said
         for name, tp in self.config.trustpoints.items():
             if name not in self.pki.trustpoints:
                 self.pki.add_trustpoint(tp.to_trustpoint())
+            _sync_trustpoint(self.pki.trustpoints[name], tp.to_trustpoint())
+        return printed
 
     def _start_gateway(self) -> None:
         try:
@@ -139,30 +144,43 @@ class LabRouter(HtmlRepr):
         """``configure terminal`` + ``text`` + ``end``: all lines or none.
 
         The whole block is parsed first (IosConfigError names the refused line; nothing
-        changes), and whether the result still runs a gateway is decided before anything is
-        applied: a configuration left with no crypto map on an up, addressed interface stops
-        IPsec altogether (:meth:`_stop_gateway`), as removing the crypto map does on IOS,
-        instead of changing the configuration under a gateway that still runs the old one.
+        changes), then run (:meth:`set_config`).
         """
         config = apply_commands(self.config, text, f"{self.name}(config)")
-        try:
-            ike_config_from(config, self.pki, timezone=self.timezone)
-            runs_gateway = True
-        except GatewayConfigError:
-            runs_gateway = False
-        self.config = config
         self.transcript += [f"{self.name}# configure terminal", *text.splitlines(), "end"]
+        self.set_config(config)
+        return self.config
+
+    def set_config(self, config: RouterConfig) -> list[str]:
+        """Run ``config`` from now on (interfaces, keys, trustpoints, the gateway); the lines
+        IOS prints meanwhile (key generation).
+
+        Whether the result still runs a gateway is decided before the gateway is touched: a
+        configuration left with no crypto map on an up, addressed interface stops IPsec
+        altogether (:meth:`_stop_gateway`), as removing the crypto map does on IOS, instead of
+        changing the configuration under a gateway that still runs the old one.
+        """
+        self.config = config
         self._apply_interfaces()
-        self._apply_pki()
+        printed = self._apply_pki()
         if self.gateway is None:
             self._start_gateway()
-        elif not runs_gateway:
+        elif not self._runs_gateway(config):
             self._stop_gateway()
         else:
             self.gateway.reconfigure(self.config, self._epoch())
             self.service()
             self.lab.run_for(0.1)  # the Deletes reach the peers
-        return self.config
+        return printed
+
+    def _runs_gateway(self, config: RouterConfig) -> bool:
+        """``config`` has a crypto map an IPsec gateway can run (an up, addressed interface)."""
+        try:
+            crypto_interface(config)
+            ike_config_from(config, self.pki, timezone=self.timezone)
+        except GatewayConfigError:
+            return False
+        return True
 
     def _stop_gateway(self) -> None:
         """No crypto map left: the SAs are deleted (the peers told, RFC 2408 §3.15), then IKE
@@ -334,6 +352,13 @@ class LabRouter(HtmlRepr):
         out, self.console_buffer = self.console_buffer, []
         return "\n".join(out) + ("\n" if out else "")
 
+    def console(self, *, enabled: bool = False) -> Console:
+        """An IOS console on this router (:mod:`vpnteach.ios.console`); in a notebook it shows
+        as a widget once :mod:`vpnteach.ui` is imported."""
+        from vpnteach.labs.console import console_for
+
+        return console_for(self, enabled=enabled)
+
     def exec(self, command: str) -> str:
         """Run an exec-mode command and return what the console prints (IOS text).
 
@@ -347,6 +372,15 @@ class LabRouter(HtmlRepr):
         self.lab.flush_consoles(except_for=self)
         self.transcript += [f"{self.name}# {command.strip()}", *output.splitlines()]
         return output
+
+
+def _sync_trustpoint(current: Trustpoint, configured: Trustpoint) -> None:
+    """Settings typed in ``ca-trustpoint`` mode, onto the trustpoint (certificates kept)."""
+    current.enrollment_url = configured.enrollment_url
+    current.enrollment_mode_ra = configured.enrollment_mode_ra
+    current.rsakeypair = configured.rsakeypair
+    current.revocation_check = configured.revocation_check
+    current.ip_address = configured.ip_address
 
 
 def _fork(rng: Rng, label: str) -> Rng:

@@ -1,134 +1,93 @@
-"""Exec commands of a running router process, answered with the lab's IOS texts.
+"""EXEC commands of a running router process: the shared table of
+:mod:`vpnteach.ios.execmode`, with :class:`ProcessContext` as its
+:class:`~vpnteach.ios.execmode.RouterContext`.
 
-The words and abbreviations are the lab's (:mod:`vpnteach.labs.exec`: ``sh cry isa sa`` works
-here too); the texts come from the same renderers (the gateway's ``show_*``, the IOS config
-renderer, the PKI). What differs is where time comes from (the process clock) and where
-``debug`` lines go (the router's log, as they would go to a console).
+The words, abbreviations and texts are the lab's (``sh cry isa sa`` works here too). What
+differs is where time comes from (the process clock), where ``debug`` lines go (the router's
+log, as they would go to a console), and what a real router cannot do from its control socket
+(``ping`` across a simulated network, SCEP enrollment: ``vpnteach router --pki`` loads files).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from vpnteach.ios import run_show, show_crypto_key_mypubkey_rsa
-from vpnteach.ios.errors import IosConfigError
-from vpnteach.labs.exec import DEBUG_NAMES, PATTERNS, SHOW, ExecError, compile_commands
+from vpnteach.ios.errors import ExecError
+from vpnteach.ios.execmode import run_exec
+from vpnteach.ios.exectypes import PingRequest
+from vpnteach.ios.model import RouterConfig
+from vpnteach.pki.trustpoint import RouterPki
 
 if TYPE_CHECKING:
     from vpnteach.router.process import RouterProcess
 
-Handler = Callable[["RouterProcess", "re.Match[str]"], str]
+__all__ = ["ExecError", "ProcessContext", "run_command"]
 
 
-def _isakmp_sa(router: RouterProcess, m: re.Match[str]) -> str:
-    return router.gateway.show_crypto_isakmp_sa() + "\n"
+class ProcessContext:
+    """A running router as the EXEC table sees it."""
 
+    def __init__(self, router: RouterProcess) -> None:
+        self.router = router
 
-def _isakmp_policy(router: RouterProcess, m: re.Match[str]) -> str:
-    return router.gateway.show_crypto_isakmp_policy()
+    @property
+    def hostname(self) -> str:
+        return self.router.config.hostname
 
+    @property
+    def config(self) -> RouterConfig:
+        return self.router.config
 
-def _ipsec_sa(router: RouterProcess, m: re.Match[str]) -> str:
-    return router.gateway.show_crypto_ipsec_sa(router.now(), detail=bool(m.group("detail")))
+    def require_pki(self) -> RouterPki:
+        if self.router.pki is None:
+            raise ExecError("% This router was started without --pki: no certificates or keys")
+        return self.router.pki
 
+    def show_crypto_isakmp_sa(self) -> str:
+        return self.router.gateway.show_crypto_isakmp_sa()
 
-def _config_show(router: RouterProcess, m: re.Match[str]) -> str:
-    try:
-        return run_show(router.config, m.group(0))
-    except IosConfigError as exc:
-        raise ExecError(str(exc)) from None
+    def show_crypto_isakmp_policy(self) -> str:
+        return self.router.gateway.show_crypto_isakmp_policy()
 
+    def show_crypto_ipsec_sa(self, detail: bool) -> str:
+        return self.router.gateway.show_crypto_ipsec_sa(self.router.now(), detail=detail)
 
-def _pki_certificates(router: RouterProcess, m: re.Match[str]) -> str:
-    if router.pki is None:
-        raise ExecError("% This router was started without --pki: no certificates")
-    return router.pki.show_certificates() + "\n"
+    def clock(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.router.now(), tz=self.router.timezone)
 
+    def set_clock(self, when: dt.datetime) -> None:
+        raise ExecError("% clock set: a router process runs on this machine's clock")
 
-def _mypubkey(router: RouterProcess, m: re.Match[str]) -> str:
-    if router.pki is None:
-        raise ExecError("% This router was started without --pki: no RSA keys")
-    return show_crypto_key_mypubkey_rsa(router.pki.keys.values())
+    def set_debug(self, kind: str, on: bool) -> None:
+        self.router.set_debug(kind, on)
 
+    def clear_crypto(self, what: str) -> str:
+        gateway, now = self.router.gateway, self.router.now()
+        if what == "sa":
+            gateway.clear_crypto_sa(now)
+        else:
+            gateway.clear_crypto_isakmp(now)
+        self.router.service()
+        return ""
 
-def _clock(router: RouterProcess, m: re.Match[str]) -> str:
-    t = dt.datetime.fromtimestamp(router.now(), tz=router.timezone)
-    return f"*{t:%H:%M:%S}.{t.microsecond // 1000:03d} {t.tzname()} {t:%a %b} {t.day} {t.year}\n"
+    def ping(self, request: PingRequest) -> str:
+        raise ExecError("% ping: use the host's own ping through the router's TUN interface")
 
+    def pki_authenticate(self, trustpoint: str) -> str:
+        raise ExecError("% crypto pki authenticate: a router process loads its PKI with --pki")
 
-def _kind(m: re.Match[str]) -> str:
-    return "isakmp" if m.group("kind").lower().startswith("isa") else "ipsec"
+    def pki_enroll(self, trustpoint: str) -> str:
+        raise ExecError("% crypto pki enroll: a router process loads its PKI with --pki")
 
-
-def _debug(router: RouterProcess, m: re.Match[str]) -> str:
-    router.set_debug(_kind(m), True)
-    return f"{DEBUG_NAMES[_kind(m)]} debugging is on\n"
-
-
-def _undebug(router: RouterProcess, m: re.Match[str]) -> str:
-    router.set_debug(_kind(m), False)
-    return f"{DEBUG_NAMES[_kind(m)]} debugging is off\n"
-
-
-def _undebug_all(router: RouterProcess, m: re.Match[str]) -> str:
-    for kind in DEBUG_NAMES:
-        router.set_debug(kind, False)
-    return "All possible debugging has been turned off\n"
-
-
-def _clear_sa(router: RouterProcess, m: re.Match[str]) -> str:
-    router.gateway.clear_crypto_sa(router.now())
-    router.service()
-    return ""
-
-
-def _clear_isakmp(router: RouterProcess, m: re.Match[str]) -> str:
-    router.gateway.clear_crypto_isakmp(router.now())
-    router.service()
-    return ""
-
-
-def _counters(router: RouterProcess, m: re.Match[str]) -> str:
-    """Not IOS: the driver's own packet counters (TUN, sockets, drops by reason)."""
-    return "".join(f"{k}: {v}\n" for k, v in sorted(router.stats.items()))
-
-
-COMMANDS: tuple[tuple[str, Handler], ...] = (
-    (PATTERNS["show isakmp sa"], _isakmp_sa),
-    (PATTERNS["show isakmp policy"], _isakmp_policy),
-    (PATTERNS["show ipsec sa"], _ipsec_sa),
-    (PATTERNS["show transform-set"], _config_show),
-    (PATTERNS["show crypto map"], _config_show),
-    (PATTERNS["show running-config"], _config_show),
-    (PATTERNS["show pki certificates"], _pki_certificates),
-    (PATTERNS["show pubkey-chain"], _config_show),
-    (PATTERNS["show mypubkey"], _mypubkey),
-    (PATTERNS["show clock"], _clock),
-    (rf"{SHOW}\s+router\s+counters", _counters),  # not IOS: the driver's own counters
-    (PATTERNS["debug"], _debug),
-    (PATTERNS["undebug all"], _undebug_all),
-    (PATTERNS["undebug"], _undebug),
-    (PATTERNS["clear sa"], _clear_sa),
-    (PATTERNS["clear isakmp"], _clear_isakmp),
-)
-_COMPILED = compile_commands(COMMANDS)
+    def counters(self) -> dict[str, int]:
+        return dict(self.router.stats)
 
 
 def run_command(router: RouterProcess, command: str) -> str:
-    """Answer one exec line on the running ``router``.
+    """Answer one EXEC line on the running ``router``.
 
     Raises:
-        ExecError: no command matches (IOS's ``% Invalid input`` with the ``^`` marker).
+        ExecError: the line is refused (IOS's ``% Invalid input`` with the ``^`` marker).
     """
-    line = command.strip()
-    for pattern, handler in _COMPILED:
-        match = pattern.match(line)
-        if match is not None:
-            return handler(router, match)
-    marker = " " * (len(router.config.hostname) + 1) + "^"
-    raise ExecError(
-        f"{router.config.hostname}#{line}\n{marker}\n% Invalid input detected at '^' marker."
-    )
+    return run_exec(ProcessContext(router), command.strip())

@@ -50,8 +50,8 @@ from vpnteach.gateway import Deliver, Gateway, SasInstalled, SasRemoved, Transmi
 from vpnteach.gateway.wireshark import esp_sa_key
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.events import Phase1Complete
+from vpnteach.ios.errors import ExecError
 from vpnteach.ios.model import RouterConfig
-from vpnteach.labs.exec import ExecError
 from vpnteach.net.sim.keys import IkeKey, wireshark_key_tables
 from vpnteach.net.tun import TunDevice, configure
 from vpnteach.net.udp import wall_monotonic_clock

@@ -26,10 +26,12 @@ from vpnteach.crypto.rsa_sig import SignatureCheck
 from vpnteach.esp.esp import Dropped, EspPacket
 from vpnteach.exercises.base import Exercise
 from vpnteach.ike.transitions import TransitionTable
+from vpnteach.ios.console import Console
 from vpnteach.pki.validation import CertificateCheck, CheckItem
 from vpnteach.stepper.stepper import Stepper
 from vpnteach.trace import Fact, Trace
 from vpnteach.ui import cards, stepper_widget
+from vpnteach.ui.console_widget import ConsoleWidget
 from vpnteach.ui.exercise_widget import exercise_widget
 from vpnteach.ui.facts import derivation_html, fact_html, ledger_html
 from vpnteach.ui.statechart import state_diagram_html
@@ -68,6 +70,7 @@ OTHERS: dict[type, Callable[[object], str]] = {
 """Views of core classes that have no ``_repr_html_`` of their own."""
 
 WIDGETS: dict[type, WidgetFactory] = {
+    Console: ConsoleWidget,
     Stepper: stepper_widget.StepperWidget,
     Exercise: exercise_widget,
 }
