@@ -161,7 +161,6 @@ class AggressiveModeHandlers(MainModeHandlers):
         ctx.log("processing", payload="SA", mid=0)
         vids = self._log_vendor_ids()
         payload = self._first(SaPayload)
-        assert isinstance(payload, SaPayload)
         self._adopt(self._select(payload, am_policies(ctx, sa.peer[0])), vids)
         self._receive_ke()
         receive_cert_requests(ctx, self._inbound)
@@ -202,7 +201,6 @@ class AggressiveModeHandlers(MainModeHandlers):
         ctx.log("processing", payload="SA", mid=0)
         vids = self._log_vendor_ids()
         payload = self._first(SaPayload)
-        assert isinstance(payload, SaPayload)
         sa.sai_b = payload_body(payload)
         if ctx.config.psk_for(sa.peer[0]) is not None:
             ctx.log("psk_found", peer=sa.peer[0])

@@ -37,16 +37,7 @@ from vpnteach.ike.informational import (
 from vpnteach.ike.policy import AclEntry, CryptoMapEntry
 from vpnteach.ike.protection import ProtectionError, open_body
 from vpnteach.ike.rules import PayloadRuleError, rule_for
-from vpnteach.ike.sa import (
-    Address,
-    Cookies,
-    Datagram,
-    IsakmpSa,
-    Messages,
-    Path,
-    QmRequest,
-    Role,
-)
+from vpnteach.ike.sa import Address, Cookies, Datagram, IsakmpSa, Messages, Path, QmRequest, Role
 from vpnteach.ike.states import (
     AM_EXCH,
     MM_EXCH,
@@ -199,7 +190,7 @@ class IkeEndpoint(EndpointCore):
         self.recorder.conn_id = sa.conn_id
         self.ctx.log(
             "error",
-            text=f"ISAKMP SA lifetime expired after {_lifetime(sa)} s",
+            text=f"ISAKMP SA lifetime expired after {sa.suite.lifetime if sa.suite else '?'} s",
         )
         send_delete(self.ctx, sa, ProtocolId.PROTO_ISAKMP, (sa.cookies.spi,))
         self.ctx.emit(SaDeleted(sa.peer, ProtocolId.PROTO_ISAKMP, (sa.cookies.spi,), False))
@@ -431,8 +422,10 @@ class IkeEndpoint(EndpointCore):
             self.stats["out_of_state"] += 1
             raise TransitionError("Main Mode", sa.state, MM_EXCH)
         payloads, raw = self._open(sa, msg)
-        rule_for(name, _method(sa)).check([p.payload_type for p in payloads], msg.header.encrypted)
-        _received(sa.messages, payloads, raw, data)
+        rule_for(name, sa.auth_method).check(
+            [p.payload_type for p in payloads], msg.header.encrypted
+        )
+        sa.messages.received(payloads, raw, data)
         if name == "MM1":
             self._log_received(sa, "NEW SA", "N")
         else:
@@ -447,8 +440,10 @@ class IkeEndpoint(EndpointCore):
             self.stats["out_of_state"] += 1
             raise
         payloads, raw = self._open(sa, msg)
-        rule_for(name, _method(sa)).check([p.payload_type for p in payloads], msg.header.encrypted)
-        _received(sa.messages, payloads, raw, data)
+        rule_for(name, sa.auth_method).check(
+            [p.payload_type for p in payloads], msg.header.encrypted
+        )
+        sa.messages.received(payloads, raw, data)
         state = "NEW SA" if name == "AM1" else isakmp_sa_state(sa.state)
         self._log_received(sa, state, "N" if name == "AM1" else None)
         self._fire_main(sa, AM_EXCH)
@@ -486,22 +481,8 @@ class IkeEndpoint(EndpointCore):
                 if sa.keying is not None:
                     sa.keying.ivs.forget(mid)
             raise
-        _received(node.messages, payloads, raw, data)
+        node.messages.received(payloads, raw, data)
         self._fire_quick(sa, node, QM_EXCH)
-
-
-def _method(sa: IsakmpSa) -> int | None:
-    """The negotiated authentication method (the payload rules of MM3-MM6 depend on it)."""
-    return sa.negotiated.suite.authentication if sa.negotiated is not None else None
-
-
-def _received(messages: Messages, payloads: tuple[Payload, ...], raw: bytes, data: bytes) -> None:
-    """Keep a received message for its handlers and for duplicate detection."""
-    messages.inbound, messages.inbound_raw, messages.last_received = list(payloads), raw, data
-
-
-def _lifetime(sa: IsakmpSa) -> str:
-    return str(sa.negotiated.suite.lifetime) if sa.negotiated is not None else "?"
 
 
 def utc(now: float) -> dt.datetime:

@@ -40,6 +40,7 @@ from vpnteach.ike.sa import (
     KeyExchange,
     Keying,
     Negotiated,
+    P,
     Path,
     QmRequest,
     Role,
@@ -118,10 +119,11 @@ class MainModeHandlers:
     def _inbound(self) -> list[Payload]:
         return self.sa.messages.inbound
 
-    def _first(self, kind: type[Payload]) -> Payload:
-        """The first payload of ``kind``: the payload rules (rules.py) guarantee one."""
+    def _first(self, kind: type[P]) -> P:
+        """The first payload of ``kind`` (the payload rules, rules.py, require one)."""
         payload = self.sa.messages.first(kind)
-        assert payload is not None
+        if payload is None:
+            raise IkeError(f"{kind.__name__} missing", NotifyMessageType.PAYLOAD_MALFORMED)
         return payload
 
     def _log_vendor_ids(self) -> list[str]:
@@ -191,7 +193,7 @@ class MainModeHandlers:
             authenticator=authenticator_for(suite.authentication, ctx, sa.peer[0]),
             nat_t=ctx.config.nat_traversal and "NAT-T RFC 3947" in peer_vendor_ids,
         )
-        ctx.log("acceptable_life", life=suite.lifetime)
+        self.ctx.log("acceptable_life", life=suite.lifetime)
 
     def receive_mm2(self) -> Input:
         """MM2: the responder's choice must be one of the transforms we offered."""
@@ -199,7 +201,6 @@ class MainModeHandlers:
         vids = self._log_vendor_ids()
         self.ctx.log("scan_xauth")
         payload = self._first(SaPayload)
-        assert isinstance(payload, SaPayload)
         self._adopt(self._select(payload, offered_policies(self.ctx, self.sa.peer[0])), vids)
         return PROCESS_MAIN_MODE
 
@@ -214,7 +215,6 @@ class MainModeHandlers:
         self.ctx.log("processing", payload="SA", mid=0)
         vids = self._log_vendor_ids()
         payload = self._first(SaPayload)
-        assert isinstance(payload, SaPayload)
         sa.sai_b = payload_body(payload)
         if self.ctx.config.psk_for(sa.peer[0]) is not None:
             self.ctx.log("psk_found", peer=sa.peer[0])
@@ -285,7 +285,6 @@ class MainModeHandlers:
         sa, ctx, n = self.sa, self.ctx, self._negotiated
         ctx.log("processing", payload="KE", mid=0)
         ke = self._first(KePayload)
-        assert isinstance(ke, KePayload)
         peer_nonce = n.authenticator.receive_nonce(ctx, sa, self._inbound)
         check_nonce(peer_nonce)
         own = self._own_exchange(n.suite.group)

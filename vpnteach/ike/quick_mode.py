@@ -36,7 +36,7 @@ from vpnteach.ike.proposal import (
     select_esp_transform,
 )
 from vpnteach.ike.protection import ProtectionError, seal_chain
-from vpnteach.ike.sa import IsakmpSa, QuickModeNode, Role
+from vpnteach.ike.sa import IsakmpSa, P, QuickModeNode, Role
 from vpnteach.ike.states import GOT_SPI, INSTALL_DONE, Input
 from vpnteach.wire.chain import Payload, encode_payload_chain
 from vpnteach.wire.constants import (
@@ -115,6 +115,7 @@ class QuickModeHandlers:
         self.sa = sa
         self.node = node
         self.k = sa.keying
+        self.h, self.skeyid_a = sa.keying.hash, sa.keying.keys.skeyid_a  # HASH(1)..HASH(3)
 
     # ------------------------------------------------------------------ helpers
 
@@ -148,7 +149,7 @@ class QuickModeHandlers:
     def _log_processing(self, payload: str) -> None:
         self.ctx.log("processing", payload=payload, mid=signed_mid(self._mid))
 
-    def _inbound(self, kind: type) -> list[Payload]:
+    def _inbound(self, kind: type[P]) -> list[P]:
         return [p for p in self.node.messages.inbound if isinstance(p, kind)]
 
     def _received_hash(self) -> tuple[bytes, bytes]:
@@ -209,17 +210,20 @@ class QuickModeHandlers:
         node.idci, node.idcr = acl_entry.proxy_identities()
         rest += [proxy_payload(node.idci), proxy_payload(node.idcr)]
         encoded = encode_payload_chain(rest)
-        h1 = keymat.qm_hash1(self.k.hash, self.k.keys.skeyid_a, self._mid, encoded, ctx.trace)
+        h1 = keymat.qm_hash1(self.h, self.skeyid_a, self._mid, encoded, ctx.trace)
         self._send(rest, h1, expect_reply=True, label="QM1", encoded_after_hash=encoded)
 
     def _pfs_ke(self, group: int | None) -> list[Payload]:
         if group is None:
             return []
+        return [KePayload(self._start_pfs(group).public_value)]
+
+    def _start_pfs(self, group: int) -> DhComputation:
+        """Our PFS DH value for this Quick Mode (RFC 2409 §5.5: g^qmxi or g^qmxr)."""
         name = "g^xi (QM)" if self.node.role is Role.INITIATOR else "g^xr (QM)"
-        self.node.dh = DhComputation.start(
-            get_group(group), self.ctx.rng, name=name, trace=self.ctx.trace
-        )
-        return [KePayload(self.node.dh.public_value)]
+        dh = DhComputation.start(get_group(group), self.ctx.rng, name=name, trace=self.ctx.trace)
+        self.node.dh = dh
+        return dh
 
     def receive_qm2(self) -> None:
         """QM2: verify HASH(2), the chosen transform and the IDs; derive keys; send QM3."""
@@ -228,9 +232,7 @@ class QuickModeHandlers:
         got, rest = self._received_hash()
         self._check_hash(
             "HASH(2)",
-            keymat.qm_hash2(
-                self.k.hash, self.k.keys.skeyid_a, self._mid, node.ni_b, rest, ctx.trace
-            ),
+            keymat.qm_hash2(self.h, self.skeyid_a, self._mid, node.ni_b, rest, ctx.trace),
             got,
             in_flight=True,
         )
@@ -240,9 +242,7 @@ class QuickModeHandlers:
         node.spi_r = self._sa_payload().proposals[0].spi
         self._take_nonce_ke_ids()
         specs = self._create_sas()
-        hash3 = keymat.qm_hash3(
-            self.k.hash, self.k.keys.skeyid_a, self._mid, node.ni_b, node.nr_b, ctx.trace
-        )
+        hash3 = keymat.qm_hash3(self.h, self.skeyid_a, self._mid, node.ni_b, node.nr_b, ctx.trace)
         self._send([], hash3, expect_reply=False, label="QM3")
         ctx.log("deleting_node", mid=signed_mid(self._mid), reason="No Error")
         self._complete(specs)
@@ -256,11 +256,11 @@ class QuickModeHandlers:
         got, rest = self._received_hash()
         self._check_hash(
             "HASH(1)",
-            keymat.qm_hash1(self.k.hash, self.k.keys.skeyid_a, self._mid, rest, ctx.trace),
+            keymat.qm_hash1(self.h, self.skeyid_a, self._mid, rest, ctx.trace),
             got,
         )
         self._log_processing("SA")
-        ids = [p for p in self._inbound(IdPayload) if isinstance(p, IdPayload)]
+        ids = self._inbound(IdPayload)
         if len(ids) != 2:
             raise IkeError(
                 "Quick Mode without IDci/IDcr is not supported",
@@ -296,9 +296,7 @@ class QuickModeHandlers:
         raise IkeError("IPSec policy invalidated proposal", NotifyMessageType.NO_PROPOSAL_CHOSEN)
 
     def _sa_payload(self) -> SaPayload:
-        sa_p = self._inbound(SaPayload)[0]
-        assert isinstance(sa_p, SaPayload)
-        return sa_p
+        return self._inbound(SaPayload)[0]
 
     def _offers(self) -> list[EspOffer]:
         return [
@@ -336,7 +334,6 @@ class QuickModeHandlers:
         node = self.node
         self._log_processing("NONCE")
         nonce = self._inbound(NoncePayload)[0]
-        assert isinstance(nonce, NoncePayload)
         check_nonce(nonce.nonce_data)
         if node.role is Role.INITIATOR:
             node.nr_b = nonce.nonce_data
@@ -348,20 +345,17 @@ class QuickModeHandlers:
 
     def _take_ke(self) -> None:
         node = self.node
-        kes = [p for p in self._inbound(KePayload) if isinstance(p, KePayload)]
+        kes = self._inbound(KePayload)
         group = node.suite.pfs_group if node.suite is not None else None
         if bool(kes) != (group is not None):
             raise IkeError(
                 "PFS KE payload and group attribute disagree", NotifyMessageType.NO_PROPOSAL_CHOSEN
             )
-        if not kes:
+        if not kes or group is None:
             return
-        if node.dh is None:
-            assert group is not None
-            self._pfs_ke(group)
-        assert node.dh is not None
+        dh = node.dh or self._start_pfs(group)
         try:
-            node.dh = node.dh.complete(kes[0].key_exchange_data, trace=self.ctx.trace)
+            node.dh = dh.complete(kes[0].key_exchange_data, trace=self.ctx.trace)
         except DhPublicValueError as exc:
             raise IkeError(
                 f"PFS DH value refused: {exc}", NotifyMessageType.INVALID_KEY_INFORMATION
@@ -389,9 +383,7 @@ class QuickModeHandlers:
             rest.append(KePayload(node.dh.public_value))
         rest += [proxy_payload(node.idci), proxy_payload(node.idcr)]
         encoded = encode_payload_chain(rest)
-        h2 = keymat.qm_hash2(
-            self.k.hash, self.k.keys.skeyid_a, self._mid, node.ni_b, encoded, ctx.trace
-        )
+        h2 = keymat.qm_hash2(self.h, self.skeyid_a, self._mid, node.ni_b, encoded, ctx.trace)
         self._send(rest, h2, expect_reply=True, label="QM2", encoded_after_hash=encoded)
 
     def receive_qm3(self) -> None:
@@ -400,9 +392,7 @@ class QuickModeHandlers:
         got, _ = self._received_hash()
         self._check_hash(
             "HASH(3)",
-            keymat.qm_hash3(
-                self.k.hash, self.k.keys.skeyid_a, self._mid, node.ni_b, node.nr_b, ctx.trace
-            ),
+            keymat.qm_hash3(self.h, self.skeyid_a, self._mid, node.ni_b, node.nr_b, ctx.trace),
             got,
             in_flight=True,
         )

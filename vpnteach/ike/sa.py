@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 Address = tuple[str, int]
 T = TypeVar("T")
+P = TypeVar("P", bound=Payload)
 
 
 class Role(str, Enum):
@@ -120,7 +121,11 @@ class Messages:
     last_sent_at: float = float("-inf")
     retransmit: Retransmit | None = None
 
-    def first(self, kind: type[Payload]) -> Payload | None:
+    def received(self, payloads: tuple[Payload, ...], raw: bytes, data: bytes) -> None:
+        """Keep a received message for the handlers and for duplicate detection."""
+        self.inbound, self.inbound_raw, self.last_received = list(payloads), raw, data
+
+    def first(self, kind: type[P]) -> P | None:
         """The first received payload of type ``kind``."""
         return next((p for p in self.inbound if isinstance(p, kind)), None)
 
@@ -276,6 +281,16 @@ class IsakmpSa(HtmlRepr):
     def conn_id(self) -> int:
         """IOS's connection ID: 0 until the keys exist."""
         return self.keying.conn_id if self.keying is not None else 0
+
+    @property
+    def suite(self) -> IkeSuite | None:
+        """The negotiated suite (``None`` until MM1/MM2 settled it)."""
+        return self.negotiated.suite if self.negotiated is not None else None
+
+    @property
+    def auth_method(self) -> int | None:
+        """The negotiated authentication method (``None`` until MM1/MM2 settled it)."""
+        return self.negotiated.suite.authentication if self.negotiated is not None else None
 
     @property
     def state(self) -> IkeState:
