@@ -88,6 +88,11 @@ def test_pre_share_proves_with_the_hash_and_refuses_another_one() -> None:
     assert failed.value.notify == NotifyMessageType.AUTHENTICATION_FAILED
 
 
+def test_the_repr_of_a_pre_share_authenticator_does_not_show_the_key() -> None:
+    auth = PreShareAuthenticator(PSK)
+    assert repr(auth) == "PreShareAuthenticator()" and PSK.decode() not in repr(auth)
+
+
 def test_pre_share_without_a_key_for_the_peer_is_a_clear_error() -> None:
     ctx = _ctx(branch_config("Branch1", pki=False))
     with pytest.raises(IkeError, match=r"no key for 10\.2\.2\.1"):

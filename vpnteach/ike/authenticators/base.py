@@ -5,7 +5,10 @@ An :class:`Authenticator` is the one place where an authentication method differ
 ``src/libcharon/sa/ikev1/authenticators/`` has one unit per method too): which nonce and ID
 payloads MM3/MM4 carry, how SKEYID is made, what proves ``HASH_I``/``HASH_R`` in MM5/MM6 (or
 AM2/AM3) and how the peer's proof is checked. The handlers call it; they never ask which
-method was negotiated. Subclasses: :mod:`.pre_share`, :mod:`.rsa_sig`, :mod:`.rsa_encr`.
+method was negotiated. Subclasses: :mod:`.pre_share` (strongSwan's ``psk_v1_authenticator``),
+:mod:`.rsa_sig` (its ``pubkey_v1_authenticator``), :mod:`.rsa_encr` (no strongSwan counterpart:
+it has no IKEv1 public key encryption). As there, one object per SA is made once the method is
+negotiated, and the exchange code only calls it.
 """
 
 from __future__ import annotations
@@ -116,6 +119,10 @@ class Authenticator(ABC):
     ios_text: ClassVar[str]
     #: The payload that follows our ID in MM5/MM6 (the ID dump logs it as next payload).
     proof_payload: ClassVar[PayloadType] = PayloadType.HASH
+
+    def __repr__(self) -> str:
+        # the method only: a pre-shared key must not show up in a repr of the SA
+        return f"{type(self).__name__}()"
 
     @classmethod
     @abstractmethod
