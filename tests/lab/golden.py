@@ -23,3 +23,15 @@ def wire_lines(name: str) -> list[str]:
     lab.branch1.exec(PING)
     lab.branch1.exec(PING)
     return [f"{record.time:.6f} {record.packet.hex()}" for record in capture.records]
+
+
+def debug_text(name: str) -> dict[str, str]:
+    """Each router's ``debug crypto isakmp`` text after the same run as :func:`wire_lines`."""
+    lab = SCENARIOS[name]()
+    lab.branch1.exec(PING)
+    lab.branch1.exec(PING)
+    return {
+        router.name: router.gateway.ike.debug_log()
+        for router in (lab.branch1, lab.branch2)
+        if router.gateway is not None
+    }
