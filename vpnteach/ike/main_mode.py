@@ -28,7 +28,13 @@ from vpnteach.crypto.dh import DhComputation, DhPublicValueError
 from vpnteach.crypto.modp import get_group
 from vpnteach.crypto.prf import get_hash
 from vpnteach.ike import keymat, nat_t, vendor
-from vpnteach.ike.authenticators import HashOf, authenticator_for, receive_cert_requests, usable
+from vpnteach.ike.authenticators import (
+    HashOf,
+    authenticator_for,
+    first_payload,
+    receive_cert_requests,
+    usable,
+)
 from vpnteach.ike.context import Context, IkeError, payload_body
 from vpnteach.ike.events import Phase1Complete
 from vpnteach.ike.policy import IsakmpPolicy
@@ -121,10 +127,7 @@ class MainModeHandlers:
 
     def _first(self, kind: type[P]) -> P:
         """The first payload of ``kind`` (the payload rules, rules.py, require one)."""
-        payload = self.sa.messages.first(kind)
-        if payload is None:
-            raise IkeError(f"{kind.__name__} missing", NotifyMessageType.PAYLOAD_MALFORMED)
-        return payload
+        return first_payload(self._inbound, kind)
 
     def _log_vendor_ids(self) -> list[str]:
         """Log the peer's vendor IDs as IOS does; the names of the known ones."""

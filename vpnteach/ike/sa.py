@@ -125,10 +125,6 @@ class Messages:
         """Keep a received message for the handlers and for duplicate detection."""
         self.inbound, self.inbound_raw, self.last_received = list(payloads), raw, data
 
-    def first(self, kind: type[P]) -> P | None:
-        """The first received payload of type ``kind``."""
-        return next((p for p in self.inbound if isinstance(p, kind)), None)
-
 
 @dataclass(frozen=True)
 class Negotiated(HtmlRepr):

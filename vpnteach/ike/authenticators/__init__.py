@@ -11,6 +11,7 @@ from __future__ import annotations
 from vpnteach.ike.authenticators.base import (
     Authenticator,
     HashOf,
+    first_payload,
     identity_text,
     log_id_payload,
     read_peer_id,
@@ -31,6 +32,7 @@ __all__ = [
     "RsaEncrAuthenticator",
     "RsaSigAuthenticator",
     "authenticator_for",
+    "first_payload",
     "identity_text",
     "log_id_payload",
     "read_peer_id",

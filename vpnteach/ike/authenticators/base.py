@@ -24,7 +24,7 @@ from vpnteach.crypto.prf import HashAlgorithm
 from vpnteach.ike.context import Context, IkeError, payload_body
 from vpnteach.ike.debuglog import id_payload_body
 from vpnteach.ike.policy import IsakmpPolicy
-from vpnteach.ike.sa import IsakmpSa, PeerIdentity
+from vpnteach.ike.sa import IsakmpSa, P, PeerIdentity
 from vpnteach.pki.certinfo import certificate_info
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.constants import IdType, NotifyMessageType, PayloadType
@@ -97,10 +97,17 @@ def receive_cert_requests(ctx: Context, inbound: list[Payload]) -> None:
             ctx.log("choosing_trustpoint", trustpoint=tp.name)
 
 
+def first_payload(inbound: list[Payload], kind: type[P]) -> P:
+    """The first payload of ``kind`` (the payload rules, ``rules.py``, require one)."""
+    payload = next((p for p in inbound if isinstance(p, kind)), None)
+    if payload is None:
+        raise IkeError(f"{kind.__name__} missing", NotifyMessageType.PAYLOAD_MALFORMED)
+    return payload
+
+
 def read_peer_id(ctx: Context, inbound: list[Payload]) -> PeerIdentity:
     """The peer's ID payload in MM5/MM6 or AM1/AM2, logged as IOS logs it."""
-    peer_id = next((p for p in inbound if isinstance(p, IdPayload)), None)
-    assert peer_id is not None  # the payload rules (rules.py) require one ID payload
+    peer_id = first_payload(inbound, IdPayload)
     ctx.log("processing", payload="ID", mid=0)
     index = inbound.index(peer_id)
     nxt = inbound[index + 1].payload_type if index + 1 < len(inbound) else 0
@@ -151,8 +158,7 @@ class Authenticator(ABC):
     def receive_nonce(self, ctx: Context, sa: IsakmpSa, inbound: list[Payload]) -> bytes:
         """The peer's nonce from MM3/MM4 (AM1/AM2)."""
         ctx.log("processing", payload="NONCE", mid=0)
-        nonce = next(p for p in inbound if isinstance(p, NoncePayload))
-        return nonce.nonce_data
+        return first_payload(inbound, NoncePayload).nonce_data
 
     @abstractmethod
     def skeyid(

@@ -40,6 +40,7 @@ from vpnteach.ike import keymat
 from vpnteach.ike.authenticators.base import (
     Authenticator,
     HashOf,
+    first_payload,
     identity_text,
     log_id_payload,
 )
@@ -120,12 +121,12 @@ class RsaEncrAuthenticator(Authenticator):
         _receive_hash_1(ctx, inbound)
         id_name, nonce_name, key_name = _peer_names(sa.role)
         ctx.log("processing", payload="ID", mid=0)
-        id_c = payload_body(next(p for p in inbound if isinstance(p, IdPayload)))
+        id_c = payload_body(first_payload(inbound, IdPayload))
         id_b = _decrypt(ctx, private_key, id_c, id_name, key_name)
         peer_id = _id_from_body(id_b)
         log_id_payload(ctx, peer_id, PayloadType.NONCE)
         ctx.log("processing", payload="NONCE", mid=0)
-        nonce_c = next(p for p in inbound if isinstance(p, NoncePayload))
+        nonce_c = first_payload(inbound, NoncePayload)
         nonce = _decrypt(ctx, private_key, nonce_c.nonce_data, nonce_name, key_name)
         sa.peer_id = PeerIdentity(id_b, identity_text(peer_id))
         return nonce
