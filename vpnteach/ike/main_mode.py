@@ -37,6 +37,7 @@ from vpnteach.ike.authenticators import (
 )
 from vpnteach.ike.context import Context, IkeError, payload_body
 from vpnteach.ike.events import Phase1Complete
+from vpnteach.ike.ivs import IvManager
 from vpnteach.ike.policy import IsakmpPolicy
 from vpnteach.ike.proposal import Phase1Selection, ike_transform_attributes, select_ike_transform
 from vpnteach.ike.protection import seal
@@ -311,7 +312,7 @@ class MainModeHandlers:
             n.hash, skeyid, g_xy, sa.cky_i, sa.cky_r, n.cipher.key_size, trace
         )
         g_xi, g_xr = sa.role.i_r(dh.public_value, peer_public)
-        ivs = keymat.IvManager(n.hash, n.cipher.block_size, g_xi, g_xr, trace)
+        ivs = IvManager(n.hash, n.cipher.block_size, g_xi, g_xr, trace)
         conn_id = self.ctx.new_conn_id()
         return Keying(conn_id, n.hash, n.cipher, dh, g_xi, g_xr, ni_b, nr_b, keys, ivs)
 

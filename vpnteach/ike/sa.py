@@ -34,7 +34,8 @@ from vpnteach.crypto.cipher import CipherAlgorithm
 from vpnteach.crypto.dh import DhComputation
 from vpnteach.crypto.prf import HashAlgorithm
 from vpnteach.ike.events import IpsecSaSpec
-from vpnteach.ike.keymat import IvManager, Phase1Keys
+from vpnteach.ike.ivs import IvManager
+from vpnteach.ike.keymat import Phase1Keys
 from vpnteach.ike.nat_t import NatDetection
 from vpnteach.ike.policy import AclEntry, CryptoMapEntry, ProxyIdentity
 from vpnteach.ike.proposal import EspSuite, IkeSuite, Phase2Selection
