@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import string
+
 from tests.ike.seed_log import MAIN_MODE_LOG, SHOW_CRYPTO_ISAKMP_SA
+from vpnteach.ike import records_endpoint, records_phase1, records_quick_mode
 from vpnteach.ike.debuglog import (
     SEED_CLOCK,
     IsakmpSaRow,
@@ -13,7 +17,8 @@ from vpnteach.ike.debuglog import (
     signed_mid,
 )
 from vpnteach.ike.policy import IsakmpPolicy
-from vpnteach.ike.records import Recorder
+from vpnteach.ike.records import LogLine, Recorder
+from vpnteach.ike.records_endpoint import PacketSent
 from vpnteach.ike.states import SA_REQ_MM, IkeState
 from vpnteach.ike.transitions import MAIN_MODE
 
@@ -35,9 +40,9 @@ def test_message_ids_print_signed_like_ios() -> None:
 def test_a_recorded_move_renders_as_the_seed_lines() -> None:
     rec = Recorder()
     rec.now = SEED_CLOCK + 0.095
-    rec.move(MAIN_MODE.lookup(IkeState.IKE_READY, SA_REQ_MM))
+    rec.move(MAIN_MODE.exchange, MAIN_MODE.lookup(IkeState.IKE_READY, SA_REQ_MM))
     rec.log(
-        "sending", peer="10.2.2.1", my_port=500, peer_port=500, role="I", sa_state="MM_NO_STATE"
+        PacketSent(peer="10.2.2.1", my_port=500, peer_port=500, role="I", sa_state="MM_NO_STATE")
     )
     text = render_debug(rec)
     assert "Jun 6 10:21:50.095: ISAKMP:(0):Input = IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM" in text
@@ -69,3 +74,37 @@ def test_show_crypto_isakmp_policy_lists_the_seed_policy_and_the_default_suite()
     assert "encryption algorithm: DES - Data Encryption Standard (56 bit keys)." in default
     assert "authentication method: Rivest-Shamir-Adleman Signature" in default
     assert "lifetime: 86400 seconds, no volume limit" in default
+
+
+def _kinds() -> list[type[LogLine]]:
+    found: list[type[LogLine]] = []
+    for module in (records_endpoint, records_phase1, records_quick_mode):
+        found += [
+            k for k in vars(module).values()
+            if isinstance(k, type) and issubclass(k, LogLine) and k is not LogLine
+        ]  # fmt: skip
+    return found
+
+
+def test_every_record_kind_has_a_template_naming_exactly_its_fields() -> None:
+    kinds = _kinds()
+    assert len(kinds) == len({k.__name__ for k in kinds}) == 74
+    for kind in kinds:
+        names = {f.name for f in dataclasses.fields(kind) if f.init}
+        used = {name for _, name, _, _ in string.Formatter().parse(kind.template) if name}
+        assert used - {"c", "T"} == names, kind
+        assert kind.__doc__, kind
+
+
+def test_a_record_renders_from_its_fields_with_time_and_conn_id_stamped_by_the_recorder() -> None:
+    rec = Recorder()
+    rec.now, rec.conn_id = SEED_CLOCK + 0.5, 1001
+    rec.log(records_phase1.TransformChecked(number=1, against="priority 10 policy"))
+    rec.log(records_endpoint.Retransmitted(phase=1, sa_state="MM_KEY_EXCH", attempt=1, limit=5))
+    # Seed log line; the retransmission lines are IOS's "retransmitting phase 1 MM_KEY_EXCH...".
+    assert render_debug(rec).splitlines() == [
+        "Jun 6 10:21:50.500: ISAKMP:(1001):Checking ISAKMP transform 1 against priority 10 policy",
+        "Jun 6 10:21:50.500: ISAKMP:(1001): retransmitting phase 1 MM_KEY_EXCH...",
+        "Jun 6 10:21:50.500: ISAKMP:(1001): incrementing error counter on sa, attempt 1 of 5: "
+        "retransmit phase 1",
+    ]

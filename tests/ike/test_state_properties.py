@@ -10,7 +10,7 @@ datagram: an ISAKMP header with the right, zero or wrong cookies, any exchange t
 a message ID that is 0, a live Quick Mode one or random, followed by an arbitrary payload chain
 or by bytes that the endpoint will try to decrypt. The properties:
 
-* ``receive_datagram`` never raises and never hits its "internal error" safety net;
+* ``receive_datagram`` never raises (it drops only the package's input errors: a bug raises);
 * each existing SA and Quick Mode node either stays in its state, or moves to a state the
   transition table allows from there (RFC 2409 §5 exchanges, IOS names), or is abandoned
   with a recorded failure (a notification or ``NegotiationFailed``);
@@ -242,7 +242,6 @@ def test_a_hostile_datagram_in_any_state_advances_legally_or_is_rejected(
     counters = sum(ep.stats.values())
     ep.receive_datagram(datagram, (sender, port), pair.now, local_port=port)
     events = _drain(ep)
-    assert ep.stats["dropped_internal_error"] == 0, ep.debug_log()[-600:]
     failed = any(isinstance(e, (NegotiationFailed, SaDeleted)) for e in events)
     for key, snap in before.items():
         assert _legal(snap, ep.sas.get(key), failed), (snap, ep.debug_log()[-600:])

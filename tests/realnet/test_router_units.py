@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -149,3 +150,40 @@ def test_the_learner_topology_has_fixed_names_and_the_seed_addresses() -> None:
         "b2-wan",
         "10.2.2.1/24",
     )
+
+
+class _Socket:
+    """A UDP socket double that returns ``datagrams`` once each, then would block."""
+
+    def __init__(self, *datagrams: bytes) -> None:
+        self.queue = list(datagrams)
+
+    def recvfrom(self, size: int) -> tuple[bytes, tuple[str, int]]:
+        if not self.queue:
+            raise BlockingIOError
+        return self.queue.pop(0), ("10.2.2.1", 500)
+
+
+def test_a_bug_while_receiving_is_logged_with_its_traceback_and_the_router_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    log = io.StringIO()
+    router = RouterProcess(parse_config(SEED_CONFIGS["Branch1"]), log=log)
+    receive = router.gateway.receive_datagram
+    calls: list[bytes] = []
+
+    def planted(data: bytes, addr: tuple[str, int], now: float, port: int = 500) -> None:
+        calls.append(data)
+        if len(calls) == 1:
+            raise RuntimeError("planted bug")
+        receive(data, addr, now, port)
+
+    monkeypatch.setattr(router.gateway, "receive_datagram", planted)
+    router.udp[500] = _Socket(b"first", b"garbage")  # type: ignore[assignment]
+    router._on_udp(500)
+    assert calls == [b"first", b"garbage"]  # the second datagram was still read and handled
+    assert router.stats["internal_error"] == 1
+    text = log.getvalue()
+    assert "%VPNTEACH-3-INTERNAL_ERROR: datagram from 10.2.2.1:500 on UDP 500" in text
+    assert "Traceback (most recent call last)" in text and "RuntimeError: planted bug" in text
+    assert router.gateway.ike.stats["dropped_DecodeError"] == 1  # bad input: a counted drop

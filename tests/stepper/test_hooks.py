@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 from vpnteach.gateway import Gateway
-from vpnteach.ike.records import LogLine, MoveRecorded, Record, Recorder
-from vpnteach.ike.transitions import MAIN_MODE
+from vpnteach.ike.records import MoveRecorded, Record, Recorder
+from vpnteach.ike.records_endpoint import NoPresharedKey
+from vpnteach.ike.records_phase1 import MainModeBegun
+from vpnteach.ike.transitions import MAIN_MODE, Exchange
 from vpnteach.lab import Lab, LabError
 from vpnteach.labs.router import ClockError
 from vpnteach.net.sim import FaultPolicy
@@ -94,21 +96,23 @@ def test_a_recorder_subscriber_gets_each_log_line_and_move_once_in_order() -> No
     heard: list[Record] = []
     stop = recorder.subscribe(heard.append)
     recorder.now, recorder.conn_id = 1.5, 7
-    recorder.log("sending", peer="10.2.2.1")
+    recorder.log(NoPresharedKey(peer="10.2.2.1"))
     move = MAIN_MODE.moves[0]
-    recorder.move(move)
+    recorder.move(MAIN_MODE.exchange, move)
     stop()
-    recorder.log("after")
+    recorder.log(MainModeBegun())
     assert heard == recorder.records[:2]
-    assert isinstance(heard[0], LogLine) and heard[0].params == {"peer": "10.2.2.1"}
+    assert isinstance(heard[0], NoPresharedKey) and heard[0].peer == "10.2.2.1"
+    assert (heard[0].time, heard[0].conn_id) == (1.5, 7)
     assert isinstance(heard[1], MoveRecorded) and heard[1].new_state is move.next_state
+    assert heard[1].exchange is Exchange.MAIN_MODE
 
 
 def test_a_disabled_recorder_calls_no_subscriber() -> None:
     recorder = Recorder(enabled=False)
     heard: list[Record] = []
     recorder.subscribe(heard.append)
-    recorder.log("sending")
+    recorder.log(MainModeBegun())
     assert heard == []
 
 

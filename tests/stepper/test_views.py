@@ -151,7 +151,7 @@ def test_state_diagram_lists_every_edge_of_the_transition_table(
     titles = ["".join(e.itertext()) for e in svg.iter() if local(e.tag) == "title"]
     for move in table.moves:
         assert f"{move.state.value}->{move.next_state.value}" in titles, move
-        assert f"{move.handler}()" in markup
+        assert f"{move.handler_name}()" in markup
     edges = [e for e in svg.iter() if local(e.tag) == "g" and e.get("class") == "edge"]
     assert len(edges) == len(table.moves)
 

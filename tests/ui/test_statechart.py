@@ -28,7 +28,7 @@ def test_dot_has_exactly_one_labelled_edge_per_table_row(table: TransitionTable)
     )
     assert found == wanted
     for m in table.moves:
-        assert m.input.event.value in edge_label(m) and f"{m.handler}()" in edge_label(m)
+        assert m.input.event.value in edge_label(m) and f"{m.handler_name}()" in edge_label(m)
 
 
 @TABLES
@@ -53,7 +53,7 @@ def test_rendered_svg_draws_every_edge_and_state(
     assert set(titles("node")) == {s.value for s in table.states()}
     svg_text = " ".join(t.text or "" for t in svg.iter() if local(t.tag) == "text")
     for m in table.moves:
-        assert f"{m.handler}()" in svg_text
+        assert f"{m.handler_name}()" in svg_text
 
 
 def _node_line(dot: str, state: IkeState) -> str:

@@ -47,9 +47,15 @@ from vpnteach.ike.context import Context, IkeError, payload_body
 from vpnteach.ike.main_mode import MainModeHandlers, offered_policies
 from vpnteach.ike.policy import IsakmpPolicy
 from vpnteach.ike.proposal import IkeSuite, ike_transform_attributes
-from vpnteach.ike.sa import IsakmpSa, PeerIdentity, Role
-from vpnteach.ike.states import AM_EXCH, PHASE1_COMPLETE, PSK_REPLY, IkeState, Input
-from vpnteach.ike.transitions import AGGRESSIVE_MODE, TransitionError
+from vpnteach.ike.records_endpoint import PayloadProcessing, PresharedKeyFound
+from vpnteach.ike.records_phase1 import (
+    AggressiveModeBegun,
+    AggressiveModeRefused,
+    ProposalProblem,
+    VendorIdConstructed,
+)
+from vpnteach.ike.sa import PeerIdentity, Role
+from vpnteach.ike.states import PHASE1_COMPLETE, PSK_REPLY, Input
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.constants import (
     ExchangeType,
@@ -63,24 +69,11 @@ from vpnteach.wire.sa import Proposal, SaPayload, Transform
 
 AM = ExchangeType.AGGRESSIVE
 RFC = "RFC 2409 §5.4"
-#: Which Aggressive Mode message a state expects.
-EXPECTED_AM = {
-    IkeState.IKE_READY: "AM1",
-    IkeState.IKE_I_AM1: "AM2",
-    IkeState.IKE_R_AM2: "AM3",
-}
+
+
 #: Aggressive Mode authenticates with a pre-shared key or signatures here (rsa-encr's AM,
 #: RFC 2409 §5.2, is not implemented).
 AM_METHODS = ("pre-share", "rsa-sig")
-
-
-def expected_message(sa: IsakmpSa) -> str:
-    """The AM message ``sa`` waits for (``"AM1"`` .. ``"AM3"``), or :class:`TransitionError`."""
-    name = EXPECTED_AM.get(sa.state)
-    responder = sa.role is Role.RESPONDER
-    if sa.machine.table is not AGGRESSIVE_MODE or name is None or responder == (name == "AM2"):
-        raise TransitionError("Aggressive Mode", sa.state, AM_EXCH)
-    return name
 
 
 def am_policies(ctx: Context, peer: str) -> list[IsakmpPolicy]:
@@ -109,7 +102,7 @@ class AggressiveModeHandlers(MainModeHandlers):
     def send_am1(self) -> None:
         """AM1: SA (one group), KE, Ni and our ID, all in clear."""
         sa, ctx = self.sa, self.ctx
-        ctx.log("begin_am")
+        ctx.log(AggressiveModeBegun())
         policies = am_policies(ctx, sa.peer[0])
         if not policies:
             raise IkeError("no ISAKMP policy usable with this peer in Aggressive Mode")
@@ -158,7 +151,7 @@ class AggressiveModeHandlers(MainModeHandlers):
     def receive_am2(self) -> Input:
         """AM2: accept the choice, finish DH, check HASH_R (or SIG_R), then send AM3."""
         sa, ctx = self.sa, self.ctx
-        ctx.log("processing", payload="SA", mid=0)
+        ctx.log(PayloadProcessing(payload="SA", mid=0))
         vids = self._log_vendor_ids()
         payload = self._first(SaPayload)
         self._adopt(self._select(payload, am_policies(ctx, sa.peer[0])), vids)
@@ -193,17 +186,17 @@ class AggressiveModeHandlers(MainModeHandlers):
         group is AM1's, compute the keys right away (everything is in AM1)."""
         sa, ctx = self.sa, self.ctx
         if ctx.config.aggressive_mode_disable:
-            ctx.log("am_disabled", peer=sa.peer[0])
+            ctx.log(AggressiveModeRefused(peer=sa.peer[0]))
             raise IkeError(
                 "Aggressive Mode is disabled (crypto isakmp aggressive-mode disable)",
                 NotifyMessageType.INVALID_EXCHANGE_TYPE,
             )
-        ctx.log("processing", payload="SA", mid=0)
+        ctx.log(PayloadProcessing(payload="SA", mid=0))
         vids = self._log_vendor_ids()
         payload = self._first(SaPayload)
         sa.sai_b = payload_body(payload)
         if ctx.config.psk_for(sa.peer[0]) is not None:
-            ctx.log("psk_found", peer=sa.peer[0])
+            ctx.log(PresharedKeyFound(peer=sa.peer[0]))
         policies = [
             p
             for p in offered_policies(ctx, sa.peer[0], responder=True, explain=True)
@@ -233,7 +226,7 @@ class AggressiveModeHandlers(MainModeHandlers):
                 f" our policies use group {', '.join(map(str, ours)) or 'none'}"
                 " (no group negotiation in Aggressive Mode)"
             )
-            self.ctx.log("problem", text=text)
+            self.ctx.log(ProposalProblem(text=text))
 
     def send_am2(self) -> None:
         """AM2: the chosen transform, KE, Nr, our ID and proof (HASH_R or CERT + SIG_R), NAT-D."""
@@ -245,7 +238,7 @@ class AggressiveModeHandlers(MainModeHandlers):
         vids: tuple[vendor.VendorId, ...] = (vendor.DPD,)
         if n.nat_t:
             vids = (vendor.NAT_T_RFC3947, vendor.DPD)
-            ctx.log("vid_constructed", name=vendor.NAT_T_RFC3947.ios_name)
+            ctx.log(VendorIdConstructed(name=vendor.NAT_T_RFC3947.ios_name))
         payloads: list[Payload] = [sa_payload, KePayload(own.dh.public_value)]
         payloads += [NoncePayload(own.nonce), my_id]
         payloads += [*proof, *n.authenticator.cert_requests(ctx), *self._vid_payloads(vids)]

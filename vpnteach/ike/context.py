@@ -14,11 +14,13 @@ from vpnteach.crypto.rng import Rng
 from vpnteach.ike.config import IkeConfig
 from vpnteach.ike.debuglog import signed_mid
 from vpnteach.ike.events import Event, NegotiationFailed
-from vpnteach.ike.records import Recorder
+from vpnteach.ike.records import LogLine, Recorder
+from vpnteach.ike.records_endpoint import NegotiationError, NodeDeleted, PacketSent, SaDeleting
 from vpnteach.ike.sa import Datagram, IsakmpSa, QuickModeNode, Retransmit
 from vpnteach.ike.states import PHASE1_DEL, TIMER_EXPIRED, isakmp_sa_state
 from vpnteach.trace import Trace
 from vpnteach.wire.chain import Payload, encode_payload_chain
+from vpnteach.wire.errors import InputError
 from vpnteach.wire.natt import add_non_esp_marker
 
 FIRST_CONN_ID = 1001
@@ -31,7 +33,7 @@ LIFETIME_EXPIRED = "ISAKMP SA lifetime expired"
 MANUAL_CLEAR = "clear crypto isakmp"
 
 
-class IkeError(ValueError):
+class IkeError(InputError):
     """A protocol failure with the ISAKMP notify type to report (``None``: stay silent)."""
 
     def __init__(self, message: str, notify: int | None = None) -> None:
@@ -54,7 +56,7 @@ class Context:
         self.recorder = recorder
         #: Record one ``debug`` step at the current time (:meth:`Recorder.log`, bound once:
         #: about 200 steps per Main Mode + Quick Mode, so no extra call layer per step).
-        self.log: Callable[..., None] = recorder.log
+        self.log: Callable[[LogLine], None] = recorder.log
         self.outbox: list[Datagram] = []
         self.events: deque[Event] = deque()
         self.now = 0.0
@@ -85,12 +87,13 @@ class Context:
         self.outbox.append(datagram)
         role = sa.role.letter
         self.log(
-            "sending",
-            peer=sa.peer[0],
-            my_port=sa.local_port,
-            peer_port=sa.peer[1],
-            role=role,
-            sa_state=isakmp_sa_state(sa.state),
+            PacketSent(
+                peer=sa.peer[0],
+                my_port=sa.local_port,
+                peer_port=sa.peer[1],
+                role=role,
+                sa_state=isakmp_sa_state(sa.state),
+            )
         )
         messages = node.messages if node is not None else sa.messages
         messages.last_sent = datagram
@@ -111,7 +114,7 @@ class Context:
     ) -> None:
         """Give up on an exchange: log, report, and delete a phase-1 SA (:meth:`destroy`;
         ``timer``: the retransmission limit was reached)."""
-        self.log("error", text=reason)
+        self.log(NegotiationError(text=reason))
         self.emit(NegotiationFailed(sa.peer, phase, reason, notify))
         if phase == 1:
             self.destroy(sa, DEATH_BY_RETRANSMISSION if timer else reason, timer=timer)
@@ -124,23 +127,23 @@ class Context:
             return
         role = sa.role.letter
         state = isakmp_sa_state(sa.state)
-        self.log("deleting_sa", reason=reason, role=role, sa_state=state, peer=sa.peer[0])
+        self.log(SaDeleting(reason=reason, role=role, sa_state=state, peer=sa.peer[0]))
         input = TIMER_EXPIRED if timer else PHASE1_DEL
         if sa.machine.table.allows(sa.state, input):
-            sa.machine.fire(input, _Teardown(self, sa, reason, role, state))
+            sa.machine.fire(input, Teardown(self, sa, reason, role, state))
         sa.dead = True
         sa.messages.retransmit = None
 
 
-class _Teardown:
+class Teardown:
     """The handler of the moves to ``IKE_DEST_SA``: what IOS logs after the move."""
 
     def __init__(self, ctx: Context, sa: IsakmpSa, reason: str, role: str, state: str) -> None:
         self.ctx, self.sa = ctx, sa
-        self.params = {"reason": reason, "role": role, "sa_state": state, "peer": sa.peer[0]}
+        self.reason, self.role, self.state = reason, role, state
 
     def delete_sa(self) -> None:
         """IOS repeats the "deleting SA" line, then deletes every node ("IKE deleted")."""
-        self.ctx.log("deleting_sa", **self.params)
+        self.ctx.log(SaDeleting(self.reason, self.role, self.state, self.sa.peer[0]))
         for mid in self.sa.nodes:
-            self.ctx.log("deleting_node", mid=signed_mid(mid), reason="IKE deleted")
+            self.ctx.log(NodeDeleted(mid=signed_mid(mid), reason="IKE deleted"))

@@ -21,10 +21,24 @@ from vpnteach.ike.informational import send_notify
 from vpnteach.ike.main_mode import MainModeHandlers
 from vpnteach.ike.quick_mode import QuickModeHandlers
 from vpnteach.ike.records import Recorder
+from vpnteach.ike.records_endpoint import (
+    AggressiveNotStarted,
+    MessageDropped,
+    NodeCreated,
+    NoPresharedKey,
+    PeerCreated,
+    PeerHandle,
+    PeerLocked,
+    PortsChosen,
+    PresharedKeyFound,
+    SaInserted,
+    SaRequested,
+)
+from vpnteach.ike.records_phase1 import VendorIdConstructed
 from vpnteach.ike.sa import Cookies, IsakmpSa, Path, QmRequest, QuickModeNode, Role
 from vpnteach.ike.states import INIT_QM, SA_REQ_AM, SA_REQ_MM, IkeState, Input
 from vpnteach.ike.timers import TimerIndex
-from vpnteach.ike.transitions import AGGRESSIVE_MODE, QUICK_MODE, Machine, Move
+from vpnteach.ike.transitions import AGGRESSIVE_MODE, QUICK_MODE, Exchange, Machine, Move
 from vpnteach.trace import Trace
 
 S = IkeState
@@ -64,7 +78,7 @@ class EndpointCore:
 
     def _drop(self, reason: str, detail: str) -> None:
         self.stats[f"dropped_{reason}"] += 1
-        self.ctx.log("dropped", reason=detail)
+        self.ctx.log(MessageDropped(reason=detail))
 
     def _sa_with(self, peer: str) -> IsakmpSa | None:
         """The first live SA with ``peer`` in ``sas`` order (an index, not a scan)."""
@@ -119,25 +133,25 @@ class EndpointCore:
         self.recorder.conn_id = 0
         sa = self._new_sa(Role.INITIATOR, Path((peer, 500), 500), Cookies(ctx.rng.random_bytes(8)))
         sa.quick.pending.append(request)
-        ctx.log("sa_request")
-        ctx.log("peer_created", peer=peer, port=500)
+        ctx.log(SaRequested())
+        ctx.log(PeerCreated(peer=peer, port=500))
         # IOS prints memory addresses here; ours are made from the cookie, for recognisability.
         pointer = sa.cky_i[:4].hex().upper()
-        ctx.log("peer_handle", peer_ptr=pointer, handle="80000002")
-        ctx.log("locking", peer_ptr=pointer)
-        ctx.log("local_port", local_port=500, remote_port=500)
-        ctx.log("new_node", node=0)
-        ctx.log("insert_sa", sa_ptr=sa.cky_i[4:].hex().upper())
+        ctx.log(PeerHandle(peer_ptr=pointer, handle="80000002"))
+        ctx.log(PeerLocked(peer_ptr=pointer))
+        ctx.log(PortsChosen(local_port=500, remote_port=500))
+        ctx.log(NodeCreated(node=0))
+        ctx.log(SaInserted(sa_ptr=sa.cky_i[4:].hex().upper()))
         am = self.config.aggressive_with(peer)
         if not am:
-            ctx.log("no_aggressive")
+            ctx.log(AggressiveNotStarted())
         if self.config.psk_for(peer) is None:
-            ctx.log("no_psk", peer=peer)
+            ctx.log(NoPresharedKey(peer=peer))
         else:
-            ctx.log("psk_found", peer=peer)
+            ctx.log(PresharedKeyFound(peer=peer))
         if self.config.nat_traversal:
             for vid in vendor.NAT_T_ALL:
-                ctx.log("vid_constructed", name=vid.ios_name)
+                ctx.log(VendorIdConstructed(name=vid.ios_name))
         if am:  # RFC 2409 §5.4: the SA runs the Aggressive Mode table instead
             sa.machine.table = AGGRESSIVE_MODE
         self._fire_main(sa, SA_REQ_AM if am else SA_REQ_MM)
@@ -175,8 +189,8 @@ class EndpointCore:
     def _new_node(self, sa: IsakmpSa, mid: int, role: Role) -> QuickModeNode:
         recorder = self.recorder
 
-        def on_move(move: Move) -> None:
-            recorder.move(move, node=mid)
+        def on_move(exchange: Exchange, move: Move) -> None:
+            recorder.move(exchange, move, node=mid)
 
         node = QuickModeNode(mid, role, Machine(QUICK_MODE, S.IKE_QM_READY, on_move))
         sa.nodes[mid] = node

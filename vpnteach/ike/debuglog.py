@@ -1,9 +1,10 @@
 """Render IKE records as Cisco IOS text: ``debug crypto isakmp``, ``show crypto isakmp ...``.
 
-Nothing here computes protocol values: the engine records :class:`~vpnteach.ike.records.LogLine`
-and :class:`~vpnteach.ike.records.MoveRecorded` values, and this module only formats them, one
-template per record kind, with the simulated clock as IOS prints it (``Jun 6 10:21:50.071:``)
-and the ISAKMP SA's conn-id (``ISAKMP:(1001):``).
+Nothing here computes protocol values: the engine records typed
+:class:`~vpnteach.ike.records.LogLine` values (one class per kind, each with its IOS
+``template``) and :class:`~vpnteach.ike.records.MoveRecorded` values, and this module only
+formats them, with the simulated clock as IOS prints it (``Jun 6 10:21:50.071:``) and the
+ISAKMP SA's conn-id (``ISAKMP:(1001):``).
 """
 
 from __future__ import annotations
@@ -13,128 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 
 from vpnteach.ike.policy import DEFAULT_POLICY, GROUP_BITS, IsakmpPolicy
-from vpnteach.ike.records import LogLine, MoveRecorded, Record
+from vpnteach.ike.records import LogLine, MoveRecorded, Record, fields_of
 
 SEED_CLOCK = datetime(2010, 6, 6, 10, 21, 50, tzinfo=timezone.utc).timestamp()
 """The seed log's first timestamp read as UTC (Jun 6 2010 10:21:50) as a simulated-clock value.
 
 ``vpnteach.pki.seed.SEED_CLOCK`` is the same wall-clock time in AEST, the routers' zone: pass
 that zone to :func:`render_debug` when the clock follows the PKI's."""
-
-C = "ISAKMP:({c}):"
-CC = "ISAKMP (0:{c}):"
-
-TEMPLATES: dict[str, str] = {
-    "sa_request": C + " SA request profile is (NULL)",
-    "peer_created": "ISAKMP: Created a peer struct for {peer}, peer port {port}",
-    "peer_handle": "ISAKMP: New peer created peer = 0x{peer_ptr} peer_handle = 0x{handle}",
-    "locking": "ISAKMP: Locking peer struct 0x{peer_ptr}, refcount 1 for isakmp_initiator",
-    "insert_sa": "insert sa successfully sa = {sa_ptr}",
-    "local_port": "ISAKMP: local port {local_port}, remote port {remote_port}",
-    "new_node": "ISAKMP: set new node {node} to QM_IDLE",
-    "no_aggressive": C + "Can not start Aggressive mode, trying Main mode.",
-    "no_psk": C + "No pre-shared key with {peer}!",
-    "psk_found": C + "found peer pre-shared key matching {peer}",
-    "vid_constructed": C + " constructed {name} ID",
-    "begin_mm": C + " beginning Main Mode exchange",
-    "begin_am": C + " beginning Aggressive Mode exchange",
-    # ours (no public IOS log of the refusal at hand): crypto isakmp aggressive-mode disable
-    "am_disabled": C + " Aggressive Mode is disabled: AM1 from {peer} refused",
-    "sending": C + " sending packet to {peer} my_port {my_port} peer_port {peer_port} "
-    "({role}) {sa_state}\n" + C + "Sending an IKE IPv4 Packet.",
-    "received": CC + " received packet from {peer} dport {dport} sport {sport} Global "
-    "({role}) {sa_state}",
-    "processing": C + " processing {payload} payload. message ID = {mid}",
-    "vid_processing": C + " processing vendor id payload",
-    "vid_seems_unity": C + " vendor ID seems Unity/DPD but major {major} mismatch",
-    "vid_natt": CC + " vendor ID is {name}",
-    "vid_is": C + " vendor ID is {name}",
-    "vid_ios": C + " speaking to another IOS box!",
-    "scan_xauth": "ISAKMP : Scanning profiles for xauth ...",
-    "checking_transform": C + "Checking ISAKMP transform {number} against {against}",
-    "attribute": "ISAKMP: {line}",
-    "atts_acceptable": C + "atts are acceptable. Next payload is {next}",
-    "atts_not_acceptable": C + "atts are not acceptable. Next payload is {next}",
-    "problem": C + "{text}",
-    "acceptable_life": C
-    + "Acceptable atts:actual life: 0\n"
-    + C
-    + "Acceptable atts:life: 0\n"
-    + C
-    + "Fill atts in sa vpi_length:4\n"
-    + C
-    + "Fill atts in sa life_in_seconds:{life}\n"
-    + C
-    + "Returning Actual lifetime: {life}\n"
-    + C
-    + ":Started lifetime timer: {life}",
-    "cert_req_constructing": CC + " constructing CERT_REQ for issuer {issuer}",
-    "peer_wants_cert": C
-    + " peer wants a CT_X509_SIGNATURE cert\n"
-    + C
-    + " peer wants cert issued by {issuer}",
-    "choosing_trustpoint": "Choosing trustpoint {trustpoint} as issuer",
-    "nat_d": "ISAKMP:received payload type 20",
-    "nat_text": C + "{text}",
-    "initial_contact": C + "Send initial contact",
-    "id_not_in_cert": C
-    + "My ID configured as IPv4 Addr, but Addr not in Cert!\n"
-    + C
-    + "Using FQDN as My ID",
-    "sa_doing": C + "SA is doing {method} authentication using id type {id_type}",
-    "id_payload": CC + " ID payload\n{body}",
-    "total_length": C + "Total payload length: {length}",
-    "constructing_cert": CC + " constructing CERT payload for {subject}",
-    "growing_buffer": "ISKAMP: growing send buffer from 1024 to 3072",
-    "sign_keypair": C + " using the {trustpoint} trustpoint's keypair to sign",
-    "profiles_none": "ISAKMP:(0):: peer matches *none* of the profiles",
-    "processing_cert": C + " processing a CT_X509_SIGNATURE cert",
-    "pubkey_not_cached": C + " peer's pubkey isn't cached",
-    "no_dn": C + " Unable to get DN from certificate!",
-    "no_ou": C + " Cert presented by peer contains no OU field.",
-    "authenticated": C
-    + "SA authentication status:\n        authenticated\n"
-    + C
-    + "SA has been authenticated with {peer}",
-    "peer_inserted": "ISAKMP: Trying to insert a peer {local}/{peer}/{port}/, "
-    "and inserted successfully {handle}.",
-    "begin_qm": C + "beginning Quick Mode exchange, M-ID of {mid}",
-    "qm_spi": C + "QM {role} gets spi",
-    "checking_ipsec": C + "Checking IPSec proposal {number}",
-    "ipsec_attribute": "ISAKMP: {line}",
-    "ipsec_acceptable": C + "atts are acceptable.",
-    "ipsec_not_acceptable": C + "atts are not acceptable.",
-    "creating_sas": C + " Creating IPSec SAs",
-    "ipsec_sa": "{direction} SA from {src} to {dst} (f/i) 0/ 0\n"
-    "        (proxy {src_proxy} to {dst_proxy})\n{T}has spi 0x{spi} and conn_id 0\n"
-    "{T}lifetime of {seconds} seconds\n{T}lifetime of {kilobytes} kilobytes",
-    "deleting_node": C + "deleting node {mid} error FALSE reason '{reason}'",
-    "deleting_sa": C + 'deleting SA reason "{reason}" state ({role}) {sa_state} (peer {peer})',
-    "notify_sent": C + "sending {notify} notify to {peer}",
-    "notify_received": C + " processing NOTIFY {notify} protocol {protocol}",
-    "delete_received": C + " processing DELETE payload for {protocol} SA",
-    "retransmit": C
-    + " retransmitting phase {phase} {sa_state}...\n"
-    + C
-    + " incrementing error counter on sa, attempt {attempt} of {limit}: retransmit phase {phase}",
-    "give_up": C + " retransmission limit reached: deleting SA",
-    "resend_skipped": C
-    + " retransmission skipped for phase {phase} (time since last transmission {since_ms})",
-    "error": C + "{text}",
-    "dpd_sent": C + "Sending NOTIFY DPD/R_U_THERE to {peer}, seq. no 0x{sequence} "
-    "(attempt {attempt} of 5)",
-    "dpd_ack": C + "DPD/R_U_THERE_ACK received from peer {peer}, sequence 0x{sequence}",
-    "dpd_dead": C + "peer {peer} not responding!",
-    "dropped": C + " dropping message: {reason}",
-    # rsa-encr (RFC 2409 §5.2): "SKEYID state generated" is IOS's wording; the other two are
-    # ours (no public IOS log of these failures was at hand).
-    "skeyid_generated": C + "SKEYID state generated",
-    "rsa_encr_unusable": C + "policy {priority} (rsa-encr) skipped: {reason}",
-    "pke_failed": C + " unable to decrypt the {payload} payload body: {reason}",
-    "bad_message": "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from {peer} failed its sanity "
-    "check or is malformed",
-}
-"""One IOS text template per record kind; ``{c}`` is the conn-id, ``{T}`` a timestamp."""
 
 
 def ios_time(now: float, tz: tzinfo = timezone.utc) -> str:
@@ -166,9 +52,7 @@ def _move_lines(rec: MoveRecorded, stamp: str) -> list[str]:
 
 
 def _line_lines(rec: LogLine, stamp: str) -> list[str]:
-    template = TEMPLATES.get(rec.kind, C + " {kind} {params}")
-    params = dict(rec.params)
-    text = template.format(c=rec.conn_id, T=stamp, kind=rec.kind, params=params, **params)
+    text = rec.template.format(c=rec.conn_id, T=stamp, **fields_of(rec))
     # A template may hold several IOS lines: the ones starting with "ISAKMP" get their own
     # timestamp, indented continuation lines do not ("{T}" places one explicitly).
     return [

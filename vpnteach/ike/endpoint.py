@@ -14,7 +14,8 @@ checks the message against the payload rules of the message it must be, and runs
 exchange's transition table (:mod:`vpnteach.ike.transitions`) with the handlers of
 :mod:`vpnteach.ike.main_mode`, :mod:`vpnteach.ike.quick_mode` and
 :mod:`vpnteach.ike.informational`. A retransmitted request gets the last answer again; an
-unexpected or malformed datagram is counted and dropped: ``receive_datagram`` never raises.
+unexpected or malformed datagram is counted and dropped; any other exception is a bug and
+propagates.
 The SA table and the firing of the machines live in :mod:`vpnteach.ike.core`.
 """
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from vpnteach.ike import aggressive, debuglog
+from vpnteach.ike import debuglog
 from vpnteach.ike.config import IkeConfig
 from vpnteach.ike.context import LIFETIME_EXPIRED, MANUAL_CLEAR, IkeError
 from vpnteach.ike.core import EndpointCore
@@ -36,38 +37,36 @@ from vpnteach.ike.informational import (
 )
 from vpnteach.ike.policy import AclEntry, CryptoMapEntry
 from vpnteach.ike.protection import ProtectionError, open_body
-from vpnteach.ike.rules import PayloadRuleError, rule_for
+from vpnteach.ike.records_endpoint import (
+    BadMessage,
+    DpdSent,
+    NegotiationError,
+    NodeCreated,
+    PacketReceived,
+    PeerDead,
+    ResendSkipped,
+    RetransmissionsExhausted,
+    Retransmitted,
+)
+from vpnteach.ike.rules import rule_for
 from vpnteach.ike.sa import Address, Cookies, Datagram, IsakmpSa, Messages, Path, QmRequest, Role
 from vpnteach.ike.states import (
     AM_EXCH,
     MM_EXCH,
     QM_EXCH,
     IkeState,
+    Input,
     isakmp_sa_state,
 )
 from vpnteach.ike.timers import holders
-from vpnteach.ike.transitions import (
-    AGGRESSIVE_MODE,
-    TransitionError,
-)
+from vpnteach.ike.transitions import AGGRESSIVE_MODE, TransitionError, TransitionTable
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.constants import ExchangeType, ProtocolId
-from vpnteach.wire.errors import DecodeError
+from vpnteach.wire.errors import InputError
 from vpnteach.wire.message import Message, decode_message
 from vpnteach.wire.natt import strip_non_esp_marker
 
 S = IkeState
-#: Which Main Mode message a state expects (RFC 2409 §5.1 numbering).
-EXPECTED_MM = {
-    S.IKE_I_MM1: "MM2",
-    S.IKE_I_MM3: "MM4",
-    S.IKE_I_MM5: "MM6",
-    S.IKE_READY: "MM1",
-    S.IKE_R_MM2: "MM3",
-    S.IKE_R_MM4: "MM5",
-}
-EXPECTED_QM = {S.IKE_QM_READY: "QM1", S.IKE_QM_I_QM1: "QM2", S.IKE_QM_R_QM2: "QM3"}
-
 
 RESEND_GUARD = 1.0
 """Seconds within which a duplicate request is not answered again (IOS's retransmission skip)."""
@@ -123,17 +122,20 @@ class IkeEndpoint(EndpointCore):
     def receive_datagram(
         self, data: bytes, addr: Address, now: float, local_port: int = 500
     ) -> None:
-        """Process one UDP datagram received on ``local_port`` from ``addr``. Never raises."""
+        """Process one UDP datagram received on ``local_port`` from ``addr``.
+
+        A datagram the package refuses (an :class:`~vpnteach.wire.errors.InputError`: it does
+        not decode or decrypt, breaks the payload rules, arrives out of state, fails the
+        protocol) is counted and dropped; any other exception is a bug and propagates.
+        """
         self._clock(now)
         try:
             self._receive(data, addr, local_port)
         except ProtectionError as exc:
-            self.ctx.log("bad_message", peer=addr[0])
+            self.ctx.log(BadMessage(peer=addr[0]))
             self._drop(type(exc).__name__, str(exc))
-        except (DecodeError, PayloadRuleError, TransitionError, IkeError) as exc:
+        except InputError as exc:
             self._drop(type(exc).__name__, str(exc))
-        except Exception as exc:  # a bug must not kill the router: count it, keep going
-            self._drop("internal_error", f"{type(exc).__name__}: {exc}")
 
     def datagrams_to_send(self, now: float) -> list[Datagram]:
         """The datagrams queued since the last call: ``(data, (ip, port), local_port)``."""
@@ -165,7 +167,7 @@ class IkeEndpoint(EndpointCore):
                 self.recorder.conn_id = sa.conn_id
                 if r.attempts >= limit:
                     holder.retransmit = None
-                    self.ctx.log("give_up")
+                    self.ctx.log(RetransmissionsExhausted())
                     phase = 1 if holder is sa.messages else 2
                     self.ctx.fail(sa, phase, f"no answer to {r.label}", timer=True)
                     continue
@@ -175,11 +177,12 @@ class IkeEndpoint(EndpointCore):
                 self.stats["retransmissions"] += 1
                 phase = 1 if holder is sa.messages else 2
                 self.ctx.log(
-                    "retransmit",
-                    phase=phase,
-                    sa_state=isakmp_sa_state(sa.state),
-                    attempt=r.attempts,
-                    limit=limit,
+                    Retransmitted(
+                        phase=phase,
+                        sa_state=isakmp_sa_state(sa.state),
+                        attempt=r.attempts,
+                        limit=limit,
+                    )
                 )
                 self.ctx.outbox.append(r.datagram)
                 holder.last_sent_at = now
@@ -189,8 +192,9 @@ class IkeEndpoint(EndpointCore):
         """The ISAKMP SA lifetime ran out: delete it (new traffic starts a new Main Mode)."""
         self.recorder.conn_id = sa.conn_id
         self.ctx.log(
-            "error",
-            text=f"ISAKMP SA lifetime expired after {sa.suite.lifetime if sa.suite else '?'} s",
+            NegotiationError(
+                text=f"ISAKMP SA lifetime expired after {sa.suite.lifetime if sa.suite else '?'} s"
+            )
         )
         send_delete(self.ctx, sa, ProtocolId.PROTO_ISAKMP, (sa.cookies.spi,))
         self.ctx.emit(SaDeleted(sa.peer, ProtocolId.PROTO_ISAKMP, (sa.cookies.spi,), False))
@@ -206,7 +210,7 @@ class IkeEndpoint(EndpointCore):
         self._touch(sa)
         self.recorder.conn_id = sa.conn_id
         if attempt:
-            self.ctx.log("dpd_sent", peer=peer, sequence=f"{sequence:08X}", attempt=attempt)
+            self.ctx.log(DpdSent(peer=peer, sequence=f"{sequence:08X}", attempt=attempt))
         send_dpd(self.ctx, sa, sequence)
 
     def declare_dead(self, peer: str, now: float) -> bool:
@@ -218,7 +222,7 @@ class IkeEndpoint(EndpointCore):
             return False
         self._touch(sa)
         self.recorder.conn_id = sa.conn_id
-        self.ctx.log("dpd_dead", peer=peer)
+        self.ctx.log(PeerDead(peer=peer))
         self.ctx.emit(SaDeleted(sa.peer, ProtocolId.PROTO_ISAKMP, (sa.cookies.spi,), False))
         self.ctx.destroy(sa, DPD_DEAD)
         self._reap()
@@ -382,9 +386,7 @@ class IkeEndpoint(EndpointCore):
             self.stats["duplicates_not_answered"] += 1
             self.recorder.conn_id = sa.conn_id
             self.ctx.log(
-                "resend_skipped",
-                phase=1 if holder is sa.messages else 2,
-                since_ms=int(since * 1000),
+                ResendSkipped(phase=1 if holder is sa.messages else 2, since_ms=int(since * 1000))
             )
             return True
         self.ctx.outbox.append(holder.last_sent)
@@ -408,19 +410,22 @@ class IkeEndpoint(EndpointCore):
     def _log_received(self, sa: IsakmpSa, state: str, role: str | None = None) -> None:
         role = role or sa.role.letter
         self.ctx.log(
-            "received",
-            peer=sa.peer[0],
-            dport=sa.local_port,
-            sport=sa.peer[1],
-            role=role,
-            sa_state=state,
+            PacketReceived(
+                peer=sa.peer[0], dport=sa.local_port, sport=sa.peer[1], role=role, sa_state=state
+            )
         )
 
-    def _receive_main_mode(self, sa: IsakmpSa, msg: Message, data: bytes) -> None:
-        name = EXPECTED_MM.get(sa.state)
-        if name is None or (sa.role is Role.RESPONDER) != (name in ("MM1", "MM3", "MM5")):
+    def _expected(self, table: TransitionTable, state: IkeState, input: Input, role: str) -> str:
+        """The message ``state`` waits for, as ``table`` says (``"MM3"``); an out-of-state or
+        wrong-direction message is counted and refused (:class:`TransitionError`)."""
+        try:
+            return table.expected(state, input, role).message
+        except TransitionError:
             self.stats["out_of_state"] += 1
-            raise TransitionError("Main Mode", sa.state, MM_EXCH)
+            raise
+
+    def _receive_main_mode(self, sa: IsakmpSa, msg: Message, data: bytes) -> None:
+        name = self._expected(sa.machine.table, sa.state, MM_EXCH, sa.role)
         payloads, raw = self._open(sa, msg)
         rule_for(name, sa.auth_method).check(
             [p.payload_type for p in payloads], msg.header.encrypted
@@ -434,11 +439,7 @@ class IkeEndpoint(EndpointCore):
 
     def _receive_aggressive(self, sa: IsakmpSa, msg: Message, data: bytes) -> None:
         """An Aggressive Mode message (RFC 2409 §5.4): checked like a Main Mode one."""
-        try:
-            name = aggressive.expected_message(sa)
-        except TransitionError:
-            self.stats["out_of_state"] += 1
-            raise
+        name = self._expected(sa.machine.table, sa.state, AM_EXCH, sa.role)
         payloads, raw = self._open(sa, msg)
         rule_for(name, sa.auth_method).check(
             [p.payload_type for p in payloads], msg.header.encrypted
@@ -466,12 +467,9 @@ class IkeEndpoint(EndpointCore):
         node = sa.nodes.get(mid)
         fresh = node is None
         if node is None:
-            self.ctx.log("new_node", node=debuglog.signed_mid(mid))
+            self.ctx.log(NodeCreated(node=debuglog.signed_mid(mid)))
             node = self._new_node(sa, mid, Role.RESPONDER)
-        name = EXPECTED_QM.get(node.state)
-        if name is None or (node.role is Role.RESPONDER) != (name in ("QM1", "QM3")):
-            self.stats["out_of_state"] += 1
-            raise TransitionError("Quick Mode", node.state, QM_EXCH)
+        name = self._expected(node.machine.table, node.state, QM_EXCH, node.role)
         try:
             payloads, raw = self._open(sa, msg)
             rule_for(name).check([p.payload_type for p in payloads], msg.header.encrypted)

@@ -20,6 +20,7 @@ from vpnteach.ike.events import (
     SaDeleted,
 )
 from vpnteach.ike.protection import open_body, seal
+from vpnteach.ike.records_endpoint import DeleteReceived, DpdAcked, NotifyReceived, NotifySent
 from vpnteach.ike.sa import IsakmpSa
 from vpnteach.ike.states import IkeState
 from vpnteach.wire.chain import Payload, encode_payload_chain
@@ -76,7 +77,7 @@ def send_notify(
     payload = NotificationPayload(
         notify_type, protocol_id=ISAKMP, spi=sa.cookies.spi, notification_data=data
     )
-    ctx.log("notify_sent", notify=notify_name(notify_type), peer=sa.peer[0])
+    ctx.log(NotifySent(notify=notify_name(notify_type), peer=sa.peer[0]))
     send_informational(ctx, sa, [payload])
     ctx.emit(NotificationSent(sa.peer, notify_type, reason))
 
@@ -87,7 +88,7 @@ def send_invalid_spi(ctx: Context, sa: IsakmpSa, spi: bytes) -> None:
     payload = NotificationPayload(
         NotifyMessageType.INVALID_SPI, protocol_id=ProtocolId.PROTO_IPSEC_ESP, spi=spi
     )
-    ctx.log("notify_sent", notify=notify_name(NotifyMessageType.INVALID_SPI), peer=sa.peer[0])
+    ctx.log(NotifySent(notify=notify_name(NotifyMessageType.INVALID_SPI), peer=sa.peer[0]))
     send_informational(ctx, sa, [payload])
     ctx.emit(NotificationSent(sa.peer, NotifyMessageType.INVALID_SPI, f"ESP SPI {spi.hex()}"))
 
@@ -142,7 +143,7 @@ def _authenticated_payloads(ctx: Context, sa: IsakmpSa, msg: Message) -> tuple[P
 
 def _on_notify(ctx: Context, sa: IsakmpSa, n: NotificationPayload) -> None:
     name = notify_name(n.notify_message_type)
-    ctx.log("notify_received", notify=name, protocol=n.protocol_id)
+    ctx.log(NotifyReceived(notify=name, protocol=n.protocol_id))
     ctx.emit(
         NotificationReceived(
             sa.peer, n.notify_message_type, n.protocol_id, n.spi, n.notification_data
@@ -152,7 +153,7 @@ def _on_notify(ctx: Context, sa: IsakmpSa, n: NotificationPayload) -> None:
         send_notify(ctx, sa, NotifyMessageType.R_U_THERE_ACK, "DPD", n.notification_data)
     elif n.notify_message_type == NotifyMessageType.R_U_THERE_ACK:
         sequence = int.from_bytes(n.notification_data[:4], "big")
-        ctx.log("dpd_ack", peer=sa.peer[0], sequence=f"{sequence:08X}")
+        ctx.log(DpdAcked(peer=sa.peer[0], sequence=f"{sequence:08X}"))
         ctx.emit(DeadPeerAnswered(sa.peer, sequence))
     elif (
         n.notify_message_type == NotifyMessageType.INVALID_SPI
@@ -178,7 +179,7 @@ def _on_error(ctx: Context, sa: IsakmpSa, name: str, notify_type: int) -> None:
 
 
 def _on_delete(ctx: Context, sa: IsakmpSa, d: DeletePayload) -> None:
-    ctx.log("delete_received", protocol=ProtocolId(d.protocol_id).name)
+    ctx.log(DeleteReceived(protocol=ProtocolId(d.protocol_id).name))
     ctx.emit(SaDeleted(sa.peer, d.protocol_id, d.spis, True))
     if d.protocol_id == ISAKMP:
         ctx.destroy(sa, PEER_DELETE)

@@ -28,6 +28,7 @@ from vpnteach.crypto.dh import DhComputation, DhPublicValueError
 from vpnteach.crypto.modp import get_group
 from vpnteach.crypto.prf import get_hash
 from vpnteach.ike import keymat, nat_t, vendor
+from vpnteach.ike import records_phase1 as p1_log
 from vpnteach.ike.authenticators import (
     HashOf,
     authenticator_for,
@@ -42,6 +43,7 @@ from vpnteach.ike.policy import IsakmpPolicy
 from vpnteach.ike.proposal import Phase1Selection, ike_transform_attributes, select_ike_transform
 from vpnteach.ike.protection import seal
 from vpnteach.ike.quick_mode import check_nonce
+from vpnteach.ike.records_endpoint import NotifyReceived, PayloadProcessing, PresharedKeyFound
 from vpnteach.ike.sa import (
     IsakmpSa,
     KeyExchange,
@@ -145,7 +147,7 @@ class MainModeHandlers:
     def send_mm1(self) -> None:
         """MM1: one ISAKMP proposal whose transforms are our policies, by priority."""
         sa = self.sa
-        self.ctx.log("begin_mm")
+        self.ctx.log(p1_log.MainModeBegun())
         transforms = tuple(
             Transform(i, IkeTransformId.KEY_IKE, ike_transform_attributes(p))
             for i, p in enumerate(offered_policies(self.ctx, sa.peer[0], explain=True), start=1)
@@ -169,13 +171,15 @@ class MainModeHandlers:
         offered = [(t.transform_number, t.attributes) for t in payload.proposals[0].transforms]
         selection = select_ike_transform(offered, policies)
         for check in selection.checks:
-            ctx.log("checking_transform", number=check.transform_number, against=check.against)
+            ctx.log(p1_log.TransformChecked(number=check.transform_number, against=check.against))
             for line in check.lines:
-                ctx.log("attribute", line=line)
+                ctx.log(p1_log.TransformAttribute(line=line))
             if check.problem:
-                ctx.log("problem", text=check.problem)
-            kind = "atts_acceptable" if check.acceptable else "atts_not_acceptable"
-            ctx.log(kind, next=0 if check.transform_number == len(offered) else 3)
+                ctx.log(p1_log.ProposalProblem(text=check.problem))
+            verdict = (
+                p1_log.AttributesAcceptable if check.acceptable else p1_log.AttributesNotAcceptable
+            )
+            ctx.log(verdict(next=0 if check.transform_number == len(offered) else 3))
         ctx.trace.derived("phase 1 selection", "IOS policy matching", selection, rfc="RFC 2409 §5")
         return selection
 
@@ -197,13 +201,13 @@ class MainModeHandlers:
             authenticator=authenticator_for(suite.authentication, ctx, sa.peer[0]),
             nat_t=ctx.config.nat_traversal and "NAT-T RFC 3947" in peer_vendor_ids,
         )
-        self.ctx.log("acceptable_life", life=suite.lifetime)
+        self.ctx.log(p1_log.LifetimeAccepted(life=suite.lifetime))
 
     def receive_mm2(self) -> Input:
         """MM2: the responder's choice must be one of the transforms we offered."""
-        self.ctx.log("processing", payload="SA", mid=0)
+        self.ctx.log(PayloadProcessing(payload="SA", mid=0))
         vids = self._log_vendor_ids()
-        self.ctx.log("scan_xauth")
+        self.ctx.log(p1_log.XauthProfilesScanned())
         payload = self._first(SaPayload)
         self._adopt(self._select(payload, offered_policies(self.ctx, self.sa.peer[0])), vids)
         return PROCESS_MAIN_MODE
@@ -216,13 +220,13 @@ class MainModeHandlers:
     def receive_mm1(self) -> Input:
         """MM1 at the responder: pick a transform by IOS rules (or NO-PROPOSAL-CHOSEN)."""
         sa = self.sa
-        self.ctx.log("processing", payload="SA", mid=0)
+        self.ctx.log(PayloadProcessing(payload="SA", mid=0))
         vids = self._log_vendor_ids()
         payload = self._first(SaPayload)
         sa.sai_b = payload_body(payload)
         if self.ctx.config.psk_for(sa.peer[0]) is not None:
-            self.ctx.log("psk_found", peer=sa.peer[0])
-        self.ctx.log("scan_xauth")
+            self.ctx.log(PresharedKeyFound(peer=sa.peer[0]))
+        self.ctx.log(p1_log.XauthProfilesScanned())
         policies = offered_policies(self.ctx, sa.peer[0], responder=True, explain=True)
         self._adopt(self._select(payload, policies), vids)
         return PROCESS_MAIN_MODE
@@ -243,7 +247,7 @@ class MainModeHandlers:
         vids: tuple[vendor.VendorId, ...] = ()
         if self._negotiated.nat_t:
             vids = (vendor.NAT_T_RFC3947,)
-            self.ctx.log("vid_constructed", name=vendor.NAT_T_RFC3947.ios_name)
+            self.ctx.log(p1_log.VendorIdConstructed(name=vendor.NAT_T_RFC3947.ios_name))
         payloads = [self._sa_payload(), *self._vid_payloads(vids)]
         self._send_plain(payloads, expect_reply=False, label="MM2")
 
@@ -287,7 +291,7 @@ class MainModeHandlers:
     def _receive_ke(self) -> None:
         """Process KE and nonce, then derive SKEYID and the rest (RFC 2409 §5)."""
         sa, ctx, n = self.sa, self.ctx, self._negotiated
-        ctx.log("processing", payload="KE", mid=0)
+        ctx.log(PayloadProcessing(payload="KE", mid=0))
         ke = self._first(KePayload)
         peer_nonce = n.authenticator.receive_nonce(ctx, sa, self._inbound)
         check_nonce(peer_nonce)
@@ -361,7 +365,7 @@ class MainModeHandlers:
     def send_mm5(self) -> None:
         """MM5: our ID, certificate and signature (or hash), INITIAL-CONTACT; encrypted."""
         self._float_if_nat()
-        self.ctx.log("initial_contact")
+        self.ctx.log(p1_log.InitialContactSent())
         auth = self._negotiated.authenticator
         payloads = auth.auth_payloads(self.ctx, self.sa, self._hash_of("HASH_I"))
         spi = self.sa.cookies.spi
@@ -385,11 +389,12 @@ class MainModeHandlers:
     def _log_peer_inserted(self) -> None:
         sa, ctx = self.sa, self.ctx
         ctx.log(
-            "peer_inserted",
-            local=ctx.config.local_address,
-            peer=sa.peer[0],
-            port=sa.peer[1],
-            handle=sa.cky_i[:4].hex().upper(),
+            p1_log.PeerInserted(
+                local=ctx.config.local_address,
+                peer=sa.peer[0],
+                port=sa.peer[1],
+                handle=sa.cky_i[:4].hex().upper(),
+            )
         )
 
     def receive_mm6(self) -> Input:
@@ -408,7 +413,7 @@ class MainModeHandlers:
                 if n.notify_message_type in NotifyMessageType._value2member_map_
                 else str(n.notify_message_type)
             )
-            self.ctx.log("notify_received", notify=name, protocol=n.protocol_id)
+            self.ctx.log(NotifyReceived(notify=name, protocol=n.protocol_id))
         return PROCESS_MAIN_MODE
 
     def process_mm6(self) -> Input:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from vpnteach.crypto.prf import HashAlgorithm
 from vpnteach.crypto.rng import Rng
+from vpnteach.ike.records_phase1 import NatDReceived, NatStatus
 from vpnteach.trace import NULL_TRACE, Trace
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.payloads import NatDPayload
@@ -145,15 +146,15 @@ def receive_nat_d(ctx: Context, sa: IsakmpSa, payloads: list[Payload]) -> None:
     """Detect NATs from the peer's NAT-D payloads (§3.2) and log what IOS logs."""
     hashes = [p.hash_data for p in payloads if isinstance(p, NatDPayload)]
     for _ in hashes:
-        ctx.log("nat_d")
+        ctx.log(NatDReceived())
     negotiated = sa.negotiated
     if negotiated is None or not (negotiated.nat_t and hashes):
         return
     local = (ctx.config.local_address, sa.local_port)
     result = detect(negotiated.hash, sa.cky_i, sa.cky_r, hashes, local, sa.peer)
     for text in result.ios_lines():
-        ctx.log("nat_text", text=text)
+        ctx.log(NatStatus(text=text))
     if ctx.config.force_udp_encapsulation:
         result = replace(result, forced=True)
-        ctx.log("nat_text", text=FORCED_TEXT)
+        ctx.log(NatStatus(text=FORCED_TEXT))
     sa.nat = result

@@ -21,6 +21,7 @@ from vpnteach.crypto.cipher import CipherAlgorithm
 from vpnteach.ike.ivs import IvManager
 from vpnteach.wire.chain import Payload, decode_payload_chain, encode_payload_chain
 from vpnteach.wire.constants import ExchangeType, Flags
+from vpnteach.wire.errors import InputError
 from vpnteach.wire.message import IsakmpHeader, Message, encode_message
 
 RFC = "RFC 2409 §5.3, App. B"
@@ -30,7 +31,7 @@ OPENED = "plaintext after decryption"
 """Fact name: a message's payload chain as :func:`open_body` recovered it."""
 
 
-class ProtectionError(ValueError):
+class ProtectionError(InputError):
     """A message that cannot be decrypted or decoded under the SA's keys."""
 
 

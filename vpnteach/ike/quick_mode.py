@@ -23,6 +23,7 @@ from vpnteach.crypto.cipher import get_esp_cipher
 from vpnteach.crypto.dh import DhComputation, DhPublicValueError
 from vpnteach.crypto.modp import get_group
 from vpnteach.ike import keymat
+from vpnteach.ike import records_quick_mode as qm_log
 from vpnteach.ike.context import Context, IkeError
 from vpnteach.ike.debuglog import signed_mid
 from vpnteach.ike.events import IpsecSaSpec, Phase2Complete
@@ -36,6 +37,7 @@ from vpnteach.ike.proposal import (
     select_esp_transform,
 )
 from vpnteach.ike.protection import ProtectionError, seal_chain
+from vpnteach.ike.records_endpoint import NodeDeleted, PayloadProcessing
 from vpnteach.ike.sa import IsakmpSa, P, QuickModeNode, Role
 from vpnteach.ike.states import GOT_SPI, INSTALL_DONE, Input
 from vpnteach.wire.chain import Payload, encode_payload_chain
@@ -147,7 +149,7 @@ class QuickModeHandlers:
         self.ctx.send(sa, data, expect_reply=expect_reply, node=self.node, label=label)
 
     def _log_processing(self, payload: str) -> None:
-        self.ctx.log("processing", payload=payload, mid=signed_mid(self._mid))
+        self.ctx.log(PayloadProcessing(payload=payload, mid=signed_mid(self._mid)))
 
     def _inbound(self, kind: type[P]) -> list[P]:
         return [p for p in self.node.messages.inbound if isinstance(p, kind)]
@@ -189,8 +191,8 @@ class QuickModeHandlers:
     def send_qm1(self) -> None:
         """QM1: our ESP proposals (one per transform set) with our inbound SPI, Ni, IDs."""
         node, ctx = self.node, self.ctx
-        ctx.log("begin_qm", mid=signed_mid(self._mid))
-        ctx.log("qm_spi", role="Initiator")
+        ctx.log(qm_log.QuickModeBegun(mid=signed_mid(self._mid)))
+        ctx.log(qm_log.QmSpiObtained(role="Initiator"))
         node.spi_i = self._spi()
         node.ni_b = self._nonce()
         entry = node.entry
@@ -244,7 +246,7 @@ class QuickModeHandlers:
         specs = self._create_sas()
         hash3 = keymat.qm_hash3(self.h, self.skeyid_a, self._mid, node.ni_b, node.nr_b, ctx.trace)
         self._send([], hash3, expect_reply=False, label="QM3")
-        ctx.log("deleting_node", mid=signed_mid(self._mid), reason="No Error")
+        ctx.log(NodeDeleted(mid=signed_mid(self._mid), reason="No Error"))
         self._complete(specs)
 
     # ------------------------------------------------------------------ responder
@@ -271,7 +273,7 @@ class QuickModeHandlers:
         node.proposals = self._sa_payload().proposals
         node.spi_i = self._chosen_offer_spi()
         self._take_nonce_ke_ids()
-        ctx.log("qm_spi", role="Responder")
+        ctx.log(qm_log.QmSpiObtained(role="Responder"))
         node.spi_r = self._spi()
         node.nr_b = self._nonce()
         return GOT_SPI
@@ -311,10 +313,11 @@ class QuickModeHandlers:
     ) -> Phase2Selection:
         selection = select_esp_transform(self._offers(), entry, self._udp())
         for check in selection.checks:
-            self.ctx.log("checking_ipsec", number=check.proposal_number)
+            self.ctx.log(qm_log.IpsecProposalChecked(number=check.proposal_number))
             for line in check.lines:
-                self.ctx.log("ipsec_attribute", line=line)
-            self.ctx.log("ipsec_acceptable" if check.acceptable else "ipsec_not_acceptable")
+                self.ctx.log(qm_log.IpsecAttribute(line=line))
+            ok, not_ok = qm_log.IpsecAttributesAcceptable, qm_log.IpsecAttributesNotAcceptable
+            self.ctx.log(ok() if check.acceptable else not_ok())
         self.ctx.trace.derived(
             "phase 2 selection", "IOS transform-set matching", selection, rfc="RFC 2409 §5.5"
         )
@@ -397,7 +400,7 @@ class QuickModeHandlers:
             in_flight=True,
         )
         node.messages.retransmit = None
-        ctx.log("deleting_node", mid=signed_mid(self._mid), reason="QM done (await)")
+        ctx.log(NodeDeleted(mid=signed_mid(self._mid), reason="QM done (await)"))
         assert node.specs is not None
         self._complete(node.specs)
 
@@ -413,7 +416,7 @@ class QuickModeHandlers:
         my_spi, peer_spi = (
             (node.spi_i, node.spi_r) if node.role is Role.INITIATOR else (node.spi_r, node.spi_i)
         )
-        self.ctx.log("creating_sas")
+        self.ctx.log(qm_log.IpsecSasCreating())
         inbound = self._spec("inbound", my_spi, remote, local, theirs, mine)
         outbound = self._spec("outbound", peer_spi, local, remote, mine, theirs)
         return inbound, outbound
@@ -446,17 +449,9 @@ class QuickModeHandlers:
         )
         enc_key, auth_key = keymat.split_keymat(material, cipher.key_size, auth_size)
         udp = suite.encapsulation in UDP_MODES
-        self.ctx.log(
-            "ipsec_sa",
-            direction=direction,
-            src=src,
-            dst=dst,
-            src_proxy=src_proxy.network.network_address,
-            dst_proxy=dst_proxy.network.network_address,
-            spi=spi.hex().upper(),
-            seconds=suite.lifetime_seconds,
-            kilobytes=suite.lifetime_kilobytes,
-        )
+        proxies = (src_proxy.network.network_address, dst_proxy.network.network_address)
+        life = (suite.lifetime_seconds, suite.lifetime_kilobytes)
+        self.ctx.log(qm_log.IpsecSaCreated(direction, src, dst, *proxies, spi.hex().upper(), *life))
         port = 4500 if udp else 0
         return IpsecSaSpec(
             direction,

@@ -18,12 +18,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from vpnteach.wire.constants import AuthenticationMethod, NotifyMessageType, PayloadType
+from vpnteach.wire.errors import InputError
 
 T = PayloadType
 MANY = 255
 
 
-class PayloadRuleError(ValueError):
+class PayloadRuleError(InputError):
     """A message whose payloads break its rule; ``notify`` is the notify type to send."""
 
     def __init__(self, message: str, notify: NotifyMessageType) -> None:

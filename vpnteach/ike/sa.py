@@ -36,11 +36,11 @@ from vpnteach.crypto.prf import HashAlgorithm
 from vpnteach.ike.events import IpsecSaSpec
 from vpnteach.ike.ivs import IvManager
 from vpnteach.ike.keymat import Phase1Keys
+from vpnteach.ike.machine import IGNORE_MOVES, Machine
 from vpnteach.ike.nat_t import NatDetection
 from vpnteach.ike.policy import AclEntry, CryptoMapEntry, ProxyIdentity
 from vpnteach.ike.proposal import EspSuite, IkeSuite, Phase2Selection
 from vpnteach.ike.states import IkeState
-from vpnteach.ike.transitions import MAIN_MODE, Machine
 from vpnteach.wire.attributes import DataAttribute
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.payloads import IdPayload
@@ -226,7 +226,10 @@ class QuickModes:
 
 
 def _main_mode() -> Machine:
-    return Machine(MAIN_MODE, IkeState.IKE_READY, lambda m: None)
+    # The tables name the handlers, whose modules import this one: read the table late.
+    from vpnteach.ike.transitions import MAIN_MODE
+
+    return Machine(MAIN_MODE, IkeState.IKE_READY, IGNORE_MOVES)
 
 
 @dataclass

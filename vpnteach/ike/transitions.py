@@ -1,26 +1,32 @@
 """The legal moves of each IKEv1 exchange, as plain data: ``(state, input) -> (handler, next)``.
 
 One table per exchange: :data:`MAIN_MODE` (RFC 2409 §5.1, both roles; the initiator's
-states are ``IKE_I_MM*``, the responder's ``IKE_R_MM*``) and :data:`QUICK_MODE`
-(RFC 2409 §5.5, one machine per message ID, the IOS "node"). The engine looks a move up,
-records it and calls the handler named in the row; the ``debug crypto isakmp`` log is
-rendered from the recorded moves, and :func:`to_dot` draws the table.
-
-``order`` says whether IOS logs the ``Old State/New State`` line *before* the handler runs
-(``"log-first"``: e.g. it logs ``IKE_I_MM1 -> IKE_I_MM2`` and then "processing SA payload")
-or *after* it (``"run-first"``: e.g. it sends MM3 and then logs ``IKE_I_MM2 -> IKE_I_MM3``).
-A run-first handler that fails leaves the state unchanged.
-
-A handler returns the next internal input (or ``None``) — that is how IOS chains
-``IKE_MM_EXCH`` -> ``IKE_PROCESS_MAIN_MODE`` -> ``IKE_PROCESS_COMPLETE``.
+states are ``IKE_I_MM*``, the responder's ``IKE_R_MM*``), :data:`AGGRESSIVE_MODE` (RFC 2409
+§5.4) and :data:`QUICK_MODE` (RFC 2409 §5.5, one machine per message ID, the IOS "node"). Each
+row names its handler as a function of the exchange's handler class
+(:class:`~vpnteach.ike.main_mode.MainModeHandlers`, ...) and, for a row fired by a peer's
+message, which message it is: the endpoint reads what each state expects from here. The engine
+looks a move up, records it (with the table's :class:`Exchange`) and calls the handler; the
+``debug crypto isakmp`` log is rendered from the recorded moves, and :func:`to_dot` draws the
+table. The machinery (rows, tables, the machine, ``order``) is :mod:`vpnteach.ike.machine`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Literal
-
+from vpnteach.ike.aggressive import AggressiveModeHandlers
+from vpnteach.ike.context import Teardown
+from vpnteach.ike.machine import (
+    Exchange,
+    Handler,
+    Machine,
+    Move,
+    Order,
+    TransitionError,
+    TransitionTable,
+    to_dot,
+)
+from vpnteach.ike.main_mode import MainModeHandlers
+from vpnteach.ike.quick_mode import QuickModeHandlers
 from vpnteach.ike.states import (
     AM_EXCH,
     GOT_SPI,
@@ -40,67 +46,30 @@ from vpnteach.ike.states import (
     Input,
 )
 
-Order = Literal["log-first", "run-first"]
+__all__ = [
+    "AGGRESSIVE_MODE",
+    "MAIN_MODE",
+    "QUICK_MODE",
+    "TABLES",
+    "Exchange",
+    "Machine",
+    "Move",
+    "TransitionError",
+    "TransitionTable",
+    "table_for",
+    "to_dot",
+]
+
 S = IkeState
+MM, AM, QM = MainModeHandlers, AggressiveModeHandlers, QuickModeHandlers
 
 
-@dataclass(frozen=True)
-class Move:
-    """One row of a transition table."""
-
-    state: IkeState
-    input: Input
-    handler: str
-    next_state: IkeState
-    order: Order
-    role: Literal["initiator", "responder", "both"]
+def _i(state: S, input: Input, handler: Handler, nxt: S, order: Order, message: str = "") -> Move:
+    return Move(state, input, handler, nxt, order, "initiator", message)
 
 
-class TransitionError(ValueError):
-    """An input that the table has no row for in the current state (an out-of-state message)."""
-
-    def __init__(self, table: str, state: IkeState, input: Input) -> None:
-        self.state = state
-        self.input = input
-        super().__init__(f"{table}: no move for input ({input}) in state {state}")
-
-
-class TransitionTable:
-    """A named list of :class:`Move` rows, indexed by ``(state, input)``."""
-
-    def __init__(self, name: str, moves: Iterable[Move]) -> None:
-        self.name = name
-        self.moves = tuple(moves)
-        self._index = {(m.state, m.input): m for m in self.moves}
-        if len(self._index) != len(self.moves):
-            raise ValueError(f"{name}: two rows share a (state, input) key")
-
-    def lookup(self, state: IkeState, input: Input) -> Move:
-        """The row for ``(state, input)``; :class:`TransitionError` if there is none."""
-        move = self._index.get((state, input))
-        if move is None:
-            raise TransitionError(self.name, state, input)
-        return move
-
-    def allows(self, state: IkeState, input: Input) -> bool:
-        """The table has a row for ``(state, input)``."""
-        return (state, input) in self._index
-
-    def states(self) -> list[IkeState]:
-        """Every state that appears in the table, in first-seen order."""
-        seen: dict[IkeState, None] = {}
-        for m in self.moves:
-            seen.setdefault(m.state)
-            seen.setdefault(m.next_state)
-        return list(seen)
-
-
-def _i(state: S, input: Input, handler: str, nxt: S, order: Order) -> Move:
-    return Move(state, input, handler, nxt, order, "initiator")
-
-
-def _r(state: S, input: Input, handler: str, nxt: S, order: Order) -> Move:
-    return Move(state, input, handler, nxt, order, "responder")
+def _r(state: S, input: Input, handler: Handler, nxt: S, order: Order, message: str = "") -> Move:
+    return Move(state, input, handler, nxt, order, "responder", message)
 
 
 #: Every Main Mode state an ISAKMP SA can die in (all but IKE_DEST_SA itself).
@@ -127,43 +96,43 @@ def _death_moves() -> list[Move]:
     """IOS's end of an ISAKMP SA (RFC 2408 §5.15 deletion): ``IKE_DEST_SA`` from any state on
     ``IKE_PHASE1_DEL``, and from a waiting or established SA on ``IKE_TIMER_EXPIRED``."""
     moves = [
-        Move(s, PHASE1_DEL, "delete_sa", S.IKE_DEST_SA, "log-first", "both")
+        Move(s, PHASE1_DEL, Teardown.delete_sa, S.IKE_DEST_SA, "log-first", "both")
         for s in _LIVE_MM_STATES
     ]
     return moves + [
-        Move(s, TIMER_EXPIRED, "delete_sa", S.IKE_DEST_SA, "log-first", "both")
+        Move(s, TIMER_EXPIRED, Teardown.delete_sa, S.IKE_DEST_SA, "log-first", "both")
         for s in _TIMED_MM_STATES
     ]
 
 
 MAIN_MODE = TransitionTable(
-    "Main Mode",
+    Exchange.MAIN_MODE,
     [
-        _i(S.IKE_READY, SA_REQ_MM, "send_mm1", S.IKE_I_MM1, "log-first"),
-        _i(S.IKE_I_MM1, MM_EXCH, "receive_mm2", S.IKE_I_MM2, "log-first"),
-        _i(S.IKE_I_MM2, PROCESS_MAIN_MODE, "process_mm2", S.IKE_I_MM2, "run-first"),
-        _i(S.IKE_I_MM2, PROCESS_COMPLETE, "send_mm3", S.IKE_I_MM3, "run-first"),
-        _i(S.IKE_I_MM3, MM_EXCH, "receive_mm4", S.IKE_I_MM4, "log-first"),
-        _i(S.IKE_I_MM4, PROCESS_MAIN_MODE, "process_mm4", S.IKE_I_MM4, "run-first"),
-        _i(S.IKE_I_MM4, PROCESS_COMPLETE, "send_mm5", S.IKE_I_MM5, "run-first"),
+        _i(S.IKE_READY, SA_REQ_MM, MM.send_mm1, S.IKE_I_MM1, "log-first"),
+        _i(S.IKE_I_MM1, MM_EXCH, MM.receive_mm2, S.IKE_I_MM2, "log-first", "MM2"),
+        _i(S.IKE_I_MM2, PROCESS_MAIN_MODE, MM.process_mm2, S.IKE_I_MM2, "run-first"),
+        _i(S.IKE_I_MM2, PROCESS_COMPLETE, MM.send_mm3, S.IKE_I_MM3, "run-first"),
+        _i(S.IKE_I_MM3, MM_EXCH, MM.receive_mm4, S.IKE_I_MM4, "log-first", "MM4"),
+        _i(S.IKE_I_MM4, PROCESS_MAIN_MODE, MM.process_mm4, S.IKE_I_MM4, "run-first"),
+        _i(S.IKE_I_MM4, PROCESS_COMPLETE, MM.send_mm5, S.IKE_I_MM5, "run-first"),
         # IOS authenticates MM6 before it logs the move (seed log: "SA has been
         # authenticated" precedes "Old State = IKE_I_MM5 New State = IKE_I_MM6").
-        _i(S.IKE_I_MM5, MM_EXCH, "receive_mm6", S.IKE_I_MM6, "run-first"),
-        _i(S.IKE_I_MM6, PROCESS_MAIN_MODE, "process_mm6", S.IKE_I_MM6, "run-first"),
-        _i(S.IKE_I_MM6, PROCESS_COMPLETE, "complete_phase1", S.IKE_P1_COMPLETE, "run-first"),
-        _r(S.IKE_READY, MM_EXCH, "receive_mm1", S.IKE_R_MM1, "log-first"),
-        _r(S.IKE_R_MM1, PROCESS_MAIN_MODE, "process_mm1", S.IKE_R_MM1, "run-first"),
-        _r(S.IKE_R_MM1, PROCESS_COMPLETE, "send_mm2", S.IKE_R_MM2, "run-first"),
-        _r(S.IKE_R_MM2, MM_EXCH, "receive_mm3", S.IKE_R_MM3, "log-first"),
-        _r(S.IKE_R_MM3, PROCESS_MAIN_MODE, "process_mm3", S.IKE_R_MM3, "run-first"),
-        _r(S.IKE_R_MM3, PROCESS_COMPLETE, "send_mm4", S.IKE_R_MM4, "run-first"),
-        _r(S.IKE_R_MM4, MM_EXCH, "receive_mm5", S.IKE_R_MM5, "log-first"),
-        _r(S.IKE_R_MM5, PROCESS_MAIN_MODE, "process_mm5", S.IKE_R_MM5, "run-first"),
-        _r(S.IKE_R_MM5, PROCESS_COMPLETE, "send_mm6", S.IKE_P1_COMPLETE, "run-first"),
+        _i(S.IKE_I_MM5, MM_EXCH, MM.receive_mm6, S.IKE_I_MM6, "run-first", "MM6"),
+        _i(S.IKE_I_MM6, PROCESS_MAIN_MODE, MM.process_mm6, S.IKE_I_MM6, "run-first"),
+        _i(S.IKE_I_MM6, PROCESS_COMPLETE, MM.complete_phase1, S.IKE_P1_COMPLETE, "run-first"),
+        _r(S.IKE_READY, MM_EXCH, MM.receive_mm1, S.IKE_R_MM1, "log-first", "MM1"),
+        _r(S.IKE_R_MM1, PROCESS_MAIN_MODE, MM.process_mm1, S.IKE_R_MM1, "run-first"),
+        _r(S.IKE_R_MM1, PROCESS_COMPLETE, MM.send_mm2, S.IKE_R_MM2, "run-first"),
+        _r(S.IKE_R_MM2, MM_EXCH, MM.receive_mm3, S.IKE_R_MM3, "log-first", "MM3"),
+        _r(S.IKE_R_MM3, PROCESS_MAIN_MODE, MM.process_mm3, S.IKE_R_MM3, "run-first"),
+        _r(S.IKE_R_MM3, PROCESS_COMPLETE, MM.send_mm4, S.IKE_R_MM4, "run-first"),
+        _r(S.IKE_R_MM4, MM_EXCH, MM.receive_mm5, S.IKE_R_MM5, "log-first", "MM5"),
+        _r(S.IKE_R_MM5, PROCESS_MAIN_MODE, MM.process_mm5, S.IKE_R_MM5, "run-first"),
+        _r(S.IKE_R_MM5, PROCESS_COMPLETE, MM.send_mm6, S.IKE_P1_COMPLETE, "run-first"),
         Move(
             S.IKE_P1_COMPLETE,
             PHASE1_COMPLETE,
-            "start_quick_mode",
+            MM.start_quick_mode,
             S.IKE_P1_COMPLETE,
             "run-first",
             "both",
@@ -175,14 +144,14 @@ MAIN_MODE = TransitionTable(
 moves to ``IKE_DEST_SA`` when the SA is deleted or given up."""
 
 QUICK_MODE = TransitionTable(
-    "Quick Mode",
+    Exchange.QUICK_MODE,
     [
-        _i(S.IKE_QM_READY, INIT_QM, "send_qm1", S.IKE_QM_I_QM1, "run-first"),
-        _i(S.IKE_QM_I_QM1, QM_EXCH, "receive_qm2", S.IKE_QM_PHASE2_COMPLETE, "run-first"),
-        _r(S.IKE_QM_READY, QM_EXCH, "receive_qm1", S.IKE_QM_SPI_STARVE, "run-first"),
-        _r(S.IKE_QM_SPI_STARVE, GOT_SPI, "install_sas", S.IKE_QM_IPSEC_INSTALL_AWAIT, "log-first"),
-        _r(S.IKE_QM_IPSEC_INSTALL_AWAIT, INSTALL_DONE, "send_qm2", S.IKE_QM_R_QM2, "run-first"),
-        _r(S.IKE_QM_R_QM2, QM_EXCH, "receive_qm3", S.IKE_QM_PHASE2_COMPLETE, "run-first"),
+        _i(S.IKE_QM_READY, INIT_QM, QM.send_qm1, S.IKE_QM_I_QM1, "run-first"),
+        _i(S.IKE_QM_I_QM1, QM_EXCH, QM.receive_qm2, S.IKE_QM_PHASE2_COMPLETE, "run-first", "QM2"),
+        _r(S.IKE_QM_READY, QM_EXCH, QM.receive_qm1, S.IKE_QM_SPI_STARVE, "run-first", "QM1"),
+        _r(S.IKE_QM_SPI_STARVE, GOT_SPI, QM.install_sas, S.IKE_QM_IPSEC_INSTALL_AWAIT, "log-first"),
+        _r(S.IKE_QM_IPSEC_INSTALL_AWAIT, INSTALL_DONE, QM.send_qm2, S.IKE_QM_R_QM2, "run-first"),
+        _r(S.IKE_QM_R_QM2, QM_EXCH, QM.receive_qm3, S.IKE_QM_PHASE2_COMPLETE, "run-first", "QM3"),
     ],
 )
 """Quick Mode (RFC 2409 §5.5), one machine per message ID, IOS state names."""
@@ -196,29 +165,29 @@ _LIVE_AM_STATES = (
 )
 
 AGGRESSIVE_MODE = TransitionTable(
-    "Aggressive Mode",
+    Exchange.AGGRESSIVE_MODE,
     [
-        _i(S.IKE_READY, SA_REQ_AM, "send_am1", S.IKE_I_AM1, "log-first"),
+        _i(S.IKE_READY, SA_REQ_AM, AM.send_am1, S.IKE_I_AM1, "log-first"),
         # AM2 is authenticated and AM3 sent before the move is logged: a forged or wrong AM2
         # leaves the initiator waiting in IKE_I_AM1.
-        _i(S.IKE_I_AM1, AM_EXCH, "receive_am2", S.IKE_P1_COMPLETE, "run-first"),
-        _r(S.IKE_READY, AM_EXCH, "receive_am1", S.IKE_R_AM_AAA_AWAIT, "log-first"),
-        _r(S.IKE_R_AM_AAA_AWAIT, PSK_REPLY, "send_am2", S.IKE_R_AM2, "run-first"),
-        _r(S.IKE_R_AM2, AM_EXCH, "receive_am3", S.IKE_P1_COMPLETE, "run-first"),
+        _i(S.IKE_I_AM1, AM_EXCH, AM.receive_am2, S.IKE_P1_COMPLETE, "run-first", "AM2"),
+        _r(S.IKE_READY, AM_EXCH, AM.receive_am1, S.IKE_R_AM_AAA_AWAIT, "log-first", "AM1"),
+        _r(S.IKE_R_AM_AAA_AWAIT, PSK_REPLY, AM.send_am2, S.IKE_R_AM2, "run-first"),
+        _r(S.IKE_R_AM2, AM_EXCH, AM.receive_am3, S.IKE_P1_COMPLETE, "run-first", "AM3"),
         Move(
             S.IKE_P1_COMPLETE,
             PHASE1_COMPLETE,
-            "start_quick_mode",
+            AM.start_quick_mode,
             S.IKE_P1_COMPLETE,
             "run-first",
             "both",
         ),
         *(
-            Move(s, PHASE1_DEL, "delete_sa", S.IKE_DEST_SA, "log-first", "both")
+            Move(s, PHASE1_DEL, Teardown.delete_sa, S.IKE_DEST_SA, "log-first", "both")
             for s in _LIVE_AM_STATES
         ),
         *(
-            Move(s, TIMER_EXPIRED, "delete_sa", S.IKE_DEST_SA, "log-first", "both")
+            Move(s, TIMER_EXPIRED, Teardown.delete_sa, S.IKE_DEST_SA, "log-first", "both")
             for s in (S.IKE_I_AM1, S.IKE_P1_COMPLETE)
         ),
     ],
@@ -228,54 +197,9 @@ responder's ``IKE_R_AM_AAA_AWAIT`` -> ``IKE_R_AM2`` step on ``PRESHARED_KEY_REPL
 lookup; with rsa-sig IOS has no AAA step, here it takes the same path: approximate)."""
 
 TABLES = (MAIN_MODE, QUICK_MODE, AGGRESSIVE_MODE)
+_BY_EXCHANGE = {table.exchange: table for table in TABLES}
 
 
-class Machine:
-    """Runs one table for one SA (or one Quick Mode node).
-
-    ``fire(input, handlers)`` looks the move up, calls ``handlers.<move.handler>()`` and
-    reports the move through ``on_move`` in the row's order; it then follows the internal
-    input the handler returned, until there is none. A handler's exception propagates and,
-    for a run-first move, leaves the state unchanged.
-    """
-
-    def __init__(
-        self, table: TransitionTable, state: IkeState, on_move: Callable[[Move], None]
-    ) -> None:
-        self.table = table
-        self.state = state
-        self.on_move = on_move
-
-    def fire(self, input: Input, handlers: object) -> None:
-        """Apply ``input`` and every internal input it leads to."""
-        pending: Input | None = input
-        while pending is not None:
-            move = self.table.lookup(self.state, pending)
-            handler: Callable[[], Input | None] = getattr(handlers, move.handler)
-            if move.order == "log-first":
-                self._enter(move)
-                pending = handler()
-            else:
-                pending = handler()
-                self._enter(move)
-
-    def _enter(self, move: Move) -> None:
-        self.state = move.next_state
-        self.on_move(move)
-
-
-def to_dot(table: TransitionTable) -> str:
-    """The table as Graphviz DOT source: states are nodes, moves are labelled edges.
-
-    No graphviz import: ``vpnteach.ui`` renders the text.
-    """
-    lines = [f'digraph "{table.name}" {{', "  rankdir=TB;", "  node [shape=box, style=rounded];"]
-    for state in table.states():
-        lines.append(f'  "{state.value}";')
-    for m in table.moves:
-        colour = {"initiator": "blue", "responder": "darkgreen", "both": "black"}[m.role]
-        label = f"{m.input.event.value}\\n{m.handler}()"
-        edge = f'  "{m.state.value}" -> "{m.next_state.value}"'
-        lines.append(f'{edge} [label="{label}", color={colour}, fontcolor={colour}];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+def table_for(exchange: Exchange) -> TransitionTable:
+    """The transition table of ``exchange`` (what a recorded move's ``exchange`` names)."""
+    return _BY_EXCHANGE[exchange]

@@ -15,6 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from vpnteach.ike.context import Context
+from vpnteach.ike.records_phase1 import (
+    VendorIdIos,
+    VendorIdKnown,
+    VendorIdNatT,
+    VendorIdProcessing,
+    VendorIdUnityMismatch,
+)
 
 
 @dataclass(frozen=True)
@@ -92,14 +99,14 @@ def unity_dpd_major(data: bytes) -> int | None:
 def log_vendor_ids(ctx: Context, vids: Iterable[bytes], seen: list[str]) -> None:
     """Record each received vendor ID as IOS logs it; add the known ones to ``seen``."""
     for data in vids:
-        ctx.log("vid_processing")
+        ctx.log(VendorIdProcessing())
         known = identify(data)
         if known in NAT_T_ALL:
-            ctx.log("vid_seems_unity", major=unity_dpd_major(data))
-            ctx.log("vid_natt", name=known.name if known else "")
+            ctx.log(VendorIdUnityMismatch(major=unity_dpd_major(data)))
+            ctx.log(VendorIdNatT(name=known.name if known else ""))
         elif known is IOS_BOX:
-            ctx.log("vid_ios")
+            ctx.log(VendorIdIos())
         elif known is not None:
-            ctx.log("vid_is", name=known.ios_name)
+            ctx.log(VendorIdKnown(name=known.ios_name))
         if known is not None and known.name not in seen:
             seen.append(known.name)

@@ -33,9 +33,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import ipaddress
 import socket
 import sys
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -275,7 +277,9 @@ class RouterProcess:
             except OSError as exc:  # ICMP errors surface here; retransmission copes
                 self.stats[f"udp_error: {exc.strerror}"] += 1
                 break
-            self._on_datagram(data, (str(addr[0]), int(addr[1])), port)
+            peer = (str(addr[0]), int(addr[1]))
+            what = f"datagram from {peer[0]}:{peer[1]} on UDP {port}"
+            self._guarded(what, functools.partial(self._on_datagram, data, peer, port))
         self.service()
 
     def _on_datagram(self, data: bytes, addr: tuple[str, int], port: int) -> None:
@@ -343,8 +347,19 @@ class RouterProcess:
 
     def _on_timer(self) -> None:
         self._timer, self._timer_at = None, None
-        self.gateway.handle_timer(self.now())
+        self._guarded("timer", functools.partial(self.gateway.handle_timer, self.now()))
         self.service()
+
+    def _guarded(self, what: str, work: Callable[[], None]) -> None:
+        """Do one input's ``work``. The engines drop bad input themselves, so an exception
+        here is a bug: it is logged with its traceback and counted, and the router goes on
+        with the next input (one bad datagram must not take the tunnel down)."""
+        try:
+            work()
+        except Exception:
+            self.stats["internal_error"] += 1
+            trace = traceback.format_exc().rstrip()
+            self._say(f"%VPNTEACH-3-INTERNAL_ERROR: {what}: a bug, ignored:\n{trace}")
 
     def export_keys(self) -> None:
         """Rewrite the Wireshark key tables in ``keys_dir`` (every SA so far)."""

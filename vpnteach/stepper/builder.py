@@ -26,8 +26,17 @@ from vpnteach.crypto.dh import DhComputation
 from vpnteach.crypto.rsa_sig import SignatureCheck
 from vpnteach.esp.esp import Dropped, EspPacket
 from vpnteach.ike.debuglog import ios_time, render_record
+from vpnteach.ike.machine import Exchange
 from vpnteach.ike.protection import OPENED, SEALED
 from vpnteach.ike.records import LogLine, MoveRecorded
+from vpnteach.ike.records_endpoint import (
+    BadMessage,
+    MessageDropped,
+    NegotiationError,
+    RetransmissionsExhausted,
+    Retransmitted,
+)
+from vpnteach.ike.records_phase1 import PkeFailed, ProposalProblem, RsaEncrUnusable
 from vpnteach.net.sim.events import FaultApplied, PacketDelivered, PacketDropped, TimerFired
 from vpnteach.net.sim.packets import summarize
 from vpnteach.pki.validation import CertificateCheck
@@ -48,12 +57,16 @@ from vpnteach.wire.constants import ExchangeType
 from vpnteach.wire.errors import DecodeError
 from vpnteach.wire.message import Message, decode_message
 
-REFUSALS = {"dropped": "reason", "error": "text"}
-"""Records saying a receiver refused a message, and the parameter that says why."""
-NOTABLE_RECORDS = {
-    "retransmit", "give_up", "error", "dropped", "bad_message", "problem",
-    "rsa_encr_unusable", "pke_failed",
-}  # fmt: skip
+NOTABLE_RECORDS: tuple[type[LogLine], ...] = (
+    Retransmitted, RetransmissionsExhausted, NegotiationError, MessageDropped, BadMessage,
+    ProposalProblem, RsaEncrUnusable, PkeFailed,
+)  # fmt: skip
+"""The ``debug`` records that make a LOG step of their own."""
+EXCHANGE_RFC = {
+    Exchange.MAIN_MODE: "RFC 2409 §5",
+    Exchange.AGGRESSIVE_MODE: "RFC 2409 §5.4",
+    Exchange.QUICK_MODE: "RFC 2409 §5.5",
+}
 SELECTIONS = {"phase 1 selection", "phase 2 selection"}
 MM, QM, INFO = (
     ExchangeType.IDENTITY_PROTECTION,
@@ -405,36 +418,34 @@ class StepBuilder:
         self.log_lines += [(actor, line) for line in lines]
         if isinstance(record, MoveRecorded):
             return self._move(actor, record)
-        if record.kind in NOTABLE_RECORDS:
-            text = lines[0].split(": ", 1)[-1] if lines else record.kind
+        if isinstance(record, NOTABLE_RECORDS):
+            text = lines[0].split(": ", 1)[-1] if lines else type(record).__name__
             entry = LogEntry(actor, record, tuple(lines))
-            why = explain.record_text(record.kind, actor, record.params)
+            why = explain.record_text(record, actor)
             return _Draft(StepKind.LOG, actor, f"{actor}: {text}", "", why, entry)
         return None
 
     def _move(self, actor: str, record: MoveRecorded) -> _Draft:
-        quick = record.node is not None
-        table = "Quick Mode" if quick else "Main Mode"
-        state = self.peers.get(actor, PeerState())
-        if quick:
-            self.peers[actor] = PeerState(state.main_mode, record.new_state)
-        else:
-            self.peers[actor] = PeerState(record.new_state, state.quick_mode)
+        exchange = record.exchange
+        self.peers[actor] = self.peers.get(actor, PeerState()).after(record)
         old, new = record.old_state.value, record.new_state.value
         why = explain.transition_text(
-            actor, table, old, new, record.handler, str(record.input.event.value)
+            actor, exchange.value, old, new, record.handler, str(record.input.event.value)
         )
-        rfc = "RFC 2409 §5.5" if quick else "RFC 2409 §5"
         title = f"{actor}: {old} → {new}"
-        return _Draft(StepKind.TRANSITION, actor, title, rfc, why, Transition(actor, table, record))
+        transition = Transition(actor, exchange.value, record)
+        rfc = EXCHANGE_RFC[exchange]
+        return _Draft(StepKind.TRANSITION, actor, title, rfc, why, transition)
 
 
 def _rejection(receiver: str, batch: list[JournalEntry]) -> str:
     """Why ``receiver`` refused the message in this event (its first error record)."""
     for entry in batch:
         item = entry.item
-        if entry.actor == receiver and isinstance(item, LogLine) and item.kind in REFUSALS:
-            return str(item.params.get(REFUSALS[item.kind], item.kind))
+        if entry.actor == receiver and isinstance(item, MessageDropped):
+            return item.reason
+        if entry.actor == receiver and isinstance(item, NegotiationError):
+            return item.text
     return ""
 
 

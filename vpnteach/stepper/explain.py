@@ -1,6 +1,6 @@
 """Plain-language explanations and RFC sections for each kind of step.
 
-Texts are keyed by what the engines record: a message label (``MM3``), a fact name
+Texts are keyed by what the engines record: a message label (``MM3``), a record type, a fact name
 (``SKEYID_e``, with the Quick Mode suffixes ``(QM)``, ``(M-ID ...)``, ``(SPI ...)`` removed),
 a state name. ``{a}`` is the actor and ``{p}`` the peer. A sentence or two each: the notebook
 shows the formula, the inputs and the bytes next to them.
@@ -9,6 +9,16 @@ shows the formula, the inputs and the bytes next to them.
 from __future__ import annotations
 
 import re
+
+from vpnteach.ike.records import LogLine, fields_of
+from vpnteach.ike.records_endpoint import (
+    BadMessage,
+    MessageDropped,
+    NegotiationError,
+    RetransmissionsExhausted,
+    Retransmitted,
+)
+from vpnteach.ike.records_phase1 import PkeFailed, ProposalProblem, RsaEncrUnusable
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "MM1": (
@@ -130,18 +140,19 @@ TRANSITIONS: dict[str, str] = {
     "IKE_DEST_SA": "{a} gives up on this ISAKMP SA and deletes it.",
 }
 
-RECORDS: dict[str, str] = {
-    "retransmit": "{a} got no answer in time and sends its last message again (attempt "
+RECORDS: dict[type[LogLine], str] = {
+    Retransmitted: "{a} got no answer in time and sends its last message again (attempt "
     "{attempt} of {limit}); the wait doubles each time.",
-    "give_up": "{a} has sent its message as often as it may and gives up on this negotiation.",
-    "error": "{a} stops this negotiation: {text}.",
-    "dropped": "{a} discards the datagram without answering it: {reason}.",
-    "bad_message": "{a} could not decrypt or parse a message from {peer} and ignores it.",
-    "problem": "{a} compared the proposal with its policy and found a mismatch: {text}.",
-    "rsa_encr_unusable": "{a} cannot offer or accept rsa-encr policy {priority}: {reason}. "
+    RetransmissionsExhausted: "{a} has sent its message as often as it may and gives up on "
+    "this negotiation.",
+    NegotiationError: "{a} stops this negotiation: {text}.",
+    MessageDropped: "{a} discards the datagram without answering it: {reason}.",
+    BadMessage: "{a} could not decrypt or parse a message from {peer} and ignores it.",
+    ProposalProblem: "{a} compared the proposal with its policy and found a mismatch: {text}.",
+    RsaEncrUnusable: "{a} cannot offer or accept rsa-encr policy {priority}: {reason}. "
     "rsa-encr encrypts the nonce and ID to the peer's public key, which must be known before "
     "MM3 (RFC 2409 §5.2).",
-    "pke_failed": "{a} cannot decrypt the peer's {payload} body with its private key: {reason}. "
+    PkeFailed: "{a} cannot decrypt the peer's {payload} body with its private key: {reason}. "
     "The peer encrypted to a key that is not {a}'s current one (RFC 2409 §5.2).",
 }
 
@@ -177,12 +188,8 @@ def transition_text(actor: str, table: str, old: str, new: str, handler: str, ev
     return base + (" " + extra.format(a=actor) if extra else "")
 
 
-def record_text(kind: str, actor: str, params: dict[str, object]) -> str:
-    """What a notable ``debug`` record means (``kind`` as in ``debuglog.TEMPLATES``)."""
-    template = RECORDS.get(kind, "{a} logs this in its debug crypto isakmp output.")
-    values: dict[str, object] = {"attempt": "?", "limit": "?", "text": "", "reason": "", "peer": ""}
-    try:
-        clean = {k: str(v).rstrip(".! ") for k, v in params.items()}
-        return template.format(a=actor, **{**values, **clean})
-    except (KeyError, IndexError, ValueError):  # an unexpected template field: say it plainly
-        return f"{actor} logs: {kind}."
+def record_text(record: LogLine, actor: str) -> str:
+    """What a notable ``debug`` record means, in words filled from its fields."""
+    template = RECORDS.get(type(record), "{a} logs this in its debug crypto isakmp output.")
+    clean = {k: str(v).rstrip(".! ") for k, v in fields_of(record).items()}
+    return template.format(a=actor, **clean)

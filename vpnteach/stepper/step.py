@@ -14,10 +14,11 @@ their rich views (:mod:`vpnteach.ui.stepper_widget`), and without it a plain tab
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from vpnteach._html import HtmlRepr
+from vpnteach.ike.machine import Exchange
 from vpnteach.ike.records import LogLine, MoveRecorded
 from vpnteach.ike.states import IkeState
 from vpnteach.wire.chain import Payload, short_name
@@ -55,10 +56,30 @@ class StepKind(Enum):
 
 @dataclass(frozen=True)
 class PeerState(_View):
-    """The Main Mode and Quick Mode state of one peer (IOS names)."""
+    """The phase-1 and Quick Mode state of one peer (IOS names).
+
+    Attributes:
+        main_mode: the phase-1 state (Main Mode's, or Aggressive Mode's: see ``phase1``).
+        quick_mode: the state of the latest Quick Mode.
+        phase1: the exchange whose table phase 1 runs.
+        last: the exchange of the peer's latest move.
+    """
 
     main_mode: IkeState = IkeState.IKE_READY
     quick_mode: IkeState = IkeState.IKE_QM_READY
+    phase1: Exchange = Exchange.MAIN_MODE
+    last: Exchange = Exchange.MAIN_MODE
+
+    def after(self, move: MoveRecorded) -> PeerState:
+        """The states after ``move``, which the table of ``move.exchange`` made."""
+        if move.exchange is Exchange.QUICK_MODE:
+            return replace(self, quick_mode=move.new_state, last=move.exchange)
+        return replace(self, main_mode=move.new_state, phase1=move.exchange, last=move.exchange)
+
+    @property
+    def latest(self) -> IkeState:
+        """The state of the machine that moved last (Quick Mode's after a Quick Mode move)."""
+        return self.quick_mode if self.last is Exchange.QUICK_MODE else self.main_mode
 
 
 @dataclass(frozen=True)
@@ -106,7 +127,8 @@ def payload_name(payload: Payload) -> str:
 
 @dataclass(frozen=True)
 class Transition(_View):
-    """A move of one peer's state machine (``table``: ``"Main Mode"`` or ``"Quick Mode"``)."""
+    """A move of one peer's state machine (``table``: the name of the exchange whose table
+    made it, ``record.exchange``: ``"Main Mode"``, ``"Aggressive Mode"`` or ``"Quick Mode"``)."""
 
     router: str
     table: str
@@ -180,6 +202,17 @@ class Step(_View):
     def quick_mode_states(self) -> dict[str, IkeState]:
         """Each peer's Quick Mode state."""
         return {name: state.quick_mode for name, state in self.peers}
+
+    @property
+    def latest_states(self) -> dict[str, IkeState]:
+        """Each peer's state in the machine that moved last (Quick Mode's after Quick Mode)."""
+        return {name: state.latest for name, state in self.peers}
+
+    @property
+    def phase1_exchange(self) -> Exchange:
+        """The exchange phase 1 runs (Aggressive Mode if any peer's phase 1 ran its table)."""
+        found = {state.phase1 for _, state in self.peers}
+        return Exchange.AGGRESSIVE_MODE if Exchange.AGGRESSIVE_MODE in found else Exchange.MAIN_MODE
 
     def in_state(self, name: str) -> bool:
         """Some peer is in the state called ``name`` (Main Mode or Quick Mode)."""

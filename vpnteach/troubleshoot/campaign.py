@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.gateway import Deliver, Discard, Gateway, Transmit
+from vpnteach.ike.records_phase1 import MainModeBegun
 from vpnteach.net.sim.faults import FaultPolicy
 from vpnteach.stepper.adapter import wire_of
 from vpnteach.troubleshoot.attacks import EspAttacker
@@ -183,7 +184,7 @@ def _result(
     return RunResult(
         up, seconds,
         sum(g.ike.stats["retransmissions"] for g in gws),
-        sum(1 for g in gws for r in g.ike.recorder.records if getattr(r, "kind", "") == "begin_mm"),
+        sum(1 for g in gws for r in g.ike.recorder.records if isinstance(r, MainModeBegun)),
         ledger.received, ledger.forged, ledger.forged_accepted, ledger.replays,
         ledger.replays_accepted, ledger.rejected,
         attacker.attempts if attacker is not None else 0, storm,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 from cryptography.x509.oid import ObjectIdentifier
 
+from vpnteach.ike.records_endpoint import NegotiationError
 from vpnteach.pki.trustpoint import Trustpoint
 from vpnteach.pki.validation import CertificateCheck
 from vpnteach.troubleshoot.finding import Finding
@@ -60,7 +61,7 @@ def missing_ca(v: RouterFacts) -> Finding | None:
         f"{v.name} can neither check a peer's certificate nor ask for one, so it cannot use "
         "that policy: as responder it finds no acceptable proposal (NO-PROPOSAL-CHOSEN for "
         "MM1), as initiator it has nothing to propose.",
-        v.name, (), fix, (), marker=(v.name, "error"),
+        v.name, (), fix, (), marker=(v.name, NegotiationError),
     )  # fmt: skip
 
 

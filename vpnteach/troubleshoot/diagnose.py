@@ -31,6 +31,15 @@ from typing import TYPE_CHECKING
 
 from vpnteach.ike.events import NegotiationFailed
 from vpnteach.ike.policy import CryptoMapEntry
+from vpnteach.ike.records_endpoint import (
+    BadMessage,
+    DpdSent,
+    NegotiationError,
+    PeerDead,
+    RetransmissionsExhausted,
+    Retransmitted,
+)
+from vpnteach.ike.records_phase1 import ProposalProblem
 from vpnteach.net.sim.events import PacketDropped
 from vpnteach.troubleshoot import certs, configdiff, pubkeys
 from vpnteach.troubleshoot.facts import RouterFacts, gather, notify_name, owner, tunnel_up
@@ -135,10 +144,10 @@ def phase1_refused(lab: Lab, views: Views) -> list[Finding]:
         if certs.missing_ca(v) is not None or pubkeys.missing_key(v) is not None:
             continue  # rules missing_certificates / no_peer_key say why
         change = configdiff.policy_change(v.config, peer.config)
-        problem = v.first("problem")
+        problem = v.first(ProposalProblem)
         check = "NO_PROPOSAL_CHOSEN: phase 1 SA policy not acceptable!"
         if problem is not None:
-            check += f" ({problem.params.get('text')})"
+            check += f" ({problem.text})"
         found.append(Finding(
             "isakmp_policy_mismatch", "ISAKMP policy mismatch", 1, v.name, check,
             f"{v.name} compared {peer.name}'s Main Mode proposal (MM1) with its own ISAKMP "
@@ -146,7 +155,7 @@ def phase1_refused(lab: Lab, views: Views) -> list[Finding]:
             "stopped at the first message. "
             + ("Differences: " + "; ".join(change.differences) + "." if change else ""),
             v.name, change.lines if change else (), (),
-            (f"{peer.name}: {symptom(peer)}",), marker=(v.name, "error"),
+            (f"{peer.name}: {symptom(peer)}",), marker=(v.name, NegotiationError),
         ))  # fmt: skip
     return found
 
@@ -189,9 +198,9 @@ DAMAGE = (
 
 def _damage(v: RouterFacts, views: Views) -> tuple[str, RouterFacts] | None:
     """The check that found an MM5/MM6 unreadable or wrong at ``v``, and from whom."""
-    first = v.first("bad_message")
+    first = v.first(BadMessage)
     if first is not None:
-        peer = owner(views, str(first.params.get("peer")))
+        peer = owner(views, first.peer)
         check = "%CRYPTO-4-IKMP_BAD_MESSAGE: the encrypted Main Mode message decrypts to garbage"
         return (check, peer) if peer is not None else None
     for notify in DAMAGE:
@@ -223,11 +232,11 @@ def garbage_after_decryption(lab: Lab, views: Views) -> list[Finding]:
                 f"encryption keys differ and {v.name} decrypts {peer.name}'s MM5 into "
                 "garbage. No notification can be sent (there is no common key): "
                 f"{peer.name} only sees silence and retransmits.",
-                v.name, change.lines, (), evidence, marker=(v.name, "bad_message"),
+                v.name, change.lines, (), evidence, marker=(v.name, BadMessage),
             ))  # fmt: skip
             continue
         faults = link_faults(lab, ("rewrite", "corrupt"))
-        marker = "bad_message" if v.count("bad_message") else "error"
+        marker = BadMessage if v.count(BadMessage) else NegotiationError
         found.append(Finding(
             "tampered_message", "Main Mode message modified in transit", 1, v.name, check,
             f"Both routers derive the same keys (nothing in their configurations differs), "
@@ -247,7 +256,7 @@ def no_answer(lab: Lab, views: Views) -> list[Finding]:
     found = []
     for v in views.values():
         gave_up = [f for f in v.failures() if f.notify_type is None and "no answer" in f.reason]
-        if not gave_up and not (v.count("retransmit") and not v.phase1_done):
+        if not gave_up and not (v.count(Retransmitted) and not v.phase1_done):
             continue
         address = gave_up[0].peer[0] if gave_up else _configured_peer(v)
         if address is None:
@@ -279,7 +288,7 @@ def dpd_dead_peer(lab: Lab, views: Views) -> list[Finding]:
                 where = f"{peer.name}'s {iface.name}, which is shut down"
         found.append(Finding(
             "peer_dead_dpd", "Dead peer: it stopped answering DPD", 0, v.name,
-            f"{v.count('dpd_sent')} R-U-THERE to {address} unanswered: 'peer {address} not "
+            f"{v.count(DpdSent)} R-U-THERE to {address} unanswered: 'peer {address} not "
             "responding!'",
             f"The tunnel with {address} was up; then {v.name} had ESP to send but had heard "
             "nothing from the peer for the keepalive interval, so it asked R-U-THERE (crypto "
@@ -287,7 +296,7 @@ def dpd_dead_peer(lab: Lab, views: Views) -> list[Finding]:
             f"After 5 unanswered it declared the peer dead and deleted the ISAKMP and IPsec SAs "
             f"with it, so new traffic starts a new Main Mode. Check {where}.",
             peer.name if lines and peer is not None else None, lines, (),
-            link_faults(lab, ("loss",)), marker=(v.name, "dpd_dead"),
+            link_faults(lab, ("loss",)), marker=(v.name, PeerDead),
         ))  # fmt: skip
     return found
 
@@ -298,8 +307,10 @@ def _configured_peer(v: RouterFacts) -> str | None:
 
 
 def _give_up_text(v: RouterFacts) -> str:
-    text = f"{v.count('retransmit')} retransmissions"
-    return text + (", then 'retransmission limit reached'" if v.count("give_up") else "")
+    text = f"{v.count(Retransmitted)} retransmissions"
+    return text + (
+        ", then 'retransmission limit reached'" if v.count(RetransmissionsExhausted) else ""
+    )
 
 
 def _wrong_peer(v: RouterFacts, address: str, views: Views) -> Finding:
@@ -314,7 +325,7 @@ def _wrong_peer(v: RouterFacts, address: str, views: Views) -> Finding:
         f"address: nobody answers, {v.name} retransmits MM1 and finally gives up. The crypto "
         "map's 'set peer' must name the other router's crypto interface address"
         + (f" ({right})." if right else "."),
-        v.name, change.lines if change else (), (), (), marker=(v.name, "give_up"),
+        v.name, change.lines if change else (), (), (), marker=(v.name, RetransmissionsExhausted),
     )  # fmt: skip
 
 
@@ -332,7 +343,7 @@ def _unreachable(lab: Lab, v: RouterFacts, peer: RouterFacts, address: str) -> F
         f"{v.name} retransmits (5, 10, 20, 40, 80 s apart) and then declares the peer dead "
         "and deletes the SA, as IOS does when a peer stops answering (DPD keepalives reach "
         "the same verdict for an established tunnel, RFC 3706).",
-        peer.name if lines else None, lines, (), losses, marker=(v.name, "give_up"),
+        peer.name if lines else None, lines, (), losses, marker=(v.name, RetransmissionsExhausted),
     )  # fmt: skip
 
 
@@ -369,7 +380,7 @@ def _phase2_finding(
             f"in QM1); {v.name}'s crypto ACL is not its mirror image, so {v.name} refused "
             "the identities with INVALID-ID-INFORMATION. "
             + ("; ".join(change.differences) + "." if change else ""),
-            v.name, change.lines if change else (), (), (), marker=(v.name, "error"),
+            v.name, change.lines if change else (), (), (), marker=(v.name, NegotiationError),
         )  # fmt: skip
     pfs = configdiff.pfs_change(mine, theirs)
     if pfs is not None:
@@ -379,7 +390,7 @@ def _phase2_finding(
             f"{v.name}'s crypto map demands Perfect Forward Secrecy, {peer.name}'s Quick Mode "
             "offer has none (no KE payload, no group attribute), so the offer is refused. "
             + "; ".join(pfs.differences) + ".",
-            v.name, pfs.lines, (), (), marker=(v.name, "error"),
+            v.name, pfs.lines, (), (), marker=(v.name, NegotiationError),
         )  # fmt: skip
     change = configdiff.transform_change(mine, theirs)
     return Finding(
@@ -388,7 +399,7 @@ def _phase2_finding(
         f"Main Mode succeeded, but none of {peer.name}'s ESP transforms is in {v.name}'s "
         "transform set, so Quick Mode stops at QM1. "
         + ("; ".join(change.differences) + "." if change else ""),
-        v.name, change.lines if change else (), (), (), marker=(v.name, "error"),
+        v.name, change.lines if change else (), (), (), marker=(v.name, NegotiationError),
     )  # fmt: skip
 
 
@@ -408,7 +419,7 @@ def half_open(lab: Lab, views: Views) -> list[Finding]:
             f"encrypts into SAs {v.name} does not have (its ESP is dropped as an unknown SPI). "
             "Clearing the SAs on both routers starts a fresh negotiation.",
             peer.name, (), ("clear crypto sa",), (f"{peer.name}: {symptom(peer)}",),
-            marker=(v.name, "give_up"),
+            marker=(v.name, RetransmissionsExhausted),
         ))  # fmt: skip
     return found
 

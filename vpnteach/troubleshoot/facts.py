@@ -2,16 +2,17 @@
 
 Nothing here parses log text: :class:`RouterFacts` holds the gateway's events (notifications
 sent and received, failed negotiations, completed phases, SA lifetimes), the IKE records by
-kind (``retransmit``, ``give_up``, ``bad_message``, ``problem``), the recorded facts (the
-certificate checklist), the ESP counters and the router's configuration. :func:`gather` builds
-one per lab router; :func:`owner` maps an address to the router whose crypto interface has it.
+type (``Retransmitted``, ``RetransmissionsExhausted``, ``BadMessage``, ``ProposalProblem``),
+the recorded facts (the certificate checklist), the ESP counters and the router's
+configuration. :func:`gather` builds one per lab router; :func:`owner` maps an address to the
+router whose crypto interface has it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from vpnteach.esp.sa import SaCounters, SoftLifetimeExpired
 from vpnteach.gateway.dpd import PeerDead
@@ -25,6 +26,8 @@ from vpnteach.ike.events import (
 from vpnteach.ike.records import LogLine
 from vpnteach.pki.validation import CertificateCheck
 from vpnteach.wire.constants import NotifyMessageType
+
+L = TypeVar("L", bound=LogLine)
 
 if TYPE_CHECKING:
     from vpnteach.gateway import GatewayEvent
@@ -84,13 +87,13 @@ class RouterFacts:
         """Exchanges this router abandoned."""
         return [e for e in self.events if isinstance(e, NegotiationFailed)]
 
-    def count(self, kind: str) -> int:
-        """How many IKE records of ``kind`` (``retransmit``, ``bad_message``...) it logged."""
-        return sum(1 for line in self.lines if line.kind == kind)
+    def count(self, kind: type[LogLine]) -> int:
+        """How many IKE records of ``kind`` (``Retransmitted``, ``BadMessage``...) it logged."""
+        return sum(1 for line in self.lines if isinstance(line, kind))
 
-    def first(self, kind: str) -> LogLine | None:
+    def first(self, kind: type[L]) -> L | None:
         """The first IKE record of ``kind``."""
-        return next((line for line in self.lines if line.kind == kind), None)
+        return next((line for line in self.lines if isinstance(line, kind)), None)
 
     @property
     def phase1_done(self) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from vpnteach._html import HtmlRepr
+from vpnteach.ike.records import LogLine
 
 if TYPE_CHECKING:
     from vpnteach.stepper import Stepper
@@ -34,7 +35,8 @@ class Finding(HtmlRepr):
             commands); ``None``: nothing to change in a configuration.
         evidence: the facts behind it (counters, the peer's side, link faults).
         severity: ``fault``, ``recovered`` (came up anyway), ``attack`` (blocked), ``info``.
-        marker: ``(router, what)`` to find the failing step in a stepper.
+        marker: ``(router, what)`` to find the failing step in a stepper (``what``: a record
+            type such as ``BadMessage``, or ``"DROPPED"``/``"cert"``).
     """
 
     cause: str
@@ -48,7 +50,7 @@ class Finding(HtmlRepr):
     exec_fix: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     severity: str = "fault"
-    marker: tuple[str, str] = ("", "")
+    marker: tuple[str, str | type[LogLine]] = ("", "")
 
     def text(self) -> str:
         """The finding as console text."""
@@ -176,7 +178,7 @@ def locate(stepper: Stepper, finding: Finding) -> int | None:
     return None
 
 
-def _shows(step: Step, router: str, what: str) -> bool:
+def _shows(step: Step, router: str, what: str | type[LogLine]) -> bool:
     from vpnteach.pki.validation import CertificateCheck
     from vpnteach.stepper.step import LogEntry, StepKind
 
@@ -190,4 +192,4 @@ def _shows(step: Step, router: str, what: str) -> bool:
             and not value.ok  # fmt: skip
     payload = step.payload
     return step.kind is StepKind.LOG and isinstance(payload, LogEntry) \
-        and payload.record.kind == what  # fmt: skip
+        and isinstance(what, type) and isinstance(payload.record, what)  # fmt: skip

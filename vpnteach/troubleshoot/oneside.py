@@ -32,6 +32,7 @@ from vpnteach.ike.events import (
     Phase2Complete,
 )
 from vpnteach.ike.records import LogLine
+from vpnteach.ike.records_endpoint import BadMessage, Retransmitted
 from vpnteach.pki.validation import CHAIN, CertificateCheck
 from vpnteach.troubleshoot.facts import notify_name
 from vpnteach.troubleshoot.finding import Diagnosis, Finding
@@ -64,8 +65,12 @@ def _symptom(events: list[Event], lines: list[LogLine]) -> str:
         for e in events
         if isinstance(e, NotificationReceived) and e.notify_type < 16384
     ]
-    for kind, text in (("bad_message", "IKMP_BAD_MESSAGE"), ("retransmit", "retransmitted")):
-        n = sum(1 for line in lines if line.kind == kind)
+    kinds: tuple[tuple[type[LogLine], str], ...] = (
+        (BadMessage, "IKMP_BAD_MESSAGE"),
+        (Retransmitted, "retransmitted"),
+    )
+    for kind, text in kinds:
+        n = sum(1 for line in lines if isinstance(line, kind))
         if n:
             parts.append(f"{text} x{n}")
     return "; ".join(dict.fromkeys(parts)) or "nothing unusual"
@@ -84,7 +89,7 @@ def _finding(
             found = _from_notify(events, event, checks, pre_share)
             if found is not None:
                 return found
-    if pre_share and any(line.kind == "bad_message" for line in lines):
+    if pre_share and any(isinstance(line, BadMessage) for line in lines):
         return _psk(ME, "our MM5/MM6 decryption gives garbage (IKMP_BAD_MESSAGE)")
     gave_up = [e for e in events if isinstance(e, NegotiationFailed) and "MM5" in e.reason]
     if pre_share and gave_up:

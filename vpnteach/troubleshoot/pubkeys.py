@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from vpnteach.ike.records_endpoint import NegotiationError
+from vpnteach.ike.records_phase1 import PkeFailed, RsaEncrUnusable
 from vpnteach.ios.pubkey import hex_lines
 from vpnteach.troubleshoot.facts import RouterFacts, owner
 from vpnteach.troubleshoot.finding import Finding
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 
 Views = dict[str, RouterFacts]
 RFC = "RFC 2409 §5.2"
-MARKER = "error"
+MARKER = NegotiationError
 """The record a stepper shows as the failing step: the ``error`` that follows
 ``rsa_encr_unusable`` / ``pke_failed`` (those two are not steps of their own)."""
 
@@ -91,7 +93,7 @@ def missing_key(v: RouterFacts) -> str | None:
     """The peer address ``v`` skipped its rsa-encr policy for (no key in its chain), if the
     failed negotiation is explained by it."""
     address = _peer_address(v)
-    if v.first("rsa_encr_unusable") is None or address is None or v.phase1_done:
+    if v.first(RsaEncrUnusable) is None or address is None or v.phase1_done:
         return None
     return address if chain_key(v.config, address) is None else None
 
@@ -105,8 +107,8 @@ def no_peer_key(lab: Lab, views: Views) -> list[Finding]:
             continue
         peer = owner(views, address)
         der = own_key(peer) if peer is not None else None
-        skipped = [line for line in v.lines if line.kind == "rsa_encr_unusable"]
-        priority = skipped[0].params.get("priority")
+        skipped = v.first(RsaEncrUnusable)
+        priority = skipped.priority if skipped is not None else "?"
         check = f"policy {priority} (rsa-encr) skipped: no public key for {address}"
         side = ("it answered the peer's MM1 with NO-PROPOSAL-CHOSEN" if v.sent() else
                 "it offered nothing and gave up before sending MM1 "
@@ -132,7 +134,7 @@ def wrong_key(v: RouterFacts, views: Views) -> tuple[RouterFacts, bytes, bytes] 
     """``v`` could not decrypt an rsa-encr payload because the peer's chain holds another key
     for ``v``: ``(peer, the key in the peer's chain, v's own key)``."""
     failed = [f for f in v.failures() if f.phase == 1 and f.notify_type == N.AUTHENTICATION_FAILED]
-    if v.first("pke_failed") is None or not failed or v.address is None:
+    if v.first(PkeFailed) is None or not failed or v.address is None:
         return None
     peer = owner(views, failed[0].peer[0])
     mine = own_key(v)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vpnteach.ike.records_endpoint import Retransmitted
 from vpnteach.net.sim.events import FaultApplied
 from vpnteach.troubleshoot.facts import RouterFacts, tunnel_up
 from vpnteach.troubleshoot.finding import Finding
@@ -31,7 +32,7 @@ def recovered(lab: Lab, views: Views) -> list[Finding]:
     """Retransmissions that won: the tunnel came up despite lost packets."""
     if not tunnel_up(views):
         return []
-    retries = {v.name: v.count("retransmit") for v in views.values() if v.count("retransmit")}
+    retries = {v.name: v.count(Retransmitted) for v in views.values() if v.count(Retransmitted)}
     if not retries:
         return []
     who = max(retries, key=lambda name: retries[name])
@@ -43,7 +44,7 @@ def recovered(lab: Lab, views: Views) -> list[Finding]:
         "it again (and a responder that saw a request twice answered it again), so both "
         "phases completed, just later.",
         None, (), (), link_faults(lab, ("loss",)), severity="recovered",
-        marker=(who, "retransmit"),
+        marker=(who, Retransmitted),
     )]  # fmt: skip
 
 

@@ -9,6 +9,8 @@ retransmissions and give-ups, rsa-encr policies skipped for want of the peer's k
 
 from __future__ import annotations
 
+from vpnteach.ike.records_endpoint import BadMessage, RetransmissionsExhausted, Retransmitted
+from vpnteach.ike.records_phase1 import RsaEncrUnusable
 from vpnteach.troubleshoot.facts import RouterFacts, notify_name
 
 Views = dict[str, RouterFacts]
@@ -27,17 +29,17 @@ def symptoms(views: Views) -> tuple[tuple[str, str], ...]:
 def symptom(v: RouterFacts) -> str:
     """What ``v`` sent, received, retried, skipped and dropped, in one line."""
     parts = _notifications(v)
-    if v.count("bad_message"):
-        parts.append(f"%CRYPTO-4-IKMP_BAD_MESSAGE x{v.count('bad_message')}")
-    skipped = v.first("rsa_encr_unusable")
+    if v.count(BadMessage):
+        parts.append(f"%CRYPTO-4-IKMP_BAD_MESSAGE x{v.count(BadMessage)}")
+    skipped = v.first(RsaEncrUnusable)
     if skipped is not None:
         parts.append(
-            f"policy {skipped.params.get('priority')} (rsa-encr) skipped "
-            f"x{v.count('rsa_encr_unusable')}: {skipped.params.get('reason')}"
+            f"policy {skipped.priority} (rsa-encr) skipped "
+            f"x{v.count(RsaEncrUnusable)}: {skipped.reason}"
         )
-    if v.count("retransmit"):
-        parts.append(f"retransmitted {v.count('retransmit')} times")
-    if v.count("give_up"):
+    if v.count(Retransmitted):
+        parts.append(f"retransmitted {v.count(Retransmitted)} times")
+    if v.count(RetransmissionsExhausted):
         parts.append("retransmission limit reached: gave up")
     for dead in v.dead_peers():
         parts.append(f"DPD: peer {dead.peer} not responding, SAs deleted")
@@ -70,6 +72,6 @@ def _notifications(v: RouterFacts) -> list[str]:
     for (name, peer), n in got.items():
         parts.append(f"received {name} x{n} from {peer}")
     silent = [f.reason for f in v.failures() if f.notify_type is None]
-    if silent and not v.count("give_up"):
+    if silent and not v.count(RetransmissionsExhausted):
         parts.append(f"negotiation failed x{len(silent)} ({silent[0]})")
     return parts

@@ -44,7 +44,7 @@ def _peers_at(current: Current) -> dict[IkeState, list[str]]:
 def edge_label(move: Move) -> str:
     """``"[I] IKE_MM_EXCH\\nreceive_mm2()"``: role, input event, handler (plain text)."""
     role = _ROLE_STYLE[move.role][0]
-    return f"[{role}] {move.input.event.value}\n{move.handler}()"
+    return f"[{role}] {move.input.event.value}\n{move.handler_name}()"
 
 
 def _node(state: IkeState, peers: list[str]) -> str:
@@ -64,7 +64,7 @@ def _edge(move: Move) -> str:
     return (
         f"  {_q(move.state.value)} -> {_q(move.next_state.value)} "
         f"[label={_q(edge_label(move))}, style={style}, color={_q(colour)}, "
-        f"fontcolor={_q(colour)}, tooltip={_q(f'{move.input} / {move.handler}()')}];"
+        f"fontcolor={_q(colour)}, tooltip={_q(f'{move.input} / {move.handler_name}()')}];"
     )
 
 

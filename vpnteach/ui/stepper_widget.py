@@ -22,7 +22,7 @@ from vpnteach.crypto.dh import DhComputation
 from vpnteach.crypto.rsa_sig import SignatureCheck
 from vpnteach.esp.esp import Dropped, EspPacket
 from vpnteach.ike.states import IkeState
-from vpnteach.ike.transitions import MAIN_MODE, QUICK_MODE, TransitionTable
+from vpnteach.ike.transitions import QUICK_MODE, Exchange, TransitionTable, table_for
 from vpnteach.net.sim.events import Event
 from vpnteach.pki.validation import CertificateCheck
 from vpnteach.stepper.step import (
@@ -201,18 +201,23 @@ def step_html(step: Step) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _diagram(table_name: str, current: tuple[tuple[str, IkeState], ...]) -> str:
-    table: TransitionTable = MAIN_MODE if table_name == MAIN_MODE.name else QUICK_MODE
-    return state_diagram_html(table, current=dict(current))
+def _diagram(exchange: Exchange, current: tuple[tuple[str, IkeState], ...]) -> str:
+    return state_diagram_html(table_for(exchange), current=dict(current))
+
+
+def phase1_table(step: Step) -> TransitionTable:
+    """The table phase 1 runs at ``step``: Main Mode, or Aggressive Mode once a peer's
+    recorded moves came from it."""
+    return table_for(step.phase1_exchange)
 
 
 def state_machines_html(step: Step, table: TransitionTable) -> str:
     """``table``'s diagram with each peer's state after ``step`` marked (cached SVG)."""
-    if table is MAIN_MODE:
-        current = tuple(sorted(step.states.items()))
-    else:
+    if table is QUICK_MODE:
         current = tuple(sorted(step.quick_mode_states.items()))
-    return _diagram(table.name, current)
+    else:
+        current = tuple(sorted(step.states.items()))
+    return _diagram(table.exchange, current)
 
 
 def latest(steps: Sequence[Step], index: int, kind: StepKind) -> Step | None:
@@ -274,8 +279,9 @@ def debug_panel_html(lines: Sequence[tuple[str, str]]) -> str:
 
 def ladder_entries(steps: Sequence[Step], index: int) -> list[LadderEntry]:
     """One ladder arrow per message delivered up to ``index`` (time: seconds since step 0),
-    with the receiver's state just before the next message; a message the learner dropped
-    gets an arrow marked ✗."""
+    with the receiver's state just before the next message, in the machine that moved last
+    (a Quick Mode state after a Quick Mode message); a message the learner dropped gets an
+    arrow marked ✗."""
     shown = [s for s in steps[: index + 1] if _on_ladder(s)]
     start = steps[0].time if steps else 0.0
     entries = []
@@ -287,7 +293,7 @@ def ladder_entries(steps: Sequence[Step], index: int) -> list[LadderEntry]:
             entries.append(LadderEntry(step.time - start, payload.router, payload.target, label))
             continue
         assert isinstance(payload, IkeMessage)
-        after = steps[until].states.get(payload.receiver)
+        after = steps[until].latest_states.get(payload.receiver)
         label = payload.label + (" (again)" if payload.repeat else "")
         label += " ✎" if payload.modified else ""
         state = after.value if after else ""
@@ -381,7 +387,7 @@ class StepperWidget:
         self.ladder.value = ladder_html(ladder_entries(steps, index), *self._peers())
         p["message"].value = message_panel_html(steps, index)
         p["keys"].value = keys_panel_html(steps, index)
-        p["mm"].value = state_machines_html(step, MAIN_MODE)
+        p["mm"].value = state_machines_html(step, phase1_table(step))
         p["qm"].value = state_machines_html(step, QUICK_MODE)
         p["certificates"].value = certificates_panel_html(steps, index)
         p["debug"].value = debug_panel_html(self.stepper.debug_log(index))

@@ -1,4 +1,5 @@
-"""The one error a wire decoder raises: :class:`DecodeError`.
+"""The one error a wire decoder raises: :class:`DecodeError`, and the base of every error the
+package raises for bad input from outside: :class:`InputError`.
 
 Every malformed, truncated or garbage input ends in a ``DecodeError`` that says which
 structure was being read, at which absolute offset (counted from the start of the ISAKMP
@@ -9,7 +10,16 @@ message, RFC 2408 §3.1) and what was expected there. Decoders never let an ``In
 from __future__ import annotations
 
 
-class DecodeError(ValueError):
+class InputError(ValueError):
+    """Input from outside (bytes, a peer's message) that the package refuses.
+
+    The base of the errors an engine turns into a counted drop of the datagram: a decode
+    error here, and the IKE engine's protection, payload-rule, state and protocol errors.
+    Any other exception is a bug and propagates.
+    """
+
+
+class DecodeError(InputError):
     """Bytes that are not a valid ISAKMP structure.
 
     Attributes:

@@ -24,6 +24,15 @@ from vpnteach.crypto.prf import HashAlgorithm
 from vpnteach.ike.context import Context, IkeError, payload_body
 from vpnteach.ike.debuglog import id_payload_body
 from vpnteach.ike.policy import IsakmpPolicy
+from vpnteach.ike.records_endpoint import PayloadProcessing
+from vpnteach.ike.records_phase1 import (
+    AuthMethodChosen,
+    IdPayloadLogged,
+    NoProfileMatched,
+    PeerWantsCert,
+    TotalLength,
+    TrustpointChosen,
+)
 from vpnteach.ike.sa import IsakmpSa, P, PeerIdentity
 from vpnteach.pki.certinfo import certificate_info
 from vpnteach.wire.chain import Payload
@@ -65,7 +74,7 @@ def log_id_payload(ctx: Context, payload: IdPayload, next_payload: int) -> None:
     length = 8 + len(payload.identification_data)
     rows = [field, ("protocol", str(payload.protocol_id)), ("port", str(payload.port))]
     body = id_payload_body(next_payload, payload.id_type, [*rows, ("length", str(length))])
-    ctx.log("id_payload", body=body)
+    ctx.log(IdPayloadLogged(body=body))
 
 
 def identity_text(payload: IdPayload) -> str:
@@ -90,11 +99,11 @@ def receive_cert_requests(ctx: Context, inbound: list[Payload]) -> None:
     for cr in inbound:
         if not isinstance(cr, CertReqPayload):
             continue
-        ctx.log("processing", payload="CERT_REQ", mid=0)
+        ctx.log(PayloadProcessing(payload="CERT_REQ", mid=0))
         if tp is not None and tp.ca_certificate is not None:
             issuer = ios_dn(certificate_info(tp.ca_certificate).subject_dn)
-            ctx.log("peer_wants_cert", issuer=issuer)
-            ctx.log("choosing_trustpoint", trustpoint=tp.name)
+            ctx.log(PeerWantsCert(issuer=issuer))
+            ctx.log(TrustpointChosen(trustpoint=tp.name))
 
 
 def first_payload(inbound: list[Payload], kind: type[P]) -> P:
@@ -108,12 +117,12 @@ def first_payload(inbound: list[Payload], kind: type[P]) -> P:
 def read_peer_id(ctx: Context, inbound: list[Payload]) -> PeerIdentity:
     """The peer's ID payload in MM5/MM6 or AM1/AM2, logged as IOS logs it."""
     peer_id = first_payload(inbound, IdPayload)
-    ctx.log("processing", payload="ID", mid=0)
+    ctx.log(PayloadProcessing(payload="ID", mid=0))
     index = inbound.index(peer_id)
     nxt = inbound[index + 1].payload_type if index + 1 < len(inbound) else 0
     checked_id(peer_id)
     log_id_payload(ctx, peer_id, nxt)
-    ctx.log("profiles_none")
+    ctx.log(NoProfileMatched())
     return PeerIdentity(payload_body(peer_id), identity_text(peer_id), peer_id)
 
 
@@ -157,7 +166,7 @@ class Authenticator(ABC):
 
     def receive_nonce(self, ctx: Context, sa: IsakmpSa, inbound: list[Payload]) -> bytes:
         """The peer's nonce from MM3/MM4 (AM1/AM2)."""
-        ctx.log("processing", payload="NONCE", mid=0)
+        ctx.log(PayloadProcessing(payload="NONCE", mid=0))
         return first_payload(inbound, NoncePayload).nonce_data
 
     @abstractmethod
@@ -174,7 +183,7 @@ class Authenticator(ABC):
     def my_id(self, ctx: Context, sa: IsakmpSa) -> IdPayload:
         """Our ID: the interface address (IOS ``crypto isakmp identity address``)."""
         port = 500 if sa.local_port == 500 else 0
-        ctx.log("sa_doing", method=self.ios_text, id_type="ID_IPV4_ADDR")
+        ctx.log(AuthMethodChosen(method=self.ios_text, id_type="ID_IPV4_ADDR"))
         return id_ipv4(IPv4Address(ctx.config.local_address), UDP, port)
 
     def aggressive_id(self, ctx: Context, sa: IsakmpSa) -> IdPayload:
@@ -186,7 +195,7 @@ class Authenticator(ABC):
         my_id = self.my_id(ctx, sa)
         sa.my_id_b = payload_body(my_id)
         log_id_payload(ctx, my_id, self.proof_payload)
-        ctx.log("total_length", length=8 + len(my_id.identification_data))
+        ctx.log(TotalLength(length=8 + len(my_id.identification_data)))
         return [my_id, *self.proof(ctx, hash_of(sa.my_id_b))]
 
     @abstractmethod

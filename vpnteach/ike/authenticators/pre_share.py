@@ -15,6 +15,8 @@ from vpnteach.crypto.prf import HashAlgorithm
 from vpnteach.ike import keymat
 from vpnteach.ike.authenticators.base import UDP, Authenticator
 from vpnteach.ike.context import Context, IkeError
+from vpnteach.ike.records_endpoint import PresharedKeyFound
+from vpnteach.ike.records_phase1 import AuthMethodChosen, SaAuthenticated
 from vpnteach.ike.sa import IsakmpSa, PeerIdentity, Role
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.constants import NotifyMessageType
@@ -49,7 +51,7 @@ class PreShareAuthenticator(Authenticator):
         self, ctx: Context, sa: IsakmpSa, h: HashAlgorithm, ni_b: bytes, nr_b: bytes, g_xy: bytes
     ) -> bytes:
         """``SKEYID = prf(pre-shared-key, Ni_b | Nr_b)`` (RFC 2409 §5)."""
-        ctx.log("psk_found", peer=sa.peer[0])
+        ctx.log(PresharedKeyFound(peer=sa.peer[0]))
         return keymat.skeyid_psk(h, self.psk, ni_b, nr_b, ctx.trace)
 
     def proof(self, ctx: Context, hash_x: bytes) -> list[Payload]:
@@ -71,7 +73,7 @@ class PreShareAuthenticator(Authenticator):
                 "pre-shared key HASH does not match: different keys configured?",
                 NotifyMessageType.AUTHENTICATION_FAILED,
             )
-        ctx.log("authenticated", peer=sa.peer[0])
+        ctx.log(SaAuthenticated(peer=sa.peer[0]))
 
     def aggressive_id(self, ctx: Context, sa: IsakmpSa) -> IdPayload:
         """IOS ``set aggressive-mode client-endpoint``: the identity an initiator sends this
@@ -86,7 +88,7 @@ class PreShareAuthenticator(Authenticator):
             payload, id_type = id_fqdn(identity.value, UDP, port), "FQDN"
         else:
             payload, id_type = id_user_fqdn(identity.value, UDP, port), "USER_FQDN"
-        ctx.log("sa_doing", method="pre-shared key", id_type=f"ID_{id_type}")
+        ctx.log(AuthMethodChosen(method="pre-shared key", id_type=f"ID_{id_type}"))
         return payload
 
     def show_offline_guess_material(self, ctx: Context, sa: IsakmpSa) -> None:

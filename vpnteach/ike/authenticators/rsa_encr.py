@@ -46,6 +46,14 @@ from vpnteach.ike.authenticators.base import (
 )
 from vpnteach.ike.context import Context, IkeError, payload_body
 from vpnteach.ike.policy import IsakmpPolicy
+from vpnteach.ike.records_endpoint import PayloadProcessing
+from vpnteach.ike.records_phase1 import (
+    PkeFailed,
+    RsaEncrUnusable,
+    SaAuthenticated,
+    SkeyidGenerated,
+    TotalLength,
+)
 from vpnteach.ike.sa import IsakmpSa, PeerIdentity, Role
 from vpnteach.wire.buffer import Buffer
 from vpnteach.wire.chain import Payload
@@ -89,7 +97,7 @@ class RsaEncrAuthenticator(Authenticator):
     @classmethod
     def explain_unusable(cls, ctx: Context, policy: IsakmpPolicy, reason: str) -> None:
         """IOS-style remark: the rsa-encr policy is left out, and why."""
-        ctx.log("rsa_encr_unusable", priority=policy.priority, reason=reason)
+        ctx.log(RsaEncrUnusable(priority=policy.priority, reason=reason))
 
     # ----------------------------------------------------------------- MM3 / MM4
 
@@ -101,7 +109,7 @@ class RsaEncrAuthenticator(Authenticator):
         my_id = self.my_id(ctx, sa)
         my_id_b = sa.my_id_b = payload_body(my_id)
         log_id_payload(ctx, my_id, PayloadType.NONCE)
-        ctx.log("total_length", length=8 + len(my_id.identification_data))
+        ctx.log(TotalLength(length=8 + len(my_id.identification_data)))
         id_name, nonce_name, key_name = _names(sa.role)
         id_c = _encrypt(ctx, public_key, my_id_b, id_name, key_name)
         nonce_c = _encrypt(ctx, public_key, nonce, nonce_name, key_name)
@@ -120,12 +128,12 @@ class RsaEncrAuthenticator(Authenticator):
             )
         _receive_hash_1(ctx, inbound)
         id_name, nonce_name, key_name = _peer_names(sa.role)
-        ctx.log("processing", payload="ID", mid=0)
+        ctx.log(PayloadProcessing(payload="ID", mid=0))
         id_c = payload_body(first_payload(inbound, IdPayload))
         id_b = _decrypt(ctx, private_key, id_c, id_name, key_name)
         peer_id = _id_from_body(id_b)
         log_id_payload(ctx, peer_id, PayloadType.NONCE)
-        ctx.log("processing", payload="NONCE", mid=0)
+        ctx.log(PayloadProcessing(payload="NONCE", mid=0))
         nonce_c = first_payload(inbound, NoncePayload)
         nonce = _decrypt(ctx, private_key, nonce_c.nonce_data, nonce_name, key_name)
         sa.peer_id = PeerIdentity(id_b, identity_text(peer_id))
@@ -139,7 +147,7 @@ class RsaEncrAuthenticator(Authenticator):
 
     def keys_derived(self, ctx: Context) -> None:
         """IOS says "SKEYID state generated" once the keys exist."""
-        ctx.log("skeyid_generated")
+        ctx.log(SkeyidGenerated())
 
     # ----------------------------------------------------------------- MM5 / MM6
 
@@ -176,7 +184,7 @@ class RsaEncrAuthenticator(Authenticator):
 def _verify_hash(
     ctx: Context, sa: IsakmpSa, inbound: list[Payload], hash_name: str, expected: bytes
 ) -> None:
-    ctx.log("processing", payload="HASH", mid=0)
+    ctx.log(PayloadProcessing(payload="HASH", mid=0))
     got = next((p.hash_data for p in inbound if isinstance(p, HashPayload)), b"")
     if not hmac.compare_digest(got, expected):
         raise IkeError(
@@ -184,7 +192,7 @@ def _verify_hash(
             "(a wrong public key for us in its pubkey chain?)",
             NotifyMessageType.AUTHENTICATION_FAILED,
         )
-    ctx.log("authenticated", peer=sa.peer[0])
+    ctx.log(SaAuthenticated(peer=sa.peer[0]))
 
 
 def _encrypt(
@@ -204,7 +212,7 @@ def _receive_hash_1(ctx: Context, inbound: list[Payload]) -> None:
     """RFC 2409 §5.2 HASH(1): recorded; we hold one key pair, so it chooses nothing."""
     for payload in inbound:
         if isinstance(payload, HashPayload):
-            ctx.log("processing", payload="HASH", mid=0)
+            ctx.log(PayloadProcessing(payload="HASH", mid=0))
             ctx.trace.derived(
                 "HASH(1)",
                 "hash(CERT) of the certificate whose key encrypted MM3",
@@ -219,7 +227,7 @@ def _decrypt(
     try:
         plain = pke.decrypt(private_key, ciphertext)
     except pke.PkeError as exc:
-        ctx.log("pke_failed", payload=name, reason=str(exc))
+        ctx.log(PkeFailed(payload=name, reason=str(exc)))
         raise IkeError(
             f"rsa-encr: <{name}>{key_name} does not decrypt with our private key: {exc}",
             NotifyMessageType.AUTHENTICATION_FAILED,

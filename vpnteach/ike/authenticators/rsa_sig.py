@@ -25,6 +25,21 @@ from vpnteach.crypto.rsa_sig import ikev1_sign, ikev1_verify
 from vpnteach.ike import keymat
 from vpnteach.ike.authenticators.base import UDP, Authenticator, ios_dn
 from vpnteach.ike.context import Context, IkeError
+from vpnteach.ike.records_endpoint import PayloadProcessing
+from vpnteach.ike.records_phase1 import (
+    AuthMethodChosen,
+    CertConstructed,
+    CertProcessing,
+    CertReqConstructed,
+    CertWithoutDn,
+    CertWithoutOu,
+    IdNotInCert,
+    NoProfileMatched,
+    PubkeyNotCached,
+    SaAuthenticated,
+    SendBufferGrown,
+    SigningKeypair,
+)
 from vpnteach.ike.sa import IsakmpSa, PeerIdentity
 from vpnteach.pki.certinfo import certificate_info
 from vpnteach.pki.validation import CHAIN, CertificateCheck, parse_certificate
@@ -53,7 +68,7 @@ class RsaSigAuthenticator(Authenticator):
         if tp is None or tp.ca_certificate is None:
             return []
         ca = certificate_info(tp.ca_certificate)
-        ctx.log("cert_req_constructing", issuer=ios_dn(ca.subject_dn))
+        ctx.log(CertReqConstructed(issuer=ios_dn(ca.subject_dn)))
         return [CertReqPayload(CertEncoding.X509_SIGNATURE, ca.subject_der)]
 
     def skeyid(
@@ -67,8 +82,8 @@ class RsaSigAuthenticator(Authenticator):
         pki, tp = ctx.config.pki, ctx.config.trustpoint()
         address = IPv4Address(ctx.config.local_address)
         if pki is not None and tp is not None and not pki.my_id_in_certificate(tp.name, address):
-            ctx.log("id_not_in_cert")
-            ctx.log("sa_doing", method=self.ios_text, id_type="ID_FQDN")
+            ctx.log(IdNotInCert())
+            ctx.log(AuthMethodChosen(method=self.ios_text, id_type="ID_FQDN"))
             return id_fqdn(pki.fqdn, UDP, 500 if sa.local_port == 500 else 0)
         return super().my_id(ctx, sa)
 
@@ -79,9 +94,9 @@ class RsaSigAuthenticator(Authenticator):
         if tp is None or pki is None or tp.certificate is None:
             raise IkeError("rsa-sig negotiated but no enrolled trustpoint", None)
         der, subject, ios_subject = _own_certificate(tp.certificate)
-        ctx.log("constructing_cert", subject=ios_subject)
-        ctx.log("growing_buffer")
-        ctx.log("sign_keypair", trustpoint=tp.name)
+        ctx.log(CertConstructed(subject=ios_subject))
+        ctx.log(SendBufferGrown())
+        ctx.log(SigningKeypair(trustpoint=tp.name))
         key = pki.keys[tp.rsakeypair].private_key
         signature = ctx.trace.derived(
             "SIG",
@@ -108,11 +123,11 @@ class RsaSigAuthenticator(Authenticator):
             raise IkeError(
                 "rsa-sig: CERT or SIG payload missing", NotifyMessageType.CERTIFICATE_UNAVAILABLE
             )
-        ctx.log("processing", payload="CERT", mid=0)
-        ctx.log("processing_cert")
+        ctx.log(PayloadProcessing(payload="CERT", mid=0))
+        ctx.log(CertProcessing())
         _log_cert_remarks(ctx, certs[0].certificate_data)
         _require_valid(_validate(ctx, certs[0].certificate_data, peer.payload))
-        ctx.log("processing", payload="SIG", mid=0)
+        ctx.log(PayloadProcessing(payload="SIG", mid=0))
         public = parse_certificate(certs[0].certificate_data).public_key()
         if not isinstance(public, rsa.RSAPublicKey):
             raise IkeError("peer certificate has no RSA key", NotifyMessageType.INVALID_CERTIFICATE)
@@ -128,7 +143,7 @@ class RsaSigAuthenticator(Authenticator):
             raise IkeError(
                 f"signature does not verify: {result.reason}", NotifyMessageType.INVALID_SIGNATURE
             )
-        ctx.log("authenticated", peer=sa.peer[0])
+        ctx.log(SaAuthenticated(peer=sa.peer[0]))
 
 
 def _require_valid(check: CertificateCheck) -> None:
@@ -167,16 +182,16 @@ def _ios_subject(subject: x509.Name) -> str:
 
 def _log_cert_remarks(ctx: Context, der: bytes) -> None:
     """What IOS remarks about a router certificate whose subject is only a hostname."""
-    ctx.log("pubkey_not_cached")
+    ctx.log(PubkeyNotCached())
     try:
         subject = certificate_info(parse_certificate(der)).subject
     except ValueError:
         return
     if not subject.get_attributes_for_oid(NameOID.COMMON_NAME):
-        ctx.log("no_dn")
+        ctx.log(CertWithoutDn())
     if not subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME):
-        ctx.log("no_ou")
-    ctx.log("profiles_none")
+        ctx.log(CertWithoutOu())
+    ctx.log(NoProfileMatched())
 
 
 def _validate(ctx: Context, cert_der: bytes, peer_id: IdPayload | None) -> CertificateCheck:
