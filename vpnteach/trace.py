@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Generic, TypeVar
 
 from vpnteach._html import HtmlRepr
@@ -67,9 +68,32 @@ class _Subscription(Generic[Item]):
         self.callback = callback
 
 
+class FactKind(Enum):
+    """What a fact is, so readers (the stepper, the widgets) group facts without parsing
+    their names or formulas."""
+
+    VALUE = "value"
+    """A derived value: a key, a hash, a nonce, an IV (the default)."""
+    SELECTION = "selection"
+    """A proposal matched against the configured policies or transform sets."""
+    DH = "Diffie-Hellman"
+    """A Diffie-Hellman public value (g^x mod p) or shared secret ((g^y)^x mod p)."""
+    SIGNATURE = "signature"
+    """A signature made with our private key."""
+    SIGNATURE_CHECK = "signature check"
+    """A peer's signature verified."""
+    CERTIFICATE_CHECK = "certificate check"
+    """A peer's certificate validated."""
+    PLAINTEXT = "plaintext"
+    """A payload chain before encryption or after decryption."""
+    ESP_PACKET = "ESP packet"
+    """One ESP packet built or checked, or dropped."""
+
+
 @dataclass(slots=True)  # written once, never changed; not frozen, which is 3x slower to build
 class Fact(HtmlRepr):
-    """One computed value: its name, the formula it follows, its inputs and its output."""
+    """One computed value: its name, the formula it follows, its inputs and its output, and
+    what kind of value it is."""
 
     name: str
     formula: str
@@ -77,6 +101,7 @@ class Fact(HtmlRepr):
     inputs: dict[str, object] = field(default_factory=dict)
     rfc: str = ""
     actor: str = ""
+    kind: FactKind = FactKind.VALUE
 
 
 class Trace(Observable[Fact], HtmlRepr):
@@ -91,10 +116,23 @@ class Trace(Observable[Fact], HtmlRepr):
         self.enabled = enabled
         self.facts: list[Fact] = []
 
-    def derived(self, name: str, formula: str, value: T, *, rfc: str = "", **inputs: object) -> T:
-        """Record that ``value`` was computed as ``formula`` from ``inputs``; return ``value``."""
+    def derived(
+        self,
+        name: str,
+        formula: str,
+        value: T,
+        kind: FactKind = FactKind.VALUE,
+        /,
+        *,
+        rfc: str = "",
+        **inputs: object,
+    ) -> T:
+        """Record that ``value`` (a ``kind`` of value) was computed as ``formula`` from
+        ``inputs``; return ``value``.
+
+        ``kind`` is positional so that no input can be called ``kind``."""
         if self.enabled:
-            fact = Fact(name, formula, value, inputs, rfc, self.actor)  # a fresh dict
+            fact = Fact(name, formula, value, inputs, rfc, self.actor, kind)  # a fresh dict
             self.facts.append(fact)
             if self._subscribers:
                 self._publish(fact)

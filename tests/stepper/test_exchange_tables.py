@@ -1,4 +1,5 @@
-"""The stepper, the ladder and the state diagrams name the exchange a move came from.
+"""The stepper, the ladder and the state diagrams name the exchange a move came from, and the
+stepper groups facts by their kind.
 
 Each recorded move says which transition table made it (``MoveRecorded.exchange``): an
 Aggressive Mode run (RFC 2409 §5.4) is shown as Aggressive Mode (transition steps, their
@@ -16,6 +17,7 @@ from vpnteach.ike.states import IkeState
 from vpnteach.ike.transitions import AGGRESSIVE_MODE, MAIN_MODE, Exchange
 from vpnteach.lab import Lab
 from vpnteach.stepper import Step, StepKind, Stepper, Transition
+from vpnteach.trace import FactKind
 from vpnteach.ui.stepper_widget import ladder_entries, phase1_table, state_machines_html
 
 S = IkeState
@@ -95,3 +97,17 @@ def test_the_ladder_of_an_aggressive_mode_run_carries_aggressive_and_quick_mode_
     assert ladder["QM1"] == ("Branch2", "IKE_QM_R_QM2")
     assert ladder["QM2"] == ("Branch1", "IKE_QM_PHASE2_COMPLETE")
     assert ladder["QM3"] == ("Branch2", "IKE_QM_PHASE2_COMPLETE")
+
+
+def test_the_dh_proposal_and_signature_steps_are_the_facts_of_those_kinds(
+    seed_run: list[Step],
+) -> None:
+    dh = of_kind(seed_run, StepKind.DH)
+    assert dh and all(s.payload.kind is FactKind.DH for s in dh)  # type: ignore[attr-defined]
+    proposals = of_kind(seed_run, StepKind.PROPOSAL)
+    assert {s.payload.name for s in proposals} >= {"phase 1 selection", "phase 2 selection"}  # type: ignore[attr-defined]
+    signatures = of_kind(seed_run, StepKind.SIGNATURE)
+    assert {s.payload.kind for s in signatures} == {  # type: ignore[attr-defined]
+        FactKind.SIGNATURE,
+        FactKind.SIGNATURE_CHECK,
+    }

@@ -27,7 +27,7 @@ from vpnteach._html import HtmlRepr
 from vpnteach.crypto.modexp import powmod
 from vpnteach.crypto.modp import ModpGroup
 from vpnteach.crypto.rng import Rng, random_int_below
-from vpnteach.trace import NULL_TRACE, Trace
+from vpnteach.trace import NULL_TRACE, FactKind, Trace
 
 _RANGE_RULE = "must satisfy 1 < y < p-1, RFC 2631 §2.1.5 / NIST SP 800-56A"
 
@@ -115,7 +115,12 @@ class DhComputation(HtmlRepr):
         """
         x = generate_private_value(group, rng) if private_value is None else private_value
         g_x = trace.derived(
-            name, "g^x mod p", compute_public_value(group, x), rfc="RFC 2409 §5", group=group.name
+            name,
+            "g^x mod p",
+            compute_public_value(group, x),
+            FactKind.DH,
+            rfc="RFC 2409 §5",
+            group=group.name,
         )
         return cls(group, x, g_x)
 
@@ -125,6 +130,7 @@ class DhComputation(HtmlRepr):
             "g^xy",
             "(g^y)^x mod p",
             compute_shared_secret(self.group, self.private_value, peer_public_value),
+            FactKind.DH,
             rfc="RFC 2409 §5",
             group=self.group.name,
             g_y=peer_public_value,

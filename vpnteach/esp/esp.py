@@ -31,7 +31,7 @@ from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import Rng
 from vpnteach.esp.sa import Direction, IpsecSa
 from vpnteach.ike.policy import ProxyIdentity
-from vpnteach.trace import NULL_TRACE, Trace
+from vpnteach.trace import NULL_TRACE, FactKind, Trace
 from vpnteach.wire.buffer import Span
 from vpnteach.wire.esp import ESP_HEADER_LEN, NAT_KEEPALIVE, NAT_T_PORT, NON_ESP_MARKER
 from vpnteach.wire.ip import (
@@ -243,7 +243,13 @@ def _trace_outbound(
         "ESP ICV", f"first {sa.integrity.icv_size} bytes of HMAC(K_a, SPI | Seq | IV | ciphertext)",
         icv, rfc=f"RFC 4303 §3.3.4, {sa.integrity.rfc}", spi=sa.spi, seq=seq,
     )  # fmt: skip
-    trace.derived("ESP packet", "outer IPv4 [| UDP 4500] | ESP", inspect_esp(sa, outer), rfc=rfc)
+    trace.derived(
+        "ESP packet",
+        "outer IPv4 [| UDP 4500] | ESP",
+        inspect_esp(sa, outer),
+        FactKind.ESP_PACKET,
+        rfc=rfc,
+    )
 
 
 # -- inbound --------------------------------------------------------------------------------
@@ -295,7 +301,13 @@ def decapsulate(
     """
     result = _decapsulate(sa_lookup, outer_packet, now, trace)
     if trace.enabled and isinstance(result, Dropped):
-        trace.derived("ESP packet dropped", result.reason.value, result, rfc="RFC 4303 §3.4")
+        trace.derived(
+            "ESP packet dropped",
+            result.reason.value,
+            result,
+            FactKind.ESP_PACKET,
+            rfc="RFC 4303 §3.4",
+        )
     return result
 
 
@@ -371,7 +383,13 @@ def _decrypt(sa: IpsecSa, esp: bytes, seq: int, trace: Trace, outer: _Outer) -> 
     sa.count_bytes(len(inner))
     if trace.enabled:
         packet = _esp_packet(outer, esp, bs, icv_size, True, plaintext)
-        trace.derived("ESP packet", "outer IPv4 [| UDP 4500] | ESP", packet, rfc="RFC 4303 §3.4")
+        trace.derived(
+            "ESP packet",
+            "outer IPv4 [| UDP 4500] | ESP",
+            packet,
+            FactKind.ESP_PACKET,
+            rfc="RFC 4303 §3.4",
+        )
     return Decapsulated(inner, sa, seq)
 
 

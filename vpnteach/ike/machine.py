@@ -27,7 +27,7 @@ from vpnteach.wire.errors import InputError
 
 Order = Literal["log-first", "run-first"]
 Role = Literal["initiator", "responder", "both"]
-Handler = Callable[[Any], "Input | None"]
+Handler = Callable[[Any], Input | None]
 """A handler: an unbound method of an exchange's handler class (``MainModeHandlers.send_mm1``),
 called with the handler object; returns the next internal input or ``None``."""
 

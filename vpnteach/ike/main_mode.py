@@ -55,6 +55,7 @@ from vpnteach.ike.sa import (
     Role,
 )
 from vpnteach.ike.states import PHASE1_COMPLETE, PROCESS_COMPLETE, PROCESS_MAIN_MODE, Input
+from vpnteach.trace import FactKind
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.constants import (
     ExchangeType,
@@ -180,7 +181,13 @@ class MainModeHandlers:
                 p1_log.AttributesAcceptable if check.acceptable else p1_log.AttributesNotAcceptable
             )
             ctx.log(verdict(next=0 if check.transform_number == len(offered) else 3))
-        ctx.trace.derived("phase 1 selection", "IOS policy matching", selection, rfc="RFC 2409 §5")
+        ctx.trace.derived(
+            "phase 1 selection",
+            "IOS policy matching",
+            selection,
+            FactKind.SELECTION,
+            rfc="RFC 2409 §5",
+        )
         return selection
 
     def _adopt(self, selection: Phase1Selection, peer_vendor_ids: list[str]) -> None:

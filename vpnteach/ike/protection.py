@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from vpnteach.crypto.cipher import CipherAlgorithm
 from vpnteach.ike.ivs import IvManager
+from vpnteach.trace import FactKind
 from vpnteach.wire.chain import Payload, decode_payload_chain, encode_payload_chain
 from vpnteach.wire.constants import ExchangeType, Flags
 from vpnteach.wire.errors import InputError
@@ -82,6 +83,7 @@ def seal_chain(
         SEALED,
         "payload chain; then pad and encrypt: E(Ka, IV, chain | pad) in CBC mode",
         chain,
+        FactKind.PLAINTEXT,
         rfc=RFC,
         message=label,
         exchange=_exchange_name(header.exchange_type),
@@ -124,6 +126,7 @@ def open_body(
         OPENED,
         "D(Ka, IV, ciphertext) in CBC mode, padding removed",
         raw,
+        FactKind.PLAINTEXT,
         rfc=RFC,
         exchange=_exchange_name(msg.header.exchange_type),
         m_id=mid,

@@ -40,6 +40,7 @@ from vpnteach.ike.protection import ProtectionError, seal_chain
 from vpnteach.ike.records_endpoint import NodeDeleted, PayloadProcessing
 from vpnteach.ike.sa import IsakmpSa, P, QuickModeNode, Role
 from vpnteach.ike.states import GOT_SPI, INSTALL_DONE, Input
+from vpnteach.trace import FactKind
 from vpnteach.wire.chain import Payload, encode_payload_chain
 from vpnteach.wire.constants import (
     AuthenticationAlgorithm,
@@ -318,8 +319,9 @@ class QuickModeHandlers:
                 self.ctx.log(qm_log.IpsecAttribute(line=line))
             ok, not_ok = qm_log.IpsecAttributesAcceptable, qm_log.IpsecAttributesNotAcceptable
             self.ctx.log(ok() if check.acceptable else not_ok())
+        rfc, kind = "RFC 2409 §5.5", FactKind.SELECTION
         self.ctx.trace.derived(
-            "phase 2 selection", "IOS transform-set matching", selection, rfc="RFC 2409 §5.5"
+            "phase 2 selection", "IOS transform-set matching", selection, kind, rfc=rfc
         )
         if selection.suite is None and raise_on_failure:
             raise IkeError(

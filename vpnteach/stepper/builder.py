@@ -8,7 +8,7 @@ scheduled event (:mod:`vpnteach.stepper.adapter`). :class:`StepBuilder` walks it
   read from the sender's "plaintext before encryption" fact, else what the receiver
   decrypted); the plaintext facts themselves make no step of their own;
 * a fact becomes a DH, KEY_DERIVATION, SIGNATURE, CERTIFICATE_CHECK or PROPOSAL step by its
-  name; ESP facts become one ESP_PACKET step per packet;
+  kind (:class:`~vpnteach.trace.FactKind`); ESP facts become one ESP_PACKET step per packet;
 * a state move becomes a TRANSITION step and updates that peer's state; an error,
   retransmission or drop record becomes a LOG step; every record adds its IOS lines to the
   ``debug crypto isakmp`` log;
@@ -27,7 +27,6 @@ from vpnteach.crypto.rsa_sig import SignatureCheck
 from vpnteach.esp.esp import Dropped, EspPacket
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.machine import Exchange
-from vpnteach.ike.protection import OPENED, SEALED
 from vpnteach.ike.records import LogLine, MoveRecorded
 from vpnteach.ike.records_endpoint import (
     BadMessage,
@@ -51,7 +50,7 @@ from vpnteach.stepper.step import (
     StepKind,
     Transition,
 )
-from vpnteach.trace import Fact
+from vpnteach.trace import Fact, FactKind
 from vpnteach.wire.chain import Payload, decode_payload_chain
 from vpnteach.wire.constants import ExchangeType
 from vpnteach.wire.errors import DecodeError
@@ -67,7 +66,6 @@ EXCHANGE_RFC = {
     Exchange.AGGRESSIVE_MODE: "RFC 2409 §5.4",
     Exchange.QUICK_MODE: "RFC 2409 §5.5",
 }
-SELECTIONS = {"phase 1 selection", "phase 2 selection"}
 MM, QM, INFO = (
     ExchangeType.IDENTITY_PROTECTION,
     ExchangeType.QUICK_MODE,
@@ -194,7 +192,7 @@ class StepBuilder:
             assert isinstance(item, Fact)
             return self._esp_fact(entry.actor, item)
         assert isinstance(item, Fact)
-        if item.name in (SEALED, OPENED):
+        if item.kind is FactKind.PLAINTEXT:
             ciphertext = item.inputs.get("ciphertext")
             if isinstance(ciphertext, bytes) and isinstance(item.value, bytes):
                 self._plaintexts.setdefault(ciphertext, item.value)
@@ -343,21 +341,22 @@ class StepBuilder:
     def _fact(self, actor: str, fact: Fact) -> _Draft:
         name = fact.name
         text = explain.fact_text(name, actor)
-        if name in SELECTIONS:
+        kind = fact.kind
+        if kind is FactKind.SELECTION:
             return _Draft(StepKind.PROPOSAL, actor, f"{actor}: {name}", fact.rfc, text, fact)
-        if fact.formula in ("g^x mod p", "(g^y)^x mod p"):
+        if kind is FactKind.DH:
             dh = self._dh(actor, fact)
             title = f"{actor} computes {name} = {fact.formula}"
             return _Draft(StepKind.DH, actor, title, fact.rfc, text, fact, dh)
-        if name == "SIG":
+        if kind is FactKind.SIGNATURE:
             signed = self._last_hash.get(actor, "HASH")
             title = f"{actor} signs {signed} with its private RSA key"
             return _Draft(StepKind.SIGNATURE, actor, title, fact.rfc, text, fact)
-        if isinstance(fact.value, SignatureCheck):
+        if kind is FactKind.SIGNATURE_CHECK and isinstance(fact.value, SignatureCheck):
             verdict = "valid" if fact.value.ok else f"INVALID ({fact.value.reason})"
             title = f"{actor} checks the peer's signature: {verdict}"
             return _Draft(StepKind.SIGNATURE, actor, title, fact.rfc, text, fact)
-        if isinstance(fact.value, CertificateCheck):
+        if kind is FactKind.CERTIFICATE_CHECK and isinstance(fact.value, CertificateCheck):
             check = fact.value
             verdict = "accepted" if check.ok else f"REJECTED ({len(check.failed)} failed)"
             subject = check.subject.replace("1.2.840.113549.1.9.2=", "hostname=")
@@ -384,7 +383,7 @@ class StepBuilder:
         return ()
 
     def _esp_fact(self, actor: str, fact: Fact) -> _Draft | None:
-        if fact.name not in ("ESP packet", "ESP packet dropped"):
+        if fact.kind is not FactKind.ESP_PACKET:
             self._esp.setdefault(actor, []).append(fact)
             return None
         related = tuple(self._esp.pop(actor, []))

@@ -25,6 +25,7 @@ from vpnteach.ike.events import (
 )
 from vpnteach.ike.records import LogLine
 from vpnteach.pki.validation import CertificateCheck
+from vpnteach.trace import FactKind
 from vpnteach.wire.constants import NotifyMessageType
 
 L = TypeVar("L", bound=LogLine)
@@ -144,7 +145,7 @@ def _facts(name: str, router: LabRouter) -> RouterFacts:
     facts.checks = [
         f.value
         for f in gw.ike.trace
-        if f.name == "certificate check" and isinstance(f.value, CertificateCheck)
+        if f.kind is FactKind.CERTIFICATE_CHECK and isinstance(f.value, CertificateCheck)
     ]
     seen: set[int] = set()
     for sa in gw.installed:

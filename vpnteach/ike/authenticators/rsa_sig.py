@@ -43,6 +43,7 @@ from vpnteach.ike.records_phase1 import (
 from vpnteach.ike.sa import IsakmpSa, PeerIdentity
 from vpnteach.pki.certinfo import certificate_info
 from vpnteach.pki.validation import CHAIN, CertificateCheck, parse_certificate
+from vpnteach.trace import FactKind
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.constants import CertEncoding, NotifyMessageType, PayloadType
 from vpnteach.wire.payloads import CertPayload, CertReqPayload, IdPayload, SigPayload, id_fqdn
@@ -102,6 +103,7 @@ class RsaSigAuthenticator(Authenticator):
             "SIG",
             "RSA-sign(private key, HASH) with PKCS#1 v1.5 type 1, no DigestInfo",
             ikev1_sign(key, hash_x),
+            FactKind.SIGNATURE,
             rfc=RFC,
             hash=hash_x,
             subject=subject,
@@ -136,6 +138,7 @@ class RsaSigAuthenticator(Authenticator):
             "signature check",
             "RSA-verify(peer public key, HASH, SIG)",
             result,
+            FactKind.SIGNATURE_CHECK,
             rfc=RFC,
             hash=expected,
         )
@@ -210,6 +213,7 @@ def _validate(ctx: Context, cert_der: bytes, peer_id: IdPayload | None) -> Certi
         "certificate check",
         "validate_certificate(CERT, trustpoint CA, now, ID)",
         check,
+        FactKind.CERTIFICATE_CHECK,
         rfc="RFC 5280 §6, RFC 4945 §5",
         subject=check.subject,
     )
