@@ -16,6 +16,7 @@ from vpnteach.ike.authenticators import PreShareAuthenticator, RsaSigAuthenticat
 from vpnteach.ike.policy import IsakmpPolicy
 from vpnteach.ike.sa import IsakmpSa, Role
 from vpnteach.ike.states import IkeState
+from vpnteach.ike.transitions import AGGRESSIVE_MODE, MAIN_MODE, QUICK_MODE
 
 S = IkeState
 PSK = "cisco123"
@@ -99,3 +100,11 @@ def test_role_orders_own_and_peer_values_as_initiator_then_responder() -> None:
     assert Role.INITIATOR.i_r("ours", "theirs") == ("ours", "theirs")
     assert Role.RESPONDER.i_r("ours", "theirs") == ("theirs", "ours")
     assert (Role.INITIATOR.letter, Role.RESPONDER.letter) == ("I", "R")
+
+
+def test_the_tables_name_their_roles_as_the_role_enum_does() -> None:
+    # the endpoint hands sa.role / node.role to TransitionTable.expected, which compares it
+    # with each row's role: a renamed member would make every message out of state
+    roles = {m.role for t in (MAIN_MODE, AGGRESSIVE_MODE, QUICK_MODE) for m in t.moves}
+    assert roles - {"both"} == {r.value for r in Role}
+    assert all(Role(r) == r for r in roles - {"both"})
