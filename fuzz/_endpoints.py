@@ -221,17 +221,18 @@ def is_genuine(snapshot: Snapshot, data: bytes, local_port: int, genuine: set[Ge
     except DecodeError:
         return False
     sa = snapshot.sa
-    if msg.encrypted_body is None or sa is None or sa.keys is None or sa.ivs is None:
+    k = sa.keying if sa is not None else None
+    if msg.encrypted_body is None or k is None:
         return False
     body = msg.encrypted_body
-    if sa.cipher is None or not body or len(body) % sa.cipher.block_size:
+    if not body or len(body) % k.cipher.block_size:
         return False
-    saved = sa.ivs.checkpoint()
+    saved = k.ivs.checkpoint()
     try:
-        iv = sa.ivs.iv(msg.header.message_id)
-        plain = sa.cipher.decrypt(sa.keys.ka, iv, body)
+        iv = k.ivs.iv(msg.header.message_id)
+        plain = k.cipher.decrypt(k.keys.ka, iv, body)
     except ValueError:
         return False
     finally:
-        sa.ivs.rollback(saved)
+        k.ivs.rollback(saved)
     return genuine_key(msg, plain) in genuine

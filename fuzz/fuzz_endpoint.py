@@ -47,7 +47,7 @@ from vpnteach.ike.events import (
     SaDeleted,
 )
 from vpnteach.ike.protection import pad
-from vpnteach.ike.sa import IsakmpSa
+from vpnteach.ike.sa import IsakmpSa, Role
 from vpnteach.ike.states import IkeState
 from vpnteach.wire.chain import decode_payload_chain, encode_payload_chain
 from vpnteach.wire.constants import ExchangeType, Flags, PayloadType
@@ -87,14 +87,15 @@ def _setup() -> None:
 
 def _hash_payload(sa: IsakmpSa, exchange: int, mid: int, rest: bytes) -> bytes:
     """HASH(1) / HASH(2) with the real SKEYID_a (RFC 2409 §5.5, §5.7), as a payload chain."""
-    assert sa.keys is not None and sa.hash is not None
+    assert sa.keying is not None
+    h, skeyid_a = sa.keying.hash, sa.keying.keys.skeyid_a
     node = sa.nodes.get(mid)
     if exchange == ExchangeType.INFORMATIONAL:
-        digest = keymat.informational_hash(sa.hash, sa.keys.skeyid_a, mid, rest)
-    elif node is not None and node.role == "initiator" and node.state == IkeState.IKE_QM_I_QM1:
-        digest = keymat.qm_hash2(sa.hash, sa.keys.skeyid_a, mid, node.ni_b, rest)
+        digest = keymat.informational_hash(h, skeyid_a, mid, rest)
+    elif node is not None and node.role is Role.INITIATOR and node.state == IkeState.IKE_QM_I_QM1:
+        digest = keymat.qm_hash2(h, skeyid_a, mid, node.ni_b, rest)
     else:
-        digest = keymat.qm_hash1(sa.hash, sa.keys.skeyid_a, mid, rest)
+        digest = keymat.qm_hash1(h, skeyid_a, mid, rest)
     return encode_payload_chain((HashPayload(digest),))
 
 
@@ -103,7 +104,8 @@ def _sealed(
 ) -> bytes | None:
     """An encrypted message under the copy's SA; ``None`` when there are no keys yet."""
     sa = ep.isakmp_sa(snap.peer[0])
-    if sa is None or sa.keys is None or sa.ivs is None or sa.cipher is None or len(data) < 4:
+    k = sa.keying if sa is not None else None
+    if sa is None or k is None or len(data) < 4:
         return None
     exchange, mid, first, flags = data[0], mids[data[1] % len(mids)], data[2], data[3]
     body = data[4:]
@@ -111,13 +113,13 @@ def _sealed(
         chain = _hash_payload(sa, exchange, mid, body)
         body = bytes([first]) + chain[1:] + body  # HASH's next payload is the fuzzed type
         first = PayloadType.HASH
-    bs = sa.cipher.block_size
+    bs = k.cipher.block_size
     plaintext = pad(body, bs) if insider else body + bytes(-len(body) % bs or (0 if body else bs))
     try:
-        iv = sa.ivs.iv(mid)
+        iv = k.ivs.iv(mid)
     except ValueError:
         iv = bytes(bs)
-    ciphertext = sa.cipher.encrypt(sa.keys.ka, iv, plaintext)
+    ciphertext = k.cipher.encrypt(k.keys.ka, iv, plaintext)
     flags |= Flags.ENCRYPTION
     header = IsakmpHeader(sa.cky_i, sa.cky_r, exchange, flags, mid, next_payload=first)
     return encode_message(Message(header, (), ciphertext))
@@ -127,8 +129,15 @@ def _sealed(
 
 
 def _fingerprint(sa: IsakmpSa) -> tuple[object, ...]:
-    last = sa.ivs._last_phase1_block if sa.ivs is not None else None
-    return (sa.cky_i, sa.cky_r, sa.keys, sa.suite, sa.peer, sa.local_port, sa.state, last)
+    k, n = sa.keying, sa.negotiated
+    last = k.ivs._last_phase1_block if k is not None else None
+    keys = k.keys if k is not None else None
+    suite = n.suite if n is not None else None
+    return (sa.cky_i, sa.cky_r, keys, suite, sa.peer, sa.local_port, sa.state, last)
+
+
+def _keys(sa: IsakmpSa) -> object:
+    return sa.keying.keys if sa.keying is not None else None
 
 
 def _ipsec_sas(sa: IsakmpSa) -> dict[int, object]:
@@ -164,7 +173,7 @@ def _check_keys(before: IkeEndpoint, after: IkeEndpoint) -> list[str]:
     problems = []
     for sa in _established(before):
         now = after.sas.get(sa.cky_i)
-        if now is not None and not now.dead and (now.cky_r, now.keys) != (sa.cky_r, sa.keys):
+        if now is not None and not now.dead and (now.cky_r, _keys(now)) != (sa.cky_r, _keys(sa)):
             problems.append(f"SA {sa.cky_i.hex()} changed its cookies or keys")
     return problems
 

@@ -50,7 +50,9 @@ MODULES: dict[str, list[str]] = {
         "vpnteach/ike/main_mode.py",
         "vpnteach/ike/quick_mode.py",
         "vpnteach/ike/informational.py",
-        "vpnteach/ike/auth.py",
+        "vpnteach/ike/authenticators/base.py",  # these three were ike/auth.py
+        "vpnteach/ike/authenticators/pre_share.py",
+        "vpnteach/ike/authenticators/rsa_sig.py",
         "vpnteach/ike/proposal.py",
         "vpnteach/ike/protection.py",
         "vpnteach/ike/rules.py",

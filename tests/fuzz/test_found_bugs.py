@@ -169,10 +169,10 @@ def test_a_forged_message_with_message_id_0_does_not_move_the_phase1_iv(exchange
     # message moved it, every later Quick Mode of this SA would fail to decrypt.
     pair = established()
     sa = pair.b2.isakmp_sa(B1)
-    assert sa is not None and sa.ivs is not None
-    before = sa.ivs.checkpoint()
+    assert sa is not None and sa.keying is not None
+    before = sa.keying.ivs.checkpoint()
     pair.b2.receive_datagram(forged(pair, exchange, 0), (B1, 500), pair.now)
-    assert sa.ivs.checkpoint() == before
+    assert sa.keying.ivs.checkpoint() == before
 
 
 def test_a_phase2_message_id_before_phase1_is_done_is_dropped_not_an_internal_error() -> None:
@@ -181,7 +181,7 @@ def test_a_phase2_message_id_before_phase1_is_done_is_dropped_not_an_internal_er
     pair.step()  # MM1, MM2 delivered; MM3 in flight
     pair.step()  # MM3, MM4 delivered: Branch2 has keys, waits for MM5
     sa = pair.b2.isakmp_sa(B1)
-    assert sa is not None and sa.keys is not None and not sa.established
+    assert sa is not None and sa.keying is not None and not sa.established
     pair.b2.receive_datagram(forged(pair, ExchangeType.INFORMATIONAL, 7), (B1, 500), pair.now)
     assert pair.b2.stats["dropped_ProtectionError"] == 1
 

@@ -87,7 +87,8 @@ def test_a_forged_qm2_with_a_bad_hash_is_dropped_and_the_real_qm2_completes() ->
     pair.b1.receive_datagram(forged, (B2, 500), pair.now)
     assert pair.b1.stats["dropped_QuickModeHashError"] == 1
     assert sa.nodes == in_flight and all(
-        n.state is IkeState.IKE_QM_I_QM1 and n.retransmit is not None for n in sa.nodes.values()
+        n.state is IkeState.IKE_QM_I_QM1 and n.messages.retransmit is not None
+        for n in sa.nodes.values()
     )
     assert not any(isinstance(e, NegotiationFailed) for e in pair.events(pair.b1))
     assert pair.b1.datagrams_to_send(pair.now) == []  # no notification: IOS stays silent

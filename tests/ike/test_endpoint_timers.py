@@ -21,7 +21,7 @@ def brute_force_timer(ep: IkeEndpoint) -> float | None:
         if sa.dead:
             continue
         holders: list[IsakmpSa | QuickModeNode] = [sa, *sa.nodes.values()]
-        dues += [h.retransmit.due for h in holders if h.retransmit is not None]
+        dues += [h.messages.retransmit.due for h in holders if h.messages.retransmit is not None]
         if sa.expires is not None:
             dues.append(sa.expires)
     return min(dues, default=None)
@@ -30,7 +30,9 @@ def brute_force_timer(ep: IkeEndpoint) -> float | None:
 def due_peers(ep: IkeEndpoint, now: float) -> list[str]:
     """Peers whose SA has a retransmission due at ``now``, in ``sas`` order."""
     due: list[IsakmpSa] = [
-        sa for sa in ep.sas.values() if sa.retransmit is not None and sa.retransmit.due <= now
+        sa
+        for sa in ep.sas.values()
+        if sa.messages.retransmit is not None and sa.messages.retransmit.due <= now
     ]
     return [sa.peer[0] for sa in due]
 

@@ -75,8 +75,8 @@ def test_the_responder_keeps_an_isakmp_sa_offered_with_lifetime_0_for_its_policy
     p1 = next(e for e in ev2 if isinstance(e, Phase1Complete))
     assert p1.suite.lifetime == 600
     sa = pair.b2.isakmp_sa(B1)
-    assert sa is not None and sa.selection is not None
-    offered = {a.type: a for a in sa.selection.attributes}
+    assert sa is not None and sa.negotiated is not None
+    offered = {a.type: a for a in sa.negotiated.attributes}
     assert offered[IkeAttribute.LIFE_DURATION].int_value == 0  # what Branch1 really sent
     timer = pair.b2.get_timer()
     assert timer is not None and timer == pytest.approx(pair.now + 600, abs=1)

@@ -158,7 +158,7 @@ def test_skeyid_is_prf_of_hash_of_the_nonces_over_the_cookies(tmp_path: Path) ->
         assert fact.value == skeyid and fact.formula == "prf(hash(Ni_b | Nr_b), CKY-I | CKY-R)"
         assert endpoint.trace.find("hash(Ni_b | Nr_b)").value == nonces_hash
         sa = endpoint.isakmp_sa(peer)
-        assert sa is not None and sa.keys is not None and sa.keys.skeyid == skeyid
+        assert sa is not None and sa.keying is not None and sa.keying.keys.skeyid == skeyid
 
 
 def test_debug_log_shows_the_rsa_encr_steps() -> None:
@@ -226,19 +226,19 @@ def test_a_wrong_peer_key_fails_decryption_with_authentication_failed(wrong_side
     else:  # the initiator failed at MM4; the responder has keys and ignores a clear notify
         assert got == [] and other.stats["dropped_IkeError"] == 1
         assert "unprotected informational message after keys exist" in other.debug_log()
-    assert all(sa.keys is None or not sa.established for sa in victim.sas.values())
+    assert all(sa.keying is None or not sa.established for sa in victim.sas.values())
 
 
 def test_a_forged_mm3_leaves_an_established_sa_unchanged() -> None:
     pair = run(encr_config("Branch1"), encr_config("Branch2"))
     sa = pair.b2.isakmp_sa(B1)
-    assert sa is not None and sa.keys is not None
-    keys, state = sa.keys, sa.state
+    assert sa is not None and sa.keying is not None
+    keying, state = sa.keying, sa.state
     mm3 = next(d for s, d in pair.log if s == "b1" and d.data[16] == PayloadType.KE)
     forged = bytearray(mm3.data)
     forged[-5] ^= 0xFF
     pair.b2.receive_datagram(bytes(forged), (B1, 500), pair.now + 1)
-    assert sa.keys is keys and sa.state == state and sa.established
+    assert sa.keying is keying and sa.state == state and sa.established
     assert sum(v for k, v in pair.b2.stats.items() if k.startswith("dropped")) == 1
 
 

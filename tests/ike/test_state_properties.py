@@ -104,7 +104,7 @@ def _node_identity(node: QuickModeNode) -> tuple[object, ...]:
 
 
 def snapshot(sa: IsakmpSa) -> Snapshot:
-    identity = (sa.cky_i, sa.cky_r, sa.suite, sa.keys) if sa.established else ()
+    identity = (sa.cky_i, sa.cky_r, sa.negotiated, sa.keying) if sa.established else ()
     nodes = {mid: (n.state, _node_identity(n)) for mid, n in sa.nodes.items()}
     return Snapshot(sa.state, sa.established, identity, nodes)
 

@@ -75,10 +75,10 @@ def test_tshark_dissects_and_decrypts_the_seed_run(tmp_path: Path) -> None:
     pair.b1.initiate(B2, pair.now)
     pair.run()
     sa = pair.b1.isakmp_sa(B2)
-    assert sa is not None and sa.keys is not None
+    assert sa is not None and sa.keying is not None
     pcap = tmp_path / "seed.pcap"
     _capture(pair, pcap)
-    rows = _tshark(pcap, sa.keys.ka, sa.cky_i)
+    rows = _tshark(pcap, sa.keying.keys.ka, sa.cky_i)
     assert [r["isakmp.exchangetype"] for r in rows] == ["2"] * 6 + ["32"] * 3
     ids = [(r["isakmp.id.type"], r["isakmp.id.data.fqdn"]) for r in rows[4:6]]
     assert ids == [("2", "Branch1.amit.com"), ("2", "Branch2.amit.com")]
@@ -98,10 +98,10 @@ def test_tshark_reads_ike_on_4500_after_the_nat_float(tmp_path: Path) -> None:
     pair.b1.initiate(B2, pair.now)
     pair.run()
     sa = pair.b1.isakmp_sa(B2)
-    assert sa is not None and sa.keys is not None
+    assert sa is not None and sa.keying is not None
     pcap = tmp_path / "nat.pcap"
     _capture(pair, pcap)
-    rows = _tshark(pcap, sa.keys.ka, sa.cky_i)
+    rows = _tshark(pcap, sa.keying.keys.ka, sa.cky_i)
     assert [r["udp.dstport"] for r in rows][4:] and all(
         r["udp.dstport"] in ("4500", "1025") for r in rows[4:]
     )

@@ -380,8 +380,8 @@ class Gateway(HtmlRepr):
     def _on_ike(self, event: Event, now: float) -> None:
         if isinstance(event, Phase1Complete):
             isakmp = self.ike.sas.get(event.cky_i)
-            if isakmp is not None and isakmp.keys is not None:
-                self.ike_keys.append((event.cky_i, isakmp.keys.ka))
+            if isakmp is not None and isakmp.keying is not None:
+                self.ike_keys.append((event.cky_i, isakmp.keying.keys.ka))
             if self.dpd is not None:
                 self.dpd.established(event.peer[0], now)
         elif isinstance(event, DeadPeerAnswered) and self.dpd is not None:

@@ -33,21 +33,15 @@ names: ``IKE_I_AM1``, ``IKE_R_AM_AAA_AWAIT``, ``IKE_R_AM2`` (best public knowled
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address
-
 from vpnteach.ike import nat_t, vendor
 from vpnteach.ike.aggressive_attack import offline_psk_guess as offline_psk_guess
-from vpnteach.ike.auth import (
-    PRE_SHARE,
-    RSA_SIG,
-    UDP,
-    auth_payloads,
-    cert_request_payloads,
+from vpnteach.ike.authenticators import (
+    Authenticator,
+    authenticator_for,
     identity_text,
     log_id_payload,
-    my_id_payload,
+    read_peer_id,
     receive_cert_requests,
-    verify_peer,
 )
 from vpnteach.ike.context import Context, IkeError, payload_body
 from vpnteach.ike.main_mode import MainModeHandlers, offered_policies
@@ -57,31 +51,20 @@ from vpnteach.ike.records_endpoint import PayloadProcessing, PresharedKeyFound
 from vpnteach.ike.records_phase1 import (
     AggressiveModeBegun,
     AggressiveModeRefused,
-    AuthMethodChosen,
-    NoProfileMatched,
-    PeerInserted,
     ProposalProblem,
     VendorIdConstructed,
 )
+from vpnteach.ike.sa import PeerIdentity, Role
 from vpnteach.ike.states import PHASE1_COMPLETE, PSK_REPLY, Input
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.constants import (
     ExchangeType,
     IkeTransformId,
     NotifyMessageType,
-    PayloadType,
     ProtocolId,
 )
 from vpnteach.wire.message import IsakmpHeader
-from vpnteach.wire.payloads import (
-    IdPayload,
-    KePayload,
-    NatDPayload,
-    NoncePayload,
-    id_fqdn,
-    id_ipv4_address,
-    id_user_fqdn,
-)
+from vpnteach.wire.payloads import IdPayload, KePayload, NoncePayload
 from vpnteach.wire.sa import Proposal, SaPayload, Transform
 
 AM = ExchangeType.AGGRESSIVE
@@ -136,70 +119,48 @@ class AggressiveModeHandlers(MainModeHandlers):
         )
         sa_payload = SaPayload(proposals=(Proposal(1, ProtocolId.PROTO_ISAKMP, b"", transforms),))
         sa.sai_b = payload_body(sa_payload)
-        sa.suite = _suite(policies[0])  # provisional: the group and method AM1 commits to
-        try:
-            self._make_ke_and_nonce()
-            assert sa.dh is not None
-            my_id = self._my_id()
-            requests = cert_request_payloads(ctx, sa)
-        finally:
-            sa.suite = None
+        # AM1 commits to the first policy's group and method before the responder chose:
+        # its authenticator builds our ID; the negotiated one is made from AM2's choice.
+        committed = _suite(policies[0])
+        own = self._own_exchange(committed.group)
+        offer = authenticator_for(committed.authentication, ctx, sa.peer[0])
+        my_id = self._my_id(offer)
+        requests = offer.cert_requests(ctx)
         vids = (*vendor.NAT_T_ALL, vendor.DPD) if ctx.config.nat_traversal else (vendor.DPD,)
-        payloads: list[Payload] = [sa_payload, KePayload(sa.dh.public_value)]
-        payloads += [NoncePayload(sa.ni_b), my_id]
+        payloads: list[Payload] = [sa_payload, KePayload(own.dh.public_value)]
+        payloads += [NoncePayload(own.nonce), my_id]
         payloads += [*requests, *self._vid_payloads(vids)]
         self._send_plain(payloads, expect_reply=True, label="AM1")
 
-    def _my_id(self) -> IdPayload:
+    def _my_id(self, auth: Authenticator) -> IdPayload:
         """Our ID payload, sent in clear (the fact says so)."""
         sa, ctx = self.sa, self.ctx
-        my_id = self._client_endpoint_id() or my_id_payload(ctx, sa)
-        sa.my_id_b = payload_body(my_id)
-        assert sa.suite is not None
-        rsa = sa.suite.authentication == RSA_SIG
-        log_id_payload(ctx, my_id, PayloadType.CERT if rsa else PayloadType.HASH)
-        name = "IDii" if sa.role == "initiator" else "IDir"
+        my_id = auth.aggressive_id(ctx, sa)
+        my_id_b = sa.my_id_b = payload_body(my_id)
+        log_id_payload(ctx, my_id, auth.proof_payload)
+        name = "IDii" if sa.role is Role.INITIATOR else "IDir"
         ctx.trace.derived(
             f"{name} (sent in clear)",
             "the ID payload travels unencrypted in Aggressive Mode: no identity protection",
             identity_text(my_id),
             rfc=RFC,
-            id_b=sa.my_id_b,
+            id_b=my_id_b,
         )
         return my_id
-
-    def _client_endpoint_id(self) -> IdPayload | None:
-        """IOS ``set aggressive-mode client-endpoint``: the identity an initiator with a
-        pre-shared key sends this peer in AM1 (ID types of RFC 2407 §4.6.2.1)."""
-        sa, ctx = self.sa, self.ctx
-        assert sa.suite is not None
-        identity = ctx.config.aggressive_id_for(sa.peer[0])
-        if identity is None or sa.role != "initiator" or sa.suite.authentication != PRE_SHARE:
-            return None
-        port = 500 if sa.local_port == 500 else 0
-        if identity.kind == "ipv4-address":
-            payload, id_type = id_ipv4_address(IPv4Address(identity.value), UDP, port), "IPV4_ADDR"
-        elif identity.kind == "fqdn":
-            payload, id_type = id_fqdn(identity.value, UDP, port), "FQDN"
-        else:
-            payload, id_type = id_user_fqdn(identity.value, UDP, port), "USER_FQDN"
-        ctx.log(AuthMethodChosen(method="pre-shared key", id_type=f"ID_{id_type}"))
-        return payload
 
     def receive_am2(self) -> Input:
         """AM2: accept the choice, finish DH, check HASH_R (or SIG_R), then send AM3."""
         sa, ctx = self.sa, self.ctx
         ctx.log(PayloadProcessing(payload="SA", mid=0))
-        self._log_vendor_ids()
-        payload = self._inbound(SaPayload)[0]
-        assert isinstance(payload, SaPayload)
-        self._adopt(self._select(payload, am_policies(ctx, sa.peer[0])))
+        vids = self._log_vendor_ids()
+        payload = self._first(SaPayload)
+        self._adopt(self._select(payload, am_policies(ctx, sa.peer[0])), vids)
         self._receive_ke()
-        receive_cert_requests(ctx, sa)
-        nat_t.receive_nat_d(ctx, sa, self._inbound(NatDPayload))
-        peer_id = self._note_peer_id()
-        self._show_offline_guess_material()
-        self._verify(peer_id, "HASH_R")
+        receive_cert_requests(ctx, self._inbound)
+        nat_t.receive_nat_d(ctx, sa, self._nat_d())
+        peer = self._note_peer_id()
+        self._negotiated.authenticator.show_offline_guess_material(ctx, sa)
+        self._verify(peer, "HASH_R")
         self.send_am3()
         self._complete()
         return PHASE1_COMPLETE
@@ -208,9 +169,15 @@ class AggressiveModeHandlers(MainModeHandlers):
         """AM3 (encrypted, as IOS and strongSwan send it): HASH_I or CERT + SIG_I, NAT-D."""
         sa = self.sa
         self._float_if_nat()
-        proof = auth_payloads(self.ctx, sa, self._hash_x("HASH_I", sa.my_id_b))
+        proof = self._negotiated.authenticator.proof(self.ctx, self._own_hash("HASH_I"))
         payloads: list[Payload] = [*proof, *nat_t.nat_d_payloads(self.ctx, sa)]
         self._send_sealed(payloads, expect_reply=False, label="AM3")
+
+    def _own_hash(self, which: str) -> bytes:
+        """Our HASH_I/HASH_R over the ID body we sent in AM1/AM2."""
+        if self.sa.my_id_b is None:
+            raise IkeError(f"{which} before our ID was sent", None)
+        return self._hash_of(which)(self.sa.my_id_b)
 
     # ------------------------------------------------------------------ responder
 
@@ -225,9 +192,8 @@ class AggressiveModeHandlers(MainModeHandlers):
                 NotifyMessageType.INVALID_EXCHANGE_TYPE,
             )
         ctx.log(PayloadProcessing(payload="SA", mid=0))
-        self._log_vendor_ids()
-        payload = self._inbound(SaPayload)[0]
-        assert isinstance(payload, SaPayload)
+        vids = self._log_vendor_ids()
+        payload = self._first(SaPayload)
         sa.sai_b = payload_body(payload)
         if ctx.config.psk_for(sa.peer[0]) is not None:
             ctx.log(PresharedKeyFound(peer=sa.peer[0]))
@@ -239,9 +205,9 @@ class AggressiveModeHandlers(MainModeHandlers):
         selection = self._select(payload, policies)
         if selection.suite is None:
             self._explain_group(payload, policies)
-        self._adopt(selection)
+        self._adopt(selection, vids)
         self._receive_ke()
-        receive_cert_requests(ctx, sa)
+        receive_cert_requests(ctx, self._inbound)
         self._note_peer_id()
         return PSK_REPLY
 
@@ -264,95 +230,57 @@ class AggressiveModeHandlers(MainModeHandlers):
 
     def send_am2(self) -> None:
         """AM2: the chosen transform, KE, Nr, our ID and proof (HASH_R or CERT + SIG_R), NAT-D."""
-        sa, ctx = self.sa, self.ctx
-        selection = sa.selection
-        assert selection is not None and selection.transform_number is not None
-        assert sa.dh is not None
-        chosen = Transform(selection.transform_number, IkeTransformId.KEY_IKE, selection.attributes)
-        sa_payload = SaPayload(proposals=(Proposal(1, ProtocolId.PROTO_ISAKMP, b"", (chosen,)),))
-        my_id = self._my_id()
-        proof = auth_payloads(ctx, sa, self._hash_x("HASH_R", sa.my_id_b))
+        sa, ctx, n = self.sa, self.ctx, self._negotiated
+        own = self._own_exchange(n.suite.group)
+        sa_payload = self._sa_payload()
+        my_id = self._my_id(n.authenticator)
+        proof = n.authenticator.proof(ctx, self._own_hash("HASH_R"))
         vids: tuple[vendor.VendorId, ...] = (vendor.DPD,)
-        if sa.nat_t:
+        if n.nat_t:
             vids = (vendor.NAT_T_RFC3947, vendor.DPD)
             ctx.log(VendorIdConstructed(name=vendor.NAT_T_RFC3947.ios_name))
-        payloads: list[Payload] = [sa_payload, KePayload(sa.dh.public_value)]
-        payloads += [NoncePayload(sa.nr_b), my_id]
-        payloads += [*proof, *cert_request_payloads(ctx, sa), *self._vid_payloads(vids)]
+        payloads: list[Payload] = [sa_payload, KePayload(own.dh.public_value)]
+        payloads += [NoncePayload(own.nonce), my_id]
+        payloads += [*proof, *n.authenticator.cert_requests(ctx), *self._vid_payloads(vids)]
         payloads += nat_t.nat_d_payloads(ctx, sa)
-        self._show_offline_guess_material()
+        n.authenticator.show_offline_guess_material(ctx, sa)
         self._send_plain(payloads, expect_reply=True, label="AM2")
 
     def receive_am3(self) -> Input:
         """AM3: the initiator's proof over the IDii it sent in AM1; phase 1 is complete."""
         sa, ctx = self.sa, self.ctx
-        nat_t.receive_nat_d(ctx, sa, self._inbound(NatDPayload))
-        assert sa.peer_id is not None
+        nat_t.receive_nat_d(ctx, sa, self._nat_d())
+        if sa.peer_id is None:
+            raise IkeError("AM3 before the initiator's ID (AM1) was read", None)
         self._verify(sa.peer_id, "HASH_I")
         self._complete()
         return PHASE1_COMPLETE
 
     # ------------------------------------------------------------------ shared
 
-    def _note_peer_id(self) -> IdPayload:
+    def _note_peer_id(self) -> PeerIdentity:
         """The peer's ID, read in clear from AM1/AM2 and kept for the proof that follows."""
         sa, ctx = self.sa, self.ctx
-        ids = self._inbound(IdPayload)
-        assert ids and isinstance(ids[0], IdPayload)
-        peer_id = ids[0]
-        ctx.log(PayloadProcessing(payload="ID", mid=0))
-        try:
-            peer_id.value  # noqa: B018 - decodes the identification data (RFC 2407 §4.6.2)
-        except ValueError as exc:
-            raise IkeError(f"peer ID: {exc}", NotifyMessageType.INVALID_ID_INFORMATION) from None
-        index = sa.inbound.index(peer_id)
-        nxt = sa.inbound[index + 1].payload_type if index + 1 < len(sa.inbound) else 0
-        log_id_payload(ctx, peer_id, nxt)
-        ctx.log(NoProfileMatched())
-        sa.peer_id, sa.peer_id_b = peer_id, payload_body(peer_id)
-        sa.peer_identity = identity_text(peer_id)
-        name = "IDir" if sa.role == "initiator" else "IDii"
+        peer = sa.peer_id = read_peer_id(ctx, self._inbound)
+        name = "IDir" if sa.role is Role.INITIATOR else "IDii"
         ctx.trace.derived(
             f"{name} (received in clear)",
             "the peer's identity, readable by anyone on the path (no identity protection)",
-            sa.peer_identity,
+            peer.text,
             rfc=RFC,
-            id_b=sa.peer_id_b,
+            id_b=peer.id_b,
         )
-        return peer_id
+        return peer
 
-    def _verify(self, peer_id: IdPayload, hash_name: str) -> None:
+    def _verify(self, peer: PeerIdentity, hash_name: str) -> None:
         """Check the peer's proof; on failure forget the unauthenticated keys, so the
         AUTHENTICATION-FAILED notification goes out in clear, readable by a peer whose key
         differs (it could not decrypt ours)."""
         sa, ctx = self.sa, self.ctx
+        auth = self._negotiated.authenticator
         try:
-            verify_peer(ctx, sa, peer_id, self._hash_x(hash_name, sa.peer_id_b))
+            auth.verify(ctx, sa, self._inbound, peer, self._hash_of(hash_name)(peer.id_b))
         except IkeError:
-            sa.keys, sa.ivs = None, None
+            sa.keying = None
             raise
-        ctx.log(
-            PeerInserted(
-                local=ctx.config.local_address,
-                peer=sa.peer[0],
-                port=sa.peer[1],
-                handle=sa.cky_i[:4].hex().upper(),
-            )
-        )
-
-    def _show_offline_guess_material(self) -> None:
-        """The teaching fact: with a pre-shared key, every input of HASH_R but the key is in
-        AM1/AM2 in clear, so a captured pair lets anyone test key guesses offline."""
-        sa = self.sa
-        if sa.suite is None or sa.suite.authentication != PRE_SHARE:
-            return
-        g_xi, g_xr = self._g_xi_g_xr()
-        self.ctx.trace.derived(
-            "AM offline PSK test material",
-            "HASH_R = prf(prf(PSK, Ni_b | Nr_b), g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b):"
-            " all inputs but PSK are sent in clear in AM1/AM2; see offline_psk_guess()",
-            {"ni_b": sa.ni_b, "nr_b": sa.nr_b, "g_xi": g_xi, "g_xr": g_xr, "sai_b": sa.sai_b},
-            rfc=RFC,
-            cky_i=sa.cky_i,
-            cky_r=sa.cky_r,
-        )
+        self._log_peer_inserted()

@@ -85,7 +85,7 @@ class Context:
         framed = add_non_esp_marker(data) if sa.local_port == 4500 else data
         datagram = Datagram(framed, sa.peer, sa.local_port)
         self.outbox.append(datagram)
-        role = "I" if sa.role == "initiator" else "R"
+        role = sa.role.letter
         self.log(
             PacketSent(
                 peer=sa.peer[0],
@@ -95,13 +95,13 @@ class Context:
                 sa_state=isakmp_sa_state(sa.state),
             )
         )
-        holder: IsakmpSa | QuickModeNode = node if node is not None else sa
-        holder.last_sent = datagram
-        holder.last_sent_at = self.now
-        holder.retransmit = None
+        messages = node.messages if node is not None else sa.messages
+        messages.last_sent = datagram
+        messages.last_sent_at = self.now
+        messages.retransmit = None
         if expect_reply:
             interval = self.config.retransmission.interval
-            holder.retransmit = Retransmit(datagram, self.now + interval, interval, 0, label)
+            messages.retransmit = Retransmit(datagram, self.now + interval, interval, 0, label)
 
     def fail(
         self,
@@ -125,14 +125,14 @@ class Context:
         Quick Mode nodes; the endpoint then forgets it (RFC 2408 §5.15)."""
         if sa.dead:
             return
-        role = "I" if sa.role == "initiator" else "R"
+        role = sa.role.letter
         state = isakmp_sa_state(sa.state)
         self.log(SaDeleting(reason=reason, role=role, sa_state=state, peer=sa.peer[0]))
         input = TIMER_EXPIRED if timer else PHASE1_DEL
         if sa.machine.table.allows(sa.state, input):
             sa.machine.fire(input, Teardown(self, sa, reason, role, state))
         sa.dead = True
-        sa.retransmit = None
+        sa.messages.retransmit = None
 
 
 class Teardown:

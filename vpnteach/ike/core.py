@@ -35,7 +35,7 @@ from vpnteach.ike.records_endpoint import (
     SaRequested,
 )
 from vpnteach.ike.records_phase1 import VendorIdConstructed
-from vpnteach.ike.sa import Address, IsakmpSa, QmRequest, QuickModeNode
+from vpnteach.ike.sa import Cookies, IsakmpSa, Path, QmRequest, QuickModeNode, Role
 from vpnteach.ike.states import INIT_QM, SA_REQ_AM, SA_REQ_MM, IkeState, Input
 from vpnteach.ike.timers import TimerIndex
 from vpnteach.ike.transitions import AGGRESSIVE_MODE, QUICK_MODE, Exchange, Machine, Move
@@ -114,15 +114,16 @@ class EndpointCore:
         for key, sa in self.sas.items():
             self._by_peer.setdefault(sa.peer[0], []).append(key)
 
-    def _new_sa(self, role: str, peer: Address, local_port: int, cky_i: bytes) -> IsakmpSa:
-        sa = IsakmpSa(role, peer, local_port, cky_i)
+    def _new_sa(self, role: Role, path: Path, cookies: Cookies) -> IsakmpSa:
+        sa = IsakmpSa(role, path, cookies)
         sa.machine.on_move = self.recorder.move
+        cky_i, peer = cookies.cky_i, path.peer[0]
         old = self.sas.get(cky_i)
         self.sas[cky_i] = sa
-        if old is not None and old.peer[0] != peer[0]:
+        if old is not None and old.peer[0] != peer:
             self._reindex_peers()
         elif old is None:
-            self._by_peer.setdefault(peer[0], []).append(cky_i)
+            self._by_peer.setdefault(peer, []).append(cky_i)
             self._timers.add(cky_i)
         self._touch(sa)
         return sa
@@ -130,8 +131,8 @@ class EndpointCore:
     def _begin_main_mode(self, peer: str, request: QmRequest) -> None:
         ctx = self.ctx
         self.recorder.conn_id = 0
-        sa = self._new_sa("initiator", (peer, 500), 500, ctx.rng.random_bytes(8))
-        sa.pending.append(request)
+        sa = self._new_sa(Role.INITIATOR, Path((peer, 500), 500), Cookies(ctx.rng.random_bytes(8)))
+        sa.quick.pending.append(request)
         ctx.log(SaRequested())
         ctx.log(PeerCreated(peer=peer, port=500))
         # IOS prints memory addresses here; ours are made from the cookie, for recognisability.
@@ -175,7 +176,7 @@ class EndpointCore:
 
     def _start_quick_mode(self, sa: IsakmpSa, request: QmRequest) -> None:
         mid = self._new_message_id(sa)
-        node = self._new_node(sa, mid, "initiator")
+        node = self._new_node(sa, mid, Role.INITIATOR)
         node.entry, node.acl_entry = request.entry, request.acl_entry
         self._fire_quick(sa, node, INIT_QM)
 
@@ -185,7 +186,7 @@ class EndpointCore:
             if mid and mid not in sa.nodes:
                 return mid
 
-    def _new_node(self, sa: IsakmpSa, mid: int, role: str) -> QuickModeNode:
+    def _new_node(self, sa: IsakmpSa, mid: int, role: Role) -> QuickModeNode:
         recorder = self.recorder
 
         def on_move(exchange: Exchange, move: Move) -> None:

@@ -49,12 +49,7 @@ from vpnteach.ike.records_endpoint import (
     Retransmitted,
 )
 from vpnteach.ike.rules import rule_for
-from vpnteach.ike.sa import (
-    Address,
-    Datagram,
-    IsakmpSa,
-    QmRequest,
-)
+from vpnteach.ike.sa import Address, Cookies, Datagram, IsakmpSa, Messages, Path, QmRequest, Role
 from vpnteach.ike.states import (
     AM_EXCH,
     MM_EXCH,
@@ -112,7 +107,7 @@ class IkeEndpoint(EndpointCore):
         if sa is not None and sa.established:
             self._start_quick_mode(sa, request)
         elif sa is not None:
-            sa.pending.append(request)
+            sa.quick.pending.append(request)
         else:
             self._begin_main_mode(peer, request)
 
@@ -173,14 +168,14 @@ class IkeEndpoint(EndpointCore):
                 if r.attempts >= limit:
                     holder.retransmit = None
                     self.ctx.log(RetransmissionsExhausted())
-                    phase = 1 if holder is sa else 2
+                    phase = 1 if holder is sa.messages else 2
                     self.ctx.fail(sa, phase, f"no answer to {r.label}", timer=True)
                     continue
                 r.attempts += 1
                 r.interval *= self.config.retransmission.backoff
                 r.due = now + r.interval
                 self.stats["retransmissions"] += 1
-                phase = 1 if holder is sa else 2
+                phase = 1 if holder is sa.messages else 2
                 self.ctx.log(
                     Retransmitted(
                         phase=phase,
@@ -201,8 +196,8 @@ class IkeEndpoint(EndpointCore):
                 text=f"ISAKMP SA lifetime expired after {sa.suite.lifetime if sa.suite else '?'} s"
             )
         )
-        send_delete(self.ctx, sa, ProtocolId.PROTO_ISAKMP, (sa.cky_i + sa.cky_r,))
-        self.ctx.emit(SaDeleted(sa.peer, ProtocolId.PROTO_ISAKMP, (sa.cky_i + sa.cky_r,), False))
+        send_delete(self.ctx, sa, ProtocolId.PROTO_ISAKMP, (sa.cookies.spi,))
+        self.ctx.emit(SaDeleted(sa.peer, ProtocolId.PROTO_ISAKMP, (sa.cookies.spi,), False))
         self.ctx.destroy(sa, LIFETIME_EXPIRED, timer=True)
 
     def send_dpd(self, peer: str, now: float, sequence: int, attempt: int = 0) -> None:
@@ -228,7 +223,7 @@ class IkeEndpoint(EndpointCore):
         self._touch(sa)
         self.recorder.conn_id = sa.conn_id
         self.ctx.log(PeerDead(peer=peer))
-        self.ctx.emit(SaDeleted(sa.peer, ProtocolId.PROTO_ISAKMP, (sa.cky_i + sa.cky_r,), False))
+        self.ctx.emit(SaDeleted(sa.peer, ProtocolId.PROTO_ISAKMP, (sa.cookies.spi,), False))
         self.ctx.destroy(sa, DPD_DEAD)
         self._reap()
         return True
@@ -241,8 +236,8 @@ class IkeEndpoint(EndpointCore):
             return
         self._touch(sa)
         self.recorder.conn_id = sa.conn_id
-        if sa.keys is not None:
-            send_delete(self.ctx, sa, ProtocolId.PROTO_ISAKMP, (sa.cky_i + sa.cky_r,))
+        if sa.keying is not None:
+            send_delete(self.ctx, sa, ProtocolId.PROTO_ISAKMP, (sa.cookies.spi,))
         self.ctx.destroy(sa, MANUAL_CLEAR)
         self._reap()
 
@@ -296,7 +291,8 @@ class IkeEndpoint(EndpointCore):
         rows = []
         for sa in self.sas.values():
             local = self.config.local_address
-            dst, src = (sa.peer[0], local) if sa.role == "initiator" else (local, sa.peer[0])
+            # IOS lists the responder's address as dst, the initiator's as src
+            src, dst = sa.role.i_r(local, sa.peer[0])
             rows.append(debuglog.IsakmpSaRow(dst, src, isakmp_sa_state(sa.state), sa.conn_id))
         return debuglog.show_crypto_isakmp_sa(rows)
 
@@ -327,20 +323,21 @@ class IkeEndpoint(EndpointCore):
         # RFC 3947 §4: follow the peer's port float (or a NAT's new mapping), and learn CKY-R
         # from MM2, but only for a message that is processed without error: a forged datagram
         # must not move the SA or give it a responder cookie.
-        before = (sa.local_port, sa.peer, sa.cky_r)
-        ivs = sa.ivs.checkpoint() if sa.ivs is not None else None
+        before = (sa.path, sa.cookies)
+        keying = sa.keying
+        ivs = keying.ivs.checkpoint() if keying is not None else None
         try:
             self._check_cky_r(sa, msg)
-            sa.local_port, sa.peer = local_port, addr
+            sa.path = Path(addr, local_port)
             self._dispatch(sa, msg, data)
         except Exception:
             if not sa.dead:
-                sa.local_port, sa.peer, sa.cky_r = before
-                if sa.ivs is not None and ivs is not None:  # nor move the IV chains
-                    sa.ivs.rollback(ivs)
+                sa.path, sa.cookies = before
+                if keying is not None and ivs is not None:  # nor move the IV chains
+                    keying.ivs.rollback(ivs)
             raise
         finally:
-            if sa.peer[0] != before[1][0]:
+            if sa.peer[0] != before[0].peer[0]:
                 self._reindex_peers()
         self._reap()
 
@@ -351,18 +348,18 @@ class IkeEndpoint(EndpointCore):
         if not fresh or h.encrypted:
             raise IkeError(f"no ISAKMP SA for cookies {h.cky_i.hex()}/{h.cky_r.hex()}")
         self.recorder.conn_id = 0
-        sa = self._new_sa("responder", addr, local_port, h.cky_i)
+        cookies = Cookies(h.cky_i, self.ctx.rng.random_bytes(8))
+        sa = self._new_sa(Role.RESPONDER, Path(addr, local_port), cookies)
         if am:
             sa.machine.table = AGGRESSIVE_MODE
-        sa.cky_r = self.ctx.rng.random_bytes(8)
         return sa
 
     def _check_cky_r(self, sa: IsakmpSa, msg: Message) -> None:
         """The initiator learns CKY-R from MM2; afterwards it must never change."""
         cky_r = msg.header.cky_r
         first_answer = sa.state == S.IKE_I_MM1 or sa.state == S.IKE_I_AM1
-        if sa.role == "initiator" and sa.cky_r == bytes(8) and first_answer:
-            sa.cky_r = cky_r
+        if sa.role is Role.INITIATOR and sa.cky_r == bytes(8) and first_answer:
+            sa.cookies = Cookies(sa.cky_i, cky_r)
         elif cky_r != sa.cky_r and cky_r != bytes(8):
             raise IkeError(f"responder cookie {cky_r.hex()} does not belong to this SA")
 
@@ -374,7 +371,11 @@ class IkeEndpoint(EndpointCore):
         transmission"): a copy duplicated by the network would otherwise make both peers
         re-send to each other for ever, each copy answering the other.
         """
-        holder = sa.nodes.get(msg.header.message_id) if msg.header.message_id else sa
+        mid = msg.header.message_id
+        holder: Messages | None = sa.messages
+        if mid:
+            node = sa.nodes.get(mid)
+            holder = node.messages if node is not None else None
         if holder is None or data != holder.last_received:
             return False
         self.stats["duplicates"] += 1
@@ -384,7 +385,9 @@ class IkeEndpoint(EndpointCore):
         if since < RESEND_GUARD:
             self.stats["duplicates_not_answered"] += 1
             self.recorder.conn_id = sa.conn_id
-            self.ctx.log(ResendSkipped(phase=1 if holder is sa else 2, since_ms=int(since * 1000)))
+            self.ctx.log(
+                ResendSkipped(phase=1 if holder is sa.messages else 2, since_ms=int(since * 1000))
+            )
             return True
         self.ctx.outbox.append(holder.last_sent)
         holder.last_sent_at = self.ctx.now
@@ -405,7 +408,7 @@ class IkeEndpoint(EndpointCore):
             raise IkeError(f"exchange type {exchange} is not supported")
 
     def _log_received(self, sa: IsakmpSa, state: str, role: str | None = None) -> None:
-        role = role or ("I" if sa.role == "initiator" else "R")
+        role = role or sa.role.letter
         self.ctx.log(
             PacketReceived(
                 peer=sa.peer[0], dport=sa.local_port, sport=sa.peer[1], role=role, sa_state=state
@@ -424,9 +427,10 @@ class IkeEndpoint(EndpointCore):
     def _receive_main_mode(self, sa: IsakmpSa, msg: Message, data: bytes) -> None:
         name = self._expected(sa.machine.table, sa.state, MM_EXCH, sa.role)
         payloads, raw = self._open(sa, msg)
-        auth = sa.suite.authentication if sa.suite is not None else None
-        rule_for(name, auth).check([p.payload_type for p in payloads], msg.header.encrypted)
-        sa.inbound, sa.inbound_raw, sa.last_received = list(payloads), raw, data
+        rule_for(name, sa.auth_method).check(
+            [p.payload_type for p in payloads], msg.header.encrypted
+        )
+        sa.messages.received(payloads, raw, data)
         if name == "MM1":
             self._log_received(sa, "NEW SA", "N")
         else:
@@ -437,9 +441,10 @@ class IkeEndpoint(EndpointCore):
         """An Aggressive Mode message (RFC 2409 §5.4): checked like a Main Mode one."""
         name = self._expected(sa.machine.table, sa.state, AM_EXCH, sa.role)
         payloads, raw = self._open(sa, msg)
-        auth = sa.suite.authentication if sa.suite is not None else None
-        rule_for(name, auth).check([p.payload_type for p in payloads], msg.header.encrypted)
-        sa.inbound, sa.inbound_raw, sa.last_received = list(payloads), raw, data
+        rule_for(name, sa.auth_method).check(
+            [p.payload_type for p in payloads], msg.header.encrypted
+        )
+        sa.messages.received(payloads, raw, data)
         state = "NEW SA" if name == "AM1" else isakmp_sa_state(sa.state)
         self._log_received(sa, state, "N" if name == "AM1" else None)
         self._fire_main(sa, AM_EXCH)
@@ -447,9 +452,10 @@ class IkeEndpoint(EndpointCore):
     def _open(self, sa: IsakmpSa, msg: Message) -> tuple[tuple[Payload, ...], bytes]:
         if not msg.header.encrypted:
             return msg.payloads, b""
-        if sa.cipher is None or sa.keys is None or sa.ivs is None:
+        k = sa.keying
+        if k is None:
             raise IkeError("encrypted message before keys exist")
-        return open_body(msg, sa.cipher, sa.keys.ka, sa.ivs)
+        return open_body(msg, k.cipher, k.keys.ka, k.ivs)
 
     def _receive_quick_mode(self, sa: IsakmpSa, msg: Message, data: bytes) -> None:
         if not sa.established:
@@ -462,7 +468,7 @@ class IkeEndpoint(EndpointCore):
         fresh = node is None
         if node is None:
             self.ctx.log(NodeCreated(node=debuglog.signed_mid(mid)))
-            node = self._new_node(sa, mid, "responder")
+            node = self._new_node(sa, mid, Role.RESPONDER)
         name = self._expected(node.machine.table, node.state, QM_EXCH, node.role)
         try:
             payloads, raw = self._open(sa, msg)
@@ -470,10 +476,10 @@ class IkeEndpoint(EndpointCore):
         except Exception:
             if fresh:  # a QM1 that does not decrypt or fit the rules leaves no node behind
                 del sa.nodes[mid]
-                if sa.ivs is not None:
-                    sa.ivs.forget(mid)
+                if sa.keying is not None:
+                    sa.keying.ivs.forget(mid)
             raise
-        node.inbound, node.inbound_raw, node.last_received = list(payloads), raw, data
+        node.messages.received(payloads, raw, data)
         self._fire_quick(sa, node, QM_EXCH)
 
 

@@ -49,20 +49,21 @@ def _message_id(ctx: Context, sa: IsakmpSa) -> int:
 
 def send_informational(ctx: Context, sa: IsakmpSa, payloads: list[Payload]) -> None:
     """Send ``payloads`` protected by the ISAKMP SA if it can, else in clear (RFC 2408 §4.8)."""
-    if sa.keys is not None and sa.ivs is not None and sa.hash is not None and sa.cipher:
+    k = sa.keying
+    if k is not None:
         mid = _message_id(ctx, sa)
         try:
-            sa.ivs.iv(mid)
+            k.ivs.iv(mid)
         except ValueError:
             mid = 0
         if mid:
             rest = encode_payload_chain(tuple(payloads))
-            h1 = keymat.informational_hash(sa.hash, sa.keys.skeyid_a, mid, rest, ctx.trace)
+            h1 = keymat.informational_hash(k.hash, k.keys.skeyid_a, mid, rest, ctx.trace)
             header = IsakmpHeader(sa.cky_i, sa.cky_r, INFO, message_id=mid)
             data = seal(
-                header, [HashPayload(h1), *payloads], sa.cipher, sa.keys.ka, sa.ivs, label="INFO"
+                header, [HashPayload(h1), *payloads], k.cipher, k.keys.ka, k.ivs, label="INFO"
             )
-            sa.ivs.forget(mid)
+            k.ivs.forget(mid)
             ctx.send(sa, data, expect_reply=False, label="INFO")
             return
     data = encode_message(Message(IsakmpHeader(sa.cky_i, sa.cky_r, INFO), tuple(payloads)))
@@ -74,7 +75,7 @@ def send_notify(
 ) -> None:
     """Tell the peer why we stopped (or answer DPD); the SPI is the cookie pair."""
     payload = NotificationPayload(
-        notify_type, protocol_id=ISAKMP, spi=sa.cky_i + sa.cky_r, notification_data=data
+        notify_type, protocol_id=ISAKMP, spi=sa.cookies.spi, notification_data=data
     )
     ctx.log(NotifySent(notify=notify_name(notify_type), peer=sa.peer[0]))
     send_informational(ctx, sa, [payload])
@@ -120,7 +121,7 @@ def _authenticated_payloads(ctx: Context, sa: IsakmpSa, msg: Message) -> tuple[P
     if msg.encrypted_body is None:
         # An Aggressive Mode responder waiting for AM3 has keys nobody has proven yet: an
         # initiator whose pre-shared key differs can only tell it in clear (RFC 2409 §5.4).
-        if sa.keys is not None and sa.state != IkeState.IKE_R_AM2:
+        if sa.keying is not None and sa.state != IkeState.IKE_R_AM2:
             raise IkeError("unprotected informational message after keys exist: ignored")
         if any(_about_established_sas(p) for p in msg.payloads):
             # Anyone can open a half-open SA from a spoofed address and send this in clear:
@@ -128,16 +129,17 @@ def _authenticated_payloads(ctx: Context, sa: IsakmpSa, msg: Message) -> tuple[P
             # §4.8: informationals after the keys exist are protected; §3.15 Delete).
             raise IkeError("unprotected Delete or INVALID-SPI about IPsec SAs: ignored")
         return msg.payloads
-    if sa.keys is None or sa.ivs is None or sa.cipher is None or sa.hash is None:
+    k = sa.keying
+    if k is None:
         raise IkeError("encrypted informational message before keys exist")
     mid = msg.header.message_id
-    payloads, raw = open_body(msg, sa.cipher, sa.keys.ka, sa.ivs)
-    sa.ivs.forget(mid)
+    payloads, raw = open_body(msg, k.cipher, k.keys.ka, k.ivs)
+    k.ivs.forget(mid)
     first = payloads[0] if payloads else None
     if not isinstance(first, HashPayload):
         raise IkeError("informational message without HASH(1)")
     expected = keymat.informational_hash(
-        sa.hash, sa.keys.skeyid_a, mid, raw[4 + len(first.hash_data) :], ctx.trace
+        k.hash, k.keys.skeyid_a, mid, raw[4 + len(first.hash_data) :], ctx.trace
     )
     if not hmac.compare_digest(expected, first.hash_data):
         raise IkeError("informational HASH(1) does not verify")

@@ -11,8 +11,9 @@
                                   <--  MM6  HDR*, IDir, CERT, SIG_R
 
 (``*``: encrypted; with pre-share, HASH_I/HASH_R replace CERT and SIG; with rsa-encr, RFC 2409
-§5.2, the ID and nonce bodies travel RSA-encrypted in MM3/MM4 and MM5/MM6 carry only HASH_I/HASH_R:
-:mod:`vpnteach.ike.auth_encr`.) The handlers below are
+§5.2, the ID and nonce bodies travel RSA-encrypted in MM3/MM4 and MM5/MM6 carry only HASH_I/HASH_R.)
+What differs by method is asked of the SA's authenticator (:mod:`vpnteach.ike.authenticators`),
+chosen with the transform in MM1/MM2. The handlers below are
 named in :data:`vpnteach.ike.transitions.MAIN_MODE`; each records what IOS logs and returns the
 next internal input. Every derived value goes through :mod:`vpnteach.ike.keymat` with the
 endpoint's trace.
@@ -26,28 +27,33 @@ from vpnteach.crypto.cipher import get_ike_cipher
 from vpnteach.crypto.dh import DhComputation, DhPublicValueError
 from vpnteach.crypto.modp import get_group
 from vpnteach.crypto.prf import get_hash
-from vpnteach.ike import auth_encr, keymat, nat_t, vendor
+from vpnteach.ike import keymat, nat_t, vendor
 from vpnteach.ike import records_phase1 as p1_log
-from vpnteach.ike.auth import (
-    PRE_SHARE,
-    RSA_SIG,
-    auth_payloads,
-    cert_request_payloads,
-    identity_text,
-    log_id_payload,
-    my_id_payload,
+from vpnteach.ike.authenticators import (
+    HashOf,
+    authenticator_for,
+    first_payload,
     receive_cert_requests,
-    verify_peer,
+    usable,
 )
-from vpnteach.ike.auth_encr import RSA_ENCR
 from vpnteach.ike.context import Context, IkeError, payload_body
 from vpnteach.ike.events import Phase1Complete
+from vpnteach.ike.ivs import IvManager
 from vpnteach.ike.policy import IsakmpPolicy
 from vpnteach.ike.proposal import Phase1Selection, ike_transform_attributes, select_ike_transform
 from vpnteach.ike.protection import seal
 from vpnteach.ike.quick_mode import check_nonce
 from vpnteach.ike.records_endpoint import NotifyReceived, PayloadProcessing, PresharedKeyFound
-from vpnteach.ike.sa import IsakmpSa, QmRequest
+from vpnteach.ike.sa import (
+    IsakmpSa,
+    KeyExchange,
+    Keying,
+    Negotiated,
+    P,
+    Path,
+    QmRequest,
+    Role,
+)
 from vpnteach.ike.states import PHASE1_COMPLETE, PROCESS_COMPLETE, PROCESS_MAIN_MODE, Input
 from vpnteach.trace import FactKind
 from vpnteach.wire.chain import Payload
@@ -55,16 +61,12 @@ from vpnteach.wire.constants import (
     ExchangeType,
     IkeTransformId,
     NotifyMessageType,
-    PayloadType,
     ProtocolId,
 )
 from vpnteach.wire.message import IsakmpHeader, Message, encode_message
 from vpnteach.wire.payloads import (
-    HashPayload,
-    IdPayload,
     KePayload,
     NatDPayload,
-    NoncePayload,
     NotificationPayload,
     VendorIdPayload,
 )
@@ -80,17 +82,9 @@ def offered_policies(
     """The policies usable with ``peer``: pre-share needs a key, rsa-sig a certificate,
     rsa-encr (RFC 2409 §5.2) the peer's public key and a key pair of our own (``explain``:
     log why an rsa-encr policy is left out)."""
-    has_psk = ctx.config.psk_for(peer) is not None
-    has_cert = ctx.config.trustpoint() is not None
-    usable = {"pre-share": has_psk, "rsa-sig": has_cert}
     config = ctx.config
     policies = config.responder_policies() if responder else config.initiator_policies()
-    return [
-        p
-        for p in policies
-        if usable.get(p.authentication)
-        or (p.authentication == "rsa-encr" and auth_encr.usable(ctx, peer, p if explain else None))
-    ]
+    return [p for p in policies if usable(ctx, peer, p, explain=explain)]
 
 
 class MainModeHandlers:
@@ -106,22 +100,45 @@ class MainModeHandlers:
     def _header(self) -> IsakmpHeader:
         return IsakmpHeader(self.sa.cky_i, self.sa.cky_r, MM)
 
+    @property
+    def _negotiated(self) -> Negotiated:
+        """The transform MM1/MM2 settled; the tables run no later handler without it."""
+        negotiated = self.sa.negotiated
+        if negotiated is None:
+            raise IkeError(f"{self.sa.state.name}: no transform negotiated yet", None)
+        return negotiated
+
+    @property
+    def _keying(self) -> Keying:
+        """The phase 1 keys; the tables run no handler that needs them before MM3/MM4."""
+        keying = self.sa.keying
+        if keying is None:
+            raise IkeError(f"{self.sa.state.name}: no phase 1 keys yet", None)
+        return keying
+
     def _send_plain(self, payloads: list[Payload], *, expect_reply: bool, label: str) -> None:
         data = encode_message(Message(self._header(), tuple(payloads)))
         self.ctx.send(self.sa, data, expect_reply=expect_reply, label=label)
 
     def _send_sealed(self, payloads: list[Payload], *, expect_reply: bool, label: str) -> None:
-        sa = self.sa
-        assert sa.cipher is not None and sa.keys is not None and sa.ivs is not None
-        data = seal(self._header(), payloads, sa.cipher, sa.keys.ka, sa.ivs, label=label)
-        self.ctx.send(sa, data, expect_reply=expect_reply, label=label)
+        k = self._keying
+        data = seal(self._header(), payloads, k.cipher, k.keys.ka, k.ivs, label=label)
+        self.ctx.send(self.sa, data, expect_reply=expect_reply, label=label)
 
-    def _inbound(self, kind: type) -> list[Payload]:
-        return [p for p in self.sa.inbound if isinstance(p, kind)]
+    @property
+    def _inbound(self) -> list[Payload]:
+        return self.sa.messages.inbound
 
-    def _log_vendor_ids(self) -> None:
-        vids = [p.vendor_id for p in self.sa.inbound if isinstance(p, VendorIdPayload)]
-        vendor.log_vendor_ids(self.ctx, vids, self.sa.peer_vendor_ids)
+    def _first(self, kind: type[P]) -> P:
+        """The first payload of ``kind`` (the payload rules, rules.py, require one)."""
+        return first_payload(self._inbound, kind)
+
+    def _log_vendor_ids(self) -> list[str]:
+        """Log the peer's vendor IDs as IOS does; the names of the known ones."""
+        vids = [p.vendor_id for p in self._inbound if isinstance(p, VendorIdPayload)]
+        seen: list[str] = []
+        vendor.log_vendor_ids(self.ctx, vids, seen)
+        return seen
 
     def _vid_payloads(self, vids: tuple[vendor.VendorId, ...]) -> list[Payload]:
         return [VendorIdPayload(v.data) for v in vids]
@@ -173,31 +190,33 @@ class MainModeHandlers:
         )
         return selection
 
-    def _adopt(self, selection: Phase1Selection) -> None:
-        sa = self.sa
-        if selection.suite is None:
-            local, remote = self.ctx.config.local_address, sa.peer[0]
+    def _adopt(self, selection: Phase1Selection, peer_vendor_ids: list[str]) -> None:
+        sa, ctx = self.sa, self.ctx
+        suite, number = selection.suite, selection.transform_number
+        if suite is None or number is None:
+            local, remote = ctx.config.local_address, sa.peer[0]
             raise IkeError(
                 f"phase 1 SA policy not acceptable! (local {local} remote {remote})",
                 NotifyMessageType.NO_PROPOSAL_CHOSEN,
             )
-        suite = selection.suite
-        sa.selection, sa.suite = selection, suite
-        sa.hash = get_hash(suite.hash)
-        sa.cipher = get_ike_cipher(suite.encryption, suite.key_length)
-        sa.nat_t = self.ctx.config.nat_traversal and "NAT-T RFC 3947" in sa.peer_vendor_ids
-        if suite.authentication == PRE_SHARE:
-            sa.psk = self.ctx.config.psk_for(sa.peer[0])
+        sa.negotiated = Negotiated(
+            transform_number=number,
+            attributes=selection.attributes,
+            suite=suite,
+            hash=get_hash(suite.hash),
+            cipher=get_ike_cipher(suite.encryption, suite.key_length),
+            authenticator=authenticator_for(suite.authentication, ctx, sa.peer[0]),
+            nat_t=ctx.config.nat_traversal and "NAT-T RFC 3947" in peer_vendor_ids,
+        )
         self.ctx.log(p1_log.LifetimeAccepted(life=suite.lifetime))
 
     def receive_mm2(self) -> Input:
         """MM2: the responder's choice must be one of the transforms we offered."""
         self.ctx.log(PayloadProcessing(payload="SA", mid=0))
-        self._log_vendor_ids()
+        vids = self._log_vendor_ids()
         self.ctx.log(p1_log.XauthProfilesScanned())
-        payload = self._inbound(SaPayload)[0]
-        assert isinstance(payload, SaPayload)
-        self._adopt(self._select(payload, offered_policies(self.ctx, self.sa.peer[0])))
+        payload = self._first(SaPayload)
+        self._adopt(self._select(payload, offered_policies(self.ctx, self.sa.peer[0])), vids)
         return PROCESS_MAIN_MODE
 
     def process_mm2(self) -> Input:
@@ -209,15 +228,14 @@ class MainModeHandlers:
         """MM1 at the responder: pick a transform by IOS rules (or NO-PROPOSAL-CHOSEN)."""
         sa = self.sa
         self.ctx.log(PayloadProcessing(payload="SA", mid=0))
-        self._log_vendor_ids()
-        payload = self._inbound(SaPayload)[0]
-        assert isinstance(payload, SaPayload)
+        vids = self._log_vendor_ids()
+        payload = self._first(SaPayload)
         sa.sai_b = payload_body(payload)
         if self.ctx.config.psk_for(sa.peer[0]) is not None:
             self.ctx.log(PresharedKeyFound(peer=sa.peer[0]))
         self.ctx.log(p1_log.XauthProfilesScanned())
         policies = offered_policies(self.ctx, sa.peer[0], responder=True, explain=True)
-        self._adopt(self._select(payload, policies))
+        self._adopt(self._select(payload, policies), vids)
         return PROCESS_MAIN_MODE
 
     def process_mm1(self) -> Input:
@@ -225,51 +243,47 @@ class MainModeHandlers:
         self._log_vendor_ids()
         return PROCESS_COMPLETE
 
+    def _sa_payload(self) -> SaPayload:
+        """The accepted transform, unchanged, in a one-transform proposal (MM2, AM2)."""
+        n = self._negotiated
+        chosen = Transform(n.transform_number, IkeTransformId.KEY_IKE, n.attributes)
+        return SaPayload(proposals=(Proposal(1, ProtocolId.PROTO_ISAKMP, b"", (chosen,)),))
+
     def send_mm2(self) -> None:
         """MM2: the accepted transform, unchanged, in a one-transform proposal."""
-        selection = self.sa.selection
-        assert selection is not None and selection.transform_number is not None
-        chosen = Transform(selection.transform_number, IkeTransformId.KEY_IKE, selection.attributes)
-        sa_payload = SaPayload(proposals=(Proposal(1, ProtocolId.PROTO_ISAKMP, b"", (chosen,)),))
         vids: tuple[vendor.VendorId, ...] = ()
-        if self.sa.nat_t:
+        if self._negotiated.nat_t:
             vids = (vendor.NAT_T_RFC3947,)
             self.ctx.log(p1_log.VendorIdConstructed(name=vendor.NAT_T_RFC3947.ios_name))
-        self._send_plain([sa_payload, *self._vid_payloads(vids)], expect_reply=False, label="MM2")
+        payloads = [self._sa_payload(), *self._vid_payloads(vids)]
+        self._send_plain(payloads, expect_reply=False, label="MM2")
 
     # ------------------------------------------------------------------ KE (MM3/MM4)
 
-    def _make_ke_and_nonce(self) -> None:
+    def _own_exchange(self, group: int) -> KeyExchange:
         """Draw our DH private value and nonce once (the responder needs them in MM3 already)."""
         sa, ctx = self.sa, self.ctx
-        if sa.dh is not None:
-            return
-        assert sa.suite is not None
-        name = "g^xi" if sa.role == "initiator" else "g^xr"
-        sa.dh = DhComputation.start(get_group(sa.suite.group), ctx.rng, name=name, trace=ctx.trace)
-        nonce_name = "Ni_b" if sa.role == "initiator" else "Nr_b"
+        if sa.exchange is not None:
+            return sa.exchange
+        initiator = sa.role is Role.INITIATOR
+        name = "g^xi" if initiator else "g^xr"
+        dh = DhComputation.start(get_group(group), ctx.rng, name=name, trace=ctx.trace)
+        nonce_name = "Ni_b" if initiator else "Nr_b"
         size = ctx.config.nonce_length
         nonce = ctx.trace.derived(
             nonce_name, "random bytes", ctx.rng.random_bytes(size), rfc="RFC 2409 §5"
         )
-        if sa.role == "initiator":
-            sa.ni_b = nonce
-        else:
-            sa.nr_b = nonce
+        sa.exchange = KeyExchange(dh, nonce)
+        return sa.exchange
 
     def _ke_payloads(self, vids: tuple[vendor.VendorId, ...]) -> list[Payload]:
-        sa = self.sa
-        self._make_ke_and_nonce()
-        assert sa.dh is not None
-        nonce = sa.ni_b if sa.role == "initiator" else sa.nr_b
-        payloads: list[Payload] = [KePayload(sa.dh.public_value)]
-        if sa.suite is not None and sa.suite.authentication == RSA_ENCR:
-            payloads += auth_encr.encrypted_id_and_nonce(self.ctx, sa, nonce)
-        else:
-            payloads.append(NoncePayload(nonce))
-        payloads += cert_request_payloads(self.ctx, sa)
+        sa, ctx, n = self.sa, self.ctx, self._negotiated
+        own = self._own_exchange(n.suite.group)
+        payloads: list[Payload] = [KePayload(own.dh.public_value)]
+        payloads += n.authenticator.nonce_payloads(ctx, sa, own.nonce)
+        payloads += n.authenticator.cert_requests(ctx)
         payloads += self._vid_payloads(vids)
-        return payloads + nat_t.nat_d_payloads(self.ctx, sa)
+        return payloads + nat_t.nat_d_payloads(ctx, sa)
 
     def send_mm3(self) -> None:
         """MM3: our DH public value, nonce, CERT_REQ for our CA, NAT-D."""
@@ -283,68 +297,46 @@ class MainModeHandlers:
 
     def _receive_ke(self) -> None:
         """Process KE and nonce, then derive SKEYID and the rest (RFC 2409 §5)."""
-        sa, ctx = self.sa, self.ctx
+        sa, ctx, n = self.sa, self.ctx, self._negotiated
         ctx.log(PayloadProcessing(payload="KE", mid=0))
-        ke = self._inbound(KePayload)[0]
-        nonce = self._inbound(NoncePayload)[0]
-        assert isinstance(ke, KePayload) and isinstance(nonce, NoncePayload)
-        assert sa.suite is not None
-        if sa.suite.authentication == RSA_ENCR:  # RFC 2409 §5.2: ID and nonce encrypted
-            nonce_data = auth_encr.receive_id_and_nonce(ctx, sa)
-        else:
-            ctx.log(PayloadProcessing(payload="NONCE", mid=0))
-            nonce_data = nonce.nonce_data
-        check_nonce(nonce_data)
-        if sa.role == "initiator":
-            sa.nr_b = nonce_data
-        else:
-            sa.ni_b = nonce_data
-        self._make_ke_and_nonce()
-        assert sa.dh is not None
+        ke = self._first(KePayload)
+        peer_nonce = n.authenticator.receive_nonce(ctx, sa, self._inbound)
+        check_nonce(peer_nonce)
+        own = self._own_exchange(n.suite.group)
         try:
-            sa.dh = sa.dh.complete(ke.key_exchange_data, trace=ctx.trace)
+            dh = own.dh.complete(ke.key_exchange_data, trace=ctx.trace)
         except DhPublicValueError as exc:
             raise IkeError(
                 f"peer's DH value refused: {exc}", NotifyMessageType.INVALID_KEY_INFORMATION
             ) from None
-        self._derive_keys()
-        sa.conn_id = ctx.new_conn_id()
+        sa.keying = self._derive_keys(n, dh, *sa.role.i_r(own.nonce, peer_nonce))
         ctx.recorder.conn_id = sa.conn_id
-        if sa.suite.authentication == RSA_ENCR:
-            ctx.log(p1_log.SkeyidGenerated())
+        n.authenticator.keys_derived(ctx)
 
-    def _derive_keys(self) -> None:
+    def _derive_keys(self, n: Negotiated, dh: DhComputation, ni_b: bytes, nr_b: bytes) -> Keying:
+        """SKEYID by the method, then SKEYID_d/_a/_e, Ka and the IV chains (RFC 2409 §5)."""
         sa, trace = self.sa, self.ctx.trace
-        assert sa.dh is not None and sa.dh.shared_secret is not None and sa.hash is not None
-        assert sa.cipher is not None and sa.dh.peer_public_value is not None
-        g_xy = sa.dh.shared_secret
-        if sa.psk is not None:
-            self.ctx.log(PresharedKeyFound(peer=sa.peer[0]))
-            skeyid = keymat.skeyid_psk(sa.hash, sa.psk, sa.ni_b, sa.nr_b, trace)
-        elif sa.suite is not None and sa.suite.authentication == RSA_ENCR:
-            skeyid = keymat.skeyid_pke(sa.hash, sa.ni_b, sa.nr_b, sa.cky_i, sa.cky_r, trace)
-        else:
-            skeyid = keymat.skeyid_sig(sa.hash, sa.ni_b, sa.nr_b, g_xy, trace)
-        sa.keys = keymat.derive_phase1_keys(
-            sa.hash, skeyid, g_xy, sa.cky_i, sa.cky_r, sa.cipher.key_size, trace
+        g_xy, peer_public = dh.shared_secret, dh.peer_public_value
+        assert g_xy is not None and peer_public is not None  # complete() set both
+        skeyid = n.authenticator.skeyid(self.ctx, sa, n.hash, ni_b, nr_b, g_xy)
+        keys = keymat.derive_phase1_keys(
+            n.hash, skeyid, g_xy, sa.cky_i, sa.cky_r, n.cipher.key_size, trace
         )
-        g_xi, g_xr = self._g_xi_g_xr()
-        sa.ivs = keymat.IvManager(sa.hash, sa.cipher.block_size, g_xi, g_xr, trace)
-
-    def _g_xi_g_xr(self) -> tuple[bytes, bytes]:
-        dh = self.sa.dh
-        assert dh is not None and dh.peer_public_value is not None
-        if self.sa.role == "initiator":
-            return dh.public_value, dh.peer_public_value
-        return dh.peer_public_value, dh.public_value
+        g_xi, g_xr = sa.role.i_r(dh.public_value, peer_public)
+        ivs = IvManager(n.hash, n.cipher.block_size, g_xi, g_xr, trace)
+        conn_id = self.ctx.new_conn_id()
+        return Keying(conn_id, n.hash, n.cipher, dh, g_xi, g_xr, ni_b, nr_b, keys, ivs)
 
     def receive_mm4(self) -> Input:
         """MM4: complete DH and derive keys; note CERT_REQ, vendor IDs, NAT-D."""
         self._receive_ke()
-        receive_cert_requests(self.ctx, self.sa)
+        receive_cert_requests(self.ctx, self._inbound)
         self._log_vendor_ids()
-        nat_t.receive_nat_d(self.ctx, self.sa, self._inbound(NatDPayload))
+        nat_t.receive_nat_d(self.ctx, self.sa, self._nat_d())
         return PROCESS_MAIN_MODE
+
+    def _nat_d(self) -> list[Payload]:
+        return [p for p in self._inbound if isinstance(p, NatDPayload)]
 
     def receive_mm3(self) -> Input:
         """MM3 at the responder: the same processing as MM4 at the initiator."""
@@ -363,55 +355,46 @@ class MainModeHandlers:
     def _float_if_nat(self) -> None:
         """RFC 3947 §4: with a NAT on the path, IKE moves to port 4500 from MM5 on."""
         sa = self.sa
-        if sa.nat_t and sa.nat_detected and sa.local_port == 500:
-            sa.local_port = nat_t.NAT_T_PORT
-            sa.peer = (sa.peer[0], nat_t.NAT_T_PORT)
+        if self._negotiated.nat_t and sa.nat_detected and sa.local_port == 500:
+            sa.path = Path((sa.peer[0], nat_t.NAT_T_PORT), nat_t.NAT_T_PORT)
 
-    def _auth_message(self, hash_name: str) -> list[Payload]:
-        sa, ctx = self.sa, self.ctx
-        assert sa.suite is not None
-        if sa.suite.authentication == RSA_ENCR:  # RFC 2409 §5.2: the ID went in MM3/MM4
-            return [HashPayload(self._hash_x(hash_name, sa.my_id_b))]
-        my_id = my_id_payload(ctx, sa)
-        sa.my_id_b = payload_body(my_id)
-        assert sa.suite is not None
-        rsa = sa.suite.authentication == RSA_SIG
-        log_id_payload(ctx, my_id, PayloadType.CERT if rsa else PayloadType.HASH)
-        ctx.log(p1_log.TotalLength(length=8 + len(my_id.identification_data)))
-        proof = auth_payloads(ctx, sa, self._hash_x(hash_name, sa.my_id_b))
-        return [my_id, *proof]
+    def _hash_of(self, which: str) -> HashOf:
+        """HASH_I or HASH_R (RFC 2409 §5) over an ID payload body."""
+        sa, k = self.sa, self._keying
+        compute = keymat.hash_i if which == "HASH_I" else keymat.hash_r
 
-    def _hash_x(self, which: str, id_b: bytes) -> bytes:
-        sa = self.sa
-        assert sa.hash is not None and sa.keys is not None
-        g_xi, g_xr = self._g_xi_g_xr()
-        args = (sa.hash, sa.keys.skeyid, g_xi, g_xr, sa.cky_i, sa.cky_r, sa.sai_b, id_b)
-        if which == "HASH_I":
-            return keymat.hash_i(*args, trace=self.ctx.trace)
-        return keymat.hash_r(*args, trace=self.ctx.trace)
+        def over(id_b: bytes) -> bytes:
+            args = (k.hash, k.keys.skeyid, k.g_xi, k.g_xr, sa.cky_i, sa.cky_r, sa.sai_b, id_b)
+            return compute(*args, trace=self.ctx.trace)
+
+        return HashOf(which, over)
 
     def send_mm5(self) -> None:
         """MM5: our ID, certificate and signature (or hash), INITIAL-CONTACT; encrypted."""
         self._float_if_nat()
         self.ctx.log(p1_log.InitialContactSent())
-        payloads = self._auth_message("HASH_I")
-        spi = self.sa.cky_i + self.sa.cky_r
+        auth = self._negotiated.authenticator
+        payloads = auth.auth_payloads(self.ctx, self.sa, self._hash_of("HASH_I"))
+        spi = self.sa.cookies.spi
         payloads.append(NotificationPayload(NotifyMessageType.INITIAL_CONTACT, spi=spi))
         self._send_sealed(payloads, expect_reply=True, label="MM5")
 
     def send_mm6(self) -> Input:
         """MM6: the responder's ID and proof; phase 1 is complete."""
-        self._send_sealed(self._auth_message("HASH_R"), expect_reply=False, label="MM6")
+        auth = self._negotiated.authenticator
+        payloads = auth.auth_payloads(self.ctx, self.sa, self._hash_of("HASH_R"))
+        self._send_sealed(payloads, expect_reply=False, label="MM6")
         self._complete()
         return PHASE1_COMPLETE
 
     def _receive_auth(self, hash_name: str) -> None:
         sa, ctx = self.sa, self.ctx
-        assert sa.suite is not None
-        if sa.suite.authentication == RSA_ENCR:  # the ID came (encrypted) in MM3/MM4
-            auth_encr.verify_hash(ctx, sa, hash_name, self._hash_x(hash_name, sa.peer_id_b))
-        else:
-            self._receive_id_and_proof(hash_name)
+        auth = self._negotiated.authenticator
+        auth.receive_auth(ctx, sa, self._inbound, self._hash_of(hash_name))
+        self._log_peer_inserted()
+
+    def _log_peer_inserted(self) -> None:
+        sa, ctx = self.sa, self.ctx
         ctx.log(
             p1_log.PeerInserted(
                 local=ctx.config.local_address,
@@ -421,24 +404,6 @@ class MainModeHandlers:
             )
         )
 
-    def _receive_id_and_proof(self, hash_name: str) -> None:
-        sa, ctx = self.sa, self.ctx
-        ids = self._inbound(IdPayload)
-        assert ids and isinstance(ids[0], IdPayload)
-        peer_id = ids[0]
-        ctx.log(PayloadProcessing(payload="ID", mid=0))
-        index = sa.inbound.index(peer_id)
-        nxt = sa.inbound[index + 1].payload_type if index + 1 < len(sa.inbound) else 0
-        try:
-            peer_id.value  # noqa: B018 - decodes the identification data (RFC 2407 §4.6.2)
-        except ValueError as exc:
-            raise IkeError(f"peer ID: {exc}", NotifyMessageType.INVALID_ID_INFORMATION) from None
-        log_id_payload(ctx, peer_id, nxt)
-        ctx.log(p1_log.NoProfileMatched())
-        sa.peer_id_b = payload_body(peer_id)
-        sa.peer_identity = identity_text(peer_id)
-        verify_peer(ctx, sa, peer_id, self._hash_x(hash_name, sa.peer_id_b))
-
     def receive_mm6(self) -> Input:
         """MM6: verify the responder's proof (before IOS logs the move)."""
         self._receive_auth("HASH_R")
@@ -447,8 +412,9 @@ class MainModeHandlers:
     def receive_mm5(self) -> Input:
         """MM5 at the responder: verify the initiator's proof."""
         self._receive_auth("HASH_I")
-        for n in self._inbound(NotificationPayload):
-            assert isinstance(n, NotificationPayload)
+        for n in self._inbound:
+            if not isinstance(n, NotificationPayload):
+                continue
             name = (
                 NotifyMessageType(n.notify_message_type).name
                 if n.notify_message_type in NotifyMessageType._value2member_map_
@@ -471,25 +437,24 @@ class MainModeHandlers:
         return PHASE1_COMPLETE
 
     def _complete(self) -> None:
-        sa = self.sa
-        sa.retransmit = None
-        assert sa.suite is not None
-        sa.expires = self.ctx.now + sa.suite.lifetime  # RFC 2407 §4.5 / IOS lifetime timer
+        sa, suite = self.sa, self._negotiated.suite
+        sa.messages.retransmit = None
+        sa.expires = self.ctx.now + suite.lifetime  # RFC 2407 §4.5 / IOS lifetime timer
         self.ctx.emit(
             Phase1Complete(
                 sa.peer,
                 sa.conn_id,
-                sa.role,
+                sa.role.value,
                 sa.cky_i,
                 sa.cky_r,
-                sa.suite,
-                sa.peer_identity,
+                suite,
+                sa.peer_id.text if sa.peer_id is not None else "",
                 sa.nat_detected,
             )
         )
 
     def start_quick_mode(self) -> None:
         """Phase 1 complete: start the Quick Modes that were waiting for it."""
-        pending, self.sa.pending = self.sa.pending, []
+        pending, self.sa.quick.pending = self.sa.quick.pending, []
         for request in pending:
             self._start_qm(self.sa, request)

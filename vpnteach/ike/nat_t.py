@@ -19,17 +19,20 @@ from __future__ import annotations
 
 import functools
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Address
+from typing import TYPE_CHECKING
 
 from vpnteach.crypto.prf import HashAlgorithm
 from vpnteach.crypto.rng import Rng
-from vpnteach.ike.context import Context
 from vpnteach.ike.records_phase1 import NatDReceived, NatStatus
-from vpnteach.ike.sa import IsakmpSa
 from vpnteach.trace import NULL_TRACE, Trace
 from vpnteach.wire.chain import Payload
 from vpnteach.wire.payloads import NatDPayload
+
+if TYPE_CHECKING:  # the SA holds a NatDetection: these two import this module
+    from vpnteach.ike.context import Context
+    from vpnteach.ike.sa import IsakmpSa
 
 IKE_PORT = 500
 NAT_T_PORT = 4500
@@ -78,11 +81,13 @@ class NatDetection:
 
     local_behind_nat: bool
     peer_behind_nat: bool
+    #: We faked our own NAT-D hash (``force_udp_encapsulation``) and act as if NATed.
+    forced: bool = False
 
     @property
     def nat_detected(self) -> bool:
-        """Some NAT is on the path: float to 4500 and UDP-encapsulate ESP."""
-        return self.local_behind_nat or self.peer_behind_nat
+        """Some NAT is on the path (or we force it): float to 4500 and UDP-encapsulate ESP."""
+        return self.local_behind_nat or self.peer_behind_nat or self.forced
 
     def ios_lines(self) -> list[str]:
         """What IOS prints about it (nothing when no NAT is found)."""
@@ -124,10 +129,10 @@ def _packed(address: str) -> bytes:
 def nat_d_payloads(ctx: Context, sa: IsakmpSa) -> list[Payload]:
     """The two NAT-D payloads of MM3/MM4 (§3.2): the peer's address and port, then ours
     (or a faked hash of ours with ``force_udp_encapsulation``); none without NAT-T."""
-    if not sa.nat_t:
+    negotiated = sa.negotiated
+    if negotiated is None or not negotiated.nat_t:
         return []
-    assert sa.hash is not None
-    h, ci, cr = sa.hash, sa.cky_i, sa.cky_r
+    h, ci, cr = negotiated.hash, sa.cky_i, sa.cky_r
     remote = nat_d_hash(h, ci, cr, sa.peer[0], sa.peer[1], "NAT-D (peer)", ctx.trace)
     if ctx.config.force_udp_encapsulation:
         local = faked_nat_d_hash(h, ctx.rng, ctx.trace)
@@ -142,14 +147,14 @@ def receive_nat_d(ctx: Context, sa: IsakmpSa, payloads: list[Payload]) -> None:
     hashes = [p.hash_data for p in payloads if isinstance(p, NatDPayload)]
     for _ in hashes:
         ctx.log(NatDReceived())
-    if not (sa.nat_t and hashes):
+    negotiated = sa.negotiated
+    if negotiated is None or not (negotiated.nat_t and hashes):
         return
-    assert sa.hash is not None
     local = (ctx.config.local_address, sa.local_port)
-    result = detect(sa.hash, sa.cky_i, sa.cky_r, hashes, local, sa.peer)
-    sa.nat_local, sa.nat_remote = result.local_behind_nat, result.peer_behind_nat
+    result = detect(negotiated.hash, sa.cky_i, sa.cky_r, hashes, local, sa.peer)
     for text in result.ios_lines():
         ctx.log(NatStatus(text=text))
     if ctx.config.force_udp_encapsulation:
-        sa.nat_forced = True
+        result = replace(result, forced=True)
         ctx.log(NatStatus(text=FORCED_TEXT))
+    sa.nat = result

@@ -4,7 +4,7 @@ From Main Mode message 5 on, everything after the ISAKMP header is encrypted wit
 CBC mode. The plaintext is the payload chain padded to the cipher's block size: all padding
 bytes are zero except the last, which counts the others (RFC 2409 §5.3), so there is always
 at least one byte of padding. The IVs come from the SA's
-:class:`~vpnteach.ike.keymat.IvManager`: each message's IV is the previous message's last
+:class:`~vpnteach.ike.ivs.IvManager`: each message's IV is the previous message's last
 ciphertext block within its exchange; a body is chained only once it decrypted and decoded.
 
 Both directions record a fact in the SA's trace (the :class:`IvManager`'s): the payload chain
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from vpnteach.crypto.cipher import CipherAlgorithm
-from vpnteach.ike.keymat import IvManager
+from vpnteach.ike.ivs import IvManager
 from vpnteach.trace import FactKind
 from vpnteach.wire.chain import Payload, decode_payload_chain, encode_payload_chain
 from vpnteach.wire.constants import ExchangeType, Flags

@@ -38,7 +38,7 @@ from vpnteach.ike.proposal import (
 )
 from vpnteach.ike.protection import ProtectionError, seal_chain
 from vpnteach.ike.records_endpoint import NodeDeleted, PayloadProcessing
-from vpnteach.ike.sa import IsakmpSa, QuickModeNode
+from vpnteach.ike.sa import IsakmpSa, P, QuickModeNode, Role
 from vpnteach.ike.states import GOT_SPI, INSTALL_DONE, Input
 from vpnteach.trace import FactKind
 from vpnteach.wire.chain import Payload, encode_payload_chain
@@ -112,9 +112,13 @@ class QuickModeHandlers:
     """The Quick Mode handlers of one node (message ID) of an ISAKMP SA."""
 
     def __init__(self, ctx: Context, sa: IsakmpSa, node: QuickModeNode) -> None:
+        if sa.keying is None:  # RFC 2409 §5.5: Quick Mode runs under an ISAKMP SA's keys
+            raise IkeError("Quick Mode before the phase 1 keys exist")
         self.ctx = ctx
         self.sa = sa
         self.node = node
+        self.k = sa.keying
+        self.h, self.skeyid_a = sa.keying.hash, sa.keying.keys.skeyid_a  # HASH(1)..HASH(3)
 
     # ------------------------------------------------------------------ helpers
 
@@ -134,7 +138,6 @@ class QuickModeHandlers:
         """Send HASH then ``payloads_after_hash``; ``encoded_after_hash`` is their encoding
         when the caller already made it (for the hash), so it is not made twice."""
         sa = self.sa
-        assert sa.cipher is not None and sa.keys is not None and sa.ivs is not None
         header = IsakmpHeader(sa.cky_i, sa.cky_r, ExchangeType.QUICK_MODE, message_id=self._mid)
         rest = encoded_after_hash
         if rest is None:
@@ -142,21 +145,21 @@ class QuickModeHandlers:
         following = payloads_after_hash[0].payload_type if payloads_after_hash else 0
         chain = generic_payload(following, hash_value) + rest
         data = seal_chain(
-            header, PayloadType.HASH, chain, sa.cipher, sa.keys.ka, sa.ivs, label=label
+            header, PayloadType.HASH, chain, self.k.cipher, self.k.keys.ka, self.k.ivs, label=label
         )
         self.ctx.send(sa, data, expect_reply=expect_reply, node=self.node, label=label)
 
     def _log_processing(self, payload: str) -> None:
         self.ctx.log(PayloadProcessing(payload=payload, mid=signed_mid(self._mid)))
 
-    def _inbound(self, kind: type) -> list[Payload]:
-        return [p for p in self.node.inbound if isinstance(p, kind)]
+    def _inbound(self, kind: type[P]) -> list[P]:
+        return [p for p in self.node.messages.inbound if isinstance(p, kind)]
 
     def _received_hash(self) -> tuple[bytes, bytes]:
         """(HASH data, the raw bytes of every payload after the HASH payload)."""
-        first = self.node.inbound[0]
+        first = self.node.messages.inbound[0]
         assert isinstance(first, HashPayload)
-        return first.hash_data, self.node.inbound_raw[4 + len(first.hash_data) :]
+        return first.hash_data, self.node.messages.inbound_raw[4 + len(first.hash_data) :]
 
     def _check_hash(self, name: str, expected: bytes, got: bytes, in_flight: bool = False) -> None:
         """``in_flight``: a reply within our exchange (QM2, QM3) is dropped, not fatal."""
@@ -170,7 +173,7 @@ class QuickModeHandlers:
 
     def _nonce(self) -> bytes:
         nonce = self.ctx.rng.random_bytes(self.ctx.config.nonce_length)
-        name = "Ni_b (QM)" if self.node.role == "initiator" else "Nr_b (QM)"
+        name = "Ni_b (QM)" if self.node.role is Role.INITIATOR else "Nr_b (QM)"
         return self.ctx.trace.derived(name, "random bytes", nonce, rfc="RFC 2409 §5.5")
 
     def _spi(self) -> bytes:
@@ -181,7 +184,8 @@ class QuickModeHandlers:
                 return spi
 
     def _udp(self) -> bool:
-        return self.sa.nat_t and self.sa.nat_detected
+        negotiated = self.sa.negotiated
+        return negotiated is not None and negotiated.nat_t and self.sa.nat_detected
 
     # ------------------------------------------------------------------ initiator
 
@@ -208,29 +212,30 @@ class QuickModeHandlers:
         acl_entry = node.acl_entry or entry.match_address.permits()[0]
         node.idci, node.idcr = acl_entry.proxy_identities()
         rest += [proxy_payload(node.idci), proxy_payload(node.idcr)]
-        assert self.sa.hash is not None and self.sa.keys is not None
         encoded = encode_payload_chain(rest)
-        h1 = keymat.qm_hash1(self.sa.hash, self.sa.keys.skeyid_a, self._mid, encoded, ctx.trace)
+        h1 = keymat.qm_hash1(self.h, self.skeyid_a, self._mid, encoded, ctx.trace)
         self._send(rest, h1, expect_reply=True, label="QM1", encoded_after_hash=encoded)
 
     def _pfs_ke(self, group: int | None) -> list[Payload]:
         if group is None:
             return []
-        name = "g^xi (QM)" if self.node.role == "initiator" else "g^xr (QM)"
-        self.node.dh = DhComputation.start(
-            get_group(group), self.ctx.rng, name=name, trace=self.ctx.trace
-        )
-        return [KePayload(self.node.dh.public_value)]
+        return [KePayload(self._start_pfs(group).public_value)]
+
+    def _start_pfs(self, group: int) -> DhComputation:
+        """Our PFS DH value for this Quick Mode (RFC 2409 §5.5: g^qmxi or g^qmxr)."""
+        name = "g^xi (QM)" if self.node.role is Role.INITIATOR else "g^xr (QM)"
+        dh = DhComputation.start(get_group(group), self.ctx.rng, name=name, trace=self.ctx.trace)
+        self.node.dh = dh
+        return dh
 
     def receive_qm2(self) -> None:
         """QM2: verify HASH(2), the chosen transform and the IDs; derive keys; send QM3."""
-        node, sa, ctx = self.node, self.sa, self.ctx
-        assert sa.hash is not None and sa.keys is not None
+        node, ctx = self.node, self.ctx
         self._log_processing("HASH")
         got, rest = self._received_hash()
         self._check_hash(
             "HASH(2)",
-            keymat.qm_hash2(sa.hash, sa.keys.skeyid_a, self._mid, node.ni_b, rest, ctx.trace),
+            keymat.qm_hash2(self.h, self.skeyid_a, self._mid, node.ni_b, rest, ctx.trace),
             got,
             in_flight=True,
         )
@@ -240,9 +245,7 @@ class QuickModeHandlers:
         node.spi_r = self._sa_payload().proposals[0].spi
         self._take_nonce_ke_ids()
         specs = self._create_sas()
-        hash3 = keymat.qm_hash3(
-            sa.hash, sa.keys.skeyid_a, self._mid, node.ni_b, node.nr_b, ctx.trace
-        )
+        hash3 = keymat.qm_hash3(self.h, self.skeyid_a, self._mid, node.ni_b, node.nr_b, ctx.trace)
         self._send([], hash3, expect_reply=False, label="QM3")
         ctx.log(NodeDeleted(mid=signed_mid(self._mid), reason="No Error"))
         self._complete(specs)
@@ -251,15 +254,16 @@ class QuickModeHandlers:
 
     def receive_qm1(self) -> Input:
         """QM1: verify HASH(1), find a crypto map entry whose proposal and proxies fit."""
-        node, sa, ctx = self.node, self.sa, self.ctx
-        assert sa.hash is not None and sa.keys is not None
+        node, ctx = self.node, self.ctx
         self._log_processing("HASH")
         got, rest = self._received_hash()
         self._check_hash(
-            "HASH(1)", keymat.qm_hash1(sa.hash, sa.keys.skeyid_a, self._mid, rest, ctx.trace), got
+            "HASH(1)",
+            keymat.qm_hash1(self.h, self.skeyid_a, self._mid, rest, ctx.trace),
+            got,
         )
         self._log_processing("SA")
-        ids = [p for p in self._inbound(IdPayload) if isinstance(p, IdPayload)]
+        ids = self._inbound(IdPayload)
         if len(ids) != 2:
             raise IkeError(
                 "Quick Mode without IDci/IDcr is not supported",
@@ -295,9 +299,7 @@ class QuickModeHandlers:
         raise IkeError("IPSec policy invalidated proposal", NotifyMessageType.NO_PROPOSAL_CHOSEN)
 
     def _sa_payload(self) -> SaPayload:
-        sa_p = self._inbound(SaPayload)[0]
-        assert isinstance(sa_p, SaPayload)
-        return sa_p
+        return self._inbound(SaPayload)[0]
 
     def _offers(self) -> list[EspOffer]:
         return [
@@ -337,9 +339,8 @@ class QuickModeHandlers:
         node = self.node
         self._log_processing("NONCE")
         nonce = self._inbound(NoncePayload)[0]
-        assert isinstance(nonce, NoncePayload)
         check_nonce(nonce.nonce_data)
-        if node.role == "initiator":
+        if node.role is Role.INITIATOR:
             node.nr_b = nonce.nonce_data
         else:
             node.ni_b = nonce.nonce_data
@@ -349,20 +350,17 @@ class QuickModeHandlers:
 
     def _take_ke(self) -> None:
         node = self.node
-        kes = [p for p in self._inbound(KePayload) if isinstance(p, KePayload)]
+        kes = self._inbound(KePayload)
         group = node.suite.pfs_group if node.suite is not None else None
         if bool(kes) != (group is not None):
             raise IkeError(
                 "PFS KE payload and group attribute disagree", NotifyMessageType.NO_PROPOSAL_CHOSEN
             )
-        if not kes:
+        if not kes or group is None:
             return
-        if node.dh is None:
-            assert group is not None
-            self._pfs_ke(group)
-        assert node.dh is not None
+        dh = node.dh or self._start_pfs(group)
         try:
-            node.dh = node.dh.complete(kes[0].key_exchange_data, trace=self.ctx.trace)
+            node.dh = dh.complete(kes[0].key_exchange_data, trace=self.ctx.trace)
         except DhPublicValueError as exc:
             raise IkeError(
                 f"PFS DH value refused: {exc}", NotifyMessageType.INVALID_KEY_INFORMATION
@@ -375,9 +373,9 @@ class QuickModeHandlers:
 
     def send_qm2(self) -> None:
         """QM2: the chosen proposal with our SPI, Nr, [KE], the IDs echoed; wait for QM3."""
-        node, sa, ctx = self.node, self.sa, self.ctx
+        node, ctx = self.node, self.ctx
         assert node.selection is not None and node.selection.offer is not None
-        assert sa.hash is not None and sa.keys is not None and node.idci and node.idcr
+        assert node.idci and node.idcr
         offer = node.selection.offer
         chosen = Proposal(
             offer.proposal_number,
@@ -390,21 +388,20 @@ class QuickModeHandlers:
             rest.append(KePayload(node.dh.public_value))
         rest += [proxy_payload(node.idci), proxy_payload(node.idcr)]
         encoded = encode_payload_chain(rest)
-        h2 = keymat.qm_hash2(sa.hash, sa.keys.skeyid_a, self._mid, node.ni_b, encoded, ctx.trace)
+        h2 = keymat.qm_hash2(self.h, self.skeyid_a, self._mid, node.ni_b, encoded, ctx.trace)
         self._send(rest, h2, expect_reply=True, label="QM2", encoded_after_hash=encoded)
 
     def receive_qm3(self) -> None:
         """QM3: HASH(3) proves the initiator got QM2; the SAs may carry traffic."""
-        node, sa, ctx = self.node, self.sa, self.ctx
-        assert sa.hash is not None and sa.keys is not None
+        node, ctx = self.node, self.ctx
         got, _ = self._received_hash()
         self._check_hash(
             "HASH(3)",
-            keymat.qm_hash3(sa.hash, sa.keys.skeyid_a, self._mid, node.ni_b, node.nr_b, ctx.trace),
+            keymat.qm_hash3(self.h, self.skeyid_a, self._mid, node.ni_b, node.nr_b, ctx.trace),
             got,
             in_flight=True,
         )
-        node.retransmit = None
+        node.messages.retransmit = None
         ctx.log(NodeDeleted(mid=signed_mid(self._mid), reason="QM done (await)"))
         assert node.specs is not None
         self._complete(node.specs)
@@ -416,10 +413,10 @@ class QuickModeHandlers:
         assert node.suite is not None and node.idci is not None and node.idcr is not None
         local, remote = self.ctx.config.local_address, sa.peer[0]
         mine, theirs = (
-            (node.idci, node.idcr) if node.role == "initiator" else (node.idcr, node.idci)
+            (node.idci, node.idcr) if node.role is Role.INITIATOR else (node.idcr, node.idci)
         )
         my_spi, peer_spi = (
-            (node.spi_i, node.spi_r) if node.role == "initiator" else (node.spi_r, node.spi_i)
+            (node.spi_i, node.spi_r) if node.role is Role.INITIATOR else (node.spi_r, node.spi_i)
         )
         self.ctx.log(qm_log.IpsecSasCreating())
         inbound = self._spec("inbound", my_spi, remote, local, theirs, mine)
@@ -435,15 +432,15 @@ class QuickModeHandlers:
         src_proxy: ProxyIdentity,
         dst_proxy: ProxyIdentity,
     ) -> IpsecSaSpec:
-        node, sa = self.node, self.sa
+        node = self.node
         suite = node.suite
-        assert suite is not None and sa.hash is not None and sa.keys is not None
+        assert suite is not None
         cipher = get_esp_cipher(suite.transform_id, suite.key_length)
         auth_size = AUTH_KEY_SIZE[AuthenticationAlgorithm(suite.auth_algorithm)]
         g_qm = node.dh.shared_secret if node.dh is not None else None
         material = keymat.keymat(
-            sa.hash,
-            sa.keys.skeyid_d,
+            self.k.hash,
+            self.k.keys.skeyid_d,
             ESP,
             spi,
             node.ni_b,
@@ -481,8 +478,7 @@ class QuickModeHandlers:
     def _complete(self, specs: tuple[IpsecSaSpec, IpsecSaSpec]) -> None:
         node, sa = self.node, self.sa
         assert node.suite is not None and node.entry is not None
-        if sa.ivs is not None:
-            sa.ivs.forget(self._mid)
+        self.k.ivs.forget(self._mid)
         self.ctx.emit(
             Phase2Complete(
                 sa.peer,

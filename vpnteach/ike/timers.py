@@ -12,12 +12,13 @@ from __future__ import annotations
 import heapq
 from itertools import count
 
-from vpnteach.ike.sa import IsakmpSa, QuickModeNode
+from vpnteach.ike.sa import IsakmpSa, Messages
 
 
-def holders(sa: IsakmpSa) -> list[IsakmpSa | QuickModeNode]:
-    """The SA and its Quick Mode nodes: everything that may await an answer."""
-    return [sa, *sa.nodes.values()]
+def holders(sa: IsakmpSa) -> list[Messages]:
+    """The messages of the SA (first) and of its Quick Mode nodes: all that may await an
+    answer."""
+    return [sa.messages, *(node.messages for node in sa.nodes.values())]
 
 
 def dues(sa: IsakmpSa) -> list[float]:

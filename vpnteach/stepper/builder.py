@@ -328,8 +328,11 @@ class StepBuilder:
         if sa is None:
             return None
         mid = message.header.message_id
-        holder = sa.nodes.get(mid) if mid else sa
-        if holder is None or holder.last_received != data:
+        node = sa.nodes.get(mid) if mid else None
+        if mid and node is None:
+            return None
+        holder = node.messages if node is not None else sa.messages
+        if holder.last_received != data:
             return None
         return holder.inbound_raw, tuple(holder.inbound)
 
@@ -370,7 +373,8 @@ class StepBuilder:
         if gw is None:
             return ()
         for sa in gw.ike.sas.values():
-            for dh in [sa.dh, *(node.dh for node in sa.nodes.values())]:
+            own = [p.dh for p in (sa.exchange, sa.keying) if p is not None]
+            for dh in [*own, *(node.dh for node in sa.nodes.values())]:
                 if isinstance(dh, DhComputation) and fact.value in (
                     dh.public_value,
                     dh.shared_secret,
