@@ -61,8 +61,9 @@ from tests.ike.harness import (  # noqa: E402
     branch_config,
     seed_pki,
 )
-from tests.ike.interop_lab import Case, add_addresses, connection, write_credentials  # noqa: E402
+from tests.ike.interop_lab import Case, connection  # noqa: E402
 from tests.ike.udp_peer import Slot, interop_pki  # noqa: E402
+from tests.interop.lab import add_addresses, write_credentials  # noqa: E402
 from tests.interop.strongswan import Charon, Connection  # noqa: E402
 from vpnteach.crypto.dh import generate_private_value  # noqa: E402
 from vpnteach.crypto.modexp import powmod  # noqa: E402

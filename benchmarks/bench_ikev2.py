@@ -39,7 +39,6 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fixtures.strongswan.make_fixture import start_capture, stop_capture  # noqa: E402
 from tests.ike.harness import B2, MODERN_POLICY, MODERN_TS, Pair, branch_config  # noqa: E402
-from tests.ike.interop_lab import add_addresses  # noqa: E402
 from tests.ikev2.harness import pair as v2_pair  # noqa: E402
 from tests.ikev2.interop_lab import (  # noqa: E402
     V2Case,
@@ -47,6 +46,7 @@ from tests.ikev2.interop_lab import (  # noqa: E402
     run_direction,
     start_charon,
 )
+from tests.interop.lab import add_addresses  # noqa: E402
 from tests.interop.strongswan import PLUGINS, Charon, Connection  # noqa: E402
 from vpnteach.ike.events import Phase2Complete  # noqa: E402
 from vpnteach.ikev2.events import ChildSaEstablished  # noqa: E402
@@ -180,7 +180,7 @@ def bench_udp(runs: int) -> list[Measurement]:
     with tempfile.TemporaryDirectory(prefix="bench_ikev2") as tmp, netns.Topology() as topo:
         work = Path(tmp)
         os.chmod(work, 0o755)
-        add_addresses(topo, ss + vs)  # type: ignore[arg-type]
+        add_addresses(topo, ss + vs)
         for case in ss:  # kernel-libipsec routes from a local address inside local_ts
             netns.add_address(topo.left.ns, "lo", case.vpnteach_lan.replace(".0/24", ".1/32"))
         right = start_charon(topo, work, when, ss + vs)
