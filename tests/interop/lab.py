@@ -8,6 +8,7 @@ address alone and no two cases share an SA.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Protocol
 from cryptography.hazmat.primitives import serialization
 
 from tests.ike.udp_peer import interop_pki
-from tests.interop.strongswan import PLUGINS, Charon, Connection
+from tests.interop.strongswan import Charon, Connection, load_plugins
 from vpnteach.net import netns
 
 #: the seed of the CA that signs strongSwan's "Rogue" router (the WIN2003 name, another key)
@@ -106,18 +107,29 @@ def start_charon(
     plugins: tuple[str, ...] = (),
 ) -> Charon:
     """charon in the right namespace with ``connections`` and the credentials loaded;
-    ``plugins`` are loaded beside the shared list (IKEv2's prf+ needs 5.9.8's ``kdf``)."""
+    ``plugins`` as in :func:`~tests.interop.strongswan.load_plugins`."""
     charon = Charon(topo.right.ns, work / "charon", name="strongswan")
     charon.write_config(list(connections))
-    if plugins:
-        conf = charon.conf.read_text()
-        charon.conf.write_text(
-            conf.replace(f"load = {PLUGINS}", f"load = {PLUGINS} {' '.join(plugins)}")
-        )
+    load_plugins(charon, plugins)
     write_credentials(charon, work, when)
     charon.start()
     charon.load_all()
     return charon
+
+
+def mirror(connection: Connection, **changes: object) -> Connection:
+    """The other end of ``connection`` (addresses, IDs and traffic selectors swapped), e.g.
+    a second charon that initiates it; ``changes`` as in :func:`dataclasses.replace`."""
+    return dataclasses.replace(
+        connection,
+        local_addr=connection.remote_addr,
+        remote_addr=connection.local_addr,
+        local_id=connection.remote_id,
+        remote_id=connection.local_id,
+        local_ts=connection.remote_ts,
+        remote_ts=connection.local_ts,
+        **changes,  # type: ignore[arg-type]
+    )
 
 
 def case_log(log: str, case: LabCase) -> str:
