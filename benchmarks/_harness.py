@@ -33,6 +33,16 @@ class Measurement:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+def from_samples(name: str, samples: list[float], **extra: object) -> Measurement:
+    """The median, minimum and 90th percentile of per-call ``samples`` (seconds); NaN when
+    there is none."""
+    if not samples:
+        return Measurement(name, 0, float("nan"), float("nan"), float("nan"), extra=dict(extra))
+    s = sorted(samples)
+    p90 = s[min(len(s) - 1, int(len(s) * 0.9))]
+    return Measurement(name, len(s), statistics.median(s), s[0], p90, extra=dict(extra))
+
+
 def measure(name: str, fn: Callable[[], object], *, runs: int = 50, warmup: int = 3) -> Measurement:
     """Call ``fn`` ``warmup`` times, then ``runs`` times, timing each call."""
     for _ in range(warmup):
@@ -42,14 +52,22 @@ def measure(name: str, fn: Callable[[], object], *, runs: int = 50, warmup: int 
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    times.sort()
-    return Measurement(
-        name=name,
-        runs=runs,
-        median_s=statistics.median(times),
-        min_s=times[0],
-        p90_s=times[min(len(times) - 1, int(len(times) * 0.9))],
-    )
+    return from_samples(name, times)
+
+
+def alternate(
+    a: Callable[[], object], b: Callable[[], object], n: int
+) -> tuple[list[float], list[float]]:
+    """Time ``a`` and ``b`` in turns (after one warm-up each), ``n`` calls each, so that the
+    load of a shared machine weighs on both alike."""
+    a(), b()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(n):
+        for fn, out in ((a, times[0]), (b, times[1])):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return times
 
 
 def compare(m: Measurement, reference: Measurement) -> Measurement:

@@ -37,18 +37,17 @@ import argparse
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from _harness import Measurement, compare, report
+from _harness import Measurement, alternate, compare, from_samples, report
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -61,8 +60,9 @@ from tests.ike.harness import (  # noqa: E402
     branch_config,
     seed_pki,
 )
-from tests.ike.interop_lab import Case, add_addresses, connection, write_credentials  # noqa: E402
+from tests.ike.interop_lab import Case, connection  # noqa: E402
 from tests.ike.udp_peer import Slot, interop_pki  # noqa: E402
+from tests.interop.lab import add_addresses, mirror, write_credentials  # noqa: E402
 from tests.interop.strongswan import Charon, Connection  # noqa: E402
 from vpnteach.crypto.dh import generate_private_value  # noqa: E402
 from vpnteach.crypto.modexp import powmod  # noqa: E402
@@ -100,51 +100,24 @@ def _math_floor(profile: str) -> None:
         ikev1_verify(key.public_key(), digest, ikev1_sign(key, digest))
 
 
-def _alternating(
-    a: Callable[[], object], b: Callable[[], object], n: int
-) -> tuple[list[float], list[float]]:
-    """Time ``a`` and ``b`` in turns (after one warm-up each), so that the load of a shared
-    machine weighs on both alike."""
-    a(), b()
-    times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(n):
-        for fn, out in ((a, times[0]), (b, times[1])):
-            t0 = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - t0)
-    return times
-
-
 def bench_in_process(runs: int) -> list[Measurement]:
     rows = []
     for profile, n in (("seed", runs * 5), ("modern", runs)):
         counter = [0]
-        floor, full = _alternating(
+        floor, full = alternate(
             lambda p=profile: _math_floor(p),  # type: ignore[misc]
             lambda p=profile, c=counter: _pair_run(p, c),  # type: ignore[misc]
             n,
         )
-        ref = _samples(f"in-process {profile}: public-key math alone (reference)", floor)
-        ours = _samples(f"in-process {profile}: Main Mode + Quick Mode, vpnteach<->vpnteach", full)
+        ref = from_samples(f"in-process {profile}: public-key math alone (reference)", floor)
+        ours = from_samples(
+            f"in-process {profile}: Main Mode + Quick Mode, vpnteach<->vpnteach", full
+        )
         rows += [ref, compare(ours, ref)]
     return rows
 
 
 # ---------------------------------------------------------------------------- over UDP
-
-
-def _samples(name: str, samples: list[float], **extra: object) -> Measurement:
-    if not samples:
-        return Measurement(name, 0, float("nan"), float("nan"), float("nan"), extra=dict(extra))
-    s = sorted(samples)
-    return Measurement(
-        name,
-        len(s),
-        statistics.median(s),
-        s[0],
-        s[min(len(s) - 1, int(len(s) * 0.9))],
-        extra=dict(extra),
-    )
 
 
 def _peer(ns: str, work: Path, tag: str, slots: list[Slot], when: float) -> subprocess.Popen[bytes]:
@@ -203,22 +176,7 @@ def _durations(result: dict[str, object]) -> list[float]:
 
 def _left_connection(case: Case) -> Connection:
     """strongSwan as Branch1 (left) for ``case``: the mirror of interop_lab.connection."""
-    right = connection(case)
-    return Connection(
-        name=right.name,
-        local_addr=right.remote_addr,
-        remote_addr=right.local_addr,
-        local_id=right.remote_id,
-        remote_id=right.local_id,
-        local_ts=right.remote_ts,
-        remote_ts=right.local_ts,
-        cert="branch1.cert.pem",
-        cacert="ca.cert.pem",
-        proposals=right.proposals,
-        esp_proposals=right.esp_proposals,
-        rekey_time=right.rekey_time,
-        extra=right.extra,
-    )
+    return mirror(connection(case), cert="branch1.cert.pem")
 
 
 QUIET = {"default": 0, "ike": 1, "chd": 0, "cfg": 0, "net": 0, "enc": 0, "knl": 0}
@@ -363,7 +321,7 @@ def bench_udp(runs: int, profile: str) -> list[Measurement]:
         labels = ["vpnteach -> vpnteach", "strongSwan -> strongSwan (reference)",
                   "vpnteach -> strongSwan", "strongSwan -> vpnteach"]  # fmt: skip
         on_wire = [
-            _samples(f"{wire} {label}", wire_times(pcap, addr))
+            from_samples(f"{wire} {label}", wire_times(pcap, addr))
             for label, addr in zip(labels, initiators, strict=True)
         ]
     rows += [on_wire[1], *(compare(m, on_wire[1]) for m in (on_wire[0], *on_wire[2:]))]
@@ -376,23 +334,23 @@ def _udp_pairings(
     """The four pairings one after the other, each timed at its initiator."""
     vv, ss, vs, sv = cases
     profile = vv.profile
-    ours = _samples(f"{name} vpnteach -> vpnteach", _vpnteach_pair(topo, work, vv, runs, when))
+    ours = from_samples(f"{name} vpnteach -> vpnteach", _vpnteach_pair(topo, work, vv, runs, when))
     right = _charon(topo.right.ns, work, "right", [connection(c) for c in (ss, vs, sv)], when)
     left = _charon(topo.left.ns, work, "left", [_left_connection(ss)], when)
     with right:
         with left:  # charon binds 0.0.0.0:500 in its namespace: stop it before vpnteach
             _charon_loop(left, ss.name, runs)
         reference = f"{name} strongSwan -> strongSwan (reference)"
-        theirs = _samples(reference, charon_initiator_times(left.log.read_text()))
+        theirs = from_samples(reference, charon_initiator_times(left.log.read_text()))
         slots = [_slot(vs, initiate=True, runs=runs, profile=profile)]
         initiator = _peer(topo.left.ns, work, "vs-i", slots, when)
         out = _finish(initiator, work, "vs-i")
-        vt_sw = _samples(f"{name} vpnteach -> strongSwan", _durations(next(iter(out.values()))))
+        vt_sw = from_samples(f"{name} vpnteach -> strongSwan", _durations(next(iter(out.values()))))
         slots = [_slot(sv, initiate=False, runs=runs, profile=profile)]
         responder = _peer(topo.left.ns, work, "sv-r", slots, when)
         _charon_loop(right, sv.name, runs)
         _finish(responder, work, "sv-r")
-        sw_vt = _samples(
+        sw_vt = from_samples(
             f"{name} strongSwan -> vpnteach", charon_initiator_times(right.log.read_text())
         )
     return [theirs, compare(ours, theirs), compare(vt_sw, theirs), compare(sw_vt, theirs)]

@@ -28,18 +28,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
-from _harness import Measurement, compare, report
+from _harness import Measurement, alternate, compare, from_samples, report
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.fixtures.strongswan.make_fixture import start_capture, stop_capture  # noqa: E402
 from tests.ike.harness import B2, MODERN_POLICY, MODERN_TS, Pair, branch_config  # noqa: E402
-from tests.ike.interop_lab import add_addresses  # noqa: E402
 from tests.ikev2.harness import pair as v2_pair  # noqa: E402
 from tests.ikev2.interop_lab import (  # noqa: E402
     V2Case,
@@ -47,7 +44,8 @@ from tests.ikev2.interop_lab import (  # noqa: E402
     run_direction,
     start_charon,
 )
-from tests.interop.strongswan import PLUGINS, Charon, Connection  # noqa: E402
+from tests.interop.lab import add_addresses, mirror  # noqa: E402
+from tests.interop.strongswan import Charon, load_plugins  # noqa: E402
 from vpnteach.ike.events import Phase2Complete  # noqa: E402
 from vpnteach.ikev2.events import ChildSaEstablished  # noqa: E402
 from vpnteach.net import netns  # noqa: E402
@@ -73,29 +71,10 @@ def _ikev2(auth: str, counter: list[int], messages: list[int]) -> None:
     messages.append(sent)
 
 
-def _turns(a: Callable[[], object], b: Callable[[], object], n: int) -> tuple[list[float], ...]:
-    a(), b()
-    times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(n):
-        for fn, out in ((a, times[0]), (b, times[1])):
-            t0 = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - t0)
-    return times
-
-
 def _row(name: str, samples: list[float], messages: list[int]) -> Measurement:
     if not samples:
         raise RuntimeError(f"{name}: no sample (see the capture and the charon logs)")
-    s = sorted(samples)
-    return Measurement(
-        name=name,
-        runs=len(s),
-        median_s=statistics.median(s),
-        min_s=s[0],
-        p90_s=s[min(len(s) - 1, int(len(s) * 0.9))],
-        extra={"messages": statistics.median(messages)},
-    )
+    return from_samples(name, samples, messages=statistics.median(messages))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for auth in ("cert", "psk"):
         c1, c2, m1, m2 = [0], [0], [], []  # type: ignore[var-annotated]
-        v1, v2 = _turns(
+        v1, v2 = alternate(
             lambda c=c1, m=m1: _ikev1(c, m),  # type: ignore[misc]
             lambda a=auth, c=c2, m=m2: _ikev2(a, c, m),  # type: ignore[misc]
             args.runs,
@@ -121,20 +100,6 @@ def main(argv: list[str] | None = None) -> int:
         print("over UDP: skipped (needs root and ip netns)")
     report("bench_ikev2", rows)
     return 0
-
-
-def _left_connection(case: V2Case) -> Connection:
-    """The strongSwan initiator's side of ``case`` (the mirror of ``connection(case)``)."""
-    right = connection(case)
-    return replace(
-        right,
-        local_addr=right.remote_addr,
-        remote_addr=right.local_addr,
-        local_id=right.remote_id,
-        remote_id=right.local_id,
-        local_ts=right.remote_ts,
-        remote_ts=right.local_ts,
-    )
 
 
 def wire_times(pcap: Path) -> dict[str, list[float]]:
@@ -162,9 +127,8 @@ def _strongswan_pair(topo: netns.Topology, work: Path, cases: list[V2Case]) -> N
     """A second charon in the left namespace initiates ``cases`` one after the other (it is
     stopped before vpnteach binds the same namespace's ports)."""
     left = Charon(topo.left.ns, work / "left", name="left")
-    left.write_config([_left_connection(c) for c in cases])
-    conf = left.conf.read_text()
-    left.conf.write_text(conf.replace(f"load = {PLUGINS}", f"load = {PLUGINS} kdf"))
+    left.write_config([mirror(connection(c)) for c in cases])
+    load_plugins(left, ("kdf",))
     with left:
         left.start()
         left.load_all()
@@ -180,7 +144,7 @@ def bench_udp(runs: int) -> list[Measurement]:
     with tempfile.TemporaryDirectory(prefix="bench_ikev2") as tmp, netns.Topology() as topo:
         work = Path(tmp)
         os.chmod(work, 0o755)
-        add_addresses(topo, ss + vs)  # type: ignore[arg-type]
+        add_addresses(topo, ss + vs)
         for case in ss:  # kernel-libipsec routes from a local address inside local_ts
             netns.add_address(topo.left.ns, "lo", case.vpnteach_lan.replace(".0/24", ".1/32"))
         right = start_charon(topo, work, when, ss + vs)

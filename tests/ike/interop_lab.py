@@ -1,46 +1,42 @@
 """One topology, one charon and one vpnteach process for a whole matrix of interop cases.
 
-Every :class:`Case` gets its own pair of WAN addresses (vpnteach ``10.1.1.<10+i>``, strongSwan
-``10.2.2.<10+i>``) and LANs, so strongSwan picks the right connection by address alone and
-the negotiations never share an SA. vpnteach runs as ``python -m tests.ike.udp_peer`` (the
-package's asyncio UDP driver) inside the left namespace; strongSwan's charon in the right one.
+Every :class:`Case` gets its own pair of WAN addresses and LANs (the address plan of
+``tests/interop/lab.py``, shared with the IKEv2 lab), so strongSwan picks the right
+connection by address alone and the negotiations never share an SA. vpnteach runs as
+``python -m tests.ike.udp_peer`` (the package's asyncio UDP driver) inside the left
+namespace; strongSwan's charon in the right one.
 :func:`run_cases` runs the cases of one direction and returns, per case, vpnteach's result and
 the lines/hex dumps of charon's log that belong to that case's IKE SA.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-
 from tests.fixtures.strongswan import charonlog
-from tests.ike.udp_peer import Slot, interop_pki
+from tests.ike.udp_peer import Slot
+from tests.interop import lab
+from tests.interop.lab import LabAddresses, case_log
+from tests.interop.peer import peer_events, run_peer
 from tests.interop.strongswan import Charon, CharonError, Connection
 from vpnteach.net import netns
 
-ROOT = Path(__file__).resolve().parents[2]
 PSK = "cisco123"
 #: profile -> (strongSwan IKE proposal, ESP proposal, PFS group = the IKE group)
 PROPOSALS = {
     "seed": ("3des-md5-modp768", "3des-md5", 1, "modp768"),
     "modern": ("aes256-sha256-modp2048", "aes256-sha256", 14, "modp2048"),
 }
-# Seeds of two more CAs with the WIN2003 name and DN but other keys: vpnteach's untrusted
-# Branch1 comes from the one, strongSwan's "Rogue" router from the other.
+# The seed of another CA with the WIN2003 name and DN but another key: vpnteach's untrusted
+# Branch1 comes from it (strongSwan's "Rogue" router from lab.ROGUE's).
 STRANGER = "stranger"
-ROGUE = "rogue"
 
 
 @dataclass(frozen=True)
-class Case:
+class Case(LabAddresses):
     """One negotiation: who initiates, the profile, authentication, PFS, or a failure."""
 
     index: int
@@ -60,22 +56,6 @@ class Case:
         auth = "rsa" if self.auth == "rsa-sig" else "psk"
         tail = f"-{self.failure}" if self.failure else ("-pfs" if self.pfs else "")
         return f"{who}-{self.profile}-{auth}{tail}"
-
-    @property
-    def vpnteach_addr(self) -> str:
-        return f"10.1.1.{10 + self.index}"
-
-    @property
-    def strongswan_addr(self) -> str:
-        return f"10.2.2.{10 + self.index}"
-
-    @property
-    def vpnteach_lan(self) -> str:
-        return f"192.168.{100 + self.index}.0/24"
-
-    @property
-    def strongswan_lan(self) -> str:
-        return f"192.168.{200 + self.index}.0/24"
 
 
 def matrix(vpnteach_initiates: bool, start: int) -> list[Case]:
@@ -139,57 +119,9 @@ def connection(case: Case) -> Connection:
     )
 
 
-def add_addresses(topo: netns.Topology, cases: list[Case]) -> None:
-    """Each case's WAN addresses on the veth ends, and on-link routes to the other /24.
-
-    kernel-libipsec routes a CHILD SA's remote subnet into its TUN device from a local
-    address inside ``local_ts``: strongSwan's LAN gets a /32 on ``lo`` per case.
-    """
-    for case in cases:
-        netns.add_address(topo.left.ns, topo.left.wan_dev, f"{case.vpnteach_addr}/24")
-        netns.add_address(topo.right.ns, topo.right.wan_dev, f"{case.strongswan_addr}/24")
-        lan_ip = case.strongswan_lan.replace(".0/24", ".1/32")
-        netns.add_address(topo.right.ns, "lo", lan_ip)
-    netns.add_route(topo.left.ns, "10.2.2.0/24", dev=topo.left.wan_dev)
-    netns.add_route(topo.right.ns, "10.1.1.0/24", dev=topo.right.wan_dev)
-
-
-def write_credentials(charon: Charon, work: Path, when: float) -> None:
-    """The interop CA, Branch2's certificate and key, and a router "Rogue" enrolled at a
-    stranger CA (same CA name and DN, another key; a subject of its own, so that strongSwan
-    never tries its key for Branch1 or Branch2)."""
-    pem = serialization.Encoding.PEM
-    ca, routers = interop_pki(when)
-    files: dict[str, list[tuple[str, bytes]]] = {
-        "x509ca": [("ca.cert.pem", ca.certificate.public_bytes(pem))],
-        "x509": [],
-        "private": [],
-    }
-    rogue = interop_pki(when, ROGUE, ("Rogue",))[1]["Rogue"]
-    for tag, router in (("branch2", routers["Branch2"]), ("rogue", rogue)):
-        cert = router.trustpoints["WIN2003"].certificate
-        assert cert is not None
-        key = router.keys["BRANCH_KEY"].private_key
-        files["x509"].append((f"{tag}.cert.pem", cert.public_bytes(pem)))
-        private = key.private_bytes(
-            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        files["private"].append((f"{tag}.key.pem", private))
-    for kind, items in files.items():
-        for name, data in items:
-            path = work / name
-            path.write_bytes(data)
-            charon.add_credential(kind, path)
-
-
 def start_charon(topo: netns.Topology, work: Path, when: float, cases: list[Case]) -> Charon:
     """charon in the right namespace with one connection per case, credentials loaded."""
-    charon = Charon(topo.right.ns, work / "charon", name="strongswan")
-    charon.write_config([connection(c) for c in cases])
-    write_credentials(charon, work, when)
-    charon.start()
-    charon.load_all()
-    return charon
+    return lab.start_charon(topo, work, when, (connection(c) for c in cases))
 
 
 @dataclass
@@ -203,25 +135,11 @@ class CaseResult:
     initiate_output: str = ""
 
     def events(self, kind: str) -> list[dict[str, object]]:
-        events = self.vpnteach["events"]
-        assert isinstance(events, list)
-        return [e for e in events if e["type"] == kind]
+        return peer_events(self.vpnteach, kind)
 
     def notify_types(self, kind: str) -> list[int]:
         """The notify types of vpnteach's ``NotificationSent``/``NotificationReceived``."""
         return [int(e["notify_type"]) for e in self.events(kind)]  # type: ignore[call-overload]
-
-
-def _peer_argv(plan: Path, out: Path) -> list[str]:
-    return [
-        "env",
-        f"PYTHONPATH={ROOT}",
-        sys.executable,
-        "-m",
-        "tests.ike.udp_peer",
-        str(plan),
-        str(out),
-    ]
 
 
 def run_vpnteach(
@@ -235,30 +153,21 @@ def run_vpnteach(
     """Run the vpnteach process for ``cases`` (each configured by ``make_slot``); if it
     responds, have ``charon`` initiate each case in turn. Returns vpnteach's result per case
     and swanctl's output per case."""
-    plan_path, out_path = work / f"plan-{cases[0].index}.json", work / f"out-{cases[0].index}.json"
     plan = {
         "pki_time": when,
         "timeout": 15.0,
         "step_timeout": 4.0,
         "slots": [asdict(make_slot(c)) for c in cases],
     }
-    plan_path.write_text(json.dumps(plan))
-    proc = netns.popen(topo.left.ns, _peer_argv(plan_path, out_path), stdout=subprocess.PIPE)
     outputs: dict[str, str] = {}
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == b"ready", "vpnteach peer did not start"
+
+    def initiate() -> None:
         if charon is not None:
             for case in cases:
                 outputs[case.name] = _charon_initiate(charon, case)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, f"vpnteach peer exited {proc.returncode}"
-    result: dict[str, dict[str, object]] = json.loads(out_path.read_text())
-    return result, outputs
+
+    paths = work / f"plan-{cases[0].index}.json", work / f"out-{cases[0].index}.json"
+    return run_peer(topo, "tests.ike.udp_peer", plan, paths, initiate), outputs
 
 
 def _charon_initiate(charon: Charon, case: Case) -> str:
@@ -268,18 +177,6 @@ def _charon_initiate(charon: Charon, case: Case) -> str:
         if case.failure is None:
             raise
         return str(exc)
-
-
-def case_log(log: str, case: Case) -> str:
-    """The lines of charon's log that belong to ``case``'s IKE SA(s) (by unique id)."""
-    # charon prefixes a line with <name|unique id>, or <unique id> while the SA is unnamed.
-    addr = re.escape(case.vpnteach_addr)
-    ids = set(re.findall(rf"<(?:[^>|]*\|)?(\d+)> .*\b{addr}\[", log))
-    ids |= set(re.findall(rf"<{re.escape(case.name)}\|(\d+)>", log))
-    wanted = re.compile(r"<(?:[^>|]*\|)?(" + "|".join(sorted(ids)) + r")> ") if ids else None
-    if wanted is None:
-        return ""
-    return "\n".join(line for line in log.splitlines() if wanted.search(line))
 
 
 def split_results(
@@ -314,12 +211,3 @@ def run_both_directions(
     for r in found.values():
         r.vpnteach["list_sas"] = sas
     return found
-
-
-def raw_sa_block(sas: str, case: Case) -> str:
-    """The ``--list-sas --raw`` entry of ``case``'s connection."""
-    match = re.search(
-        rf"list-sa event \{{{re.escape(case.name)} \{{.*?\}}\}}\s*$", sas, re.M | re.S
-    )
-    assert match, f"{case.name} not in swanctl --list-sas --raw:\n{sas}"
-    return match.group(0)

@@ -29,13 +29,12 @@ from tests.ike.interop_lab import (
     PSK,
     Case,
     CaseResult,
-    add_addresses,
     connection,
-    raw_sa_block,
     run_both_directions,
     slot,
 )
 from tests.ike.udp_peer import Slot
+from tests.interop.lab import add_addresses, raw_sa_block
 from tests.interop.strongswan import AM_PSK_CONF, CHARON, Charon, Connection
 from vpnteach.ike.aggressive import offline_psk_guess
 from vpnteach.net import netns

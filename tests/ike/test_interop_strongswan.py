@@ -30,12 +30,11 @@ from tests.fixtures.strongswan import charonlog
 from tests.ike.interop_lab import (
     Case,
     CaseResult,
-    add_addresses,
     matrix,
-    raw_sa_block,
     run_both_directions,
     start_charon,
 )
+from tests.interop.lab import add_addresses, raw_sa_block
 from tests.interop.strongswan import CHARON, Charon
 from vpnteach.net import netns
 from vpnteach.wire.constants import NotifyMessageType

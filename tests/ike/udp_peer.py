@@ -19,12 +19,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import json
 import sys
 import time
-from dataclasses import asdict, dataclass, fields, is_dataclass
-from pathlib import Path
+from dataclasses import dataclass, fields
 
+from tests.interop.peer import jsonable, peer_main
 from vpnteach.crypto.rng import OsRng, SeededRng
 from vpnteach.ike.config import IkeConfig, Retransmission
 from vpnteach.ike.endpoint import IkeEndpoint
@@ -132,21 +131,6 @@ def config(slot: Slot, pki_time: float) -> IkeConfig:
     )
 
 
-def jsonable(value: object) -> object:
-    """Events and facts as JSON: dataclasses as dicts with a ``type``, bytes as hex."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {"type": type(value).__name__, **{k: jsonable(v) for k, v in asdict(value).items()}}
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, (int, float, str, bool)) or value is None:
-        return value
-    return str(value)
-
-
 def is_outcome(event: Event) -> bool:
     """An event that ends a negotiation: success, failure, or an error notification."""
     if isinstance(event, NotificationReceived):
@@ -251,14 +235,11 @@ async def run_plan(plan: dict[str, object]) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: python -m tests.ike.udp_peer PLAN.json OUT.json", file=sys.stderr)
-        return 2
-    plan = json.loads(Path(args[0]).read_text())
-    result = asyncio.run(run_plan(plan))
-    Path(args[1]).write_text(json.dumps(result))
-    return 0
+    return peer_main(
+        "tests.ike.udp_peer",
+        (lambda plan: asyncio.run(run_plan(plan))),
+        sys.argv[1:] if argv is None else argv,
+    )
 
 
 if __name__ == "__main__":

@@ -1,26 +1,27 @@
 """One topology, one charon (IKEv2 connections) and one vpnteach IKEv2 process per direction.
 
-Every :class:`V2Case` gets its own WAN addresses and LANs (as in ``tests/ike/interop_lab.py``,
-whose address plan, credentials and charon helpers this reuses), so strongSwan picks the
+Every :class:`V2Case` gets its own WAN addresses and LANs (the address plan, credentials and
+charon helpers of ``tests/interop/lab.py``, shared with the IKEv1 lab), so strongSwan picks the
 connection by address. vpnteach runs as ``python -m tests.ikev2.udp_peer`` in the left
 namespace; charon in the right one with ``version = 2`` connections.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
-import json
 import re
 import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tests.fixtures.strongswan import charonlog
-from tests.ike.interop_lab import ROOT, case_log, raw_sa_block, write_credentials
 from tests.ikev2.udp_peer import Slot
-from tests.interop.strongswan import PLUGINS, Charon, CharonError, Connection
+from tests.interop import lab
+from tests.interop.lab import LabAddresses, case_log, raw_sa_block
+from tests.interop.peer import peer_events, run_peer
+from tests.interop.strongswan import Charon, CharonError, Connection
 from vpnteach.net import netns
 
 PSK = "cisco123"
@@ -35,7 +36,7 @@ SUITES = {
 
 
 @dataclass(frozen=True)
-class V2Case:
+class V2Case(LabAddresses):
     """One IKEv2 negotiation: who initiates, PSK or certificates, which suite."""
 
     index: int
@@ -74,22 +75,6 @@ class V2Case:
         """The ESP proposal, with the PFS group when the rekey uses one."""
         esp = SUITES[self.suite][1]
         return f"{esp}-modp2048" if self.pfs else esp
-
-    @property
-    def vpnteach_addr(self) -> str:
-        return f"10.1.1.{10 + self.index}"
-
-    @property
-    def strongswan_addr(self) -> str:
-        return f"10.2.2.{10 + self.index}"
-
-    @property
-    def vpnteach_lan(self) -> str:
-        return f"192.168.{100 + self.index}.0/24"
-
-    @property
-    def strongswan_lan(self) -> str:
-        return f"192.168.{200 + self.index}.0/24"
 
 
 def slot(case: V2Case) -> Slot:
@@ -144,16 +129,9 @@ def connection(case: V2Case) -> Connection:
 
 def start_charon(topo: netns.Topology, work: Path, when: float, cases: list[V2Case]) -> Charon:
     """charon in the right namespace with one IKEv2 connection per case."""
-    charon = Charon(topo.right.ns, work / "charon", name="strongswan")
-    charon.write_config([connection(c) for c in cases])
     # IKEv2's prf+ lives in strongSwan 5.9.8's "kdf" plugin ("KDF_PRF with PRF_HMAC_SHA2_256
     # not supported" without it); IKEv1 never needed it, so the shared list lacks it
-    conf = charon.conf.read_text()
-    charon.conf.write_text(conf.replace(f"load = {PLUGINS}", f"load = {PLUGINS} kdf"))
-    write_credentials(charon, work, when)
-    charon.start()
-    charon.load_all()
-    return charon
+    return lab.start_charon(topo, work, when, (connection(c) for c in cases), plugins=("kdf",))
 
 
 @dataclass
@@ -168,21 +146,17 @@ class V2Result:
     initiate_output: str = ""
 
     def events(self, kind: str) -> list[dict[str, object]]:
-        events = self.vpnteach["events"]
-        assert isinstance(events, list)
-        return [e for e in events if e["type"] == kind]
+        return peer_events(self.vpnteach, kind)
 
     @property
     def sa_block(self) -> str:
-        return raw_sa_block(self.list_sas, self.case)  # type: ignore[arg-type]
+        return raw_sa_block(self.list_sas, self.case)
 
 
 def run_direction(
     topo: netns.Topology, work: Path, when: float, cases: list[V2Case], charon: Charon
 ) -> tuple[dict[str, dict[str, object]], dict[str, str]]:
     """Run the vpnteach process for ``cases``; if they respond, charon initiates each."""
-    plan_path = work / f"v2plan-{cases[0].index}.json"
-    out_path = work / f"v2out-{cases[0].index}.json"
     linger = 3.0 if any(c.ping for c in cases) else 0.5
     plan = {
         "pki_time": when,
@@ -190,46 +164,39 @@ def run_direction(
         "linger": linger,
         "slots": [asdict(slot(c)) for c in cases],
     }
-    plan_path.write_text(json.dumps(plan))
-    argv = ["env", f"PYTHONPATH={ROOT}", sys.executable, "-m", "tests.ikev2.udp_peer"]
-    proc = netns.popen(topo.left.ns, [*argv, str(plan_path), str(out_path)], stdout=subprocess.PIPE)
     outputs: dict[str, str] = {}
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == b"ready", "vpnteach IKEv2 peer did not start"
-        for case in cases:
-            if not case.vpnteach_initiates:
-                try:
-                    outputs[case.name] = charon.initiate("lan-lan", ike=case.name, timeout=10)
-                except CharonError as exc:
-                    outputs[case.name] = str(exc)
-        pings = [c for c in cases if c.ping]
-        if pings:  # all at once, so that each one's rekey falls in the middle of its pings
-            time.sleep(PING_START)
-            running = [(c, _ping(topo, c)) for c in pings]
-            for case, ping in running:
-                out, _ = ping.communicate(timeout=30)
-                outputs[case.name] = outputs.get(case.name, "") + out.decode(errors="replace")
-        for case in cases:
-            if case.rekey == "sw":
-                outputs[case.name] += charon.swanctl(
-                    "--rekey", "--child-id", _child_id(charon, case)
-                )
-            if case.rekey_ike == "sw":
-                outputs[case.name] += charon.swanctl("--rekey", "--ike", case.name)
-        if any(c.dpd for c in cases):
-            time.sleep(DPD_WAIT)  # charon's liveness checks (dpd_delay = 1s) come and go
-        for case in cases:
-            if case.dpd:
-                outputs[case.name] += charon.swanctl("--terminate", "--ike", case.name)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, f"vpnteach IKEv2 peer exited {proc.returncode}"
-    result: dict[str, dict[str, object]] = json.loads(out_path.read_text())
-    return result, outputs
+    paths = work / f"v2plan-{cases[0].index}.json", work / f"v2out-{cases[0].index}.json"
+    during = functools.partial(_charon_side, topo, charon, cases, outputs)
+    return run_peer(topo, "tests.ikev2.udp_peer", plan, paths, during), outputs
+
+
+def _charon_side(
+    topo: netns.Topology, charon: Charon, cases: list[V2Case], outputs: dict[str, str]
+) -> None:
+    """While the vpnteach peer runs: charon initiates, pings, rekeys and deletes."""
+    for case in cases:
+        if not case.vpnteach_initiates:
+            try:
+                outputs[case.name] = charon.initiate("lan-lan", ike=case.name, timeout=10)
+            except CharonError as exc:
+                outputs[case.name] = str(exc)
+    pings = [c for c in cases if c.ping]
+    if pings:  # all at once, so that each one's rekey falls in the middle of its pings
+        time.sleep(PING_START)
+        running = [(c, _ping(topo, c)) for c in pings]
+        for case, ping in running:
+            out, _ = ping.communicate(timeout=30)
+            outputs[case.name] = outputs.get(case.name, "") + out.decode(errors="replace")
+    for case in cases:
+        if case.rekey == "sw":
+            outputs[case.name] += charon.swanctl("--rekey", "--child-id", _child_id(charon, case))
+        if case.rekey_ike == "sw":
+            outputs[case.name] += charon.swanctl("--rekey", "--ike", case.name)
+    if any(c.dpd for c in cases):
+        time.sleep(DPD_WAIT)  # charon's liveness checks (dpd_delay = 1s) come and go
+    for case in cases:
+        if case.dpd:
+            outputs[case.name] += charon.swanctl("--terminate", "--ike", case.name)
 
 
 def _ping(topo: netns.Topology, case: V2Case) -> subprocess.Popen[bytes]:
@@ -242,7 +209,7 @@ def _ping(topo: netns.Topology, case: V2Case) -> subprocess.Popen[bytes]:
 
 def _child_id(charon: Charon, case: V2Case) -> str:
     """The unique id of ``case``'s Child SA in ``swanctl --list-sas --raw``."""
-    block = raw_sa_block(charon.list_sas(raw=True), case)  # type: ignore[arg-type]
+    block = raw_sa_block(charon.list_sas(raw=True), case)
     match = re.search(r"child-sas \{\S+ \{name=\S+ uniqueid=(\d+)", block)
     assert match, block
     return match.group(1)
@@ -261,7 +228,7 @@ def run_both(
     log = charon.log.read_text(errors="replace")
     results = {}
     for case in cases:
-        text = case_log(log, case)  # type: ignore[arg-type]
+        text = case_log(log, case)
         results[case.name] = V2Result(
             case,
             {**found, **more}[case.name],

@@ -26,8 +26,8 @@ import pytest
 
 from tests.conftest import require
 from tests.fixtures.strongswan import charonlog
-from tests.ike.interop_lab import add_addresses
 from tests.ikev2.interop_lab import V2Case, V2Result, run_both, start_charon
+from tests.interop.lab import add_addresses
 from tests.interop.strongswan import CHARON, Charon
 from vpnteach.net import netns
 from vpnteach.net.pcap import LinkType, ipv4_udp_packet, write_pcap_file
@@ -84,7 +84,7 @@ def results(
     work = tmp_path_factory.mktemp("interop-v2")
     when = time.time()
     with netns.Topology() as topo:
-        add_addresses(topo, CASES + FAILURES)  # type: ignore[arg-type]
+        add_addresses(topo, CASES + FAILURES)
         charon: Charon = start_charon(topo, work, when, CASES + FAILURES)
         with charon:
             yield run_both(topo, work, when, charon, CASES + FAILURES)

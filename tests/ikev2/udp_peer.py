@@ -13,16 +13,15 @@ the ``ikev2_decryption_table`` line of its IKE SA.
 from __future__ import annotations
 
 import ipaddress
-import json
 import selectors
 import socket
 import sys
 import time
-from dataclasses import asdict, dataclass, fields, is_dataclass
-from pathlib import Path
+from dataclasses import dataclass, fields
 
 from tests.ike.udp_peer import interop_pki
 from tests.ikev2.esp_tunnel import EspTunnel, lan_address
+from tests.interop.peer import jsonable, peer_main
 from vpnteach.crypto.rng import OsRng
 from vpnteach.ikev2.config import (
     CertCredential,
@@ -96,19 +95,6 @@ def config(slot: Slot, pki_time: float) -> Ikev2Config:
         (EspProposal.parse(slot.esp),),
     )
     return Ikev2Config(slot.local, (peer,))
-
-
-def jsonable(value: object) -> object:
-    """Events and facts as JSON: dataclasses as dicts with a ``type``, bytes as hex."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {"type": type(value).__name__, **{k: jsonable(v) for k, v in asdict(value).items()}}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, (int, float, str, bool)) or value is None:
-        return value
-    return str(value)
 
 
 def is_outcome(event: Event) -> bool:
@@ -239,13 +225,7 @@ def run_plan(plan: dict[str, object]) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: python -m tests.ikev2.udp_peer PLAN.json OUT.json", file=sys.stderr)
-        return 2
-    result = run_plan(json.loads(Path(args[0]).read_text()))
-    Path(args[1]).write_text(json.dumps(result))
-    return 0
+    return peer_main("tests.ikev2.udp_peer", run_plan, sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

@@ -337,3 +337,11 @@ class Charon:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def load_plugins(charon: Charon, plugins: tuple[str, ...]) -> None:
+    """Have ``charon`` (configured, not started) load ``plugins`` beside :data:`PLUGINS`
+    (IKEv2's prf+ needs strongSwan 5.9.8's ``kdf``, which IKEv1 never did)."""
+    if plugins:
+        loaded = f"load = {PLUGINS} {' '.join(plugins)}"
+        charon.conf.write_text(charon.conf.read_text().replace(f"load = {PLUGINS}", loaded))

@@ -28,17 +28,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require
-from tests.ike.interop_lab import (
-    ROOT,
-    Case,
-    CaseResult,
-    add_addresses,
-    connection,
-    slot,
-    split_results,
-    write_credentials,
-)
+from tests.ike.interop_lab import Case, CaseResult, connection, slot, split_results
 from tests.ike.udp_peer import Runner, Slot
+from tests.interop.lab import add_addresses, write_credentials
+from tests.interop.peer import ROOT
 from tests.interop.strongswan import AM_PSK_CONF, CHARON, Charon, CharonError
 from vpnteach.net import netns
 

@@ -30,7 +30,7 @@ from vpnteach.ikev2.events import (
 )
 from vpnteach.ikev2.keymat import derive_child_sa_keys
 from vpnteach.ikev2.proposals import choose_esp, esp_proposal_of, esp_proposal_payload, esp_suite
-from vpnteach.ikev2.sa import ChildSa, IkeSa
+from vpnteach.ikev2.sa import ChildSa, IkeSa, InitResult
 from vpnteach.ikev2.selectors import covers, narrowed_network, ts_payload
 from vpnteach.ikev2.transitions import State
 from vpnteach.wire.ikev2.constants import ExchangeType, NotifyType, PayloadType
@@ -48,15 +48,7 @@ def send_auth_request(ctx: Context, sa: IkeSa) -> None:
     if init.nat_detected:
         sa.local_port, sa.peer = NAT_T_PORT, (sa.peer[0], NAT_T_PORT)
     idi = cfg.local_id.payload(PayloadType.IDi)
-    octets = signed_octets(
-        init.suite.prf,
-        init.message1,
-        init.nr,
-        init.keys.sk_pi,
-        idi,
-        initiator=True,
-        trace=ctx.trace,
-    )
+    octets = _signed_octets(ctx, init, idi, "i")
     auth = authenticator(cfg.credential).build(init.suite.prf, octets, ctx.trace, "i")
     sa.pending_child_spi = ctx.rng.random_bytes(4)
     esp = tuple(
@@ -83,26 +75,41 @@ def _check_identity(cfg: PeerConfig, peer_id: IdPayload) -> None:
         )
 
 
+def _signed_octets(ctx: Context, init: InitResult, id_payload: IdPayload, side: str) -> bytes:
+    """What side ``"i"`` or ``"r"`` signs (RFC 7296 §2.15): its IKE_SA_INIT message, the
+    other side's nonce and prf(SK_p, ID') of its identity."""
+    if side == "i":
+        msg, nonce, sk_p = init.message1, init.nr, init.keys.sk_pi
+    else:
+        msg, nonce, sk_p = init.message2, init.ni, init.keys.sk_pr
+    return signed_octets(
+        init.suite.prf, msg, nonce, sk_p, id_payload, initiator=side == "i", trace=ctx.trace
+    )
+
+
+def _verify_peer(ctx: Context, sa: IkeSa, rx: Received, id_payload: IdPayload, side: str) -> None:
+    """Check the peer's identity against the configuration and its AUTH (RFC 7296 §2.15).
+
+    Raises:
+        AuthenticationError: naming what did not match.
+    """
+    init, cfg = sa.init, sa.config
+    assert init is not None
+    octets = _signed_octets(ctx, init, id_payload, side)
+    _check_identity(cfg, id_payload)
+    authenticator(cfg.credential).verify(
+        init.suite.prf, octets, rx.payloads, id_payload, ctx.now, ctx.trace, side
+    )
+
+
 def receive_auth_request(ctx: Context, sa: IkeSa, rx: Received | None) -> State:
     """Verify the initiator's AUTH; answer with ours and the first Child SA."""
     assert rx is not None
     init, cfg = sa.init, sa.config
     assert init is not None
     idi = rx.need(IdPayload, "IDi")
-    octets = signed_octets(
-        init.suite.prf,
-        init.message1,
-        init.nr,
-        init.keys.sk_pi,
-        idi,
-        initiator=True,
-        trace=ctx.trace,
-    )
     try:
-        _check_identity(cfg, idi)
-        authenticator(cfg.credential).verify(
-            init.suite.prf, octets, rx.payloads, idi, ctx.now, ctx.trace, "i"
-        )
+        _verify_peer(ctx, sa, rx, idi, "i")
     except AuthenticationError as exc:
         ctx.send_response(
             sa, AUTH, rx.message_id, [NotifyPayload(NotifyType.AUTHENTICATION_FAILED)]
@@ -111,15 +118,7 @@ def receive_auth_request(ctx: Context, sa: IkeSa, rx: Received | None) -> State:
         return State.EXIT
     sa.peer_identity = str(Identity.of(idi))
     idr = cfg.local_id.payload(PayloadType.IDr)
-    octets_r = signed_octets(
-        init.suite.prf,
-        init.message2,
-        init.ni,
-        init.keys.sk_pr,
-        idr,
-        initiator=False,
-        trace=ctx.trace,
-    )
+    octets_r = _signed_octets(ctx, init, idr, "r")
     payloads: list[Payload] = [
         idr,
         *authenticator(cfg.credential).build(init.suite.prf, octets_r, ctx.trace, "r"),
@@ -177,28 +176,14 @@ def _ts(rx: Received, payload_type: int) -> TsPayload | None:
 def receive_auth_response(ctx: Context, sa: IkeSa, rx: Received | None) -> State:
     """Verify the responder's AUTH; install the Child SA it agreed to."""
     assert rx is not None
-    init, cfg = sa.init, sa.config
-    assert init is not None
     if rx.first(AuthPayload) is None:
         error = rx.error_notify()
         kind = error.notify_message_type if error is not None else 0
         ctx.emit(NegotiationFailed(sa.peer, f"IKE_AUTH refused (notify {kind})", kind))
         return State.EXIT
     idr = rx.need(IdPayload, "IDr")
-    octets = signed_octets(
-        init.suite.prf,
-        init.message2,
-        init.ni,
-        init.keys.sk_pr,
-        idr,
-        initiator=False,
-        trace=ctx.trace,
-    )
     try:
-        _check_identity(cfg, idr)
-        authenticator(cfg.credential).verify(
-            init.suite.prf, octets, rx.payloads, idr, ctx.now, ctx.trace, "r"
-        )
+        _verify_peer(ctx, sa, rx, idr, "r")
     except AuthenticationError as exc:
         ctx.emit(NegotiationFailed(sa.peer, str(exc), NotifyType.AUTHENTICATION_FAILED))
         return State.EXIT

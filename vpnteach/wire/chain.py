@@ -18,9 +18,10 @@ from typing import Any
 
 from vpnteach.wire import payloads as p
 from vpnteach.wire.buffer import Buffer, Layout, Span
-from vpnteach.wire.constants import PayloadType, label
+from vpnteach.wire.constants import PayloadType
 from vpnteach.wire.generic import generic_payload, pull_generic_header
 from vpnteach.wire.sa import SaPayload, pull_sa, sa_body
+from vpnteach.wire.walk import payload_meanings, walk_chain
 
 Payload = (
     SaPayload
@@ -116,23 +117,14 @@ def pull_payload(buf: Buffer, payload_type: int) -> tuple[int, Payload]:
 
 
 def pull_payload_chain(buf: Buffer, first_payload_type: int) -> tuple[Payload, ...]:
-    """Read payloads from ``first_payload_type`` until Next Payload is 0."""
-    result: list[Payload] = []
-    seen: dict[str, int] = {}
-    nxt = first_payload_type
-    while nxt != PayloadType.NONE:
-        name = short_name(nxt)
-        seen[name] = count = seen.get(name, 0) + 1
-        start = buf.open_scope(f"{name}[{count}]")
-        payload_type = nxt
-        nxt, payload = pull_payload(buf, payload_type)
-        buf.close_scope(start, _MEANINGS.get(payload_type, "unknown payload"))
-        result.append(payload)
-    return tuple(result)
+    """Read payloads from ``first_payload_type`` until Next Payload is 0 (RFC 2408 §3.2)."""
+    return walk_chain(
+        buf, first_payload_type, pull=pull_payload, name=short_name, meanings=_MEANINGS
+    )
 
 
 # The meaning of a payload's group span; a number that is no PayloadType is "unknown".
-_MEANINGS: dict[int, str] = {t: f"{label(PayloadType, t)} payload" for t in PayloadType}
+_MEANINGS = payload_meanings(PayloadType)
 
 
 def decode_payload_chain(

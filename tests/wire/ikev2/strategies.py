@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from vpnteach.wire.attributes import DataAttribute
+from tests.wire.strategies import attributes, small, u8, u16, u32
 from vpnteach.wire.ikev2 import (
     AuthPayload,
     CertPayload,
@@ -30,15 +30,6 @@ from vpnteach.wire.ikev2 import (
 )
 from vpnteach.wire.ikev2.message import SHORT_NAMES
 
-u8 = st.integers(0, 0xFF)
-u16 = st.integers(0, 0xFFFF)
-u32 = st.integers(0, 0xFFFFFFFF)
-small = st.binary(max_size=24)
-
-attributes = st.one_of(
-    st.builds(DataAttribute.basic, st.integers(0, 0x7FFF), u16),
-    st.builds(DataAttribute.variable, st.integers(0, 0x7FFF), small),
-)
 transforms = st.builds(Transform, u8, u16, st.lists(attributes, max_size=3).map(tuple))
 proposals = st.builds(
     Proposal, u8, u8, st.binary(max_size=8), st.lists(transforms, max_size=4).map(tuple)

@@ -29,11 +29,12 @@ from typing import Any
 
 from vpnteach._html import HtmlRepr
 from vpnteach.wire.buffer import Buffer, Layout, Span
-from vpnteach.wire.constants import describe, label
+from vpnteach.wire.constants import describe
 from vpnteach.wire.errors import EncodeError
 from vpnteach.wire.ikev2 import payloads as p
 from vpnteach.wire.ikev2.constants import ExchangeType, Flags, PayloadType
 from vpnteach.wire.ikev2.sa import SaPayload, pull_sa, sa_body
+from vpnteach.wire.walk import payload_meanings, walk_chain
 
 HEADER_LENGTH = 28
 CRITICAL = 0x80
@@ -198,23 +199,14 @@ def _pull_payload(buf: Buffer, payload_type: int) -> tuple[int, Payload]:
     return nxt, payload
 
 
-_MEANINGS: dict[int, str] = {t: f"{label(PayloadType, t)} payload" for t in PayloadType}
+_MEANINGS = payload_meanings(PayloadType)
 
 
 def pull_payload_chain(buf: Buffer, first_payload_type: int) -> tuple[Payload, ...]:
     """Read payloads from ``first_payload_type`` until Next Payload is 0 (or an SK payload)."""
-    result: list[Payload] = []
-    seen: dict[str, int] = {}
-    nxt = first_payload_type
-    while nxt != PayloadType.NONE:
-        name = short_name(nxt)
-        seen[name] = count = seen.get(name, 0) + 1
-        start = buf.open_scope(f"{name}[{count}]")
-        payload_type = nxt
-        nxt, payload = _pull_payload(buf, payload_type)
-        buf.close_scope(start, _MEANINGS.get(payload_type, "unknown payload"))
-        result.append(payload)
-    return tuple(result)
+    return walk_chain(
+        buf, first_payload_type, pull=_pull_payload, name=short_name, meanings=_MEANINGS
+    )
 
 
 def decode_message(data: bytes, *, spans: list[Span] | None = None) -> Ikev2Message:
