@@ -61,3 +61,13 @@ def tshark() -> str:
     require(shutil.which("dumpcap") is not None, "needs dumpcap (Wireshark)")
     assert path is not None
     return path
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an asyncio loop running in the main
+    thread for the whole browser session, which would make ``asyncio.run`` fail in any test
+    scheduled after one of them (the hub, the router's control socket)."""
+    items.sort(
+        key=lambda item: "tests/browser/" in item.nodeid or item.nodeid.startswith("browser/")
+    )

@@ -23,7 +23,9 @@ from vpnteach import exercises
 from vpnteach.exercises.grade import grade_folder
 from vpnteach.exercises.records import MIME
 
-CELLS = ["from vpnteach import exercises\n\nexercises.skeyid_e('alice').widget()\n"]
+CELLS = [
+    "%load_ext vpnteach\nfrom vpnteach import exercises\n\nexercises.skeyid_e('alice').widget()\n"
+]
 
 
 def _saved_records(path: Path, count: int, timeout_s: float = 20.0) -> list[dict[str, object]]:

@@ -91,14 +91,17 @@ def command(workdir: Path, env: dict[str, str], limits: Limits) -> list[str]:
         link = Path("/") / name
         if link.is_symlink():
             args += ["--symlink", os.readlink(link), str(link)]
-    made: set[Path] = set()
+    # The private /tmp first: a tree bound later may live under /tmp (a clone or venv there)
+    # and must not be hidden by it.
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.file_bytes)]
+    args += ["--tmpfs", "/tmp"]
+    made: set[Path] = {Path("/tmp")}
     package = Path(__file__).resolve().parents[1]
     for tree in _ro_binds():
         target = Path("/opt/vpnteach/vpnteach") if tree == package else tree
         if not str(tree).startswith("/usr/"):
             args += [*_mkdirs(target, made), "--ro-bind", str(tree), str(target)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.file_bytes)]
-    args += ["--tmpfs", "/tmp", "--bind", str(workdir), BOX, "--chdir", BOX]
+    args += ["--bind", str(workdir), BOX, "--chdir", BOX]
     path = f"{Path(sys.executable).parent}:/usr/bin:/bin"
     values = {"HOME": BOX, "PATH": path, "PYTHONPATH": "/opt/vpnteach", "USER": "nobody", **env}
     for key, value in values.items():
