@@ -10,7 +10,6 @@ uses the FQDN) and prints the certificate-received lines when the CertRep comes 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from ipaddress import IPv4Address
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +20,7 @@ from vpnteach.ios.argtypes import interface_name
 from vpnteach.ios.console import CaOffer, Console, EnrollAnswers
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.grammar import Mismatch
+from vpnteach.labs.enroll import send_pkcs_req
 from vpnteach.labs.exec import LabContext
 from vpnteach.pki import scep
 from vpnteach.pki.errors import PkiError
@@ -73,14 +73,11 @@ class LabDevice(LabContext):
     def enroll(self, answers: EnrollAnswers) -> tuple[str, str]:
         router, name = self.router, answers.trustpoint
         try:
-            request = router.pki.enrollment_request(name)
+            csr = None
             if answers.ip_address is not None:
                 pair = router.pki.keys[router.pki.trustpoint(name).rsakeypair or self.fqdn()]
                 csr = build_csr(self.fqdn(), pair, _ip(answers.ip_address))
-                request = replace(request, csr_der=csr)
-            answer = router.scep_exchange(request)
-            if not isinstance(answer, scep.CertRep):
-                raise ExecError(f"% The CA answered PKCSReq with {type(answer).__name__}")
+            answer = send_pkcs_req(router, name, csr)
             now = router.clock()
             check = router.pki.accept_certificate(name, answer, now)
         except PkiError as exc:

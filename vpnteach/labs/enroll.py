@@ -59,11 +59,14 @@ def _requester(router: LabRouter, name: str, csr_der: bytes) -> ScepRequester:
     return ScepRequester(pair.private_key, subject, certs, fork(router.rng, f"scep/{name}"))
 
 
-def send_pkcs_req(router: LabRouter, name: str) -> scep.CertRep:
+def send_pkcs_req(router: LabRouter, name: str, csr_der: bytes | None = None) -> scep.CertRep:
     """PKCSReq as RFC 8894 has it -- the CSR enveloped to the RA, signed with a self-signed
     certificate of the router's key -- then the CertRep checked (RA signature, our nonce)
-    and opened with the router's key."""
+    and opened with the router's key. ``csr_der``: a CSR of the console's dialogue (e.g. with
+    the IP address in the subject) instead of the trustpoint's default one."""
     request = router.pki.enrollment_request(name)
+    if csr_der is not None:
+        request = replace(request, csr_der=csr_der)
     requester = _requester(router, name, request.csr_der)
     message = requester.pkcs_req(request.csr_der, router.clock())
     answer = router.scep_exchange(replace(request, pki_message=message))
