@@ -59,12 +59,15 @@ MAX_LINE = 4096
 """Characters of one line IOS reads (a longer line is refused there)."""
 
 
-def bad_character(line: str) -> int | None:
+def bad_character(line: str, *, ascii_only: bool = False) -> int | None:
     """The column of the first character IOS cannot take in a command line: a control
     character, a line or paragraph separator (U+2028, U+2029), anything unprintable, or
-    the character past :data:`MAX_LINE`."""
+    the character past :data:`MAX_LINE`; with ``ascii_only`` (a terminal sends IOS bytes),
+    any character outside ASCII too."""
     for n, c in enumerate(line):
-        if n >= MAX_LINE or not (c in " \t" or c.isprintable()):
+        if n >= MAX_LINE or not (
+            c in " \t" or (c.isprintable() and (c.isascii() or not ascii_only))
+        ):
             return n
     return None
 

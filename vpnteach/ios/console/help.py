@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from vpnteach.ios.commands import GLOBAL, MODE_FALLBACK
 from vpnteach.ios.config import MAX_LINE, MODE_TREES
+from vpnteach.ios.config import bad_character as config_bad_character
 from vpnteach.ios.execmode import EXEC_TREE, USER_TREE
 from vpnteach.ios.tree import CommandTree, Help
 
@@ -23,10 +24,7 @@ __all__ = ["MAX_LINE", "bad_character", "complete_line", "help_text"]
 def bad_character(line: str) -> int | None:
     """The column of the first character IOS would refuse in ``line``, if any: the console
     reads printable ASCII (a terminal sends IOS bytes; anything else is no command text)."""
-    for n, c in enumerate(line):
-        if n >= MAX_LINE or not (c == " " or c == "\t" or (c.isascii() and c.isprintable())):
-            return n
-    return None
+    return config_bad_character(line, ascii_only=True)
 
 
 def _trees(mode: str, words: list[str]) -> tuple[list[CommandTree[object]], list[str]]:
