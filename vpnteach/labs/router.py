@@ -359,18 +359,25 @@ class LabRouter(HtmlRepr):
 
         return console_for(self, enabled=enabled)
 
+    @property
+    def serial_number(self) -> str:
+        """The chassis serial number (``show version``'s Processor board ID) IOS puts in a
+        certificate's subject when asked: 8 hex digits of the router's own random stream."""
+        return _fork(self.rng, "serial-number").random_bytes(4).hex().upper()
+
     def exec(self, command: str) -> str:
         """Run an exec-mode command and return what the console prints (IOS text).
 
         Raises:
             ExecError: a command this router does not know, with IOS's ``^`` marker.
         """
-        from vpnteach.labs.exec import run_exec
+        from vpnteach.labs.exec import run_exec, transcript_prompt
 
         self.lab.flush_consoles()
         output = run_exec(self, command.strip())
         self.lab.flush_consoles(except_for=self)
-        self.transcript += [f"{self.name}# {command.strip()}", *output.splitlines()]
+        prompt = transcript_prompt(self.name, command.strip())
+        self.transcript += [f"{prompt} {command.strip()}", *output.splitlines()]
         return output
 
 
