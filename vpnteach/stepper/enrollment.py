@@ -25,7 +25,8 @@ Nothing here computes a protocol value: the bytes are the ones the lab carried.
 from __future__ import annotations
 
 import urllib.parse
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from cryptography import x509
@@ -171,23 +172,46 @@ def _layer(title: str, der: bytes, root: str, where: str, rfc: str) -> DerLayer:
     return DerLayer(title, der, walk_der(der, root), where, rfc)
 
 
-def _exchange(lab: Lab, gram: _Datagram) -> ScepExchange:
-    """Decode one datagram (request or response) into its layers."""
+_REQUESTS = {
+    "PKCS_REQ": ("PKCSReq", "PKCS#10 certification request", "CertificationRequest",
+                 "RFC 8894 §3.3.1, RFC 2986 §4"),
+    "CERT_POLL": ("CertPoll", "IssuerAndSubject", "IssuerAndSubject", "RFC 8894 §3.3.3"),
+    "GET_CERT": ("GetCert", "IssuerAndSerialNumber", "IssuerAndSerial", "RFC 8894 §3.3.4"),
+    "GET_CRL": ("GetCRL", "IssuerAndSerialNumber", "IssuerAndSerial", "RFC 8894 §3.3.4"),
+    "RENEWAL_REQ": ("RenewalReq", "PKCS#10 certification request", "CertificationRequest",
+                    "RFC 8894 §3.3.1, RFC 2986 §4"),
+}  # fmt: skip
+"""messageType -> (label, title, root name and RFC of the decrypted messageData)."""
+
+
+def decode_exchange(
+    data: bytes, sender: str, receiver: str, keys: Sequence[rsa.RSAPrivateKey] = ()
+) -> ScepExchange:
+    """One SCEP HTTP/1.0 message (request or response, as :mod:`vpnteach.labs.scep_udp`
+    carries it) decoded into its layers; an envelope is opened with the first of ``keys``
+    that opens it (the RA's encryption key for a request, the requester's for a CertRep).
+
+    Raises:
+        ScepError: not HTTP, or a body that does not decode (naming structure and offset).
+    """
     from vpnteach.pki.scep.message import PKI_MESSAGE, ca_certificates
 
-    is_response = gram.data.startswith(b"HTTP/")
-    first, headers, body = parse_head(gram.data, "response" if is_response else "request")
-    head = gram.data[: len(gram.data) - len(body)].decode("latin-1").rstrip("\r\n")
+    is_response = data.startswith(b"HTTP/")
+    try:
+        first, headers, body = parse_head(data, "response" if is_response else "request")
+    except ScepTransportError as exc:
+        raise ScepError(str(exc), f"SCEP message from {sender}") from None
+    head = data[: len(data) - len(body)].decode("latin-1").rstrip("\r\n")
     content_type = headers.get("content-type", "")
-    base = ScepExchange("", gram.sender, gram.receiver, head, body)
+    base = ScepExchange("", sender, receiver, head, body)
     if content_type.startswith("application/x-x509-ca"):
         certs = ca_certificates(body, content_type)
         layer = _layer("certs-only SignedData", body, "CACerts", "the HTTP body", "RFC 8894 §3.4")
         return _with(base, label="CA/RA certificates", layers=(layer,), certificates=certs)
-    if content_type.startswith(PKI_MESSAGE) or "operation=PKIOperation" in first:
-        if is_response:
-            return _cert_rep(lab, base)
-        return _pkcs_req(lab, base)
+    if is_response and content_type.startswith(PKI_MESSAGE):
+        return _cert_rep(base, keys)
+    if not is_response and _operation(first) == "PKIOperation":
+        return _request(base, keys)
     return _with(base, label=_operation(first) or first.split(" ", 1)[0])
 
 
@@ -197,81 +221,76 @@ def _operation(request_line: str) -> str:
 
 
 def _with(base: ScepExchange, **changes: object) -> ScepExchange:
-    from dataclasses import replace
-
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def _envelope_of(body: bytes, what: str) -> bytes:
-    from vpnteach.pki.scep.cms import read_signed
-
-    content = read_signed(body, (), what).content
-    if not content:
-        raise ScepError("the pkiMessage carries no pkcsPKIEnvelope", what)
-    return content
-
-
-def _pkcs_req(lab: Lab, base: ScepExchange) -> ScepExchange:
-    """SignedData ⊃ EnvelopedData ⊃ PKCS#10, opened with the RA's encryption key."""
+def _opened(der: bytes, keys: Sequence[rsa.RSAPrivateKey], what: str) -> PkiMessage:
+    """The pkiMessage decoded, its envelope opened by the first key that can."""
     from vpnteach.pki.scep.message import decode_pki_message
 
-    ca = lab.ca
-    assert ca is not None  # a SCEP datagram reached the CA host
-    key = ca.ra_private_key or ca.private_key
-    message = decode_pki_message(base.body, private_key=key, what="PKCSReq")
-    envelope = _envelope_of(base.body, "PKCSReq")
-    layers = (
-        _layer("pkiMessage: SignedData", base.body, "PKCSReq", "the HTTP POST body",
-               "RFC 8894 §3.2, RFC 5652 §5"),
-        _layer("pkcsPKIEnvelope: EnvelopedData", envelope, "pkcsPKIEnvelope",
-               "the SignedData's eContent (an OCTET STRING)", "RFC 8894 §3.2.2, RFC 5652 §6"),
-        _layer("PKCS#10 certification request", message.message_data, "CertificationRequest",
-               "the envelope decrypted with the RA's encryption key (as the CA does)",
-               "RFC 8894 §3.3.1, RFC 2986 §4"),
-    )  # fmt: skip
-    return _with(base, label="PKCSReq", layers=layers, message=message)
+    message = decode_pki_message(der, what=what)
+    for key in keys:
+        opened = decode_pki_message(der, private_key=key, what=what)
+        if opened.message_data:
+            return opened
+    return message
 
 
-def _cert_rep(lab: Lab, base: ScepExchange) -> ScepExchange:
-    """SignedData by the RA; when SUCCESS, the envelope opened with the router's key."""
+def _envelope_layer(envelope: bytes) -> DerLayer:
+    where = "the SignedData's eContent (an OCTET STRING)"
+    rfc = "RFC 8894 §3.2.2, RFC 5652 §6"
+    return _layer("pkcsPKIEnvelope: EnvelopedData", envelope, "pkcsPKIEnvelope", where, rfc)
+
+
+def _request(base: ScepExchange, keys: Sequence[rsa.RSAPrivateKey]) -> ScepExchange:
+    """SignedData ⊃ EnvelopedData ⊃ messageData (a CSR for PKCSReq)."""
     from vpnteach.pki.scep.cms import read_signed
-    from vpnteach.pki.scep.message import decode_pki_message
 
-    outer = _layer("pkiMessage: SignedData", base.body, "CertRep", "the HTTP response body",
-                   "RFC 8894 §3.2, RFC 5652 §5")  # fmt: skip
-    message = decode_pki_message(base.body, what="CertRep")
+    message = _opened(base.body, keys, "pkiMessage")
+    label, title, root, rfc = _REQUESTS[message.message_type.name]
+    layers = [_layer("pkiMessage: SignedData", base.body, label, "the HTTP POST body",
+                     "RFC 8894 §3.2, RFC 5652 §5")]  # fmt: skip
+    envelope = read_signed(base.body, (), label).content
+    if envelope:
+        layers.append(_envelope_layer(envelope))
+    if message.message_data:
+        layers.append(_layer(title, message.message_data, root,
+                             "the envelope decrypted with the RA's encryption key (as the CA does)",
+                             rfc))  # fmt: skip
+    return _with(base, label=label, layers=tuple(layers), message=message)
+
+
+def _cert_rep(base: ScepExchange, keys: Sequence[rsa.RSAPrivateKey]) -> ScepExchange:
+    """SignedData by the RA; when SUCCESS, the envelope opened with the requester's key."""
+    from vpnteach.pki.scep.cms import read_signed
+
+    message = _opened(base.body, keys, "CertRep")
     status = message.pki_status.name if message.pki_status else "?"
-    label = f"CertRep {status}"
-    signed = read_signed(base.body, (), "CertRep")
-    if not signed.content:
-        return _with(base, label=label, layers=(outer,), message=message)
-    envelope = _layer("pkcsPKIEnvelope: EnvelopedData", signed.content, "pkcsPKIEnvelope",
-                      "the SignedData's eContent", "RFC 8894 §3.2.2, RFC 5652 §6")  # fmt: skip
-    inner = _open_with_router_key(lab, base.receiver, signed.content)
-    if inner is None:
-        return _with(base, label=label, layers=(outer, envelope), message=message)
-    certs = read_signed(inner, (), "CertRep.certs-only").certificates
-    degenerate = _layer("certs-only SignedData (the issued certificate)", inner, "CertsOnly",
-                        f"the envelope decrypted with {base.receiver}'s private key",
-                        "RFC 8894 §3.3.2, §3.4")  # fmt: skip
-    return _with(base, label=label, layers=(outer, envelope, degenerate), message=message,
+    layers = [_layer("pkiMessage: SignedData", base.body, "CertRep", "the HTTP response body",
+                     "RFC 8894 §3.2, RFC 5652 §5")]  # fmt: skip
+    envelope = read_signed(base.body, (), "CertRep").content
+    if envelope:
+        layers.append(_envelope_layer(envelope))
+    certs: tuple[x509.Certificate, ...] = ()
+    if message.message_data:
+        certs = read_signed(message.message_data, (), "CertRep.certs-only").certificates
+        layers.append(_layer("certs-only SignedData (the issued certificate)",
+                             message.message_data, "CertsOnly",
+                             f"the envelope decrypted with {base.receiver}'s private key",
+                             "RFC 8894 §3.3.2, §3.4"))  # fmt: skip
+    return _with(base, label=f"CertRep {status}", layers=tuple(layers), message=message,
                  certificates=certs)  # fmt: skip
 
 
-def _open_with_router_key(lab: Lab, router: str, envelope: bytes) -> bytes | None:
-    """The CertRep's plaintext, opened with the receiving router's key (``None``: no key of
-    that router opens it)."""
-    from vpnteach.pki.scep.cms import open_envelope
-
-    if router not in lab.routers:
-        return None
-    keys: list[rsa.RSAPrivateKey] = [p.private_key for p in lab.routers[router].pki.keys.values()]
-    for key in keys:
-        try:
-            return open_envelope(envelope, key, "CertRep.pkcsPKIEnvelope")
-        except ScepError:
-            continue
-    return None
+def _keys_of(lab: Lab, receiver: str) -> list[rsa.RSAPrivateKey]:
+    """The private keys that may open what ``receiver`` got: the RA's (or the CA's) at the
+    CA host, the router's own keys at a router."""
+    if receiver in lab.routers:
+        return [pair.private_key for pair in lab.routers[receiver].pki.keys.values()]
+    ca = lab.ca
+    if ca is None:
+        return []
+    return [ca.ra_private_key or ca.private_key]
 
 
 # ---------------------------------------------------------------------- steps
@@ -343,10 +362,8 @@ def enrollment_steps(lab: Lab, router: str | None = None) -> list[Step]:
     for gram in _scep_datagrams(lab):
         if router is not None and router not in (gram.sender, gram.receiver):
             continue
-        try:
-            exchange = _exchange(lab, gram)
-        except ScepTransportError as exc:
-            raise ScepError(str(exc), f"SCEP datagram from {gram.sender}") from None
+        keys = _keys_of(lab, gram.receiver)
+        exchange = decode_exchange(gram.data, gram.sender, gram.receiver, keys)
         title = f"{exchange.label}: {exchange.sender} → {exchange.receiver}"
         rfc = _RFC.get(exchange.label, "RFC 8894 §3.3.2, §4.3.1")
         add(StepKind.SCEP, exchange.sender, gram.time, title, rfc, _explain(exchange), exchange)
