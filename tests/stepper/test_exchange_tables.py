@@ -93,7 +93,17 @@ def test_each_arrow_carries_the_senders_state_and_the_payloads(seed_run: list[St
     entries = {e.label: e for e in ladder_entries(seed_run, len(seed_run) - 1)}
     assert entries["MM1"].sender_state == "IKE_I_MM1"
     assert entries["MM5"].payloads.startswith("ID, CERT, SIG")
+    assert entries["MM3"].payloads.startswith("KE, NONCE, CERTREQ, VID×3")  # runs counted
     assert entries["QM1"].sender_state == "IKE_QM_I_QM1"
+    assert all(e.arrived for e in entries.values())
+
+
+def test_a_message_its_receiver_has_not_moved_on_yet_says_so(seed_run: list[Step]) -> None:
+    mm5 = next(s for s in seed_run if s.title.startswith("MM5:"))
+    last = ladder_entries(seed_run, mm5.index)[-1]
+    assert (last.label, last.state_after, last.arrived) == ("MM5", "IKE_R_MM4", False)
+    after = ladder_entries(seed_run, mm5.index + 1)[-1]
+    assert (after.state_after, after.arrived) == ("IKE_R_MM5", True)
 
 
 def test_the_ladder_of_an_aggressive_mode_run_carries_aggressive_and_quick_mode_states(

@@ -127,12 +127,17 @@ def accessible_svg(svg: str, title: str, desc: str = "") -> str:
 
 
 def diagram_html(
-    dot_source: str, renderer: DotRenderer | None = None, caption: str = "", desc: str = ""
+    dot_source: str,
+    renderer: DotRenderer | None = None,
+    caption: str = "",
+    desc: str = "",
+    heading: bool = True,
 ) -> str:
     """Inline SVG of ``dot_source`` (titled ``caption``, described by ``desc`` for screen
-    readers) or, without a renderer, the DOT text with a note."""
+    readers) or, without a renderer, the DOT text with a note; ``heading=False`` when the
+    picture draws its own title."""
     svg = render_svg(dot_source, renderer)
-    cap = f"<div style='font-weight:bold'>{esc(caption)}</div>" if caption else ""
+    cap = f"<div style='font-weight:bold'>{esc(caption)}</div>" if caption and heading else ""
     if svg is None:
         return (
             f"<div class='vpnteach-diagram'>{cap}<p><em>{esc(NO_RENDERER_NOTE)}</em> "

@@ -24,7 +24,8 @@ LEGEND = (
     "How to read it: each arrow is one ISAKMP message, from its sender to its receiver "
     "(bold: its name, below: its payloads; time on the left, in seconds since the first "
     "step). Beside each lifeline is that router's state on that row: the sender's state "
-    "when it sent (“sent in”), the receiver's state entered on arrival (“on arrival”). "
+    "when it sent (“sent in”), the receiver's state entered on arrival (“on arrival”; "
+    "“not moved yet” while it is still handling the message). "
     "Quick Mode messages show Quick Mode states. ✗ dropped by you, ✎ modified by you, "
     "(again) a retransmission."
 )
@@ -44,6 +45,7 @@ class LadderEntry(NamedTuple):
     state_after: str = ""
     sender_state: str = ""
     payloads: str = ""
+    arrived: bool = True  # False: the receiver has not moved on it yet (still state_after)
 
 
 def _entries(records: Iterable[Sequence[object]]) -> list[LadderEntry]:
@@ -84,7 +86,8 @@ def _arrow(entry: LadderEntry, y: int, xs: dict[str, int]) -> str:
     if entry.sender_state:
         parts.append(_state_text(x1, y, f"sent in {entry.sender_state}", x1 == LEFT_X))
     if entry.state_after:
-        parts.append(_state_text(x2, y, f"on arrival: {entry.state_after}", x2 == LEFT_X))
+        text = "on arrival: " if entry.arrived else "not moved yet: "
+        parts.append(_state_text(x2, y, text + entry.state_after, x2 == LEFT_X))
     parts.append("</g>")
     return "".join(parts)
 
@@ -135,7 +138,7 @@ def ladder_html(
             esc(e.sender_state or "—"),
             esc(e.receiver),
             f"<b>{esc(e.label)}</b>" + (f" [{esc(e.payloads)}]" if e.payloads else ""),
-            esc(e.state_after or "—"),
+            esc((e.state_after or "—") + ("" if e.arrived else " (not moved yet)")),
         )
         for e in entries
     ]

@@ -3,7 +3,7 @@
 Each :class:`~vpnteach.ike.transitions.Move` row becomes one edge labelled with its input
 event and handler, so the picture cannot drift from what the engine runs (the h11 idea).
 Readable at 100 % zoom: one font family for title, nodes and edges (:data:`FONT`), no text
-under 12 pt, and two ways to keep the picture small:
+under 9 pt (12 px at its natural size), and two ways to keep the picture small:
 
 * ``role="initiator"`` / ``"responder"`` draws one role's moves (and the moves of both);
 * ``fold_teardown=True`` (the default) folds the moves into ``IKE_DEST_SA`` (RFC 2408 §5.15
@@ -19,6 +19,7 @@ the same rows in text (WCAG 2.1 1.1.1).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
 from vpnteach.ike.states import IkeState
@@ -86,14 +87,15 @@ def teardown_text(table: TransitionTable, role: str | None = None) -> str:
     lines = []
     for event, states in by_input.items():
         where = "any state" if set(states) >= everywhere else ", ".join(states)
-        lines.append(f"{event} from {where}")
+        lines += textwrap.wrap(f"{event} from {where}", 36, subsequent_indent="  ")
     return "\n".join([*lines, f"→ IKE_DEST_SA by {', '.join(handlers)}"])
 
 
-def edge_label(move: Move) -> str:
-    """``"[I] IKE_MM_EXCH\\nreceive_mm2()"``: role, input event, handler (plain text)."""
-    role = _ROLE_STYLE[move.role][0]
-    return f"[{role}] {move.input.event.value}\n{move.handler_name}()"
+def edge_label(move: Move, with_role: bool = True) -> str:
+    """``"[I] IKE_MM_EXCH\\nreceive_mm2()"``: role, input event, handler (plain text); a
+    one-role diagram leaves the role out."""
+    role = f"[{_ROLE_STYLE[move.role][0]}] " if with_role else ""
+    return f"{role}{move.input.event.value}\n{move.handler_name}()"
 
 
 def _node(state: IkeState, peers: list[str]) -> str:
@@ -108,11 +110,11 @@ def _node(state: IkeState, peers: list[str]) -> str:
     )
 
 
-def _edge(move: Move) -> str:
+def _edge(move: Move, with_role: bool = True) -> str:
     _, style, colour = _ROLE_STYLE[move.role]
     return (
         f"  {_q(move.state.value)} -> {_q(move.next_state.value)} "
-        f"[label={_q(edge_label(move))}, style={style}, color={_q(colour)}, "
+        f"[label={_q(edge_label(move, with_role))}, style={style}, color={_q(colour)}, "
         f"fontcolor={_q(colour)}, tooltip={_q(f'{move.input} / {move.handler_name}()')}];"
     )
 
@@ -143,9 +145,9 @@ def state_diagram_dot(
     lines = [
         f"digraph {_q(table.name)} {{",
         f"  label={_q(diagram_title(table, role) + legend)};",
-        f'  labelloc=t; rankdir=TB; fontname="{FONT}"; fontsize=16;',
-        f'  node [shape=box, style=rounded, fontname="{FONT}", fontsize=14];',
-        f'  edge [fontname="{FONT}", fontsize=12];',
+        f'  labelloc=t; rankdir=TB; nodesep=0.2; ranksep=0.3; fontname="{FONT}"; fontsize=12;',
+        f'  node [shape=box, style=rounded, fontname="{FONT}", fontsize=11, margin="0.08,0.03"];',
+        f'  edge [fontname="{FONT}", fontsize=9];',
     ]
     states: list[IkeState] = []
     for m in moves:
@@ -155,7 +157,7 @@ def state_diagram_dot(
         states.append(IkeState.IKE_DEST_SA)
     states += [s for s in at if s not in states]  # e.g. IKE_DEST_SA after an error
     lines += [_node(state, at.get(state, [])) for state in states]
-    lines += [_edge(move) for move in moves]
+    lines += [_edge(move, role is None) for move in moves]
     if folded:
         note = _q(teardown_text(table, role))
         lines.append(f"  {_q(TEARDOWN_NOTE)} [shape=note, style=solid, label={note}];")
@@ -215,7 +217,11 @@ def state_diagram_html(
         + ". The table below lists every move as text."
     )
     picture = diagram_html(
-        state_diagram_dot(table, current, role, fold_teardown), renderer, title, desc=desc
+        state_diagram_dot(table, current, role, fold_teardown),
+        renderer,
+        title,
+        desc=desc,
+        heading=False,  # the graph's own label is the title
     )
     listing = state_table_html(table, current, role, fold_teardown)
     return (

@@ -55,7 +55,7 @@ def state_machines_html(
     states = step.quick_mode_states if table is QUICK_MODE else step.states
     roles = roles or dict(zip(states, ROLES, strict=False))
     parts = [
-        f"<div class='vt-role' style='flex:1 1 380px;min-width:0'>"
+        f"<div class='vt-role' style='flex:1 1 520px;min-width:0'>"
         f"{_diagram(table.exchange, role, peer, states[peer])}</div>"
         for peer, role in roles.items()
         if peer in states
@@ -77,15 +77,18 @@ def latest(steps: Sequence[Step], index: int, kind: StepKind) -> Step | None:
     return None
 
 
-def _arrival_state(steps: Sequence[Step], start: int, until: int, receiver: str) -> str:
-    """The state ``receiver`` entered on the message of step ``start``: its first move in
-    ``start+1 .. until``, else its state at ``until`` (a message it ignored or dropped)."""
+def _arrival_state(
+    steps: Sequence[Step], start: int, until: int, receiver: str
+) -> tuple[str, bool]:
+    """The state ``receiver`` entered on the message of step ``start`` (its first move in
+    ``start+1 .. until``) and ``True``; else its state at ``until`` and ``False`` (it has not
+    moved yet at this step, or ignored the message)."""
     for step in steps[start + 1 : until + 1]:
         move = step.payload
         if isinstance(move, Transition) and move.router == receiver:
-            return move.record.new_state.value
+            return move.record.new_state.value, True
     found = steps[until].latest_states.get(receiver)
-    return found.value if found else ""
+    return (found.value if found else ""), False
 
 
 def _on_ladder(step: Step) -> bool:
@@ -93,6 +96,17 @@ def _on_ladder(step: Step) -> bool:
         return True
     payload = step.payload
     return isinstance(payload, LearnerAction) and payload.dropped and payload.label != "ESP"
+
+
+def payload_summary(names: Sequence[str]) -> str:
+    """``"KE, NONCE, CERTREQ, VID×3, NAT-D×2"``: repeated neighbours counted, order kept."""
+    runs: list[list[object]] = []
+    for name in names:
+        if runs and runs[-1][0] == name:
+            runs[-1][1] = int(str(runs[-1][1])) + 1
+        else:
+            runs.append([name, 1])
+    return ", ".join(f"{n}×{c}" if c != 1 else str(n) for n, c in runs)
 
 
 def _is_quick_mode(message: IkeMessage) -> bool:
@@ -121,15 +135,17 @@ def ladder_entries(steps: Sequence[Step], index: int) -> list[LadderEntry]:
         label += " ✎" if payload.modified else ""
         states = step.quick_mode_states if _is_quick_mode(payload) else step.latest_states
         sent_in = states.get(payload.sender)
+        state, moved = _arrival_state(steps, step.index, until, payload.receiver)
         entries.append(
             LadderEntry(
                 step.time - start,
                 payload.sender,
                 payload.receiver,
                 label,
-                _arrival_state(steps, step.index, until, payload.receiver),
+                state,
                 sent_in.value if sent_in else "",
-                ", ".join(payload.payload_names),
+                payload_summary(payload.payload_names),
+                moved,
             )
         )
     return entries

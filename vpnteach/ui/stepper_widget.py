@@ -1,12 +1,13 @@
 """The stepper in a notebook: HTML views of every step kind and the :class:`StepperWidget`.
 
 The widget is a composite of stock ipywidgets (no custom JavaScript): buttons ``◀ Back``,
-``Next ▶``, ``▶ Play``, ``Reset`` and an ``IntSlider`` over the steps (real buttons and a
-slider: reachable with Tab, operated with Enter, Space and the arrow keys), the step title
+``Next ▶``, ``▶ Play``, ``Reset`` and a "go to step" number box (``slider``: real buttons
+and a labelled input, reachable with Tab, operated with Enter, Space and the arrow keys), the
+step title
 (an ARIA live region, so a screen reader announces each step), and a ``Tab`` with
 ``Ladder``, ``Message``, ``Keys``, ``State machines``, ``Certificates``,
 ``debug crypto isakmp`` and ``Explanation``. Every tab page has the same fixed height and
-scrolls inside. Play uses a hidden stock ``Play`` widget linked to the slider in the browser.
+scrolls inside. Play uses a hidden stock ``Play`` widget linked to the step box in the browser.
 Each part is an ``HTML`` widget tagged ``vt-stepper-...`` (SVG inline, so tests can query the
 state diagram's nodes). The panels themselves are :mod:`vpnteach.ui.stepper_panels`.
 """
@@ -67,7 +68,7 @@ TAB_TITLES = (
     "Keys",
     "State machines",
     "Certificates",
-    "debug crypto isakmp",
+    "Debug log",
     "Explanation",
 )
 _PANELS = (
@@ -299,8 +300,16 @@ class StepperWidget:
         self.next = _button(w, "Next ▶", "next", "next step")
         self.play_button = _button(w, "▶ Play", "play", "play or pause the steps")
         self.reset = _button(w, "Reset", "reset", "back to step 0")
-        self.slider = w.IntSlider(
-            value=stepper.position, min=0, max=last, description="step", continuous_update=False
+        # a labelled number box, not an IntSlider: the slider's handle has no accessible name
+        # (axe-core: aria-input-field-name) and stock widgets cannot give it one
+        self.slider = w.BoundedIntText(
+            value=stepper.position,
+            min=0,
+            max=last,
+            description="go to step",
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=w.Layout(width="14em"),
         ).add_class("vt-stepper-slider")
         self.play = w.Play(value=stepper.position, min=0, max=last, interval=interval_ms)
         self.play.layout.display = "none"
@@ -314,7 +323,7 @@ class StepperWidget:
         p = self.panels
         machines = w.VBox(
             [p["mm"], p["qm"]],
-            layout=w.Layout(height=panel_height, overflow="auto", display="block"),
+            layout=w.Layout(height=panel_height, overflow="auto", display="block", margin="2px"),
         ).add_class("vt-stepper-machines")
         tab_children = [self.ladder, p["message"], p["keys"], machines, p["certificates"],
                         p["debug"], p["explanation"]]  # fmt: skip
@@ -370,17 +379,18 @@ class StepperWidget:
             f"<b>Step {index} of {len(steps) - 1}:</b> {esc(ios_names(step.title))} "
             f"{note(f'({esc(step.clock)})')}</div>"
         )
-        self.ladder.value = ladder_html(ladder_entries(steps, index), *self._peers())
-        p["message"].value = message_panel_html(steps, index)
-        p["keys"].value = keys_panel_html(steps, index)
-        p["mm"].value = _section("Phase 1") + state_machines_html(
-            step, phase1_table(step), self.roles
+        self.ladder.value = _page(ladder_html(ladder_entries(steps, index), *self._peers()))
+        p["message"].value = _page(message_panel_html(steps, index))
+        p["keys"].value = _page(keys_panel_html(steps, index))
+        machines = state_machines_html(step, phase1_table(step), self.roles)
+        p["mm"].value = _page(_section("Phase 1") + machines)
+        p["qm"].value = _page(
+            _section("Quick Mode") + state_machines_html(step, QUICK_MODE, self.roles)
         )
-        p["qm"].value = _section("Quick Mode") + state_machines_html(step, QUICK_MODE, self.roles)
-        p["certificates"].value = certificates_panel_html(steps, index)
+        p["certificates"].value = _page(certificates_panel_html(steps, index))
         first_new = steps[index - 1].log_mark if index > 0 else 0
-        p["debug"].value = debug_panel_html(self.stepper.debug_log(index), first_new)
-        p["explanation"].value = step_html(step, brief=True)
+        p["debug"].value = _page(debug_panel_html(self.stepper.debug_log(index), first_new))
+        p["explanation"].value = _page(step_html(step, brief=True))
 
     def _peers(self) -> tuple[str, str]:
         names = [*self.roles, "Branch1", "Branch2"]
@@ -411,6 +421,11 @@ def _panel(w: Any, css: str, height: str) -> Any:
     """A tab page: an HTML widget of fixed height that scrolls inside."""
     layout = w.Layout(height=height, overflow="auto")
     return w.HTML(layout=layout).add_class(f"vt-stepper-{css}")
+
+
+def _page(content: str) -> str:
+    """A tab page's HTML at a text line height (ipywidgets sets the widget line's 28 px)."""
+    return f"<div class='vt-page' style='line-height:1.4'>{content}</div>"
 
 
 def _section(title: str) -> str:

@@ -52,7 +52,7 @@ def pairs_table(pairs: list[tuple[str, str]], css: str = "vt-values") -> str:
     """A compact two-column table: name (text) and value (HTML), values left-aligned."""
     rows = "".join(
         f"<tr><th scope='row' style='text-align:left;font-weight:normal;padding:1px 8px 1px 0;"
-        f"vertical-align:top'>{esc(name)}</th>"
+        f"vertical-align:top;white-space:nowrap'>{esc(name)}</th>"
         f"<td style='text-align:left;padding:1px 0;vertical-align:top'>{value}</td></tr>"
         for name, value in pairs
     )
