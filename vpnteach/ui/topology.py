@@ -39,8 +39,7 @@ def links_of(lab: Lab) -> list[tuple[str, str, str, str, str]]:
     for name, link in lab.network.links.items():
         ends = []
         for end in (link.a, link.b):
-            node = end.name.split(" ", 1)[0]
-            port = end.name.split(" ", 1)[1] if " " in end.name else end.name
+            node, port = end.node.name, end.name
             for long, short in SHORT:
                 port = port.replace(long, short)
             ends += [node, f"{port} {end.address}"]
