@@ -186,5 +186,16 @@ def derivation_dot(facts: Iterable[Fact], title: str = "Key derivation") -> str:
 def derivation_html(
     facts: Iterable[Fact], title: str = "Key derivation", renderer: DotRenderer | None = None
 ) -> str:
-    """The derivation graph as inline SVG (or its DOT source when no renderer exists)."""
-    return diagram_html(derivation_dot(facts, title), renderer, title)
+    """The derivation graph as inline SVG (or its DOT source when no renderer exists), with a
+    text description and the same arrows as a table (what each value was computed from)."""
+    all_facts = list(facts)
+    desc = f"{len(all_facts)} values, each with arrows from the values it was computed from."
+    rows = [
+        (esc(f.actor or "—"), f"<b>{esc(f.name)}</b>", esc(", ".join(f.inputs) or "—"))
+        for f in all_facts
+    ]
+    listing = table(("computed by", "value", "computed from"), rows)
+    return (
+        diagram_html(derivation_dot(all_facts, title), renderer, title, desc=desc)
+        + f"<details><summary>{esc(title)} as a table</summary>{listing}</details>"
+    )
