@@ -1,15 +1,16 @@
 """The stepper in a notebook: HTML views of every step kind and the :class:`StepperWidget`.
 
 The widget is a composite of stock ipywidgets (no custom JavaScript): buttons ``◀ Back``,
-``Next ▶``, ``▶ Play``, ``Reset`` and a "go to step" number box (``slider``: real buttons
-and a labelled input, reachable with Tab, operated with Enter, Space and the arrow keys), the
-step title
-(an ARIA live region, so a screen reader announces each step), and a ``Tab`` with
-``Ladder``, ``Message``, ``Keys``, ``State machines``, ``Certificates``,
-``debug crypto isakmp`` and ``Explanation``. Every tab page has the same fixed height and
-scrolls inside. Play uses a hidden stock ``Play`` widget linked to the step box in the browser.
-Each part is an ``HTML`` widget tagged ``vt-stepper-...`` (SVG inline, so tests can query the
-state diagram's nodes). The panels themselves are :mod:`vpnteach.ui.stepper_panels`.
+``Next ▶``, ``▶ Play``, ``Reset`` and a "go to step" number box (``slider``): real buttons and
+a labelled input, reachable with Tab, operated with Enter, Space and the arrow keys. Then the
+step title (an ARIA live region, so a screen reader announces each step) and a ``Tab`` with
+``Ladder``, ``Message``, ``Keys``, ``State machines`` (one diagram per role), ``Certificates``,
+``Debug log`` (``debug crypto isakmp``, the current step's lines marked) and ``Explanation``.
+Every tab page has the same fixed height and scrolls inside, so the page never jumps and the
+navigation stays in view; ``StepperWidget(stepper, large=True)`` enlarges it for projection.
+Play uses a hidden stock ``Play`` widget linked to the step box in the browser. Each part is an
+``HTML`` widget tagged ``vt-stepper-...`` (SVG inline, so tests can query the state diagram's
+nodes). The panels over a run are :mod:`vpnteach.ui.stepper_panels`.
 """
 
 from __future__ import annotations
