@@ -89,6 +89,8 @@ def test_ping_brings_the_tunnel_up_and_the_stepper_steps(page: Page, demo_url: s
     expect(demo).to_have_class(has_class("vt-large"))
     zoom = demo.evaluate("el => getComputedStyle(el).zoom")
     assert float(zoom) == pytest.approx(1.4)
+    intro = page.locator(".jp-RenderedMarkdown").first.evaluate("el => getComputedStyle(el).zoom")
+    assert float(intro) == pytest.approx(1.4)  # the page's text too
     _shot(page, "voila-demo-large")
 
 
