@@ -170,4 +170,16 @@ def test_keyboard_alone_steps_to_mm5(small_page: Notebook, stepper_notebook: str
     expect(title).to_contain_text("MM5: Branch1 → Branch2")
     focused = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert focused != "none", "the focused button shows no focus outline"
+    # the tabs too: Tab onto the tab bar, then the arrow keys and Enter pick a page
+    current = page.locator(".vt-stepper-tabs .lm-TabBar-tab.lm-mod-current")
+    for _ in range(20):
+        if page.evaluate("() => !!document.activeElement.closest('.vt-stepper-tabs .lm-TabBar')"):
+            break
+        page.keyboard.press("Tab")
+    else:
+        raise AssertionError("Tab never reached the tab bar")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    expect(current).to_have_text(TAB_TITLES[1])
+    expect(nb.html_widget("vt-stepper-message")).to_contain_text("MM5: Branch1 → Branch2")
     nb.screenshot("stepper-keyboard-mm5")
