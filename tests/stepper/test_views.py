@@ -236,6 +236,19 @@ def test_the_debug_panel_marks_the_lines_the_current_step_printed() -> None:
         "▶ Jun 6 10:21:50.075: ISAKMP (0:0): received packet",
     ]
     assert "This step printed no debug line" in debug_panel_html(lines, first_new=3)
+    earlier = debug_panel_html(lines, first_new=2, printed_at=7)
+    assert "This step printed no debug line; the latest, 1 line(s) of step 7," in earlier
+
+
+def test_a_step_that_printed_nothing_points_at_the_latest_step_that_did(
+    seed_run: list[Step],
+) -> None:
+    from vpnteach.ui.stepper_panels import latest_printing_step
+
+    mm5 = first(seed_run, StepKind.MESSAGE, "MM5").index
+    k, start = latest_printing_step(seed_run, mm5)
+    assert k < mm5 and seed_run[k].log_mark > start == seed_run[k - 1].log_mark
+    assert all(seed_run[j].log_mark == seed_run[k].log_mark for j in range(k, mm5 + 1))
 
 
 def test_keys_and_explanation_panels_are_readable(seed_run: list[Step]) -> None:

@@ -172,10 +172,23 @@ def _debug_block(router: str, lines: Sequence[tuple[int, str]], first_new: int) 
     )
 
 
-def debug_panel_html(lines: Sequence[tuple[str, str]], first_new: int | None = None) -> str:
+def latest_printing_step(steps: Sequence[Step], index: int) -> tuple[int, int]:
+    """``(k, first line)``: the last step at or before ``index`` that printed ``debug`` lines,
+    and the number of lines printed before it (``(index, all lines)`` if none did)."""
+    for k in range(index, -1, -1):
+        before = steps[k - 1].log_mark if k > 0 else 0
+        if steps[k].log_mark > before:
+            return k, before
+    return index, steps[index].log_mark if steps else 0
+
+
+def debug_panel_html(
+    lines: Sequence[tuple[str, str]], first_new: int | None = None, printed_at: int | None = None
+) -> str:
     """The ``debug crypto isakmp`` output so far, one block per router; the lines the current
     step printed (from ``first_new`` on) are shown first and marked ``▶`` and highlighted in
-    the full log (the mark and bold carry it, not only the colour)."""
+    the full log (the mark and bold carry it, not only the colour). ``printed_at``: the step
+    that printed them, when it is an earlier one (the current step printed nothing)."""
     routers = list(dict.fromkeys(router for router, _ in lines))
     if not routers:
         return "<p><em>Nothing logged yet.</em></p>"
@@ -183,8 +196,13 @@ def debug_panel_html(lines: Sequence[tuple[str, str]], first_new: int | None = N
     new = [(r, line) for r, line in lines[start:]]
     if new:
         text = esc("\n".join(f"{_MARK}{r}: {line}" for r, line in new))
+        who = (
+            f"This step printed no debug line; the latest, {len(new)} line(s) of step {printed_at},"
+            if printed_at is not None
+            else f"This step printed {len(new)} line(s),"
+        )
         head = (
-            f"<div class='vt-debug-step'><b>This step printed {len(new)} line(s)</b>, marked "
+            f"<div class='vt-debug-step'><b>{esc(who)}</b> marked "
             f"{esc(_MARK.strip())} and highlighted below:"
             f"<pre style='{MONO};font-size:12px;white-space:pre-wrap;margin:2px 0 8px 0'>"
             f"{text}</pre></div>"

@@ -45,6 +45,7 @@ from vpnteach.ui.stepper_panels import (
     debug_panel_html,
     ladder_entries,
     latest,
+    latest_printing_step,
     phase1_table,
     roles_of,
     state_machines_html,
@@ -389,8 +390,11 @@ class StepperWidget:
             _section("Quick Mode") + state_machines_html(step, QUICK_MODE, self.roles)
         )
         p["certificates"].value = _page(certificates_panel_html(steps, index))
-        first_new = steps[index - 1].log_mark if index > 0 else 0
-        p["debug"].value = _page(debug_panel_html(self.stepper.debug_log(index), first_new))
+        printed_at, first_new = latest_printing_step(steps, index)
+        debug = debug_panel_html(
+            self.stepper.debug_log(index), first_new, None if printed_at == index else printed_at
+        )
+        p["debug"].value = _page(debug)
         p["explanation"].value = _page(step_html(step, brief=True))
 
     def _peers(self) -> tuple[str, str]:
