@@ -176,6 +176,7 @@ class EndpointCore:
 
     def _start_quick_mode(self, sa: IsakmpSa, request: QmRequest) -> None:
         mid = self._new_message_id(sa)
+        sa.message_ids.add(mid)
         node = self._new_node(sa, mid, Role.INITIATOR)
         node.entry, node.acl_entry = request.entry, request.acl_entry
         self._fire_quick(sa, node, INIT_QM)
@@ -183,7 +184,7 @@ class EndpointCore:
     def _new_message_id(self, sa: IsakmpSa) -> int:
         while True:
             mid = int.from_bytes(self.ctx.rng.random_bytes(4), "big")
-            if mid and mid not in sa.nodes:
+            if mid and mid not in sa.nodes and mid not in sa.message_ids:
                 return mid
 
     def _new_node(self, sa: IsakmpSa, mid: int, role: Role) -> QuickModeNode:

@@ -43,7 +43,7 @@ def notify_name(notify_type: int) -> str:
 def _message_id(ctx: Context, sa: IsakmpSa) -> int:
     while True:
         mid = int.from_bytes(ctx.rng.random_bytes(4), "big")
-        if mid and mid not in sa.nodes:
+        if mid and mid not in sa.nodes and mid not in sa.message_ids:
             return mid
 
 
@@ -143,6 +143,9 @@ def _authenticated_payloads(ctx: Context, sa: IsakmpSa, msg: Message) -> tuple[P
     )
     if not hmac.compare_digest(expected, first.hash_data):
         raise IkeError("informational HASH(1) does not verify")
+    # HASH(1) proves who made the message, not when: a copy sent again verifies too. Its
+    # Message ID, never reused on this SA (RFC 2408 §3.1), tells.
+    sa.message_ids.use(mid, "informational message")
     return payloads[1:]
 
 
