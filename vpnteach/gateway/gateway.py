@@ -22,7 +22,8 @@ The glue, in RFC 4301 §5.1 / RFC 2409 terms:
   map entry (Main Mode first if there is no ISAKMP SA, else Quick Mode right away);
 * :class:`~vpnteach.ike.events.Phase2Complete` carries the two SAs' keys: both are installed
   in the SAD under the flow they protect (:mod:`vpnteach.gateway.install`);
-* an SA's soft lifetime starts a Quick Mode rekey; the hard lifetime removes it (the SAD does);
+* an SA's soft lifetime starts a Quick Mode rekey (by either side, :mod:`.lifetimes`); the
+  hard lifetime removes the pair and tells the peer with a Delete payload;
 * a Delete from the peer removes the SA pair; ``clear crypto sa`` removes ours and tells the
   peer; ``clear crypto isakmp`` deletes the ISAKMP SAs.
 """
@@ -44,6 +45,7 @@ from vpnteach.gateway.adapt import CryptoInterface, crypto_interface, ike_config
 from vpnteach.gateway.dpd import DPD_LIMIT, Dead, DpdTracker, PeerDead
 from vpnteach.gateway.install import flow_for, sa_from_spec
 from vpnteach.gateway.invalid_spi import InvalidSpiLimiter
+from vpnteach.gateway.lifetimes import carried_traffic, seconds_soft_reached, soft_seconds
 from vpnteach.gateway.packets import is_esp, is_own_ike, peek, source
 from vpnteach.gateway.pairs import SaPairs
 from vpnteach.gateway.results import Deliver, Discard, SasInstalled, SasRemoved, Transmit
@@ -138,6 +140,7 @@ class Gateway(HtmlRepr):
         self._timer_stale = True
         self._timer: float | None = None
         self._dpd_rng = rng.fork("dpd") if isinstance(rng, SeededRng) else rng
+        self._lifetime_rng = rng.fork("lifetime") if isinstance(rng, SeededRng) else rng
         self.dpd = self._new_dpd(config, 0.0)
 
     def __repr__(self) -> str:
@@ -356,26 +359,38 @@ class Gateway(HtmlRepr):
         elif isinstance(event, SoftLifetimeExpired):
             self._rekey(event, now)
         elif isinstance(event, HardLifetimeExpired):
-            why = f"SA 0x{event.spi:08X} expired: {event.reason}"
-            self._log(now, ipsec_log.text("lifetime", why))
-            self.pairs.prune(lambda sa: self.sad.flow_of(sa) is not None)
+            self._expired(event, now)
 
     def _rekey(self, event: SoftLifetimeExpired, now: float) -> None:
         """Soft lifetime of the *current* outbound SA of a flow: negotiate its successor.
 
-        Only the side that initiated the expiring pair rekeys, so the two peers (whose soft
-        limits fall a few milliseconds apart) do not both start a Quick Mode for it.
+        The side that initiated the pair rekeys at its soft limit; the other side at its later
+        one, if the pair still serves the flow and carried traffic (:mod:`.lifetimes`).
         """
         if event.direction is not Direction.OUTBOUND:
             return
-        for sa in self.sad.sas():
-            flow = self.sad.flow_of(sa)
-            if sa.spi == event.spi and flow is not None and sa.direction is Direction.OUTBOUND:
-                if self.sad.outbound_sa(flow) is sa and self.pairs.initiated_by_us(sa):
-                    self._log(now, ipsec_log.text("rekey", f"{event.reason}: rekeying {flow}"))
-                    self._asked.add(flow.key)
-                    self.ike.initiate(flow.peer, now, flow.crypto_map)
-                return
+        sa = self.pairs.find(event.spi, Direction.OUTBOUND)
+        flow = self.sad.flow_of(sa) if sa is not None else None
+        if sa is None or flow is None or self.sad.outbound_sa(flow) is not sa:
+            return
+        busy = seconds_soft_reached(sa, now) and carried_traffic(self.pairs.with_partners([sa]))
+        if not (self.pairs.initiated_by_us(sa) or busy):
+            return
+        self._log(now, ipsec_log.text("rekey", f"{event.reason}: rekeying {flow}"))
+        self._asked.add(flow.key)
+        self.ike.initiate(flow.peer, now, flow.crypto_map)
+
+    def _expired(self, event: HardLifetimeExpired, now: float) -> None:
+        """The hard lifetime of an SA ended: remove its pair and tell the peer with a Delete
+        naming the pair's inbound SPI (RFC 2408 §3.15), as IOS does."""
+        self._log(now, ipsec_log.text("lifetime", f"SA 0x{event.spi:08X} expired: {event.reason}"))
+        sa = self.pairs.find(event.spi, event.direction)
+        if sa is not None:
+            pair = self.pairs.with_partners([sa])
+            self._remove(pair, "lifetime expired", now)
+            inbound = [s.spi.to_bytes(4, "big") for s in pair if s.direction is Direction.INBOUND]
+            self.ike.delete_ipsec_sas(sa.peer, inbound, now)
+        self.pairs.prune(lambda sa: self.sad.flow_of(sa) is not None)
 
     def _on_ike(self, event: Event, now: float) -> None:
         if isinstance(event, Phase1Complete):
@@ -449,13 +464,15 @@ class Gateway(HtmlRepr):
             self._log(now, ipsec_log.text("install", why))
             return
         pair = []
+        ours = flow.key in self._asked
+        soft = soft_seconds(event.outbound.lifetime_seconds, ours=ours, rng=self._lifetime_rng)
         for spec in (event.inbound, event.outbound):
             sa = sa_from_spec(spec, crypto_map=event.crypto_map, conn_id=self._conn(), now=now)
+            sa.soft_seconds = soft  # this side's rekey time for the pair (lifetimes.py)
             self.sad.install(sa, flow)
             self.installed.append(sa)
             self._log(now, ipsec_log.create_sa(sa))
             pair.append(sa)
-        ours = flow.key in self._asked
         self._asked.discard(flow.key)
         self.pairs.add(pair[0], pair[1], ours=ours)
         self._events.append(
