@@ -19,6 +19,7 @@ from vpnteach.ike.events import (
     NotificationSent,
     SaDeleted,
 )
+from vpnteach.ike.lifetimes import RESPONDER_LIFETIME, honour_phase1_lifetime
 from vpnteach.ike.protection import open_body, seal
 from vpnteach.ike.records_endpoint import DeleteReceived, DpdAcked, NotifyReceived, NotifySent
 from vpnteach.ike.sa import IsakmpSa
@@ -174,6 +175,8 @@ def _on_notify(ctx: Context, sa: IsakmpSa, n: NotificationPayload) -> None:
         sequence = int.from_bytes(n.notification_data[:4], "big")
         ctx.log(DpdAcked(peer=sa.peer[0], sequence=f"{sequence:08X}"))
         ctx.emit(DeadPeerAnswered(sa.peer, sequence))
+    elif n.notify_message_type == RESPONDER_LIFETIME and n.protocol_id == ISAKMP:
+        honour_phase1_lifetime(ctx, sa, n)
     elif (
         n.notify_message_type == NotifyMessageType.INVALID_SPI
         and n.protocol_id == ProtocolId.PROTO_IPSEC_ESP

@@ -30,7 +30,7 @@ from vpnteach.ike.records_endpoint import (
     ResponderLifetimeReceived,
     ResponderLifetimeSent,
 )
-from vpnteach.ike.sa import QuickModeNode
+from vpnteach.ike.sa import IsakmpSa, QuickModeNode, Role
 from vpnteach.wire.attributes import DataAttribute, encode_attribute, pull_attribute
 from vpnteach.wire.buffer import Buffer
 from vpnteach.wire.chain import Payload
@@ -168,3 +168,44 @@ def honour_qm2_lifetime(ctx: Context, suite: EspSuite, payloads: list[Payload]) 
         )
         ctx.log(ResponderLifetimeReceived(protocol=ESP, lifetime=lifetime_text(life)))
     return suite
+
+
+# --------------------------------------------------------------------------- phase 1
+
+
+def phase1_responder_lifetime(ctx: Context, sa: IsakmpSa) -> NotificationPayload | None:
+    """The RESPONDER-LIFETIME (protocol ISAKMP, SPI CKY-I | CKY-R) a responder sends after
+    MM6 when the ISAKMP SA lifetime it took is shorter than the offered one; as IOS 12.4 refuses
+    a longer offer (:mod:`vpnteach.ike.proposal`), that is an offer of 0, "no limit" (strongSwan
+    with ``rekey_time = 0``: IOS logs "Fill atts in sa life_in_seconds" and tells the peer)."""
+    negotiated = sa.negotiated
+    if negotiated is None or sa.role is not Role.RESPONDER:
+        return None
+    offered = {a.type: a.int_value for a in negotiated.attributes}
+    if IkeAttribute.LIFE_DURATION not in offered:
+        return None
+    life = Lifetimes(negotiated.suite.lifetime).shorter_than(offered[IkeAttribute.LIFE_DURATION], 0)
+    if not life:
+        return None
+    ctx.log(ResponderLifetimeSent(protocol=ISAKMP, lifetime=lifetime_text(life)))
+    return responder_lifetime_notify(ISAKMP, sa.cookies.spi, life, ike=True)
+
+
+def honour_phase1_lifetime(ctx: Context, sa: IsakmpSa, notify: NotificationPayload) -> None:
+    """An initiator's ISAKMP SA ends when the responder's RESPONDER-LIFETIME says, if that
+    is sooner (RFC 2407 §4.6.3.1); anything else is logged and ignored."""
+    suite = sa.suite
+    if sa.role is not Role.INITIATOR or sa.expires is None or suite is None:
+        ctx.log(ResponderLifetimeIgnored(reason="not for an ISAKMP SA we initiated"))
+        return
+    try:
+        stated = read_responder_lifetime(notify, ike=True)
+    except ValueError as exc:
+        ctx.log(ResponderLifetimeIgnored(reason=str(exc)))
+        return
+    life = stated.shorter_than(suite.lifetime, 0)
+    if life.seconds is None:
+        ctx.log(ResponderLifetimeIgnored(reason=f"{lifetime_text(stated)} is not shorter"))
+        return
+    sa.expires = sa.expires - suite.lifetime + life.seconds
+    ctx.log(ResponderLifetimeReceived(protocol=ISAKMP, lifetime=lifetime_text(life)))
