@@ -45,7 +45,7 @@ from vpnteach.gateway.adapt import CryptoInterface, crypto_interface, ike_config
 from vpnteach.gateway.dpd import DPD_LIMIT, Dead, DpdTracker, PeerDead
 from vpnteach.gateway.install import flow_for, sa_from_spec
 from vpnteach.gateway.invalid_spi import InvalidSpiLimiter
-from vpnteach.gateway.lifetimes import carried_traffic, seconds_soft_reached, soft_seconds
+from vpnteach.gateway.lifetimes import IsakmpRekeys, LifetimeGlue, soft_seconds
 from vpnteach.gateway.packets import is_esp, is_own_ike, peek, source
 from vpnteach.gateway.pairs import SaPairs
 from vpnteach.gateway.results import Deliver, Discard, SasInstalled, SasRemoved, Transmit
@@ -83,7 +83,7 @@ __all__ = [
 GatewayEvent = Event | SadEvent | SasInstalled | SasRemoved | PeerDead
 
 
-class Gateway(HtmlRepr):
+class Gateway(LifetimeGlue, HtmlRepr):
     """One router's IPsec: its IKE endpoint and its SPD/SAD, without I/O.
 
     Args:
@@ -141,6 +141,7 @@ class Gateway(HtmlRepr):
         self._timer: float | None = None
         self._dpd_rng = rng.fork("dpd") if isinstance(rng, SeededRng) else rng
         self._lifetime_rng = rng.fork("lifetime") if isinstance(rng, SeededRng) else rng
+        self.isakmp_rekeys = IsakmpRekeys(self._lifetime_rng)
         self.dpd = self._new_dpd(config, 0.0)
 
     def __repr__(self) -> str:
@@ -239,7 +240,8 @@ class Gateway(HtmlRepr):
         # timer run): both engines scan every SA to answer. An early wake-up does no harm.
         if self._timer_stale:
             dpd = self.dpd.timer() if self.dpd is not None else None
-            timers = [t for t in (self.ike.get_timer(), self.sad.get_timer(), dpd) if t is not None]
+            p1 = self.isakmp_rekeys.timer(self._isakmp_expiry)
+            timers = [t for t in (self.ike.get_timer(), self.sad.get_timer(), dpd, p1) if t]
             self._timer, self._timer_stale = (min(timers) if timers else None), False
         return self._timer
 
@@ -247,6 +249,8 @@ class Gateway(HtmlRepr):
         """Retransmit IKE messages, expire SAs, start rekeys that are due at ``now``."""
         self.ike.handle_timer(now)
         self.sad.handle_timer(now)
+        for cky_i in self.isakmp_rekeys.due(self._isakmp_expiry, now):
+            self._rekey_isakmp(cky_i, now)
         self._dead_peer_detection(now)
         self._pump(now, touched_ike=True)
 
@@ -361,37 +365,6 @@ class Gateway(HtmlRepr):
         elif isinstance(event, HardLifetimeExpired):
             self._expired(event, now)
 
-    def _rekey(self, event: SoftLifetimeExpired, now: float) -> None:
-        """Soft lifetime of the *current* outbound SA of a flow: negotiate its successor.
-
-        The side that initiated the pair rekeys at its soft limit; the other side at its later
-        one, if the pair still serves the flow and carried traffic (:mod:`.lifetimes`).
-        """
-        if event.direction is not Direction.OUTBOUND:
-            return
-        sa = self.pairs.find(event.spi, Direction.OUTBOUND)
-        flow = self.sad.flow_of(sa) if sa is not None else None
-        if sa is None or flow is None or self.sad.outbound_sa(flow) is not sa:
-            return
-        busy = seconds_soft_reached(sa, now) and carried_traffic(self.pairs.with_partners([sa]))
-        if not (self.pairs.initiated_by_us(sa) or busy):
-            return
-        self._log(now, ipsec_log.text("rekey", f"{event.reason}: rekeying {flow}"))
-        self._asked.add(flow.key)
-        self.ike.initiate(flow.peer, now, flow.crypto_map)
-
-    def _expired(self, event: HardLifetimeExpired, now: float) -> None:
-        """The hard lifetime of an SA ended: remove its pair and tell the peer with a Delete
-        naming the pair's inbound SPI (RFC 2408 §3.15), as IOS does."""
-        self._log(now, ipsec_log.text("lifetime", f"SA 0x{event.spi:08X} expired: {event.reason}"))
-        sa = self.pairs.find(event.spi, event.direction)
-        if sa is not None:
-            pair = self.pairs.with_partners([sa])
-            self._remove(pair, "lifetime expired", now)
-            inbound = [s.spi.to_bytes(4, "big") for s in pair if s.direction is Direction.INBOUND]
-            self.ike.delete_ipsec_sas(sa.peer, inbound, now)
-        self.pairs.prune(lambda sa: self.sad.flow_of(sa) is not None)
-
     def _on_ike(self, event: Event, now: float) -> None:
         if isinstance(event, Phase1Complete):
             isakmp = self.ike.sas.get(event.cky_i)
@@ -399,6 +372,8 @@ class Gateway(HtmlRepr):
                 self.ike_keys.append((event.cky_i, isakmp.keying.keys.ka))
             if self.dpd is not None:
                 self.dpd.established(event.peer[0], now)
+            ours = event.role == "initiator"
+            self.isakmp_rekeys.established(event.cky_i, event.suite.lifetime, ours=ours)
         elif isinstance(event, DeadPeerAnswered) and self.dpd is not None:
             self.dpd.answered(event.peer[0], event.sequence, now)
         elif isinstance(event, Phase2Complete):

@@ -374,11 +374,16 @@ class MainModeHandlers:
     def send_mm5(self) -> None:
         """MM5: our ID, certificate and signature (or hash), INITIAL-CONTACT; encrypted."""
         self._float_if_nat()
-        self.ctx.log(p1_log.InitialContactSent())
+        # IOS sends INITIAL-CONTACT only when it has no other SA with the peer
+        initial = self.sa.cky_i not in self.ctx.rekeys
+        self.ctx.rekeys.discard(self.sa.cky_i)
+        if initial:
+            self.ctx.log(p1_log.InitialContactSent())
         auth = self._negotiated.authenticator
         payloads = auth.auth_payloads(self.ctx, self.sa, self._hash_of("HASH_I"))
-        spi = self.sa.cookies.spi
-        payloads.append(NotificationPayload(NotifyMessageType.INITIAL_CONTACT, spi=spi))
+        if initial:
+            spi = self.sa.cookies.spi
+            payloads.append(NotificationPayload(NotifyMessageType.INITIAL_CONTACT, spi=spi))
         self._send_sealed(payloads, expect_reply=True, label="MM5")
 
     def send_mm6(self) -> Input:
