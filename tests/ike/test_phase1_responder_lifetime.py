@@ -40,6 +40,7 @@ def test_a_responder_that_filled_in_its_lifetime_tells_the_initiator_which_ends_
     assert phase1[0].data == bytes.fromhex("800b0001800c0258")
     assert sa1.expires is not None and sa2.expires is not None
     assert sa1.expires == pytest.approx(sa2.expires, abs=1)  # both end at 600 s, not 86400
+    assert sa1.suite is not None and sa1.suite.lifetime == 600
     assert "Sending NOTIFY RESPONDER_LIFETIME protocol 1: our lifetime is 600 seconds" in (
         pair.b2.debug_log()
     )

@@ -69,6 +69,9 @@ def test_a_longer_strongswan_lifetime_is_rekeyed_and_deleted_by_vpnteach_under_p
     swan_out = re.findall(r"\bout ([0-9a-f]{8})", listed)
     current = _inbound_spi(show)
     assert current != first and first not in show
+    # vpnteach's own 120 s, counted down, whatever charon proposed
+    remaining = re.findall(r"remaining key lifetime \(k/sec\): \(\d+/(\d+)\)", show)
+    assert remaining and all(0 < int(s) <= 120 for s in remaining), show
     assert current.lower() in swan_out and first.lower() not in swan_out, listed
 
 

@@ -15,8 +15,9 @@ in the exchange that carries the responder's SA payload: QM2 for an IPsec SA; fo
 IOS sends it in an informational exchange right after MM6, once it can be encrypted. An
 initiator that receives one uses the shorter lifetimes from then on (the notify never
 lengthens a lifetime). strongSwan 5.9 has no code for this notify (it logs
-``received (24576) notify``); it reads the lifetime of the SA payload instead, so against it
-the responder's shorter life shows as a rekey by the responder and a Delete at expiry.
+``received (24576) notify``) and keeps its own configured lifetime, so against it the
+responder's shorter life shows as a rekey by the responder and a Delete at expiry
+(:mod:`vpnteach.gateway.lifetimes`).
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ class Lifetimes:
     kilobytes: int | None = None
 
     def shorter_than(self, seconds: int, kilobytes: int) -> Lifetimes:
-        """The limits here that are shorter than (``seconds``, ``kilobytes``), others unset;
-        a 0 (no limit) on either side is never shorter."""
+        """The limits here that are shorter than (``seconds``, ``kilobytes``), others unset.
+        A 0 means no limit: ours is never shorter, theirs is longer than any of ours."""
         return Lifetimes(_shorter(self.seconds, seconds), _shorter(self.kilobytes, kilobytes))
 
     def __bool__(self) -> bool:
@@ -208,4 +209,6 @@ def honour_phase1_lifetime(ctx: Context, sa: IsakmpSa, notify: NotificationPaylo
         ctx.log(ResponderLifetimeIgnored(reason=f"{lifetime_text(stated)} is not shorter"))
         return
     sa.expires = sa.expires - suite.lifetime + life.seconds
+    assert sa.negotiated is not None  # a suite exists only inside Negotiated
+    sa.negotiated = replace(sa.negotiated, suite=replace(suite, lifetime=life.seconds))
     ctx.log(ResponderLifetimeReceived(protocol=ISAKMP, lifetime=lifetime_text(life)))
