@@ -473,6 +473,8 @@ class IkeEndpoint(EndpointCore):
         node = sa.nodes.get(mid)
         fresh = node is None
         if node is None:
+            # a QM1 whose exchange is over (its node forgotten) must not start it again
+            sa.message_ids.refuse_used(mid, "Quick Mode message")
             self.ctx.log(NodeCreated(node=debuglog.signed_mid(mid)))
             node = self._new_node(sa, mid, Role.RESPONDER)
         name = self._expected(node.machine.table, node.state, QM_EXCH, node.role)
@@ -487,6 +489,8 @@ class IkeEndpoint(EndpointCore):
             raise
         node.messages.received(payloads, raw, data)
         self._fire_quick(sa, node, QM_EXCH)
+        if mid in sa.nodes:  # HASH(1) verified: this message ID is taken
+            sa.message_ids.add(mid)
 
 
 def utc(now: float) -> dt.datetime:
