@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import TextIO
 
 from vpnteach.crypto.rng import OsRng, Rng
-from vpnteach.gateway import Deliver, Gateway, SasInstalled, SasRemoved, Transmit
+from vpnteach.gateway import Deliver, Discard, Gateway, SasInstalled, SasRemoved, Transmit
 from vpnteach.gateway.wireshark import esp_sa_key
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.events import Phase1Complete
@@ -56,12 +56,7 @@ from vpnteach.net.sim.keys import IkeKey, wireshark_key_tables
 from vpnteach.net.tun import TunDevice, configure
 from vpnteach.net.udp import wall_monotonic_clock
 from vpnteach.pki.trustpoint import RouterPki
-from vpnteach.router.framing import (
-    WanDatagram,
-    is_esp_in_udp,
-    udp_outer_packet,
-    wan_datagram,
-)
+from vpnteach.router.framing import WanDatagram, is_esp_in_udp, wan_datagram
 from vpnteach.router.privileges import Account, drop_privileges
 from vpnteach.router.safefiles import listen_unix, open_directory, peer_uid, write_file_at
 from vpnteach.wire.printable import printable, printable_lines
@@ -306,20 +301,20 @@ class RouterProcess:
             except OSError as exc:  # ICMP errors surface here; retransmission copes
                 self.stats[f"udp_error: {exc.strerror}"] += 1
                 break
-            peer = (str(addr[0]), int(addr[1]))
-            what = f"datagram from {peer[0]}:{peer[1]} on UDP {port}"
-            self._guarded(what, functools.partial(self._on_datagram, data, peer, port))
+            try:  # (the engines drop bad input themselves: an exception here is a bug)
+                self._on_datagram(data, addr, port)
+            except Exception:
+                self._internal_error(f"datagram from {addr[0]}:{addr[1]} on UDP {port}")
         self.service()
 
     def _on_datagram(self, data: bytes, addr: tuple[str, int], port: int) -> None:
         now = self.now()
-        if is_esp_in_udp(data, port):
+        if is_esp_in_udp(data, port):  # RFC 3948 §2.2: the ESP part, headers never rebuilt
             self.stats["esp_udp_in"] += 1
-            local = self.gateway.local_address
-            self._inbound(udp_outer_packet(addr[0], addr[1], local, port, data), now)
+            self._deliver(self.gateway.inbound_esp(data, addr, now))
         else:
             self.stats[f"ike_in_{port}"] += 1
-            self.gateway.receive_datagram(data, addr, now, port)
+            self.gateway.receive_datagram(data, (str(addr[0]), int(addr[1])), now, port)
 
     def _on_raw_esp(self) -> None:
         assert self.raw is not None
@@ -333,7 +328,9 @@ class RouterProcess:
         self.service()
 
     def _inbound(self, packet: bytes, now: float) -> None:
-        verdict = self.gateway.inbound(packet, self.gateway.interface, now)
+        self._deliver(self.gateway.inbound(packet, self.gateway.interface, now))
+
+    def _deliver(self, verdict: Deliver | Discard) -> None:
         if isinstance(verdict, Deliver) and verdict.decrypted and self.tun is not None:
             self.tun.write(verdict.packet)
             self.stats["tun_out"] += 1
@@ -386,9 +383,13 @@ class RouterProcess:
         try:
             work()
         except Exception:
-            self.stats["internal_error"] += 1
-            trace = traceback.format_exc().rstrip()
-            self._say(f"%VPNTEACH-3-INTERNAL_ERROR: {what}: a bug, ignored:\n{trace}")
+            self._internal_error(what)
+
+    def _internal_error(self, what: str) -> None:
+        """Log the exception being handled, with its traceback, and count it."""
+        self.stats["internal_error"] += 1
+        trace = traceback.format_exc().rstrip()
+        self._say(f"%VPNTEACH-3-INTERNAL_ERROR: {what}: a bug, ignored:\n{trace}")
 
     def export_keys(self) -> None:
         """Rewrite the Wireshark key tables in ``keys_dir`` (every SA so far), mode 0600,
