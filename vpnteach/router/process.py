@@ -72,6 +72,7 @@ __all__ = [
 IKE_PORTS = (500, 4500)
 ESP_PROTOCOL = 50
 BATCH = 64  # packets read per wake-up before other descriptors get a turn
+WAN_RECEIVE_BUFFER = 4 << 20  # bytes queued on a WAN socket before the kernel drops
 
 
 _LOADED_LATER = ("vpnteach.router.commands",)  # imported lazily, after the drop
@@ -453,6 +454,9 @@ def _bound(kind: int, proto: int, where: tuple[str, int]) -> socket.socket:
     sock = socket.socket(socket.AF_INET, kind, proto)
     try:
         sock.setblocking(False)
+        # A burst of ESP must wait, not be dropped, while the loop is busy: lost packets cost
+        # TCP far more than queued ones (the kernel caps this at net.core.rmem_max).
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, WAN_RECEIVE_BUFFER)
         sock.bind(where)
     except OSError as exc:
         sock.close()
