@@ -55,6 +55,7 @@ from vpnteach.ios.model import RouterConfig
 from vpnteach.net.sim.keys import IkeKey, wireshark_key_tables
 from vpnteach.net.tun import TunDevice, configure
 from vpnteach.net.udp import wall_monotonic_clock
+from vpnteach.net.writer import BackgroundWriter
 from vpnteach.pki.trustpoint import RouterPki
 from vpnteach.router.framing import WanDatagram, is_esp_in_udp, wan_datagram
 from vpnteach.router.privileges import Account, drop_privileges
@@ -160,6 +161,7 @@ class RouterProcess:
         self.debugging: set[str] = set()
         self._cursors = {"isakmp": 0, "ipsec": 0}
         self.tun: TunDevice | None = None
+        self._lan_writer: BackgroundWriter | None = None
         self.udp: dict[int, socket.socket] = {}
         self.raw: socket.socket | None = None
         self._server: asyncio.AbstractServer | None = None
@@ -199,6 +201,8 @@ class RouterProcess:
             status = drop_privileges(self.user)
             self._say(f"running as {self.user.name} (UID {status['Uid'].split()[0]}), "
                       f"CapEff {status['CapEff']}, NoNewPrivs {status['NoNewPrivs']}")  # fmt: skip
+        # After the drop: capabilities belong to each thread, the writer must have none.
+        self._lan_writer = BackgroundWriter(self.tun.write, f"{self.tun.name}-write")
         if self.initiate_at_start:
             for peer in sorted({e.peer for e in self.gateway.crypto.entries}):
                 self.gateway.initiate(peer, self.now())
@@ -238,6 +242,8 @@ class RouterProcess:
             sock.close()
         self.udp.clear()
         self.raw = None
+        if self._lan_writer is not None:
+            self._lan_writer.close()
         if self.tun is not None:
             self._forget(self.tun.fileno())
             self.tun.close()
@@ -332,8 +338,8 @@ class RouterProcess:
         self._deliver(self.gateway.inbound(packet, self.gateway.interface, now))
 
     def _deliver(self, verdict: Deliver | Discard) -> None:
-        if isinstance(verdict, Deliver) and verdict.decrypted and self.tun is not None:
-            self.tun.write(verdict.packet)
+        if isinstance(verdict, Deliver) and verdict.decrypted and self._lan_writer is not None:
+            self._lan_writer.put(verdict.packet)  # written by its thread (net/writer.py)
             self.stats["tun_out"] += 1
         elif isinstance(verdict, Deliver):
             self.stats["wan_clear_ignored"] += 1
@@ -344,7 +350,14 @@ class RouterProcess:
 
     def service(self) -> None:
         """After any input: events, IKE datagrams, ``debug`` lines, the timer."""
-        gw = self.gateway
+        gw, writer = self.gateway, self._lan_writer
+        if writer is not None:
+            writer.flush()  # the batch's decrypted packets go to the TUN device
+            if writer.dropped or writer.errors:
+                self.stats["tun_out_dropped"], self.stats["tun_write_error"] = (
+                    writer.dropped,
+                    writer.errors,
+                )
         while (event := gw.next_event()) is not None:
             self.stats[f"event {type(event).__name__}"] += 1
             if isinstance(event, (SasInstalled, SasRemoved, Phase1Complete)):
