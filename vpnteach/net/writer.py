@@ -23,26 +23,28 @@ import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 __all__ = ["BackgroundWriter"]
+
+T = TypeVar("T")
 
 DEFAULT_LIMIT = 1000  # packets, the default txqueuelen of a Linux network device
 
 
-class BackgroundWriter:
+class BackgroundWriter(Generic[T]):
     """A thread that calls ``write(packet)`` for every packet put, in order.
 
     Args:
-        write: the blocking write (``os.write`` bound to a descriptor, say).
+        write: the blocking write (``os.write`` bound to a descriptor, or a ``sendto`` of a
+            ``(payload, address)`` pair).
         name: the thread's name (shown by ``ps -T``, py-spy).
         limit: how many packets may wait before new ones are dropped.
     """
 
-    def __init__(
-        self, write: Callable[[bytes], object], name: str, limit: int = DEFAULT_LIMIT
-    ) -> None:
+    def __init__(self, write: Callable[[T], object], name: str, limit: int = DEFAULT_LIMIT) -> None:
         self._write = write
-        self._pending: deque[bytes] = deque()
+        self._pending: deque[T] = deque()
         self._wake = threading.Event()
         self._closed = self._busy = False
         self.limit = limit
@@ -56,7 +58,7 @@ class BackgroundWriter:
             f"{self.written} written, {self.dropped} dropped, {self.errors} errors)"
         )
 
-    def put(self, packet: bytes) -> None:
+    def put(self, packet: T) -> None:
         """Queue ``packet`` (dropped and counted if ``limit`` packets are already waiting)."""
         if len(self._pending) >= self.limit:
             self.dropped += 1
@@ -80,7 +82,7 @@ class BackgroundWriter:
         self._wake.set()
         self._thread.join(timeout)
 
-    def _write_one(self, packet: bytes) -> None:
+    def _write_one(self, packet: T) -> None:
         try:
             self._write(packet)
             self.written += 1

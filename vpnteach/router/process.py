@@ -19,6 +19,11 @@ with ``loop.add_reader``:
 * the control socket (``AF_UNIX``, one command per connection) answering ``show`` / ``clear``
   / ``debug`` lines with the lab's IOS texts (:mod:`vpnteach.router.commands`).
 
+Two writer threads (:mod:`vpnteach.net.writer`, started after the privilege drop) do the
+system calls whose kernel work is heaviest: writing decrypted packets into the TUN device (the
+kernel's TCP receive runs inside that write) and sending ESP in UDP; the event loop hands each
+batch over and goes on decrypting. Everything else stays on the loop's one thread.
+
 After every input the driver *services* the gateway: drains its events (logged; on a new SA
 the Wireshark key tables are rewritten), sends its IKE datagrams, prints ``debug`` lines, and
 re-arms one timer at ``gateway.get_timer()`` (retransmission, SA lifetimes, rekeys).
@@ -60,6 +65,7 @@ from vpnteach.pki.trustpoint import RouterPki
 from vpnteach.router.framing import WanDatagram, is_esp_in_udp, wan_datagram
 from vpnteach.router.privileges import Account, drop_privileges
 from vpnteach.router.safefiles import listen_unix, open_directory, peer_uid, write_file_at
+from vpnteach.router.sockets import RouterSetupError, bound_socket
 from vpnteach.wire.printable import printable, printable_lines
 
 __all__ = [
@@ -73,14 +79,9 @@ __all__ = [
 IKE_PORTS = (500, 4500)
 ESP_PROTOCOL = 50
 BATCH = 64  # packets read per wake-up before other descriptors get a turn
-WAN_RECEIVE_BUFFER = 4 << 20  # bytes queued on a WAN socket before the kernel drops
 
 
 _LOADED_LATER = ("vpnteach.router.commands",)  # imported lazily, after the drop
-
-
-class RouterSetupError(ValueError):
-    """The configuration cannot run as a real router (no LAN interface, say)."""
 
 
 def lan_interface(config: RouterConfig) -> ipaddress.IPv4Interface:
@@ -161,7 +162,8 @@ class RouterProcess:
         self.debugging: set[str] = set()
         self._cursors = {"isakmp": 0, "ipsec": 0}
         self.tun: TunDevice | None = None
-        self._lan_writer: BackgroundWriter | None = None
+        self._lan_writer: BackgroundWriter[bytes] | None = None
+        self._wan_writer: BackgroundWriter[tuple[bytes, tuple[str, int]]] | None = None
         self.udp: dict[int, socket.socket] = {}
         self.raw: socket.socket | None = None
         self._server: asyncio.AbstractServer | None = None
@@ -187,9 +189,9 @@ class RouterProcess:
         loop.add_reader(self.tun.fileno(), self._on_tun)
         local = self.gateway.local_address
         for port in IKE_PORTS:
-            self.udp[port] = sock = _bound(socket.SOCK_DGRAM, 0, (local, port))
+            self.udp[port] = sock = bound_socket(socket.SOCK_DGRAM, 0, (local, port))
             loop.add_reader(sock.fileno(), self._on_udp, port)
-        self.raw = _bound(socket.SOCK_RAW, ESP_PROTOCOL, (local, 0))
+        self.raw = bound_socket(socket.SOCK_RAW, ESP_PROTOCOL, (local, 0))
         loop.add_reader(self.raw.fileno(), self._on_raw_esp)
         if self.control is not None:
             listening = listen_unix(self.control, self.user)
@@ -203,6 +205,8 @@ class RouterProcess:
                       f"CapEff {status['CapEff']}, NoNewPrivs {status['NoNewPrivs']}")  # fmt: skip
         # After the drop: capabilities belong to each thread, the writer must have none.
         self._lan_writer = BackgroundWriter(self.tun.write, f"{self.tun.name}-write")
+        nat_t = self.udp[4500]  # ESP in UDP (RFC 3948) leaves from a thread too
+        self._wan_writer = BackgroundWriter(lambda item: nat_t.sendto(*item), "esp-in-udp-send")
         if self.initiate_at_start:
             for peer in sorted({e.peer for e in self.gateway.crypto.entries}):
                 self.gateway.initiate(peer, self.now())
@@ -242,8 +246,9 @@ class RouterProcess:
             sock.close()
         self.udp.clear()
         self.raw = None
-        if self._lan_writer is not None:
-            self._lan_writer.close()
+        for writer in (self._lan_writer, self._wan_writer):
+            if writer is not None:
+                writer.close()
         if self.tun is not None:
             self._forget(self.tun.fileno())
             self.tun.close()
@@ -291,6 +296,9 @@ class RouterProcess:
             assert self.raw is not None
             self.raw.sendto(out.payload, (out.dst, 0))
             self.stats["esp_out"] += 1
+        elif out.src_port == 4500 and self._wan_writer is not None:
+            self._wan_writer.put((out.payload, (out.dst, out.dst_port)))
+            self.stats["esp_udp_out"] += 1
         else:
             sock = self.udp[4500 if out.src_port == 4500 else 500]
             sock.sendto(out.payload, (out.dst, out.dst_port))
@@ -350,14 +358,8 @@ class RouterProcess:
 
     def service(self) -> None:
         """After any input: events, IKE datagrams, ``debug`` lines, the timer."""
-        gw, writer = self.gateway, self._lan_writer
-        if writer is not None:
-            writer.flush()  # the batch's decrypted packets go to the TUN device
-            if writer.dropped or writer.errors:
-                self.stats["tun_out_dropped"], self.stats["tun_write_error"] = (
-                    writer.dropped,
-                    writer.errors,
-                )
+        gw = self.gateway
+        self._flush_writers()
         while (event := gw.next_event()) is not None:
             self.stats[f"event {type(event).__name__}"] += 1
             if isinstance(event, (SasInstalled, SasRemoved, Phase1Complete)):
@@ -375,6 +377,15 @@ class RouterProcess:
         for line in self.debug_lines():
             self._say(line, stamp=False)
         self._arm(gw.get_timer())
+
+    def _flush_writers(self) -> None:
+        """Hand the batch to the writer threads; their drops and errors join the counters."""
+        for name, writer in (("tun_out", self._lan_writer), ("esp_udp_out", self._wan_writer)):
+            if writer is not None:
+                writer.flush()
+                if writer.dropped or writer.errors:
+                    self.stats[f"{name}_dropped"] = writer.dropped
+                    self.stats[f"{name}_error"] = writer.errors
 
     def _arm(self, due: float | None) -> None:
         if self._loop is None or (due == self._timer_at and self._timer is not None):
@@ -459,26 +470,6 @@ class RouterProcess:
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
-
-
-def _bound(kind: int, proto: int, where: tuple[str, int]) -> socket.socket:
-    """A non-blocking IPv4 socket bound to ``where``, or a :class:`RouterSetupError` that says
-    what to check (the crypto interface's address must exist in this namespace)."""
-    sock = socket.socket(socket.AF_INET, kind, proto)
-    try:
-        sock.setblocking(False)
-        # A burst of ESP must wait, not be dropped, while the loop is busy: lost packets cost
-        # TCP far more than queued ones (the kernel caps this at net.core.rmem_max).
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, WAN_RECEIVE_BUFFER)
-        sock.bind(where)
-    except OSError as exc:
-        sock.close()
-        what = "UDP port" if kind == socket.SOCK_DGRAM else "raw ESP socket on"
-        raise RouterSetupError(
-            f"cannot bind {what} {where[0]}:{where[1]}: {exc.strerror}; the crypto interface "
-            "address must be configured in this network namespace, and the router run as root"
-        ) from None
-    return sock
 
 
 def _brief(event: object) -> str:
