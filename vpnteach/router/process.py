@@ -241,14 +241,14 @@ class RouterProcess:
         if self._keys_fd is not None:
             os.close(self._keys_fd)
             self._keys_fd = None
+        for writer in (self._lan_writer, self._wan_writer):  # what waits is written first
+            if writer is not None:
+                writer.close()
         for sock in [*self.udp.values(), *([self.raw] if self.raw else [])]:
             self._forget(sock.fileno())
             sock.close()
         self.udp.clear()
         self.raw = None
-        for writer in (self._lan_writer, self._wan_writer):
-            if writer is not None:
-                writer.close()
         if self.tun is not None:
             self._forget(self.tun.fileno())
             self.tun.close()
