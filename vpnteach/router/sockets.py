@@ -1,10 +1,10 @@
 """The router process's WAN sockets: bound to the crypto interface's address, non-blocking.
 
 UDP 500 and 4500 carry IKE and ESP-in-UDP (RFC 3948); a raw socket carries ESP (protocol 50).
-Each gets a large receive buffer: a burst of ESP must wait while the event loop is busy, not be
-dropped (a lost packet costs a TCP stream in the tunnel far more than a queued one; measured:
-9% of ESP lost under one TCP stream with Linux's default 208 KiB). The kernel caps the size at
-``net.core.rmem_max``.
+Each gets a large receive buffer (4 MiB): a burst of ESP must wait while the event loop is
+busy, not be dropped (a lost packet costs a TCP stream in the tunnel far more than a queued
+one; measured: 9% of ESP lost under one TCP stream with Linux's default 208 KiB). The kernel
+caps the size at ``net.core.rmem_max``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ def bound_socket(kind: int, proto: int, where: tuple[str, int]) -> socket.socket
     try:
         sock.setblocking(False)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, WAN_BUFFER)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, WAN_BUFFER)
         sock.bind(where)
     except OSError as exc:
         sock.close()
