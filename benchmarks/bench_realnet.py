@@ -4,7 +4,9 @@ Three pairs on the same topology, one after the other in the same run (root need
 ``vt<->vt`` (two ``vpnteach router`` processes, ``--force-udp-encap`` so that ESP travels in
 UDP 4500 like strongSwan's), ``sw<->sw`` (two charons with kernel-libipsec: userspace ESP in
 C, the reference) and ``vt<->sw`` (vpnteach Branch1, charon Branch2); for the seed suite
-(3des-md5) and the modern one (aes256-sha256). Per pair:
+(3des-md5) and the modern one with ESP in AES-GCM (``modern-gcm``: aes256-sha256 IKE,
+``esp-gcm 256`` / ``aes256gcm16``, RFC 4106); ``--cbc`` adds the modern suite with
+AES-CBC + HMAC-SHA-256. Per pair:
 
 * ping RTT: ``ping -c 100 -i 0.01`` from 192.168.11.1 to 192.168.22.1 (56 and 1000 bytes),
   median / min / p90 of the 100 ``time=`` values;
@@ -13,6 +15,9 @@ C, the reference) and ``vt<->sw`` (vpnteach Branch1, charon Branch2); for the se
 
 Ratios are to the ``sw<->sw`` pair of the same suite (>1: slower / less). Both userspace
 implementations share the 2 cores with everything else: read ratios, not absolute numbers.
+
+The notes give the load average before and after the run: compare runs made under similar
+load only.
 
 Run: ``sudo .venv/bin/python benchmarks/bench_realnet.py`` (``--quick``: seed suite only).
 """
@@ -153,7 +158,9 @@ def bench_profile(profile: str, work: Path, pki: Path) -> list[Measurement]:
 
 
 def main() -> None:
-    profiles = ["seed"] if "--quick" in sys.argv else ["seed", "modern"]
+    profiles = ["seed"] if "--quick" in sys.argv else ["seed", "modern-gcm"]
+    profiles += ["modern"] if "--cbc" in sys.argv else []
+    load_before = _load()
     work = Path(tempfile.mkdtemp(prefix="vtbench-"))
     try:
         pki = work / "pki"
@@ -163,7 +170,13 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     speeds = "; ".join(f"{r.name.split()[0]} {r.name.split()[-1]} {r.extra['mbit_s']} Mbit/s"
                        for r in rows if "mbit_s" in r.extra)  # fmt: skip
-    report("bench_realnet", rows, notes=f"TCP throughput: {speeds}")
+    load = f"load average (1 min) {load_before} before, {_load()} after"
+    report("bench_realnet", rows, notes=f"TCP throughput: {speeds}\n{load}")
+
+
+def _load() -> str:
+    """The 1-minute load average: the 2 cores are shared, so say how busy they were."""
+    return Path("/proc/loadavg").read_text().split()[0]
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 PROFILES = {
     "seed": "the tutorial's policy 10: 3des / md5 / group 1, RSA 1024 (weak, 2010)",
     "modern": "aes 256 / sha256 / group 14, RSA 2048",
+    "modern-gcm": "aes 256 / sha256 / group 14, esp-gcm 256 (RFC 4106), RSA 2048",
 }
 PING = "ping 192.168.22.1 source 192.168.11.1"
 KEY_FACTS = ("SKEYID", "SKEYID_d", "SKEYID_a", "SKEYID_e", "Ka")

@@ -101,8 +101,9 @@ class Lab(HtmlRepr):
 
         Args:
             seed: random seed (same seed, same run).
-            profile: ``"seed"`` (3DES/MD5/group 1/RSA 1024) or ``"modern"`` (AES-256,
-                SHA-256, group 14, RSA 2048).
+            profile: ``"seed"`` (3DES/MD5/group 1/RSA 1024), ``"modern"`` (AES-256,
+                SHA-256, group 14, RSA 2048) or ``"modern-gcm"`` (the same with ESP in
+                AES-GCM, ``esp-gcm 256``, RFC 4106).
             pfs: a DH group for ``set pfs`` on both crypto maps (``None``: no PFS).
             auth: ``"rsa-sig"`` (certificates), ``"pre-share"`` (``crypto isakmp key``) or
                 ``"rsa-encr"`` (each router's ``show crypto key mypubkey rsa`` pasted into the

@@ -10,7 +10,8 @@ import pytest
 
 from vpnteach.crypto.cipher import get_cipher
 from vpnteach.crypto.rng import SeededRng
-from vpnteach.esp.integrity import get_integrity
+from vpnteach.esp.gcm import GCM_ALGORITHMS
+from vpnteach.esp.integrity import IntegrityAlgorithm, get_integrity
 from vpnteach.esp.sa import Direction, IpsecSa, Lifetime, UdpEncapsulation
 from vpnteach.ike.policy import ProxyIdentity
 from vpnteach.wire.ip import icmp_echo
@@ -31,6 +32,8 @@ SUITES = {
     ("aes128", "esp-sha256-hmac"): ("AES-CBC", "SHA2-256-128"),
     ("aes256", "esp-sha256-hmac"): ("AES-CBC", "SHA2-256-128"),
     ("3des", "esp-sha-hmac"): ("3DES", "HMAC-SHA1-96"),
+    ("aes128gcm16", ""): ("AES-GCM", "NULL"),
+    ("aes256gcm16", ""): ("AES-GCM", "NULL"),
 }
 
 
@@ -43,10 +46,15 @@ def sa_pair(
     lifetime: Lifetime | None = None,
     spi: int = SPI_1_TO_2,
 ) -> tuple[IpsecSa, IpsecSa]:
-    """(Branch1's outbound SA, Branch2's inbound SA) sharing keys, as Quick Mode would make."""
-    c, i = get_cipher(cipher), get_integrity(integrity)
+    """(Branch1's outbound SA, Branch2's inbound SA) sharing keys, as Quick Mode would make.
+
+    ``cipher`` ``aes128gcm16``/``aes256gcm16`` (with ``integrity=""``) makes AES-GCM SAs whose
+    encryption key is KEYMAT: the AES key then the 4-byte salt (RFC 4106 §8.1)."""
+    gcm = cipher.endswith("gcm16")
+    c = GCM_ALGORITHMS[int(cipher[3:6])] if gcm else get_cipher(cipher)
+    i: IntegrityAlgorithm | None = None if gcm else get_integrity(integrity)
     rng = SeededRng(seed)
-    k_e, k_a = rng.random_bytes(c.key_size), rng.random_bytes(i.key_size)
+    k_e, k_a = rng.random_bytes(c.key_size), rng.random_bytes(i.key_size if i else 0)
     encap = UdpEncapsulation() if udp else None
     life = lifetime or Lifetime()
     out = IpsecSa(Direction.OUTBOUND, spi, BRANCH1, BRANCH2, c, k_e, i, k_a, LAN1, LAN2, life,

@@ -20,7 +20,7 @@ CASES = [(c, i, udp) for (c, i) in SUITES for udp in (False, True)]
 
 
 def scapy_sa(sa: IpsecSa, src: str, dst: str) -> SecurityAssociation:
-    crypt, auth = SUITES[(sa.cipher.name, sa.integrity.ios_name)]
+    crypt, auth = SUITES[(sa.cipher.name, sa.integrity.ios_name if sa.integrity else "")]
     nat_t = UDP(sport=4500, dport=4500) if sa.udp else None
     return SecurityAssociation(
         ESP, spi=sa.spi, crypt_algo=crypt, crypt_key=sa.encryption_key, auth_algo=auth,

@@ -26,6 +26,8 @@ SUITES = [
     ("des", "esp-md5-hmac"),
     ("aes128", "esp-sha-hmac"),
     ("aes256", "esp-sha256-hmac"),
+    ("aes128gcm16", ""),  # RFC 4106, key | salt in the table
+    ("aes256gcm16", ""),
 ]
 FIELDS = ["frame.number", "esp.spi", "esp.icv_good", "esp.icv_bad", "icmp.type", "icmp.seq"]
 
@@ -75,9 +77,12 @@ def test_tshark_decrypts_every_packet_with_good_icv_and_sees_inner_icmp(
     assert flagged == []
 
 
-def test_tshark_flags_a_tampered_packet_as_icv_bad(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("cipher", "integrity"), [("3des", "esp-md5-hmac"), ("aes256gcm16", "")])
+def test_tshark_flags_a_tampered_packet_as_icv_bad(
+    tmp_path: Path, cipher: str, integrity: str
+) -> None:
     """The oracle can fail: one flipped ciphertext bit gives ``esp.icv_bad``."""
-    packets, sas = _conversation("3des", "esp-md5-hmac", udp=False)
+    packets, sas = _conversation(cipher, integrity, udp=False)
     tampered = bytearray(packets[0])
     tampered[40] ^= 0x01
     pcap = tmp_path / "bad.pcap"

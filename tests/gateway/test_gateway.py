@@ -46,10 +46,14 @@ def config(name: str, extra: str = "") -> RouterConfig:
 class Pair:
     """Branch1 and Branch2 gateways with a hand-carried WAN between them."""
 
-    def __init__(self, extra: str = "") -> None:
-        rng = SeededRng("gateway-test")
-        self.b1 = Gateway(config("Branch1", extra), pki().routers["Branch1"], rng.fork("1"))
-        self.b2 = Gateway(config("Branch2", extra), pki().routers["Branch2"], rng.fork("2"))
+    def __init__(self, extra: str = "", *, udp: bool = False) -> None:
+        rng, force = SeededRng("gateway-test"), {"force_udp_encapsulation": udp}
+        self.b1 = Gateway(
+            config("Branch1", extra), pki().routers["Branch1"], rng.fork("1"), **force
+        )
+        self.b2 = Gateway(
+            config("Branch2", extra), pki().routers["Branch2"], rng.fork("2"), **force
+        )
         self.now = T0
 
     def carry(self, limit: int = 30) -> int:
@@ -219,3 +223,36 @@ def test_spoofed_esp_with_random_spis_gets_a_bounded_number_of_invalid_spi_notif
     pair.now += INVALID_SPI_WINDOW  # a window later, one more is allowed
     pair.b2.inbound(esp, WAN, pair.now)
     assert len(pair.b2.datagrams_to_send(pair.now)) == 1
+
+
+@pytest.mark.parametrize("transform", ["", "crypto ipsec transform-set TS esp-gcm 256\n"])
+def test_inbound_esp_on_the_udp_payload_is_inbound_on_the_whole_packet(transform: str) -> None:
+    """What a UDP 4500 socket hands the router (RFC 3948) gives the same verdicts, counters and
+    invalid-SPI recovery as the whole outer packet."""
+    pairs = [Pair(transform, udp=True), Pair(transform, udp=True)]
+    for pair in pairs:
+        pair.up()
+    verdicts = []
+    for whole, pair in ((True, pairs[0]), (False, pairs[1])):
+        first, second = (pair.b1.outbound(echo(n), WAN, pair.now) for n in (1, 2))
+        assert isinstance(first, Transmit) and isinstance(second, Transmit) and first.protected
+        forged, stranger = bytearray(second.packet), bytearray(first.packet)
+        forged[-20] ^= 1  # in the ciphertext or the ICV: fails the ICV check
+        stranger[28:32] = b"\xde\xad\xbe\xef"  # an SPI nobody chose
+        got = []
+        packets = (first.packet, first.packet, bytes(forged), second.packet, bytes(stranger))
+        for packet in packets:  # delivered, replayed, forged, delivered, no SA
+            if whole:
+                got.append(pair.b2.inbound(packet, WAN, pair.now))
+            else:
+                got.append(pair.b2.inbound_esp(packet[28:], ("10.1.1.1", 4500), pair.now))
+        verdicts.append(got)
+        assert got[0] == Deliver(echo(1), decrypted=True) and got[3] == Deliver(echo(2), True)
+        assert isinstance(got[1], Discard) and "replayed" in got[1].reason
+        assert isinstance(got[2], Discard) and "ICV" in got[2].reason
+        assert isinstance(got[4], Discard) and "no SA" in got[4].reason
+        sent = pair.b2.datagrams_to_send(pair.now)  # the INVALID-SPI notify (IOS recovery)
+        assert len(sent) == 1 and sent[0].addr[0] == "10.1.1.1"
+    assert verdicts[0] == verdicts[1]
+    shows = [p.b2.show_crypto_ipsec_sa(p.now, detail=True) for p in pairs]
+    assert shows[0].split("spi:")[0] == shows[1].split("spi:")[0]  # the same counters

@@ -2,7 +2,8 @@
 
 The vpnteach IKEv2 engine negotiates Child SAs; this helper (test code, not the gateway
 integration issue 20 asks for later) installs each :class:`ChildSaEstablished` pair as
-:class:`vpnteach.esp.sa.IpsecSa` objects (AES-CBC + HMAC-SHA-2, ESP in UDP 4500 since
+:class:`vpnteach.esp.sa.IpsecSa` objects (AES-CBC + HMAC-SHA-2, or AES-GCM-16 whose KEYMAT
+carries the salt, RFC 5282 §7.1 / RFC 4106 §8.1; ESP in UDP 4500 since
 strongSwan's kernel-libipsec fakes a NAT), reads LAN packets from a TUN device, encapsulates
 them (RFC 4303, RFC 3948) and decapsulates what arrives on 4500 back into the TUN. After a
 rekey the newest outbound SA is used while every inbound SA still installed is accepted, so
@@ -13,17 +14,17 @@ from __future__ import annotations
 
 import ipaddress
 
-from vpnteach.crypto.cipher import get_esp_cipher
 from vpnteach.crypto.rng import OsRng
 from vpnteach.esp.esp import Decapsulated, decapsulate, encapsulate
-from vpnteach.esp.integrity import get_integrity
 from vpnteach.esp.sa import Direction, IpsecSa, UdpEncapsulation
+from vpnteach.esp.transform import esp_cipher, esp_integrity
 from vpnteach.ike.policy import ProxyIdentity
 from vpnteach.ikev2.events import ChildSaDeleted, ChildSaEstablished
 from vpnteach.net.pcap import ipv4_udp_packet
 from vpnteach.net.tun import TunDevice, configure
 
-ESP_AES = 12  # the same number in the IPsec DOI (RFC 2407) and IKEv2 ENCR (RFC 7296)
+# ENCR 12 (AES-CBC) and 20 (AES-GCM-16) are the same numbers in the IPsec DOI (RFC 2407,
+# RFC 4106 §8.1) and IKEv2's ENCR registry (RFC 7296, RFC 5282), so they are used as they are.
 #: IKEv2 INTEG transform ID -> IPsec DOI Authentication Algorithm (RFC 4868 §2.5 / §4)
 AUTH_OF_INTEG = {2: 2, 12: 5}
 OUTER = 20 + 8  # the IPv4 and UDP headers encapsulate() puts in front
@@ -43,8 +44,8 @@ class EspTunnel:
 
     def install(self, e: ChildSaEstablished, now: float) -> None:
         """Install both directions of a new Child SA; the newest sends."""
-        cipher = get_esp_cipher(ESP_AES, e.key_bits)
-        integrity = get_integrity(AUTH_OF_INTEG[e.integ_id or 0])
+        cipher = esp_cipher(e.encr_id, e.key_bits)
+        integrity = esp_integrity(cipher, AUTH_OF_INTEG.get(e.integ_id or 0, 0))
         local, remote = ProxyIdentity(e.local_ts), ProxyIdentity(e.remote_ts)
         udp = UdpEncapsulation()
         common = {"local": self.local, "peer": self.peer, "cipher": cipher, "created_at": now}

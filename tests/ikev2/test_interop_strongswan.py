@@ -54,6 +54,8 @@ CASES = [
     V2Case(36, "psk", "cbc", True, rekey="vt", ping=40),
     V2Case(37, "cert", "cbc", True, rekey="vt", pfs=True, ping=40),
     V2Case(38, "psk", "cbc", False, dpd=True),
+    V2Case(43, "cert", "gcm", True, rekey="vt", pfs=True, ping=40),  # ESP in AES-GCM
+    V2Case(44, "psk", "gcm", False, rekey="vt", ping=40),
 ]
 PINGS = [c for c in CASES if c.ping]
 FAILURES = [
@@ -290,12 +292,15 @@ def _esp_sa_options(r: V2Result) -> list[str]:
     ]
     me, peer = r.case.vpnteach_addr, r.case.strongswan_addr
     for child in r.events("ChildSaEstablished"):
+        gcm = r.case.suite == "gcm"  # the key is KEYMAT: AES key | salt (RFC 4106 §8.1)
+        cipher = "AES-GCM with 16 octet ICV [RFC4106]" if gcm else "AES-CBC [RFC3602]"
+        integrity = "NULL" if gcm else "HMAC-SHA-256-128 [RFC4868]"
         for src, dst, spi, key, auth in (
             (me, peer, child["spi_out"], child["encr_key_out"], child["integ_key_out"]),
             (peer, me, child["spi_in"], child["encr_key_in"], child["integ_key_in"]),
         ):
-            line = f'"IPv4","{src}","{dst}","0x{spi}","AES-CBC [RFC3602]","0x{key}",'
-            line += f'"HMAC-SHA-256-128 [RFC4868]","0x{auth}"'
+            line = f'"IPv4","{src}","{dst}","0x{spi}","{cipher}","0x{key}",'
+            line += f'"{integrity}","0x{auth}"'
             options += ["-o", f"uat:esp_sa:{line}"]
     return options
 

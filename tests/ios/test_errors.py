@@ -69,13 +69,13 @@ CASES = [
     (
         "crypto ipsec transform-set TS esp-3des esp-md5",
         1,
-        "one of esp-des, esp-3des, esp-aes, esp-md5-hmac, esp-sha-hmac, esp-sha256-hmac",
+        "one of esp-des, esp-3des, esp-aes, esp-gcm, esp-md5-hmac, esp-sha-hmac, esp-sha256-hmac",
         "esp-md5",
     ),
     (
         "crypto ipsec transform-set TS",
         1,
-        "one of esp-des, esp-3des, esp-aes, esp-md5-hmac, esp-sha-hmac, esp-sha256-hmac",
+        "one of esp-des, esp-3des, esp-aes, esp-gcm, esp-md5-hmac, esp-sha-hmac, esp-sha256-hmac",
         None,
     ),
     (TS + " mode tunel", 2, "one of tunnel, transport", "tunel"),

@@ -24,8 +24,8 @@ def _tshark(path: str, folder: Path, *args: str) -> str:
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"profile": "modern"}, {"auth": "pre-share", "pfs": 2}],
-    ids=["seed", "modern", "pre-share-pfs"],
+    [{}, {"profile": "modern"}, {"profile": "modern-gcm"}, {"auth": "pre-share", "pfs": 2}],
+    ids=["seed", "modern", "modern-gcm", "pre-share-pfs"],
 )
 def test_tshark_decrypts_every_isakmp_and_esp_packet(
     tshark: str, tmp_path: Path, options: dict[str, object]

@@ -62,3 +62,24 @@ def test_modern_profile_uses_2048_bit_router_keys() -> None:
 def test_unknown_profile_is_refused_with_the_choices() -> None:
     with pytest.raises(SeedLabError, match="modern"):
         Lab.seed(profile="quantum")
+
+
+def test_modern_gcm_negotiates_esp_aes_gcm_16_with_salted_keymat_and_no_hmac() -> None:
+    """RFC 4106 §8.1 in Quick Mode: transform ESP_AES_GCM_16 (20) with a Key Length of 256 and
+    no Authentication Algorithm; each SA's KEYMAT is the 32-byte key plus a 4-byte salt."""
+    run = pinged(profile="modern-gcm")
+    assert run.ping_output.splitlines()[-2] == ".!!!!"
+    show = run.lab.branch1.exec("show crypto ipsec sa")
+    assert "transform: esp-gcm 256 ," in show and "IV size: 8 bytes" in show
+    (done,) = _events(run.lab, Phase2Complete)
+    assert isinstance(done, Phase2Complete)
+    assert (done.suite.transform_id, done.suite.key_length, done.suite.auth_algorithm) == (
+        20,
+        256,
+        0,
+    )
+    for spec in (done.inbound, done.outbound):
+        assert len(spec.enc_key) == 36 and spec.auth_key == b""
+    quick_mode = run.ping_output.split("IKE_P1_COMPLETE")[-1]
+    assert "transform 1, ESP_AES_GCM_16" in quick_mode and "key length is 256" in quick_mode
+    assert "authenticator is" not in quick_mode

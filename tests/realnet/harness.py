@@ -216,6 +216,7 @@ def wan_kind(protocols: str) -> str:
 SWAN_PROPOSALS = {
     "seed": ("3des-md5-modp768", "3des-md5"),
     "modern": ("aes256-sha256-modp2048", "aes256-sha256"),
+    "modern-gcm": ("aes256-sha256-modp2048", "aes256gcm16"),  # ESP in AES-GCM, RFC 4106
 }
 
 

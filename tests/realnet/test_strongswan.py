@@ -4,10 +4,11 @@ Branch1 is a vpnteach router process (TUN ``vt0`` 192.168.11.1/24, WAN 10.1.1.1)
 charon with Branch2's certificate from the same CA (WAN 10.2.2.1, LAN 192.168.22.1/32 on
 ``lo``, its ESP in userspace on ``ipsec0``). kernel-libipsec forces NAT traversal (see the
 interop notes), so IKE floats to 4500 and ESP travels in UDP (RFC 3948). For vpnteach as
-initiator and as responder, seed and modern suites: Linux ``ping`` succeeds in both directions,
-the packets strongSwan counts (``swanctl --list-sas --raw``) are the packets vpnteach counts
-(``show crypto ipsec sa``) are the pings sent, and tshark decrypts the WAN capture with the key
-tables the router exported. Needs root, netns, ping, strongSwan and tshark.
+initiator and as responder, seed, modern and modern with AES-GCM ESP (RFC 4106) suites: Linux
+``ping`` succeeds in both directions, the packets strongSwan counts (``swanctl --list-sas
+--raw``) are the packets vpnteach counts (``show crypto ipsec sa``) are the pings sent, and
+tshark decrypts the WAN capture with the key tables the router exported. Needs root, netns,
+ping, strongSwan and tshark.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ COUNT = 5
 FIELDS = ["frame.protocols", "isakmp.exchangetype", "isakmp.id.type", "esp.icv_good", "icmp.type"]
 
 
-@pytest.mark.parametrize("profile", ["seed", "modern"])
+@pytest.mark.parametrize("profile", ["seed", "modern", "modern-gcm"])
 @pytest.mark.parametrize("vpnteach_initiates", [True, False], ids=["vt-initiates", "sw-initiates"])
 def test_ping_both_ways_counters_agree_and_tshark_decrypts(
     realnet: Path, pki_dir: Path, strongswan: Path, tshark: str, profile: str,

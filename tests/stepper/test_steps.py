@@ -198,3 +198,24 @@ def test_every_step_knows_actor_rfc_and_explanation(seed_run: list[Step]) -> Non
         if step.kind not in (StepKind.LEARNER_ACTION, StepKind.LOG):
             assert step.rfc.startswith("RFC"), step
         assert {name for name, _ in step.peers} == {"Branch1", "Branch2"}
+
+
+def test_an_aes_gcm_packet_step_shows_salt_iv_nonce_aad_and_icv() -> None:
+    """With ``esp-gcm 256`` (RFC 4106) each ESP step carries GCM's values as related facts,
+    and they are the bytes of the packet: IV and ICV as sent, nonce = salt | IV."""
+    from vpnteach.stepper import Stepper
+
+    steps = list(Stepper.seed(profile="modern-gcm"))
+    sent = [s for s in of_kind(steps, StepKind.ESP_PACKET) if "encrypts" in s.title]
+    assert len(sent) == 8
+    for step in sent:
+        facts = {f.name: f.value for f in step.related if isinstance(f, Fact)}
+        packet = step.payload.value if isinstance(step.payload, Fact) else None
+        assert isinstance(packet, EspPacket) and packet.icv_valid
+        assert (
+            facts["ESP nonce"]
+            == facts["ESP salt"] + facts["ESP IV"]
+            == facts["ESP salt"] + packet.iv
+        )
+        assert facts["ESP AAD"] == packet.spi.to_bytes(4, "big") + packet.seq.to_bytes(4, "big")
+        assert facts["ESP ICV"] == packet.icv and len(packet.icv) == 16

@@ -7,7 +7,7 @@ above reads them to offer and check Quick Mode proposals and proxy identities; t
 creates them.
 
 * :class:`TransformSet` — ``crypto ipsec transform-set``: the ESP transform offered in Quick
-  Mode (RFC 2407 §4.4.4, §4.5).
+  Mode (RFC 2407 §4.4.4, §4.5): a CBC cipher with an HMAC, or ``esp-gcm`` alone (RFC 4106).
 * :class:`AccessList` / :class:`AclEntry` — the crypto ACL, the traffic to protect; an entry
   becomes the Quick Mode proxy identities IDci/IDcr (RFC 2409 §5.5, RFC 2407 §4.6.2).
 * :class:`CryptoMapEntry` — ``crypto map <name> <seq> ipsec-isakmp``, tying them together.
@@ -56,12 +56,15 @@ def parse_address(text: str, where: str) -> IPv4Address:
         raise PolicyError(f"{where}: {text!r} is not an IPv4 address") from None
 
 
-#: IOS transform keywords -> ESP transform id (RFC 2407 §4.4.4, RFC 3602).
+#: IOS transform keywords -> ESP transform id (RFC 2407 §4.4.4, RFC 3602, RFC 4106 §8.1).
 ESP_CIPHERS: dict[str, IpsecTransformId] = {
     "esp-des": IpsecTransformId.ESP_DES,
     "esp-3des": IpsecTransformId.ESP_3DES,
     "esp-aes": IpsecTransformId.ESP_AES,
+    "esp-gcm": IpsecTransformId.ESP_AES_GCM_16,
 }
+#: Ciphers that authenticate by themselves: no HMAC with them (RFC 4106 §8.1).
+COMBINED_CIPHERS = frozenset({"esp-gcm"})
 #: IOS transform keywords -> IPsec Authentication Algorithm (RFC 2407 §4.5, RFC 4868).
 ESP_AUTHS: dict[str, AuthenticationAlgorithm] = {
     "esp-md5-hmac": AuthenticationAlgorithm.HMAC_MD5,
@@ -80,9 +83,12 @@ class TransformSet(HtmlRepr):
 
     Args:
         name: the transform set's name, e.g. ``"TS"``.
-        transforms: the IOS words, e.g. ``("esp-3des", "esp-md5-hmac")`` or
-            ``("esp-aes", "256", "esp-sha-hmac")``; a single string is split on spaces.
+        transforms: the IOS words, e.g. ``("esp-3des", "esp-md5-hmac")``,
+            ``("esp-aes", "256", "esp-sha-hmac")`` or ``("esp-gcm", "256")`` (AES-GCM with a
+            16-byte ICV, no HMAC: RFC 4106); a single string is split on spaces.
         mode: ``"tunnel"`` (default) or ``"transport"``.
+
+    ``integrity`` is ``""`` for ``esp-gcm``, whose ICV is the cipher's own.
     """
 
     name: str
@@ -102,20 +108,32 @@ class TransformSet(HtmlRepr):
         numbers = [w for w in words if w.isdigit()]
         unknown = set(words) - set(ciphers) - set(auths) - set(numbers)
         require(not unknown, f"{where}: unknown transform(s) {sorted(unknown)}")
-        require(len(ciphers) == 1, f"{where}: needs exactly one ESP cipher (esp-des/3des/aes)")
-        require(len(auths) == 1, f"{where}: needs exactly one ESP HMAC (esp-md5/sha/sha256-hmac)")
+        require(len(ciphers) == 1, f"{where}: needs exactly one ESP cipher (esp-des/3des/aes/gcm)")
+        if ciphers[0] in COMBINED_CIPHERS:
+            extra = " ".join(auths)
+            require(not auths, f"{where}: {ciphers[0]} authenticates by itself, drop {extra}"
+                    " (RFC 4106 §8.1: no HMAC with AES-GCM)")  # fmt: skip
+        else:
+            require(len(auths) == 1,
+                    f"{where}: needs exactly one ESP HMAC (esp-md5/sha/sha256-hmac)")  # fmt: skip
         object.__setattr__(self, "cipher", ciphers[0])
-        object.__setattr__(self, "integrity", auths[0])
+        object.__setattr__(self, "integrity", auths[0] if auths else "")
         object.__setattr__(self, "key_length", self._key_length(numbers, where))
         require(self.mode in MODES, f"{where}: mode must be tunnel or transport, not {self.mode!r}")
 
     def _key_length(self, numbers: list[str], where: str) -> int | None:
-        if self.cipher != "esp-aes":
+        if self.cipher not in ("esp-aes", "esp-gcm"):
             require(not numbers, f"{where}: {self.cipher} takes no key length")
             return None
+        require(len(numbers) <= 1, f"{where}: one key length, not {' '.join(numbers)}")
         bits = int(numbers[0]) if numbers else 128
-        require(bits in AES_KEY_LENGTHS, f"{where}: esp-aes key length must be 128/192/256")
+        require(bits in AES_KEY_LENGTHS, f"{where}: {self.cipher} key length must be 128/192/256")
         return bits
+
+    @property
+    def combined(self) -> bool:
+        """AES-GCM: one transform for confidentiality and integrity (RFC 4106)."""
+        return self.cipher in COMBINED_CIPHERS
 
     @property
     def transform_id(self) -> IpsecTransformId:
@@ -123,9 +141,10 @@ class TransformSet(HtmlRepr):
         return ESP_CIPHERS[self.cipher]
 
     @property
-    def auth_algorithm(self) -> AuthenticationAlgorithm:
-        """The IPsec Authentication Algorithm attribute value (RFC 2407 §4.5)."""
-        return ESP_AUTHS[self.integrity]
+    def auth_algorithm(self) -> AuthenticationAlgorithm | None:
+        """The IPsec Authentication Algorithm attribute value (RFC 2407 §4.5); ``None`` for
+        AES-GCM, which sends none (RFC 4106 §8.1)."""
+        return ESP_AUTHS[self.integrity] if self.integrity else None
 
     @property
     def encapsulation(self) -> EncapsulationMode:
@@ -135,7 +154,7 @@ class TransformSet(HtmlRepr):
     def ios_text(self) -> str:
         """The transforms as ``show crypto ipsec sa`` prints them: ``esp-3des esp-md5-hmac``."""
         cipher = f"{self.cipher} {self.key_length}" if self.key_length else self.cipher
-        return f"{cipher} {self.integrity}"
+        return f"{cipher} {self.integrity}" if self.integrity else cipher
 
 
 @dataclass(frozen=True)

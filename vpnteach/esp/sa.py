@@ -31,9 +31,11 @@ from vpnteach._html import HtmlRepr
 from vpnteach.crypto.cipher import CipherAlgorithm
 from vpnteach.crypto.rng import Rng, random_int_below
 from vpnteach.esp.cbc import CbcContext
+from vpnteach.esp.gcm import GcmAlgorithm, GcmContext
 from vpnteach.esp.integrity import IntegrityAlgorithm
 from vpnteach.esp.policy import ProxyIdentity
 from vpnteach.esp.replay import ReplayWindow
+from vpnteach.esp.transform import EspCipher, transform_text
 from vpnteach.wire.esp import NAT_T_PORT
 
 IOS_SOFT_MARGIN_SECONDS = 30
@@ -151,8 +153,10 @@ class IpsecSa(HtmlRepr):
         direction: inbound (we decrypt) or outbound (we encrypt).
         spi: the SPI in the packets (for inbound: the one we chose).
         local / peer: tunnel endpoint addresses (``"10.1.1.1"``, ``"10.2.2.1"``).
-        cipher / encryption_key: the CBC cipher and its key (KEYMAT, RFC 2409 §5.5).
-        integrity / integrity_key: the truncated HMAC and its key.
+        cipher / encryption_key: the CBC cipher and its key (KEYMAT, RFC 2409 §5.5), or AES-GCM
+            and its key followed by the 4-byte salt (RFC 4106 §8.1).
+        integrity / integrity_key: the truncated HMAC and its key; ``None`` and ``b""`` with
+            AES-GCM, whose ICV is part of the cipher.
         local_ident / remote_ident: the proxy identities (Quick Mode IDci/IDcr, as seen
             from this router: local = our LAN side).
         lifetime: the hard limits; created_at: ``now`` when the SA was installed.
@@ -165,9 +169,9 @@ class IpsecSa(HtmlRepr):
     spi: int
     local: str
     peer: str
-    cipher: CipherAlgorithm
+    cipher: EspCipher
     encryption_key: bytes
-    integrity: IntegrityAlgorithm
+    integrity: IntegrityAlgorithm | None
     integrity_key: bytes
     local_ident: ProxyIdentity
     remote_ident: ProxyIdentity
@@ -186,11 +190,21 @@ class IpsecSa(HtmlRepr):
     soft_seconds: float = field(init=False)
     soft_bytes: int = field(init=False)
     events: list[SaEvent] = field(default_factory=list, repr=False)
-    cbc: CbcContext = field(init=False, repr=False)
+    cbc: CbcContext | None = field(init=False, repr=False, default=None)
+    gcm: GcmContext | None = field(init=False, repr=False, default=None)
+    iv_size: int = field(init=False, repr=False, default=0)
+    icv_size: int = field(init=False, repr=False, default=0)
 
     def __post_init__(self) -> None:
         self._check_keys()
-        self.cbc = CbcContext(self.cipher, self.encryption_key)
+        cipher, integrity = self.cipher, self.integrity
+        if isinstance(cipher, GcmAlgorithm):
+            self.gcm = GcmContext(cipher, self.encryption_key)
+            self.iv_size, self.icv_size = cipher.iv_size, cipher.icv_size
+        else:
+            self.cbc = CbcContext(cipher, self.encryption_key)
+            self.iv_size = cipher.block_size
+            self.icv_size = integrity.icv_size if integrity is not None else 0
         jitter = 0
         if self.jitter_seconds and self.rng is not None:
             jitter = random_int_below(self.rng, self.jitter_seconds + 1)
@@ -206,15 +220,19 @@ class IpsecSa(HtmlRepr):
         return SaId(self.direction, self.spi, self.local if inbound else self.peer)
 
     def _check_keys(self) -> None:
-        for what, key, size in (
-            ("encryption", self.encryption_key, self.cipher.key_size),
-            ("integrity", self.integrity_key, self.integrity.key_size),
-        ):
+        integrity = self.integrity
+        combined = isinstance(self.cipher, GcmAlgorithm)
+        if combined != (integrity is None):
+            why = "AES-GCM takes no HMAC" if combined else "a CBC cipher needs an HMAC"
+            raise ValueError(f"SA 0x{self.spi:08X}: {why} (RFC 4106 §8.1, RFC 4303 §3.2)")
+        for what, key, size, name in (
+            ("encryption", self.encryption_key, self.cipher.key_size, self.cipher.name),
+            ("integrity", self.integrity_key, integrity.key_size if integrity else 0,
+             integrity.name if integrity else "AES-GCM"),
+        ):  # fmt: skip
             if len(key) != size:
                 raise ValueError(
-                    f"SA 0x{self.spi:08X}: {what} key is {len(key)} bytes, "
-                    f"{self.cipher.name if what == 'encryption' else self.integrity.name} "
-                    f"needs {size}"
+                    f"SA 0x{self.spi:08X}: {what} key is {len(key)} bytes, {name} needs {size}"
                 )
         if not 0 < self.spi <= 0xFFFFFFFF:
             raise ValueError(f"SPI {self.spi}: must be 1..2^32-1 (0 is reserved, RFC 4303 §2.1)")
@@ -227,10 +245,15 @@ class IpsecSa(HtmlRepr):
         )
 
     def transform_text(self) -> str:
-        """``esp-3des esp-md5-hmac`` / ``esp-256-aes esp-sha256-hmac`` as IOS prints it."""
-        name = self.cipher.name
-        cipher = f"esp-{name[3:]}-aes" if name.startswith("aes") else f"esp-{name}"
-        return f"{cipher} {self.integrity.ios_name}"
+        """``esp-3des esp-md5-hmac`` / ``esp-256-aes esp-sha256-hmac`` / ``esp-gcm 256``."""
+        return transform_text(self.cipher, self.integrity)
+
+    def cbc_suite(self) -> tuple[CipherAlgorithm, IntegrityAlgorithm]:
+        """The CBC cipher and HMAC of a CBC SA (``ValueError`` for an AES-GCM SA)."""
+        cipher, integrity = self.cipher, self.integrity
+        if isinstance(cipher, GcmAlgorithm) or integrity is None:
+            raise ValueError(f"SA 0x{self.spi:08X} uses {cipher.name}: no CBC cipher and HMAC")
+        return cipher, integrity
 
     # -- lifetimes -----------------------------------------------------------------------
     @property

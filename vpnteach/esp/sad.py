@@ -27,9 +27,17 @@ from itertools import count
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import Rng
-from vpnteach.esp.esp import ESP_PROTOCOL, DecapResult, Dropped, DropReason, EspSendError
+from vpnteach.esp.esp import (
+    ESP_PROTOCOL,
+    DecapResult,
+    Dropped,
+    DropReason,
+    EspSendError,
+    decapsulate_esp,
+)
 from vpnteach.esp.esp import decapsulate as esp_decapsulate
 from vpnteach.esp.esp import encapsulate as esp_encapsulate
+from vpnteach.esp.outer import Outer
 from vpnteach.esp.policy import CryptoMapEntry
 from vpnteach.esp.sa import Direction, HardLifetimeExpired, IpsecSa, SaEvent, SaId
 from vpnteach.esp.spd import Flow, PolicyAction, Selectors, Spd, selectors_of
@@ -131,8 +139,10 @@ class Sad:
 
     def outbound_sa(self, flow: Flow) -> IpsecSa | None:
         """The newest live outbound SA of ``flow`` (after a rekey, the new one)."""
-        live = [sa for sa in self.outbound.get(flow.key, ()) if sa.alive]
-        return live[-1] if live else None
+        for sa in reversed(self.outbound.get(flow.key, ())):
+            if sa.alive:
+                return sa
+        return None
 
     def sas(self) -> list[IpsecSa]:
         """Every installed SA, inbound first."""
@@ -148,42 +158,55 @@ class Sad:
     ) -> Sent | NotSent:
         """The outbound path for one IPv4 packet (see the module docstring)."""
         try:
-            sel = selectors_of(packet)
+            decision = self.spd.decide(packet)
         except ValueError as exc:
             return NotSent(f"not sent: {exc}")
-        decision = self.spd.lookup_outbound(sel)
         if decision.action is PolicyAction.BYPASS:
             return Sent(packet, PolicyAction.BYPASS)
         if decision.action is PolicyAction.DISCARD or decision.flow is None:
             return NotSent(decision.why)
-        return self._protect(decision.flow, sel, packet, rng, now, trace)
+        return self._protect(decision.flow, packet, rng, now, trace)
 
     def _protect(
-        self, flow: Flow, sel: Selectors, packet: bytes, rng: Rng, now: float, trace: Trace
+        self, flow: Flow, packet: bytes, rng: Rng, now: float, trace: Trace
     ) -> Sent | NotSent:
-        for old in self.outbound.get(flow.key, [])[:]:
-            old.handle_timer(now)
-            self._collect(old)
-        sa = self.outbound_sa(flow)
-        if sa is not None:
-            try:
-                return Sent(esp_encapsulate(sa, packet, rng, now, trace), PolicyAction.PROTECT, sa)
-            except EspSendError as exc:  # sequence numbers exhausted: counted by esp
-                return NotSent(str(exc))
-            finally:
-                self._collect(sa)
+        sas = self.outbound.get(flow.key)
+        if sas:
+            for old in sas[:]:  # each ages (an expired one leaves the SAD) before choosing
+                old.handle_timer(now)
+                self._collect(old)
+            sa = self.outbound_sa(flow)
+            if sa is not None:
+                try:
+                    esp = esp_encapsulate(sa, packet, rng, now, trace)
+                    return Sent(esp, PolicyAction.PROTECT, sa)
+                except EspSendError as exc:  # expired or sequence numbers exhausted: counted
+                    return NotSent(str(exc))
+                finally:
+                    self._collect(sa)
         flow.counters.send_errors += 1
         flow.counters.pkts_no_sa_send += 1
         if flow.key in self._acquiring:
             return NotSent("no SA yet: IKE is negotiating")
         self._acquiring.add(flow.key)
-        acquire = AcquireRequested(flow, sel)
+        acquire = AcquireRequested(flow, selectors_of(packet))
         self._events.append(acquire)
         return NotSent("no SA: IKE triggered, packet dropped", acquire)
 
     def receive(self, outer_packet: bytes, now: float, trace: Trace = NULL_TRACE) -> DecapResult:
         """The inbound path for one ESP (or ESP-in-UDP) packet addressed to us."""
-        result = esp_decapsulate(self.lookup, outer_packet, now, trace)
+        return self._received(esp_decapsulate(self.lookup, outer_packet, now, trace))
+
+    def receive_esp(
+        self, esp: bytes, destination: str, now: float, trace: Trace = NULL_TRACE,
+        outer: Outer | None = None,
+    ) -> DecapResult:  # fmt: skip
+        """:meth:`receive` for the ESP part alone (SPI to ICV) sent to ``destination``: what a
+        UDP 4500 socket delivers. ``outer`` names the packet in the facts."""
+        lookup = self.lookup
+        return self._received(decapsulate_esp(lookup, esp, destination, now, trace, outer))
+
+    def _received(self, result: DecapResult) -> DecapResult:
         if isinstance(result, Dropped):
             if result.reason is DropReason.NO_SA:
                 self.invalid_spi_count += 1

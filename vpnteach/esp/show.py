@@ -95,7 +95,7 @@ def _sa_lines(sa: IpsecSa, now: float) -> list[str]:
         f"        in use settings ={{{settings}}}",
         f"        conn id: {sa.conn_id}, flow_id: SW:{sa.conn_id}, crypto map: {sa.crypto_map}",
         f"        sa timing: remaining key lifetime (k/sec): ({kilobytes}/{seconds})",
-        f"        IV size: {sa.cipher.block_size} bytes",
+        f"        IV size: {sa.iv_size} bytes",
         "        replay detection support: Y",
         f"        Status: {'ACTIVE' if sa.alive else 'EXPIRED'}",
     ]

@@ -31,6 +31,9 @@ from vpnteach.esp.policy import AclEntry, CryptoMapEntry, ProxyIdentity
 from vpnteach.esp.sa import SaCounters
 from vpnteach.wire.ip import IPV4_HEADER_LEN, IpProtocol, unpack_address
 
+DECISIONS_KEPT = 4096
+"""How many (source, destination) decisions :meth:`Spd.decide` remembers."""
+
 
 class PolicyAction(Enum):
     """RFC 4301 §4.4.1 processing choices."""
@@ -71,17 +74,18 @@ def selectors_of(packet: bytes) -> Selectors:
 class Flow(HtmlRepr):
     """One permit line of one crypto map entry: what one pair of IPsec SAs protects.
 
-    ``counters`` is shared by every SA of the flow, across rekeys, as IOS counts.
+    ``counters`` is shared by every SA of the flow, across rekeys, as IOS counts. ``key``
+    (map name, sequence number, ACL line) is a stable identifier, worked out once: both
+    entries are frozen, and the packet path reads it per packet.
     """
 
     crypto_map: CryptoMapEntry
     acl_entry: AclEntry
     counters: SaCounters = field(default_factory=SaCounters)
+    key: tuple[str, int, str] = field(init=False, repr=False)
 
-    @property
-    def key(self) -> tuple[str, int, str]:
-        """(map name, sequence number, ACL line): a stable identifier."""
-        return (self.crypto_map.name, self.crypto_map.seq, self.acl_entry.ios_text())
+    def __post_init__(self) -> None:
+        self.key = (self.crypto_map.name, self.crypto_map.seq, self.acl_entry.ios_text())
 
     @property
     def peer(self) -> str:
@@ -128,6 +132,7 @@ class Spd:
         self._flow_of = {(f.crypto_map.seq, f.acl_entry.ios_text()): f for f in self.flows}
         self._of_entry: dict[tuple[str, int], list[Flow]] = {}
         self._to_peer: dict[str, list[Flow]] = {}
+        self._decided: dict[bytes, SpdDecision] = {}
         for f in self.flows:
             self._of_entry.setdefault((f.crypto_map.name, f.crypto_map.seq), []).append(f)
             self._to_peer.setdefault(f.peer, []).append(f)
@@ -139,6 +144,26 @@ class Spd:
     def flows_to(self, peer: str) -> list[Flow]:
         """The flows whose entry has ``set peer`` ``peer``, in order."""
         return list(self._to_peer.get(peer, ()))
+
+    def decide(self, packet: bytes) -> SpdDecision:
+        """:meth:`lookup_outbound` for an IPv4 packet, remembered by its address pair.
+
+        Every line of a crypto ACL here matches on addresses alone (``permit ip``), so the
+        decision for a (source, destination) pair never changes for this SPD: the packet path
+        looks it up in a dict instead of walking the ACLs (at most ``DECISIONS_KEPT`` pairs
+        are remembered; then the memory starts afresh).
+
+        Raises:
+            ValueError: shorter than an IPv4 header or not IPv4.
+        """
+        pair = packet[12:20]
+        found = self._decided.get(pair)
+        if found is None or len(packet) < IPV4_HEADER_LEN or packet[0] >> 4 != 4:
+            found = self.lookup_outbound(selectors_of(packet))
+            if len(self._decided) >= DECISIONS_KEPT:
+                self._decided.clear()
+            self._decided[bytes(pair)] = found
+        return found
 
     def lookup_outbound(self, sel: Selectors) -> SpdDecision:
         """What to do with a packet leaving through the crypto-map interface."""

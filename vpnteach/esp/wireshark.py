@@ -18,7 +18,12 @@ WIRESHARK_CIPHERS: dict[str, str] = {
     "aes128": "AES-CBC [RFC3602]",
     "aes192": "AES-CBC [RFC3602]",
     "aes256": "AES-CBC [RFC3602]",
+    "aes128gcm16": "AES-GCM with 16 octet ICV [RFC4106]",
+    "aes192gcm16": "AES-GCM with 16 octet ICV [RFC4106]",
+    "aes256gcm16": "AES-GCM with 16 octet ICV [RFC4106]",
 }
+#: The authentication algorithm of a combined mode (AES-GCM): its ICV is the cipher's.
+NO_INTEGRITY = "NULL"
 
 TSHARK_ESP_OPTIONS: tuple[str, ...] = (
     "-o",
@@ -38,8 +43,8 @@ def esp_sa_line(sa: IpsecSa) -> str:
         dst,
         f"0x{sa.spi:08x}",
         WIRESHARK_CIPHERS[sa.cipher.name],
-        f"0x{sa.encryption_key.hex()}",
-        sa.integrity.wireshark_name,
+        f"0x{sa.encryption_key.hex()}",  # with AES-GCM: key | salt, as Wireshark wants it
+        sa.integrity.wireshark_name if sa.integrity is not None else NO_INTEGRITY,
         f"0x{sa.integrity_key.hex()}",
     )
     return ",".join(f'"{f}"' for f in fields)

@@ -5,6 +5,7 @@
     gw = Gateway(router_config, router_pki, rng)
     gw.outbound(packet, "Serial1/0", now)   -> Transmit(packet | esp) | Discard(reason)
     gw.inbound(packet, "Serial1/0", now)    -> Deliver(packet | inner) | Discard(reason)
+    gw.inbound_esp(esp, (ip, port), now)    -> the same, for a UDP 4500 socket's ESP payload
     gw.receive_datagram(data, (ip, port), now, local_port)   # UDP 500 / 4500 from the WAN
     for d in gw.datagrams_to_send(now): ...                    # UDP to send (IKE)
     if (t := gw.get_timer()) is not None and now >= t: gw.handle_timer(now)
@@ -35,7 +36,8 @@ from collections import deque
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import OsRng, Rng, SeededRng
-from vpnteach.esp.esp import Decapsulated, DropReason
+from vpnteach.esp.esp import DecapResult, Decapsulated, DropReason
+from vpnteach.esp.outer import Outer
 from vpnteach.esp.sa import Direction, HardLifetimeExpired, IpsecSa, SoftLifetimeExpired
 from vpnteach.esp.sad import AcquireRequested, Sad, SadEvent, Sent
 from vpnteach.esp.show import show_crypto_ipsec_sa
@@ -164,7 +166,7 @@ class Gateway(LifetimeGlue, HtmlRepr):
         """A packet leaving by ``interface``: bypass, protect (ESP) or drop (and maybe acquire)."""
         if interface != self.crypto.name:
             return Transmit(packet)
-        ip = peek(packet)
+        ip = peek(packet) if packet[9:10] == b"\x11" else None  # our IKE is UDP: else none
         if ip is not None and is_own_ike(packet, ip, self._address_bytes, outbound=True):
             return Transmit(packet)
         result = self.sad.send(packet, self.esp_rng, now, self.esp_trace)
@@ -190,6 +192,19 @@ class Gateway(LifetimeGlue, HtmlRepr):
         result = self.sad.receive(packet, now, self.esp_trace)
         if not isinstance(result, Decapsulated) and result.reason is DropReason.NO_SA:
             self._recover_invalid_spi(source(ip), result.spi, now)
+        return self._opened(result, now)
+
+    def inbound_esp(self, esp: bytes, addr: tuple[str, int], now: float) -> Deliver | Discard:
+        """ESP in UDP (RFC 3948) from ``addr`` to our port 4500, the UDP payload alone: what
+        :meth:`inbound` does with the whole packet, without building and parsing its headers."""
+        trace = self.esp_trace
+        outer = Outer(self.crypto.address, esp, (addr[1], 4500), addr[0]) if trace.enabled else None
+        result = self.sad.receive_esp(esp, self.crypto.address, now, trace, outer)
+        if not isinstance(result, Decapsulated) and result.reason is DropReason.NO_SA:
+            self._recover_invalid_spi(addr[0], result.spi, now)
+        return self._opened(result, now)
+
+    def _opened(self, result: DecapResult, now: float) -> Deliver | Discard:
         self._pump(now)
         if isinstance(result, Decapsulated):
             if self.dpd is not None:  # authenticated ESP: its SA's peer is alive (RFC 3706 §5.3)

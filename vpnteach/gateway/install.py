@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from ipaddress import IPv4Network
 
-from vpnteach.crypto.cipher import get_esp_cipher
-from vpnteach.esp.integrity import get_integrity
 from vpnteach.esp.sa import Direction, IpsecSa, Lifetime, UdpEncapsulation
 from vpnteach.esp.spd import Flow, Spd
+from vpnteach.esp.transform import esp_cipher, esp_integrity
 from vpnteach.ike.events import IpsecSaSpec, Phase2Complete
 from vpnteach.ike.policy import ProxyIdentity
 
@@ -29,14 +28,15 @@ def sa_from_spec(spec: IpsecSaSpec, *, crypto_map: str, conn_id: int, now: float
             (spec.dst_port, spec.src_port) if inbound else (spec.src_port, spec.dst_port)
         )
         udp = UdpEncapsulation(local_port or 4500, peer_port or 4500)
+    cipher = esp_cipher(spec.transform_id, spec.key_length)
     return IpsecSa(
         Direction.INBOUND if inbound else Direction.OUTBOUND,
         spec.spi_int,
         local,
         peer,
-        get_esp_cipher(spec.transform_id, spec.key_length),
+        cipher,
         spec.enc_key,
-        get_integrity(spec.auth_algorithm),
+        esp_integrity(cipher, spec.auth_algorithm),  # None with AES-GCM (RFC 4106)
         spec.auth_key,
         ProxyIdentity(mine),
         ProxyIdentity(theirs),

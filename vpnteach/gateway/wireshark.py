@@ -15,7 +15,7 @@ def esp_sa_key(sa: IpsecSa) -> EspKey:
     """The Wireshark ``esp_sa`` row of ``sa`` (outer source/destination as on the wire)."""
     outbound = sa.direction is Direction.OUTBOUND
     src, dst = (sa.local, sa.peer) if outbound else (sa.peer, sa.local)
+    integrity = sa.integrity.wireshark_name if sa.integrity is not None else "null"  # AES-GCM
     return EspKey(
-        src, dst, sa.spi, sa.cipher.name, sa.encryption_key, sa.integrity.wireshark_name,
-        sa.integrity_key,
+        src, dst, sa.spi, sa.cipher.name, sa.encryption_key, integrity, sa.integrity_key
     )  # fmt: skip

@@ -249,8 +249,9 @@ def esp_transform_attributes(
         DataAttribute.integer(P.SA_LIFE_DURATION, entry.sa_lifetime_seconds),
         DataAttribute.basic(P.SA_LIFE_TYPE, LifeType.KILOBYTES),
         DataAttribute.variable(P.SA_LIFE_DURATION, entry.sa_lifetime_kilobytes.to_bytes(4, "big")),
-        DataAttribute.basic(P.AUTHENTICATION_ALGORITHM, ts.auth_algorithm),
     ]
+    if ts.auth_algorithm is not None:  # none with AES-GCM (RFC 4106 §8.1)
+        attrs.append(DataAttribute.basic(P.AUTHENTICATION_ALGORITHM, ts.auth_algorithm))
     if ts.key_length is not None:
         attrs.append(DataAttribute.basic(P.KEY_LENGTH, ts.key_length))
     if entry.pfs_group is not None:
@@ -364,7 +365,7 @@ def _esp_problem(
 ) -> str | None:
     if suite.transform_id != ts.transform_id or suite.key_length != ts.key_length:
         return f"transform does not match transform set {ts.name} ({ts.ios_text()})"
-    if suite.auth_algorithm != ts.auth_algorithm:
+    if suite.auth_algorithm != (ts.auth_algorithm or 0):  # 0: none offered (AES-GCM)
         return f"authenticator does not match transform set {ts.name} ({ts.ios_text()})"
     if suite.encapsulation != encapsulation_mode(ts, nat_t):
         return f"encapsulation mode does not match transform set {ts.name} ({ts.mode})"

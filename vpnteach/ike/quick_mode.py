@@ -19,9 +19,9 @@ from __future__ import annotations
 import hmac
 from ipaddress import IPv4Address, IPv4Network
 
-from vpnteach.crypto.cipher import get_esp_cipher
 from vpnteach.crypto.dh import DhComputation, DhPublicValueError
 from vpnteach.crypto.modp import get_group
+from vpnteach.esp.transform import esp_cipher
 from vpnteach.ike import keymat
 from vpnteach.ike import records_quick_mode as qm_log
 from vpnteach.ike.context import Context, IkeError
@@ -58,7 +58,7 @@ from vpnteach.wire.payloads import HashPayload, IdPayload, KePayload, NoncePaylo
 from vpnteach.wire.sa import Proposal, SaPayload, Transform
 
 ESP = ProtocolId.PROTO_IPSEC_ESP
-AUTH_KEY_SIZE = {
+AUTH_KEY_SIZE: dict[int, int] = {
     AuthenticationAlgorithm.HMAC_MD5: 16,
     AuthenticationAlgorithm.HMAC_SHA: 20,
     AuthenticationAlgorithm.HMAC_SHA2_256: 32,
@@ -439,8 +439,8 @@ class QuickModeHandlers:
         node = self.node
         suite = node.suite
         assert suite is not None
-        cipher = get_esp_cipher(suite.transform_id, suite.key_length)
-        auth_size = AUTH_KEY_SIZE[AuthenticationAlgorithm(suite.auth_algorithm)]
+        cipher = esp_cipher(suite.transform_id, suite.key_length)  # AES-GCM: key + 4-byte salt
+        auth_size = AUTH_KEY_SIZE.get(suite.auth_algorithm, 0)  # 0: AES-GCM, RFC 4106 §8.1
         g_qm = node.dh.shared_secret if node.dh is not None else None
         material = keymat.keymat(
             self.k.hash,

@@ -46,7 +46,7 @@ def esp_transforms(words: Sequence[str], i: int) -> tuple[tuple[str, ...], int]:
         raise Mismatch(i, known)
     for k in range(i, len(words)):
         word = words[k].lower()
-        after_aes = k > i and words[k - 1].lower() == "esp-aes"
+        after_aes = k > i and words[k - 1].lower() in ("esp-aes", "esp-gcm")
         if word not in known and not (after_aes and word in _AES_BITS):
             raise Mismatch(k, [*known, *(_AES_BITS if after_aes else ())])
     return tuple(w.lower() for w in words[i:]), len(words)

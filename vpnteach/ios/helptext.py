@@ -180,6 +180,7 @@ TYPE_HELP: dict[str, HelpLines] = {
     "esp_transforms": (("esp-3des", "ESP transform using 3DES(EDE) cipher (168 bits)"),
                        ("esp-aes", "ESP transform using AES cipher"),
                        ("esp-des", "ESP transform using DES cipher (56 bits)"),
+                       ("esp-gcm", "ESP transform using GCM cipher"),
                        ("esp-md5-hmac", "ESP transform using HMAC-MD5 auth"),
                        ("esp-sha-hmac", "ESP transform using HMAC-SHA auth")),
     "acl_address": (("A.B.C.D", "Source address"), ("any", "Any source host"),

@@ -53,6 +53,8 @@ def transform_text(ts: TransformSet) -> str:
     """The transforms as ``show crypto ipsec transform-set`` writes them: AES with its key
     length inside the name (``esp-256-aes``), 128-bit AES as plain ``esp-aes``."""
     cipher = ts.cipher
+    if ts.combined:  # AES-GCM, RFC 4106: its own ICV, no HMAC
+        return f"{cipher} {ts.key_length}"
     if ts.key_length not in (None, 128):
         cipher = f"esp-{ts.key_length}-aes"
     return f"{cipher} {ts.integrity}"

@@ -70,6 +70,8 @@ crypto isakmp policy 10
 crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac
 """,
 }
+# The modern profile with AES-GCM for ESP (RFC 4106): one combined transform, no HMAC.
+PROFILES["modern-gcm"] = PROFILES["modern"].replace("esp-aes 256 esp-sha256-hmac", "esp-gcm 256")
 """Configuration commands applied on top of the seed files for each profile."""
 
 

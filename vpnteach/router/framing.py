@@ -14,23 +14,25 @@ the IP header, for a raw protocol-50 socket), so the driver converts:
 
 from __future__ import annotations
 
+import functools
 import struct
 from dataclasses import dataclass
 
-from vpnteach.wire.errors import DecodeError
 from vpnteach.wire.esp import NAT_T_PORT, NON_ESP_MARKER
 from vpnteach.wire.ip import (
+    IPV4_HEADER_LEN,
     UDP_HEADER_LEN,
     IpProtocol,
     UdpDatagram,
     ipv4_packet,
-    peek_ipv4,
     unpack_address,
 )
 
 __all__ = ["WanDatagram", "is_esp_in_udp", "udp_outer_packet", "wan_datagram"]
 
 _UDP = struct.Struct("!HHHH")
+ESP, UDP = int(IpProtocol.ESP), int(IpProtocol.UDP)
+_address_text = functools.lru_cache(maxsize=256)(unpack_address)  # a few peers, every packet
 
 
 @dataclass(frozen=True)
@@ -48,14 +50,15 @@ class WanDatagram:
 
 def wan_datagram(packet: bytes) -> WanDatagram | None:
     """The socket-level send of an outer IPv4 packet (UDP or ESP); ``None`` for anything else."""
-    try:
-        ip = peek_ipv4(packet)
-    except DecodeError:
+    if len(packet) < IPV4_HEADER_LEN or packet[0] >> 4 != 4:
         return None
-    hlen, dst = ip.header_length, unpack_address(ip.dst)
-    if ip.protocol == IpProtocol.ESP:
+    hlen = (packet[0] & 0xF) * 4  # RFC 791 §3.1: IHL in 32-bit words
+    if hlen < IPV4_HEADER_LEN or hlen > len(packet):
+        return None
+    protocol, dst = packet[9], _address_text(packet[16:20])
+    if protocol == ESP:
         return WanDatagram(dst, 0, None, packet[hlen:])
-    if ip.protocol == IpProtocol.UDP and len(packet) >= hlen + UDP_HEADER_LEN:
+    if protocol == UDP and len(packet) >= hlen + UDP_HEADER_LEN:
         sport, dport, length, _ = _UDP.unpack_from(packet, hlen)
         return WanDatagram(dst, dport, sport, packet[hlen + UDP_HEADER_LEN : hlen + length])
     return None

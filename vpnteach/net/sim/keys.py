@@ -31,6 +31,9 @@ ESP_CIPHERS: dict[str, str] = {
     "aes128": "AES-CBC [RFC3602]",
     "aes192": "AES-CBC [RFC3602]",
     "aes256": "AES-CBC [RFC3602]",
+    "aes128gcm16": "AES-GCM with 16 octet ICV [RFC4106]",
+    "aes192gcm16": "AES-GCM with 16 octet ICV [RFC4106]",
+    "aes256gcm16": "AES-GCM with 16 octet ICV [RFC4106]",
     "null": "NULL",
 }
 #: integrity names accepted here -> Wireshark's ESP authentication algorithm names
@@ -80,8 +83,9 @@ class IkeKey(HtmlRepr):
 class EspKey(HtmlRepr):
     """One direction of an IPsec SA for Wireshark (outer ``src`` -> ``dst``, ``spi``).
 
-    ``cipher``: ``des``/``3des``/``aes128``/``aes192``/``aes256`` (or Wireshark's name);
-    ``integrity``: ``md5``/``sha1``/``sha256``, the IOS ``esp-*-hmac`` names, or Wireshark's.
+    ``cipher``: ``des``/``3des``/``aes128``/``aes192``/``aes256``, ``aes256gcm16`` ... (AES-GCM,
+    RFC 4106: the key is KEYMAT, AES key then salt), or Wireshark's name; ``integrity``:
+    ``md5``/``sha1``/``sha256``, the IOS ``esp-*-hmac`` names, Wireshark's, or ``null``.
     """
 
     src: str
