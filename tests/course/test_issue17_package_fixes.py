@@ -80,3 +80,14 @@ def test_show_crypto_pki_certificate_verbose_is_accepted_with_ios_fields() -> No
     assert "Key Label: BRANCH_KEY" in router and "Key Label" not in ca_block
     # the plain command is unchanged (the seed's layout)
     assert "Fingerprint" not in lab.branch1.exec("show crypto pki certificates")
+
+
+def test_the_command_enrollment_suggests_works_with_its_trustpoint_name() -> None:
+    lab = Lab.seed(seed=2010)
+    hint = next(line for line in lab.branch1.transcript if "verbose" in line)
+    command = re.search(r"'(show crypto pki certificate verbose \w+)'", hint)
+    assert command is not None
+    text = lab.branch1.exec(command.group(1))
+    assert "Fingerprint SHA1:" in text and "Associated Trustpoints: WIN2003" in text
+    with pytest.raises(ValueError, match="Could not find trustpoint NOPE"):
+        lab.branch1.exec("show crypto pki certificates verbose NOPE")

@@ -172,8 +172,9 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
       for pattern, show in SHOW_COMMANDS),
     ExecCommand(f"{_SC} pki cert(ificates)",
                 lambda c, a: c.require_pki().show_certificates() + "\n", 1),
-    ExecCommand(f"{_SC} pki cert(ificates) verb(ose)",
-                lambda c, a: c.require_pki().show_certificates(verbose=True) + "\n", 1),
+    ExecCommand(f"{_SC} pki cert(ificates) verb(ose) [<tp:word>]",
+                lambda c, a: c.require_pki().show_certificates(
+                    verbose=True, trustpoint=a.get("tp")) + "\n", 1),
     ExecCommand(f"{_SC} pki trustp(oints)",
                 lambda c, a: c.require_pki().show_trustpoints() + "\n", 1),
     ExecCommand(f"{_SC} key myp(ubkey) rsa",

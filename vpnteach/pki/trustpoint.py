@@ -250,11 +250,15 @@ class RouterPki(HtmlRepr):
         tp = self.trustpoint(name)
         return tp.certificate is not None and identity_in_certificate(tp.certificate, identity)[0]
 
-    def show_certificates(self, width: int | None = 80, *, verbose: bool = False) -> str:
-        """``show crypto pki certificates [verbose]`` (router certificate first, then the
-        CA's; ``verbose`` adds the key, signature algorithm, fingerprints and extensions)."""
+    def show_certificates(
+        self, width: int | None = 80, *, verbose: bool = False, trustpoint: str | None = None
+    ) -> str:
+        """``show crypto pki certificates [verbose [TRUSTPOINT]]`` (router certificate first,
+        then the CA's; ``verbose`` adds the key, signature algorithm, fingerprints and
+        extensions; ``trustpoint`` limits it to one trustpoint, an unknown name is an error)."""
         lines: list[tuple[int, str]] = []
-        for tp in self.trustpoints.values():
+        chosen = [self.trustpoint(trustpoint)] if trustpoint else self.trustpoints.values()
+        for tp in chosen:
             if tp.certificate is not None:
                 lines += self._block("Certificate", tp.certificate, tp, verbose)
             if tp.ca_certificate is not None:

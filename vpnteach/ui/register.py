@@ -28,12 +28,14 @@ from vpnteach.exercises.base import Exercise
 from vpnteach.ike.transitions import TransitionTable
 from vpnteach.ios.console import Console
 from vpnteach.pki.validation import CertificateCheck, CheckItem
+from vpnteach.stepper.seedmap import SeedBlock
 from vpnteach.stepper.stepper import Stepper
 from vpnteach.trace import Fact, Trace
 from vpnteach.ui import cards, stepper_widget
 from vpnteach.ui.console_widget import ConsoleWidget
 from vpnteach.ui.exercise_widget import exercise_widget
 from vpnteach.ui.facts import derivation_html, fact_html, ledger_html
+from vpnteach.ui.seedmap_view import seed_block_html
 from vpnteach.ui.statechart import state_diagram_html
 from vpnteach.ui.tree import message_html
 from vpnteach.wire import Message
@@ -60,6 +62,7 @@ RICH: dict[type, Callable[[object], str]] = {
     SignatureCheck: _typed(cards.signature_html),
     EspPacket: _typed(cards.esp_packet_html),
     Dropped: _typed(cards.dropped_html),
+    SeedBlock: _typed(seed_block_html),
 }
 """Rich views of ``HtmlRepr`` core classes."""
 
