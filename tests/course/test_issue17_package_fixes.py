@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -91,3 +92,29 @@ def test_the_command_enrollment_suggests_works_with_its_trustpoint_name() -> Non
     assert "Fingerprint SHA1:" in text and "Associated Trustpoints: WIN2003" in text
     with pytest.raises(ValueError, match="Could not find trustpoint NOPE"):
         lab.branch1.exec("show crypto pki certificates verbose NOPE")
+
+
+# RFC 2409 §5 / §5.4: the only ISAKMP messages a capture shows unencrypted with 4+ payloads.
+# Payload types (RFC 2408 §3.1, RFC 3947 §3.2): SA 1, KE 4, ID 5, NONCE 10, VID 13, NAT-D 20.
+MM3_MM4_TAIL = {13, 20}
+AM1 = [1, 4, 10, 5]
+
+
+@pytest.mark.parametrize("learner", [f"s{n:04}" for n in range(40)])
+def test_decode_message_exercise_builds_only_messages_that_can_exist(learner: str) -> None:
+    from vpnteach import exercises
+
+    m = exercises.decode_message(learner).given["message"]
+    exchange, flags, message_id = m[18], m[19], struct.unpack("!I", m[20:24])[0]
+    assert flags == 0 and message_id == 0  # not encrypted, phase 1
+    kinds, offset, kind = [], 28, m[16]
+    while kind:
+        kinds.append(kind)
+        kind, plen = m[offset], struct.unpack("!H", m[offset + 2 : offset + 4])[0]
+        offset += plen
+    assert offset == len(m) and len(kinds) >= 4
+    if exchange == 2:  # Main Mode: only MM3/MM4 carry several payloads in clear
+        assert kinds[:2] == [4, 10] and set(kinds[2:]) <= MM3_MM4_TAIL, kinds
+        assert m[8:16] != bytes(8)  # the responder's cookie exists by MM3
+    else:
+        assert exchange == 4 and kinds == AM1 and m[8:16] == bytes(8)
