@@ -190,3 +190,21 @@ def test_the_seeds_mistakes_are_corrected_where_they_appear(
         line for b in blocks for line in b.lines if "Signature of the Certificate" in line.seed
     )
     assert "HASH_R" in sig.note.text
+
+
+@pytest.mark.parametrize(
+    "command", ["show crypto isakmp sa", "show crypto ipsec sa", "show crypto pki certificates"]
+)
+def test_every_line_of_the_live_show_output_has_an_explanation(command: str) -> None:
+    lab = Lab.seed(2010)
+    lab.branch1.exec("ping 192.168.22.1 source 192.168.11.1")
+    text = lab.branch1.exec(command)
+    block = seedmap.explain_output(f"Branch1# {command}", text)
+    live = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    assert [line.live for line in block.lines] == live
+    assert [line.live for line in block.lines if line.note is seedmap.UNMATCHED] == []
+
+
+def test_explain_output_names_the_blocks_when_asked_for_an_unknown_one() -> None:
+    with pytest.raises(seedmap.SeedMapError, match="Branch1# show crypto ipsec sa"):
+        seedmap.explain_output("show nothing", "")

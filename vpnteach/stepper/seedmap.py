@@ -192,3 +192,33 @@ def annotate(seed: int | str | None = 2010) -> tuple[SeedBlock, ...]:
             lines.append(SeedLine(text, note, found, step))
         blocks.append(SeedBlock(title, kind, source, tuple(lines)))
     return tuple(blocks)
+
+
+UNMATCHED = Note("unmatched", "This line has no counterpart in the seed's output.", "-", live=None)
+"""The note of a live line that no seed line of the block matches."""
+
+
+def explain_output(title: str, text: str) -> SeedBlock:
+    """The live output ``text`` of the seed block called ``title``, line by line, each with the
+    seed line and note whose pattern matches it (in order; no lab is run). A live line that no
+    seed line matches gets :data:`UNMATCHED`."""
+    blocks = {b[0]: b for b in seed_blocks()}
+    if title not in blocks:
+        raise SeedMapError(f"no seed block {title!r}; the blocks are {sorted(blocks)}")
+    _, kind, source, rows = blocks[title]
+    used: set[int] = set()
+    lines = []
+    for live in (normalize(line) for line in text.splitlines() if line.strip()):
+        found = None
+        for i, (seed, note) in enumerate(rows):
+            pattern = note.pattern(seed)
+            if i not in used and pattern is not None and pattern.search(live):
+                found = i
+                break
+        if found is None:
+            lines.append(SeedLine("", UNMATCHED, live, None))
+            continue
+        used.add(found)
+        seed, note = rows[found]
+        lines.append(SeedLine(seed, note, live, None))
+    return SeedBlock(title, kind, source, tuple(lines))
