@@ -173,10 +173,13 @@ class _Finder:
         return None
 
 
-def annotate(seed: int | str | None = 2010) -> tuple[SeedBlock, ...]:
-    """Every seed block with its live lines and step numbers, from ``Lab.seed(seed)``."""
+def annotate(
+    seed: int | str | None = 2010, steps: Sequence[Step] | None = None
+) -> tuple[SeedBlock, ...]:
+    """Every seed block with its live lines and step numbers, from ``Lab.seed(seed)``
+    (``steps``: the steps of a stepper over that same lab, if the caller already has them)."""
     live = live_outputs(seed)
-    steps = list(Stepper.for_lab(Lab.seed(seed)))
+    steps = steps if steps is not None else list(Stepper.for_lab(Lab.seed(seed)))
     blocks = []
     for title, kind, source, rows in seed_blocks():
         finders: dict[str, _Finder] = {}
