@@ -1,9 +1,6 @@
-"""Pictures drawn from the lab's own data: the topology, one message sequence per phase, the
-layout of a real ESP packet.
+"""Pictures drawn from the lab's own data: one message sequence per phase, the layout of a
+real ESP packet. (The topology picture is :func:`vpnteach.ui.topology.topology_html`.)
 
-* :func:`topology_html` — the nodes and links of a :class:`~vpnteach.lab.Lab` (names,
-  interfaces, addresses, subnets) as a Graphviz diagram, plus the IPsec tunnel between the
-  crypto map peers; a text list repeats it for screen readers and for machines without Graphviz.
 * :func:`sequence_html` — the messages of one phase (Main Mode, Quick Mode, Aggressive Mode)
   as a ladder, each arrow labelled with the payloads it really carried (RFC 2409 §5, §5.4,
   §5.5).
@@ -13,19 +10,13 @@ layout of a real ESP packet.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from vpnteach.esp.esp import EspPacket
-from vpnteach.stepper.step import IkeMessage, Step, StepKind
-from vpnteach.ui.graphviz_backend import diagram_html
+from vpnteach.stepper.step import Step
 from vpnteach.ui.ladder import LadderEntry, ladder_html
 from vpnteach.ui.markup import esc, table
-from vpnteach.ui.stepper_widget import ladder_entries
-
-if TYPE_CHECKING:
-    from vpnteach.lab import Lab
+from vpnteach.ui.stepper_panels import ladder_entries
 
 PHASES = {"main": "MM", "quick": "QM", "aggressive": "AM"}
 """The message label prefix of each phase the ladder can show."""
@@ -33,116 +24,17 @@ _TITLES = {"main": "Main Mode (phase 1)", "quick": "Quick Mode (phase 2)",
            "aggressive": "Aggressive Mode (phase 1)"}  # fmt: skip
 
 
-# ------------------------------------------------------------------------------ topology
-
-
-def _q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _role(lab: Lab, name: str) -> tuple[str, str]:
-    """(label suffix, DOT attributes) of a node by what it is in the lab."""
-    ca_host = lab.ca_service.host.name if lab.ca_service is not None else None
-    if name == ca_host:
-        return (
-            "certificate authority (SCEP, NTP)",
-            "shape=note, style=filled, fillcolor=lightyellow",
-        )
-    if name in lab.routers:
-        return "IOS router", 'shape=box, style="rounded,filled", fillcolor=lightblue'
-    if name in lab.hosts:
-        return "PC", "shape=box"
-    return "router (no crypto)", "shape=box, style=rounded"
-
-
-def _peers(lab: Lab) -> list[tuple[str, str, str]]:
-    """(router, peer router, peer address) for each crypto map ``set peer`` in the lab, each
-    pair of routers once."""
-    owner = {
-        str(i.address.ip): node.name
-        for node in lab.network.nodes.values()
-        for i in node.interfaces.values()
-        if i.address is not None
-    }
-    found: list[tuple[str, str, str]] = []
-    for name, router in lab.routers.items():
-        for entries in router.config.crypto_maps.values():
-            for spec in entries.values():
-                for peer in spec.peers:
-                    other = owner.get(str(peer))
-                    pairs = {frozenset((a, b)) for a, b, _ in found}
-                    if other and frozenset((name, other)) not in pairs:
-                        found.append((name, other, str(peer)))
-    return found
-
-
-def _end(interface: str, address: ipaddress.IPv4Interface | None) -> str:
-    """``Serial1/0 .1``: an interface and the host part of its address."""
-    return f"{interface} .{str(address.ip).rsplit('.', 1)[1]}" if address else interface
-
-
-def topology_dot(lab: Lab) -> str:
-    """The lab's nodes and links as a DOT graph: each link labelled with its name, subnet and
-    the interface and address at both ends; a dashed edge for each IPsec tunnel."""
-    lines = [
-        "graph topology {",
-        "  layout=dot; rankdir=LR; nodesep=0.9; ranksep=1.3;",
-        '  node [fontname="sans-serif", fontsize=11];',
-        '  edge [fontname="sans-serif", fontsize=9, labeldistance=2.5, labelangle=25];',
-    ]
-    for name in lab.network.nodes:
-        role, attrs = _role(lab, name)
-        lines.append(f'  {_q(name)} [label={_q(name)[:-1]}\\n{role}", {attrs}];')
-    for link in lab.network.links.values():
-        a, b = link.a, link.b
-        net = a.address.network if a.address is not None else ""
-        lines.append(
-            f"  {_q(a.node.name)} -- {_q(b.node.name)} [label={_q(f'{link.name} {net}')}, "
-            f"taillabel={_q(_end(a.name, a.address))}, headlabel={_q(_end(b.name, b.address))}];"
-        )
-    for router, peer, _address in _peers(lab):
-        lines.append(
-            f"  {_q(router)} -- {_q(peer)} [style=dashed, color=darkgreen, penwidth=2, "
-            f"constraint=false, label={_q('IPsec tunnel (ESP)')}, fontcolor=darkgreen];"
-        )
-    lines.append("}")
-    return "\n".join(lines)
-
-
-def topology_html(lab: Lab) -> str:
-    """The topology diagram, then the same facts as a table (links, ends, addresses)."""
-    rows = []
-    for link in lab.network.links.values():
-        ends = [(end.node.name, end.name, str(end.address) if end.address else "-")
-                for end in (link.a, link.b)]  # fmt: skip
-        rows.append((esc(link.name), *(esc(f"{n} {i} {a}") for n, i, a in ends)))
-    tunnels = [(f"{r} ↔ {p}", f"crypto map peer {a}") for r, p, a in _peers(lab)]
-    listing = table(("link", "one end", "other end"), rows)
-    tunnel_rows = table(("IPsec tunnel", "from"), [tuple(esc(x) for x in t) for t in tunnels])
-    caption = "The lab: routers, PCs and the CA, with each interface's address"
-    return diagram_html(topology_dot(lab), caption=caption) + listing + tunnel_rows
-
-
 # ------------------------------------------------------------------------------ sequences
 
 
 def sequence_entries(steps: Sequence[Step], phase: str) -> list[LadderEntry]:
-    """One arrow per message of ``phase`` (``"main"``, ``"quick"``, ``"aggressive"``), labelled
-    ``"MM3: KE, NONCE, CERTREQ, ..."`` with the receiver's state after it."""
+    """One arrow per message of ``phase`` (``"main"``, ``"quick"``, ``"aggressive"``), with
+    the payloads it carried (``payloads``: ``"KE, NONCE, CERTREQ, VID×3, NAT-D×2"``) and the
+    receiver's state after it."""
     if phase not in PHASES:
         raise ValueError(f"phase must be one of {sorted(PHASES)}, not {phase!r}")
-    prefix = PHASES[phase]
-    names = {
-        s.payload.label: ", ".join(s.payload.payload_names)
-        for s in steps
-        if s.kind is StepKind.MESSAGE and isinstance(s.payload, IkeMessage)
-    }
     entries = ladder_entries(steps, len(steps) - 1) if steps else []
-    return [
-        e._replace(label=f"{e.label}: {names.get(e.label, '')}")
-        for e in entries
-        if e.label.startswith(prefix)
-    ]
+    return [e for e in entries if e.label.startswith(PHASES[phase])]
 
 
 def sequence_html(steps: Sequence[Step], phase: str) -> str:
