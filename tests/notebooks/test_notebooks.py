@@ -55,8 +55,9 @@ COURSE: list[tuple[str, str, tuple[str, ...]]] = [
     ("10-real-network-and-wireshark.ipynb", "10. The real network, and Wireshark", ()),
 ]
 # Course material after the story: the troubleshooting lab (vpnteach.troubleshoot), and
-# Aggressive Mode with the offline pre-shared key attack (vpnteach.ike.aggressive_attack).
-APPENDICES = ["troubleshooting.ipynb", "aggressive-mode.ipynb"]
+# Aggressive Mode with the offline pre-shared key attack (vpnteach.ike.aggressive_attack),
+# the seed tutorial annotated line by line (vpnteach.stepper.seedmap).
+APPENDICES = ["troubleshooting.ipynb", "aggressive-mode.ipynb", "seed-annotated.ipynb"]
 # Pages that are not lessons: the no-code Voilà demo (issue 18, tests/browser/test_voila_demo.py).
 PAGES = ["demo.ipynb"]
 TUTORIALS = [name for name, _, _ in COURSE]

@@ -21,13 +21,21 @@ from vpnteach.esp.sa import Direction, IpsecSa
 from vpnteach.exercises.answers import AnswerFormatError
 from vpnteach.exercises.base import Exercise, Feedback, HexExercise, Mistake
 from vpnteach.exercises.keys import pick
-from vpnteach.ike.policy import ProxyIdentity
+from vpnteach.ike import vendor
+from vpnteach.ike.policy import IsakmpPolicy, ProxyIdentity
+from vpnteach.ike.proposal import ike_transform_attributes
 from vpnteach.wire import (
-    HashPayload,
+    ExchangeType,
+    IkeTransformId,
     IsakmpHeader,
     KePayload,
     Message,
+    NatDPayload,
     NoncePayload,
+    Proposal,
+    ProtocolId,
+    SaPayload,
+    Transform,
     VendorIdPayload,
     encode_message,
     id_ipv4_address,
@@ -55,13 +63,30 @@ QUESTIONS = (
 )
 
 
-def _payload(kind: str, rng: SeededRng) -> Payload:
+# Unencrypted ISAKMP messages as they really occur: Main Mode's third or fourth message
+# (RFC 2409 §5: KE, Ni, then vendor IDs or the RFC 3947 §3.2 NAT-D pair) and Aggressive
+# Mode's first (RFC 2409 §5.4: SA, KE, Ni, IDii). Everything later in Main Mode is encrypted.
+SHAPES: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (ExchangeType.IDENTITY_PROTECTION, ("KE", "NONCE", "VID", "VID")),
+    (ExchangeType.IDENTITY_PROTECTION, ("KE", "NONCE", "NAT-D", "NAT-D")),
+    (ExchangeType.IDENTITY_PROTECTION, ("KE", "NONCE", "VID", "NAT-D", "NAT-D")),
+    (ExchangeType.AGGRESSIVE, ("SA", "KE", "NONCE", "ID")),
+)
+_VIDS = (vendor.NAT_T_RFC3947, vendor.NAT_T_V7, vendor.DPD, vendor.UNITY)
+
+
+def _payload(kind: str, rng: SeededRng, group_bytes: int) -> Payload:
     draw = rng.random_bytes
+    policy = IsakmpPolicy(10, "3des", "md5", "pre-share", 1 if group_bytes == 96 else 2)
+    transform = Transform(1, IkeTransformId.KEY_IKE, ike_transform_attributes(policy))
     makers: dict[str, Any] = {
-        "KE": lambda: KePayload(draw(pick(rng, (96, 128)))),
+        "SA": lambda: SaPayload(
+            proposals=(Proposal(1, ProtocolId.PROTO_ISAKMP, b"", (transform,)),)
+        ),
+        "KE": lambda: KePayload(draw(group_bytes)),
         "NONCE": lambda: NoncePayload(draw(16 + 4 * random_int_below(rng, 5))),
-        "VID": lambda: VendorIdPayload(draw(16)),
-        "HASH": lambda: HashPayload(draw(pick(rng, (16, 20)))),
+        "VID": lambda: VendorIdPayload(pick(rng, _VIDS).data),
+        "NAT-D": lambda: NatDPayload(draw(16)),
         "ID": lambda: id_ipv4_address(f"10.{random_int_below(rng, 250)}.1.1", 17, 500),
     }
     payload: Payload = makers[kind]()
@@ -88,10 +113,11 @@ class DecodeMessage(Exercise[DecodeParams, tuple[int, ...]]):
 
     @classmethod
     def _make_params(cls, rng: SeededRng) -> DecodeParams:
-        kinds = ["KE", "NONCE", "VID", "HASH", "ID"]
-        chosen = [kinds.pop(random_int_below(rng, len(kinds))) for _ in range(3)]
-        header = IsakmpHeader(rng.random_bytes(8), rng.random_bytes(8), pick(rng, (2, 4)))
-        payloads = tuple(_payload(k, rng) for k in chosen)
+        exchange, kinds = pick(rng, SHAPES)
+        group_bytes = pick(rng, (96, 128))  # DH group 1 or 2 (RFC 2409 §6.1, §6.2)
+        cky_r = bytes(8) if exchange == ExchangeType.AGGRESSIVE else rng.random_bytes(8)
+        header = IsakmpHeader(rng.random_bytes(8), cky_r, exchange)
+        payloads = tuple(_payload(k, rng, group_bytes) for k in kinds)
         return DecodeParams(encode_message(Message(header, payloads)))
 
     def _givens(self, p: DecodeParams) -> list[tuple[str, Any]]:
@@ -100,7 +126,8 @@ class DecodeMessage(Exercise[DecodeParams, tuple[int, ...]]):
     def _question(self, p: DecodeParams) -> str:
         asked = "; ".join(f"({n}) {q}" for n, q in enumerate(QUESTIONS, start=1))
         return (
-            "Below is an unencrypted ISAKMP message exactly as captured, with at least three "
+            "Below is an unencrypted ISAKMP message of the kind a capture shows (Main Mode's "
+            "third or fourth message, or Aggressive Mode's first), with at least four "
             f"payloads. Give {asked}."
         )
 

@@ -30,6 +30,7 @@ from vpnteach.ios.model import RouterConfig
 from vpnteach.ios.pubkey import show_crypto_key_mypubkey_rsa
 from vpnteach.ios.show import SHOW_COMMANDS
 from vpnteach.ios.tree import Ambiguous, CommandTree
+from vpnteach.pki.errors import TrustpointError
 from vpnteach.pki.trustpoint import RouterPki
 
 
@@ -140,6 +141,15 @@ def _clock_set(ctx: RouterContext, a: Args) -> str:
     return ""
 
 
+def _certificates_verbose(ctx: RouterContext, a: Args) -> str:
+    """``show crypto pki certificates verbose [TRUSTPOINT]``; an unknown trustpoint is
+    answered with IOS's one-line error, as a ``show`` command answers (nothing changes)."""
+    try:
+        return ctx.require_pki().show_certificates(verbose=True, trustpoint=a.get("tp")) + "\n"
+    except TrustpointError as exc:
+        return f"{exc}\n"
+
+
 def _counters(ctx: RouterContext, a: Args) -> str:
     return "".join(f"{k}: {v}\n" for k, v in sorted(ctx.counters().items()))
 
@@ -172,6 +182,7 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
       for pattern, show in SHOW_COMMANDS),
     ExecCommand(f"{_SC} pki cert(ificates)",
                 lambda c, a: c.require_pki().show_certificates() + "\n", 1),
+    ExecCommand(f"{_SC} pki cert(ificates) verb(ose) [<tp:word>]", _certificates_verbose, 1),
     ExecCommand(f"{_SC} pki trustp(oints)",
                 lambda c, a: c.require_pki().show_trustpoints() + "\n", 1),
     ExecCommand(f"{_SC} key myp(ubkey) rsa",

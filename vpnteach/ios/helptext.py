@@ -38,6 +38,7 @@ KEYWORD_HELP: dict[str, str] = {
     "trustpoints": "Show trustpoints",
     "sa": "IPSEC SA table",
     "detail": "detailed SA information",
+    "verbose": "Display verbose information",
     "policy": "Set policy for an ISAKMP protection suite",
     "mypubkey": "Show public keys associated with this router",
     "transform-set": "Define transform and settings",

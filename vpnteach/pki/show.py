@@ -1,5 +1,5 @@
-"""IOS text renderers: ``show crypto pki certificates``, ``show crypto pki trustpoints``, and the
-fingerprints ``crypto pki authenticate`` prints.
+"""IOS text renderers: ``show crypto pki certificates [verbose]``, ``show crypto pki
+trustpoints``, and the fingerprints ``crypto pki authenticate`` prints.
 
 The layout follows the seed's output field by field (Status, Certificate Serial Number,
 Certificate Usage, Issuer, Subject, CRL Distribution Points, Validity Date, Associated
@@ -15,6 +15,7 @@ import hashlib
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from vpnteach.pki.validation import crl_urls
@@ -139,3 +140,74 @@ def render(lines: list[tuple[int, str]], width: int | None = 80) -> str:
             line = line[width:]
         out.append(line)
     return "\n".join(out)
+
+
+# RFC 5280 §4.2.1.3 KeyUsage bits, in bit-string order; IOS prints the bit string as 8 hex
+# digits (digitalSignature is the top bit: A0000000 = digitalSignature + keyEncipherment).
+_KEY_USAGE_BITS = (
+    ("digital_signature", "Digital Signature"),
+    ("content_commitment", "Non Repudiation"),
+    ("key_encipherment", "Key Encipherment"),
+    ("data_encipherment", "Data Encipherment"),
+    ("key_agreement", "Key Agreement"),
+    ("key_cert_sign", "Cert Sign"),
+    ("crl_sign", "CRL Signature"),
+)
+
+
+def key_usage_lines(cert: x509.Certificate) -> list[tuple[int, str]]:
+    """``X509v3 Key Usage: A0000000`` and one line per bit set (RFC 5280 §4.2.1.3)."""
+    try:
+        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return []
+    names = [label for attr, label in _KEY_USAGE_BITS if getattr(ku, attr)]
+    bits = sum(1 << (31 - i) for i, (attr, _) in enumerate(_KEY_USAGE_BITS) if getattr(ku, attr))
+    return [(4, f"X509v3 Key Usage: {bits:08X}")] + [(6, name) for name in names]
+
+
+def _key_id(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> str | None:
+    try:
+        value = cert.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
+    raw = getattr(value, "digest", None) or getattr(value, "key_identifier", None)
+    return " ".join(raw[i : i + 4].hex().upper() for i in range(0, len(raw), 4)) if raw else None
+
+
+def verbose_lines(cert: x509.Certificate) -> list[tuple[int, str]]:
+    """What ``verbose`` adds to a certificate: key, signature algorithm, fingerprints, the
+    X.509v3 extensions (RFC 5280 §4.1.2.7 subjectPublicKeyInfo, §4.1.1.2, §4.2)."""
+    key = cert.public_key()
+    size = key.key_size if isinstance(key, rsa.RSAPublicKey) else 0
+    digest = cert.signature_hash_algorithm
+    algorithm = f"{digest.name.upper() if digest else 'no hash'} with RSA Encryption"
+    lines: list[tuple[int, str]] = [
+        (2, "Subject Key Info:"),
+        (4, "Public Key Algorithm: rsaEncryption"),
+        (4, f"RSA Public Key: ({size} bit)"),
+        (2, f"Signature Algorithm: {algorithm}"),
+        (2, f"Fingerprint MD5: {fingerprint(cert, 'md5')}"),
+        (2, f"Fingerprint SHA1: {fingerprint(cert, 'sha1')}"),
+        (2, "X509v3 extensions:"),
+        *key_usage_lines(cert),
+    ]
+    ski = _key_id(cert, x509.SubjectKeyIdentifier)
+    aki = _key_id(cert, x509.AuthorityKeyIdentifier)
+    lines += [(4, f"X509v3 Subject Key ID: {ski}")] if ski else []
+    lines += [(4, f"X509v3 Authority Key ID: {aki}")] if aki else []
+    return lines
+
+
+def verbose_block(
+    title: str, cert: x509.Certificate, trustpoints: list[str], tz: dt.tzinfo, key_label: str
+) -> list[tuple[int, str]]:
+    """One certificate of ``show crypto pki certificates verbose``: the summary block with
+    ``Version`` and the hex serial, the :func:`verbose_lines`, then the key label (router
+    certificates only)."""
+    lines = certificate_block(title, cert, trustpoints, tz)
+    serial = ios_serial(cert.serial_number)[2:]
+    lines[2] = (2, f"Certificate Serial Number (hex): {serial}")
+    lines.insert(2, (2, f"Version: {cert.version.value + 1}"))
+    lines[-1:-1] = verbose_lines(cert)
+    return lines + ([(2, f"Key Label: {key_label}")] if key_label else [])

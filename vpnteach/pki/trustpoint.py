@@ -250,19 +250,28 @@ class RouterPki(HtmlRepr):
         tp = self.trustpoint(name)
         return tp.certificate is not None and identity_in_certificate(tp.certificate, identity)[0]
 
-    def show_certificates(self, width: int | None = 80) -> str:
-        """``show crypto pki certificates`` (router certificate first, then the CA's)."""
+    def show_certificates(
+        self, width: int | None = 80, *, verbose: bool = False, trustpoint: str | None = None
+    ) -> str:
+        """``show crypto pki certificates [verbose [TRUSTPOINT]]`` (router certificate first,
+        then the CA's; ``verbose`` adds the key, signature algorithm, fingerprints and
+        extensions; ``trustpoint`` limits it to one trustpoint, an unknown name is an error)."""
         lines: list[tuple[int, str]] = []
-        for tp in self.trustpoints.values():
+        chosen = [self.trustpoint(trustpoint)] if trustpoint else self.trustpoints.values()
+        for tp in chosen:
             if tp.certificate is not None:
-                lines += show.certificate_block(
-                    "Certificate", tp.certificate, [tp.name], self.timezone
-                )
+                lines += self._block("Certificate", tp.certificate, tp, verbose)
             if tp.ca_certificate is not None:
-                lines += show.certificate_block(
-                    "CA Certificate", tp.ca_certificate, [tp.name], self.timezone
-                )
+                lines += self._block("CA Certificate", tp.ca_certificate, tp, verbose)
         return show.render(lines, width)
+
+    def _block(
+        self, title: str, cert: x509.Certificate, tp: Trustpoint, verbose: bool
+    ) -> list[tuple[int, str]]:
+        if not verbose:
+            return show.certificate_block(title, cert, [tp.name], self.timezone)
+        label = (tp.rsakeypair or self.fqdn) if title == "Certificate" else ""
+        return show.verbose_block(title, cert, [tp.name], self.timezone, label)
 
     def show_trustpoints(self) -> str:
         """``show crypto pki trustpoints``."""

@@ -340,7 +340,7 @@ class StepBuilder:
 
     def _fact(self, actor: str, fact: Fact) -> _Draft:
         name = fact.name
-        text = explain.fact_text(name, actor)
+        text = explain.fact_text(name, actor, initiator=self._initiates(actor, fact.rfc))
         kind = fact.kind
         if kind is FactKind.SELECTION:
             return _Draft(StepKind.PROPOSAL, actor, f"{actor}: {name}", fact.rfc, text, fact)
@@ -366,6 +366,14 @@ class StepBuilder:
             self._last_hash[actor] = name
         title = f"{actor} derives {name} = {fact.formula}"
         return _Draft(StepKind.KEY_DERIVATION, actor, title, fact.rfc, text, fact)
+
+    def _initiates(self, actor: str, rfc: str) -> bool:
+        """``actor`` is in an initiator's state (``IKE_I_*``; ``IKE_QM_I_*`` for a Quick Mode
+        fact, one whose RFC section is RFC 2409 §5.5)."""
+        peer = self.peers.get(actor, PeerState())
+        if "§5.5" in rfc:
+            return peer.quick_mode.name.startswith("IKE_QM_I_")
+        return peer.main_mode.name.startswith("IKE_I_")
 
     def _dh(self, actor: str, fact: Fact) -> tuple[object, ...]:
         """The engine's DH computation that holds this fact's value (to show x, g, p)."""

@@ -133,6 +133,15 @@ FACTS: dict[str, str] = {
     "both Quick Mode nonces.",
 }
 
+INITIATOR_FACTS: dict[str, str] = {
+    "phase 1 selection": "{a} checks the single transform the responder returned in MM2 "
+    "against its own ISAKMP policies, the ones it offered in MM1. {a} chooses nothing here: "
+    "the responder chose (RFC 2408 §4.2).",
+    "phase 2 selection": "{a} checks the IPsec transform the responder returned in QM2: it "
+    "must be the one {a} proposed from its transform set. The responder chose; {a} only "
+    "verifies (RFC 2409 §5.5).",
+}
+
 TRANSITIONS: dict[str, str] = {
     "IKE_P1_COMPLETE": "{a} has finished phase 1: the ISAKMP SA is authenticated and ready "
     "to protect Quick Mode.",
@@ -172,9 +181,12 @@ def message_text(label: str, actor: str) -> tuple[str, str]:
     return rfc, text.format(a=actor)
 
 
-def fact_text(name: str, actor: str) -> str:
-    """The explanation of the fact called ``name`` computed by ``actor``."""
-    text = FACTS.get(fact_key(name), "{a} computes " + name + ".")
+def fact_text(name: str, actor: str, *, initiator: bool = False) -> str:
+    """The explanation of the fact called ``name`` computed by ``actor`` (``initiator``: the
+    actor started the exchange, so a selection is a check of the responder's choice)."""
+    key = fact_key(name)
+    text = INITIATOR_FACTS.get(key) if initiator else None
+    text = text or FACTS.get(key, "{a} computes " + name + ".")
     return text.format(a=actor)
 
 

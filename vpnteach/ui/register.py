@@ -29,12 +29,14 @@ from vpnteach.ike.transitions import TransitionTable
 from vpnteach.ios.console import Console
 from vpnteach.pki.validation import CertificateCheck, CheckItem
 from vpnteach.stepper.enrollment import DerLayer, FingerprintComparison, ScepExchange
+from vpnteach.stepper.seedmap import SeedBlock
 from vpnteach.stepper.stepper import Stepper
 from vpnteach.trace import Fact, Trace
 from vpnteach.ui import cards, scep, stepper_widget
 from vpnteach.ui.console_widget import ConsoleWidget
 from vpnteach.ui.exercise_widget import exercise_widget
 from vpnteach.ui.facts import derivation_html, fact_html, ledger_html
+from vpnteach.ui.seedmap_view import seed_block_html
 from vpnteach.ui.statechart import state_diagram_html
 from vpnteach.ui.tree import message_html
 from vpnteach.wire import Message
@@ -61,6 +63,7 @@ RICH: dict[type, Callable[[object], str]] = {
     SignatureCheck: _typed(cards.signature_html),
     EspPacket: _typed(cards.esp_packet_html),
     Dropped: _typed(cards.dropped_html),
+    SeedBlock: _typed(seed_block_html),
     ScepExchange: _typed(scep.exchange_html),
     DerLayer: _typed(scep.layer_html),
     FingerprintComparison: _typed(scep.fingerprint_html),

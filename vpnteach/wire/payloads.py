@@ -259,14 +259,17 @@ class UnknownPayload(HtmlRepr):
 
 
 # Known vendor IDs, to annotate spans. Sources: RFC 3947 §3.1 (MD5("RFC 3947")), RFC 3706 §7
-# (DPD), draft-ietf-ipsec-nat-t-ike-02/03, strongSwan src/libcharon/encoding/payloads (XAUTH,
-# MD5("FRAGMENTATION") for Cisco fragmentation; strongSwan appends flags after the hash).
+# (DPD), draft-ietf-ipsec-nat-t-ike-02/03/07 (MD5 of the draft's name), strongSwan
+# src/libcharon/encoding/payloads (Unity, XAUTH, MD5("FRAGMENTATION") for Cisco
+# fragmentation; strongSwan appends flags after the hash).
 KNOWN_VENDOR_IDS: dict[str, str] = {
     "4a131c81070358455c5728f20e95452f": "RFC 3947 NAT-T",
     "afcad71368a1f1c96b8696fc77570100": "Dead Peer Detection (RFC 3706)",
     "cd60464335df21f87cfdb2fc68b6a448": "draft-ietf-ipsec-nat-t-ike-02",
     "90cb80913ebb696e086381b5ec427b1f": "draft-ietf-ipsec-nat-t-ike-02\\n",
     "7d9419a65310ca6f2c179d9215529d56": "draft-ietf-ipsec-nat-t-ike-03",
+    "439b59f8ba676c4c7737ae22eab8f582": "draft-ietf-ipsec-nat-t-ike-07",
+    "12f5f28c457168a9702d9fe274cc0100": "Cisco Unity 1.0",
     "09002689dfd6b712": "XAUTH",
     "4048b7d56ebce88525e7de7f00d6c2d3": "Cisco Fragmentation",
 }
