@@ -40,3 +40,12 @@ def test_the_modern_lab_negotiates_what_the_appendix_says() -> None:
     # the doc's example lists exactly these outputs
     for command in ("show crypto isakmp policy", "show crypto ipsec sa", "show crypto map"):
         assert command in DOC.read_text()
+
+
+def test_the_gcm_profile_the_appendix_names_negotiates_esp_gcm() -> None:
+    """The appendix's AES-GCM paragraph: transform 20 (RFC 4106 §8.1), no HMAC, esp-gcm 256."""
+    assert 'profile="modern-gcm"' in DOC.read_text()
+    lab = Lab.seed(seed=2010, profile="modern-gcm")
+    assert "!!!!" in lab.branch1.exec("ping 192.168.22.1 source 192.168.11.1")
+    sa = lab.branch1.exec("show crypto ipsec sa")
+    assert "esp-gcm 256" in sa and "hmac" not in sa
