@@ -23,7 +23,8 @@ from vpnteach.stepper import seedmap
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 OWNED = [
-    "00-start-here.ipynb", "01-the-lab.ipynb", "03-isakmp-wire-format.ipynb",
+    "00-start-here.ipynb", "01-the-lab.ipynb", "02-pki-and-enrollment.ipynb",
+    "03-isakmp-wire-format.ipynb",
     "04-main-mode-proposals.ipynb", "05-diffie-hellman.ipynb", "06-key-derivation.ipynb",
     "07-authentication-mm5-mm6.ipynb", "08-quick-mode-and-pfs.ipynb", "09-esp-tunnel.ipynb",
     "10-real-network-and-wireshark.ipynb", "aggressive-mode.ipynb", "seed-annotated.ipynb",
