@@ -24,6 +24,7 @@ from vpnteach.trace import Ring, Trace
 
 if TYPE_CHECKING:
     from vpnteach.gateway.gateway import Gateway, IpsecLogLine
+    from vpnteach.ike.sa import IsakmpSa
 
 DAEMON_RETAIN = 2000
 """The router process's ring: about this many ``debug`` records (a few Main Modes' worth)."""
@@ -43,8 +44,16 @@ def ipsec_log(retain: int | None) -> Ring[IpsecLogLine]:
 
 
 def prune_keys(gateway: Gateway) -> None:
-    """Forget the keys of SAs that are gone (bounded gateways only: the lab exports them all)."""
-    live_ike = {cky for cky, sa in gateway.ike.sas.items() if not sa.dead}
-    gateway.ike_keys = [(cky, ka) for cky, ka in gateway.ike_keys if cky in live_ike]
-    live_esp = {id(sa) for sa in gateway.sad.sas()}
-    gateway.installed = [sa for sa in gateway.installed if id(sa) in live_esp]
+    """Forget the keys of SAs that are gone (bounded gateways only: the lab exports them all).
+
+    Called after any IKE input, so it costs a look-up per *kept key*, not a scan of every SA
+    (a thousand half-open SAs must not make each datagram a thousand steps)."""
+    sas = gateway.ike.sas
+    if any((sa := sas.get(cky)) is None or sa.dead for cky, _ in gateway.ike_keys):
+        gateway.ike_keys = [(c, ka) for c, ka in gateway.ike_keys if _live(sas.get(c))]
+    if any(gateway.sad.flow_of(sa) is None for sa in gateway.installed):
+        gateway.installed = [s for s in gateway.installed if gateway.sad.flow_of(s) is not None]
+
+
+def _live(sa: IsakmpSa | None) -> bool:
+    return sa is not None and not sa.dead
