@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 from tests.gateway.test_gateway import T0, WAN, Pair, config, pki
 from vpnteach.crypto.rng import SeededRng
@@ -143,3 +144,8 @@ def test_half_open_sas_stay_at_the_limit_in_the_router_counters() -> None:
     assert "half-open SAs: 50\n" in counters
     assert "MM1 refused (in-negotiation limit): 1950\n" in counters
     assert len(router.gateway.ike.sas) == 50
+
+
+def test_the_router_keeps_deleted_sas_keys_only_when_asked_to_write_them(tmp_path: Path) -> None:
+    assert not RouterProcess(config("Branch1")).gateway.keep_keys
+    assert RouterProcess(config("Branch1"), keys_dir=tmp_path / "keys").gateway.keep_keys

@@ -102,7 +102,8 @@ class Gateway(HtmlRepr):
     Attributes:
         ike: the :class:`~vpnteach.ike.endpoint.IkeEndpoint`; sad: the SAD (with its SPD).
         ipsec_log: the ``debug crypto ipsec`` records; ike_keys: ``(CKY-I, Ka)`` of every
-        ISAKMP SA and installed: every ESP SA ever installed (for Wireshark's key tables).
+        ISAKMP SA and installed: every ESP SA installed (Wireshark's key tables), deleted
+        ones included while ``keep_keys`` (the default with ``retain=None``).
     """
 
     def __init__(
@@ -122,6 +123,7 @@ class Gateway(HtmlRepr):
         self.force_udp_encapsulation = force_udp_encapsulation
         self.half_open = half_open
         self.retain = retain
+        self.keep_keys = retain is None  # the ISAKMP and ESP keys of deleted SAs (Wireshark)
         self.name = config.hostname
         self.config = config
         self.pki = pki
@@ -130,13 +132,8 @@ class Gateway(HtmlRepr):
         self._address_bytes = pack_address(self.crypto.address)
         ike_rng = rng.fork("ike") if isinstance(rng, SeededRng) else rng
         self.esp_rng = rng.fork("esp") if isinstance(rng, SeededRng) else rng
-        ike_config = ike_config_from(
-            config,
-            pki,
-            timezone=timezone,
-            force_udp_encapsulation=force_udp_encapsulation,
-            half_open=half_open,
-        )
+        ike_config = ike_config_from(config, pki, timezone=timezone, half_open=half_open,
+                                     force_udp_encapsulation=force_udp_encapsulation)  # fmt: skip
         trace = retention.trace_for(config.hostname, trace, retain)
         self.ike = IkeEndpoint(ike_config, ike_rng, trace, name=config.hostname)
         self.ike.recorder.records.limit = retain
@@ -358,7 +355,7 @@ class Gateway(HtmlRepr):
                 continue
             ike_event = self.ike.next_event()
             if ike_event is None:
-                if self.retain is not None and self._timer_stale:
+                if not self.keep_keys and self._timer_stale:
                     retention.prune_keys(self)  # something moved: SAs may be gone
                 return
             self._timer_stale = True

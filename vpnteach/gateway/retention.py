@@ -13,7 +13,10 @@ unauthenticated datagram must not grow its memory for good (each dropped one mak
 * no facts are recorded (a fact trace would hold ``g^xy``, SKEYID and every KEYMAT);
 * the Wireshark key tables are made from live SAs only: :func:`prune_keys` forgets the ISAKMP
   keys (``CKY-I``, Ka) of deleted ISAKMP SAs and the ESP SAs the SAD removed, and the IKE
-  engine drops a deleted SA's keying (:func:`vpnteach.ike.secrets.forget_secrets`).
+  engine drops a deleted SA's keying (:func:`vpnteach.ike.secrets.forget_secrets`). Unless
+  the operator asked for the keys on disk (``vpnteach router run --keys DIR``, to decrypt a
+  capture afterwards): then ``Gateway.keep_keys`` keeps every SA's (one entry per
+  negotiation, not per datagram), as the tables in that directory do.
 """
 
 from __future__ import annotations

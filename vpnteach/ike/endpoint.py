@@ -191,8 +191,7 @@ class IkeEndpoint(EndpointCore):
     def _expire(self, sa: IsakmpSa) -> None:
         """The ISAKMP SA lifetime ran out: delete it (new traffic starts a new Main Mode)."""
         if not sa.established:  # a responder SA still negotiating (admission.py)
-            self._half_open_expired(sa)
-            return
+            return self._half_open_expired(sa)
         self.recorder.conn_id = sa.conn_id
         self.ctx.log(
             NegotiationError(
@@ -232,9 +231,8 @@ class IkeEndpoint(EndpointCore):
         return True
 
     def delete_isakmp_sa(self, peer: str | None, now: float) -> int:
-        """``clear crypto isakmp``: delete every ISAKMP SA with ``peer`` (``None``: with any
-        peer), established, initiated or half-open; those with keys tell the peer (Delete
-        payload, RFC 2408 §3.15). Returns how many SAs were deleted."""
+        """``clear crypto isakmp``: delete every ISAKMP SA with ``peer`` (``None``: any), half-open
+        or not, with a Delete if it has keys (RFC 2408 §3.15); returns how many."""
         self._clock(now)
         doomed = [sa for sa in self.sas.values() if not sa.dead and peer in (None, sa.peer[0])]
         for sa in doomed:

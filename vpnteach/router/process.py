@@ -136,7 +136,8 @@ class RouterProcess:
             ``crypto call admission limit``, strongSwan's per-address limit and timeout).
 
     What it keeps is bounded whatever arrives: a ring of ``debug`` records, no facts, the
-    keys of live SAs only (:mod:`vpnteach.gateway.retention`), a bounded counter table.
+    keys of live SAs only unless ``keys_dir`` asks for every key on disk
+    (:mod:`vpnteach.gateway.retention`), a bounded counter table.
     """
 
     def __init__(
@@ -164,6 +165,7 @@ class RouterProcess:
         self.tun_name = tun_name
         self.control = Path(control) if control is not None else None
         self.keys_dir = Path(keys_dir) if keys_dir is not None else None
+        self.gateway.keep_keys = keys_dir is not None  # asked for: they go to disk anyway
         self.log, self.initiate_at_start = log, initiate
         self.force_udp_encap = force_udp_encap
         self.user = user
