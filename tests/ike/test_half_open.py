@@ -10,7 +10,7 @@ import os
 
 from tests.ike.harness import B1, B2, Pair, branch_config
 from vpnteach.crypto.rng import SeededRng
-from vpnteach.ike.admission import HalfOpenLimits
+from vpnteach.ike.admission import DEFAULT_HALF_OPEN_TIMEOUT, HalfOpenLimits
 from vpnteach.ike.config import IkeConfig
 from vpnteach.ike.endpoint import IkeEndpoint
 from vpnteach.ike.events import Phase1Complete, Phase2Complete
@@ -74,6 +74,18 @@ def test_half_open_sas_expire_after_the_timeout_and_make_room_again() -> None:
     assert len(ep.sas) == 3
 
 
+def test_the_timeout_runs_from_the_initiators_last_message() -> None:
+    ep = _responder(HalfOpenLimits(in_negotiation=10, per_source=5, timeout=30.0))
+    mm1 = _fresh(_mm1())
+    ep.receive_datagram(mm1, ("10.9.0.1", 500), 1000.0)
+    ep.receive_datagram(mm1, ("10.9.0.1", 500), 1025.0)  # its retransmission (lost MM2)
+    assert ep.get_timer() == 1055.0
+    ep.handle_timer(1054.0)
+    assert len(ep.half_open) == 1
+    ep.handle_timer(1055.0)
+    assert len(ep.half_open) == 0 and ep.sas == {}
+
+
 def test_an_established_sa_is_not_half_open_and_keeps_its_lifetime() -> None:
     pair = Pair.make(branch_config("Branch1"), branch_config("Branch2"))
     pair.b1.initiate(B2, pair.now)
@@ -104,7 +116,7 @@ def test_a_spoofed_mm1_from_the_peer_does_not_stop_our_own_initiation() -> None:
     assert any(isinstance(e, Phase2Complete) for e in events)
     # the forged SA is still half-open beside ours, and is the one left after the timeout
     assert len(pair.b1.half_open) == 1
-    pair.b1.handle_timer(pair.now + 31)
+    pair.b1.handle_timer(pair.now + DEFAULT_HALF_OPEN_TIMEOUT + 1)
     assert len(pair.b1.half_open) == 0 and len(pair.b1.sas) == 1
 
 

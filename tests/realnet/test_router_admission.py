@@ -24,7 +24,7 @@ def test_the_limits_come_from_the_options_over_the_config_over_ios_defaults(
 ) -> None:
     plain = load_config(write_configs(tmp_path, "Branch1"))
     limited = load_config(write_configs(tmp_path, "Branch1", extra=LIMIT_LINE))
-    assert half_open_limits(plain, _args()) == HalfOpenLimits(DEFAULT_IN_NEGOTIATION, 5, 30.0)
+    assert half_open_limits(plain, _args()) == HalfOpenLimits(DEFAULT_IN_NEGOTIATION, 5, 90.0)
     assert half_open_limits(limited, _args()).in_negotiation == 300
     options = _args("--in-negotiation-sa", "50", "--half-open-per-source", "2",
                     "--half-open-timeout", "10")  # fmt: skip

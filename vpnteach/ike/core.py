@@ -151,6 +151,13 @@ class EndpointCore:
         self._touch(sa)
         return sa
 
+    def _heard(self, sa: IsakmpSa) -> None:
+        """A message for ``sa`` arrived: a responder SA still negotiating gets its whole
+        ``half_open.timeout`` again, counted from now. An initiator under loss retransmits
+        (5, 10, 20 ... s apart): its SA must not expire between two of its attempts."""
+        if sa.role is Role.RESPONDER and not sa.established and not sa.dead:
+            sa.expires = self.ctx.now + self.config.half_open.timeout
+
     def _half_open_expired(self, sa: IsakmpSa) -> None:
         """A responder SA still negotiating after ``half_open.timeout`` seconds (strongSwan's
         ``half_open_timeout``): deleted without a Delete (it has no authenticated peer)."""

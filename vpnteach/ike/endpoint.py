@@ -321,6 +321,7 @@ class IkeEndpoint(EndpointCore):
             sa = self._maybe_responder(msg, addr, local_port)
         self.recorder.conn_id = sa.conn_id
         self._touch(sa)
+        self._heard(sa)  # a half-open SA's timeout runs from the initiator's last message
         if self._duplicate(sa, msg, data):
             return
         # RFC 3947 §4: follow the peer's port float (or a NAT's new mapping), and learn CKY-R

@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--half-open-per-source", type=int, default=DEFAULT_PER_SOURCE, metavar="N",
                      help="at most N half-open SAs from one address (default 5)")  # fmt: skip
     run.add_argument("--half-open-timeout", type=float, default=DEFAULT_HALF_OPEN_TIMEOUT,
-                     metavar="S", help="delete a half-open SA after S s (default 30)")  # fmt: skip
+                     metavar="S", help="delete a half-open SA S seconds after the peer's "
+                                       "last message (default 90)")  # fmt: skip
     run.add_argument("--debug", action="append", default=[], choices=["isakmp", "ipsec"],
                      help="debug crypto isakmp/ipsec on from the start (to stderr)")  # fmt: skip
     show = sub.add_parser("show", help="send one exec command to a running router")
