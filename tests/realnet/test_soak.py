@@ -59,6 +59,14 @@ def _rss_kb(pid: int) -> int:
     return int(found.group(1))
 
 
+def _udp_receive_buffer_errors(ns: str) -> int:
+    """``RcvbufErrors`` of ``/proc/net/snmp`` in ``ns``: datagrams the kernel dropped because a
+    socket's receive buffer was full (the router was busy), which never reached the router."""
+    lines = [line.split() for line in netns.run(ns, ["cat", "/proc/net/snmp"]).stdout.splitlines()]
+    names, values = [line for line in lines if line[0] == "Udp:"][:2]
+    return int(values[names.index("RcvbufErrors")])
+
+
 def _counter(router: Router, name: str) -> int:
     found = re.search(rf"^{re.escape(name)}: (\d+)$", router.ask("show router counters"), re.M)
     return int(found.group(1)) if found else 0
@@ -108,6 +116,7 @@ def test_soak_forged_traffic_leaves_the_tunnel_up_and_memory_bounded(
             first = ping(topo.left.ns, LAN1, LAN2, count=5)  # the tunnel comes up
             b1.wait_for_sa()
             rss_before = _rss_kb(b1.proc.pid)
+            dropped_before = _udp_receive_buffer_errors(topo.left.ns)
             pinger = netns.popen(topo.left.ns, ["ping", "-n", "-i", "0.2", "-W", "2", "-I", LAN1,
                                                 LAN2], stdout=subprocess.PIPE)  # fmt: skip
             started = time.monotonic()
@@ -125,6 +134,7 @@ def test_soak_forged_traffic_leaves_the_tunnel_up_and_memory_bounded(
             summary = pinger.communicate(timeout=30)[0].decode()
             half_open.append(at_end := _counter(b1, "half-open SAs"))
             rss_after = _rss_kb(b1.proc.pid)
+            dropped = _udp_receive_buffer_errors(topo.left.ns) - dropped_before
             counters = b1.ask("show router counters")
             alive = b1.proc.poll() is None
             last = ping(topo.left.ns, LAN1, LAN2, count=5)
@@ -140,6 +150,7 @@ def test_soak_forged_traffic_leaves_the_tunnel_up_and_memory_bounded(
         "pings during the flood (sent/received/lost)":
             f"{transmitted}/{received}/{transmitted - received}",
         "pings after": f"{last[0]}/{last[1]}",
+        "UDP datagrams the kernel dropped (router's buffer full)": str(dropped),
     }  # fmt: skip
     print("\nSOAK FIGURES", *[f"  {k}: {v}" for k, v in figures.items()], sep="\n")
     per_spi = [line for line in counters.splitlines() if "SPI 0x" in line]
