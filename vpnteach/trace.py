@@ -59,6 +59,41 @@ class Observable(Generic[Item]):
             subscription.callback(item)
 
 
+class Ring(list[Item]):
+    """A list that, given a ``limit``, keeps only about the newest ``limit`` items.
+
+    Retention by policy: the lab keeps everything (``limit=None``, a plain list); a long-running
+    router keeps a bounded ring, whatever arrives. When an :meth:`append` takes it past twice
+    ``limit`` items the oldest are dropped down to ``limit`` (amortised O(1) per item, still a
+    ``list`` for every reader). ``dropped`` counts the items gone; ``total`` is the number
+    ever appended, so a reader's cursor (an absolute position) survives the trimming.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        super().__init__()
+        if limit is not None and limit < 1:
+            raise ValueError(f"a ring keeps at least 1 item, not {limit}")
+        self.limit = limit
+        self.dropped = 0
+
+    def append(self, item: Item, /) -> None:
+        """Add ``item``; beyond twice the limit, forget the oldest down to the limit."""
+        super().append(item)
+        if self.limit is not None and len(self) > 2 * self.limit:
+            excess = len(self) - self.limit
+            del self[:excess]
+            self.dropped += excess
+
+    @property
+    def total(self) -> int:
+        """How many items were ever appended (kept ones and dropped ones)."""
+        return self.dropped + len(self)
+
+    def since(self, position: int) -> list[Item]:
+        """The items appended at absolute ``position`` and after that are still kept."""
+        return self[max(0, position - self.dropped) :]
+
+
 class _Subscription(Generic[Item]):
     """One subscription (its own identity, so the same callback may be subscribed twice)."""
 

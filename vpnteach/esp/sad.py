@@ -118,9 +118,12 @@ class Sad:
             self._acquiring.discard(flow.key)
 
     def remove(self, sa: IpsecSa) -> None:
-        """Delete ``sa`` (hard expiry, or an IKE Delete notification)."""
+        """Delete ``sa`` (hard expiry, or an IKE Delete notification); no reference to it (or
+        its keys) is left behind, not even in the timer heap."""
         if self._by_id.get(sa.sa_id) is sa:
             del self._by_id[sa.sa_id], self.flow_of_sa[sa.sa_id]
+        self._timers = [entry for entry in self._timers if entry[2] is not sa]
+        heapq.heapify(self._timers)
         if sa.direction is Direction.INBOUND:
             self.inbound.pop((sa.spi, sa.local, ESP_PROTOCOL), None)
             return

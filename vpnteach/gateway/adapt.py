@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from vpnteach.ike.admission import DEFAULT_IN_NEGOTIATION, HalfOpenLimits
 from vpnteach.ike.config import IkeConfig
 from vpnteach.ike.policy import CryptoMapEntry
 from vpnteach.ios.model import RouterConfig
@@ -64,6 +65,7 @@ def ike_config_from(
     *,
     timezone: dt.tzinfo | None = None,
     force_udp_encapsulation: bool = False,
+    half_open: HalfOpenLimits | None = None,
 ) -> IkeConfig:
     """The IKE endpoint's configuration for ``config`` (and its PKI, for rsa-sig).
 
@@ -71,6 +73,8 @@ def ike_config_from(
     (IOS's default). The IOS default protection suite is offered only when no policy is
     configured, which is what the seed's log shows (one transform checked, priority 10).
     ``force_udp_encapsulation`` fakes our NAT-D hash (``IkeConfig.force_udp_encapsulation``).
+    ``half_open`` (default: the config's ``crypto call admission limit ike in-negotiation-sa``,
+    strongSwan's per-source limit and timeout) bounds the responder SAs still negotiating.
     """
     crypto = crypto_interface(config)
     if timezone is None:
@@ -90,4 +94,5 @@ def ike_config_from(
         default_policy=False,
         timezone=tz,
         force_udp_encapsulation=force_udp_encapsulation,
+        half_open=half_open or HalfOpenLimits(config.in_negotiation_sa or DEFAULT_IN_NEGOTIATION),
     )

@@ -42,7 +42,7 @@ from vpnteach.esp.sa import Direction, HardLifetimeExpired, IpsecSa, SoftLifetim
 from vpnteach.esp.sad import AcquireRequested, Sad, SadEvent, Sent
 from vpnteach.esp.show import show_crypto_ipsec_sa
 from vpnteach.esp.spd import PolicyAction, Spd, selectors_of
-from vpnteach.gateway import ipsec_log
+from vpnteach.gateway import ipsec_log, retention
 from vpnteach.gateway.adapt import CryptoInterface, crypto_interface, ike_config_from
 from vpnteach.gateway.dpd import DPD_LIMIT, Dead, DpdTracker, PeerDead
 from vpnteach.gateway.install import flow_for, sa_from_spec
@@ -53,6 +53,7 @@ from vpnteach.gateway.pairs import SaPairs
 from vpnteach.gateway.results import Deliver, Discard, SasInstalled, SasRemoved, Transmit
 from vpnteach.gateway.weak import Weakness, weaknesses
 from vpnteach.ike import debuglog
+from vpnteach.ike.admission import HalfOpenLimits
 from vpnteach.ike.endpoint import IkeEndpoint
 from vpnteach.ike.events import (
     DeadPeerAnswered,
@@ -97,11 +98,16 @@ class Gateway(LifetimeGlue, HtmlRepr):
         esp_trace: where ESP records per-packet facts (default: off, for speed).
         force_udp_encapsulation: fake our NAT-D hash so that ESP travels in UDP 4500 even
             without a NAT (``IkeConfig.force_udp_encapsulation``, strongSwan's ``encap = yes``).
+        half_open: the bounds on responder SAs still negotiating (default: the config's
+            ``crypto call admission limit``; :mod:`vpnteach.ike.admission`).
+        retain: ``None`` (the lab): keep every record, fact and key; a number (the router
+            process): a ring of records, no facts (:mod:`vpnteach.gateway.retention`).
 
     Attributes:
         ike: the :class:`~vpnteach.ike.endpoint.IkeEndpoint`; sad: the SAD (with its SPD).
         ipsec_log: the ``debug crypto ipsec`` records; ike_keys: ``(CKY-I, Ka)`` of every
-        ISAKMP SA and installed: every ESP SA ever installed (for Wireshark's key tables).
+        ISAKMP SA and installed: every ESP SA installed (Wireshark's key tables), deleted
+        ones included while ``keep_keys`` (the default with ``retain=None``).
     """
 
     def __init__(
@@ -114,9 +120,14 @@ class Gateway(LifetimeGlue, HtmlRepr):
         trace: Trace | None = None,
         esp_trace: Trace = NULL_TRACE,
         force_udp_encapsulation: bool = False,
+        half_open: HalfOpenLimits | None = None,
+        retain: int | None = None,
     ) -> None:
         rng = rng if rng is not None else OsRng()
         self.force_udp_encapsulation = force_udp_encapsulation
+        self.half_open = half_open
+        self.retain = retain
+        self.keep_keys = retain is None  # the ISAKMP and ESP keys of deleted SAs (Wireshark)
         self.name = config.hostname
         self.config = config
         self.pki = pki
@@ -125,13 +136,14 @@ class Gateway(LifetimeGlue, HtmlRepr):
         self._address_bytes = pack_address(self.crypto.address)
         ike_rng = rng.fork("ike") if isinstance(rng, SeededRng) else rng
         self.esp_rng = rng.fork("esp") if isinstance(rng, SeededRng) else rng
-        ike_config = ike_config_from(
-            config, pki, timezone=timezone, force_udp_encapsulation=force_udp_encapsulation
-        )
+        ike_config = ike_config_from(config, pki, timezone=timezone, half_open=half_open,
+                                     force_udp_encapsulation=force_udp_encapsulation)  # fmt: skip
+        trace = retention.trace_for(config.hostname, trace, retain)
         self.ike = IkeEndpoint(ike_config, ike_rng, trace, name=config.hostname)
+        self.ike.recorder.records.limit = retain
         self.esp_trace = esp_trace
         self.sad = Sad(Spd(self.crypto.entries))
-        self.ipsec_log: list[IpsecLogLine] = []
+        self.ipsec_log = retention.ipsec_log(retain)
         self.ike_keys: list[tuple[bytes, bytes]] = []
         self.installed: list[IpsecSa] = []
         self._events: deque[GatewayEvent] = deque()
@@ -298,12 +310,11 @@ class Gateway(LifetimeGlue, HtmlRepr):
         return len(sas)
 
     def clear_crypto_isakmp(self, now: float) -> int:
-        """``clear crypto isakmp``: delete every ISAKMP SA (Delete to the peer); IPsec SAs stay."""
-        peers = sorted({sa.peer[0] for sa in self.ike.sas.values() if not sa.dead})
-        for peer in peers:
-            self.ike.delete_isakmp_sa(peer, now)
+        """``clear crypto isakmp``: delete every ISAKMP SA, established or negotiating, with
+        every peer (a Delete to each peer that has keys); IPsec SAs stay. Returns how many."""
+        cleared = self.ike.delete_isakmp_sa(None, now)
         self._pump(now, touched_ike=True)
-        return len(peers)
+        return cleared
 
     def reconfigure(self, config: RouterConfig, now: float) -> None:
         """Use a new configuration; if the crypto map changed, the IPsec SAs are cleared (and
@@ -314,6 +325,7 @@ class Gateway(LifetimeGlue, HtmlRepr):
             self.pki,
             timezone=self.timezone,
             force_udp_encapsulation=self.force_udp_encapsulation,
+            half_open=self.half_open,
         )
         self.ike.reconfigure(ike_config, now)
         if crypto.entries != self.crypto.entries or crypto.address != self.crypto.address:
@@ -365,6 +377,8 @@ class Gateway(LifetimeGlue, HtmlRepr):
                 continue
             ike_event = self.ike.next_event()
             if ike_event is None:
+                if not self.keep_keys and self._timer_stale:
+                    retention.prune_keys(self)  # something moved: SAs may be gone
                 return
             self._timer_stale = True
             self._events.append(ike_event)
@@ -483,7 +497,7 @@ class Gateway(LifetimeGlue, HtmlRepr):
         return conn_id
 
     def _log(self, now: float, text: str) -> None:
-        self.ipsec_log.append(IpsecLogLine(now, text, len(self.ike.recorder.records)))
+        self.ipsec_log.append(IpsecLogLine(now, text, self.ike.recorder.records.total))
 
 
 IpsecLogLine = ipsec_log.IpsecLogLine

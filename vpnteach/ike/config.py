@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from vpnteach._html import HtmlRepr
+from vpnteach.ike.admission import HalfOpenLimits
 from vpnteach.ike.policy import (
     DEFAULT_POLICY,
     CryptoMapEntry,
@@ -138,6 +139,8 @@ class IkeConfig:
             refuse every Aggressive Mode AM1.
         aggressive_mode_ids: per peer, the identity AM1 carries with a pre-shared key
             (``set aggressive-mode client-endpoint``; :class:`AggressiveModeIdentity`).
+        half_open: how many responder SAs may negotiate at once, globally and per source
+            address, and for how long (:mod:`vpnteach.ike.admission`).
     """
 
     local_address: str
@@ -155,6 +158,7 @@ class IkeConfig:
     aggressive_mode_peers: tuple[str, ...] = ()
     aggressive_mode_disable: bool = False
     aggressive_mode_ids: tuple[AggressiveModeIdentity, ...] = ()
+    half_open: HalfOpenLimits = field(default_factory=HalfOpenLimits)
 
     def __post_init__(self) -> None:
         try:

@@ -15,6 +15,7 @@ from collections import Counter
 
 from vpnteach.crypto.rng import OsRng, Rng
 from vpnteach.ike import aggressive, vendor
+from vpnteach.ike.admission import HalfOpenTable
 from vpnteach.ike.config import IkeConfig
 from vpnteach.ike.context import Context, IkeError
 from vpnteach.ike.informational import send_notify
@@ -36,12 +37,16 @@ from vpnteach.ike.records_endpoint import (
 )
 from vpnteach.ike.records_phase1 import VendorIdConstructed
 from vpnteach.ike.sa import Cookies, IsakmpSa, Path, QmRequest, QuickModeNode, Role
+from vpnteach.ike.secrets import forget_secrets
 from vpnteach.ike.states import INIT_QM, SA_REQ_AM, SA_REQ_MM, IkeState, Input
 from vpnteach.ike.timers import TimerIndex
 from vpnteach.ike.transitions import AGGRESSIVE_MODE, QUICK_MODE, Exchange, Machine, Move
 from vpnteach.trace import Trace
 
 S = IkeState
+
+HALF_OPEN_EXPIRED = "half-open SA timed out"
+"""Why a responder SA that never completed Main Mode ends (:mod:`vpnteach.ike.admission`)."""
 
 
 class EndpointCore:
@@ -71,6 +76,7 @@ class EndpointCore:
         self._timers = TimerIndex()
         self._by_peer: dict[str, list[bytes]] = {}  # peer IP -> CKY-Is, in ``sas`` order
         self._touched: set[bytes] = set()  # SAs a handler may have marked dead since _reap
+        self.half_open = HalfOpenTable()  # responder SAs still negotiating (admission.py)
 
     def _clock(self, now: float) -> None:
         self.ctx.now = now
@@ -80,13 +86,25 @@ class EndpointCore:
         self.stats[f"dropped_{reason}"] += 1
         self.ctx.log(MessageDropped(reason=detail))
 
+    def _live_with(self, peer: str) -> list[IsakmpSa]:
+        """The live SAs with ``peer`` in ``sas`` order (an index, not a scan)."""
+        found = (self.sas.get(key) for key in self._by_peer.get(peer, ()))
+        return [sa for sa in found if sa is not None and sa.peer[0] == peer and not sa.dead]
+
     def _sa_with(self, peer: str) -> IsakmpSa | None:
-        """The first live SA with ``peer`` in ``sas`` order (an index, not a scan)."""
-        for key in self._by_peer.get(peer, ()):
-            sa = self.sas.get(key)
-            if sa is not None and sa.peer[0] == peer and not sa.dead:
-                return sa
-        return None
+        """The SA with ``peer``: the first established one, else the first live one. A
+        half-open SA (anyone can make one with a forged MM1) never hides an established one."""
+        live = self._live_with(peer)
+        return next((sa for sa in live if sa.established), live[0] if live else None)
+
+    def _sa_for_initiation(self, peer: str) -> IsakmpSa | None:
+        """The SA our own negotiation with ``peer`` uses: an established one, else one we
+        initiated. A responder SA still negotiating is not ours to wait for: it may come from
+        a forged MM1 and never complete, so we start our own Main Mode beside it."""
+        live = self._live_with(peer)
+        established = [sa for sa in live if sa.established]
+        ours = [sa for sa in live if sa.role is Role.INITIATOR]
+        return (established or ours)[0] if established or ours else None
 
     def _touch(self, sa: IsakmpSa) -> None:
         """``sa`` is being worked on: its timers may move, it may die (then _reap drops it)."""
@@ -103,6 +121,8 @@ class EndpointCore:
             del self.sas[key]
             self._timers.remove(key)
             self.ctx.rekeys.discard(key)
+            self.half_open.settled(key)
+            forget_secrets(sa)
             keys = self._by_peer.get(sa.peer[0])
             if keys is not None and key in keys:
                 keys.remove(key)
@@ -126,6 +146,9 @@ class EndpointCore:
         elif old is None:
             self._by_peer.setdefault(peer, []).append(cky_i)
             self._timers.add(cky_i)
+        if role is Role.RESPONDER:  # half-open until established, deleted after the timeout
+            self.half_open.opened(sa)
+            sa.expires = self.ctx.now + self.config.half_open.timeout
         self._touch(sa)
         return sa
 
@@ -149,6 +172,20 @@ class EndpointCore:
         self.ctx.rekeys.add(self._begin_main_mode(peer, None).cky_i)
         self._reap()
         return True
+
+    def _heard(self, sa: IsakmpSa) -> None:
+        """A message for ``sa`` arrived: a responder SA still negotiating gets its whole
+        ``half_open.timeout`` again, counted from now. An initiator under loss retransmits
+        (5, 10, 20 ... s apart): its SA must not expire between two of its attempts."""
+        if sa.role is Role.RESPONDER and not sa.established and not sa.dead:
+            sa.expires = self.ctx.now + self.config.half_open.timeout
+
+    def _half_open_expired(self, sa: IsakmpSa) -> None:
+        """A responder SA still negotiating after ``half_open.timeout`` seconds (strongSwan's
+        ``half_open_timeout``): deleted without a Delete (it has no authenticated peer)."""
+        self.recorder.conn_id = sa.conn_id
+        self.half_open.expired += 1
+        self.ctx.destroy(sa, HALF_OPEN_EXPIRED, timer=True)
 
     def _begin_main_mode(self, peer: str, request: QmRequest | None) -> IsakmpSa:
         ctx = self.ctx
@@ -191,6 +228,8 @@ class EndpointCore:
             if kind is not MainModeHandlers:
                 self.stats["aggressive_mode_failed"] += 1
             self._phase1_failed(sa, exc)
+        if sa.established:
+            self.half_open.settled(sa.cky_i)
         self._reap()
 
     def _phase1_failed(self, sa: IsakmpSa, exc: IkeError) -> None:

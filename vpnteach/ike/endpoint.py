@@ -103,7 +103,7 @@ class IkeEndpoint(EndpointCore):
                 raise ValueError(f"no crypto map entry has 'set peer {peer}'")
             entry = entries[0]
         request = QmRequest(entry, acl_entry or entry.match_address.permits()[0])
-        sa = self._sa_with(peer)
+        sa = self._sa_for_initiation(peer)
         if sa is not None and sa.established:
             self._start_quick_mode(sa, request)
         elif sa is not None:
@@ -190,6 +190,8 @@ class IkeEndpoint(EndpointCore):
 
     def _expire(self, sa: IsakmpSa) -> None:
         """The ISAKMP SA lifetime ran out: delete it (new traffic starts a new Main Mode)."""
+        if not sa.established:  # a responder SA still negotiating (admission.py)
+            return self._half_open_expired(sa)
         self.recorder.conn_id = sa.conn_id
         self.ctx.log(
             NegotiationError(
@@ -228,18 +230,19 @@ class IkeEndpoint(EndpointCore):
         self._reap()
         return True
 
-    def delete_isakmp_sa(self, peer: str, now: float) -> None:
-        """``clear crypto isakmp``: tell the peer (Delete payload) and forget the SA."""
+    def delete_isakmp_sa(self, peer: str | None, now: float) -> int:
+        """``clear crypto isakmp``: delete every ISAKMP SA with ``peer`` (``None``: any), half-open
+        or not, with a Delete if it has keys (RFC 2408 §3.15); returns how many."""
         self._clock(now)
-        sa = self._sa_with(peer)
-        if sa is None:
-            return
-        self._touch(sa)
-        self.recorder.conn_id = sa.conn_id
-        if sa.keying is not None:
-            send_delete(self.ctx, sa, ProtocolId.PROTO_ISAKMP, (sa.cookies.spi,))
-        self.ctx.destroy(sa, MANUAL_CLEAR)
+        doomed = [sa for sa in self.sas.values() if not sa.dead and peer in (None, sa.peer[0])]
+        for sa in doomed:
+            self._touch(sa)
+            self.recorder.conn_id = sa.conn_id
+            if sa.keying is not None:
+                send_delete(self.ctx, sa, ProtocolId.PROTO_ISAKMP, (sa.cookies.spi,))
+            self.ctx.destroy(sa, MANUAL_CLEAR)
         self._reap()
+        return len(doomed)
 
     def delete_ipsec_sas(self, peer: str, spis: Iterable[bytes], now: float) -> bool:
         """Tell ``peer`` that our inbound ESP SAs ``spis`` (4 bytes each) are gone: a Delete
@@ -318,6 +321,7 @@ class IkeEndpoint(EndpointCore):
             sa = self._maybe_responder(msg, addr, local_port)
         self.recorder.conn_id = sa.conn_id
         self._touch(sa)
+        self._heard(sa)  # a half-open SA's timeout runs from the initiator's last message
         if self._duplicate(sa, msg, data):
             return
         # RFC 3947 §4: follow the peer's port float (or a NAT's new mapping), and learn CKY-R
@@ -347,6 +351,7 @@ class IkeEndpoint(EndpointCore):
         fresh = (h.exchange_type == ExchangeType.IDENTITY_PROTECTION or am) and h.cky_r == bytes(8)
         if not fresh or h.encrypted:
             raise IkeError(f"no ISAKMP SA for cookies {h.cky_i.hex()}/{h.cky_r.hex()}")
+        self.half_open.admit(addr[0], self.config.half_open)  # call admission control
         self.recorder.conn_id = 0
         cookies = Cookies(h.cky_i, self.ctx.rng.random_bytes(8))
         sa = self._new_sa(Role.RESPONDER, Path(addr, local_port), cookies)

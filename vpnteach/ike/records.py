@@ -21,7 +21,7 @@ from typing import ClassVar, TypeVar
 from vpnteach._html import HtmlRepr
 from vpnteach.ike.machine import Exchange, Move
 from vpnteach.ike.states import IkeState, Input
-from vpnteach.trace import Observable
+from vpnteach.trace import Observable, Ring
 
 C = "ISAKMP:({c}):"
 """The prefix of most IOS lines: the ISAKMP SA's conn-id (``ISAKMP:(1001):``)."""
@@ -85,9 +85,9 @@ class Recorder(Observable[Record]):
     say *what* happened. :meth:`subscribe` calls a function with each new record.
     """
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, limit: int | None = None) -> None:
         self.enabled = enabled
-        self.records: list[Record] = []
+        self.records: Ring[Record] = Ring(limit)  # limit: a ring (the router process)
         self.now = 0.0
         self.conn_id = 0
 

@@ -25,7 +25,7 @@ from vpnteach.ike.policy import (
     PreSharedKey,
     TransformSet,
 )
-from vpnteach.ios import interactive, isakmp_peer
+from vpnteach.ios import admission, interactive, isakmp_peer
 from vpnteach.ios.argtypes import ARG_TYPES
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.grammar import Args, Token, compile_pattern
@@ -273,7 +273,7 @@ GLOBAL_COMMANDS = _table(
     ("no ip route <prefix:ip> <mask:mask> [<next_hop:ip>]", _no_ip_route),
     ("end", _nothing),
     ("exit", _nothing),
-) + _table(*GLOBAL_ROWS, *isakmp_peer.GLOBAL_ROWS, *interactive.GLOBAL_ROWS)
+) + _table(*GLOBAL_ROWS, *isakmp_peer.GLOBAL_ROWS, *interactive.GLOBAL_ROWS, *admission.GLOBAL_ROWS)
 
 
 # --- config-isakmp --------------------------------------------------------------------------

@@ -57,6 +57,7 @@ class Draft:
     pubkey_chain: dict[str, PubkeyEntry] = field(default_factory=dict)
     isakmp_peers: dict[str, IsakmpPeerConfig] = field(default_factory=dict)
     aggressive_mode_disable: bool = False
+    in_negotiation_sa: int | None = None
     sa_lifetime_seconds: int = GLOBAL_SA_LIFETIME_SECONDS
     sa_lifetime_kilobytes: int = GLOBAL_SA_LIFETIME_KILOBYTES
     transform_sets: dict[str, TransformSet] = field(default_factory=dict)

@@ -219,6 +219,7 @@ class RouterConfig(HtmlRepr):
     pubkey_chain: Mapping[str, PubkeyEntry] = field(default_factory=_empty)
     isakmp_peers: Mapping[str, IsakmpPeerConfig] = field(default_factory=_empty)
     aggressive_mode_disable: bool = False
+    in_negotiation_sa: int | None = None  # crypto call admission limit ike in-negotiation-sa
     sa_lifetime_seconds: int = GLOBAL_SA_LIFETIME_SECONDS
     sa_lifetime_kilobytes: int = GLOBAL_SA_LIFETIME_KILOBYTES
     transform_sets: Mapping[str, TransformSet] = field(default_factory=_empty)

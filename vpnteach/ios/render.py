@@ -121,6 +121,8 @@ def _isakmp_globals(config: RouterConfig) -> Iterator[str]:
         yield f"crypto isakmp key {key.key} address {key.address}"
     if config.aggressive_mode_disable:
         yield "crypto isakmp aggressive-mode disable"
+    if config.in_negotiation_sa is not None:
+        yield f"crypto call admission limit ike in-negotiation-sa {config.in_negotiation_sa}"
     dpd = config.isakmp_keepalive
     if dpd is not None:
         yield f"crypto isakmp keepalive {dpd.seconds} {dpd.retry}" + (

@@ -26,6 +26,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vpnteach.ike.admission import (
+    DEFAULT_HALF_OPEN_TIMEOUT,
+    DEFAULT_IN_NEGOTIATION,
+    DEFAULT_PER_SOURCE,
+    IN_NEGOTIATION_RANGE,
+    HalfOpenLimits,
+)
 from vpnteach.ios import RouterConfig, apply_commands, parse_config
 
 if TYPE_CHECKING:
@@ -58,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--initiate", action="store_true", help="negotiate at start, not on traffic")
     run.add_argument("--force-udp-encap", action="store_true",
                      help="ESP in UDP 4500 even with no NAT (our NAT-D hash is faked)")  # fmt: skip
+    run.add_argument("--in-negotiation-sa", type=int, metavar="N",
+                     help="at most N responder ISAKMP SAs negotiating at once (as 'crypto call "
+                          "admission limit ike in-negotiation-sa N'; default 1000)")  # fmt: skip
+    run.add_argument("--half-open-per-source", type=int, default=DEFAULT_PER_SOURCE, metavar="N",
+                     help="at most N half-open SAs from one address (default 5)")  # fmt: skip
+    run.add_argument("--half-open-timeout", type=float, default=DEFAULT_HALF_OPEN_TIMEOUT,
+                     metavar="S", help="delete a half-open SA S seconds after the peer's "
+                                       "last message (default 90)")  # fmt: skip
     run.add_argument("--debug", action="append", default=[], choices=["isakmp", "ipsec"],
                      help="debug crypto isakmp/ipsec on from the start (to stderr)")  # fmt: skip
     show = sub.add_parser("show", help="send one exec command to a running router")
@@ -124,6 +139,24 @@ def check_weak_crypto(config: RouterConfig, pki: RouterPki | None, *, allow: boo
         print(f"vpnteach router: WARNING: weak cryptography allowed: {weakness}", file=sys.stderr)
 
 
+def half_open_limits(config: RouterConfig, args: argparse.Namespace) -> HalfOpenLimits:
+    """The half-open bounds: ``--in-negotiation-sa`` over the config's ``crypto call
+    admission limit ike in-negotiation-sa`` over IOS's default; the per-source limit and the
+    timeout from their options (:mod:`vpnteach.ike.admission`).
+
+    Raises:
+        ValueError: a value out of range (said with the option's name).
+    """
+    low, high = IN_NEGOTIATION_RANGE
+    limit = args.in_negotiation_sa or config.in_negotiation_sa or DEFAULT_IN_NEGOTIATION
+    if not low <= limit <= high:
+        raise ValueError(f"--in-negotiation-sa {limit}: IOS accepts {low} to {high}")
+    try:
+        return HalfOpenLimits(limit, args.half_open_per_source, args.half_open_timeout)
+    except ValueError as exc:
+        raise ValueError(f"--half-open-per-source/--half-open-timeout: {exc}") from None
+
+
 async def _serve(args: argparse.Namespace) -> int:
     from vpnteach.router.pki import load_pki
     from vpnteach.router.privileges import lookup_account
@@ -135,7 +168,8 @@ async def _serve(args: argparse.Namespace) -> int:
     check_weak_crypto(config, pki, allow=args.allow_weak)
     router = RouterProcess(config, pki, tun_name=args.tun, control=args.control,
                            keys_dir=args.keys, initiate=args.initiate,
-                           force_udp_encap=args.force_udp_encap, user=account)  # fmt: skip
+                           force_udp_encap=args.force_udp_encap, user=account,
+                           half_open=half_open_limits(config, args))  # fmt: skip
     for kind in args.debug:
         router.set_debug(kind, True)
     stop = asyncio.Event()

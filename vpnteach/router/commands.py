@@ -81,7 +81,8 @@ class ProcessContext:
         raise ExecError("% crypto pki enroll: a router process loads its PKI with --pki")
 
     def counters(self) -> dict[str, int]:
-        return dict(self.router.stats)
+        ike = self.router.gateway.ike  # with the half-open figures (call admission control)
+        return {**self.router.stats, **ike.half_open.statistics(ike.config.half_open)}
 
 
 def run_command(router: RouterProcess, command: str) -> str:

@@ -53,7 +53,9 @@ from typing import TextIO
 
 from vpnteach.crypto.rng import OsRng, Rng
 from vpnteach.gateway import Deliver, Discard, Gateway, SasInstalled, SasRemoved, Transmit
+from vpnteach.gateway.retention import DAEMON_RETAIN
 from vpnteach.gateway.wireshark import esp_sa_key
+from vpnteach.ike.admission import HalfOpenLimits
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.events import Phase1Complete
 from vpnteach.ios.errors import ExecError
@@ -63,6 +65,7 @@ from vpnteach.net.tun import TunDevice, configure
 from vpnteach.net.udp import wall_monotonic_clock
 from vpnteach.net.writer import BackgroundWriter
 from vpnteach.pki.trustpoint import RouterPki
+from vpnteach.router.counters import BoundedCounter
 from vpnteach.router.framing import WanDatagram, is_esp_in_udp, wan_datagram
 from vpnteach.router.privileges import Account, drop_privileges
 from vpnteach.router.safefiles import listen_unix, open_directory, peer_uid, write_file_at
@@ -128,6 +131,12 @@ class RouterProcess:
             one (``IkeConfig.force_udp_encapsulation``, strongSwan's ``encap = yes``).
         user: the account to become once the TUN device and the sockets are open, with no
             capability left (:mod:`vpnteach.router.privileges`); ``None``: stay as started.
+        half_open: the bounds on responder SAs negotiating (default: the config's
+            ``crypto call admission limit``, strongSwan's per-address limit and timeout).
+
+    What it keeps is bounded whatever arrives: a ring of ``debug`` records, no facts, the
+    keys of live SAs only unless ``keys_dir`` asks for every key on disk
+    (:mod:`vpnteach.gateway.retention`), a bounded counter table.
     """
 
     def __init__(
@@ -144,22 +153,24 @@ class RouterProcess:
         initiate: bool = False,
         force_udp_encap: bool = False,
         user: Account | None = None,
+        half_open: HalfOpenLimits | None = None,
     ) -> None:
         self.config, self.pki = config, pki
         self.timezone = tz = config_timezone(config)
-        self.gateway = Gateway(
-            config, pki, rng or OsRng(), timezone=tz, force_udp_encapsulation=force_udp_encap
-        )
+        self.gateway = Gateway(config, pki, rng or OsRng(), timezone=tz,
+                               force_udp_encapsulation=force_udp_encap, half_open=half_open,
+                               retain=DAEMON_RETAIN)  # fmt: skip
         self.lan = lan_interface(config)
         self.tun_name = tun_name
         self.control = Path(control) if control is not None else None
         self.keys_dir = Path(keys_dir) if keys_dir is not None else None
+        self.gateway.keep_keys = keys_dir is not None  # asked for: they go to disk anyway
         self.log, self.initiate_at_start = log, initiate
         self.force_udp_encap = force_udp_encap
         self.user = user
         self._keys_fd: int | None = None
         self.now = clock or wall_monotonic_clock()
-        self.stats: Counter[str] = Counter()
+        self.stats: Counter[str] = BoundedCounter()
         self.debugging: set[str] = set()
         self._cursors = {"isakmp": 0, "ipsec": 0}
         self.tun: TunDevice | None = None
@@ -436,12 +447,12 @@ class RouterProcess:
         records, ipsec = gw.ike.recorder.records, gw.ipsec_log
         lines: list[str] = []
         if "isakmp" in self.debugging:
-            for record in records[self._cursors["isakmp"] :]:
+            for record in records.since(self._cursors["isakmp"]):
                 lines += render_record(record, self.timezone)
         if "ipsec" in self.debugging:
-            for entry in ipsec[self._cursors["ipsec"] :]:
+            for entry in ipsec.since(self._cursors["ipsec"]):
                 lines += f"{ios_time(entry.time, self.timezone)}: {entry.text}".split("\n")
-        self._cursors = {"isakmp": len(records), "ipsec": len(ipsec)}
+        self._cursors = {"isakmp": records.total, "ipsec": ipsec.total}
         return lines
 
     def _say(self, text: str, *, stamp: bool = True) -> None:

@@ -1,0 +1,50 @@
+"""``vpnteach router run``'s half-open options and the config's admission limit, without root."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from tests.realnet.harness import write_configs
+from vpnteach.ike.admission import DEFAULT_IN_NEGOTIATION, HalfOpenLimits
+from vpnteach.router.cli import build_parser, half_open_limits, load_config, main_router
+from vpnteach.router.process import RouterProcess
+
+LIMIT_LINE = "crypto call admission limit ike in-negotiation-sa 300\n"
+
+
+def _args(*extra: str) -> argparse.Namespace:
+    return build_parser().parse_args(["run", "--config", "b1.cfg", *extra])
+
+
+def test_the_limits_come_from_the_options_over_the_config_over_ios_defaults(
+    tmp_path: Path,
+) -> None:
+    plain = load_config(write_configs(tmp_path, "Branch1"))
+    limited = load_config(write_configs(tmp_path, "Branch1", extra=LIMIT_LINE))
+    assert half_open_limits(plain, _args()) == HalfOpenLimits(DEFAULT_IN_NEGOTIATION, 5, 90.0)
+    assert half_open_limits(limited, _args()).in_negotiation == 300
+    options = _args("--in-negotiation-sa", "50", "--half-open-per-source", "2",
+                    "--half-open-timeout", "10")  # fmt: skip
+    assert half_open_limits(limited, options) == HalfOpenLimits(50, 2, 10.0)
+    router = RouterProcess(limited, half_open=half_open_limits(limited, options))
+    assert router.gateway.ike.config.half_open == HalfOpenLimits(50, 2, 10.0)
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--in-negotiation-sa", "5"], "--in-negotiation-sa 5: IOS accepts 10 to 99999"),
+        (["--half-open-per-source", "0"], "half-open limits must be at least 1"),
+        (["--half-open-timeout", "0"], "half-open timeout must be above 0 s"),
+    ],
+)
+def test_a_bad_value_is_refused_before_anything_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: list[str], message: str
+) -> None:
+    configs = [str(p) for p in write_configs(tmp_path, "Branch1")]
+    status = main_router(["run", "--config", configs[0], "--allow-weak", *option])
+    assert status == 1
+    assert message in capsys.readouterr().err
