@@ -36,7 +36,7 @@ from vpnteach.exercises.base import KINDS, Exercise, Feedback, Statement
 from vpnteach.exercises.config_fix import FixConfig
 from vpnteach.exercises.gradebook import current_learner, set_learner
 from vpnteach.exercises.keys import DhPublicValue, Ka, Phase1Iv, Phase2Iv, SkeyidE
-from vpnteach.exercises.mystery import check_fix, mystery_lab
+from vpnteach.exercises.mystery import Troubleshoot, check_fix, mystery_diagnosis, mystery_lab
 from vpnteach.exercises.packets import DecodeMessage, EspDecrypt
 from vpnteach.exercises.predict import AclEncrypted, IsakmpPolicyChoice
 
@@ -57,6 +57,7 @@ EXERCISES: dict[str, type[AnyExercise]] = {
         DecodeMessage,
         FixConfig,
         EspDecrypt,
+        Troubleshoot,
     )
 }
 """Every exercise class by id, in teaching order."""
@@ -148,6 +149,7 @@ __all__ = [
     "isakmp_policy",
     "ka",
     "keymat",
+    "mystery_diagnosis",
     "mystery_lab",
     "phase1_iv",
     "phase2_iv",
