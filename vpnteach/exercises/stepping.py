@@ -378,19 +378,12 @@ class AntiReplay(Exercise[ReplayParams, tuple[bool, ...]]):
     def _make_params(cls, rng: SeededRng) -> ReplayParams:
         size = pick(rng, (32, 64))
         start = 100 + random_int_below(rng, 400)
-        jump = size + 1 + random_int_below(rng, 20)
-        arrivals = [
-            start + 3,
-            start + 1,
-            start + 1,
-            start + jump,
-            start + jump - size + 1 + random_int_below(rng, 3),
-            start + 2,
-            start + jump - size,
-            start + jump + 1,
-        ]
-        order = sorted(range(len(arrivals)), key=lambda _: rng.random_bytes(4))
-        return ReplayParams(size, start, tuple(arrivals[i] for i in order))
+        top = start + size + 4 + random_int_below(rng, 20)  # the window jumps up
+        # late, duplicate, just too old, just inside: the traps, in this order
+        arrivals = [start + 2, start + 1, start + 1, top, top - size, top - size + 1]
+        arrivals.insert(random_int_below(rng, 4), start + 3)  # new, or late
+        arrivals.insert(random_int_below(rng, 8), start - size - 5)  # long gone
+        return ReplayParams(size, start, tuple(arrivals))
 
     def _givens(self, p: ReplayParams) -> list[tuple[str, Any]]:
         return [
