@@ -17,6 +17,9 @@ Kinds (issue 8): *compute* a value (``dh_public_value``, ``skeyid_e``, ``ka``, `
 (``fix_config``, checked by a real lab run), *decrypt* a packet (``esp_decrypt``); and the
 troubleshooting mystery: ``mystery_lab()`` gives a broken lab whose fault you are not told,
 ``check_fix(lab, commands, cause=...)`` grades the repair (:mod:`vpnteach.exercises.mystery`).
+The practice exercises (:data:`PRACTICE`, ``exercises.get("hash_r")``) add predictions before
+the stepper shows a value, reading the debug log, HASH_R and HASH(1..3), KEYMAT direction,
+NAT-D, and configuration and PKI faults fixed at the console.
 
 The expected answer is never in the notebook nor stored on the exercise: ``check`` computes it
 from the learner's parameters when called (see :mod:`vpnteach.exercises.base`) and records the
@@ -34,33 +37,65 @@ from vpnteach.exercises.answers import AnswerFormatError
 from vpnteach.exercises.auth import HashI, Keymat
 from vpnteach.exercises.base import KINDS, Exercise, Feedback, Statement
 from vpnteach.exercises.config_fix import FixConfig
+from vpnteach.exercises.console_fix import ConsoleFix, PkiConsoleFix
+from vpnteach.exercises.counters import PingCounters, SpiPlaces
+from vpnteach.exercises.debuglog import DebugLine, DebugRefusal
+from vpnteach.exercises.direction import KeymatDirection, NatD
 from vpnteach.exercises.gradebook import current_learner, set_learner
 from vpnteach.exercises.keys import DhPublicValue, Ka, Phase1Iv, Phase2Iv, SkeyidE
 from vpnteach.exercises.mystery import Troubleshoot, check_fix, mystery_diagnosis, mystery_lab
 from vpnteach.exercises.packets import DecodeMessage, EspDecrypt
+from vpnteach.exercises.pki_faults import CaFingerprint, CertValidity, CrlCheck, FqdnIdentity
 from vpnteach.exercises.predict import AclEncrypted, IsakmpPolicyChoice
+from vpnteach.exercises.qmhash import HashR, QmHash1, QmHash2, QmHash3
+from vpnteach.exercises.stepping import AntiReplay, KeySizes, NextState, Retransmits
 
 AnyExercise = Exercise[Any, Any]
 
-EXERCISES: dict[str, type[AnyExercise]] = {
-    cls.id: cls
-    for cls in (
-        DhPublicValue,
-        SkeyidE,
-        Ka,
-        Phase1Iv,
-        Phase2Iv,
-        HashI,
-        Keymat,
-        IsakmpPolicyChoice,
-        AclEncrypted,
-        DecodeMessage,
-        FixConfig,
-        EspDecrypt,
-        Troubleshoot,
-    )
-}
-"""Every exercise class by id, in teaching order."""
+_PRACTICE: tuple[type[AnyExercise], ...] = (
+    NextState,
+    KeySizes,
+    Retransmits,
+    PingCounters,
+    SpiPlaces,
+    AntiReplay,
+    DebugLine,
+    DebugRefusal,
+    HashR,
+    QmHash1,
+    QmHash2,
+    QmHash3,
+    KeymatDirection,
+    NatD,
+    ConsoleFix,
+    CaFingerprint,
+    CertValidity,
+    CrlCheck,
+    FqdnIdentity,
+    PkiConsoleFix,
+)
+PRACTICE: dict[str, type[AnyExercise]] = {cls.id: cls for cls in _PRACTICE}
+"""The practice exercises (issue 17: predict, read the log, hashes, directions, console and
+PKI faults), by id, in the order of the practice notebooks (``notebooks/practice/``)."""
+
+_TUTORIALS: tuple[type[AnyExercise], ...] = (
+    DhPublicValue,
+    SkeyidE,
+    Ka,
+    Phase1Iv,
+    Phase2Iv,
+    HashI,
+    Keymat,
+    IsakmpPolicyChoice,
+    AclEncrypted,
+    DecodeMessage,
+    FixConfig,
+    EspDecrypt,
+    Troubleshoot,
+)
+EXERCISES: dict[str, type[AnyExercise]] = {cls.id: cls for cls in (*_TUTORIALS, *_PRACTICE)}
+"""Every exercise class by id, in teaching order (the tutorials' first, then the practice
+notebooks')."""
 
 
 def get(exercise_id: str, learner: str | None = None) -> AnyExercise:
@@ -133,6 +168,7 @@ def esp_decrypt(learner: str | None = None) -> EspDecrypt:
 __all__ = [
     "EXERCISES",
     "KINDS",
+    "PRACTICE",
     "AnswerFormatError",
     "Exercise",
     "Feedback",

@@ -72,7 +72,7 @@ def _after(state: IkeState, role: str) -> tuple[IkeState, str]:
 def _sent(state: IkeState, role: str) -> str:
     if state == IkeState.IKE_P1_COMPLETE:
         return "QM1" if role == "initiator" else "NONE"
-    return "MM" + state.value[-1]
+    return "MM" + str(state)[-1]
 
 
 class NextState(Exercise[StateParams, tuple[str, ...]]):
