@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from vpnteach.crypto.rng import SeededRng
+from vpnteach.crypto.rng import SeededRng, random_int_below
 from vpnteach.exercises.answers import AnswerFormatError
 from vpnteach.exercises.base import Exercise, Feedback, Mistake
 from vpnteach.exercises.keys import pick
 from vpnteach.pki.seed import SEED_CLOCK
+
+if TYPE_CHECKING:
+    from vpnteach.lab import Lab
 
 MAX_LINES = 200
 REFUSALS = ("% Invalid input", "% Incomplete command", "% Ambiguous command", "% Unknown command")
@@ -38,6 +41,12 @@ class Fault:
     router: str
     session: str
     symptom: str
+
+    def build(self) -> Lab:
+        """A fresh lab with this fault, no traffic yet."""
+        from vpnteach.troubleshoot.scenarios import broken_lab
+
+        return broken_lab(self.scenario)
 
 
 CONFIG_FAULTS = (
@@ -59,23 +68,68 @@ CONFIG_FAULTS = (
           "Branch1's pings leave in clear and no IKE starts"),
 )  # fmt: skip
 _SEED_TIME = f"{SEED_CLOCK:%H:%M:%S} {SEED_CLOCK:%b} {SEED_CLOCK.day} {SEED_CLOCK.year}"
-PKI_FAULTS = (
-    Fault("clock_skew", "Branch2", f"clock set {_SEED_TIME}",
-          "Branch2 answers MM5 with INVALID_CERTIFICATE"),
-    Fault("no_domain_name", "Branch1", "configure terminal\nip domain name amit.com\nend",
-          "Branch2 answers MM5 with INVALID_CERTIFICATE"),
-    Fault("wrong_ca_fingerprint", "Branch2",
-          "configure terminal\ncrypto pki authenticate WIN2003\nyes\nend",
-          "Branch2 answers MM5 with INVALID_CERT_AUTHORITY"),
-)  # fmt: skip
+PKI_ACTIONS = ("set_clock", "drop_domain", "rename_domain", "impostor_ca")
+WRONG_DOMAINS = ("amit.org", "amit.net", "amit.local", "branch.amit.com", "amit.com.au")
+
+
+@dataclass(frozen=True)
+class PkiFault:
+    """A PKI fault on one router: a clock off by ``days``, its domain name removed, or an
+    impostor's CA certificate accepted (:mod:`vpnteach.troubleshoot.pki_actions`)."""
+
+    action: str
+    router: str
+    days: float = 0.0
+    variant: str = ""
+    """The wrong domain name (rename_domain), the impostor's key label (impostor_ca)."""
+
+    @property
+    def peer(self) -> str:
+        return "Branch2" if self.router == "Branch1" else "Branch1"
+
+    @property
+    def scenario(self) -> str:
+        return f"{self.action} on {self.router}"
+
+    @property
+    def session(self) -> str:
+        return {
+            "set_clock": f"clock set {_SEED_TIME}",
+            "drop_domain": "configure terminal\nip domain name amit.com\nend",
+            "rename_domain": "configure terminal\nip domain name amit.com\nend",
+            "impostor_ca": "configure terminal\ncrypto pki authenticate WIN2003\nyes\nend",
+        }[self.action]
+
+    @property
+    def symptom(self) -> str:
+        refuser = self.peer if self.action.endswith("_domain") else self.router
+        message = "MM5" if refuser == "Branch2" else "MM6"
+        notify = "INVALID_CERT_AUTHORITY" if self.action == "impostor_ca" else "INVALID_CERTIFICATE"
+        return f"{refuser} refuses the certificate in {message} and sends {notify}"
+
+    def build(self) -> Lab:
+        """The seed lab with this fault, no traffic yet."""
+        from vpnteach.lab import Lab
+        from vpnteach.troubleshoot.pki_actions import PKI_ACTIONS as ACTIONS
+
+        lab = Lab.seed()
+        extras: dict[str, dict[str, Any]] = {
+            "set_clock": {"days": self.days},
+            "rename_domain": {"domain": self.variant},
+            "impostor_ca": {"label": self.variant},
+        }
+        extra = extras.get(self.action, {})
+        ACTIONS[self.action](lab, router=self.router, **extra)
+        return lab
+
+
+AnyFault = Fault | PkiFault
 
 
 @functools.cache
-def evidence(scenario: str) -> tuple[tuple[str, str], ...]:
-    """What the routers show for ``scenario``, as (title, text) rows (built once)."""
-    from vpnteach.troubleshoot.scenarios import broken_lab
-
-    lab = broken_lab(scenario)
+def evidence(fault: AnyFault) -> tuple[tuple[str, str], ...]:
+    """What the routers show with ``fault``, as (title, text) rows (built once)."""
+    lab = fault.build()
     rows = []
     for router in (lab.branch1, lab.branch2):
         for command in ("show clock", "show running-config"):
@@ -109,17 +163,74 @@ def _without_certificates(config: str) -> str:
 
 @dataclass(frozen=True)
 class ConsoleParams:
-    fault: Fault
+    """The learner's fault, by scenario name (the repair stays in the fault tables)."""
+
+    scenario: str
+
+    @property
+    def fault(self) -> Fault:
+        return next(f for f in CONFIG_FAULTS if f.scenario == self.scenario)
 
 
-class ConsoleFix(Exercise[ConsoleParams, str]):
+P = TypeVar("P")
+
+
+class _AtTheConsole(Exercise[P, str]):
+    """An exercise answered with a console session on one router (module docstring)."""
+
+    answer_format = "the lines you type at the router's privileged prompt, one per line"
+
+    def _fault(self, p: P) -> AnyFault:
+        raise NotImplementedError
+
+    def _givens(self, p: P) -> list[tuple[str, Any]]:
+        return [("symptom", self._fault(p).symptom), *evidence(self._fault(p))]
+
+    def _question(self, p: P) -> str:
+        fault = self._fault(p)
+        return (
+            f"The tunnel does not come up: {fault.symptom}. You are at {fault.router}'s "
+            f"console, at the prompt {fault.router}#. Type what repairs it."
+        )
+
+    def _read(self, answer: object) -> str:
+        if not isinstance(answer, str) or not answer.strip():
+            raise AnswerFormatError("type the console lines as text, one command per line")
+        if len(answer.splitlines()) > MAX_LINES:
+            raise AnswerFormatError(f"at most {MAX_LINES} lines")
+        return answer
+
+    def _solve(self, p: P) -> str:
+        return self._fault(p).session
+
+    def _evaluate(self, answer: object) -> Feedback:
+        try:
+            session = self._read(answer)
+        except AnswerFormatError as error:
+            return Feedback(False, str(error), "format")
+        return type_session(self._fault(self._p), session)
+
+    def _mistakes(self, p: P) -> list[Mistake[str]]:
+        session = self._fault(p).session
+        body = "\n".join(line for line in session.splitlines()
+                         if line not in ("configure terminal", "end"))  # fmt: skip
+        mistakes = [
+            Mistake("no_configure_terminal", body, "configuration at the exec prompt"),
+            Mistake("still_broken", "show running-config", "nothing changed"),
+        ]
+        flat = "\n".join(line.strip() for line in session.splitlines())
+        if flat != session and "configure terminal" in session:
+            mistakes.append(Mistake("submode_skipped", _skip_section(session),
+                                    "a submode command in global configuration"))  # fmt: skip
+        return mistakes
+
+
+class ConsoleFix(_AtTheConsole[ConsoleParams]):
     """Repair a configuration fault by typing at one router's console."""
 
     id = "console_fix"
     title = "Fix it at the console"
     kind = "fix"
-    answer_format = "the lines you type at the router's privileged prompt, one per line"
-    faults: ClassVar[tuple[Fault, ...]] = CONFIG_FAULTS
     hint_ladder = (
         "Find the line of one configuration that the other router cannot live with: compare "
         "the two running configurations, section by section.",
@@ -132,54 +243,18 @@ class ConsoleFix(Exercise[ConsoleParams, str]):
 
     @classmethod
     def _make_params(cls, rng: SeededRng) -> ConsoleParams:
-        return ConsoleParams(pick(rng, cls.faults))
+        return ConsoleParams(pick(rng, CONFIG_FAULTS).scenario)
 
-    def _givens(self, p: ConsoleParams) -> list[tuple[str, Any]]:
-        return [("symptom", p.fault.symptom), *evidence(p.fault.scenario)]
-
-    def _question(self, p: ConsoleParams) -> str:
-        return (
-            f"The tunnel does not come up: {p.fault.symptom}. You are at {p.fault.router}'s "
-            f"console, at the prompt {p.fault.router}#. Type what repairs it."
-        )
-
-    def _read(self, answer: object) -> str:
-        if not isinstance(answer, str) or not answer.strip():
-            raise AnswerFormatError("type the console lines as text, one command per line")
-        if len(answer.splitlines()) > MAX_LINES:
-            raise AnswerFormatError(f"at most {MAX_LINES} lines")
-        return answer
-
-    def _solve(self, p: ConsoleParams) -> str:
-        return p.fault.session
-
-    def _evaluate(self, answer: object) -> Feedback:
-        try:
-            session = self._read(answer)
-        except AnswerFormatError as error:
-            return Feedback(False, str(error), "format")
-        return type_session(self._p.fault, session)
-
-    def _mistakes(self, p: ConsoleParams) -> list[Mistake[str]]:
-        body = "\n".join(line for line in p.fault.session.splitlines()
-                         if line not in ("configure terminal", "end"))  # fmt: skip
-        flat = "\n".join(line.strip() for line in p.fault.session.splitlines())
-        mistakes = [
-            Mistake("no_configure_terminal", body, "configuration at the exec prompt"),
-            Mistake("still_broken", "show running-config", "nothing changed"),
-        ]
-        if flat != p.fault.session and "configure terminal" in p.fault.session:
-            mistakes.append(Mistake("submode_skipped", _skip_section(p.fault.session),
-                                    "a submode command in global configuration"))  # fmt: skip
-        return mistakes
+    def _fault(self, p: ConsoleParams) -> AnyFault:
+        return p.fault
 
 
-class PkiConsoleFix(ConsoleFix):
+class PkiConsoleFix(_AtTheConsole[PkiFault]):
     """Repair a PKI fault by typing at one router's console."""
 
     id = "pki_console_fix"
     title = "Fix the certificate problem at the console"
-    faults = PKI_FAULTS
+    kind = "fix"
     hint_ladder = (
         "INVALID_CERTIFICATE: the router refused the peer's certificate (dates on its own "
         "clock, or a name that does not match); INVALID_CERT_AUTHORITY: it cannot verify who "
@@ -191,17 +266,34 @@ class PkiConsoleFix(ConsoleFix):
         "fingerprint question only after comparing.",
     )
 
-    def _mistakes(self, p: ConsoleParams) -> list[Mistake[str]]:
+    @classmethod
+    def _make_params(cls, rng: SeededRng) -> PkiFault:
+        action, router = pick(rng, PKI_ACTIONS), pick(rng, ("Branch1", "Branch2"))
+        days = float(2 + random_int_below(rng, 6))
+        if random_int_below(rng, 2):
+            days = -days  # set back before the certificates were issued
+        else:
+            days += 380.0  # a year on: both certificates have expired on that clock
+        variant = {
+            "rename_domain": pick(rng, WRONG_DOMAINS),
+            "impostor_ca": f"impostor-{rng.random_bytes(4).hex()}",
+        }.get(action, "")
+        return PkiFault(action, router, days if action == "set_clock" else 0.0, variant)
+
+    def _fault(self, p: PkiFault) -> AnyFault:
+        return p
+
+    def _mistakes(self, p: PkiFault) -> list[Mistake[str]]:
         mistakes = super()._mistakes(p)
-        if p.fault.scenario == "clock_skew":
-            wrong = p.fault.session.replace(str(SEED_CLOCK.year), str(SEED_CLOCK.year - 1))
+        if p.action == "set_clock":
+            wrong = p.session.replace(str(SEED_CLOCK.year), str(SEED_CLOCK.year - 1))
             mistakes += [
-                Mistake("exec_command_in_config", "configure terminal\n" + p.fault.session,
+                Mistake("exec_command_in_config", "configure terminal\n" + p.session,
                         "clock set in configuration mode"),
                 Mistake("still_broken", wrong, "a clock still outside the validity"),
             ]  # fmt: skip
-        if p.fault.scenario == "wrong_ca_fingerprint":
-            mistakes.append(Mistake("still_broken", p.fault.session.replace("yes", "no"),
+        if p.action == "impostor_ca":
+            mistakes.append(Mistake("still_broken", p.session.replace("yes", "no"),
                                     "the CA certificate refused"))  # fmt: skip
         return mistakes
 
@@ -213,13 +305,13 @@ def _skip_section(session: str) -> str:
     return "\n".join(line.strip() for i, line in enumerate(lines) if i not in sections[-1:])
 
 
-def type_session(fault: Fault, session: str) -> Feedback:
+def type_session(fault: AnyFault, session: str) -> Feedback:
     """Type ``session`` at ``fault.router``'s console in a fresh broken lab, then ping."""
     from vpnteach.labs.console import console_for
     from vpnteach.troubleshoot.diagnose import diagnose
-    from vpnteach.troubleshoot.scenarios import broken_lab, run_traffic
+    from vpnteach.troubleshoot.scenarios import run_traffic
 
-    lab = broken_lab(fault.scenario)
+    lab = fault.build()
     console = console_for(lab.router(fault.router), enabled=True)
     for line in session.splitlines():
         if not line.strip():

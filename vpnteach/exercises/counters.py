@@ -167,6 +167,8 @@ class SpiPlaces(Exercise[SpiParams, tuple[int, ...]]):
         )
 
     def _read(self, answer: object) -> tuple[int, ...]:
+        if isinstance(answer, (list, tuple)) and all(type(v) is int for v in answer):
+            return tuple(answer) if len(answer) == 3 else tuple(parse_numbers(answer, 3, "SPIs"))
         return tuple(_spi(t) for t in parse_tokens(answer, 3, "three SPIs"))
 
     def _solve(self, p: SpiParams) -> tuple[int, ...]:

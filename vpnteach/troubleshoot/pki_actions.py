@@ -74,11 +74,11 @@ def _drop_domain(lab: Lab, router: str) -> None:
     edit_config(lab, router, "no ip domain name\n")
 
 
-def _impostor_ca(lab: Lab, router: str) -> None:
+def _impostor_ca(lab: Lab, router: str, label: str = "impostor-ca") -> None:
     """``crypto pki authenticate`` answered *yes* without comparing the fingerprint: a man in
     the middle had served another CA's certificate with the same name (RFC 4210 §4.4 and
     IOS's fingerprint prompt exist to catch exactly this). ``router`` now trusts that CA."""
-    impostor = seed_ca(fork(lab.rng, "impostor-ca"), key_bits=1024).certificate
+    impostor = seed_ca(fork(lab.rng, label), key_bits=1024).certificate
     for tp in lab.router(router).pki.trustpoints.values():
         tp.ca_certificate = impostor
 
