@@ -142,10 +142,11 @@ def evidence(fault: AnyFault) -> tuple[tuple[str, str], ...]:
 
         rows.append(("the CA administrator reads you the CA's fingerprint (MD5)",
                      fingerprint(lab.ca.certificate, "md5")))  # fmt: skip
-        tp = next(iter(lab.branch2.pki.trustpoints.values()), None)
-        if tp is not None and tp.ca_certificate is not None:
-            rows.append(("Branch2's CA certificate fingerprint (MD5), trustpoint WIN2003",
-                         fingerprint(tp.ca_certificate, "md5")))  # fmt: skip
+        for router in (lab.branch1, lab.branch2):
+            tp = next(iter(router.pki.trustpoints.values()), None)
+            if tp is not None and tp.ca_certificate is not None:
+                rows.append((f"{router.name}'s CA certificate fingerprint (MD5), trustpoint "
+                             f"{tp.name}", fingerprint(tp.ca_certificate, "md5")))  # fmt: skip
     return tuple(rows)
 
 

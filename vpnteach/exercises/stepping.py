@@ -70,8 +70,8 @@ def _after(state: IkeState, role: str) -> tuple[IkeState, str]:
 
 
 def _sent(state: IkeState, role: str) -> str:
-    if state == IkeState.IKE_P1_COMPLETE:
-        return "QM1" if role == "initiator" else "NONE"
+    if state == IkeState.IKE_P1_COMPLETE:  # the responder's MM6 completes phase 1
+        return "QM1" if role == "initiator" else "MM6"
     return "MM" + str(state)[-1]
 
 
