@@ -165,6 +165,109 @@ def esp_decrypt(learner: str | None = None) -> EspDecrypt:
     return EspDecrypt(learner)
 
 
+# ---------------------------------------------------------------- the practice exercises
+
+
+def next_state(learner: str | None = None) -> NextState:
+    """Predict what a Main Mode message does to the receiving router's state machine."""
+    return NextState(learner)
+
+
+def key_sizes(learner: str | None = None) -> KeySizes:
+    """Predict four sizes before the key ledger shows them."""
+    return KeySizes(learner)
+
+
+def retransmits(learner: str | None = None) -> Retransmits:
+    """Predict when an unanswered MM1 is sent again, and when IKE gives up."""
+    return Retransmits(learner)
+
+
+def ping_counters(learner: str | None = None) -> PingCounters:
+    """Predict ``#pkts encaps`` / ``#pkts decaps`` and the first ping's successes."""
+    return PingCounters(learner)
+
+
+def spi_places(learner: str | None = None) -> SpiPlaces:
+    """Which SPI is inbound, which outbound, and which one an echo reply carries."""
+    return SpiPlaces(learner)
+
+
+def anti_replay(learner: str | None = None) -> AntiReplay:
+    """Predict which ESP packets the receiver's replay window lets through (RFC 4303 §3.4.3)."""
+    return AntiReplay(learner)
+
+
+def debug_line(learner: str | None = None) -> DebugLine:
+    """Find the ``debug crypto isakmp`` line that shows something."""
+    return DebugLine(learner)
+
+
+def debug_refusal(learner: str | None = None) -> DebugRefusal:
+    """Read a failing log: which of Branch1's messages was refused, and by whom."""
+    return DebugRefusal(learner)
+
+
+def hash_r(learner: str | None = None) -> HashR:
+    """HASH_R, what the responder signs in Main Mode message 6 (RFC 2409 §5)."""
+    return HashR(learner)
+
+
+def qm_hash1(learner: str | None = None) -> QmHash1:
+    """HASH(1) of Quick Mode message 1 (RFC 2409 §5.5)."""
+    return QmHash1(learner)
+
+
+def qm_hash2(learner: str | None = None) -> QmHash2:
+    """HASH(2) of Quick Mode message 2 (RFC 2409 §5.5)."""
+    return QmHash2(learner)
+
+
+def qm_hash3(learner: str | None = None) -> QmHash3:
+    """HASH(3) of Quick Mode message 3 (RFC 2409 §5.5)."""
+    return QmHash3(learner)
+
+
+def keymat_direction(learner: str | None = None) -> KeymatDirection:
+    """The authentication key of one direction of ESP, read from ``show crypto ipsec sa``."""
+    return KeymatDirection(learner)
+
+
+def nat_d(learner: str | None = None) -> NatD:
+    """The NAT-D payload that hashes the peer's address and port (RFC 3947 §3.2)."""
+    return NatD(learner)
+
+
+def console_fix(learner: str | None = None) -> ConsoleFix:
+    """Repair a configuration fault by typing at one router's console."""
+    return ConsoleFix(learner)
+
+
+def ca_fingerprint(learner: str | None = None) -> CaFingerprint:
+    """The MD5 fingerprint IOS shows at ``crypto pki authenticate``."""
+    return CaFingerprint(learner)
+
+
+def cert_validity(learner: str | None = None) -> CertValidity:
+    """Which router refuses which certificate, on which clock (clock skew, expiry)."""
+    return CertValidity(learner)
+
+
+def crl_check(learner: str | None = None) -> CrlCheck:
+    """Which peers' certificates a router with ``revocation-check crl`` accepts."""
+    return CrlCheck(learner)
+
+
+def fqdn_identity(learner: str | None = None) -> FqdnIdentity:
+    """The ID Branch1 sends in MM5 after a domain name change, and the peer's verdict."""
+    return FqdnIdentity(learner)
+
+
+def pki_console_fix(learner: str | None = None) -> PkiConsoleFix:
+    """Repair a PKI fault by typing at one router's console."""
+    return PkiConsoleFix(learner)
+
+
 __all__ = [
     "EXERCISES",
     "KINDS",
@@ -174,21 +277,41 @@ __all__ = [
     "Feedback",
     "Statement",
     "acl_encrypted",
+    "anti_replay",
+    "ca_fingerprint",
+    "cert_validity",
     "check_fix",
+    "console_fix",
+    "crl_check",
     "current_learner",
+    "debug_line",
+    "debug_refusal",
     "decode_message",
     "dh_public_value",
     "esp_decrypt",
     "fix_config",
+    "fqdn_identity",
     "get",
     "hash_i",
+    "hash_r",
     "isakmp_policy",
     "ka",
+    "key_sizes",
     "keymat",
+    "keymat_direction",
     "mystery_diagnosis",
     "mystery_lab",
+    "nat_d",
+    "next_state",
     "phase1_iv",
     "phase2_iv",
+    "ping_counters",
+    "pki_console_fix",
+    "qm_hash1",
+    "qm_hash2",
+    "qm_hash3",
+    "retransmits",
     "set_learner",
     "skeyid_e",
+    "spi_places",
 ]
