@@ -221,8 +221,8 @@ def grade_repair(fault: str, cause: str, commands: Commands) -> Feedback:
             " before your fix. Apply them to your lab and watch the debug output again.",
             "still_broken",
         )
-    return Feedback(True, f"Fixed: the cause was {CAUSES[cause]}, and Branch1's ping now "
-                    "crosses the tunnel (5/5).")  # fmt: skip
+    return Feedback(True, f"Fixed ({CAUSES[cause]}): Branch1's ping now crosses the tunnel "
+                    "(5/5).")  # fmt: skip
 
 
 # ------------------------------------------------------------------------ the notebook's API
