@@ -174,11 +174,12 @@ class DebugLine(Exercise[LineParams, int]):
         question = QUESTIONS[p.question]
         decoy = _lines_of(question, seed_log())[1] - p.start + 1
         right = self._solve(p)
-        return [
-            Mistake("decoy", decoy, question.why_not),
+        near = [
             Mistake("next_line", right + 1, "Close: one line too far down."),
             Mistake("previous_line", right - 1, "Close: one line too far up."),
         ]
+        inside = [m for m in near if 1 <= m.value <= len(self._window(p))]
+        return [Mistake("decoy", decoy, question.why_not), *inside]
 
     def _show_answer(self, value: int) -> str:
         return str(value)

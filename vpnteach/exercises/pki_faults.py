@@ -175,9 +175,9 @@ class CertValidity(Exercise[ValidityParams, tuple[str, ...]]):
         between = a + (b - a) / 2  # a clock set back to before Branch2's enrollment
         hours = dt.timedelta(hours=1 + random_int_below(rng, 8))
         late = b1[1] + dt.timedelta(days=1 + random_int_below(rng, 20))  # b1 over, b2 not
+        early = b2[0] - hours  # before Branch2's certificate, but not if AEST is read as GMT
         b1_clock, b2_clock = pick(
-            rng,
-            ((between, now), (now, between), (b2[0] - hours, now), (now, late), (between, late)),
+            rng, ((now, between), (late, between), (early, late), (early, between))
         )
         return ValidityParams(b1, b2, b1_clock, b2_clock)
 
