@@ -31,6 +31,7 @@ at the fault's name; the automatic diagnosis stays hidden until the learner has 
 
 from __future__ import annotations
 
+import functools
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -254,14 +255,29 @@ def check_fix(lab: Lab, commands: dict[str, str], cause: str) -> Feedback:
         commands: ``{"Branch2": "crypto isakmp policy 10\\n hash md5"}``: what to type where.
         cause: the cause you found, one of :data:`~vpnteach.troubleshoot.CAUSES`.
     """
-    if lab not in _LEARNERS:
-        return Feedback(False, "This lab is not a mystery lab: use exercises.mystery_lab().")
+    if lab not in _LEARNERS:  # a named scenario (troubleshoot.broken_lab): practice, unrecorded
+        fault = _scenario_of(lab)
+        if fault is None:
+            return Feedback(False, "This lab cannot be rebuilt: use exercises.mystery_lab().")
+        try:
+            named, typed = Troubleshoot("practice")._read([cause, commands])
+        except AnswerFormatError as error:
+            return Feedback(False, str(error), "format")
+        return grade_repair(fault, named, typed)
     ex = Troubleshoot(_LEARNERS[lab])
     pairs: object = list(commands.items()) if isinstance(commands, dict) else commands
     feedback = ex.check([cause, pairs])
     if feedback.mistake != "format":
         _TRIED[lab] = _TRIED.get(lab, 0) + 1
     return feedback
+
+
+def _scenario_of(lab: Lab) -> str | None:
+    """The scenario a :func:`~vpnteach.troubleshoot.broken_lab` lab was built with."""
+    recipe = lab.recipe
+    if isinstance(recipe, functools.partial) and recipe.func is broken_lab and recipe.args:
+        return str(recipe.args[0])
+    return None
 
 
 @dataclass(frozen=True)
