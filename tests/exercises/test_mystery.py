@@ -189,3 +189,11 @@ def test_the_mystery_is_an_exercise_like_the_others() -> None:
     ex = exercises.get("troubleshoot", "alice")
     assert ex.kind == "fix" and mystery_fault("alice") not in ex.statement.text
     assert ex.check("not an answer").mistake == "format"
+
+
+def test_a_named_scenario_lab_is_graded_for_practice_without_a_record() -> None:
+    lab = broken_lab("transform_set")
+    fix = {"Branch2": "crypto ipsec transform-set TS esp-3des esp-md5-hmac"}
+    feedback = check_fix(lab, fix, cause="transform_set_mismatch")
+    assert feedback.correct and feedback.record is None
+    assert check_fix(lab, fix, cause="acl_not_mirrored").mistake == "wrong_cause"
