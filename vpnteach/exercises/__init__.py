@@ -94,6 +94,8 @@ _TUTORIALS: tuple[type[AnyExercise], ...] = (
     Troubleshoot,
 )
 EXERCISES: dict[str, type[AnyExercise]] = {cls.id: cls for cls in (*_TUTORIALS, *_PRACTICE)}
+LAB_RUN = ("fix_config", "console_fix", "pki_console_fix", "troubleshoot")
+"""The exercises whose check builds and runs a lab (about a second each), not a formula."""
 """Every exercise class by id, in teaching order (the tutorials' first, then the practice
 notebooks')."""
 
@@ -271,6 +273,7 @@ def pki_console_fix(learner: str | None = None) -> PkiConsoleFix:
 __all__ = [
     "EXERCISES",
     "KINDS",
+    "LAB_RUN",
     "PRACTICE",
     "AnswerFormatError",
     "Exercise",
