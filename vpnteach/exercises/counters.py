@@ -9,6 +9,7 @@ of an SA is chosen by the router that receives on it (RFC 4301 §4.1).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from vpnteach.labs.seed_configs import SEED_CONFIGS
 DESTINATION = "192.168.22.1"
 
 
+@functools.cache
 def protected(source: str) -> bool:
     """Does Branch1's seed crypto ACL send ``source`` -> 192.168.22.1 into the tunnel?"""
     config = parse_config(SEED_CONFIGS["Branch1"], "branch1.cfg")

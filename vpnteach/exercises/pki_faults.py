@@ -41,7 +41,9 @@ class FingerprintParams:
 
 def _ca_certificate(rng: SeededRng) -> x509.Certificate:
     """A self-signed CA certificate named like the seed's (its key and dates the learner's)."""
-    key = rsa_private_key(1024, rng.fork("key"))
+    # one of a few CA keys (an RSA key generation per learner is slow); the certificate,
+    # hence its fingerprint, is still the learner's own (name, serial, dates)
+    key = rsa_private_key(1024, SeededRng(f"vpnteach-practice-ca-{random_int_below(rng, 8)}"))
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, pick(rng, ("WIN2003", "AMIT-CA")))])
     start = dt.datetime(2010, 5, 1 + random_int_below(rng, 28), 3, 31, 18, tzinfo=UTC)
     builder = (
