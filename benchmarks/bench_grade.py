@@ -1,9 +1,9 @@
 """Benchmark: ``vpnteach grade`` on 200 saved submissions, read and re-checked, never run.
 
 Each submission is a saved notebook (nbformat) whose outputs hold the answer records a
-learner's checks leave: a wrong then a right answer to every exercise except ``fix_config``
-(11 exercises, 22 records), plus, for one submission in ten, a ``fix_config`` answer (a lab
-run each). Measured per folder and reported per submission:
+learner's checks leave: a wrong then a right answer to every exercise checked by a formula
+(all but :data:`~vpnteach.exercises.LAB_RUN`), plus, for one submission in ten, a
+``fix_config`` answer (a lab run each). Measured per folder and reported per submission:
 
 * reference: reading the 200 notebooks and pulling their records out (``json.loads`` only);
 * self-study grading (public parameters) and course-mode grading (HMAC parameters, roster).
@@ -21,12 +21,12 @@ import nbformat
 from _harness import Measurement, compare, measure, report
 from nbformat.v4 import new_code_cell, new_notebook
 
-from vpnteach.exercises import EXERCISES, get, records
+from vpnteach.exercises import EXERCISES, LAB_RUN, get, records
 from vpnteach.exercises.course import Course, course_context
 from vpnteach.exercises.grade import GradeReport, find_submissions, grade_folder, read_notebook
 
 SUBMISSIONS = 200
-QUICK = [e for e in EXERCISES if e != "fix_config"]
+QUICK = [e for e in EXERCISES if e not in LAB_RUN]
 
 
 def _write(folder: Path, learner: str, answers: dict[str, str]) -> None:
@@ -54,7 +54,7 @@ def make_class(folder: Path, course: Course | None) -> None:
 
 def _all_right(graded: GradeReport) -> None:
     for row in graded.rows:
-        skipped = row.exercise == "fix_config" and row.status == "not attempted"
+        skipped = row.exercise in LAB_RUN and row.status == "not attempted"
         assert skipped or (row.status, row.attempts) == ("correct", 2), row
 
 

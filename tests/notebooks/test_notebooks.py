@@ -60,6 +60,23 @@ COURSE: list[tuple[str, str, tuple[str, ...]]] = [
 APPENDICES = ["troubleshooting.ipynb", "aggressive-mode.ipynb", "seed-annotated.ipynb"]
 # Pages that are not lessons: the no-code Voilà demo (issue 18, tests/browser/test_voila_demo.py).
 PAGES = ["demo.ipynb"]
+# Practice notebooks (issue 17): exercises that need understanding, after the story.
+PRACTICE: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "practice/predict-before-you-step.ipynb",
+        ("next_state", "key_sizes", "retransmits", "ping_counters", "spi_places", "anti_replay"),
+    ),
+    ("practice/read-the-debug-log.ipynb", ("debug_line", "debug_refusal")),
+    (
+        "practice/hashes-and-key-directions.ipynb",
+        ("hash_r", "qm_hash1", "qm_hash2", "qm_hash3", "keymat_direction", "nat_d"),
+    ),
+    (
+        "practice/pki-and-console-faults.ipynb",
+        ("ca_fingerprint", "cert_validity", "crl_check", "fqdn_identity", "console_fix",
+         "pki_console_fix"),
+    ),
+]  # fmt: skip
 TUTORIALS = [name for name, _, _ in COURSE]
 EXERCISE_CALL = re.compile(r"exercises\.(?!current_learner|set_learner)(\w+)\(\)")
 ALL = sorted(
@@ -116,12 +133,31 @@ def test_each_tutorial_opens_with_its_title_and_goal_and_ends_with_recap_and_exe
 
 
 def test_every_exercise_is_in_a_tutorial_and_solved_in_a_solution_notebook() -> None:
-    in_tutorials = [e for _, _, ids in COURSE for e in ids]
+    in_tutorials = [e for _, _, ids in COURSE for e in ids] + [
+        e for _, ids in PRACTICE for e in ids
+    ]
     solved = [
         e for name in SOLVED for e in EXERCISE_CALL.findall("\n".join(cells_of(name, "code")))
     ]
-    assert sorted(in_tutorials) == sorted(EXERCISES)
-    assert sorted(solved) == sorted(EXERCISES)
+    # the troubleshooting mystery is the appendix's exercises.mystery_lab() and check_fix(...)
+    assert "exercises.mystery_lab(" in "\n".join(cells_of("troubleshooting.ipynb", "code"))
+    assert sorted([*in_tutorials, "troubleshoot"]) == sorted(EXERCISES)
+    assert sorted([*solved, "troubleshoot"]) == sorted(EXERCISES)
+
+
+@pytest.mark.parametrize(("name", "exercise_ids"), PRACTICE)
+def test_each_practice_notebook_states_its_goal_ends_with_a_recap_and_holds_no_answers(
+    name: str, exercise_ids: tuple[str, ...]
+) -> None:
+    cells = load(name)["cells"]
+    first = source(cells[0])
+    assert first.startswith("# Practice: ") and "**After this practice you can**" in first
+    assert "*Prerequisites*" in first and "*Time*" in first
+    assert "## Recap" in "\n".join(cells_of(name, "markdown"))
+    code = "\n".join(cells_of(name, "code"))
+    assert tuple(EXERCISE_CALL.findall(code)) == exercise_ids
+    for forbidden in (".check(", ".solution(", "VPNTEACH_INSTRUCTOR", "_solve", "print(ex"):
+        assert forbidden not in code, forbidden
 
 
 @pytest.mark.parametrize("name", TUTORIALS)

@@ -62,6 +62,14 @@ def no_ca_on_branch1(lab: Lab) -> None:
     lab.branch1.pki.trustpoint("WIN2003").ca_certificate = None
 
 
+def another_labs_ca_on_branch1(lab: Lab) -> None:
+    """Branch1 said yes to a CA certificate served by someone else (another lab's CA: same
+    name WIN2003, another key) without comparing the fingerprint."""
+    impostor = Lab.seed(seed=7).ca
+    assert impostor is not None
+    lab.branch1.pki.trustpoint("WIN2003").ca_certificate = impostor.certificate
+
+
 def let_a_year_pass(lab: Lab) -> None:
     lab.run_until(dt.datetime(2011, 7, 1, 12, 0, tzinfo=lab.timezone))
 
@@ -148,6 +156,10 @@ HAND: dict[str, Hand] = {
                                 "Branch1", "crypto pki enroll"),
     "id_mismatch": Hand(edit("Branch1", "ip domain-name example.net\n"), "Branch2",
                         "ip domain-name amit.com"),
+    "no_domain_name": Hand(edit("Branch2", "no ip domain name\n"), "Branch1",
+                           "ip domain-name amit.com"),
+    "wrong_ca_fingerprint": Hand(another_labs_ca_on_branch1, "Branch1",
+                                 "crypto pki authenticate"),
     "lost_packets": Hand(lambda lab: setattr(lab.network.link("WAN2"), "faults",
                                              FaultPolicy(loss=0.25)), "", settle=60.0),
     "dead_peer": Hand(edit("Branch2", "interface Serial1/0\n shutdown\n"), "Branch1",

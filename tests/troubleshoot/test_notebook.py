@@ -1,5 +1,7 @@
 """The troubleshooting notebook and its solution run top to bottom in a real kernel, fast, with
-no outputs committed; the solution's fix is graded correct, the untouched exercise is not."""
+no outputs committed; the untouched exercise checks (and records) nothing and keeps the
+automatic diagnosis hidden; the solution's fix is graded correct, and then the diagnosis
+opens and agrees."""
 
 from __future__ import annotations
 
@@ -48,13 +50,14 @@ def test_the_notebook_is_committed_without_outputs(path: Path) -> None:
                if c["cell_type"] == "code")  # fmt: skip
 
 
-def test_the_exercise_runs_within_budget_and_grades_the_blank_answer_as_not_yet() -> None:
+def test_the_exercise_runs_within_budget_records_nothing_and_hides_the_diagnosis() -> None:
     texts, elapsed = execute(EXERCISE)
     assert elapsed < BUDGET, f"{elapsed:.1f} s"
     everything = "\n".join(texts)
     assert "debugging is on" in everything and "Branch2#" in everything
-    assert "Not yet" in everything and "Name the cause" in everything
-    assert "Tunnel DOWN" in texts[-1]
+    assert "answer recorded" not in everything and "Not yet" not in everything
+    diagnosis = next(t for t in reversed(texts) if t)
+    assert "after you have tried" in diagnosis and "Tunnel DOWN" not in everything
     _consoles_show_whole_lines(next(t for t in texts if "---- Branch2 console ----" in t))
 
 
@@ -74,4 +77,4 @@ def _consoles_show_whole_lines(text: str) -> None:
 def test_the_solution_runs_and_its_fix_is_graded_correct() -> None:
     texts, _ = execute(SOLUTION)
     assert "Correct" in "\n".join(texts)
-    assert "isakmp_policy_mismatch" in texts[-1]
+    assert "Tunnel DOWN" in texts[-1] and "certificate_revoked" in texts[-1]

@@ -120,11 +120,21 @@ def _chain(lab: Lab, v: RouterFacts, peer: RouterFacts, check: str) -> Finding:
         )  # fmt: skip
     cert = _peer_certificate(peer)
     issuer = cert.issuer.rfc4514_string() if cert is not None else "another CA"
+    name = tp.name if tp else "WIN2003"
+    if tp is not None and lab.ca is not None and tp.ca_certificate != lab.ca.certificate:
+        return Finding(  # v accepted an impostor's CA certificate (fingerprint not compared)
+            "untrusted_ca", "Certificate from an untrusted CA", 1, v.name, check,
+            f"{v.name}'s trustpoint {name} holds a CA certificate named like the CA but with "
+            f"another key (its fingerprint differs from the CA's own): {peer.name}'s "
+            "certificate, signed by the real CA, does not verify with it. Authenticate the CA "
+            "again and compare the fingerprint with the CA administrator's before saying yes.",
+            v.name, (), (f"crypto pki authenticate {name}",), (), marker=(v.name, "cert"),
+        )  # fmt: skip
     return Finding(
         "untrusted_ca", "Certificate from an untrusted CA", 1, v.name, check,
         f"{peer.name}'s certificate was issued by {issuer}, which is not the CA {v.name} "
         "trusts: both routers must enroll with (or authenticate) the same CA.",
-        peer.name, (), (f"crypto pki enroll {tp.name if tp else 'WIN2003'}",), (),
+        peer.name, (), (f"crypto pki enroll {name}",), (),
         marker=(v.name, "cert"),
     )  # fmt: skip
 

@@ -32,6 +32,7 @@ CAUSES: dict[str, str] = {
     "clock_skew": "a router's clock is wrong, so certificates look invalid",
     "id_mismatch": "a router's identity does not match its certificate",
     "ca_not_authenticated": "a router has not authenticated the CA",
+    "untrusted_ca": "a router trusts another CA's certificate than the one that issued the peer's",
     "psk_mismatch": "the pre-shared keys differ",
     "rsa_encr_no_peer_key": "rsa-encr: no key for the peer in the pubkey chain",
     "rsa_encr_wrong_peer_key": "rsa-encr: the peer's key in the pubkey chain is stale",

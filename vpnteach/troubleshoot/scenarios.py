@@ -19,7 +19,6 @@ hand gets the same diagnosis (``tests/troubleshoot`` checks both ways).
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from vpnteach._html import HtmlRepr
 from vpnteach.net.sim.faults import FaultPolicy
-from vpnteach.pki.keys import fork
 from vpnteach.troubleshoot import attacks
 from vpnteach.troubleshoot.edit import edit_config
+from vpnteach.troubleshoot.pki_actions import PKI_ACTIONS
 
 if TYPE_CHECKING:
     from vpnteach.lab import Lab
@@ -89,53 +88,6 @@ class Scenario(HtmlRepr):
 # ------------------------------------------------------------------ actions (non-config faults)
 
 
-def _set_clock(lab: Lab, router: str, days: float) -> None:
-    """``clock set`` on ``router``: its clock runs ``days`` off the true time (no NTP)."""
-    target = lab.router(router)
-    target.set_clock(target.clock() + dt.timedelta(days=days))
-
-
-def _advance_time(lab: Lab, until: str) -> None:
-    """Let real time pass (both clocks right) until ISO date ``until``: certificates expire."""
-    when = dt.datetime.fromisoformat(until)
-    lab.run_until(when.replace(tzinfo=lab.timezone))
-
-
-def _forget_ca(lab: Lab, router: str) -> None:
-    """``router`` holds its own certificate but not the CA's: it cannot check the peer's."""
-    for tp in lab.router(router).pki.trustpoints.values():
-        tp.ca_certificate = None
-
-
-def _revoke(lab: Lab, router: str, checker: str) -> None:
-    """The CA revokes ``router``'s certificate; ``checker`` turns CRL checking on and fetches
-    the CRL from the distribution point (over SCEP, as ``crypto pki crl request``)."""
-    attacks.revoke_and_fetch_crl(lab, router, checker)
-
-
-def _rename_domain(lab: Lab, router: str, domain: str) -> None:
-    """``ip domain-name`` changed after enrollment: the FQDN ID no longer matches the cert."""
-    edit_config(lab, router, f"ip domain-name {domain}\n")
-
-
-def _regenerate_key(lab: Lab, router: str) -> None:
-    """``crypto key generate rsa`` again on ``router``, answering ``yes`` to "replace them?":
-    each key pair is replaced by a new one of the same label and size. The lab router only
-    generates a pair it lacks (or whose modulus changed), so the replacement is made here."""
-    target = lab.router(router)
-    for label, old in list(target.pki.keys.items()):
-        new = target.pki.generate_key(
-            label, old.modulus, old.exportable, fork(target.rng, f"key/{label}/regenerated")
-        )
-        target.transcript += [
-            f"{target.name}(config)# crypto key generate rsa general-keys label {label} "
-            f"modulus {old.modulus}",
-            f"% You already have RSA keys defined named {label}.",
-            "% Do you really want to replace them? [yes/no]: yes",
-            new.ios_message(),
-        ]
-
-
 def _link_faults(lab: Lab, link: str, **policy: Any) -> None:
     """A :class:`FaultPolicy` on ``link`` (loss, duplicate, reorder, corrupt)."""
     lab.network.link(link).faults = FaultPolicy(**policy)
@@ -165,12 +117,7 @@ def _peer_dies(lab: Lab, link: str, echoes: int) -> None:
 
 
 ACTIONS: dict[str, Callable[..., None]] = {
-    "set_clock": _set_clock,
-    "advance_time": _advance_time,
-    "forget_ca": _forget_ca,
-    "revoke": _revoke,
-    "rename_domain": _rename_domain,
-    "regenerate_key": _regenerate_key,
+    **PKI_ACTIONS,
     "link_faults": _link_faults,
     "peer_dies": _peer_dies,
     "tamper_mm5": _tamper_mm5,
@@ -354,6 +301,25 @@ SCENARIOS: dict[str, Scenario] = {
             router="Branch1",
             action="rename_domain",
             args=(("router", "Branch1"), ("domain", "amit.org")),
+        ),
+        Scenario(
+            "no_domain_name",
+            "Domain name removed",
+            "'no ip domain name' on Branch1 after enrollment: its ID is the bare hostname "
+            "Branch1, its certificate says Branch1.amit.com.",
+            Expect(1, "id_mismatch", (("Branch2", "INVALID_CERTIFICATE"),)),
+            router="Branch1",
+            action="drop_domain",
+            args=(("router", "Branch1"),),
+        ),
+        Scenario(
+            "wrong_ca_fingerprint",
+            "CA certificate accepted without checking its fingerprint",
+            "Branch2 said yes to another CA's certificate (same name WIN2003, other key) at "
+            "'crypto pki authenticate': it cannot verify Branch1's certificate.",
+            Expect(1, "untrusted_ca", (("Branch2", "INVALID_CERT_AUTHORITY"),)),
+            action="impostor_ca",
+            args=(("router", "Branch2"),),
         ),
         Scenario(
             "lost_packets",
