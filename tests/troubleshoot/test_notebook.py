@@ -67,7 +67,7 @@ def _consoles_show_whole_lines(text: str) -> None:
     blocks = re.split(r"^---- (.+) ----\n", text, flags=re.MULTILINE)[1:]
     found = dict(zip(blocks[::2], blocks[1::2], strict=True))
     ping = found["Branch1 console: the ping, with the debug lines it printed while it ran"]
-    assert "ISAKMP:(0): SA request profile is (NULL)" in ping
+    assert re.search(r"^\w{3} \d+ [\d:.]+: ISAKMP", ping, re.MULTILINE) and "Success rate" in ping
     for name, block in found.items():
         first = block.splitlines()[0]
         assert re.match(r"(Jun \d+ \d\d:\d\d:\d\d\.\d{3}: |\.\.\. \(\d+ earlier|\(nothing"
