@@ -287,3 +287,16 @@ def test_the_lab_stepper_and_exercises_load_no_notebook_views() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+MAX_MODULE_LINES = 500
+"""STYLE.md: small modules; the architecture issue's bound for every module of the package."""
+
+
+def test_no_module_of_the_package_is_over_500_lines() -> None:
+    sizes = {
+        str(p.relative_to(ROOT)): len(p.read_text().splitlines())
+        for p in (ROOT / "vpnteach").rglob("*.py")
+    }
+    assert len(sizes) > 100  # the walk found the package
+    assert {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES} == {}

@@ -44,7 +44,8 @@ from vpnteach.esp.show import show_crypto_ipsec_sa
 from vpnteach.esp.spd import PolicyAction, Spd, selectors_of
 from vpnteach.gateway import ipsec_log, retention
 from vpnteach.gateway.adapt import CryptoInterface, crypto_interface, ike_config_from
-from vpnteach.gateway.dpd import DPD_LIMIT, Dead, DpdTracker, PeerDead
+from vpnteach.gateway.dpd import PeerDead
+from vpnteach.gateway.dpd_glue import DeadPeerGlue
 from vpnteach.gateway.install import flow_for, sa_from_spec
 from vpnteach.gateway.invalid_spi import InvalidSpiLimiter
 from vpnteach.gateway.lifetimes import IsakmpRekeys, LifetimeGlue, soft_seconds
@@ -86,7 +87,7 @@ __all__ = [
 GatewayEvent = Event | SadEvent | SasInstalled | SasRemoved | PeerDead
 
 
-class Gateway(LifetimeGlue, HtmlRepr):
+class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
     """One router's IPsec: its IKE endpoint and its SPD/SAD, without I/O.
 
     Args:
@@ -425,41 +426,8 @@ class Gateway(LifetimeGlue, HtmlRepr):
             gone = [sa for sa in self.sad.sas() if sa.spi in spis and sa.peer == event.peer[0]]
             self._remove(self.pairs.with_partners(gone), "Delete from the peer", now)
 
-    # ------------------------------------------------------------------ dead peer detection
-
-    def _new_dpd(self, config: RouterConfig, now: float) -> DpdTracker | None:
-        """A DPD tracker for ``crypto isakmp keepalive`` (``None``: not configured), watching
-        the peers we already have an ISAKMP SA with."""
-        keepalive = config.isakmp_keepalive
-        if keepalive is None:
-            return None
-        first = int.from_bytes(self._dpd_rng.random_bytes(4), "big")
-        dpd = DpdTracker(keepalive.seconds, keepalive.retry, first)
-        for sa in self.ike.sas.values():
-            if sa.established and not sa.dead:
-                dpd.established(sa.peer[0], now)
-        return dpd
-
-    def _dead_peer_detection(self, now: float) -> None:
-        """Send the R-U-THERE messages that are due; delete every SA with a dead peer."""
-        if self.dpd is None:
-            return
-        for action in self.dpd.due(now):
-            isakmp = self.ike.isakmp_sa(action.peer)
-            if isinstance(action, Dead):
-                self._peer_dead(action.peer, now)
-            elif isakmp is None or not isakmp.established:
-                self.dpd.forget(action.peer)  # no ISAKMP SA left to ask over
-            else:
-                self.ike.send_dpd(action.peer, now, action.sequence, action.attempt)
-        self._timer_stale = True
-
-    def _peer_dead(self, peer: str, now: float) -> None:
-        """RFC 3706 §5.5: the peer is dead; its SAs go, new traffic negotiates afresh."""
-        self.ike.declare_dead(peer, now)
-        gone = [sa for sa in self.sad.sas() if sa.peer == peer]
-        self._remove(gone, "peer not responding (DPD)", now)
-        self._events.append(PeerDead(peer, DPD_LIMIT))
+    def _dead_peer_event(self, event: PeerDead) -> None:
+        self._events.append(event)
 
     def _install(self, event: Phase2Complete, now: float) -> None:
         flow = flow_for(self.sad.spd, event)

@@ -42,6 +42,7 @@ from vpnteach.ike.states import INIT_QM, SA_REQ_AM, SA_REQ_MM, IkeState, Input
 from vpnteach.ike.timers import TimerIndex
 from vpnteach.ike.transitions import AGGRESSIVE_MODE, QUICK_MODE, Exchange, Machine, Move
 from vpnteach.trace import Trace
+from vpnteach.wire.message import Message
 
 S = IkeState
 
@@ -110,6 +111,21 @@ class EndpointCore:
         """``sa`` is being worked on: its timers may move, it may die (then _reap drops it)."""
         self._timers.touch(sa.cky_i)
         self._touched.add(sa.cky_i)
+
+    def _check_cky_r(self, sa: IsakmpSa, msg: Message) -> None:
+        """The initiator learns CKY-R from MM2; afterwards it must never change.
+
+        A responder's cookie is never zero (RFC 2408 §2.5.3: it is made from a secret and the
+        addresses); an "answer" with none would leave the SA without one for good.
+        """
+        cky_r = msg.header.cky_r
+        first_answer = sa.state == IkeState.IKE_I_MM1 or sa.state == IkeState.IKE_I_AM1
+        if sa.role is Role.INITIATOR and sa.cky_r == bytes(8) and first_answer:
+            if cky_r == bytes(8):
+                raise IkeError("the answer to our first message has a zero responder cookie")
+            sa.cookies = Cookies(sa.cky_i, cky_r)
+        elif cky_r != sa.cky_r and cky_r != bytes(8):
+            raise IkeError(f"responder cookie {cky_r.hex()} does not belong to this SA")
 
     def _reap(self) -> None:
         """Forget the dead SAs; only the touched ones can have died since the last call."""

@@ -359,21 +359,6 @@ class IkeEndpoint(EndpointCore):
             sa.machine.table = AGGRESSIVE_MODE
         return sa
 
-    def _check_cky_r(self, sa: IsakmpSa, msg: Message) -> None:
-        """The initiator learns CKY-R from MM2; afterwards it must never change.
-
-        A responder's cookie is never zero (RFC 2408 §2.5.3: it is made from a secret and the
-        addresses); an "answer" with none would leave the SA without one for good.
-        """
-        cky_r = msg.header.cky_r
-        first_answer = sa.state == S.IKE_I_MM1 or sa.state == S.IKE_I_AM1
-        if sa.role is Role.INITIATOR and sa.cky_r == bytes(8) and first_answer:
-            if cky_r == bytes(8):
-                raise IkeError("the answer to our first message has a zero responder cookie")
-            sa.cookies = Cookies(sa.cky_i, cky_r)
-        elif cky_r != sa.cky_r and cky_r != bytes(8):
-            raise IkeError(f"responder cookie {cky_r.hex()} does not belong to this SA")
-
     def _duplicate(self, sa: IsakmpSa, msg: Message, data: bytes) -> bool:
         """A retransmitted request: answer with our last message again (RFC 2408 §5).
 
