@@ -348,3 +348,22 @@ def test_any_corruption_decodes_or_raises_scep_error(data: st.DataObject) -> Non
     except ScepError:
         return
     message.tree()  # the walker reads what the decoder accepted
+
+
+def test_an_octet_string_that_only_looks_like_der_is_read_as_bytes() -> None:
+    """A nonce or an encrypted key is random: it may begin like a SEQUENCE of exactly its own
+    length (30 03 ...) and still not be DER inside. It is an OCTET STRING's value, not an error
+    (the lab's enrollment failed about once in 30,000 random values before)."""
+    fake = b"\x30\x03\x31\x05\x00"  # "SEQUENCE, 3 bytes: a SET of 5 bytes" with 1 byte left
+    octets = b"\x04" + bytes([len(fake)]) + fake
+    node = walk_der(b"\x30" + bytes([len(octets)]) + octets)
+    (inner,) = node.children
+    assert inner.tag == 0x04 and inner.children == () and inner.meaning == "5 bytes"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(min_size=2, max_size=120).map(lambda b: bytes([0x30, len(b) - 2]) + b[2:]))
+def test_any_octet_string_contents_walk(contents: bytes) -> None:
+    octets = b"\x04" + bytes([len(contents)]) + contents
+    node = walk_der(b"\x30" + bytes([len(octets)]) + octets)
+    assert node.children[0].length == len(contents)

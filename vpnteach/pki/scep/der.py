@@ -203,9 +203,18 @@ def _walk(data: bytes, pos: int, end: int, name: str, depth: int) -> DerNode:
             f"{name} at offset {pos}",
         )
     contents = data[start:stop]
-    if tag & 0x20 or (tag == 0x04 and _encapsulates(contents)):
+    if tag & 0x20:
         children = _walk_children(data, start, stop, name, depth)
         return DerNode(name, tag, pos, header, length, _label(tag, children), children)
+    if tag == 0x04 and _encapsulates(contents):
+        # Only a guess: random bytes (a nonce, an encrypted key) may begin like a SEQUENCE of
+        # the right length. They are shown as DER only if all of them read as DER.
+        try:
+            children = _walk_children(data, start, stop, name, depth)
+        except ScepError:
+            pass
+        else:
+            return DerNode(name, tag, pos, header, length, _label(tag, children), children)
     try:
         meaning = _meaning(tag, contents)
     except ValueError as exc:
