@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tests.interop.strongswan import Charon, CharonError, Connection
 from vpnteach.labs.seed import PROFILES
@@ -285,3 +285,44 @@ def in_both_roles(run: Callable[[Path, bool, str], R], work: Path) -> dict[bool,
             role: pool.submit(run, d, role, "i" if role else "r") for role, d in dirs.items()
         }
         return {role: f.result() for role, f in futures.items()}
+
+
+@dataclass
+class PingRun:
+    """What a ping through vpnteach (Branch1) and charon (Branch2) left."""
+
+    sent: int
+    received: int
+    ping_out: str
+    first_sa: str  # vpnteach's show crypto ipsec sa once the tunnel was up
+    shown: dict[str, str]  # vpnteach's answers to the commands asked at the end
+    listed: str  # swanctl --list-sas at the end
+    log: str  # vpnteach's log
+    swan: str  # charon's log
+
+
+def ping_through_charon(
+    work: Path, pki: Path, vpnteach_initiates: bool, tag: str, *, config: str, count: int,
+    interval: float, ask: tuple[str, ...] = (), **charon: Any,
+) -> PingRun:  # fmt: skip
+    """Branch1 as ``vpnteach router run`` (its seed config plus ``config``) against charon as
+    Branch2 (``start_strongswan(**charon)``), in namespaces tagged ``tag``; whichever side
+    ``vpnteach_initiates`` says starts the tunnel; then ``count`` pings from LAN to LAN."""
+    with netns.Topology(left_tag=f"{tag}1", right_tag=f"{tag}2") as topo:
+        configs = write_configs(work, "Branch1", extra=config)
+        b1 = Router(topo.left.ns, configs, pki, work, "branch1", vpnteach_initiates)
+        swan = start_strongswan(topo.right.ns, work, pki, **charon)
+        with swan, b1:
+            b1.start()
+            if not vpnteach_initiates:
+                swan.initiate("lan-lan", "vpn")
+            first = b1.wait_for_sa()
+            sent, received, out = ping(
+                topo.left.ns, "192.168.11.1", "192.168.22.1", count=count, interval=interval
+            )
+            shown = {command: b1.ask(command) for command in ask}
+            listed = swan.list_sas()
+            assert b1.stop() == 0
+        return PingRun(
+            sent, received, out, first, shown, listed, b1.log.read_text(), swan.log.read_text()
+        )

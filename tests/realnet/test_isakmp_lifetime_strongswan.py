@@ -18,59 +18,32 @@ IKE SA in charon); IOS behaves like vpnteach here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
-from tests.realnet.harness import Router, in_both_roles, ping, start_strongswan, write_configs
-from vpnteach.net import netns
+from tests.realnet.harness import PingRun, in_both_roles, ping_through_charon
 
 POLICY = "crypto isakmp policy 10\n lifetime 60\n"
 COUNT, INTERVAL = 150, 0.5  # 75 s of pings, across the rekey and the 60 s end of the first SA
 LOSS_BOUND = 2
 
 
-@dataclass
-class Run:
-    """What one role's run left."""
-
-    sent: int
-    received: int
-    ping_out: str
-    isakmp: str  # show crypto isakmp sa at the end
-    listed: str  # swanctl --list-sas at the end
-    log: str
-    swan: str
-
-
-def _run(work: Path, pki_dir: Path, vpnteach_initiates: bool, tag: str) -> Run:
-    with netns.Topology(left_tag=f"{tag}1", right_tag=f"{tag}2") as topo:
-        configs = write_configs(work, "Branch1", extra=POLICY)
-        b1 = Router(topo.left.ns, configs, pki_dir, work, "branch1", vpnteach_initiates)
-        charon = start_strongswan(topo.right.ns, work, pki_dir, extra={"unique": "replace"})
-        with charon, b1:
-            b1.start()
-            if not vpnteach_initiates:
-                charon.initiate("lan-lan", "vpn")
-            b1.wait_for_sa()
-            sent, received, out = ping(
-                topo.left.ns, "192.168.11.1", "192.168.22.1", count=COUNT, interval=INTERVAL
-            )
-            isakmp = b1.ask("show crypto isakmp sa")
-            listed = charon.list_sas()
-            assert b1.stop() == 0
-        return Run(sent, received, out, isakmp, listed, b1.log.read_text(), charon.log.read_text())
-
-
 def test_a_busy_isakmp_sa_is_replaced_before_it_expires_and_the_child_sa_survives(
     realnet: Path, pki_dir: Path, strongswan: Path
 ) -> None:
-    runs = in_both_roles(lambda work, role, tag: _run(work, pki_dir, role, tag), realnet)
+    runs = in_both_roles(
+        lambda work, role, tag: ping_through_charon(
+            work, pki_dir, role, tag, config=POLICY, count=COUNT, interval=INTERVAL,
+            ask=("show crypto isakmp sa",), extra={"unique": "replace"},
+        ),
+        realnet,
+    )  # fmt: skip
     for vpnteach_initiates, run in runs.items():
         _check(run, vpnteach_initiates)
 
 
-def _check(run: Run, vpnteach_initiates: bool) -> None:
-    log, swan, isakmp, listed = run.log, run.swan, run.isakmp, run.listed
+def _check(run: PingRun, vpnteach_initiates: bool) -> None:
+    log, swan, listed = run.log, run.swan, run.listed
+    isakmp = run.shown["show crypto isakmp sa"]
     assert run.sent == COUNT and run.received >= COUNT - LOSS_BOUND, run.ping_out
     phase1 = re.findall(r"Phase1Complete: ISAKMP SA with 10\.2\.2\.1", log)
     assert len(phase1) >= 2, log  # the first ISAKMP SA and its replacement

@@ -22,11 +22,9 @@ two minutes; the two roles run at the same time, each in its own namespaces.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
-from tests.realnet.harness import Router, in_both_roles, ping, start_strongswan, write_configs
-from vpnteach.net import netns
+from tests.realnet.harness import PingRun, in_both_roles, ping_through_charon
 
 LIFETIME = "crypto ipsec security-association lifetime seconds 120\n"
 COUNT, INTERVAL = 265, 0.5  # 132 s of pings: across vpnteach's rekey and its 120 s expiry
@@ -34,53 +32,23 @@ LOSS_BOUND = 2
 """Packets a ping may lose across the rekey and the expiry (in flight while SAs change)."""
 
 
-@dataclass
-class Run:
-    """What one role's run left: the ping's figures, vpnteach's and charon's words."""
-
-    sent: int
-    received: int
-    ping_out: str
-    first: str  # vpnteach's first inbound SPI
-    show: str  # show crypto ipsec sa at the end
-    listed: str  # swanctl --list-sas at the end
-    log: str
-    swan: str
-
-
-def _run(work: Path, pki_dir: Path, vpnteach_initiates: bool, tag: str) -> Run:
-    with netns.Topology(left_tag=f"{tag}1", right_tag=f"{tag}2") as topo:
-        configs = write_configs(work, "Branch1", extra=LIFETIME)
-        b1 = Router(topo.left.ns, configs, pki_dir, work, "branch1", vpnteach_initiates)
-        charon = start_strongswan(
-            topo.right.ns, work, pki_dir, child_rekey="540s", child_life="600s"
-        )
-        with charon, b1:
-            b1.start()
-            if not vpnteach_initiates:
-                charon.initiate("lan-lan", "vpn")
-            first = _inbound_spi(b1.wait_for_sa())
-            sent, received, out = ping(
-                topo.left.ns, "192.168.11.1", "192.168.22.1", count=COUNT, interval=INTERVAL
-            )
-            show = b1.ask("show crypto ipsec sa")
-            listed = charon.list_sas()
-            assert b1.stop() == 0
-        return Run(
-            sent, received, out, first, show, listed, b1.log.read_text(), charon.log.read_text()
-        )
-
-
 def test_a_longer_strongswan_lifetime_is_rekeyed_and_deleted_by_vpnteach_under_ping(
     realnet: Path, pki_dir: Path, strongswan: Path
 ) -> None:
-    runs = in_both_roles(lambda work, role, tag: _run(work, pki_dir, role, tag), realnet)
+    runs = in_both_roles(
+        lambda work, role, tag: ping_through_charon(
+            work, pki_dir, role, tag, config=LIFETIME, count=COUNT, interval=INTERVAL,
+            ask=("show crypto ipsec sa",), child_rekey="540s", child_life="600s",
+        ),
+        realnet,
+    )  # fmt: skip
     for vpnteach_initiates, run in runs.items():
         _check(run, vpnteach_initiates)
 
 
-def _check(run: Run, vpnteach_initiates: bool) -> None:
-    log, swan, show, listed, first = run.log, run.swan, run.show, run.listed, run.first
+def _check(run: PingRun, vpnteach_initiates: bool) -> None:
+    log, swan, listed = run.log, run.swan, run.listed
+    show, first = run.shown["show crypto ipsec sa"], _inbound_spi(run.first_sa)
     assert run.sent == COUNT and run.received >= COUNT - LOSS_BOUND, run.ping_out
     installed = re.findall(r"SasInstalled: peer 10\.2\.2\.1 in 0x([0-9A-F]{8})", log)
     assert len(installed) >= 2 and installed[0] == first, log  # vpnteach rekeyed
