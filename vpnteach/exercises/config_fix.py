@@ -233,8 +233,8 @@ class FixConfig(Exercise[FixParams, str]):
     def _givens(self, p: FixParams) -> list[tuple[str, Any]]:
         branch1 = parse_config(SEED_CONFIGS["Branch1"], "branch1.cfg")
         return [
-            ("Branch1 (works)", _crypto_part(branch1.to_text())),
-            ("Branch2 (broken)", _crypto_part(broken_branch2(p).to_text())),
+            ("Branch1 (works)", without_certificates(branch1.to_text())),
+            ("Branch2 (broken)", without_certificates(broken_branch2(p).to_text())),
         ]
 
     def _question(self, p: FixParams) -> str:
@@ -332,7 +332,7 @@ class FixConfig(Exercise[FixParams, str]):
         ]
 
 
-def _crypto_part(running_config: str) -> str:
+def without_certificates(running_config: str) -> str:
     """The running-config without the lines that do not matter here (PKI certificates)."""
     keep, skipping = [], False
     for line in running_config.splitlines():

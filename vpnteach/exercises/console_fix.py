@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from vpnteach.crypto.rng import SeededRng, random_int_below
 from vpnteach.exercises.answers import AnswerFormatError
 from vpnteach.exercises.base import Exercise, Feedback, Mistake
+from vpnteach.exercises.config_fix import without_certificates
 from vpnteach.exercises.keys import pick
 from vpnteach.pki.seed import SEED_CLOCK
 
@@ -135,7 +136,7 @@ def evidence(fault: AnyFault) -> tuple[tuple[str, str], ...]:
         for command in ("show clock", "show running-config"):
             text = router.exec(command)
             if command == "show running-config":
-                text = _without_certificates(text)
+                text = without_certificates(text)
             rows.append((f"{router.name}# {command}", text.strip()))
     if lab.ca is not None:
         from vpnteach.pki.show import fingerprint
@@ -148,18 +149,6 @@ def evidence(fault: AnyFault) -> tuple[tuple[str, str], ...]:
                 rows.append((f"{router.name}'s CA certificate fingerprint (MD5), trustpoint "
                              f"{tp.name}", fingerprint(tp.ca_certificate, "md5")))  # fmt: skip
     return tuple(rows)
-
-
-def _without_certificates(config: str) -> str:
-    keep, skipping = [], False
-    for line in config.splitlines():
-        if line.startswith("crypto pki certificate chain"):
-            skipping = True
-        elif skipping and not line.startswith(" "):
-            skipping = False
-        if not skipping:
-            keep.append(line)
-    return "\n".join(keep)
 
 
 @dataclass(frozen=True)
