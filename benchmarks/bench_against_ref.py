@@ -5,7 +5,10 @@ A refactoring must not make the engine slower. This script checks out ``--ref`` 
 only its own tree (``PYTHONPATH``). The workers run the same exchange as ``bench_ike.py``'s
 in-process rows (two endpoints, datagrams handed over by hand, ``tests/ike/harness.py``: Main
 Mode rsa-sig + Quick Mode, seed and modern profiles) in alternating batches, so that the load of
-a shared machine weighs on both alike. The reference is the other commit, measured in this run.
+a shared machine weighs on both alike, and time each exchange in CPU time of the worker's thread
+(``time.thread_time``), which does not count the time another process held the CPU: on a
+machine shared with other jobs, wall-clock medians swung by 15 % between identical runs. The
+reference is the other commit, measured in this run.
 
 Run: ``.venv/bin/python benchmarks/bench_against_ref.py --ref <commit> [--runs N]``.
 """
@@ -46,9 +49,9 @@ for line in sys.stdin:
     profile, n = line.split()
     times = []
     for _ in range(int(n)):
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         one(profile)
-        times.append(time.perf_counter() - t0)
+        times.append(time.thread_time() - t0)
     print(json.dumps(times), flush=True)
 """
 
