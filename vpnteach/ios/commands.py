@@ -25,7 +25,7 @@ from vpnteach.ike.policy import (
     PreSharedKey,
     TransformSet,
 )
-from vpnteach.ios import interactive, isakmp_peer
+from vpnteach.ios import ikev2, interactive, isakmp_peer
 from vpnteach.ios.argtypes import ARG_TYPES
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.grammar import Args, Token, compile_pattern
@@ -273,7 +273,7 @@ GLOBAL_COMMANDS = _table(
     ("no ip route <prefix:ip> <mask:mask> [<next_hop:ip>]", _no_ip_route),
     ("end", _nothing),
     ("exit", _nothing),
-) + _table(*GLOBAL_ROWS, *isakmp_peer.GLOBAL_ROWS, *interactive.GLOBAL_ROWS)
+) + _table(*GLOBAL_ROWS, *isakmp_peer.GLOBAL_ROWS, *interactive.GLOBAL_ROWS, *ikev2.GLOBAL_ROWS)
 
 
 # --- config-isakmp --------------------------------------------------------------------------
@@ -431,7 +431,7 @@ CRYPTO_MAP_COMMANDS = _table(
     (f"no {_SET_SA} seconds", _map_edit(lambda s, a: replace(s, lifetime_seconds=None))),
     (f"no {_SET_SA} kilobytes", _map_edit(lambda s, a: replace(s, lifetime_kilobytes=None))),
     ("exit", _nothing),
-)
+) + _table(*ikev2.CRYPTO_MAP_ROWS)
 
 
 # --- config-if ------------------------------------------------------------------------------
@@ -475,9 +475,12 @@ MODE_COMMANDS: dict[str, tuple[Command, ...]] = {
     PUBKEY_KEY: _table(*KEY_ROWS),
     PUBKEY_DATA: _table(*DATA_ROWS),
     isakmp_peer.ISAKMP_PEER: _table(*isakmp_peer.PEER_ROWS),
+    **{mode: _table(*rows) for mode, rows in ikev2.MODE_ROWS.items()},
 }
 """Every mode's grammar table; a sub-mode also falls back to :data:`GLOBAL_COMMANDS`."""
-MODE_FALLBACK: dict[str, tuple[str, ...]] = {PUBKEY_KEY: (PUBKEY_CHAIN, GLOBAL), PUBKEY_DATA: ()}
+MODE_FALLBACK: dict[str, tuple[str, ...]] = {
+    PUBKEY_KEY: (PUBKEY_CHAIN, GLOBAL), PUBKEY_DATA: (), ikev2.KEYRING_PEER: (ikev2.KEYRING, GLOBAL)
+}  # fmt: skip
 """The modes a line is tried in after its own, where not just ``config``: a nested mode tries
 its parents (IOS walks up), a key-string block takes only its own lines."""
 

@@ -85,6 +85,7 @@ def show_crypto_map(config: RouterConfig, tag: str | None = None) -> str:
 
 def _map_entry(config: RouterConfig, spec: CryptoMapSpec) -> list[str]:
     lines = [f'Crypto Map "{spec.name}" {spec.seq} ipsec-isakmp']
+    lines += [f"{_INDENT}IKEv2 Profile: {spec.ikev2_profile}"] if spec.ikev2_profile else []
     lines += [f"{_INDENT}Peer = {peer}" for peer in spec.peers]
     lines += _match_address(config, spec)
     lines += [f"{_INDENT}Current peer: {spec.peers[0]}"] if spec.peers else []

@@ -98,6 +98,7 @@ def enroll(router: LabRouter, name: str) -> str:
             f"{stamp}: CRYPTO_PKI:  Certificate Fingerprint SHA1: {sha1}",
             f"{stamp}: %PKI-6-CERTRET: Certificate received from Certificate Authority",
         ]
+        router.pki_changed()
     else:
         reasons = "; ".join(item.reason for item in check.failed)
         lines.append(f"{stamp}: %PKI-2-CERT_ENROLL_FAIL: Certificate enrollment failed: {reasons}")

@@ -67,6 +67,10 @@ class LabContext:
         now = self.router.lab.epoch(self.router.lab.network.now)
         return self._gateway().show_crypto_ipsec_sa(now, detail=detail)
 
+    def show_crypto_ikev2_sa(self, detail: bool) -> str:
+        now = self.router.lab.epoch(self.router.lab.network.now)
+        return self._gateway().show_crypto_ikev2_sa(now, detail=detail)
+
     def clock(self) -> dt.datetime:
         return self.router.clock()
 
