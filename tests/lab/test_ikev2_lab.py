@@ -176,3 +176,24 @@ def test_tshark_decrypts_the_ikev2_exchanges_and_the_esp_with_our_tables(
         env=env, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert bad.strip() == ""
+
+
+def test_the_soft_lifetime_rekeys_the_child_sa_with_create_child_sa_and_pfs() -> None:
+    lab = Lab.seed(ike=2, pfs=14)
+    for router in (lab.branch1, lab.branch2):
+        router.configure("crypto map CRYPTO 10\n set security-association lifetime seconds 120\n")
+    assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
+    lab.run(150)  # past the soft lifetime (RFC 4301 §4.4.2.1)
+    assert lab.branch1.exec(PING).splitlines()[-2] == "!!!!!"
+    children = [e for e in lab.branch1.events if isinstance(e, ChildSaEstablished)]
+    assert len(children) == 2 and children[1].pfs_group == 14
+    assert children[1].rekeyed_spi == children[0].spi_in
+    handlers = [m.handler for m in _v2(lab, "Branch1").v2.moves]
+    assert handlers[3:] == [
+        "send_rekey_child_sa", "receive_create_child_sa_response", "receive_informational_response"
+    ]  # fmt: skip
+    live = {sa.spi for sa in _v2(lab, "Branch1").sad.sas()}
+    assert live == {
+        int.from_bytes(children[1].spi_in, "big"),
+        int.from_bytes(children[1].spi_out, "big"),
+    }
