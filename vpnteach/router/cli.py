@@ -56,8 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--initiate", action="store_true", help="negotiate at start, not on traffic")
     run.add_argument("--force-udp-encap", action="store_true",
                      help="ESP in UDP 4500 even with no NAT (our NAT-D hash is faked)")  # fmt: skip
-    run.add_argument("--debug", action="append", default=[], choices=["isakmp", "ipsec"],
-                     help="debug crypto isakmp/ipsec on from the start (to stderr)")  # fmt: skip
+    run.add_argument("--debug", action="append", default=[], choices=["isakmp", "ipsec", "ikev2"],
+                     help="debug crypto isakmp/ipsec/ikev2 on from the start (stderr)")  # fmt: skip
     show = sub.add_parser("show", help="send one exec command to a running router")
     show.add_argument("--control", required=True, metavar="PATH")
     show.add_argument("words", nargs="+", help='e.g. show crypto ipsec sa (or "clear crypto sa")')

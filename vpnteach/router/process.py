@@ -41,15 +41,25 @@ import socket
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from vpnteach.crypto.rng import OsRng, Rng
-from vpnteach.gateway import Deliver, Gateway, SasInstalled, SasRemoved, Transmit
+from vpnteach.gateway import (
+    Deliver,
+    Gateway,
+    Ikev2Gateway,
+    SasInstalled,
+    SasRemoved,
+    Transmit,
+    make_gateway,
+)
 from vpnteach.gateway.wireshark import esp_sa_key
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.events import Phase1Complete
+from vpnteach.ikev2.events import IkeSaEstablished
+from vpnteach.ikev2.show import render_move
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.model import RouterConfig
 from vpnteach.net.sim.keys import IkeKey, wireshark_key_tables
@@ -77,6 +87,7 @@ __all__ = [
 IKE_PORTS = (500, 4500)
 ESP_PROTOCOL = 50
 BATCH = 64  # packets read per wake-up before other descriptors get a turn
+T = TypeVar("T")
 
 
 _LOADED_LATER = ("vpnteach.router.commands",)  # imported lazily, after the drop
@@ -148,7 +159,7 @@ class RouterProcess:
     ) -> None:
         self.config, self.pki = config, pki
         self.timezone = tz = config_timezone(config)
-        self.gateway = Gateway(
+        self.gateway = make_gateway(  # IKEv2 when the crypto map says set ikev2-profile
             config, pki, rng or OsRng(), timezone=tz, force_udp_encapsulation=force_udp_encap
         )
         self.lan = lan_interface(config)
@@ -162,7 +173,7 @@ class RouterProcess:
         self.now = clock or wall_monotonic_clock()
         self.stats: Counter[str] = Counter()
         self.debugging: set[str] = set()
-        self._cursors = {"isakmp": 0, "ipsec": 0}
+        self._cursors = {"isakmp": 0, "ipsec": 0, "ikev2": 0}
         self.tun: TunDevice | None = None
         self.udp: dict[int, socket.socket] = {}
         self.raw: socket.socket | None = None
@@ -349,7 +360,7 @@ class RouterProcess:
         gw = self.gateway
         while (event := gw.next_event()) is not None:
             self.stats[f"event {type(event).__name__}"] += 1
-            if isinstance(event, (SasInstalled, SasRemoved, Phase1Complete)):
+            if isinstance(event, (SasInstalled, SasRemoved, Phase1Complete, IkeSaEstablished)):
                 self._say(f"{type(event).__name__}: {_brief(event)}")
                 self.export_keys()
         for d in gw.datagrams_to_send(self.now()):
@@ -403,23 +414,27 @@ class RouterProcess:
     # ------------------------------------------------------------------ console
 
     def set_debug(self, kind: str, on: bool) -> None:
-        """``debug crypto isakmp|ipsec`` on or off: only lines from now on are printed."""
+        """``debug crypto isakmp|ipsec|ikev2`` on or off: only lines from now on are printed."""
         self.debug_lines()
         (self.debugging.add if on else self.debugging.discard)(kind)
 
     def debug_lines(self) -> list[str]:
         """The ``debug`` lines produced since the last call, for the kinds being debugged."""
-        gw = self.gateway
-        records, ipsec = gw.ike.recorder.records, gw.ipsec_log
-        lines: list[str] = []
-        if "isakmp" in self.debugging:
-            for record in records[self._cursors["isakmp"] :]:
-                lines += render_record(record, self.timezone)
-        if "ipsec" in self.debugging:
-            for entry in ipsec[self._cursors["ipsec"] :]:
-                lines += f"{ios_time(entry.time, self.timezone)}: {entry.text}".split("\n")
-        self._cursors = {"isakmp": len(records), "ipsec": len(ipsec)}
-        return lines
+        gw, tz = self.gateway, self.timezone
+        if isinstance(gw, Ikev2Gateway):
+            lines = self._unread("ikev2", gw.v2.moves, lambda m: render_move(m, tz))
+        else:
+            lines = self._unread("isakmp", gw.ike.recorder.records, lambda r: render_record(r, tz))
+        return lines + self._unread(
+            "ipsec", gw.ipsec_log, lambda e: f"{ios_time(e.time, tz)}: {e.text}".split("\n")
+        )
+
+    def _unread(self, kind: str, items: Sequence[T], render: Callable[[T], list[str]]) -> list[str]:
+        """The lines of ``items`` past the ``kind`` cursor (none unless ``kind`` is debugged)."""
+        start, self._cursors[kind] = self._cursors[kind], len(items)
+        if kind not in self.debugging:
+            return []
+        return [line for item in items[start:] for line in render(item)]
 
     def _say(self, text: str, *, stamp: bool = True) -> None:
         prefix = f"{ios_time(self.now(), self.timezone)}: {self.config.hostname}: " if stamp else ""
@@ -470,4 +485,6 @@ def _brief(event: object) -> str:
         return f"{', '.join(f'0x{s:08X}' for s in event.spis)} ({event.reason})"
     if isinstance(event, Phase1Complete):
         return f"ISAKMP SA with {event.peer[0]} (CKY-I {event.cky_i.hex()})"
+    if isinstance(event, IkeSaEstablished):
+        return f"IKEv2 SA with {event.peer[0]} (SPIi {event.spi_i.hex()}, {event.suite})"
     return repr(event)
