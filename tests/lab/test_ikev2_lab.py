@@ -19,6 +19,7 @@ from tests.lab.wirecount import count
 from vpnteach.esp.sa import Direction, IpsecSa
 from vpnteach.gateway import Ikev2Gateway
 from vpnteach.ikev2.events import ChildSaEstablished, IkeSaEstablished
+from vpnteach.ios.errors import ExecError
 from vpnteach.lab import Lab
 from vpnteach.labs.seed import SeedLabError
 
@@ -197,3 +198,39 @@ def test_the_soft_lifetime_rekeys_the_child_sa_with_create_child_sa_and_pfs() ->
         int.from_bytes(children[1].spi_in, "big"),
         int.from_bytes(children[1].spi_out, "big"),
     }
+
+
+FLEXVPN_TYPED = """crypto ikev2 proposal PROP
+ encryption aes-cbc-128
+ integrity sha1
+ group 14
+crypto ikev2 profile PROF
+ match identity remote address {peer} 255.255.255.255
+ authentication remote rsa-sig
+ authentication local rsa-sig
+ pki trustpoint WIN2003
+crypto ipsec transform-set TS2 esp-aes esp-sha-hmac
+crypto map CRYPTO 10 ipsec-isakmp
+ set transform-set TS2
+ set ikev2-profile PROF
+"""
+
+
+def test_flexvpn_typed_into_the_ikev1_seed_lab_switches_the_tunnel_to_ikev2() -> None:
+    lab = Lab.seed()  # IKEv1, as the tutorial has it
+    for router, peer in ((lab.branch1, "10.2.2.1"), (lab.branch2, "10.1.1.1")):
+        router.configure(FLEXVPN_TYPED.format(peer=peer))
+        assert isinstance(router.gateway, Ikev2Gateway)
+    assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
+    shown = lab.branch1.exec("show crypto ikev2 sa")
+    assert "Encr: AES-CBC, keysize: 128, PRF: SHA1, Hash: SHA96, DH Grp:14" in shown
+    assert "transform: esp-128-aes esp-sha-hmac" in lab.branch1.exec("show crypto ipsec sa")
+
+
+def test_a_transform_set_ikev2_cannot_negotiate_is_named_when_asked() -> None:
+    lab = Lab.seed()
+    text = FLEXVPN_TYPED.format(peer="10.2.2.1").replace(" set transform-set TS2\n", "")
+    lab.branch1.configure(text)  # the seed's TS is esp-3des esp-md5-hmac
+    assert lab.branch1.gateway is None
+    with pytest.raises(ExecError, match="transform-set TS: IKEv2 here negotiates ESP with esp-aes"):
+        lab.branch1.exec("show crypto ikev2 sa")

@@ -166,7 +166,7 @@ class Ikev2Gateway(Gateway):
             self.sad = Sad(Spd(crypto.entries))
         if v2_config != self.v2.config:
             self.clear_crypto_isakmp(now)
-            self.v2.ctx.config = v2_config
+            self.v2.reconfigure(v2_config)
         self.config, self.crypto, self.name = config, crypto, config.hostname
         self._timer_stale = True
 

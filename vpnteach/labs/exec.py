@@ -54,7 +54,8 @@ class LabContext:
 
     def _gateway(self) -> Gateway:
         if self.router.gateway is None:
-            raise ExecError(f"% {self.router.name} has no crypto map applied to an interface")
+            why = self.router.gateway_problem or "no crypto map applied to an interface"
+            raise ExecError(f"% {self.router.name} runs no IPsec: {why}")
         return self.router.gateway
 
     def show_crypto_isakmp_sa(self) -> str:

@@ -80,6 +80,7 @@ class LabRouter(HtmlRepr):
         self.node: Router = lab.network.add_router(config.hostname)
         self.pki = RouterPki(config.hostname, config.domain_name or "", timezone=timezone)
         self.gateway: Gateway | None = None
+        self.gateway_problem = ""  # why the configuration runs no gateway (GatewayConfigError)
         self.events: list[GatewayEvent] = []
         self.transcript: list[str] = []
         self.debugging: set[str] = set()
@@ -142,9 +143,10 @@ class LabRouter(HtmlRepr):
             gw_rng = _fork(self.rng, "gateway")
             self.gateway = make_gateway(self.config, self.pki, gw_rng, timezone=self.timezone,
                                         trace=self.lab.ike_trace(self.name))  # fmt: skip
-        except GatewayConfigError:
-            self.gateway = None
+        except GatewayConfigError as exc:
+            self.gateway, self.gateway_problem = None, str(exc)
             return
+        self.gateway_problem = ""
         self.node.outbound_hook = self._outbound_hook
         self.node.inbound_hook = self._inbound_hook
         for port in IKE_PORTS:
@@ -195,7 +197,8 @@ class LabRouter(HtmlRepr):
                 check_ikev2_config(config, self.pki)
             else:
                 ike_config_from(config, self.pki, timezone=self.timezone)
-        except GatewayConfigError:
+        except GatewayConfigError as exc:
+            self.gateway_problem = str(exc)
             return False
         return True
 
