@@ -64,6 +64,12 @@ def test_the_exchanges_are_named_from_the_wire(cert_run: list[Step]) -> None:
         ("IKE_AUTH response (fragment 1/2)", "Branch2"),
         ("IKE_AUTH response (fragment 2/2)", "Branch2"),
     ]
+    fragments = [m for m in _messages(cert_run) if m.label.startswith("IKE_AUTH request")]
+    assert fragments[0].inner == ()  # one fragment alone is not a message (RFC 7383 §2.6)
+    # the last one names the whole message, reassembled with the receiver's keys:
+    # RFC 7296 §1.2 SK {IDi, [CERT,] [CERTREQ,] [IDr,] AUTH, SAi2, TSi, TSr}
+    assert {"IDi", "CERT", "AUTH", "SA", "TSi", "TSr"} <= set(fragments[1].inner)
+    assert fragments[1].payload_names[0].startswith("SKF{IDi, CERT")
     first = _messages(cert_run)[0]
     assert first.payloads[:3] == ("SA", "KE", "Nonce")  # RFC 7296 §1.2: HDR, SAi1, KEi, Ni
     assert "N(NAT_DETECTION_SOURCE_IP)" in first.payloads

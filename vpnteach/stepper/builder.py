@@ -159,6 +159,7 @@ class StepBuilder:
         self._last_hash: dict[str, str] = {}
         self._plaintexts: dict[bytes, bytes] = {}  # ciphertext -> payload chain (sealed/opened)
         self._seen_v2: set[bytes] = set()  # IKEv2 messages delivered (a repeat is a resend)
+        self._fragments_v2 = ikev2_steps.Fragments()
         self.time = adapter.lab.network.now
 
     # ------------------------------------------------------------------ public
@@ -289,7 +290,9 @@ class StepBuilder:
     ) -> _Draft:
         gw = self.adapter.lab.routers[receiver].gateway
         endpoint = gw.v2 if isinstance(gw, Ikev2Gateway) else None
-        message = ikev2_steps.ikev2_message(wire.data, sender, receiver, endpoint)
+        message = ikev2_steps.ikev2_message(
+            wire.data, sender, receiver, endpoint, self._fragments_v2
+        )
         repeat = wire.data in self._seen_v2
         self._seen_v2.add(wire.data)
         message = replace(message, ip_packet=event.packet, repeat=repeat)

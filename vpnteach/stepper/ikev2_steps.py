@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.dh import DhComputation
 from vpnteach.ikev2.endpoint import Ikev2Endpoint, MoveRecord
-from vpnteach.ikev2.sk import SkError, open_sk
+from vpnteach.ikev2.sk import SkError, SkKeys, open_sk, open_skf, reassemble
 from vpnteach.wire.errors import DecodeError
 from vpnteach.wire.ikev2.constants import ExchangeType, NotifyType, PayloadType
 from vpnteach.wire.ikev2.message import Ikev2Message as WireMessage
@@ -99,10 +99,11 @@ class Ikev2Message(HtmlRepr):
 
     @property
     def payload_names(self) -> list[str]:
-        """The payloads, those inside SK in braces: ``["SK{IDi, CERT, AUTH, SA, TSi, TSr}"]``."""
+        """The payloads, those inside SK in braces: ``["SK{IDi, CERT, AUTH, SA, TSi, TSr}"]``
+        (for a fragmented message, on its last fragment: ``["SKF{IDi, CERT, ...}"]``)."""
         names = list(self.payloads)
-        if self.inner and names and names[-1] == "SK":
-            names[-1] = f"SK{{{', '.join(self.inner)}}}"
+        if self.inner and names and names[-1] in ("SK", "SKF"):
+            names[-1] += f"{{{', '.join(self.inner)}}}"
         return names
 
 
@@ -149,29 +150,68 @@ def label_of(message: WireMessage) -> str:
     return label
 
 
+class Fragments:
+    """The insides of IKE fragments (RFC 7383 §2.5) opened with the receiver's keys, kept until
+    the last one names the payloads of the whole message (§2.6: reassembled in order)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[tuple[bytes, int, bool], dict[int, bytes]] = {}
+        self.first: dict[tuple[bytes, int, bool], int] = {}
+
+    def inner(self, data: bytes, message: WireMessage, keys: SkKeys) -> tuple[str, ...]:
+        """The payload names once every fragment of ``message``'s message is in, else ``()``."""
+        skf, h = message.skf, message.header
+        if skf is None:
+            return ()
+        try:
+            inside = open_skf(data, message, keys)
+        except (SkError, DecodeError, ValueError):
+            return ()
+        key = (h.spi_i, h.message_id, h.response)
+        parts = self.parts.setdefault(key, {})
+        parts[skf.fragment_number] = inside
+        if skf.fragment_number == 1:
+            self.first[key] = skf.first_payload
+        if len(parts) < skf.total_fragments or key not in self.first:
+            return ()
+        ordered = [parts[n] for n in range(1, skf.total_fragments + 1) if n in parts]
+        try:
+            payloads = reassemble(self.first[key], ordered)
+        except SkError:
+            return ()
+        return tuple(payload_name(p) for p in payloads)
+
+
 def ikev2_message(
-    data: bytes, sender: str, receiver: str, endpoint: Ikev2Endpoint | None
-) -> Ikev2Message:
-    """The MESSAGE step's payload for ``data`` (the receiver's engine opens its SK payload)."""
+    data: bytes, sender: str, receiver: str, endpoint: Ikev2Endpoint | None,
+    fragments: Fragments | None = None,
+) -> Ikev2Message:  # fmt: skip
+    """The MESSAGE step's payload for ``data`` (the receiver's engine's keys open its SK
+    payload; the last fragment of a fragmented message names the payloads of the whole)."""
     try:
         message = decode_message(data)
     except DecodeError as exc:
         return Ikev2Message("IKEv2?", sender, receiver, data, note=f"It does not decode: {exc}.")
     names = tuple(payload_name(p) for p in message.payloads)
-    return Ikev2Message(
-        label_of(message), sender, receiver, data, message, names, _inner(data, message, endpoint)
-    )
+    keys = _keys(message, endpoint)
+    inner: tuple[str, ...] = ()
+    if keys is not None and message.sk is not None:
+        inner = _inner(data, message, keys)
+    elif keys is not None and fragments is not None:
+        inner = fragments.inner(data, message, keys)
+    return Ikev2Message(label_of(message), sender, receiver, data, message, names, inner)
 
 
-def _inner(data: bytes, message: WireMessage, endpoint: Ikev2Endpoint | None) -> tuple[str, ...]:
-    """What the receiver finds inside the SK payload (nothing for IKE_SA_INIT or fragments)."""
-    if endpoint is None or message.sk is None:
-        return ()
-    sa = endpoint.sas.get(message.header.spi_i)
-    if sa is None or sa.init is None:
-        return ()
+def _keys(message: WireMessage, endpoint: Ikev2Endpoint | None) -> SkKeys | None:
+    """The receiving IKE SA's keys for what its peer sealed (``None`` before they exist)."""
+    sa = endpoint.sas.get(message.header.spi_i) if endpoint is not None else None
+    return sa.sk_in() if sa is not None and sa.init is not None else None
+
+
+def _inner(data: bytes, message: WireMessage, keys: SkKeys) -> tuple[str, ...]:
+    """What the receiver finds inside the SK payload."""
     try:
-        return tuple(payload_name(p) for p in open_sk(data, message, sa.sk_in()))
+        return tuple(payload_name(p) for p in open_sk(data, message, keys))
     except (SkError, DecodeError, ValueError):
         return ()
 
