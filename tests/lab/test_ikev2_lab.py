@@ -234,3 +234,16 @@ def test_a_transform_set_ikev2_cannot_negotiate_is_named_when_asked() -> None:
     assert lab.branch1.gateway is None
     with pytest.raises(ExecError, match="transform-set TS: IKEv2 here negotiates ESP with esp-aes"):
         lab.branch1.exec("show crypto ikev2 sa")
+
+
+def test_clear_crypto_sa_and_clear_crypto_isakmp_then_traffic_negotiates_again() -> None:
+    lab = Lab.seed(ike=2)
+    assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
+    for command in ("clear crypto sa", "clear crypto isakmp"):
+        lab.branch1.exec(command)
+        assert not _v2(lab, "Branch2").sad.sas()  # the peer acted on our Delete (§1.4.1)
+        assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!", command
+        pairs = [len(_v2(lab, name).sad.sas()) for name in ("Branch1", "Branch2")]
+        assert pairs == [2, 2], command  # one Child SA pair on each side, the same one
+    ready = [s for s in _v2(lab, "Branch1").v2.sas.values() if s.established]
+    assert len(ready) == 1

@@ -46,6 +46,7 @@ from vpnteach.ikev2.events import (
     NegotiationFailed,
 )
 from vpnteach.ikev2.show import show_crypto_ikev2_sa
+from vpnteach.ikev2.transitions import State
 from vpnteach.ikev2.wireshark import decryption_table_line
 from vpnteach.ios.model import RouterConfig
 from vpnteach.pki.trustpoint import RouterPki
@@ -203,15 +204,26 @@ class Ikev2Gateway(Gateway):
         if isinstance(event, AcquireRequested):
             self._log(now, ipsec_log.sa_request(event.flow, self.crypto.address))
             self._asked.add(event.flow.key)
-            if self.v2.ike_sa(event.peer) is None and not self._negotiating(event.peer):
-                self.v2.initiate(event.peer, now)
+            self._acquire(event.peer, now)
         elif isinstance(event, SoftLifetimeExpired):
             self._rekey(event, now)
         else:
             super()._on_sad(event, now)
 
+    def _acquire(self, peer: str, now: float) -> None:
+        """A flow to ``peer`` has no SA: the IKE_AUTH of a new IKE SA brings its Child SA
+        (RFC 7296 §1.2). An IKE SA that stands without one (after ``clear crypto sa``) is
+        deleted first: this engine opens new Child SAs only with IKE_AUTH."""
+        if self._negotiating(peer):
+            return  # the IKE_AUTH in flight brings the Child SA
+        if self.v2.ike_sa(peer) is not None:
+            self.v2.delete_ike_sa(peer, now)
+        self.v2.initiate(peer, now)
+
     def _negotiating(self, peer: str) -> bool:
-        return any(sa.peer[0] == peer and not sa.established for sa in self.v2.sas.values())
+        """An IKE SA with ``peer`` is between IKE_SA_INIT and the end of IKE_AUTH."""
+        pending = (State.I_WAIT_INIT, State.I_WAIT_AUTH, State.R_WAIT_AUTH)
+        return any(sa.peer[0] == peer and sa.state in pending for sa in self.v2.sas.values())
 
     def _rekey(self, event: SoftLifetimeExpired, now: float) -> None:
         """Soft lifetime of the current outbound SA we initiated: CREATE_CHILD_SA (§1.3.3)."""
@@ -236,10 +248,17 @@ class Ikev2Gateway(Gateway):
             gone = [s for s in self.sad.sas() if s.spi in spis and s.peer == event.peer[0]]
             self._remove(gone, "Delete from IKEv2", now)
         elif isinstance(event, IkeSaDeleted):
-            gone = [s for s in self.sad.sas() if s.peer == event.peer[0]]
-            self._remove(gone, f"IKEv2 SA deleted: {event.reason}", now)
+            if self.v2.ike_sa(event.peer[0]) is None:  # a newer IKE SA keeps its children
+                gone = [s for s in self.sad.sas() if s.peer == event.peer[0]]
+                self._remove(gone, f"IKEv2 SA deleted: {event.reason}", now)
+            self._acquire_again(event.peer[0])
         elif isinstance(event, NegotiationFailed | ChildSaFailed):
-            for flow in self.sad.spd.flows_to(event.peer[0]):
+            self._acquire_again(event.peer[0])
+
+    def _acquire_again(self, peer: str) -> None:
+        """The next packet of a flow to ``peer`` may start IKE again (RFC 4301 §5.1)."""
+        if not self._negotiating(peer):
+            for flow in self.sad.spd.flows_to(peer):
                 self.sad.acquire_failed(flow)
 
     def _keep_keys(self, spi_i: bytes) -> None:
