@@ -19,6 +19,7 @@ from vpnteach._html import HtmlRepr
 from vpnteach.crypto.dh import DhComputation
 from vpnteach.ikev2.endpoint import Ikev2Endpoint, MoveRecord
 from vpnteach.ikev2.sk import SkError, SkKeys, open_sk, open_skf, reassemble
+from vpnteach.stepper.step import IkeMessage
 from vpnteach.wire.errors import DecodeError
 from vpnteach.wire.ikev2.constants import ExchangeType, NotifyType, PayloadType
 from vpnteach.wire.ikev2.message import Ikev2Message as WireMessage
@@ -75,33 +76,26 @@ TRANSITIONS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class Ikev2Message(HtmlRepr):
-    """One IKEv2 message as it arrived at its receiver.
+class Ikev2Message(IkeMessage):
+    """One IKEv2 message as it arrived at its receiver: an :class:`IkeMessage` (label, sender,
+    receiver, the bytes; every view of a delivered message shows it) with the IKEv2 decoding.
 
     Attributes:
         label: exchange and direction (``"IKE_AUTH request"``), plus ``fragment n/m``.
-        wire: the message as sent (UDP payload, non-ESP marker removed).
-        message: the decoded message (``None``: it does not decode, see ``note``).
-        payloads: the cleartext payloads' names (``N(NAT_DETECTION_SOURCE_IP)``).
+        v2: the decoded IKEv2 message (``None``: it does not decode, see ``note``).
+        clear: the cleartext payloads' names (``N(NAT_DETECTION_SOURCE_IP)``).
         inner: the names of the payloads inside its SK payload, as the receiver opened them.
     """
 
-    label: str
-    sender: str
-    receiver: str
-    wire: bytes = field(repr=False)
-    message: WireMessage | None = field(default=None, repr=False)
-    payloads: tuple[str, ...] = ()
+    v2: WireMessage | None = field(default=None, repr=False)
+    clear: tuple[str, ...] = ()
     inner: tuple[str, ...] = ()
-    note: str = ""
-    repeat: bool = False
-    ip_packet: bytes = field(default=b"", repr=False)
 
     @property
     def payload_names(self) -> list[str]:
         """The payloads, those inside SK in braces: ``["SK{IDi, CERT, AUTH, SA, TSi, TSr}"]``
         (for a fragmented message, on its last fragment: ``["SKF{IDi, CERT, ...}"]``)."""
-        names = list(self.payloads)
+        names = list(self.clear)
         if self.inner and names and names[-1] in ("SK", "SKF"):
             names[-1] += f"{{{', '.join(self.inner)}}}"
         return names
@@ -199,7 +193,9 @@ def ikev2_message(
         inner = _inner(data, message, keys)
     elif keys is not None and fragments is not None:
         inner = fragments.inner(data, message, keys)
-    return Ikev2Message(label_of(message), sender, receiver, data, message, names, inner)
+    return Ikev2Message(
+        label_of(message), sender, receiver, data, v2=message, clear=names, inner=inner
+    )
 
 
 def _keys(message: WireMessage, endpoint: Ikev2Endpoint | None) -> SkKeys | None:
