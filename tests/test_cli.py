@@ -90,6 +90,7 @@ def test_demo_ikev2_tells_the_same_story_with_ike_sa_init_and_ike_auth() -> None
     assert "Certificate Serial Number: 0x614C662A000000000009" in out  # the same enrollment
     assert "crypto ikev2 proposal PROP \n encryption aes-cbc-256\n" in out
     assert "IKEv2 Profile: PROF" in out  # show crypto map
+    assert "     DH Group   : DH_GROUP_2048_MODP/Group 14\n" in out  # show crypto ikev2 proposal
     assert "Branch1# debug crypto ikev2\nIKEv2 default debugging is on" in out
     moves = re.findall(r"State (\w+) -> (\w+)", out)
     assert moves == [("IDLE", "I_WAIT_INIT"), ("I_WAIT_INIT", "I_WAIT_AUTH"),

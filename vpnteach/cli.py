@@ -50,7 +50,7 @@ class Story:
         )  # fmt: skip
         self.show_sa = "show crypto ikev2 sa" if v2 else "show crypto isakmp sa"
         self.config = (
-            ("show crypto ipsec transform-set",) if v2 else
+            ("show crypto ikev2 proposal", "show crypto ipsec transform-set") if v2 else
             ("show crypto isakmp policy", "show crypto ipsec transform-set")
         )  # fmt: skip
 

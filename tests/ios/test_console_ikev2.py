@@ -153,7 +153,12 @@ CASES: list[tuple[str, str, str, str]] = [
         L(" " * 52 + "^", INVALID, ""),
     ),
     ("config-crypto-map", "?", "set ikev2-profile ", "  WORD  Name of ikev2 Profile\n\n"),
-    ("exec", "?", "show crypto ikev2 ", "  sa  Shows ikev2 SAs\n\n"),
+    (
+        "exec",
+        "?",
+        "show crypto ikev2 ",
+        L("  proposal  Show IKEv2 proposals", "  sa        Shows ikev2 SAs", ""),
+    ),
     ("exec", "?", "sh cry ikev2 sa ", L("  detailed  Shows IKEv2 SA details", "  <cr>", "")),
     ("exec", "enter", "debug cry ikev2", "IKEv2 default debugging is on\n"),
     ("exec", "enter", "undebug crypto ikev2", "IKEv2 default debugging is off\n"),
@@ -227,3 +232,7 @@ def test_a_typed_flexvpn_configuration_shows_in_the_running_config() -> None:
     assert "crypto ikev2 keyring KEYS\n peer Branch2\n  address 10.2.2.1\n" in shown
     assert " match identity remote address 10.2.2.1 255.255.255.255\n" in shown
     assert " keyring local KEYS\n" in shown
+    assert console.enter("show crypto ikev2 proposal PROP") == (
+        " IKEv2 proposal: PROP \n     Encryption : AES-CBC-256\n     Integrity  : SHA256\n"
+        "     PRF        : SHA256\n     DH Group   : DH_GROUP_2048_MODP/Group 14\n"
+    )

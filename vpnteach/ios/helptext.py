@@ -166,6 +166,7 @@ KEYWORD_HELP.update(
         "show crypto ikev2": "Shows ikev2 information",
         "show crypto ikev2 sa": "Shows ikev2 SAs",
         "show crypto ikev2 sa detailed": "Shows IKEv2 SA details",
+        "show crypto ikev2 proposal": "Show IKEv2 proposals",
         "debug crypto ikev2": "IKEv2 Key Management",
         "undebug crypto ikev2": "IKEv2 Key Management",
         "aes-cbc-128": "AES-CBC-128",

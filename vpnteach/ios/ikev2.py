@@ -335,3 +335,27 @@ def _profile(p: Ikev2ProfileConfig) -> list[str]:
     lines += [f" pki trustpoint {p.trustpoint}"] if p.trustpoint else []
     lines += [f" lifetime {p.lifetime}"] if p.lifetime != 86400 else []
     return lines
+
+
+# --- show crypto ikev2 proposal -------------------------------------------------------------
+
+_DH_NAMES = {g: f"DH_GROUP_{bits}_MODP/Group {g}" for g, bits in
+             ((1, 768), (2, 1024), (5, 1536), (14, 2048), (15, 3072), (16, 4096))}  # fmt: skip
+
+
+def show_crypto_ikev2_proposal(config: RouterConfig, name: str | None = None) -> str:
+    """``show crypto ikev2 proposal [NAME]``: each configured proposal's transforms, as IOS 15
+    lists them (FlexVPN and IKEv2 Configuration Guide, "Configuring Basic FlexVPN"); the PRF
+    defaults to the integrity algorithms when no ``prf`` line is given."""
+    chosen = [p for p in config.ikev2_proposals.values() if name in (None, p.name)]
+    lines: list[str] = []
+    for p in chosen:
+        prf = p.prf or p.integrity
+        lines += [
+            f" IKEv2 proposal: {p.name} ",
+            f"     Encryption : {' '.join(e.upper() for e in p.encryption)}",
+            f"     Integrity  : {' '.join(i.upper() for i in p.integrity)}",
+            f"     PRF        : {' '.join(i.upper() for i in prf)}",
+            f"     DH Group   : {' '.join(_DH_NAMES[g] for g in p.groups)}",
+        ]
+    return "\n".join(lines) + "\n" if lines else ""

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from vpnteach.ike.policy import TransformSet
 from vpnteach.ios.errors import IosConfigError
 from vpnteach.ios.grammar import Args, Mismatch
+from vpnteach.ios.ikev2 import show_crypto_ikev2_proposal
 from vpnteach.ios.model import CryptoMapSpec, RouterConfig
 from vpnteach.ios.pubkey import show_crypto_key_pubkey_chain
 from vpnteach.ios.tree import CommandTree
@@ -122,6 +123,10 @@ SHOW_COMMANDS: tuple[tuple[str, _ShowHandler], ...] = (
         lambda c, a: show_crypto_ipsec_transform_set(c, a.get("tag")),
     ),
     ("sh(ow) cry(pto) key pubkey-chain rsa", lambda c, a: show_crypto_key_pubkey_chain(c)),
+    (
+        "sh(ow) cry(pto) ikev2 proposal [<name:word>]",
+        lambda c, a: show_crypto_ikev2_proposal(c, a.get("name")),
+    ),
 )
 """The exec commands this module answers, as grammars (see :mod:`vpnteach.ios.grammar`)."""
 
