@@ -179,15 +179,16 @@ def test_tshark_decrypts_the_ikev2_exchanges_and_the_esp_with_our_tables(
     assert bad.strip() == ""
 
 
-def test_the_soft_lifetime_rekeys_the_child_sa_with_create_child_sa_and_pfs() -> None:
-    lab = Lab.seed(ike=2, pfs=14)
+@pytest.mark.parametrize("pfs", [14, 2])  # the IKE SA's group, and another one (set pfs group2)
+def test_the_soft_lifetime_rekeys_the_child_sa_with_create_child_sa_and_pfs(pfs: int) -> None:
+    lab = Lab.seed(ike=2, pfs=pfs)
     for router in (lab.branch1, lab.branch2):
         router.configure("crypto map CRYPTO 10\n set security-association lifetime seconds 120\n")
     assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
     lab.run(150)  # past the soft lifetime (RFC 4301 §4.4.2.1)
     assert lab.branch1.exec(PING).splitlines()[-2] == "!!!!!"
     children = [e for e in lab.branch1.events if isinstance(e, ChildSaEstablished)]
-    assert len(children) == 2 and children[1].pfs_group == 14
+    assert len(children) == 2 and children[1].pfs_group == pfs
     assert children[1].rekeyed_spi == children[0].spi_in
     handlers = [m.handler for m in _v2(lab, "Branch1").v2.moves]
     assert handlers[3:] == [

@@ -157,7 +157,7 @@ def _peer_config(
         local_ts=local_ts,
         remote_ts=remote_ts,
         ike_proposals=proposals,
-        esp_proposals=tuple(esp_proposal(ts, None) for ts in entry.transform_sets),
+        esp_proposals=tuple(esp_proposal(ts, entry.pfs_group) for ts in entry.transform_sets),
     )
 
 
