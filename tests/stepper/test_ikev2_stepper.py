@@ -117,6 +117,9 @@ def test_the_key_steps_carry_skeyseed_and_sk_values_both_peers_agree_on(
         assert b1[name] == b2[name] == stream[32 * n : 32 * (n + 1)], name
     step = next(s for s in cert_run if isinstance(s.payload, Fact) and s.payload.name == "SK_ei")
     assert step.kind is StepKind.KEY_DERIVATION and "prf+(SKEYSEED" in step.title
+    assert "encryption key of the initiator's SK payloads" in step.explanation
+    seed = next(s for s in cert_run if isinstance(s.payload, Fact) and s.payload.name == "SKEYSEED")
+    assert "RFC 7296 §2.14" in seed.explanation and "SKEYID" in seed.explanation
 
 
 def test_every_transition_is_a_row_of_the_ikev2_table(psk_run: list[Step]) -> None:
