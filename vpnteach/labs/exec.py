@@ -53,10 +53,13 @@ class LabContext:
         return self.router.pki
 
     def _gateway(self) -> Gateway:
-        if self.router.gateway is None:
-            why = self.router.gateway_problem or "no crypto map applied to an interface"
-            raise ExecError(f"% {self.router.name} runs no IPsec: {why}")
-        return self.router.gateway
+        router = self.router
+        if router.gateway is None:
+            mapped = any(i.crypto_map for i in router.config.interfaces.values())
+            if not mapped or not router.gateway_problem:
+                raise ExecError(f"% {router.name} has no crypto map applied to an interface")
+            raise ExecError(f"% {router.name} runs no IPsec: {router.gateway_problem}")
+        return router.gateway
 
     def show_crypto_isakmp_sa(self) -> str:
         return self._gateway().show_crypto_isakmp_sa()
