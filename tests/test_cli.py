@@ -112,3 +112,51 @@ def test_demo_ikev2_writes_the_ikev2_decryption_table(tmp_path: Path) -> None:
     table = (tmp_path / "ikev2_decryption_table").read_text().splitlines()
     assert len(table) == 1 and '"AES-CBC-256 [RFC3602]"' in table[0]
     assert len((tmp_path / "esp_sa").read_text().splitlines()) == 2
+
+
+def _vpnteach(*args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "vpnteach", *args]
+    return subprocess.run(argv, capture_output=True, text=True, check=False)
+
+
+def test_help_is_plain_text_without_rst_markup() -> None:
+    result = _vpnteach("--help")
+    assert result.returncode == 0
+    assert "``" not in result.stdout and ":meth:" not in result.stdout
+    assert "IKEv1/IPsec" in result.stdout
+
+
+def test_demo_help_explains_every_option() -> None:
+    out = _vpnteach("demo", "--help").stdout
+    text = " ".join(out.split())  # argparse wraps lines
+    assert "modern: aes 256 / sha256 / group 14" in text  # --profile has help
+    assert "--pcap DIR write the WAN capture" in text
+
+
+@pytest.mark.parametrize("action", ["run", "enroll"])
+def test_router_pki_option_has_help(action: str) -> None:
+    out = " ".join(_vpnteach("router", action, "--help").stdout.split())
+    assert re.search(r"--pki DIR \w+ .*ca\.cert\.pem, <host>\.cert\.pem", out), out
+
+
+def test_demo_pcap_onto_an_existing_file_is_one_clean_line_and_runs_nothing(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "capture.pcap"
+    target.write_bytes(b"keep me")
+    result = _vpnteach("demo", "--pcap", str(target))
+    assert result.returncode == 2
+    assert result.stdout == ""  # the demo did not run first
+    assert result.stderr.strip().splitlines() == [
+        f"vpnteach demo: error: --pcap {target}: exists and is not a directory "
+        "(give a folder for the capture and key tables)"
+    ]
+    assert "Traceback" not in result.stderr and target.read_bytes() == b"keep me"
+
+
+def test_demo_pcap_under_a_file_is_one_clean_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    result = _vpnteach("demo", "--pcap", str(tmp_path / "file" / "sub"))
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "cannot create this folder" in result.stderr

@@ -13,6 +13,9 @@ DEBIAN_PACKAGES=(
   dbus-daemon tmux
 )
 
+# npm fetches axe-core for the accessibility tests (Debian's npm; keep a Node.js that has one)
+command -v npm >/dev/null 2>&1 || DEBIAN_PACKAGES+=(npm)
+
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${DEBIAN_PACKAGES[@]}"; do
@@ -29,6 +32,13 @@ echo "== Python environment (.venv)"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -c binder/requirements-lock.txt -e '.[test]'
+
+echo "== axe-core (npm, MPL-2.0) for tests/browser: .cache/npm, not committed"
+AXE_VERSION=4.14.1
+if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null 2>&1; then
+  npm install --silent --no-audit --no-fund --prefix .cache/npm "axe-core@$AXE_VERSION" \
+    || echo "warning: npm could not install axe-core (the accessibility tests skip, or fail in CI)"
+fi
 
 echo "== ruff"
 .venv/bin/ruff check vpnteach tests benchmarks fuzz

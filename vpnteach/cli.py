@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vpnteach import __version__
@@ -169,13 +170,26 @@ def demo(profile: str, seed: int, pcap: str | None = None, ike: int = 1) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    parser = argparse.ArgumentParser(prog="vpnteach", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="vpnteach",
+        description="Learn IKEv1/IPsec by running a real site-to-site VPN, one step at a time.",
+        epilog="`vpnteach COMMAND --help` describes each command.",
+    )
     parser.add_argument("--version", action="version", version=f"vpnteach {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="run the seed story in the terminal")
-    d.add_argument("--profile", choices=sorted(PROFILES), default="seed")
+    d.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="seed",
+        help="; ".join(f"{name}: {what}" for name, what in PROFILES.items()) + " (default seed)",
+    )
     d.add_argument("--seed", type=int, default=2010, help="random seed (default 2010)")
-    d.add_argument("--pcap", metavar="DIR", help="write the WAN capture and key tables to DIR")
+    d.add_argument(
+        "--pcap",
+        metavar="DIR",
+        help="write the WAN capture and the Wireshark key tables to DIR (created if missing)",
+    )
     d.add_argument("--ikev2", action="store_true", help="negotiate with IKEv2 (FlexVPN config)")
     c = sub.add_parser("console", help="an IOS console on the seed lab's routers")
     c.add_argument("--blank", action="store_true", help="routers out of the box (type it all)")
@@ -188,6 +202,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("router", add_help=False, help="run a vpnteach router on a real network (root)")
     sub.add_parser("ca", add_help=False, help="`ca serve`: a SCEP CA over HTTP (RFC 8894)")
     return parser
+
+
+def _pcap_folder_problem(folder: str | None) -> str:
+    """Why ``--pcap folder`` cannot be written ("" when it can): checked, and the folder
+    created, before the demo runs, so a bad path never costs a whole demo and a traceback."""
+    if folder is None:
+        return ""
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        return "exists and is not a directory (give a folder for the capture and key tables)"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create this folder ({exc.strerror or exc})"
+    return ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -209,8 +238,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vpnteach.net.scep_http import main_ca
 
         return main_ca(argv[1:])
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "demo":
+        problem = _pcap_folder_problem(args.pcap)
+        if problem:
+            print(f"vpnteach demo: error: --pcap {args.pcap}: {problem}", file=sys.stderr)
+            return 2
         return demo(args.profile, args.seed, args.pcap, 2 if args.ikev2 else 1)
     if args.command == "console":
         from vpnteach.ui.terminal import main_console

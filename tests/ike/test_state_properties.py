@@ -285,3 +285,21 @@ def test_a_garbage_mm2_does_not_teach_the_initiator_a_responder_cookie() -> None
     assert pair.b1.stats["dropped_PayloadRuleError"] == 1
     assert sa.cky_r == bytes(8) and not sa.dead
     _complete(pair, _drain(pair.b1) + _drain(pair.b2))
+
+
+def test_an_mm2_with_a_zero_responder_cookie_is_dropped() -> None:
+    """RFC 2408 §2.5.3: the responder's cookie is never zero. An "MM2" without one (a real
+    MM2 with its CKY-R blanked) is dropped; the SA still completes with the real MM2."""
+    pair = paused_pair(0)
+    sa = pair.b1.isakmp_sa(B2)
+    assert sa is not None and sa.state == S.IKE_I_MM1
+    for d in pair.b1.datagrams_to_send(pair.now):  # MM1 to Branch2, which answers
+        pair.b2.receive_datagram(d.data, (B1, 500), pair.now, 500)
+    (mm2,) = pair.b2.datagrams_to_send(pair.now)
+    blanked = mm2.data[:8] + bytes(8) + mm2.data[16:]
+    pair.b1.receive_datagram(blanked, (B2, 500), pair.now)
+    assert pair.b1.stats["dropped_IkeError"] == 1
+    assert sa.cky_r == bytes(8) and sa.state == S.IKE_I_MM1 and not sa.dead
+    pair.b1.receive_datagram(mm2.data, (B2, 500), pair.now)
+    assert sa.cky_r == mm2.data[8:16] != bytes(8)
+    _complete(pair, _drain(pair.b1) + _drain(pair.b2))

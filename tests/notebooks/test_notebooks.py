@@ -57,6 +57,8 @@ COURSE: list[tuple[str, str, tuple[str, ...]]] = [
 # Course material after the story: the troubleshooting lab (vpnteach.troubleshoot), and
 # Aggressive Mode with the offline pre-shared key attack (vpnteach.ike.aggressive_attack).
 APPENDICES = ["troubleshooting.ipynb", "aggressive-mode.ipynb"]
+# Pages that are not lessons: the no-code Voilà demo (issue 18, tests/browser/test_voila_demo.py).
+PAGES = ["demo.ipynb"]
 TUTORIALS = [name for name, _, _ in COURSE]
 EXERCISE_CALL = re.compile(r"exercises\.(?!current_learner|set_learner)(\w+)\(\)")
 ALL = sorted(
@@ -91,7 +93,9 @@ def cells_of(name: str, kind: str) -> list[str]:
 
 def test_the_tutorials_are_exactly_the_story_list_in_order() -> None:
     assert sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")) == TUTORIALS
-    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(TUTORIALS + APPENDICES)
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(
+        TUTORIALS + APPENDICES + PAGES
+    )
 
 
 @pytest.mark.parametrize(("name", "title", "exercise_ids"), COURSE)

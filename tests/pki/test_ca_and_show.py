@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from tests.pki.conftest import NOW, Lab, make_lab
+from tests.pki.scep_parties import make_parties
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.pki import GetCRL, SeedPki, load_crl, seed_ca, validate_certificate
-from vpnteach.pki.ca import SEED_CDP_URLS
+from vpnteach.pki.ca import SEED_CDP_URLS, CaServer
 from vpnteach.trace import Trace
 
 
@@ -78,3 +81,17 @@ def test_show_trustpoints_names_the_ca_and_the_scep_url(seeded: SeedPki) -> None
     ]
     assert "Serial Number (hex): 6462CFFA77B593A74DB4E13D530CBC02" in text
     assert "SCEP URL: http://192.168.1.9/certsrv/mscep/mscep.dll" in text
+
+
+def test_a_ca_without_a_crl_location_issues_certificates_without_a_cdp() -> None:
+    """No CDP URL: no CRLDistributionPoints extension (an empty one is invalid DER, RFC 5280
+    §4.2.1.13: at least one DistributionPoint), read by openssl as such."""
+    ca = CaServer.create("NOCRL", "cn=NOCRL", NOW, SeededRng(3), key_bits=1024, cdp_urls=())
+    csr = make_parties().csr()
+    cert = ca.issue(csr, NOW)
+    for c in (ca.certificate, cert):
+        text = subprocess.run(
+            ["openssl", "x509", "-noout", "-text"],
+            input=c.public_bytes(serialization.Encoding.PEM), capture_output=True, check=True,
+        ).stdout.decode()  # fmt: skip
+        assert "Subject Key Identifier" in text and "CRL Distribution Points" not in text

@@ -221,7 +221,8 @@ SITES = {"Branch1": ("10.1.1.1", "192.168.11.0/24"), "Branch2": ("10.2.2.1", "19
 
 def start_strongswan(
     ns: str, work: Path, pki: Path, *, profile: str = "seed", child_rekey: str = "0",
-    child_life: str = "3600s", me: str = "Branch2", version: int = 1, psk: str | None = None,
+    child_life: str = "3600s", me: str = "Branch2", extra: dict[str, str] | None = None,
+    version: int = 1, psk: str | None = None,
 ) -> Charon:  # fmt: skip
     """charon as ``me`` (Branch2: 10.2.2.1, LAN 192.168.22.0/24) with that router's certificate
     from ``pki``; the peer is the other branch. Its LAN address must be on ``lo`` (the
@@ -235,8 +236,8 @@ def start_strongswan(
         name="vpn", local_addr=addr, remote_addr=peer_addr,
         local_id=ids[0], remote_id=ids[1], local_ts=lan, remote_ts=peer_lan,
         cert=f"{me.lower()}.cert.pem", cacert="ca.cert.pem", proposals=ike, esp_proposals=esp,
-        child_rekey_time=child_rekey, child_life_time=child_life, version=version,
-        auth="psk" if psk else "pubkey", psk=psk,
+        child_rekey_time=child_rekey, child_life_time=child_life, extra=dict(extra or {}),
+        version=version, auth="psk" if psk else "pubkey", psk=psk,
     )  # fmt: skip
     charon = Charon(ns, work / me.lower(), name=me, loglevels={"ike": 1, "chd": 1, "knl": 1})
     charon.write_config([conn])

@@ -175,7 +175,7 @@ def test_a_bug_while_receiving_is_logged_with_its_traceback_and_the_router_goes_
     def planted(data: bytes, addr: tuple[str, int], now: float, port: int = 500) -> None:
         calls.append(data)
         if len(calls) == 1:
-            raise RuntimeError("planted bug")
+            raise RuntimeError("planted bug\n*Mar  1 00:00:00: %CRYPTO-6-FORGED: a line of its own")
         receive(data, addr, now, port)
 
     monkeypatch.setattr(router.gateway, "receive_datagram", planted)
@@ -185,5 +185,10 @@ def test_a_bug_while_receiving_is_logged_with_its_traceback_and_the_router_goes_
     assert router.stats["internal_error"] == 1
     text = log.getvalue()
     assert "%VPNTEACH-3-INTERNAL_ERROR: datagram from 10.2.2.1:500 on UDP 500" in text
-    assert "Traceback (most recent call last)" in text and "RuntimeError: planted bug" in text
+    lines = text.splitlines()
+    assert "    Traceback (most recent call last):" in lines  # one indented line each, not "?"
+    assert "    RuntimeError: planted bug" in lines
+    # A newline inside the exception's text (peer data, say) does not start a log line.
+    assert not any(line.startswith("*Mar") for line in lines)
+    assert "    *Mar  1 00:00:00: %CRYPTO-6-FORGED: a line of its own" in lines
     assert router.gateway.ike.stats["dropped_DecodeError"] == 1  # bad input: a counted drop

@@ -71,30 +71,49 @@ def test_the_phase1_diagram_of_an_aggressive_mode_run_is_the_aggressive_mode_tab
 
 
 def _ladder(steps: list[Step]) -> dict[str, tuple[str, str]]:
-    """Each delivered message's label -> (receiver, its state written under the arrow)."""
+    """Each delivered message's label -> (receiver, the state it entered on arrival)."""
     entries = ladder_entries(steps, len(steps) - 1)
     return {e.label: (e.receiver, e.state_after) for e in entries if not e.label.endswith(")")}
 
 
 def test_quick_mode_arrows_carry_the_receivers_quick_mode_state(seed_run: list[Step]) -> None:
     ladder = _ladder(seed_run)
-    # RFC 2409 §5.5: QM1 leaves the responder waiting for QM3, QM2 completes the initiator,
-    # QM3 completes the responder (IOS state names, seed log).
-    assert ladder["QM1"] == ("Branch2", "IKE_QM_R_QM2")
+    # RFC 2409 §5.5: on QM1 the responder first asks for SPIs (IOS IKE_QM_SPI_STARVE), QM2
+    # completes the initiator, QM3 the responder (IOS state names, seed log); each arrow
+    # carries the state its receiver entered on arrival, not the one after it replied.
+    assert ladder["QM1"] == ("Branch2", "IKE_QM_SPI_STARVE")
     assert ladder["QM2"] == ("Branch1", "IKE_QM_PHASE2_COMPLETE")
     assert ladder["QM3"] == ("Branch2", "IKE_QM_PHASE2_COMPLETE")
-    assert ladder["MM6"] == ("Branch1", "IKE_P1_COMPLETE")
-    assert ladder["MM3"] == ("Branch2", "IKE_R_MM4")
+    assert ladder["MM1"] == ("Branch2", "IKE_R_MM1")  # not IKE_R_MM2, the state after replying
+    assert ladder["MM6"] == ("Branch1", "IKE_I_MM6")
+    assert ladder["MM3"] == ("Branch2", "IKE_R_MM3")
+
+
+def test_each_arrow_carries_the_senders_state_and_the_payloads(seed_run: list[Step]) -> None:
+    entries = {e.label: e for e in ladder_entries(seed_run, len(seed_run) - 1)}
+    assert entries["MM1"].sender_state == "IKE_I_MM1"
+    assert entries["MM5"].payloads.startswith("ID, CERT, SIG")
+    assert entries["MM3"].payloads.startswith("KE, NONCE, CERTREQ, VID×3")  # runs counted
+    assert entries["QM1"].sender_state == "IKE_QM_I_QM1"
+    assert all(e.arrived for e in entries.values())
+
+
+def test_a_message_its_receiver_has_not_moved_on_yet_says_so(seed_run: list[Step]) -> None:
+    mm5 = next(s for s in seed_run if s.title.startswith("MM5:"))
+    last = ladder_entries(seed_run, mm5.index)[-1]
+    assert (last.label, last.state_after, last.arrived) == ("MM5", "IKE_R_MM4", False)
+    after = ladder_entries(seed_run, mm5.index + 1)[-1]
+    assert (after.state_after, after.arrived) == ("IKE_R_MM5", True)
 
 
 def test_the_ladder_of_an_aggressive_mode_run_carries_aggressive_and_quick_mode_states(
     am_run: list[Step],
 ) -> None:
     ladder = _ladder(am_run)
-    assert ladder["AM1"] == ("Branch2", "IKE_R_AM2")
+    assert ladder["AM1"] == ("Branch2", "IKE_R_AM_AAA_AWAIT")
     assert ladder["AM2"] == ("Branch1", "IKE_P1_COMPLETE")
     assert ladder["AM3"] == ("Branch2", "IKE_P1_COMPLETE")
-    assert ladder["QM1"] == ("Branch2", "IKE_QM_R_QM2")
+    assert ladder["QM1"] == ("Branch2", "IKE_QM_SPI_STARVE")
     assert ladder["QM2"] == ("Branch1", "IKE_QM_PHASE2_COMPLETE")
     assert ladder["QM3"] == ("Branch2", "IKE_QM_PHASE2_COMPLETE")
 

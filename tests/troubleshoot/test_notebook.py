@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import time
 from pathlib import Path
 
@@ -54,6 +55,20 @@ def test_the_exercise_runs_within_budget_and_grades_the_blank_answer_as_not_yet(
     assert "debugging is on" in everything and "Branch2#" in everything
     assert "Not yet" in everything and "Name the cause" in everything
     assert "Tunnel DOWN" in texts[-1]
+    _consoles_show_whole_lines(next(t for t in texts if "---- Branch2 console ----" in t))
+
+
+def _consoles_show_whole_lines(text: str) -> None:
+    """Branch1's block has its debug lines (printed during the ping), and every block starts
+    at the start of a console line, not in the middle of one (issue 18)."""
+    blocks = re.split(r"^---- (.+) ----\n", text, flags=re.MULTILINE)[1:]
+    found = dict(zip(blocks[::2], blocks[1::2], strict=True))
+    ping = found["Branch1 console: the ping, with the debug lines it printed while it ran"]
+    assert "ISAKMP:(0): SA request profile is (NULL)" in ping
+    for name, block in found.items():
+        first = block.splitlines()[0]
+        assert re.match(r"(Jun \d+ \d\d:\d\d:\d\d\.\d{3}: |\.\.\. \(\d+ earlier|\(nothing"
+                        r"|Type escape)", first), (name, first)  # fmt: skip
 
 
 def test_the_solution_runs_and_its_fix_is_graded_correct() -> None:

@@ -81,3 +81,14 @@ def test_esp_card_shows_outer_and_inner_packet() -> None:
 def test_dropped_card_says_why() -> None:
     text = assert_well_formed(cards.dropped_html(Dropped(DropReason.REPLAY, "seq 5 seen", 9)))
     assert "✘ FAILED" in text and "replayed" in text and "seq 5 seen" in text
+
+
+def test_certificate_subjects_read_hostname_as_ios_prints_them() -> None:
+    from vpnteach.stepper import StepKind, Stepper
+
+    step = next(s for s in Stepper.seed() if s.kind is StepKind.CERTIFICATE_CHECK)
+    check = step.payload.value  # type: ignore[attr-defined]
+    page = cards.checklist_html(check)
+    assert "1.2.840.113549.1.9.2" in check.subject  # what the RFC 4514 string says
+    assert "Certificate check: hostname=Branch1.amit.com" in page
+    assert "1.2.840.113549.1.9.2" not in page

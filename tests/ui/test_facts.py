@@ -110,3 +110,28 @@ def test_keymat_links_to_the_quick_mode_nonces_not_the_main_mode_ones() -> None:
     assert ("Branch1:ni_b", "Branch1:skeyid") in edges
     assert ("Branch1:ni_b#2", "Branch1:skeyid") not in edges
     assert ("Branch1:input_protocol", target) in edges
+
+
+def test_the_derivation_graph_has_a_description_and_a_table_view(lab: Scenario) -> None:
+    page = derivation_html(lab.trace)
+    text = assert_well_formed(page)
+    assert "Key derivation as a table" in text
+    assert "SKEYID_e" in text and "computed from" in text
+    if "<svg" in page:  # a renderer exists: the SVG is an image with a title and description
+        assert "role='img'" in page and "<desc id=" in page
+
+
+def test_ledger_values_are_named_fields_never_python_reprs(lab: Scenario) -> None:
+    from vpnteach.ike.policy import IsakmpPolicy
+    from vpnteach.ike.proposal import IkeSuite, Phase1Selection
+    from vpnteach.trace import Fact
+
+    suite = IkeSuite(5, None, 1, 3, 1, 86400)
+    policy = IsakmpPolicy(10, "3des", "md5", "rsa-sig", 1, 86400)
+    selection = Phase1Selection((), 1, policy, suite)
+    fact = Fact("phase 1 selection", "IOS policy matching", selection, {}, "RFC 2409 §5", "Branch2")
+    text = assert_well_formed(ledger_html([fact]))
+    assert "Phase1Selection(" not in text and "IkeSuite(" not in text
+    for words in ("crypto isakmp policy 10", "5 = TRIPLE_DES_CBC", "1 = MD5",
+                  "3 = RSA_SIGNATURES", "1 = MODP_768", "86400 s"):  # fmt: skip
+        assert words in text, words

@@ -12,7 +12,7 @@ from tests.ui.wellformed import assert_well_formed
 from vpnteach.ui.hexdump import hexdump_html, leaf_spans, message_hexdump_html, plaintext_spans
 from vpnteach.wire import decode_payload_chain, message_spans
 
-BYTE_CELL = re.compile(r"<td title='([^']*)'[^>]*>(?:<sup>\d+</sup>)?([0-9a-f]{2})</td>")
+BYTE_CELL = re.compile(r"<td title='([^']*)'[^>]*>(?:<sup[^>]*>\d+</sup>)?([0-9a-f]{2})</td>")
 
 
 def test_mm1_dump_names_header_fields_and_their_meanings(lab: Scenario) -> None:
@@ -38,7 +38,7 @@ def test_colour_is_not_the_only_carrier_every_field_has_an_index_and_legend_row(
 ) -> None:
     leaves = leaf_spans(message_spans(lab.mm1))
     page = message_hexdump_html(lab.mm1)
-    marks = [int(n) for n in re.findall(r"<sup>(\d+)</sup>", page)]
+    marks = [int(n) for n in re.findall(r"<sup[^>]*>(\d+)</sup>", page)]
     assert marks == list(range(1, len(leaves) + 1))
     legend = page.split("<details>", 1)[1]
     for span in leaves:

@@ -33,7 +33,7 @@ def test_labels_times_and_states_are_text() -> None:
     assert texts[:2] == ["Branch1", "Branch2"]
     for label in ("MM1 SA", "MM2 SA", "MM3 KE, NONCE", "MM4 KE, NONCE, CR"):
         assert label in texts
-    assert "t=0.012s" in texts and "Branch1: IKE_I_MM2" in texts
+    assert "t=0.012s" in texts and "on arrival: IKE_I_MM2" in texts
 
 
 def test_every_arrow_has_a_title_for_tooltips_and_screen_readers() -> None:
@@ -45,8 +45,20 @@ def test_every_arrow_has_a_title_for_tooltips_and_screen_readers() -> None:
 
 def test_html_view_repeats_the_ladder_as_a_table() -> None:
     text = assert_well_formed(ladder_html(MAIN_MODE))
-    assert "4 messages" in text and "receiver's state after" in text
+    assert "4 messages" in text and "receiver's state on arrival" in text
     assert "MM4 KE, NONCE, CR IKE_I_MM4" in text
+    assert text.startswith("How to read it:")  # the legend comes first
+
+
+def test_both_sides_states_and_payloads_are_written_beside_the_arrow() -> None:
+    entry = LadderEntry(0.0, "Branch1", "Branch2", "MM1", "IKE_R_MM1", "IKE_I_MM1", "SA, VID")
+    (svg,) = svg_elements(ladder_svg([entry]))
+    texts = {t.text or "": t for t in svg.iter() if local(t.tag) == "text"}
+    assert texts["sent in IKE_I_MM1"].get("text-anchor") == "end"  # left of Branch1's line
+    assert float(texts["sent in IKE_I_MM1"].get("x", 0)) < LEFT_X
+    assert float(texts["on arrival: IKE_R_MM1"].get("x", 0)) > RIGHT_X
+    assert "SA, VID" in texts
+    assert min(float(t.get("font-size", 0)) for t in texts.values()) >= 12
 
 
 def test_an_empty_exchange_still_draws_both_lifelines() -> None:

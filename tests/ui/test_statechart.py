@@ -22,7 +22,7 @@ TABLES = pytest.mark.parametrize("table", [MAIN_MODE, QUICK_MODE], ids=lambda t:
 
 @TABLES
 def test_dot_has_exactly_one_labelled_edge_per_table_row(table: TransitionTable) -> None:
-    found = Counter(EDGE.findall(state_diagram_dot(table)))
+    found = Counter(EDGE.findall(state_diagram_dot(table, fold_teardown=False)))
     wanted = Counter(
         (m.state.value, m.next_state.value, edge_label(m).replace("\n", "\\n")) for m in table.moves
     )
@@ -35,7 +35,7 @@ def test_dot_has_exactly_one_labelled_edge_per_table_row(table: TransitionTable)
 def test_rendered_svg_draws_every_edge_and_state(
     table: TransitionTable, system_dot: DotRenderer
 ) -> None:
-    page = state_diagram_html(table, renderer=system_dot)
+    page = state_diagram_html(table, renderer=system_dot, fold_teardown=False)
     assert_well_formed(page)
     (svg,) = svg_elements(page)
     groups = [el for el in svg.iter() if local(el.tag) == "g"]
@@ -96,3 +96,53 @@ def test_current_state_is_visible_in_the_rendered_svg(system_dot: DotRenderer) -
     (svg,) = svg_elements(page)
     texts = [t.text or "" for t in svg.iter() if local(t.tag) == "text"]
     assert f"{CURRENT_MARK}: Branch1" in texts
+
+
+def test_teardown_rows_are_folded_into_one_note_with_one_arrow() -> None:
+    dot = state_diagram_dot(MAIN_MODE)
+    edges = EDGE.findall(dot)
+    teardown = [m for m in MAIN_MODE.moves if m.next_state is IkeState.IKE_DEST_SA]
+    assert len(teardown) >= 16
+    assert len(edges) == len(MAIN_MODE.moves) - len(teardown)  # every other row: one edge
+    assert not any(to == "IKE_DEST_SA" for _, to, _ in edges)
+    assert dot.count('-> "IKE_DEST_SA"') == 1  # the note's single dotted arrow
+    note = next(line for line in dot.splitlines() if "shape=note" in line)
+    assert "IKE_PHASE1_DEL from any state" in note
+    assert "IKE_TIMER_EXPIRED from IKE_I_MM1,\\n  IKE_I_MM3, IKE_I_MM5,\\n  IKE_P1_COMPLETE" in note
+    assert "delete_sa()" in note
+
+
+@pytest.mark.parametrize("role", ["initiator", "responder"])
+def test_one_role_draws_only_its_moves_and_those_of_both(role: str) -> None:
+    dot = state_diagram_dot(MAIN_MODE, role=role)
+    drawn = {(a, b) for a, b, _ in EDGE.findall(dot)}
+    mine = {
+        (m.state.value, m.next_state.value)
+        for m in MAIN_MODE.moves
+        if m.role in (role, "both") and m.next_state is not IkeState.IKE_DEST_SA
+    }
+    assert drawn == mine
+    other = "IKE_R_MM3" if role == "initiator" else "IKE_I_MM3"
+    assert other not in dot
+
+
+def test_one_font_family_and_readable_sizes_everywhere() -> None:
+    dot = state_diagram_dot(MAIN_MODE)
+    fonts = set(re.findall(r'fontname="([^"]+)"', dot))
+    assert len(fonts) == 1  # title (graph), nodes and edges alike
+    assert min(int(n) for n in re.findall(r"fontsize=(\d+)", dot)) >= 9  # pt: 12 px
+
+
+def test_the_html_has_svg_title_desc_and_a_table_of_every_move(system_dot: DotRenderer) -> None:
+    page = state_diagram_html(
+        MAIN_MODE, {"Branch1": IkeState.IKE_I_MM5}, system_dot, role="initiator"
+    )
+    text = assert_well_formed(page)
+    (svg,) = svg_elements(page)
+    assert svg.get("role") == "img"
+    ids = (svg.get("aria-labelledby") or "").split()
+    found = {el.get("id"): el.text for el in svg.iter() if local(el.tag) in ("title", "desc")}
+    assert found[ids[0]] == "Main Mode — initiator"
+    assert "Branch1 in IKE_I_MM5" in found[ids[1]]
+    assert "Main Mode — initiator: every move as text" in text
+    assert f"IKE_I_MM5 {CURRENT_MARK}: Branch1" in text

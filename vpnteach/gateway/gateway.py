@@ -22,7 +22,8 @@ The glue, in RFC 4301 §5.1 / RFC 2409 terms:
   map entry (Main Mode first if there is no ISAKMP SA, else Quick Mode right away);
 * :class:`~vpnteach.ike.events.Phase2Complete` carries the two SAs' keys: both are installed
   in the SAD under the flow they protect (:mod:`vpnteach.gateway.install`);
-* an SA's soft lifetime starts a Quick Mode rekey; the hard lifetime removes it (the SAD does);
+* an SA's soft lifetime starts a Quick Mode rekey (by either side, :mod:`.lifetimes`); the
+  hard lifetime removes the pair and tells the peer with a Delete payload;
 * a Delete from the peer removes the SA pair; ``clear crypto sa`` removes ours and tells the
   peer; ``clear crypto isakmp`` deletes the ISAKMP SAs.
 """
@@ -44,6 +45,7 @@ from vpnteach.gateway.adapt import CryptoInterface, crypto_interface, ike_config
 from vpnteach.gateway.dpd import DPD_LIMIT, Dead, DpdTracker, PeerDead
 from vpnteach.gateway.install import flow_for, sa_from_spec
 from vpnteach.gateway.invalid_spi import InvalidSpiLimiter
+from vpnteach.gateway.lifetimes import IsakmpRekeys, LifetimeGlue, soft_seconds
 from vpnteach.gateway.packets import is_esp, is_own_ike, peek, source
 from vpnteach.gateway.pairs import SaPairs
 from vpnteach.gateway.results import Deliver, Discard, SasInstalled, SasRemoved, Transmit
@@ -83,7 +85,7 @@ __all__ = [
 GatewayEvent = Event | Ikev2Event | SadEvent | SasInstalled | SasRemoved | PeerDead
 
 
-class Gateway(HtmlRepr):
+class Gateway(LifetimeGlue, HtmlRepr):
     """One router's IPsec: its IKE endpoint and its SPD/SAD, without I/O.
 
     Args:
@@ -137,6 +139,8 @@ class Gateway(HtmlRepr):
         self._timer_stale = True
         self._timer: float | None = None
         self._dpd_rng = rng.fork("dpd") if isinstance(rng, SeededRng) else rng
+        self._lifetime_rng = rng.fork("lifetime") if isinstance(rng, SeededRng) else rng
+        self.isakmp_rekeys = IsakmpRekeys(self._lifetime_rng)
         self.dpd = self._new_dpd(config, 0.0)
 
     def _start_ike(self, config: RouterConfig, rng: Rng, trace: Trace | None) -> None:
@@ -244,7 +248,8 @@ class Gateway(HtmlRepr):
         # timer run): both engines scan every SA to answer. An early wake-up does no harm.
         if self._timer_stale:
             dpd = self.dpd.timer() if self.dpd is not None else None
-            timers = [t for t in (self.ike.get_timer(), self.sad.get_timer(), dpd) if t is not None]
+            p1 = self.isakmp_rekeys.timer(self._isakmp_expiry)
+            timers = [t for t in (self.ike.get_timer(), self.sad.get_timer(), dpd, p1) if t]
             self._timer, self._timer_stale = (min(timers) if timers else None), False
         return self._timer
 
@@ -252,6 +257,8 @@ class Gateway(HtmlRepr):
         """Retransmit IKE messages, expire SAs, start rekeys that are due at ``now``."""
         self.ike.handle_timer(now)
         self.sad.handle_timer(now)
+        for cky_i in self.isakmp_rekeys.due(self._isakmp_expiry, now):
+            self._rekey_isakmp(cky_i, now)
         self._dead_peer_detection(now)
         self._pump(now, touched_ike=True)
 
@@ -368,26 +375,7 @@ class Gateway(HtmlRepr):
         elif isinstance(event, SoftLifetimeExpired):
             self._rekey(event, now)
         elif isinstance(event, HardLifetimeExpired):
-            why = f"SA 0x{event.spi:08X} expired: {event.reason}"
-            self._log(now, ipsec_log.text("lifetime", why))
-            self.pairs.prune(lambda sa: self.sad.flow_of(sa) is not None)
-
-    def _rekey(self, event: SoftLifetimeExpired, now: float) -> None:
-        """Soft lifetime of the *current* outbound SA of a flow: negotiate its successor.
-
-        Only the side that initiated the expiring pair rekeys, so the two peers (whose soft
-        limits fall a few milliseconds apart) do not both start a Quick Mode for it.
-        """
-        if event.direction is not Direction.OUTBOUND:
-            return
-        for sa in self.sad.sas():
-            flow = self.sad.flow_of(sa)
-            if sa.spi == event.spi and flow is not None and sa.direction is Direction.OUTBOUND:
-                if self.sad.outbound_sa(flow) is sa and self.pairs.initiated_by_us(sa):
-                    self._log(now, ipsec_log.text("rekey", f"{event.reason}: rekeying {flow}"))
-                    self._asked.add(flow.key)
-                    self.ike.initiate(flow.peer, now, flow.crypto_map)
-                return
+            self._expired(event, now)
 
     def _on_ike(self, event: Event, now: float) -> None:
         if isinstance(event, Phase1Complete):
@@ -396,6 +384,8 @@ class Gateway(HtmlRepr):
                 self.ike_keys.append((event.cky_i, isakmp.keying.keys.ka))
             if self.dpd is not None:
                 self.dpd.established(event.peer[0], now)
+            ours = event.role == "initiator"
+            self.isakmp_rekeys.established(event.cky_i, event.suite.lifetime, ours=ours)
         elif isinstance(event, DeadPeerAnswered) and self.dpd is not None:
             self.dpd.answered(event.peer[0], event.sequence, now)
         elif isinstance(event, Phase2Complete):
@@ -461,13 +451,15 @@ class Gateway(HtmlRepr):
             self._log(now, ipsec_log.text("install", why))
             return
         pair = []
+        ours = flow.key in self._asked
+        soft = soft_seconds(event.outbound.lifetime_seconds, ours=ours, rng=self._lifetime_rng)
         for spec in (event.inbound, event.outbound):
             sa = sa_from_spec(spec, crypto_map=event.crypto_map, conn_id=self._conn(), now=now)
+            sa.soft_seconds = soft  # this side's rekey time for the pair (lifetimes.py)
             self.sad.install(sa, flow)
             self.installed.append(sa)
             self._log(now, ipsec_log.create_sa(sa))
             pair.append(sa)
-        ours = flow.key in self._asked
         self._asked.discard(flow.key)
         self.pairs.add(pair[0], pair[1], ours=ours)
         self._events.append(

@@ -22,7 +22,14 @@ from __future__ import annotations
 from vpnteach.crypto.cipher import get_esp_cipher
 from vpnteach.crypto.rng import Rng
 from vpnteach.esp.integrity import IntegrityAlgorithm, get_integrity
-from vpnteach.esp.sa import Direction, IpsecSa, Lifetime, SoftLifetimeExpired, UdpEncapsulation
+from vpnteach.esp.sa import (
+    Direction,
+    HardLifetimeExpired,
+    IpsecSa,
+    Lifetime,
+    SoftLifetimeExpired,
+    UdpEncapsulation,
+)
 from vpnteach.esp.sad import AcquireRequested, Sad, SadEvent
 from vpnteach.esp.spd import Flow, Spd
 from vpnteach.gateway import ipsec_log
@@ -30,6 +37,7 @@ from vpnteach.gateway.adapt import CryptoInterface, GatewayConfigError, crypto_i
 from vpnteach.gateway.dpd import DpdTracker
 from vpnteach.gateway.gateway import Gateway
 from vpnteach.gateway.ikev2_adapt import ikev2_config_from, ikev2_entries
+from vpnteach.gateway.lifetimes import carried_traffic, seconds_soft_reached, soft_seconds
 from vpnteach.gateway.results import SasInstalled
 from vpnteach.ike import debuglog
 from vpnteach.ike.policy import ProxyIdentity
@@ -226,17 +234,32 @@ class Ikev2Gateway(Gateway):
         return any(sa.peer[0] == peer and sa.state in pending for sa in self.v2.sas.values())
 
     def _rekey(self, event: SoftLifetimeExpired, now: float) -> None:
-        """Soft lifetime of the current outbound SA we initiated: CREATE_CHILD_SA (§1.3.3)."""
+        """Soft lifetime of a flow's current outbound SA: CREATE_CHILD_SA rekeys it (RFC 7296
+        §1.3.3), when and by whom as for IKEv1 (:mod:`vpnteach.gateway.lifetimes`)."""
         if event.direction is not Direction.OUTBOUND:
             return
-        for sa in self.sad.sas():
-            flow = self.sad.flow_of(sa)
-            if sa.spi == event.spi and flow is not None and sa.direction is Direction.OUTBOUND:
-                if self.sad.outbound_sa(flow) is sa and self.pairs.initiated_by_us(sa):
-                    self._log(now, ipsec_log.text("rekey", f"{event.reason}: rekeying {flow}"))
-                    self._asked.add(flow.key)
-                    self.v2.rekey_child_sa(flow.peer, now, flow.crypto_map.pfs_group)
-                return
+        sa = self.pairs.find(event.spi, Direction.OUTBOUND)
+        flow = self.sad.flow_of(sa) if sa is not None else None
+        if sa is None or flow is None or self.sad.outbound_sa(flow) is not sa:
+            return
+        busy = seconds_soft_reached(sa, now) and carried_traffic(self.pairs.with_partners([sa]))
+        if not (self.pairs.initiated_by_us(sa) or busy):
+            return
+        self._log(now, ipsec_log.text("rekey", f"{event.reason}: rekeying {flow}"))
+        self._asked.add(flow.key)
+        self.v2.rekey_child_sa(flow.peer, now, flow.crypto_map.pfs_group)
+
+    def _expired(self, event: HardLifetimeExpired, now: float) -> None:
+        """The hard lifetime of an SA ended: its pair goes, and the peer is told with an
+        INFORMATIONAL Delete naming the pair's inbound SPI (RFC 7296 §1.4.1)."""
+        self._log(now, ipsec_log.text("lifetime", f"SA 0x{event.spi:08X} expired: {event.reason}"))
+        sa = self.pairs.find(event.spi, event.direction)
+        if sa is not None:
+            pair = self.pairs.with_partners([sa])
+            self._remove(pair, "lifetime expired", now)
+            for inbound in (s for s in pair if s.direction is Direction.INBOUND):
+                self.v2.delete_child_sa(inbound.peer, inbound.spi.to_bytes(4, "big"), now)
+        self.pairs.prune(lambda sa: self.sad.flow_of(sa) is not None)
 
     def _on_v2(self, event: Event, now: float) -> None:
         if isinstance(event, IkeSaEstablished | IkeSaRekeyed):
@@ -278,12 +301,15 @@ class Ikev2Gateway(Gateway):
             why = f"ESP transform {event.encr_id} is not in the ESP layer (AES-CBC only)"
             self._log(now, ipsec_log.text("install", why))
             return
+        ours = flow.key in self._asked
+        lifetime = flow.crypto_map.sa_lifetime_seconds
+        soft = soft_seconds(lifetime, ours=ours, rng=self._lifetime_rng)
         pair = [self._sa(event, flow, inbound, now) for inbound in (True, False)]
         for sa in pair:
+            sa.soft_seconds = soft  # this side's rekey time for the pair (lifetimes.py)
             self.sad.install(sa, flow)
             self.installed.append(sa)
             self._log(now, ipsec_log.create_sa(sa))
-        ours = flow.key in self._asked
         self._asked.discard(flow.key)
         self.pairs.add(pair[0], pair[1], ours=ours)
         entry = flow.crypto_map

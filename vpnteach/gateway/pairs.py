@@ -2,16 +2,17 @@
 
 RFC 2409 §5.5: one Quick Mode creates an inbound and an outbound SA that live and die
 together: a Delete or INVALID-SPI naming one of them (RFC 2408 §3.15, §3.14.1) removes both.
-Only the side that initiated a pair rekeys it, so the gateway remembers which outbound SAs
-it asked for. Both maps are keyed by :class:`~vpnteach.esp.sa.SaId` (direction, SPI,
-destination: what names an SA, RFC 4301 §4.1), never by object identity.
+The side that initiated a pair rekeys it first (:mod:`vpnteach.gateway.lifetimes`), so the
+gateway remembers which outbound SAs it asked for. Both maps are keyed by
+:class:`~vpnteach.esp.sa.SaId` (direction, SPI, destination: what names an SA, RFC 4301 §4.1),
+never by object identity.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from vpnteach.esp.sa import IpsecSa, SaId
+from vpnteach.esp.sa import Direction, IpsecSa, SaId
 
 
 class SaPairs:
@@ -35,6 +36,14 @@ class SaPairs:
         found = list(sas)
         found += [p for sa in found if (p := self._partner.get(sa.sa_id)) is not None]
         return list(dict.fromkeys(found))
+
+    def find(self, spi: int, direction: Direction) -> IpsecSa | None:
+        """The paired SA with ``spi`` going ``direction`` (an SA the SAD may already have
+        removed at its hard lifetime: its events name it by SPI and direction only)."""
+        for sa_id, partner in self._partner.items():
+            if sa_id.spi == spi and sa_id.direction is direction:
+                return self._partner.get(partner.sa_id)
+        return None
 
     def initiated_by_us(self, sa: IpsecSa) -> bool:
         """Did this router start the Quick Mode of ``sa``?"""

@@ -60,6 +60,9 @@ class Context:
         self.outbox: list[Datagram] = []
         self.events: deque[Event] = deque()
         self.now = 0.0
+        #: CKY-I of the Main Modes that replace an established ISAKMP SA (a phase 1 rekey):
+        #: their MM5 carries no INITIAL-CONTACT, which would tell the peer to drop every SA.
+        self.rekeys: set[bytes] = set()
         self._next_conn_id = FIRST_CONN_ID
 
     def new_conn_id(self) -> int:

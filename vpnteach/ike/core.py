@@ -102,6 +102,7 @@ class EndpointCore:
                 continue
             del self.sas[key]
             self._timers.remove(key)
+            self.ctx.rekeys.discard(key)
             keys = self._by_peer.get(sa.peer[0])
             if keys is not None and key in keys:
                 keys.remove(key)
@@ -128,11 +129,33 @@ class EndpointCore:
         self._touch(sa)
         return sa
 
-    def _begin_main_mode(self, peer: str, request: QmRequest) -> None:
+    def rekey_isakmp_sa(self, cky_i: bytes, now: float) -> bool:
+        """Replace the established ISAKMP SA ``cky_i`` before its lifetime ends: a new Main
+        Mode with its peer, as initiator whichever role we had, without INITIAL-CONTACT (the
+        IPsec SAs stay). The old SA lives on until it expires (then a Delete tells the peer).
+        Returns ``False`` (nothing started) if that SA is gone or another one with the peer
+        exists or is being negotiated by us: the peer rekeyed first, or we already did."""
+        self._clock(now)
+        old = self.sas.get(cky_i)
+        if old is None or old.dead or not old.established:
+            return False
+        peer = old.peer[0]
+        for key in self._by_peer.get(peer, ()):
+            other = self.sas.get(key)
+            if key == cky_i or other is None or other.dead:
+                continue
+            if other.established or other.role is Role.INITIATOR:
+                return False
+        self.ctx.rekeys.add(self._begin_main_mode(peer, None).cky_i)
+        self._reap()
+        return True
+
+    def _begin_main_mode(self, peer: str, request: QmRequest | None) -> IsakmpSa:
         ctx = self.ctx
         self.recorder.conn_id = 0
         sa = self._new_sa(Role.INITIATOR, Path((peer, 500), 500), Cookies(ctx.rng.random_bytes(8)))
-        sa.quick.pending.append(request)
+        if request is not None:
+            sa.quick.pending.append(request)
         ctx.log(SaRequested())
         ctx.log(PeerCreated(peer=peer, port=500))
         # IOS prints memory addresses here; ours are made from the cookie, for recognisability.
@@ -155,6 +178,7 @@ class EndpointCore:
         if am:  # RFC 2409 §5.4: the SA runs the Aggressive Mode table instead
             sa.machine.table = AGGRESSIVE_MODE
         self._fire_main(sa, SA_REQ_AM if am else SA_REQ_MM)
+        return sa
 
     def _fire_main(self, sa: IsakmpSa, input: Input) -> None:
         self._touch(sa)
@@ -176,6 +200,7 @@ class EndpointCore:
 
     def _start_quick_mode(self, sa: IsakmpSa, request: QmRequest) -> None:
         mid = self._new_message_id(sa)
+        sa.message_ids.add(mid)
         node = self._new_node(sa, mid, Role.INITIATOR)
         node.entry, node.acl_entry = request.entry, request.acl_entry
         self._fire_quick(sa, node, INIT_QM)
@@ -183,7 +208,7 @@ class EndpointCore:
     def _new_message_id(self, sa: IsakmpSa) -> int:
         while True:
             mid = int.from_bytes(self.ctx.rng.random_bytes(4), "big")
-            if mid and mid not in sa.nodes:
+            if mid and mid not in sa.nodes and mid not in sa.message_ids:
                 return mid
 
     def _new_node(self, sa: IsakmpSa, mid: int, role: Role) -> QuickModeNode:

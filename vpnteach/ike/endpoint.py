@@ -355,10 +355,16 @@ class IkeEndpoint(EndpointCore):
         return sa
 
     def _check_cky_r(self, sa: IsakmpSa, msg: Message) -> None:
-        """The initiator learns CKY-R from MM2; afterwards it must never change."""
+        """The initiator learns CKY-R from MM2; afterwards it must never change.
+
+        A responder's cookie is never zero (RFC 2408 §2.5.3: it is made from a secret and the
+        addresses); an "answer" with none would leave the SA without one for good.
+        """
         cky_r = msg.header.cky_r
         first_answer = sa.state == S.IKE_I_MM1 or sa.state == S.IKE_I_AM1
         if sa.role is Role.INITIATOR and sa.cky_r == bytes(8) and first_answer:
+            if cky_r == bytes(8):
+                raise IkeError("the answer to our first message has a zero responder cookie")
             sa.cookies = Cookies(sa.cky_i, cky_r)
         elif cky_r != sa.cky_r and cky_r != bytes(8):
             raise IkeError(f"responder cookie {cky_r.hex()} does not belong to this SA")
@@ -467,6 +473,8 @@ class IkeEndpoint(EndpointCore):
         node = sa.nodes.get(mid)
         fresh = node is None
         if node is None:
+            # a QM1 whose exchange is over (its node forgotten) must not start it again
+            sa.message_ids.refuse_used(mid, "Quick Mode message")
             self.ctx.log(NodeCreated(node=debuglog.signed_mid(mid)))
             node = self._new_node(sa, mid, Role.RESPONDER)
         name = self._expected(node.machine.table, node.state, QM_EXCH, node.role)
@@ -481,6 +489,8 @@ class IkeEndpoint(EndpointCore):
             raise
         node.messages.received(payloads, raw, data)
         self._fire_quick(sa, node, QM_EXCH)
+        if mid in sa.nodes:  # HASH(1) verified: this message ID is taken
+            sa.message_ids.add(mid)
 
 
 def utc(now: float) -> dt.datetime:

@@ -19,6 +19,7 @@ from vpnteach.ike.events import (
     NotificationSent,
     SaDeleted,
 )
+from vpnteach.ike.lifetimes import RESPONDER_LIFETIME, honour_phase1_lifetime
 from vpnteach.ike.protection import open_body, seal
 from vpnteach.ike.records_endpoint import DeleteReceived, DpdAcked, NotifyReceived, NotifySent
 from vpnteach.ike.sa import IsakmpSa
@@ -43,7 +44,7 @@ def notify_name(notify_type: int) -> str:
 def _message_id(ctx: Context, sa: IsakmpSa) -> int:
     while True:
         mid = int.from_bytes(ctx.rng.random_bytes(4), "big")
-        if mid and mid not in sa.nodes:
+        if mid and mid not in sa.nodes and mid not in sa.message_ids:
             return mid
 
 
@@ -143,6 +144,9 @@ def _authenticated_payloads(ctx: Context, sa: IsakmpSa, msg: Message) -> tuple[P
     )
     if not hmac.compare_digest(expected, first.hash_data):
         raise IkeError("informational HASH(1) does not verify")
+    # HASH(1) proves who made the message, not when: a copy sent again verifies too. Its
+    # Message ID, never reused on this SA (RFC 2408 §3.1), tells.
+    sa.message_ids.use(mid, "informational message")
     return payloads[1:]
 
 
@@ -171,6 +175,8 @@ def _on_notify(ctx: Context, sa: IsakmpSa, n: NotificationPayload) -> None:
         sequence = int.from_bytes(n.notification_data[:4], "big")
         ctx.log(DpdAcked(peer=sa.peer[0], sequence=f"{sequence:08X}"))
         ctx.emit(DeadPeerAnswered(sa.peer, sequence))
+    elif n.notify_message_type == RESPONDER_LIFETIME and n.protocol_id == ISAKMP:
+        honour_phase1_lifetime(ctx, sa, n)
     elif (
         n.notify_message_type == NotifyMessageType.INVALID_SPI
         and n.protocol_id == ProtocolId.PROTO_IPSEC_ESP

@@ -38,7 +38,9 @@ from vpnteach.ike.authenticators import (
 )
 from vpnteach.ike.context import Context, IkeError, payload_body
 from vpnteach.ike.events import Phase1Complete
+from vpnteach.ike.informational import send_informational
 from vpnteach.ike.ivs import IvManager
+from vpnteach.ike.lifetimes import phase1_responder_lifetime
 from vpnteach.ike.policy import IsakmpPolicy
 from vpnteach.ike.proposal import Phase1Selection, ike_transform_attributes, select_ike_transform
 from vpnteach.ike.protection import seal
@@ -372,11 +374,16 @@ class MainModeHandlers:
     def send_mm5(self) -> None:
         """MM5: our ID, certificate and signature (or hash), INITIAL-CONTACT; encrypted."""
         self._float_if_nat()
-        self.ctx.log(p1_log.InitialContactSent())
+        # IOS sends INITIAL-CONTACT only when it has no other SA with the peer
+        initial = self.sa.cky_i not in self.ctx.rekeys
+        self.ctx.rekeys.discard(self.sa.cky_i)
+        if initial:
+            self.ctx.log(p1_log.InitialContactSent())
         auth = self._negotiated.authenticator
         payloads = auth.auth_payloads(self.ctx, self.sa, self._hash_of("HASH_I"))
-        spi = self.sa.cookies.spi
-        payloads.append(NotificationPayload(NotifyMessageType.INITIAL_CONTACT, spi=spi))
+        if initial:
+            spi = self.sa.cookies.spi
+            payloads.append(NotificationPayload(NotifyMessageType.INITIAL_CONTACT, spi=spi))
         self._send_sealed(payloads, expect_reply=True, label="MM5")
 
     def send_mm6(self) -> Input:
@@ -385,6 +392,11 @@ class MainModeHandlers:
         payloads = auth.auth_payloads(self.ctx, self.sa, self._hash_of("HASH_R"))
         self._send_sealed(payloads, expect_reply=False, label="MM6")
         self._complete()
+        told = phase1_responder_lifetime(self.ctx, self.sa)  # RFC 2407 §4.6.3.1, as IOS
+        if told is not None:
+            mm6 = self.sa.messages.last_sent
+            send_informational(self.ctx, self.sa, [told])
+            self.sa.messages.last_sent = mm6  # a retransmitted MM5 still gets MM6 again
         return PHASE1_COMPLETE
 
     def _receive_auth(self, hash_name: str) -> None:

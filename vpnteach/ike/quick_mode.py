@@ -27,6 +27,7 @@ from vpnteach.ike import records_quick_mode as qm_log
 from vpnteach.ike.context import Context, IkeError
 from vpnteach.ike.debuglog import signed_mid
 from vpnteach.ike.events import IpsecSaSpec, Phase2Complete
+from vpnteach.ike.lifetimes import honour_qm2_lifetime, qm2_responder_lifetime
 from vpnteach.ike.policy import CryptoMapEntry, ProxyIdentity
 from vpnteach.ike.proposal import (
     EspOffer,
@@ -241,7 +242,9 @@ class QuickModeHandlers:
         )
         self._log_processing("SA")
         assert node.entry is not None
-        node.suite = self._check_offers(node.entry).suite
+        suite = self._check_offers(node.entry).suite
+        assert suite is not None
+        node.suite = honour_qm2_lifetime(ctx, suite, node.messages.inbound)
         node.spi_r = self._sa_payload().proposals[0].spi
         self._take_nonce_ke_ids()
         specs = self._create_sas()
@@ -387,6 +390,7 @@ class QuickModeHandlers:
         if node.dh is not None:
             rest.append(KePayload(node.dh.public_value))
         rest += [proxy_payload(node.idci), proxy_payload(node.idcr)]
+        rest += qm2_responder_lifetime(ctx, node)  # RFC 2407 §4.5.4
         encoded = encode_payload_chain(rest)
         h2 = keymat.qm_hash2(self.h, self.skeyid_a, self._mid, node.ni_b, encoded, ctx.trace)
         self._send(rest, h2, expect_reply=True, label="QM2", encoded_after_hash=encoded)

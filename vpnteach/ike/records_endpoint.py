@@ -279,3 +279,34 @@ class NodeDeleted(LogLine):
     template: ClassVar[str] = C + "deleting node {mid} error FALSE reason '{reason}'"
     mid: int
     reason: str
+
+
+@dataclass(slots=True)
+class ResponderLifetimeSent(LogLine):
+    """We took a shorter lifetime than offered and say so (RFC 2407 §4.5.4, §4.6.3.1);
+    ``protocol`` is 1 (ISAKMP SA) or 3 (ESP SA), as IOS prints it."""
+
+    template: ClassVar[str] = (
+        C + "Sending NOTIFY RESPONDER_LIFETIME protocol {protocol}: our lifetime is {lifetime}"
+    )
+    protocol: int
+    lifetime: str
+
+
+@dataclass(slots=True)
+class ResponderLifetimeReceived(LogLine):
+    """The responder's RESPONDER-LIFETIME: its shorter lifetime is ours from now on."""
+
+    template: ClassVar[str] = (
+        C + "processing NOTIFY RESPONDER_LIFETIME protocol {protocol}: lifetime now {lifetime}"
+    )
+    protocol: int
+    lifetime: str
+
+
+@dataclass(slots=True)
+class ResponderLifetimeIgnored(LogLine):
+    """A RESPONDER-LIFETIME we do not act on: malformed, or not shorter than ours."""
+
+    template: ClassVar[str] = C + "ignoring NOTIFY RESPONDER_LIFETIME: {reason}"
+    reason: str

@@ -17,7 +17,8 @@ An :class:`IsakmpSa` is a handful of small pieces, each present only once Main M
 * :class:`Messages`: the last message each way, for payload processing, duplicates and
   retransmission (RFC 2408 §5), which a :class:`QuickModeNode` keeps as well;
 * :class:`QuickModes`: the Quick Mode requests waiting for phase 1 and the running nodes
-  (RFC 2409 §5.5), keyed by message ID.
+  (RFC 2409 §5.5), keyed by message ID, and the phase 2 message IDs already used, so that a
+  replayed exchange is refused (RFC 2408 §3.1).
 
 The handlers in ``main_mode``/``aggressive``/``quick_mode`` replace a piece when they learn
 more; nothing is set for a while and reset afterwards.
@@ -37,6 +38,7 @@ from vpnteach.ike.events import IpsecSaSpec
 from vpnteach.ike.ivs import IvManager
 from vpnteach.ike.keymat import Phase1Keys
 from vpnteach.ike.machine import IGNORE_MOVES, Machine
+from vpnteach.ike.message_ids import MessageIds
 from vpnteach.ike.nat_t import NatDetection
 from vpnteach.ike.policy import AclEntry, CryptoMapEntry, ProxyIdentity
 from vpnteach.ike.proposal import EspSuite, IkeSuite, Phase2Selection
@@ -219,10 +221,12 @@ class QuickModeNode(HtmlRepr):
 
 @dataclass
 class QuickModes:
-    """The phase 2 side of an ISAKMP SA: requests waiting for phase 1, running nodes."""
+    """The phase 2 side of an ISAKMP SA: requests waiting for phase 1, running nodes, and
+    the message IDs of its phase 2 exchanges (Quick Mode, informational) used so far."""
 
     pending: list[QmRequest] = field(default_factory=list)
     nodes: dict[int, QuickModeNode] = field(default_factory=dict)
+    message_ids: MessageIds = field(default_factory=MessageIds)
 
 
 def _main_mode() -> Machine:
@@ -276,6 +280,11 @@ class IsakmpSa(HtmlRepr):
     def nodes(self) -> dict[int, QuickModeNode]:
         """The running Quick Mode exchanges by message ID."""
         return self.quick.nodes
+
+    @property
+    def message_ids(self) -> MessageIds:
+        """The phase 2 message IDs used on this SA (a replay reuses one, RFC 2408 §3.1)."""
+        return self.quick.message_ids
 
     @property
     def conn_id(self) -> int:

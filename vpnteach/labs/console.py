@@ -14,18 +14,15 @@ from ipaddress import IPv4Address
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vpnteach.ike.debuglog import ios_time
 from vpnteach.ios import apply_commands
 from vpnteach.ios.argtypes import interface_name
 from vpnteach.ios.console import CaOffer, Console, EnrollAnswers
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.grammar import Mismatch
-from vpnteach.labs.enroll import send_pkcs_req
+from vpnteach.labs.enroll import request_certificate
 from vpnteach.labs.exec import LabContext
 from vpnteach.pki import scep
 from vpnteach.pki.errors import PkiError
-from vpnteach.pki.show import fingerprint
-from vpnteach.pki.trustpoint import build_csr
 
 if TYPE_CHECKING:
     from vpnteach.ios.model import RouterConfig
@@ -70,38 +67,13 @@ class LabDevice(LabContext):
         except PkiError as exc:
             raise ExecError(str(exc)) from None
 
+    def serial_number(self) -> str:
+        return self.router.serial_number
+
     def enroll(self, answers: EnrollAnswers) -> tuple[str, str]:
-        router, name = self.router, answers.trustpoint
-        try:
-            csr = None
-            if answers.ip_address is not None:
-                pair = router.pki.keys[router.pki.trustpoint(name).rsakeypair or self.fqdn()]
-                csr = build_csr(self.fqdn(), pair, _ip(answers.ip_address))
-            answer = send_pkcs_req(router, name, csr)
-            now = router.clock()
-            check = router.pki.accept_certificate(name, answer, now)
-        except PkiError as exc:
-            raise ExecError(str(exc)) from None
-        sent = (
-            "% Certificate request sent to Certificate Authority\n"
-            f"% The 'show crypto pki certificate verbose {name}' command"
-            "will show the fingerprint.\n"  # IOS 12.4 prints the two words glued
-        )
-        stamp = ios_time(now.timestamp(), router.timezone)
-        cert = router.pki.trustpoint(name).certificate
-        if cert is not None:
-            later = [
-                f"{stamp}: CRYPTO_PKI:  Certificate Request Fingerprint MD5: "
-                f"{fingerprint(cert, 'md5')}",
-                f"{stamp}: CRYPTO_PKI:  Certificate Request Fingerprint SHA1: "
-                f"{fingerprint(cert, 'sha1')}",
-                f"{stamp}: %PKI-6-CERTRET: Certificate received from Certificate Authority",
-            ]
-        else:
-            reasons = "; ".join(item.reason for item in check.failed)
-            later = [f"{stamp}: %PKI-2-CERT_ENROLL_FAIL: Certificate enrollment failed: {reasons}"]
+        sent, later = request_certificate(self.router, answers)
         self.pending += later
-        return sent, "\n".join(later) + "\n"
+        return sent, "".join(line + "\n" for line in later)
 
     def unsolicited(self) -> str:
         out = self.router.read_console() + "".join(line + "\n" for line in self.pending)

@@ -3,27 +3,41 @@
 The messages are RFC 8894's (:mod:`vpnteach.pki.scep.client` builds and checks them), carried
 as HTTP/1.0 over the simulated network (:mod:`vpnteach.labs.scep_udp`).
 
-The dialogue is IOS 12.4's (Cisco IOS Security Configuration Guide, "Configuring Certificate
-Enrollment for a PKI"), answered the way the seed's operator answered it: no serial number, no
-IP address in the subject, yes to the request. The certificate is checked against the
-router's clock when it arrives (a router whose clock is not in sync sees "not yet valid":
-that is why the seed configures ``ntp server 192.168.1.9``).
+The dialogue is the console's (:func:`vpnteach.ios.console.dialogs.enroll`, IOS 12.4's text:
+Cisco IOS Security Configuration Guide, "Configuring Certificate Enrollment for a PKI"): the
+console asks a learner, :func:`enroll` answers it the way the seed's operator did (a challenge
+password, no serial number, no IP address in the subject, yes to the request). Either way
+:func:`request_certificate` sends the request and installs the certificate. The certificate
+is checked against the router's clock when it arrives (a router whose clock is not in sync
+sees "not yet valid": that is why the seed configures ``ntp server 192.168.1.9``).
+
+Console messages, as IOS prints them (timestamped, unsolicited): right after the request
+``CRYPTO_PKI:  Certificate Request Fingerprint MD5/SHA1`` -- the fingerprints of the PKCS#10
+request, which the CA's administrator can compare before approving it -- then, when the
+CertRep arrives, ``%PKI-6-CERTRET: Certificate received from Certificate Authority`` (IOS
+before 12.3(7)T: ``%CRYPTO-6-CERTRET``) or ``%PKI-2-CERT_ENROLL_FAIL``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
+from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from vpnteach.ike.debuglog import ios_time
+from vpnteach.ios.console import EnrollAnswers
+from vpnteach.ios.console.dialogs import enroll as enroll_dialogue
+from vpnteach.ios.console.dialogs import script
 from vpnteach.labs.exec import ExecError
 from vpnteach.pki import scep
 from vpnteach.pki.der import load_csr
 from vpnteach.pki.errors import PkiError
 from vpnteach.pki.keys import fork
-from vpnteach.pki.show import fingerprint
+from vpnteach.pki.show import der_fingerprint
+from vpnteach.pki.trustpoint import build_csr
 
 if TYPE_CHECKING:
     from vpnteach.labs.router import LabRouter
@@ -31,20 +45,10 @@ if TYPE_CHECKING:
 
 _DER = Encoding.DER
 
-_PROLOGUE = """%
-% Start certificate enrollment ..
-% Create a challenge password. You will need to verbally provide this
-   password to the CA Administrator in order to revoke your certificate.
-   For security reasons your password will not be saved in the configuration.
-   Please make a note of it.
-
-% The subject name in the certificate will include: {fqdn}
-% Include the router serial number in the subject name? [yes/no]: no
-% Include an IP address in the subject name? [no]: no
-Request certificate from CA? [yes/no]: yes
-% Certificate request sent to Certificate Authority
-% The 'show crypto pki certificate verbose {tp}' commandwill show the fingerprint.
-"""
+SEED_CHALLENGE = "cisco123"
+"""A challenge password (the seed does not show its own; IOS never echoes it)."""
+SEED_ANSWERS = (SEED_CHALLENGE, SEED_CHALLENGE, "no", "no", "yes")
+"""The seed operator's answers: password twice, no serial number, no IP address, request."""
 
 
 def _requester(router: LabRouter, name: str, csr_der: bytes) -> ScepRequester:
@@ -80,26 +84,61 @@ def send_pkcs_req(router: LabRouter, name: str, csr_der: bytes | None = None) ->
     return scep.CertRep(result.status, der, result.fail_info, fail, result.transaction_id)
 
 
-def enroll(router: LabRouter, name: str) -> str:
-    """Both halves of ``crypto pki enroll``, the CA reached through the simulated network."""
+def _csr(router: LabRouter, answers: EnrollAnswers) -> bytes:
+    """The PKCS#10 request the answers ask for (serial number, IP address in the subject)."""
+    pki = router.pki
+    pair = pki.keys.get(pki.trustpoint(answers.trustpoint).rsakeypair or pki.fqdn)
+    if pair is None:  # check_enrollment refused this before any question
+        raise ExecError(f"% No key pair for trustpoint {answers.trustpoint}")
+    ip = IPv4Address(answers.ip_address) if answers.ip_address is not None else None
+    serial = router.serial_number if answers.serial_number else None
+    return build_csr(pki.fqdn, pair, ip, serial_number=serial)
+
+
+def request_certificate(router: LabRouter, answers: EnrollAnswers) -> tuple[str, list[str]]:
+    """Send the request the dialogue's ``answers`` describe and install the certificate;
+    IOS's text at once, and the console lines printed later (request fingerprints, then
+    certificate received or enrollment failed)."""
+    name = answers.trustpoint
     try:
-        answer = send_pkcs_req(router, name)
+        csr = _csr(router, answers)
+        sent_at = router.clock()
+        answer = send_pkcs_req(router, name, csr)
         now = router.clock()
         check = router.pki.accept_certificate(name, answer, now)
     except PkiError as exc:
         raise ExecError(str(exc)) from None
-    stamp = ios_time(now.timestamp(), router.timezone)
-    lines = [_PROLOGUE.format(fqdn=router.pki.fqdn, tp=name).rstrip("\n")]
-    tp = router.pki.trustpoint(name)
-    if tp.certificate is not None:
-        md5, sha1 = fingerprint(tp.certificate, "md5"), fingerprint(tp.certificate, "sha1")
-        lines += [
-            f"{stamp}: CRYPTO_PKI:  Certificate Fingerprint MD5: {md5}",
-            f"{stamp}: CRYPTO_PKI:  Certificate Fingerprint SHA1: {sha1}",
-            f"{stamp}: %PKI-6-CERTRET: Certificate received from Certificate Authority",
-        ]
+    sent = (
+        "% Certificate request sent to Certificate Authority\n"
+        f"% The 'show crypto pki certificate verbose {name}' command"
+        "will show the fingerprint.\n"  # IOS 12.4 prints the two words glued
+    )
+    asked = _stamp(router, sent_at)
+    later = [
+        f"{asked}: CRYPTO_PKI:  Certificate Request Fingerprint MD5: {der_fingerprint(csr, 'md5')}",
+        f"{asked}: CRYPTO_PKI:  Certificate Request Fingerprint SHA1: "
+        f"{der_fingerprint(csr, 'sha1')}",
+    ]
+    if router.pki.trustpoint(name).certificate is not None:
+        later.append(f"{_stamp(router, now)}: %PKI-6-CERTRET: Certificate received from "
+                     "Certificate Authority")  # fmt: skip
         router.pki_changed()
     else:
         reasons = "; ".join(item.reason for item in check.failed)
-        lines.append(f"{stamp}: %PKI-2-CERT_ENROLL_FAIL: Certificate enrollment failed: {reasons}")
-    return "\n".join(lines) + "\n"
+        later.append(f"{_stamp(router, now)}: %PKI-2-CERT_ENROLL_FAIL: Certificate enrollment "
+                     f"failed: {reasons}")  # fmt: skip
+    return sent, later
+
+
+def _stamp(router: LabRouter, when: dt.datetime) -> str:
+    return ios_time(when.timestamp(), router.timezone)
+
+
+def enroll(router: LabRouter, name: str, answers: tuple[str, ...] = SEED_ANSWERS) -> str:
+    """``crypto pki enroll NAME`` answered with ``answers`` (default: as in the seed): the
+    console's dialogue, then the lines the router prints when the certificate arrives."""
+    from vpnteach.labs.console import LabDevice
+
+    device = LabDevice(router)
+    text = script(enroll_dialogue(device, name), answers)
+    return text + "".join(line + "\n" for line in device.pending)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 MAX_PING_COUNT = 10_000
 """Echoes one simulated ``ping`` may send (each is simulated to the end)."""
 
-__all__ = ["DEBUG_NAMES", "ExecError", "LabContext", "ping_text", "run_exec"]
+__all__ = ["DEBUG_NAMES", "ExecError", "LabContext", "ping_text", "run_exec", "transcript_prompt"]
 
 
 class LabContext:
@@ -130,6 +130,21 @@ class LabContext:
 
     def counters(self) -> dict[str, int]:
         raise ExecError("% show router counters: only a vpnteach router process counts packets")
+
+
+def transcript_prompt(name: str, command: str) -> str:
+    """The prompt a transcript shows before ``command``: ``Branch1(config)#`` for the
+    dialogues IOS holds at the configuration prompt (``crypto pki authenticate`` / ``enroll``,
+    typed there in the seed; :mod:`vpnteach.ios.interactive`), ``Branch1#`` otherwise."""
+    from vpnteach.ios.execmode import EXEC_TREE
+    from vpnteach.ios.grammar import Mismatch
+    from vpnteach.ios.interactive import AUTHENTICATE, ENROLL
+
+    try:
+        found, _ = EXEC_TREE.parse(command.split())
+    except Mismatch:
+        return f"{name}#"
+    return f"{name}(config)#" if found.pattern in (AUTHENTICATE, ENROLL) else f"{name}#"
 
 
 def run_exec(router: LabRouter, command: str) -> str:

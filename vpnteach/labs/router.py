@@ -38,6 +38,7 @@ from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.sa import Datagram
 from vpnteach.ikev2.show import render_move
 from vpnteach.ios import RouterConfig, apply_commands
+from vpnteach.labs.syslog import SYSLOG_RECORDS, discard_message, isakmp_on_off
 from vpnteach.net.sim.hooks import FORWARD, Drop, Replace, Verdict
 from vpnteach.net.sim.node import Interface, Node, UdpMessage
 from vpnteach.net.sim.ping import Ping
@@ -85,7 +86,8 @@ class LabRouter(HtmlRepr):
         self.transcript: list[str] = []
         self.debugging: set[str] = set()
         self.console_buffer: list[str] = []
-        self._cursors = {"isakmp": 0, "ipsec": 0, "ikev2": 0}
+        self.syslog: list[tuple[float, str]] = []
+        self._cursors = {"isakmp": 0, "ipsec": 0, "ikev2": 0, "syslog": 0}
         self._timer: Scheduled | None = None
         self._timer_at: float | None = None
         self._scep_answer: scep.ScepResponse | None = None
@@ -176,6 +178,7 @@ class LabRouter(HtmlRepr):
         self.config = config
         self._apply_interfaces()
         printed = self._apply_pki()
+        running = self.gateway is not None
         if self.gateway is None:
             self._start_gateway()
         elif not self._runs_gateway(config):
@@ -187,6 +190,8 @@ class LabRouter(HtmlRepr):
             self.gateway.reconfigure(self.config, self._epoch())
             self.service()
             self.lab.run_for(0.1)  # the Deletes reach the peers
+        if running != (self.gateway is not None):
+            self.log_message(isakmp_on_off(not running))
         return printed
 
     def _runs_gateway(self, config: RouterConfig) -> bool:
@@ -274,6 +279,9 @@ class LabRouter(HtmlRepr):
         self.service()
         if isinstance(verdict, Deliver):
             return FORWARD if verdict.packet is packet else Replace((verdict.packet,))
+        message = discard_message(packet, verdict.reason)
+        if message is not None:
+            self.log_message(message, now)
         return Drop(verdict.reason)
 
     def _on_ike_datagram(self, message: UdpMessage, now: float) -> None:
@@ -345,12 +353,21 @@ class LabRouter(HtmlRepr):
 
     # ------------------------------------------------------------------ console
 
+    def log_message(self, text: str, now: float | None = None) -> None:
+        """A system message (:mod:`vpnteach.labs.syslog`), stamped with this router's clock
+        at network time ``now``; the console prints it with the ``debug`` lines."""
+        self.syslog.append((self._epoch(now), text))
+
     def debug_lines(self) -> list[ConsoleLine]:
-        """The ``debug`` lines printed since the last call (only kinds being debugged)."""
-        keyed: list[tuple[float, int, int, str]] = []
+        """The console lines printed since the last call: ``debug`` lines of the kinds being
+        debugged, and system messages (always), in time order."""
+        start = self._cursors["syslog"]
+        keyed = [(t, i, 2, f"{ios_time(t, self.timezone)}: {text}")
+                 for i, (t, text) in enumerate(self.syslog[start:], start)]  # fmt: skip
+        self._cursors["syslog"] = len(self.syslog)
         gw = self.gateway
         if gw is None:
-            return []
+            return [(t, text) for t, _, _, text in keyed]
         if isinstance(gw, Ikev2Gateway):
             keyed += self._ikev2_lines(gw)
         else:
@@ -364,14 +381,14 @@ class LabRouter(HtmlRepr):
         return [(t, text) for t, _, _, text in sorted(keyed, key=lambda k: k[:3])]
 
     def _isakmp_lines(self, gw: Gateway) -> list[tuple[float, int, int, str]]:
-        """``debug crypto isakmp`` lines of the IKEv1 records not printed yet."""
+        """``debug crypto isakmp`` lines of the IKEv1 records not printed yet, and the system
+        messages among them (printed without debugging, :mod:`vpnteach.labs.syslog`)."""
         records, start = gw.ike.recorder.records, self._cursors["isakmp"]
         self._cursors["isakmp"] = len(records)
-        if "isakmp" not in self.debugging:
-            return []
         return [
             (record.time, i, 1, t)
             for i, record in enumerate(records[start:], start)
+            if "isakmp" in self.debugging or isinstance(record, SYSLOG_RECORDS)
             for t in render_record(record, self.timezone)
         ]
 
@@ -408,18 +425,25 @@ class LabRouter(HtmlRepr):
 
         return console_for(self, enabled=enabled)
 
+    @property
+    def serial_number(self) -> str:
+        """The chassis serial number (``show version``'s Processor board ID) IOS puts in a
+        certificate's subject when asked: 8 hex digits of the router's own random stream."""
+        return _fork(self.rng, "serial-number").random_bytes(4).hex().upper()
+
     def exec(self, command: str) -> str:
         """Run an exec-mode command and return what the console prints (IOS text).
 
         Raises:
             ExecError: a command this router does not know, with IOS's ``^`` marker.
         """
-        from vpnteach.labs.exec import run_exec
+        from vpnteach.labs.exec import run_exec, transcript_prompt
 
         self.lab.flush_consoles()
         output = run_exec(self, command.strip())
         self.lab.flush_consoles(except_for=self)
-        self.transcript += [f"{self.name}# {command.strip()}", *output.splitlines()]
+        prompt = transcript_prompt(self.name, command.strip())
+        self.transcript += [f"{prompt} {command.strip()}", *output.splitlines()]
         return output
 
 

@@ -64,8 +64,12 @@ def encode(message: scep.ScepRequest) -> bytes:
     return http_request("GET", message.url)
 
 
-def _parse_head(data: bytes, what: str) -> tuple[str, dict[str, str], bytes]:
-    """(first line, headers in lower case, body) of an HTTP/1.0 message (RFC 1945 §4)."""
+def parse_head(data: bytes, what: str) -> tuple[str, dict[str, str], bytes]:
+    """(first line, headers in lower case, body) of an HTTP/1.0 message (RFC 1945 §4).
+
+    Raises:
+        ScepTransportError: no end of header, a bad header line, a wrong Content-Length.
+    """
     head, sep, body = data.partition(b"\r\n\r\n")
     if not sep or len(head) > _MAX_HEAD:
         raise ScepTransportError(f"not an HTTP/1.0 {what}: no end of header within {_MAX_HEAD}")
@@ -91,7 +95,7 @@ def decode(data: bytes) -> scep.ScepResponse:
     Raises:
         ScepTransportError: not an HTTP response, or a body of the wrong kind.
     """
-    status_line, headers, body = _parse_head(data, "response")
+    status_line, headers, body = parse_head(data, "response")
     parts = status_line.split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
         raise ScepTransportError(f"bad HTTP status line {status_line[:40]!r}")
@@ -132,7 +136,7 @@ def _body(content_type: str, body: bytes) -> scep.ScepResponse:
 
 def parse_request(data: bytes) -> tuple[str, str, str, bytes]:
     """(method, target, Host, body) of an HTTP/1.0 request datagram."""
-    request_line, headers, body = _parse_head(data, "request")
+    request_line, headers, body = parse_head(data, "request")
     parts = request_line.split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/"):
         raise ScepTransportError(f"bad HTTP request line {request_line[:60]!r}")

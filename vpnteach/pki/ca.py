@@ -168,9 +168,9 @@ class CaServer(HtmlRepr):
             .add_extension(_key_usage(ca=True), critical=False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-            .add_extension(_cdp(cdp_urls), critical=False)
             .add_extension(x509.UnrecognizedExtension(_MS_CA_VERSION, b"\x02\x01\x00"), False)
         )
+        builder = _with_cdp(builder, cdp_urls)
         cert = builder.sign(key, algo)
         if sign_sha1:
             cert = _resign_sha1(cert, key)
@@ -261,11 +261,10 @@ class CaServer(HtmlRepr):
         ekus = usage[1] if usage else [IKE_INTERMEDIATE]
         if ekus:  # SIZE (1..MAX): an RA encryption certificate has none
             builder = builder.add_extension(x509.ExtendedKeyUsage(ekus), critical=False)
-        builder = (
-            builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
-            .add_extension(self._aki(), critical=False)
-            .add_extension(_cdp(self.cdp_urls), critical=False)
-        )
+        builder = builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(public_key), False
+        ).add_extension(self._aki(), critical=False)
+        builder = _with_cdp(builder, self.cdp_urls)
         if san is not None:
             builder = builder.add_extension(san, critical=False)
         cert = builder.sign(self.private_key, self.hash_algorithm)
@@ -414,10 +413,14 @@ def _resign_sha1(cert: x509.Certificate, key: rsa.RSAPrivateKey) -> x509.Certifi
     return resign_certificate_sha1(cert, key)
 
 
-def _cdp(urls: tuple[str, ...]) -> x509.CRLDistributionPoints:
-    """One distribution point listing every URL, as a Windows CA writes it (RFC 5280 §4.2.1.13)."""
+def _with_cdp(builder: x509.CertificateBuilder, urls: tuple[str, ...]) -> x509.CertificateBuilder:
+    """One distribution point listing every URL, as a Windows CA writes it (RFC 5280 §4.2.1.13);
+    no extension at all when the CA publishes no CRL (an empty one is not valid DER)."""
+    if not urls:
+        return builder
     names = [x509.UniformResourceIdentifier(u) for u in urls]
-    return x509.CRLDistributionPoints([x509.DistributionPoint(names, None, None, None)])
+    cdp = x509.CRLDistributionPoints([x509.DistributionPoint(names, None, None, None)])
+    return builder.add_extension(cdp, critical=False)
 
 
 def _requested_san(csr: x509.CertificateSigningRequest) -> x509.SubjectAlternativeName | None:

@@ -43,7 +43,12 @@ def ios_serial(serial: int) -> str:
 
 def fingerprint(cert: x509.Certificate, algorithm: str) -> str:
     """``7D39EB83 CE48ECF4 ...``: a digest of the DER certificate in groups of 8 hex digits."""
-    digest = hashlib.new(algorithm, cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+    return der_fingerprint(cert.public_bytes(serialization.Encoding.DER), algorithm)
+
+
+def der_fingerprint(der: bytes, algorithm: str) -> str:
+    """A digest of DER bytes (a certificate, a PKCS#10 request) as IOS prints fingerprints."""
+    digest = hashlib.new(algorithm, der).hexdigest()
     return " ".join(digest[i : i + 8].upper() for i in range(0, len(digest), 8))
 
 
@@ -58,20 +63,43 @@ def certificate_usage(cert: x509.Certificate) -> str:
     return "General Purpose" if sign and encrypt else "Signature" if sign else "Encryption"
 
 
+_UNSTRUCTURED_ADDRESS = x509.ObjectIdentifier("1.2.840.113549.1.9.8")
+_IOS_KEYS[_UNSTRUCTURED_ADDRESS] = "ipaddress"
+
+
 def dn_lines(name: x509.Name) -> list[str]:
-    """A DN one component a line, most specific first, as IOS prints it (``cn=WIN2003``)."""
+    """A DN one RDN a line, most specific first, as IOS prints it (``cn=WIN2003``); the
+    attributes of a multi-valued RDN on one line, joined by ``+`` in the reverse of the
+    order IOS requests them (``serialNumber=...+ipaddress=...+hostname=...``)."""
     lines = []
     for rdn in reversed(name.rdns):
-        for attr in rdn:
-            key = _IOS_KEYS.get(attr.oid, attr.oid.dotted_string)
-            lines.append(f"{key}={attr.value!s}")
+        attrs = _rdn_order(rdn)
+        lines.append(
+            "+".join(f"{_IOS_KEYS.get(a.oid, a.oid.dotted_string)}={a.value!s}" for a in attrs)
+        )
     return lines
 
 
+def _rdn_order(rdn: x509.RelativeDistinguishedName) -> list[x509.NameAttribute[str | bytes]]:
+    """IOS's order inside its subject RDN; other RDNs keep the order of their encoding."""
+    order = [NameOID.SERIAL_NUMBER, _UNSTRUCTURED_ADDRESS, NameOID.UNSTRUCTURED_NAME]
+    attrs = list(rdn)
+    return sorted(attrs, key=lambda a: order.index(a.oid) if a.oid in order else len(order))
+
+
 def subject_lines(name: x509.Name) -> list[str]:
-    """The Subject block: IOS first names the unstructuredName (``Name: Branch1.amit.com``)."""
-    names = [f"Name: {a.value!s}" for a in name.get_attributes_for_oid(NameOID.UNSTRUCTURED_NAME)]
-    return names + dn_lines(name)
+    """The Subject block: IOS first names the unstructuredName (``Name: Branch1.amit.com``),
+    the unstructuredAddress (``IP Address: 10.1.1.1``) and the chassis serial number
+    (``Serial Number: 4724DF2E``), then the DN."""
+    labels = (
+        ("Name", NameOID.UNSTRUCTURED_NAME),
+        ("IP Address", _UNSTRUCTURED_ADDRESS),
+        ("Serial Number", NameOID.SERIAL_NUMBER),
+    )
+    named = [
+        f"{label}: {a.value!s}" for label, oid in labels for a in name.get_attributes_for_oid(oid)
+    ]
+    return named + dn_lines(name)
 
 
 def certificate_block(

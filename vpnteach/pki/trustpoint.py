@@ -283,22 +283,44 @@ class RouterPki(HtmlRepr):
         return show.render(lines, None)
 
 
+UNSTRUCTURED_ADDRESS = x509.ObjectIdentifier("1.2.840.113549.1.9.8")
+"""PKCS#9 unstructuredAddress (RFC 2985 §5.4.2): the IP address IOS puts in the subject."""
+
+
+def ios_subject(
+    fqdn: str, ip: ipaddress.IPv4Address | None = None, serial_number: str | None = None
+) -> x509.Name:
+    """The subject IOS requests: ``unstructuredName=<fqdn>`` (IOS prints ``hostname=``),
+    with ``unstructuredAddress`` and the chassis ``serialNumber`` (X.520) when the operator
+    said yes to them, all in one multi-valued RDN (IOS prints it
+    ``serialNumber=...+ipaddress=...+hostname=...``)."""
+    attributes = [x509.NameAttribute(NameOID.UNSTRUCTURED_NAME, fqdn)]
+    if ip is not None:
+        attributes.append(x509.NameAttribute(UNSTRUCTURED_ADDRESS, str(ip)))
+    if serial_number is not None:
+        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial_number))
+    return x509.Name([x509.RelativeDistinguishedName(attributes)])
+
+
 def build_csr(
-    fqdn: str, pair: KeyPair, ip: ipaddress.IPv4Address | None, challenge_password: str = ""
+    fqdn: str,
+    pair: KeyPair,
+    ip: ipaddress.IPv4Address | None,
+    challenge_password: str = "",
+    serial_number: str | None = None,
 ) -> bytes:
     """The router's PKCS#10 request (RFC 2986), DER, signed with its key (proof of possession).
 
-    Subject ``unstructuredName=<fqdn>`` (PKCS#9, RFC 2985 §5.4.2; IOS prints ``hostname=``),
-    extensionRequest subjectAltName dNSName = FQDN (and iPAddress with ``ip-address``), and
-    the challengePassword attribute when one is given (RFC 8894 §2.2).
+    Subject :func:`ios_subject`, extensionRequest subjectAltName dNSName = FQDN (and
+    iPAddress with an address), and the challengePassword attribute when one is given
+    (RFC 8894 §2.2).
     """
-    subject = x509.Name([x509.NameAttribute(NameOID.UNSTRUCTURED_NAME, fqdn)])
     names: list[x509.GeneralName] = [x509.DNSName(fqdn)]
     if ip is not None:
         names.append(x509.IPAddress(ip))
     builder = (
         x509.CertificateSigningRequestBuilder()
-        .subject_name(subject)
+        .subject_name(ios_subject(fqdn, ip, serial_number))
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
     )
     if challenge_password:

@@ -39,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the router (root, inside its network namespace)")
     run.add_argument("--config", action="append", required=True, metavar="FILE",
                      help="IOS config; repeat to apply more commands on top")  # fmt: skip
-    run.add_argument("--pki", metavar="DIR", help="ca.cert.pem, <host>.cert.pem, <host>.key.pem")
+    run.add_argument("--pki", metavar="DIR",
+                     help="folder with the certificates for rsa-sig: ca.cert.pem, "
+                          "<host>.cert.pem, <host>.key.pem (from `router enroll`)")  # fmt: skip
     run.add_argument("--tun", default="vt0", help="TUN interface name (default vt0)")
     run.add_argument("--control", metavar="PATH",
                      help="Unix socket for show/clear/debug, in a root-only directory "
@@ -62,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--control", required=True, metavar="PATH")
     show.add_argument("words", nargs="+", help='e.g. show crypto ipsec sa (or "clear crypto sa")')
     enroll = sub.add_parser("enroll", help="create a CA and enroll routers (PEM files)")
-    enroll.add_argument("--pki", required=True, metavar="DIR")
+    enroll.add_argument("--pki", required=True, metavar="DIR",
+                        help="folder to write ca.cert.pem, <host>.cert.pem and <host>.key.pem "
+                             "(what `router run --pki DIR` reads)")  # fmt: skip
     enroll.add_argument("--modulus", type=int, default=1024, help="router RSA key bits")
     enroll.add_argument("--seed", help="reproducible keys and certificates")
     enroll.add_argument("hostnames", nargs="*", help="router hostnames (Branch1 Branch2)")

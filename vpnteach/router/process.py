@@ -398,8 +398,11 @@ class RouterProcess:
             work()
         except Exception:
             self.stats["internal_error"] += 1
-            trace = traceback.format_exc().rstrip()
-            self._say(f"%VPNTEACH-3-INTERNAL_ERROR: {what}: a bug, ignored:\n{trace}")
+            self._say(f"%VPNTEACH-3-INTERNAL_ERROR: {what}: a bug, ignored:")
+            # One log line per traceback line, each sanitised on its own and indented: a
+            # newline inside the exception's text (peer data) cannot start a line of its own.
+            for line in traceback.format_exc().rstrip().splitlines():
+                self._say("    " + line, stamp=False)
 
     def export_keys(self) -> None:
         """Rewrite the Wireshark key tables in ``keys_dir`` (every SA so far), mode 0600,

@@ -41,6 +41,8 @@ class StepKind(Enum):
     TIMER = "timer"
     DROPPED = "packet dropped"
     LOG = "log"
+    SCEP = "SCEP message"
+    FINGERPRINT = "CA fingerprint check"
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ from vpnteach.crypto.rsa_sig import SignatureCheck
 from vpnteach.esp.esp import Dropped, EspPacket
 from vpnteach.pki.validation import CertificateCheck, CheckItem
 from vpnteach.ui.markup import FAIL_MARK, OK_MARK, card, esc, field_rows, int_block, value_html
+from vpnteach.ui.values import ios_names
 from vpnteach.wire.ip import IpProtocol, decode_ipv4
 
-_PASS_STYLE = "color:#1a7f37"
+_PASS_STYLE = "color:#116329"
 _FAIL_STYLE = "color:#b3261e;font-weight:bold"
 
 
@@ -29,7 +30,7 @@ def check_item_html(item: CheckItem) -> str:
     """One checklist line: ✔ passed / ✘ FAILED, the check's name and its reason."""
     return (
         f"<li class='vpnteach-check' style='list-style:none'>{_verdict(item.passed)} "
-        f"<b>{esc(item.name)}:</b> {esc(item.reason)}</li>"
+        f"<b>{esc(item.name)}:</b> {esc(ios_names(item.reason))}</li>"
     )
 
 
@@ -42,7 +43,7 @@ def checklist_html(check: CertificateCheck) -> str:
         f"<div>serial <code>0x{check.serial:X}</code></div>"
         f"<ul style='margin:4px 0;padding-left:4px'>{items}</ul><div><b>{esc(verdict)}</b></div>"
     )
-    return card(f"Certificate check: {check.subject}", body, check.ok)
+    return card(f"Certificate check: {ios_names(check.subject)}", body, check.ok)
 
 
 def modp_group_html(group: ModpGroup) -> str:

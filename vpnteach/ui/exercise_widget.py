@@ -30,16 +30,23 @@ def hints_html(exercise: Exercise[Any, Any], shown: int) -> str:
     return f"<ol class='vpnteach-hint-list'>{items}</ol>" if items else ""
 
 
+def _text_block(content: str) -> str:
+    """``content`` at a text line height (an HTML widget's line is 28 px high)."""
+    return f"<div style='line-height:1.4'>{content}</div>" if content else ""
+
+
 def exercise_widget(exercise: Exercise[Any, Any]) -> Any:
     """A ``VBox`` with the statement, a Textarea, Check and Hint buttons and their outputs."""
     import ipywidgets as widgets
 
-    statement = widgets.HTML(exercise.statement.html)
+    statement = widgets.HTML(_text_block(exercise.statement.html))
     multiline = exercise.kind == "fix"
     box_class = widgets.Textarea if multiline else widgets.Text
+    # width auto: the form's column stretches the box to the output's width *minus* the
+    # widget margins (width 100% plus those margins overflowed the output area)
     answer = box_class(
         placeholder=exercise.answer_format,
-        layout=widgets.Layout(width="100%", height="12em" if multiline else "auto"),
+        layout=widgets.Layout(width="auto", height="12em" if multiline else "auto"),
     )
     check = widgets.Button(description="Check", button_style="primary")
     hint = widgets.Button(description="Hint")
@@ -52,11 +59,11 @@ def exercise_widget(exercise: Exercise[Any, Any]) -> Any:
         verdict = exercise.check(answer.value, source="widget")
         if exercise.last_record is not None:
             saved.outputs = (*saved.outputs, records.output(exercise.last_record))
-        feedback.value = feedback_html(verdict)
+        feedback.value = _text_block(feedback_html(verdict))
 
     def on_hint(_: Any) -> None:
         state["shown"] = min(state["shown"] + 1, len(exercise.hints))
-        hints.value = hints_html(exercise, state["shown"])
+        hints.value = _text_block(hints_html(exercise, state["shown"]))
         if state["shown"] == len(exercise.hints):
             hint.disabled = True
 

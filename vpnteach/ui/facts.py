@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 from vpnteach.trace import Fact
 from vpnteach.ui.graphviz_backend import DotRenderer, diagram_html
-from vpnteach.ui.markup import card, esc, field_rows, short_hex, table, value_html
+from vpnteach.ui.markup import card, esc, field_rows, note, short_hex, table
+from vpnteach.ui.values import named_value_html
 
 NL = "\n"
 
@@ -32,14 +33,15 @@ def _text(value: object, limit: int = 8) -> str:
 
 
 def fact_html(fact: Fact) -> str:
-    """One fact as a card: formula, value, inputs, RFC section, actor."""
+    """One fact as a card: formula, value (named fields, never a repr), inputs, RFC, actor."""
     inputs = "".join(
-        f"<li><code>{esc(k)}</code> = {value_html(v, 16)}</li>" for k, v in fact.inputs.items()
+        f"<li><code>{esc(k)}</code> = {named_value_html(v, 16)}</li>"
+        for k, v in fact.inputs.items()
     )
     rows = [
         ("formula", f"<code>{esc(fact.formula)}</code>"),
-        ("value", value_html(fact.value)),
-        ("inputs", f"<ul style='margin:0'>{inputs}</ul>" if inputs else "none"),
+        ("value", named_value_html(fact.value, 24)),
+        ("inputs", f"<ul style='margin:0;padding-left:18px'>{inputs}</ul>" if inputs else "none"),
         ("RFC", esc(fact.rfc or "—")),
     ]
     if fact.actor:
@@ -47,22 +49,33 @@ def fact_html(fact: Fact) -> str:
     return card(f"{fact.name} = {fact.formula}", field_rows(rows))
 
 
-def ledger_html(facts: Iterable[Fact], title: str = "Key ledger") -> str:
-    """Every fact as one table row: #, actor, name, formula, value (hex), inputs, RFC."""
-    rows = [
+def _ledger_rows(facts: Iterable[Fact]) -> list[tuple[str, ...]]:
+    return [
         (
-            str(index),
-            esc(fact.actor or "—"),
             f"<b>{esc(fact.name)}</b>",
-            f"<code>{esc(fact.formula)}</code>",
-            value_html(fact.value, 16),
-            esc(", ".join(fact.inputs) or "—"),
+            named_value_html(fact.value, 16),
+            f"<code>{esc(fact.formula)}</code>"
+            + (f"<br>{note('from ' + esc(', '.join(fact.inputs)))}" if fact.inputs else ""),
             esc(fact.rfc or "—"),
         )
-        for index, fact in enumerate(facts, 1)
+        for fact in facts
     ]
-    headers = ("#", "actor", "name", "formula", "value", "inputs", "RFC")
-    return f"<div class='vpnteach-ledger'>{table(headers, rows, title)}</div>"
+
+
+def ledger_html(facts: Iterable[Fact], title: str = "Key ledger") -> str:
+    """The facts as tables of named values, one table per router (actor), in the order they
+    were computed: name, value (hex, or named fields), formula with its inputs, RFC section."""
+    all_facts = list(facts)
+    actors = list(dict.fromkeys(f.actor for f in all_facts))
+    headers = ("name", "value", "formula (inputs)", "RFC")
+    tables = []
+    for actor in actors:
+        mine = [f for f in all_facts if f.actor == actor]
+        caption = f"{title}: {actor} ({len(mine)} values)" if actor and len(actors) > 1 else title
+        tables.append(table(headers, _ledger_rows(mine), caption))
+    if not tables:
+        tables.append(table(headers, [], title))
+    return f"<div class='vpnteach-ledger'>{''.join(tables)}</div>"
 
 
 def _dot_string(text: str) -> str:
@@ -173,5 +186,16 @@ def derivation_dot(facts: Iterable[Fact], title: str = "Key derivation") -> str:
 def derivation_html(
     facts: Iterable[Fact], title: str = "Key derivation", renderer: DotRenderer | None = None
 ) -> str:
-    """The derivation graph as inline SVG (or its DOT source when no renderer exists)."""
-    return diagram_html(derivation_dot(facts, title), renderer, title)
+    """The derivation graph as inline SVG (or its DOT source when no renderer exists), with a
+    text description and the same arrows as a table (what each value was computed from)."""
+    all_facts = list(facts)
+    desc = f"{len(all_facts)} values, each with arrows from the values it was computed from."
+    rows = [
+        (esc(f.actor or "—"), f"<b>{esc(f.name)}</b>", esc(", ".join(f.inputs) or "—"))
+        for f in all_facts
+    ]
+    listing = table(("computed by", "value", "computed from"), rows)
+    return (
+        diagram_html(derivation_dot(all_facts, title), renderer, title, desc=desc)
+        + f"<details><summary>{esc(title)} as a table</summary>{listing}</details>"
+    )

@@ -12,6 +12,7 @@ which that binary does not answer.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ from vpnteach.ui.markup import esc
 PURE_NAME = "graphviz-pure"
 NO_RENDERER_NOTE = "Graphviz is not installed: showing the DOT source"
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -110,14 +112,37 @@ def _strip_prolog(svg: str) -> str:
     return svg.replace("<svg ", "<svg style='max-width:100%;height:auto' ", 1)
 
 
-def diagram_html(dot_source: str, renderer: DotRenderer | None = None, caption: str = "") -> str:
-    """Inline SVG of ``dot_source`` or, without a renderer, the DOT text with a note."""
+def accessible_svg(svg: str, title: str, desc: str = "") -> str:
+    """``svg`` as an image with a text alternative (WCAG 2.1 1.1.1): ``role="img"`` and
+    ``aria-labelledby`` pointing at a ``<title>`` and ``<desc>`` first in the element."""
+    key = hashlib.sha1(f"{title}\n{desc}\n{svg}".encode()).hexdigest()[:10]
+    ids = f"vt-t-{key}" + (f" vt-d-{key}" if desc else "")
+    head = f"<title id='vt-t-{key}'>{esc(title)}</title>"
+    head += f"<desc id='vt-d-{key}'>{esc(desc)}</desc>" if desc else ""
+    opening = _SVG_OPEN.search(svg)
+    if opening is None:
+        return svg
+    tag = opening.group(0)[:-1] + f" role='img' aria-labelledby='{ids}'>"
+    return svg[: opening.start()] + tag + head + svg[opening.end() :]
+
+
+def diagram_html(
+    dot_source: str,
+    renderer: DotRenderer | None = None,
+    caption: str = "",
+    desc: str = "",
+    heading: bool = True,
+) -> str:
+    """Inline SVG of ``dot_source`` (titled ``caption``, described by ``desc`` for screen
+    readers) or, without a renderer, the DOT text with a note; ``heading=False`` when the
+    picture draws its own title."""
     svg = render_svg(dot_source, renderer)
-    cap = f"<div style='font-weight:bold'>{esc(caption)}</div>" if caption else ""
+    cap = f"<div style='font-weight:bold'>{esc(caption)}</div>" if caption and heading else ""
     if svg is None:
         return (
             f"<div class='vpnteach-diagram'>{cap}<p><em>{esc(NO_RENDERER_NOTE)}</em> "
             "(install the <code>graphviz-pure</code> wheel or Graphviz's <code>dot</code>).</p>"
             f"<pre>{esc(dot_source)}</pre></div>"
         )
+    svg = accessible_svg(svg, caption or "diagram", desc)
     return f"<div class='vpnteach-diagram'>{cap}{svg}</div>"

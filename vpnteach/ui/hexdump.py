@@ -19,6 +19,7 @@ from vpnteach.ui.markup import FAIL_MARK, MONO, PALETTE, esc, short_hex, table
 from vpnteach.wire import HEADER_LENGTH, DecodeError, Span, decode_message, decode_payload_chain
 
 ROW = 16
+_OFFSET = "color:#444;padding-right:6px;text-align:left"
 
 
 def leaf_spans(spans: Sequence[Span]) -> list[Span]:
@@ -43,7 +44,7 @@ def _span_cells(leaves: Sequence[Span]) -> list[tuple[str, str]]:
         tip = esc(f"[{index + 1}] {span.name} (bytes {span.offset}..{end}): {span.meaning}")
         colour = PALETTE[index % len(PALETTE)]
         opening = f"<td title='{tip}' style='background:{colour};padding:0 2px'>"
-        cells.append((opening, f"<sup>{index + 1}</sup>"))
+        cells.append((opening, f"<sup style='font-size:11px'>{index + 1}</sup>"))
     return cells
 
 
@@ -58,9 +59,7 @@ def _grid(data: bytes, leaves: Sequence[Span]) -> str:
         for pos in range(start, min(start + ROW, len(data))):
             opening, mark = cells[owner[pos]] if owner[pos] >= 0 else (bare, "")
             line.append(f"{opening}{mark if pos in starts else ''}{data[pos]:02x}</td>")
-        rows.append(
-            f"<tr><th style='color:#555;padding-right:6px'>{start:04x}</th>{''.join(line)}</tr>"
-        )
+        rows.append(f"<tr><th scope='row' style='{_OFFSET}'>{start:04x}</th>{''.join(line)}</tr>")
     return (
         f"<table class='vpnteach-hexdump' style='{MONO};font-size:12px;border-collapse:collapse'>"
         f"{''.join(rows)}</table>"

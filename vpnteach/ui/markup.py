@@ -27,6 +27,12 @@ OK_MARK = "✔"
 FAIL_MARK = "✘"
 BOX = "font-family:sans-serif;font-size:13px;border:1px solid #888;border-radius:4px;padding:6px"
 MONO = "font-family:monospace"
+# Secondary text: 12 px (never under 11 px at 100 % zoom), #444 on white is 9.7:1 (WCAG AA).
+NOTE = "font-size:12px;color:#444"
+# JupyterLab's rendered-HTML style right-aligns cells, centres tables and fixes their layout:
+# every table here says left, start and auto itself, and long values wrap instead of widening.
+TABLE = "border-collapse:collapse;font-size:13px;margin:0;table-layout:auto;max-width:100%"
+CELL = "padding:2px 6px;vertical-align:top;text-align:left;overflow-wrap:anywhere"
 
 
 def esc(value: object) -> str:
@@ -82,16 +88,13 @@ def table(
     headers: Sequence[str], rows: Iterable[Sequence[str]], caption: str = "", attrs: str = ""
 ) -> str:
     """A table; ``headers`` and ``caption`` are text, the cells of ``rows`` are HTML."""
-    head = "".join(f"<th style='text-align:left;padding:2px 6px'>{esc(h)}</th>" for h in headers)
+    head = "".join(f"<th scope='col' style='{CELL}'>{esc(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>"
-        + "".join(f"<td style='padding:2px 6px;vertical-align:top'>{c}</td>" for c in r)
-        + "</tr>"
-        for r in rows
+        "<tr>" + "".join(f"<td style='{CELL}'>{c}</td>" for c in r) + "</tr>" for r in rows
     )
     cap = f"<caption style='text-align:left;font-weight:bold'>{esc(caption)}</caption>"
     return (
-        f"<table {attrs} style='border-collapse:collapse;font-size:13px'>"
+        f"<table {attrs} style='{TABLE}'>"
         f"{cap if caption else ''}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 
@@ -106,6 +109,11 @@ def card(title: str, body: str, status: bool | None = None) -> str:
         f"<div class='vpnteach-card' style='{BOX};margin:4px 0'>"
         f"<div style='font-weight:bold'>{esc(title)}{badge}</div>{body}</div>"
     )
+
+
+def note(content_html: str) -> str:
+    """Secondary text (``content_html`` is HTML) at a readable size, instead of ``<small>``."""
+    return f"<span class='vt-note' style='{NOTE}'>{content_html}</span>"
 
 
 def field_rows(pairs: Iterable[tuple[str, str]]) -> str:

@@ -28,9 +28,10 @@ from vpnteach.exercises.base import Exercise
 from vpnteach.ike.transitions import TransitionTable
 from vpnteach.ios.console import Console
 from vpnteach.pki.validation import CertificateCheck, CheckItem
+from vpnteach.stepper.enrollment import DerLayer, FingerprintComparison, ScepExchange
 from vpnteach.stepper.stepper import Stepper
 from vpnteach.trace import Fact, Trace
-from vpnteach.ui import cards, stepper_widget
+from vpnteach.ui import cards, scep, stepper_widget
 from vpnteach.ui.console_widget import ConsoleWidget
 from vpnteach.ui.exercise_widget import exercise_widget
 from vpnteach.ui.facts import derivation_html, fact_html, ledger_html
@@ -60,6 +61,9 @@ RICH: dict[type, Callable[[object], str]] = {
     SignatureCheck: _typed(cards.signature_html),
     EspPacket: _typed(cards.esp_packet_html),
     Dropped: _typed(cards.dropped_html),
+    ScepExchange: _typed(scep.exchange_html),
+    DerLayer: _typed(scep.layer_html),
+    FingerprintComparison: _typed(scep.fingerprint_html),
 }
 """Rich views of ``HtmlRepr`` core classes."""
 

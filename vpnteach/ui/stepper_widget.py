@@ -1,19 +1,20 @@
 """The stepper in a notebook: HTML views of every step kind and the :class:`StepperWidget`.
 
 The widget is a composite of stock ipywidgets (no custom JavaScript): buttons ``◀ Back``,
-``Next ▶``, ``▶ Play``, ``Reset``, an ``IntSlider`` over the steps, the ladder diagram of the
-messages so far, and a ``Tab`` with ``Message``, ``Keys``, ``State machines``,
-``Certificates``, ``debug crypto isakmp`` and ``Explanation``. Play uses a hidden stock
-``Play`` widget linked to the slider in the browser. Each part is an ``HTML`` widget tagged
-``vt-stepper-...`` (SVG inline, so tests can query the state diagram's nodes).
-
-Rendering a step stays fast: the state diagrams (the only Graphviz work) are cached per
-(table, current states), everything else is string building over recorded values.
+``Next ▶``, ``▶ Play``, ``Reset`` and a "go to step" number box (``slider``): real buttons and
+a labelled input, reachable with Tab, operated with Enter, Space and the arrow keys. Then the
+step title (an ARIA live region, so a screen reader announces each step) and a ``Tab`` with
+``Ladder``, ``Message``, ``Keys``, ``State machines`` (one diagram per role), ``Certificates``,
+``Debug log`` (``debug crypto isakmp``, the current step's lines marked) and ``Explanation``.
+Every tab page has the same fixed height and scrolls inside, so the page never jumps and the
+navigation stays in view; ``StepperWidget(stepper, large=True)`` enlarges it for projection.
+Play uses a hidden stock ``Play`` widget linked to the step box in the browser. Each part is an
+``HTML`` widget tagged ``vt-stepper-...`` (SVG inline, so tests can query the state diagram's
+nodes). The panels over a run are :mod:`vpnteach.ui.stepper_panels`.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +22,7 @@ from vpnteach._html import register_renderer
 from vpnteach.crypto.dh import DhComputation
 from vpnteach.crypto.rsa_sig import SignatureCheck
 from vpnteach.esp.esp import Dropped, EspPacket
-from vpnteach.ike.states import IkeState
-from vpnteach.ike.transitions import QUICK_MODE, Exchange, TransitionTable, table_for
+from vpnteach.ike.transitions import QUICK_MODE
 from vpnteach.net.sim.events import Event
 from vpnteach.pki.validation import CertificateCheck
 from vpnteach.stepper.step import (
@@ -38,23 +38,52 @@ from vpnteach.trace import Fact
 from vpnteach.ui.cards import checklist_html, dh_html, dropped_html, esp_packet_html, signature_html
 from vpnteach.ui.facts import fact_html, ledger_html
 from vpnteach.ui.hexdump import message_hexdump_html
-from vpnteach.ui.ladder import LadderEntry, ladder_html
-from vpnteach.ui.markup import BOX, FAIL_MARK, MONO, card, esc, field_rows, value_html
-from vpnteach.ui.statechart import state_diagram_html
+from vpnteach.ui.ladder import ladder_html
+from vpnteach.ui.markup import BOX, FAIL_MARK, MONO, card, esc, field_rows, note, value_html
+from vpnteach.ui.stepper_panels import (
+    FACT_KINDS,
+    debug_panel_html,
+    ladder_entries,
+    latest,
+    latest_printing_step,
+    phase1_table,
+    roles_of,
+    state_machines_html,
+)
 from vpnteach.ui.tree import message_html
+from vpnteach.ui.values import ios_names
 
 if TYPE_CHECKING:
     from vpnteach.stepper.stepper import Stepper
 
+__all__ = [
+    "StepperWidget",
+    "ladder_entries",
+    "phase1_table",
+    "state_machines_html",
+    "step_html",
+]
+
 TAB_TITLES = (
+    "Ladder",
     "Message",
     "Keys",
     "State machines",
     "Certificates",
-    "debug crypto isakmp",
+    "Debug log",
     "Explanation",
 )
-FACT_KINDS = {StepKind.DH, StepKind.KEY_DERIVATION, StepKind.SIGNATURE, StepKind.PROPOSAL}
+_PANELS = (
+    ("message", "message"),
+    ("keys", "keys"),
+    ("certificates", "certificates"),
+    ("debug", "debug"),
+    ("explanation", "explanation"),
+)
+# Fits a 1280x800 browser at 100 %: JupyterLab's bars, the navigation, the title and the
+# tab bar take about 330 px, each tab page 400 px and scrolls inside.
+PANEL_HEIGHT = "400px"
+LARGE_ZOOM = 1.4
 
 # ---------------------------------------------------------------------- payload views
 
@@ -169,18 +198,25 @@ _VIEWS: tuple[tuple[type, Any], ...] = (
 
 def step_header_html(step: Step) -> str:
     """Index, kind, time, actor, title, RFC section and explanation of a step."""
-    rfc = f" <small>({esc(step.rfc)})</small>" if step.rfc else ""
+    rfc = " " + note(f"({esc(step.rfc)})") if step.rfc else ""
+    where = f"step {step.index} · {esc(step.kind.value)} · {esc(step.clock)} · {esc(step.actor)}"
     return (
         f"<div class='vt-step-header' style='margin-bottom:4px'>"
-        f"<div><small>step {step.index} · {esc(step.kind.value)} · {esc(step.clock)} · "
-        f"{esc(step.actor)}</small></div>"
-        f"<div style='font-weight:bold;font-size:15px'>{esc(step.title)}{rfc}</div>"
-        f"<p style='margin:4px 0'>{esc(step.explanation)}</p></div>"
+        f"<div>{note(where)}</div>"
+        f"<div style='font-weight:bold;font-size:15px'>{esc(ios_names(step.title))}{rfc}</div>"
+        f"<p style='margin:4px 0;max-width:60em'>{esc(step.explanation)}</p></div>"
     )
 
 
-def step_html(step: Step) -> str:
-    """A step: its header, its payload's view and the related values (DH, ESP facts)."""
+def _brief_message(message: IkeMessage) -> str:
+    what = ", ".join(message.payload_names) or "no payloads decoded"
+    text = f"{message.label}: {message.sender} → {message.receiver} carrying {what}."
+    return f"<p>{esc(text)} The <b>Message</b> tab shows its payload tree and hex dump.</p>"
+
+
+def step_html(step: Step, brief: bool = False) -> str:
+    """A step: its header, its payload's view and the related values (DH, ESP facts);
+    ``brief``: a message as one sentence pointing at the Message tab (no second decode)."""
     related = ""
     if step.kind is StepKind.ESP_PACKET and step.related:
         facts = [f for f in step.related if isinstance(f, Fact)]
@@ -190,42 +226,13 @@ def step_html(step: Step) -> str:
     peers = ", ".join(
         f"{name}: {state.main_mode.value} / {state.quick_mode.value}" for name, state in step.peers
     )
+    payload = step.payload
+    shown = _brief_message(payload) if brief and isinstance(payload, IkeMessage) else None
     return (
         f"<div class='vt-step' data-kind='{step.kind.name}'>{step_header_html(step)}"
-        f"{payload_html(step.payload)}{related}"
-        f"<div><small>states after this step: {esc(peers)}</small></div></div>"
+        f"{shown if shown is not None else payload_html(payload)}{related}"
+        f"<div>{note(f'states after this step (phase 1 / Quick Mode): {esc(peers)}')}</div></div>"
     )
-
-
-# ---------------------------------------------------------------------- panels over a run
-
-
-@functools.lru_cache(maxsize=256)
-def _diagram(exchange: Exchange, current: tuple[tuple[str, IkeState], ...]) -> str:
-    return state_diagram_html(table_for(exchange), current=dict(current))
-
-
-def phase1_table(step: Step) -> TransitionTable:
-    """The table phase 1 runs at ``step``: Main Mode, or Aggressive Mode once a peer's
-    recorded moves came from it."""
-    return table_for(step.phase1_exchange)
-
-
-def state_machines_html(step: Step, table: TransitionTable) -> str:
-    """``table``'s diagram with each peer's state after ``step`` marked (cached SVG)."""
-    if table is QUICK_MODE:
-        current = tuple(sorted(step.quick_mode_states.items()))
-    else:
-        current = tuple(sorted(step.states.items()))
-    return _diagram(table.exchange, current)
-
-
-def latest(steps: Sequence[Step], index: int, kind: StepKind) -> Step | None:
-    """The last step of ``kind`` at or before ``index``."""
-    for step in reversed(steps[: index + 1]):
-        if step.kind is kind:
-            return step
-    return None
 
 
 def message_panel_html(steps: Sequence[Step], index: int) -> str:
@@ -233,21 +240,18 @@ def message_panel_html(steps: Sequence[Step], index: int) -> str:
     found = latest(steps, index, StepKind.MESSAGE)
     if found is None:
         return "<p><em>No ISAKMP message has been delivered yet.</em></p>"
-    note = (
-        "" if found.index == index else f"<p><small>latest message: step {found.index}</small></p>"
-    )
-    return note + payload_html(found.payload)
+    shown = f"latest message: step {found.index}"
+    return ("" if found.index == index else f"<p>{note(shown)}</p>") + payload_html(found.payload)
 
 
 def keys_panel_html(steps: Sequence[Step], index: int) -> str:
-    """The current fact (if any) and the key ledger of every fact so far."""
+    """The value the current step computed (if any) and, per router, the table of every
+    named value computed so far with its formula and RFC section."""
     facts = [s.payload for s in steps[: index + 1] if s.kind in FACT_KINDS]
-    current = steps[index]
-    top = payload_html(current.payload) if current.kind in FACT_KINDS else ""
-    if current.kind is StepKind.DH:
-        top += "".join(payload_html(v) for v in current.related)
+    if not facts:
+        return "<p><em>No key has been computed yet.</em></p>"
     ledger = ledger_html([f for f in facts if isinstance(f, Fact)], "Key ledger so far")
-    return top + ledger
+    return current_value_html(steps[index]) + ledger
 
 
 def certificates_panel_html(steps: Sequence[Step], index: int) -> str:
@@ -257,101 +261,83 @@ def certificates_panel_html(steps: Sequence[Step], index: int) -> str:
     if not found:
         return "<p><em>No certificate has been checked yet.</em></p>"
     return "".join(
-        f"<div><small>step {s.index}: {esc(s.title)}</small></div>{payload_html(s.payload)}"
+        f"<div>{note(f'step {s.index}: {esc(ios_names(s.title))}')}</div>{payload_html(s.payload)}"
         for s in reversed(found)
     )
 
 
-def debug_panel_html(lines: Sequence[tuple[str, str]]) -> str:
-    """The ``debug crypto isakmp`` output so far, one block per router."""
-    routers = list(dict.fromkeys(router for router, _ in lines))
-    if not routers:
-        return "<p><em>Nothing logged yet.</em></p>"
-    blocks = []
-    for router in routers:
-        text = "\n".join(line for r, line in lines if r == router)
-        blocks.append(
-            f"<details open><summary><b>{esc(router)}#</b> debug crypto isakmp</summary>"
-            f"<pre style='{MONO};font-size:11px;white-space:pre-wrap'>{esc(text)}</pre></details>"
-        )
-    return "".join(blocks)
-
-
-def ladder_entries(steps: Sequence[Step], index: int) -> list[LadderEntry]:
-    """One ladder arrow per message delivered up to ``index`` (time: seconds since step 0),
-    with the receiver's state just before the next message, in the machine that moved last
-    (a Quick Mode state after a Quick Mode message); a message the learner dropped gets an
-    arrow marked ✗."""
-    shown = [s for s in steps[: index + 1] if _on_ladder(s)]
-    start = steps[0].time if steps else 0.0
-    entries = []
-    for n, step in enumerate(shown):
-        until = shown[n + 1].index - 1 if n + 1 < len(shown) else index
-        payload = step.payload
-        if isinstance(payload, LearnerAction):
-            label = f"{payload.label} ✗ dropped"
-            entries.append(LadderEntry(step.time - start, payload.router, payload.target, label))
-            continue
-        assert isinstance(payload, IkeMessage)
-        after = steps[until].latest_states.get(payload.receiver)
-        label = payload.label + (" (again)" if payload.repeat else "")
-        label += " ✎" if payload.modified else ""
-        state = after.value if after else ""
-        entries.append(
-            LadderEntry(step.time - start, payload.sender, payload.receiver, label, state)
-        )
-    return entries
-
-
-def _on_ladder(step: Step) -> bool:
-    if step.kind is StepKind.MESSAGE:
-        return True
-    payload = step.payload
-    return isinstance(payload, LearnerAction) and payload.dropped and payload.label != "ESP"
+def current_value_html(step: Step) -> str:
+    """The value the current step computed (a fact's card, with the DH computation)."""
+    if step.kind not in FACT_KINDS:
+        return ""
+    return payload_html(step.payload) + "".join(payload_html(v) for v in step.related)
 
 
 # ---------------------------------------------------------------------- the widget
 
 
 class StepperWidget:
-    """Buttons, slider, ladder and tabs over a :class:`~vpnteach.stepper.Stepper`."""
+    """Navigation, step title and tabs over a :class:`~vpnteach.stepper.Stepper`.
 
-    def __init__(self, stepper: Stepper, *, interval_ms: int = 700) -> None:
+    The widget has a fixed height (``panel_height`` for every tab page, scrolling inside),
+    so switching tabs never moves the page and Back / Next stay in view. ``large=True``
+    (or :meth:`set_large`) scales everything for projection in a lecture hall.
+    """
+
+    def __init__(
+        self,
+        stepper: Stepper,
+        *,
+        interval_ms: int = 700,
+        panel_height: str = PANEL_HEIGHT,
+        large: bool = False,
+    ) -> None:
         import ipywidgets as w
 
         self.stepper = stepper
         self.steps = list(stepper)  # the whole run: the slider needs its length
+        self.roles = roles_of(self.steps)
         last = len(self.steps) - 1
-        self.back = w.Button(description="◀ Back").add_class("vt-stepper-back")
-        self.next = w.Button(description="Next ▶").add_class("vt-stepper-next")
-        self.play_button = w.Button(description="▶ Play").add_class("vt-stepper-play")
-        self.reset = w.Button(description="Reset").add_class("vt-stepper-reset")
-        self.slider = w.IntSlider(
-            value=stepper.position, min=0, max=last, description="step", continuous_update=False
+        self.back = _button(w, "◀ Back", "back", "previous step (keyboard: Tab to it, Enter)")
+        self.next = _button(w, "Next ▶", "next", "next step")
+        self.play_button = _button(w, "▶ Play", "play", "play or pause the steps")
+        self.reset = _button(w, "Reset", "reset", "back to step 0")
+        # a labelled number box, not an IntSlider: the slider's handle has no accessible name
+        # (axe-core: aria-input-field-name) and stock widgets cannot give it one
+        self.slider = w.BoundedIntText(
+            value=stepper.position,
+            min=0,
+            max=last,
+            description="go to step",
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=w.Layout(width="14em"),
         ).add_class("vt-stepper-slider")
         self.play = w.Play(value=stepper.position, min=0, max=last, interval=interval_ms)
         self.play.layout.display = "none"
         w.jslink((self.play, "value"), (self.slider, "value"))
-        self.title = w.HTML().add_class("vt-stepper-title")
-        self.ladder = w.HTML().add_class("vt-stepper-ladder")
-        self.panels = {
-            name: w.HTML().add_class(f"vt-stepper-{cls}")
-            for name, cls in (
-                ("message", "message"), ("keys", "keys"), ("mm", "mm-diagram"),
-                ("qm", "qm-diagram"), ("certificates", "certificates"), ("debug", "debug"),
-                ("explanation", "explanation"),
-            )
-        }  # fmt: skip
+        self.title = w.HTML(layout=w.Layout(min_height="3.2em")).add_class("vt-stepper-title")
+        self.style = w.HTML().add_class("vt-stepper-style")
+        self.ladder = _panel(w, "ladder", panel_height)
+        self.panels = {name: _panel(w, css, panel_height) for name, css in _PANELS}
+        self.panels["mm"] = w.HTML().add_class("vt-stepper-mm-diagram")
+        self.panels["qm"] = w.HTML().add_class("vt-stepper-qm-diagram")
         p = self.panels
-        machines = w.VBox([p["mm"], p["qm"]])
-        tab_children = [p["message"], p["keys"], machines, p["certificates"], p["debug"],
-                        p["explanation"]]  # fmt: skip
+        machines = w.VBox(
+            [p["mm"], p["qm"]],
+            layout=w.Layout(height=panel_height, overflow="auto", display="block", margin="2px"),
+        ).add_class("vt-stepper-machines")
+        tab_children = [self.ladder, p["message"], p["keys"], machines, p["certificates"],
+                        p["debug"], p["explanation"]]  # fmt: skip
         self.tabs = w.Tab(children=tab_children, titles=TAB_TITLES).add_class("vt-stepper-tabs")
-        buttons = w.HBox([self.back, self.next, self.play_button, self.reset, self.slider])
-        ladder = w.Accordion(children=[self.ladder], titles=("Ladder diagram",), selected_index=0)
-        self.box = w.VBox([buttons, self.play, self.title, ladder, self.tabs])
+        buttons = w.HBox(
+            [self.back, self.next, self.play_button, self.reset, self.slider],
+            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+        ).add_class("vt-stepper-nav")
+        self.box = w.VBox([self.style, buttons, self.play, self.title, self.tabs])
         self.box.add_class("vt-stepper")
         self._wire()
+        self.set_large(large)
         self.show(stepper.position)
 
     def _wire(self) -> None:
@@ -375,31 +361,50 @@ class StepperWidget:
         self.play.value = self.slider.value
         self.play.playing = not self.play.playing
 
+    def set_large(self, large: bool) -> None:
+        """Presentation mode: every part of the widget drawn 1.4 times larger (CSS zoom)."""
+        self.large = large
+        if large:
+            self.box.add_class("vt-large")
+            self.style.value = f"<style>.vt-stepper.vt-large {{zoom:{LARGE_ZOOM}}}</style>"
+        else:
+            self.box.remove_class("vt-large")
+            self.style.value = ""
+
     def show(self, index: int) -> None:
         """Render step ``index`` into every panel."""
         steps = self.steps
         step = self.stepper.goto(index)
         p = self.panels
         self.title.value = (
-            f"<div class='vt-step-title'><b>Step {index} of {len(steps) - 1}:</b> "
-            f"{esc(step.title)} <small>({esc(step.clock)})</small></div>"
+            f"<div class='vt-step-title' role='status' aria-live='polite'>"
+            f"<b>Step {index} of {len(steps) - 1}:</b> {esc(ios_names(step.title))} "
+            f"{note(f'({esc(step.clock)})')}</div>"
         )
-        self.ladder.value = ladder_html(ladder_entries(steps, index), *self._peers())
-        p["message"].value = message_panel_html(steps, index)
-        p["keys"].value = keys_panel_html(steps, index)
-        p["mm"].value = state_machines_html(step, phase1_table(step))
-        p["qm"].value = state_machines_html(step, QUICK_MODE)
-        p["certificates"].value = certificates_panel_html(steps, index)
-        p["debug"].value = debug_panel_html(self.stepper.debug_log(index))
-        p["explanation"].value = step_html(step)
+        self.ladder.value = _page(ladder_html(ladder_entries(steps, index), *self._peers()))
+        p["message"].value = _page(message_panel_html(steps, index))
+        p["keys"].value = _page(keys_panel_html(steps, index))
+        machines = state_machines_html(step, phase1_table(step), self.roles)
+        p["mm"].value = _page(_section("Phase 1") + machines)
+        p["qm"].value = _page(
+            _section("Quick Mode") + state_machines_html(step, QUICK_MODE, self.roles)
+        )
+        p["certificates"].value = _page(certificates_panel_html(steps, index))
+        printed_at, first_new = latest_printing_step(steps, index)
+        debug = debug_panel_html(
+            self.stepper.debug_log(index), first_new, None if printed_at == index else printed_at
+        )
+        p["debug"].value = _page(debug)
+        p["explanation"].value = _page(step_html(step, brief=True))
 
     def _peers(self) -> tuple[str, str]:
-        names = [name for name, _ in self.steps[0].peers] + ["Branch1", "Branch2"]
+        names = [*self.roles, "Branch1", "Branch2"]
         return names[0], names[1]
 
     def refresh(self) -> None:
         """Pick up steps the stepper recorded since (after an intervention)."""
         self.steps = list(self.stepper)
+        self.roles = roles_of(self.steps)
         self.slider.max = self.play.max = len(self.steps) - 1
         self.slider.value = self.stepper.position
         self.show(self.stepper.position)
@@ -411,6 +416,25 @@ class StepperWidget:
         from IPython.display import display
 
         display(self.box)  # type: ignore[no-untyped-call]
+
+
+def _button(w: Any, text: str, css: str, tooltip: str) -> Any:
+    return w.Button(description=text, tooltip=tooltip).add_class(f"vt-stepper-{css}")
+
+
+def _panel(w: Any, css: str, height: str) -> Any:
+    """A tab page: an HTML widget of fixed height that scrolls inside."""
+    layout = w.Layout(height=height, overflow="auto")
+    return w.HTML(layout=layout).add_class(f"vt-stepper-{css}")
+
+
+def _page(content: str) -> str:
+    """A tab page's HTML at a text line height (ipywidgets sets the widget line's 28 px)."""
+    return f"<div class='vt-page' style='line-height:1.4'>{content}</div>"
+
+
+def _section(title: str) -> str:
+    return f"<h4 style='margin:4px 0;font-size:15px'>{esc(title)}</h4>"
 
 
 def register() -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vpnteach.ui.hexdump import message_hexdump_html, plaintext_spans
-from vpnteach.ui.markup import esc
+from vpnteach.ui.markup import esc, note
 from vpnteach.wire import Message, Span, encode_message, label
 from vpnteach.wire import message_spans as wire_message_spans
 from vpnteach.wire.constants import ExchangeType
@@ -48,7 +48,7 @@ def _local_name(span: Span, parent: str) -> str:
 
 def _node_html(node: _Node, parent: str) -> str:
     span = node.span
-    where = f"<small>(offset {span.offset}, {span.length} bytes)</small>"
+    where = note(f"(offset {span.offset}, {span.length} bytes)")
     name = esc(_local_name(span, parent))
     if span.leaf:
         return f"<li><code>{name}</code> = {esc(span.meaning)} {where}</li>"

@@ -46,6 +46,10 @@ class ConsoleDevice(RouterContext, Protocol):
         """Fetch the CA certificate of ``trustpoint`` (ExecError: no URL, no answer)."""
         ...
 
+    def serial_number(self) -> str:
+        """The chassis serial number (``show version``'s Processor board ID)."""
+        ...
+
     def check_enrollment(self, trustpoint: str) -> None:
         """ExecError with IOS's message if ``trustpoint`` cannot enroll yet."""
         ...

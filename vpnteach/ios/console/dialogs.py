@@ -15,11 +15,12 @@ as the seed shows them::
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 from vpnteach.ios.argtypes import MODULUS_EXPECTED, modulus_ok
 from vpnteach.ios.console.device import ConsoleDevice, EnrollAnswers
+from vpnteach.ios.errors import ExecError
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ _START = """%
    password to the CA Administrator in order to revoke your certificate.
    For security reasons your password will not be saved in the configuration.
    Please make a note of it.
+
 """
 
 
@@ -84,7 +86,10 @@ def enroll(device: ConsoleDevice, trustpoint: str) -> Dialogue:
     serial = yield from yes_no(
         "% Include the router serial number in the subject name? [yes/no]: ", subject
     )
-    address = yield from _ip_address(device)
+    said = ""
+    if serial:
+        said = f"% The serial number in the certificate will be: {device.serial_number()}"
+    address = yield from _ip_address(device, said)
     request = yield from yes_no("Request certificate from CA? [yes/no]: ")
     if not request:
         return "% Enrollment cancelled."
@@ -92,10 +97,12 @@ def enroll(device: ConsoleDevice, trustpoint: str) -> Dialogue:
     return sent
 
 
-def _ip_address(device: ConsoleDevice) -> Generator[Ask, str, str | None]:
-    """``% Include an IP address in the subject name? [no]:`` (empty answer: no)."""
+def _ip_address(device: ConsoleDevice, text: str) -> Generator[Ask, str, str | None]:
+    """``% Include an IP address in the subject name? [no]:`` (empty answer: no), after
+    ``text``."""
     while True:
-        answer = (yield Ask("", "% Include an IP address in the subject name? [no]: ")).strip()
+        answer = (yield Ask(text, "% Include an IP address in the subject name? [no]: ")).strip()
+        text = ""
         if not answer or "no".startswith(answer.lower()):
             return None
         if "yes".startswith(answer.lower()):
@@ -125,3 +132,32 @@ def generate_rsa(label: str) -> Generator[Ask, str, int]:
         if answer.isascii() and answer.isdigit() and modulus_ok(int(answer)):
             return int(answer)
         text = f"% Key modulus: {MODULUS_EXPECTED}."
+
+
+def script(dialogue: Dialogue, answers: Sequence[str]) -> str:
+    """Run ``dialogue`` with ``answers`` typed in turn: the text a captured console session
+    shows (each question followed by its answer; a secret answer is not echoed).
+
+    Raises:
+        ExecError: the dialogue's own refusal, or it asked more than ``answers`` holds.
+    """
+    out: list[str] = []
+    pending = list(answers)
+    try:
+        ask = next(dialogue)
+        while True:
+            if not pending:
+                dialogue.close()
+                raise ExecError(f"% no scripted answer for {ask.question.strip()!r}")
+            answer = pending.pop(0)
+            echoed = "" if ask.secret else answer
+            out.append(f"{ended(ask.text)}{ask.question}{echoed}\n")
+            ask = dialogue.send(answer)
+    except StopIteration as done:
+        out.append(ended(done.value))
+    return "".join(out)
+
+
+def ended(text: str) -> str:
+    """``text`` ending in a newline (unless empty): how the console prints a block."""
+    return text if not text or text.endswith("\n") else text + "\n"

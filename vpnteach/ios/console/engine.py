@@ -279,8 +279,7 @@ def _lines(lines: list[str]) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def _text(text: str) -> str:
-    return text if not text or text.endswith("\n") else text + "\n"
+_text = dialogs.ended
 
 
 __all__ = ["CONFIG", "EXEC", "MAX_LINE", "USER", "Console"]

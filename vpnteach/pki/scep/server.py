@@ -131,10 +131,11 @@ class ScepService:
         return "\n".join(CA_CAPS) + "\n"
 
     def ca_certs(self) -> tuple[bytes, str]:
-        """GetCACert: (body, content type) -- CA then RA signing and encryption certificates."""
+        """GetCACert: (body, content type) -- CA then RA signing and encryption certificates
+        (one RA certificate once when it plays both roles, as the lab's General Purpose one)."""
         if self.ra is None:
             return self.ca.certificate.public_bytes(_DER), "application/x-x509-ca-cert"
-        certs = [self.ca.certificate, self.ra.sign_cert, self.ra.enc_cert]
+        certs = list(dict.fromkeys([self.ca.certificate, self.ra.sign_cert, self.ra.enc_cert]))
         return certs_only(certs), CA_RA_CERT
 
     def crl(self, now: dt.datetime) -> bytes:
