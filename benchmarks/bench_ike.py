@@ -28,7 +28,13 @@ The last lines print issue 4's targets, met or missed: in-process seed under 10 
 vpnteach <-> vpnteach no slower than strongSwan <-> strongSwan, judged on the wire rows (the
 one instrument that times every pairing alike; charon's log stamps are whole milliseconds).
 
-Run: ``sudo .venv/bin/python benchmarks/bench_ike.py [--runs N]``.
+IKEv2 beside IKEv1 in the same report (issue 20), from :mod:`bench_ikev2`: in process,
+IKE_SA_INIT + IKE_AUTH (certificates and PSK) timed in turns with IKEv1's Main Mode + Quick
+Mode on the same profile (aes256/sha256/modp2048, IKEv1 as the reference); over UDP, IKEv2
+strongSwan -> strongSwan (the reference) and vpnteach -> strongSwan, timed on the wire from
+the IKE_SA_INIT request to the IKE_AUTH response. ``--no-ikev2`` leaves them out.
+
+Run: ``sudo .venv/bin/python benchmarks/bench_ike.py [--runs N] [--no-ikev2]``.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
+import bench_ikev2
 from _harness import Measurement, alternate, compare, from_samples, report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -359,10 +366,14 @@ def _udp_pairings(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--no-ikev2", action="store_true", help="IKEv1 rows only")
     args = parser.parse_args()
     rows = bench_in_process(args.runs)
+    if not args.no_ikev2:
+        rows += bench_ikev2.bench_in_process(args.runs)
     if os.geteuid() == 0:
         rows += bench_udp(args.runs, "seed") + bench_udp(max(5, args.runs // 2), "modern")
+        rows += [] if args.no_ikev2 else bench_ikev2.bench_udp(max(3, args.runs // 2))
     else:
         print("over UDP: skipped (needs root and ip netns)")
     notes = (

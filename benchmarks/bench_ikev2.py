@@ -77,23 +77,29 @@ def _row(name: str, samples: list[float], messages: list[int]) -> Measurement:
     return from_samples(name, samples, messages=statistics.median(messages))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args(argv)
+def bench_in_process(runs: int) -> list[Measurement]:
+    """IKEv2 (certificates, then PSK) timed in turns with IKEv1 (its reference), in process."""
     rows = []
     for auth in ("cert", "psk"):
         c1, c2, m1, m2 = [0], [0], [], []  # type: ignore[var-annotated]
         v1, v2 = alternate(
             lambda c=c1, m=m1: _ikev1(c, m),  # type: ignore[misc]
             lambda a=auth, c=c2, m=m2: _ikev2(a, c, m),  # type: ignore[misc]
-            args.runs,
+            runs,
         )
         ref = _row("IKEv1 Main Mode + Quick Mode (rsa-sig), aes256/sha256/modp2048", v1, m1)
         ours = _row(f"IKEv2 IKE_SA_INIT + IKE_AUTH ({auth}), aes256/sha256/modp2048", v2, m2)
         rows += [ref, compare(ours, ref)]
     for r in rows:
         print(f"{r.name}: {r.extra['messages']:.0f} datagrams")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args(argv)
+    rows = bench_in_process(args.runs)
     if os.geteuid() == 0:
         rows += bench_udp(max(3, args.runs // 2))
     else:

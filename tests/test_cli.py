@@ -85,6 +85,35 @@ def test_unknown_profile_is_refused_with_the_choices() -> None:
     assert "invalid choice: 'nope'" in result.stderr and "seed" in result.stderr
 
 
+def test_demo_ikev2_tells_the_same_story_with_ike_sa_init_and_ike_auth() -> None:
+    out = demo("--ikev2")
+    assert "Certificate Serial Number: 0x614C662A000000000009" in out  # the same enrollment
+    assert "crypto ikev2 proposal PROP \n encryption aes-cbc-256\n" in out
+    assert "IKEv2 Profile: PROF" in out  # show crypto map
+    assert "     DH Group   : DH_GROUP_2048_MODP/Group 14\n" in out  # show crypto ikev2 proposal
+    assert "Branch1# debug crypto ikev2\nIKEv2 default debugging is on" in out
+    moves = re.findall(r"State (\w+) -> (\w+)", out)
+    assert moves == [("IDLE", "I_WAIT_INIT"), ("I_WAIT_INIT", "I_WAIT_AUTH"),
+                     ("I_WAIT_AUTH", "READY")]  # fmt: skip
+    assert "\n.!!!!\nSuccess rate is 80 percent (4/5)" in out
+    for name in ("SKEYSEED", "SK_d", "SK_ai", "SK_ar", "SK_ei", "SK_er", "SK_pi", "SK_pr"):
+        values = re.findall(rf"^  Branch[12]\s+{name}\s+= (\S+)", out, re.MULTILINE)
+        assert len(values) == 2 and values[0] == values[1], name
+    assert "derived the same SKEYSEED, SK_d, SK_ai/ar, SK_ei/er and SK_pi/pr: yes" in out
+    row = re.search(r"^1\s+10\.1\.1\.1/500\s+10\.2\.2\.1/500\s+none/none\s+READY$", out, re.M)
+    assert row is not None
+    assert "Encr: AES-CBC, keysize: 256, PRF: SHA256, Hash: SHA256, DH Grp:14" in out
+    assert "show crypto ipsec sa counts the same: yes" in out
+    assert "ISAKMP" not in out.split("== 3.")[1]  # no IKEv1 after the configuration
+
+
+def test_demo_ikev2_writes_the_ikev2_decryption_table(tmp_path: Path) -> None:
+    demo("--ikev2", "--pcap", str(tmp_path))
+    table = (tmp_path / "ikev2_decryption_table").read_text().splitlines()
+    assert len(table) == 1 and '"AES-CBC-256 [RFC3602]"' in table[0]
+    assert len((tmp_path / "esp_sa").read_text().splitlines()) == 2
+
+
 def _vpnteach(*args: str) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-m", "vpnteach", *args]
     return subprocess.run(argv, capture_output=True, text=True, check=False)

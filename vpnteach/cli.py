@@ -5,7 +5,10 @@ the branches enroll with the WIN2003 CA over the simulated network, Branch1 turn
 ``debug crypto isakmp`` and pings Branch2's LAN, IKE Main Mode and Quick Mode run (the first
 echo is lost while they do), and ``show crypto isakmp sa`` / ``show crypto ipsec sa`` count
 what really crossed the wire. ``--pcap DIR`` writes the WAN capture with the Wireshark key
-tables that decrypt it.
+tables that decrypt it. ``--ikev2`` tells the same story with the tunnel negotiated by IKEv2
+(RFC 7296), configured as Cisco's FlexVPN (``crypto ikev2 proposal/policy/profile``):
+IKE_SA_INIT and IKE_AUTH instead of Main Mode and Quick Mode, SKEYSEED and SK_* instead of
+SKEYID and its children, ``show crypto ikev2 sa`` instead of ``show crypto isakmp sa``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,28 @@ PROFILES = {
 }
 PING = "ping 192.168.22.1 source 192.168.11.1"
 KEY_FACTS = ("SKEYID", "SKEYID_d", "SKEYID_a", "SKEYID_e", "Ka")
+KEY_FACTS_V2 = ("SKEYSEED", "SK_d", "SK_ai", "SK_ar", "SK_ei", "SK_er", "SK_pi", "SK_pr")
+
+
+class Story:
+    """What differs between the IKEv1 and the IKEv2 telling of the demo."""
+
+    def __init__(self, ike: int) -> None:
+        self.ike = ike
+        v2 = ike == 2
+        self.debug = "debug crypto ikev2" if v2 else "debug crypto isakmp"
+        self.exchanges = "IKE_SA_INIT + IKE_AUTH" if v2 else "IKE Main Mode + Quick Mode"
+        self.keys_title = "RFC 7296 §2.14" if v2 else "RFC 2409 §5"
+        self.key_facts = KEY_FACTS_V2 if v2 else KEY_FACTS
+        self.keys_said = (
+            "SKEYSEED, SK_d, SK_ai/ar, SK_ei/er and SK_pi/pr" if v2
+            else "SKEYID, SKEYID_d/a/e and Ka"
+        )  # fmt: skip
+        self.show_sa = "show crypto ikev2 sa" if v2 else "show crypto isakmp sa"
+        self.config = (
+            ("show crypto ikev2 proposal", "show crypto ipsec transform-set") if v2 else
+            ("show crypto isakmp policy", "show crypto ipsec transform-set")
+        )  # fmt: skip
 
 
 def _show(fact: Fact, width: int) -> str:
@@ -57,22 +82,32 @@ def enrollment(lab: Lab) -> None:
     _run(lab.branch1, "show crypto pki certificates")
 
 
-def key_material(lab: Lab) -> bool:
-    """The phase-1 keys each branch derived in this run; True if they agree."""
+def _trace(router: LabRouter) -> list[Fact]:
+    from vpnteach.gateway import Ikev2Gateway
+
+    gateway = router.gateway
+    if gateway is None:
+        return []
+    return list(gateway.v2.trace if isinstance(gateway, Ikev2Gateway) else gateway.ike.trace)
+
+
+def key_material(
+    lab: Lab, names: tuple[str, ...] = KEY_FACTS, said: str = "SKEYID, SKEYID_d/a/e and Ka"
+) -> bool:
+    """The IKE SA keys each branch derived in this run; True if they agree."""
     facts = {
-        router.name: [f for f in router.gateway.ike.trace if f.name in KEY_FACTS]
+        router.name: [f for f in _trace(router) if f.name in names]
         for router in (lab.branch1, lab.branch2)
-        if router.gateway is not None
     }
-    width = max(len(name) for name in KEY_FACTS)
+    width = max(len(name) for name in names)
     for actor, found in facts.items():
         print(f"{actor}:")
         for fact in found:
             print(_show(fact, width))
         print()
     values = [[f.value for f in found] for found in facts.values()]
-    agree = len(values) == 2 and values[0] == values[1] and len(values[0]) == len(KEY_FACTS)
-    print("Both branches derived the same SKEYID, SKEYID_d/a/e and Ka:", "yes" if agree else "NO")
+    agree = len(values) == 2 and values[0] == values[1] and len(values[0]) == len(names)
+    print(f"Both branches derived the same {said}:", "yes" if agree else "NO")
     return agree
 
 
@@ -90,28 +125,41 @@ def wire_check(lab: Lab, show: str) -> bool:
     return ok
 
 
-def demo(profile: str, seed: int, pcap: str | None = None) -> int:
+def flexvpn_config(router: LabRouter) -> None:
+    """The ``crypto ikev2`` blocks of the running configuration (``| section crypto ikev2``)."""
+    shown = router.exec("show running-config").split("!\n")
+    print(f"{router.name}# show running-config | section crypto ikev2")
+    print("".join(block for block in shown if block.startswith("crypto ikev2")).rstrip("\n"))
+
+
+def demo(profile: str, seed: int, pcap: str | None = None, ike: int = 1) -> int:
     """The seed story end to end on the default lab; 0 if everything checked out."""
     from vpnteach.lab import Lab
     from vpnteach.labs.seed import ENROLL_START
 
+    story = Story(ike)
     print(f"vpnteach {__version__} — profile {profile!r}: {PROFILES[profile]}, seed {seed}")
-    lab = Lab.seed(seed, profile=profile)
+    if ike == 2:
+        print("negotiated with IKEv2 (RFC 7296), configured as Cisco FlexVPN: IKE SA "
+              "aes-cbc-256 / sha256 / group 14, ESP esp-aes 256 esp-sha256-hmac")  # fmt: skip
+    lab = Lab.seed(seed, profile=profile, ike=ike)
     lab.capture("WAN")
     b1 = lab.branch1
     _section(f"1. Certificates: enrollment with WIN2003 ({ENROLL_START:%b %-d %Y}, NTP-synced)")
     enrollment(lab)
     _section("2. Configuration: IKE policy, transform set, crypto map (assets/configs)")
-    for command in ("show crypto isakmp policy", "show crypto ipsec transform-set"):
+    if ike == 2:
+        flexvpn_config(b1)
+    for command in story.config:
         _run(b1, command)
     _run(b1, "show crypto map")
-    _section(f"3. Interesting traffic at {lab.now:%b %-d %H:%M:%S}: IKE Main Mode + Quick Mode")
-    _run(b1, "debug crypto isakmp")
+    _section(f"3. Interesting traffic at {lab.now:%b %-d %H:%M:%S}: {story.exchanges}")
+    _run(b1, story.debug)
     marks = _run(b1, PING).splitlines()[-2]
-    _section("4. The keys both branches derived (RFC 2409 §5)")
-    agree = key_material(lab)
+    _section(f"4. The keys both branches derived ({story.keys_title})")
+    agree = key_material(lab, story.key_facts, story.keys_said)
     _section("5. Verification")
-    _run(b1, "show crypto isakmp sa")
+    _run(b1, story.show_sa)
     counted = wire_check(lab, _run(b1, "show crypto ipsec sa"))
     if pcap is not None:
         _section("6. The capture, decryptable")
@@ -143,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write the WAN capture and the Wireshark key tables to DIR (created if missing)",
     )
+    d.add_argument("--ikev2", action="store_true", help="negotiate with IKEv2 (FlexVPN config)")
     c = sub.add_parser("console", help="an IOS console on the seed lab's routers")
     c.add_argument("--blank", action="store_true", help="routers out of the box (type it all)")
     c.add_argument("--seed", type=int, default=2010, help="random seed (default 2010)")
@@ -197,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem:
             print(f"vpnteach demo: error: --pcap {args.pcap}: {problem}", file=sys.stderr)
             return 2
-        return demo(args.profile, args.seed, args.pcap)
+        return demo(args.profile, args.seed, args.pcap, 2 if args.ikev2 else 1)
     if args.command == "console":
         from vpnteach.ui.terminal import main_console
 

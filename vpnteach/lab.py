@@ -25,7 +25,9 @@ from pathlib import Path
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import OsRng, Rng, SeededRng
+from vpnteach.gateway import Ikev2Gateway
 from vpnteach.gateway.wireshark import esp_sa_key
+from vpnteach.ikev2.wireshark import write_decryption_table
 from vpnteach.ios import RouterConfig, parse_config
 from vpnteach.labs.router import LabRouter
 from vpnteach.labs.scep_udp import CaService
@@ -96,6 +98,7 @@ class Lab(HtmlRepr):
         pfs: int | None = None,
         auth: str = "rsa-sig",
         trace: bool = True,
+        ike: int = 1,
     ) -> Lab:
         """The seed tutorial's lab, enrolled, with the clock at ``Jun 6 10:21:50.071``.
 
@@ -108,15 +111,19 @@ class Lab(HtmlRepr):
             auth: ``"rsa-sig"`` (certificates), ``"pre-share"`` (``crypto isakmp key``) or
                 ``"rsa-encr"`` (each router's ``show crypto key mypubkey rsa`` pasted into the
                 other's ``crypto key pubkey-chain rsa``).
+            ike: ``1`` (the seed's ISAKMP) or ``2``: the same tunnel negotiated with IKEv2
+                (RFC 7296), configured as Cisco's FlexVPN site-to-site example (``crypto ikev2
+                proposal/policy/profile``, ``set ikev2-profile`` on the crypto map; see
+                :data:`vpnteach.labs.seed.IKEV2_COMMANDS`).
 
         The lab's ``recipe`` rebuilds it: ``Stepper.for_lab(lab)`` steps through a fresh copy.
         A lab with a named fault: ``vpnteach.troubleshoot.broken_lab(fault, ...)``.
         """
         from vpnteach.labs.seed import build_seed_lab
 
-        lab = build_seed_lab(cls, seed, profile=profile, pfs=pfs, auth=auth, trace=trace)
+        lab = build_seed_lab(cls, seed, profile=profile, pfs=pfs, auth=auth, trace=trace, ike=ike)
         lab.recipe = functools.partial(
-            cls.seed, seed, profile=profile, pfs=pfs, auth=auth, trace=trace
+            cls.seed, seed, profile=profile, pfs=pfs, auth=auth, trace=trace, ike=ike
         )
         return lab
 
@@ -264,7 +271,8 @@ class Lab(HtmlRepr):
 
     def export_pcap(self, folder: str | Path, link: str = "WAN") -> list[Path]:
         """Write ``<link>.pcap`` and the Wireshark key tables (``ikev1_decryption_table``,
-        ``esp_sa``, ``preferences``) into ``folder``; return the paths.
+        ``esp_sa``, ``preferences``, and ``ikev2_decryption_table`` after IKEv2) into
+        ``folder``; return the paths.
 
         Open it with ``WIRESHARK_CONFIG_DIR=<folder> wireshark <folder>/<link>.pcap``.
         """
@@ -275,4 +283,14 @@ class Lab(HtmlRepr):
             raise LabError(f"no capture on {name}: call lab.capture({link!r}) before the traffic")
         pcap = self.captures[name].write_pcap(out / f"{name}.pcap")
         ike, esp = self.wireshark_keys()
-        return [pcap, *write_wireshark_keys(out, ike, esp)]
+        written = [pcap, *write_wireshark_keys(out, ike, esp)]
+        ikev2 = self.ikev2_decryption_lines()
+        return written + ([write_decryption_table(out, ikev2)] if ikev2 else [])
+
+    def ikev2_decryption_lines(self) -> list[str]:
+        """Wireshark's ``ikev2_decryption_table`` records of every IKEv2 SA of the run."""
+        lines: dict[str, None] = {}
+        for router in self.routers.values():
+            if isinstance(router.gateway, Ikev2Gateway):
+                lines.update(dict.fromkeys(router.gateway.ikev2_keys))
+        return list(lines)

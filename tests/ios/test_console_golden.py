@@ -172,6 +172,7 @@ CASES: list[tuple[str, str, str, str]] = [
         "?",
         "set ",
         L(
+            "  ikev2-profile         Specify ikev2 Profile",
             "  peer                  ISAKMP peer policy",
             "  pfs                   Specify pfs settings",
             "  security-association  Security association parameters",
@@ -420,7 +421,10 @@ def test_help_lines_follow_the_place_of_the_word(lab: Lab) -> None:
     )
     assert "  key     Long term key operations\n" in console.help("crypto ")
     assert console.help("do debug crypto ") == L(
-        "  ipsec   IPSEC processing", "  isakmp  ISAKMP Key Management", ""
+        "  ikev2   IKEv2 Key Management",
+        "  ipsec   IPSEC processing",
+        "  isakmp  ISAKMP Key Management",
+        "",
     )
 
 

@@ -192,7 +192,7 @@ def test_show_crypto_ipsec_transform_set(branch1: RouterConfig) -> None:
 def test_unknown_show_command_gets_an_exec_error(branch1: RouterConfig) -> None:
     with pytest.raises(IosConfigError) as caught:
         run_show(branch1, "show crypto mop")
-    assert caught.value.expected == "one of map, ipsec, key"
+    assert caught.value.expected == "one of map, ipsec, key, ikev2"
     assert caught.value.ios_message() == (
         "Branch1#show crypto mop\n                    ^\n% Invalid input detected at '^' marker."
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tests.interop.strongswan import Charon, CharonError, Connection
+from tests.interop.strongswan import Charon, CharonError, Connection, load_plugins
 from vpnteach.labs.seed import PROFILES
 from vpnteach.labs.seed_configs import SEED_CONFIGS
 from vpnteach.net import netns
@@ -227,21 +227,27 @@ SITES = {"Branch1": ("10.1.1.1", "192.168.11.0/24"), "Branch2": ("10.2.2.1", "19
 def start_strongswan(
     ns: str, work: Path, pki: Path, *, profile: str = "seed", child_rekey: str = "0",
     child_life: str = "3600s", me: str = "Branch2", extra: dict[str, str] | None = None,
+    version: int = 1, psk: str | None = None,
 ) -> Charon:  # fmt: skip
     """charon as ``me`` (Branch2: 10.2.2.1, LAN 192.168.22.0/24) with that router's certificate
     from ``pki``; the peer is the other branch. Its LAN address must be on ``lo`` (the
-    Topology puts it there): kernel-libipsec routes from it into ``ipsec0``."""
+    Topology puts it there): kernel-libipsec routes from it into ``ipsec0``. ``version=2``:
+    IKEv2; ``psk``: pre-shared key authentication with the WAN addresses as identities."""
     ike, esp = SWAN_PROPOSALS[profile]
     peer = "Branch1" if me == "Branch2" else "Branch2"
     (addr, lan), (peer_addr, peer_lan) = SITES[me], SITES[peer]
+    ids = (addr, peer_addr) if psk else (f"{me}.amit.com", f"{peer}.amit.com")
     conn = Connection(
         name="vpn", local_addr=addr, remote_addr=peer_addr,
-        local_id=f"{me}.amit.com", remote_id=f"{peer}.amit.com", local_ts=lan, remote_ts=peer_lan,
+        local_id=ids[0], remote_id=ids[1], local_ts=lan, remote_ts=peer_lan,
         cert=f"{me.lower()}.cert.pem", cacert="ca.cert.pem", proposals=ike, esp_proposals=esp,
         child_rekey_time=child_rekey, child_life_time=child_life, extra=dict(extra or {}),
+        version=version, auth="psk" if psk else "pubkey", psk=psk,
     )  # fmt: skip
     charon = Charon(ns, work / me.lower(), name=me, loglevels={"ike": 1, "chd": 1, "knl": 1})
     charon.write_config([conn])
+    if version == 2:
+        load_plugins(charon, ("kdf",))  # IKEv2's prf+ (strongSwan 5.9.8)
     if child_rekey != "0":  # rekey exactly at rekey_time: no random jitter
         path = charon.swanctl_dir / "swanctl.conf"
         path.write_text(path.read_text().replace(

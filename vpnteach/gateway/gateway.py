@@ -66,6 +66,8 @@ from vpnteach.ike.events import (
     SaDeleted,
 )
 from vpnteach.ike.sa import Datagram
+from vpnteach.ikev2.events import Event as Ikev2Event
+from vpnteach.ikev2.show import show_crypto_ikev2_sa
 from vpnteach.ios.model import RouterConfig
 from vpnteach.pki.trustpoint import RouterPki
 from vpnteach.trace import NULL_TRACE, Trace
@@ -84,7 +86,7 @@ __all__ = [
     "is_esp",
 ]
 
-GatewayEvent = Event | SadEvent | SasInstalled | SasRemoved | PeerDead
+GatewayEvent = Event | Ikev2Event | SadEvent | SasInstalled | SasRemoved | PeerDead
 
 
 class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
@@ -137,11 +139,7 @@ class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
         self._address_bytes = pack_address(self.crypto.address)
         ike_rng = rng.fork("ike") if isinstance(rng, SeededRng) else rng
         self.esp_rng = rng.fork("esp") if isinstance(rng, SeededRng) else rng
-        ike_config = ike_config_from(config, pki, timezone=timezone, half_open=half_open,
-                                     force_udp_encapsulation=force_udp_encapsulation)  # fmt: skip
-        trace = retention.trace_for(config.hostname, trace, retain)
-        self.ike = IkeEndpoint(ike_config, ike_rng, trace, name=config.hostname)
-        self.ike.recorder.records.limit = retain
+        self._start_ike(config, ike_rng, retention.trace_for(config.hostname, trace, retain))
         self.esp_trace = esp_trace
         self.sad = Sad(Spd(self.crypto.entries))
         self.ipsec_log = retention.ipsec_log(retain)
@@ -158,6 +156,16 @@ class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
         self._lifetime_rng = rng.fork("lifetime") if isinstance(rng, SeededRng) else rng
         self.isakmp_rekeys = IsakmpRekeys(self._lifetime_rng)
         self.dpd = self._new_dpd(config, 0.0)
+
+    def _start_ike(self, config: RouterConfig, rng: Rng, trace: Trace | None) -> None:
+        """The IKEv1 endpoint for ``config`` (:class:`~vpnteach.gateway.ikev2_gateway.
+        Ikev2Gateway` starts an IKEv2 one instead)."""
+        ike_config = ike_config_from(
+            config, self.pki, timezone=self.timezone, half_open=self.half_open,
+            force_udp_encapsulation=self.force_udp_encapsulation,
+        )  # fmt: skip
+        self.ike = IkeEndpoint(ike_config, rng, trace, name=config.hostname)
+        self.ike.recorder.records.limit = self.retain
 
     def __repr__(self) -> str:
         where = f"{self.crypto.name} {self.crypto.address}"
@@ -349,6 +357,10 @@ class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
     def show_crypto_isakmp_sa(self) -> str:
         """``show crypto isakmp sa``."""
         return self.ike.show_crypto_isakmp_sa()
+
+    def show_crypto_ikev2_sa(self, now: float, *, detail: bool = False) -> str:
+        """``show crypto ikev2 sa``: an ISAKMP map has no IKEv2 SA (IOS prints the headings)."""
+        return show_crypto_ikev2_sa((), self.crypto.address, now, detail=detail)
 
     def show_crypto_isakmp_policy(self) -> str:
         """``show crypto isakmp policy``."""

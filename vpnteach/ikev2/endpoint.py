@@ -117,6 +117,10 @@ class Ikev2Endpoint:
         """The configuration in use."""
         return self.ctx.config
 
+    def reconfigure(self, config: Ikev2Config) -> None:
+        """Use ``config`` from now on (existing SAs keep the peer settings they began with)."""
+        self.ctx.config = config
+
     @property
     def stats(self) -> Counter[str]:
         """Counters: dropped messages by reason, retransmissions, retries."""

@@ -25,7 +25,7 @@ from vpnteach.ike.policy import (
     PreSharedKey,
     TransformSet,
 )
-from vpnteach.ios import admission, interactive, isakmp_peer
+from vpnteach.ios import admission, ikev2, interactive, isakmp_peer, static_routes
 from vpnteach.ios.argtypes import ARG_TYPES
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.grammar import Args, Token, compile_pattern
@@ -35,7 +35,6 @@ from vpnteach.ios.model import (
     InterfaceConfig,
     IsakmpKeepalive,
     RsaKeyCommand,
-    StaticRoute,
     TrustpointConfig,
 )
 from vpnteach.ios.pubkey import (
@@ -197,20 +196,6 @@ def _interface(d: Draft, a: Args) -> None:
     d.context = a["name"]
 
 
-def _ip_route(d: Draft, a: Args) -> None:
-    route = StaticRoute(a["prefix"], a["mask"], a["next_hop"])
-    if route not in d.static_routes:
-        d.static_routes.append(route)
-
-
-def _no_ip_route(d: Draft, a: Args) -> None:
-    def same(r: StaticRoute) -> bool:
-        hop = a.get("next_hop")
-        return (r.prefix, r.mask) == (a["prefix"], a["mask"]) and hop in (None, r.next_hop)
-
-    d.static_routes = [r for r in d.static_routes if not same(r)]
-
-
 def _nothing(d: Draft, a: Args) -> None:
     """``exit`` / ``end``: only the mode changes."""
 
@@ -269,11 +254,16 @@ GLOBAL_COMMANDS = _table(
     ("crypto map <name:word> <seq:int:1-65535> [ipsec-isakmp]", _crypto_map, CRYPTO_MAP),
     ("no crypto map <name:word> [<seq:int:1-65535>]", _no_crypto_map),
     ("int(erface) <name:interface>", _interface, INTERFACE),
-    ("ip route <prefix:ip> <mask:mask> <next_hop:ip>", _ip_route),
-    ("no ip route <prefix:ip> <mask:mask> [<next_hop:ip>]", _no_ip_route),
     ("end", _nothing),
     ("exit", _nothing),
-) + _table(*GLOBAL_ROWS, *isakmp_peer.GLOBAL_ROWS, *interactive.GLOBAL_ROWS, *admission.GLOBAL_ROWS)
+) + _table(
+    *GLOBAL_ROWS,
+    *isakmp_peer.GLOBAL_ROWS,
+    *interactive.GLOBAL_ROWS,
+    *admission.GLOBAL_ROWS,
+    *ikev2.GLOBAL_ROWS,
+    *static_routes.GLOBAL_ROWS,
+)
 
 
 # --- config-isakmp --------------------------------------------------------------------------
@@ -431,7 +421,7 @@ CRYPTO_MAP_COMMANDS = _table(
     (f"no {_SET_SA} seconds", _map_edit(lambda s, a: replace(s, lifetime_seconds=None))),
     (f"no {_SET_SA} kilobytes", _map_edit(lambda s, a: replace(s, lifetime_kilobytes=None))),
     ("exit", _nothing),
-)
+) + _table(*ikev2.CRYPTO_MAP_ROWS)
 
 
 # --- config-if ------------------------------------------------------------------------------
@@ -475,9 +465,12 @@ MODE_COMMANDS: dict[str, tuple[Command, ...]] = {
     PUBKEY_KEY: _table(*KEY_ROWS),
     PUBKEY_DATA: _table(*DATA_ROWS),
     isakmp_peer.ISAKMP_PEER: _table(*isakmp_peer.PEER_ROWS),
+    **{mode: _table(*rows) for mode, rows in ikev2.MODE_ROWS.items()},
 }
 """Every mode's grammar table; a sub-mode also falls back to :data:`GLOBAL_COMMANDS`."""
-MODE_FALLBACK: dict[str, tuple[str, ...]] = {PUBKEY_KEY: (PUBKEY_CHAIN, GLOBAL), PUBKEY_DATA: ()}
+MODE_FALLBACK: dict[str, tuple[str, ...]] = {
+    PUBKEY_KEY: (PUBKEY_CHAIN, GLOBAL), PUBKEY_DATA: (), ikev2.KEYRING_PEER: (ikev2.KEYRING, GLOBAL)
+}  # fmt: skip
 """The modes a line is tried in after its own, where not just ``config``: a nested mode tries
 its parents (IOS walks up), a key-string block takes only its own lines."""
 

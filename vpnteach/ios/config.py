@@ -30,23 +30,30 @@ from vpnteach.ios.commands import (
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.errors import IosConfigError
 from vpnteach.ios.grammar import Args, Mismatch
-from vpnteach.ios.helptext import ARGUMENT_HELP, KEYWORD_HELP, TYPE_HELP, UNMODELLED_CONFIG
+from vpnteach.ios.helptext import (
+    ARGUMENT_HELP,
+    KEYWORD_HELP,
+    MODE_HELP,
+    TYPE_HELP,
+    UNMODELLED_CONFIG,
+)
 from vpnteach.ios.model import RouterConfig
 from vpnteach.ios.tree import Ambiguous, CommandTree, furthest
 
 
 def command_tree(
-    commands: tuple[Command, ...], hidden: tuple[str, ...] = ()
+    commands: tuple[Command, ...], hidden: tuple[str, ...] = (), mode: str = GLOBAL
 ) -> CommandTree[Command]:
     """One mode's rows as a :class:`~vpnteach.ios.tree.CommandTree` (abbreviation, ``?``)."""
+    help_text = {**KEYWORD_HELP, **MODE_HELP.get(mode, {})}
     return CommandTree(
-        [(c.pattern, c) for c in commands], ARG_TYPES, TYPE_HELP, KEYWORD_HELP, ARGUMENT_HELP,
+        [(c.pattern, c) for c in commands], ARG_TYPES, TYPE_HELP, help_text, ARGUMENT_HELP,
         hidden,
     )  # fmt: skip
 
 
 MODE_TREES: dict[str, CommandTree[Command]] = {
-    mode: command_tree(commands, UNMODELLED_CONFIG if mode == GLOBAL else ())
+    mode: command_tree(commands, UNMODELLED_CONFIG if mode == GLOBAL else (), mode)
     for mode, commands in MODE_COMMANDS.items()
 }
 """Every mode's rows merged into one tree: the parser, the console's ``?`` and Tab use it."""

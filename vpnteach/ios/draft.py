@@ -23,6 +23,12 @@ from vpnteach.ike.policy import (
 )
 from vpnteach.ios.argtypes import interface_rank
 from vpnteach.ios.errors import ConfigWarning
+from vpnteach.ios.ikev2_model import (
+    Ikev2KeyringConfig,
+    Ikev2PolicyConfig,
+    Ikev2ProfileConfig,
+    Ikev2ProposalConfig,
+)
 from vpnteach.ios.model import (
     ClockTimezone,
     CryptoMapSpec,
@@ -65,6 +71,10 @@ class Draft:
     crypto_maps: dict[str, dict[int, CryptoMapSpec]] = field(default_factory=dict)
     interfaces: dict[str, InterfaceConfig] = field(default_factory=dict)
     static_routes: list[StaticRoute] = field(default_factory=list)
+    ikev2_proposals: dict[str, Ikev2ProposalConfig] = field(default_factory=dict)
+    ikev2_policies: dict[str, Ikev2PolicyConfig] = field(default_factory=dict)
+    ikev2_keyrings: dict[str, Ikev2KeyringConfig] = field(default_factory=dict)
+    ikev2_profiles: dict[str, Ikev2ProfileConfig] = field(default_factory=dict)
     context: Any = None
     """The key of the object a sub-mode edits (policy priority, interface name, ...)."""
     key_hex: list[str] = field(default_factory=list)
@@ -122,7 +132,7 @@ class Draft:
             for p in self.isakmp_peers.values()
             for message in _peer_gaps(p, self.aggressive_mode_disable)
         ]
-        return found
+        return found + self._ikev2_warnings()
 
     def _map_warnings(self, spec: CryptoMapSpec) -> list[ConfigWarning]:
         subject = f"crypto map {spec.name} {spec.seq}"
@@ -138,7 +148,29 @@ class Draft:
             for name in spec.transform_sets
             if name not in self.transform_sets
         ]
+        profile = spec.ikev2_profile
+        if profile is not None and profile not in self.ikev2_profiles:
+            out.append(f"set ikev2-profile {profile}: no such IKEv2 profile")
         return [ConfigWarning(subject, message) for message in out]
+
+    def _ikev2_warnings(self) -> list[ConfigWarning]:
+        """Incomplete IKEv2 proposals and profiles, policies naming missing proposals."""
+        found = [
+            ConfigWarning(f"crypto ikev2 proposal {p.name}", message)
+            for p in self.ikev2_proposals.values()
+            for message in p.gaps()
+        ]
+        found += [
+            ConfigWarning(f"crypto ikev2 policy {p.name}", f"proposal {n}: no such proposal")
+            for p in self.ikev2_policies.values()
+            for n in p.proposals
+            if n not in self.ikev2_proposals
+        ]
+        return found + [
+            ConfigWarning(f"crypto ikev2 profile {p.name}", message)
+            for p in self.ikev2_profiles.values()
+            for message in p.gaps()
+        ]
 
     def _pre_share_warnings(self) -> list[ConfigWarning]:
         am_keys = not self.aggressive_mode_disable and any(

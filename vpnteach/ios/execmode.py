@@ -67,6 +67,10 @@ class RouterContext(Protocol):
         """``show crypto ipsec sa [detail]``."""
         ...
 
+    def show_crypto_ikev2_sa(self, detail: bool) -> str:
+        """``show crypto ikev2 sa [detailed]``."""
+        ...
+
     def clock(self) -> dt.datetime:
         """The router's wall clock (aware)."""
         ...
@@ -76,7 +80,7 @@ class RouterContext(Protocol):
         ...
 
     def set_debug(self, kind: str, on: bool) -> None:
-        """``debug crypto isakmp|ipsec`` on or off."""
+        """``debug crypto isakmp|ipsec|ikev2`` on or off."""
         ...
 
     def clear_crypto(self, what: str) -> str:
@@ -113,7 +117,7 @@ class ExecCommand:
     action: str = ""
 
 
-DEBUG_NAMES = {"isakmp": "Crypto ISAKMP", "ipsec": "Crypto IPSEC"}
+DEBUG_NAMES = {"isakmp": "Crypto ISAKMP", "ipsec": "Crypto IPSEC", "ikev2": "IKEv2 default"}
 
 
 def _debug(kind: str, on: bool) -> Handler:
@@ -178,6 +182,8 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
     ExecCommand(f"{_SC} {_ISA} pol(icy)", lambda c, a: c.show_crypto_isakmp_policy(), 1),
     ExecCommand(f"{_SC} ipsec sa", lambda c, a: c.show_crypto_ipsec_sa(False), 1),
     ExecCommand(f"{_SC} ipsec sa det(ail)", lambda c, a: c.show_crypto_ipsec_sa(True), 1),
+    ExecCommand(f"{_SC} ikev2 sa", lambda c, a: c.show_crypto_ikev2_sa(False), 1),
+    ExecCommand(f"{_SC} ikev2 sa det(ailed)", lambda c, a: c.show_crypto_ikev2_sa(True), 1),
     *(ExecCommand(pattern, _from_config(show), 15 if "run" in pattern else 1)
       for pattern, show in SHOW_COMMANDS),
     ExecCommand(f"{_SC} pki cert(ificates)",
@@ -192,6 +198,9 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
     ExecCommand("clo(ck) set <when:clock_time>", _clock_set),
     ExecCommand(f"{_DEB} {_C} {_ISA}", _debug("isakmp", True)),
     ExecCommand(f"{_DEB} {_C} ipsec", _debug("ipsec", True)),
+    ExecCommand(f"{_DEB} {_C} ikev2", _debug("ikev2", True)),
+    ExecCommand(f"no {_DEB} {_C} ikev2", _debug("ikev2", False)),
+    ExecCommand(f"{_UNDEB} {_C} ikev2", _debug("ikev2", False)),
     ExecCommand(f"no {_DEB} {_C} {_ISA}", _debug("isakmp", False)),
     ExecCommand(f"no {_DEB} {_C} ipsec", _debug("ipsec", False)),
     ExecCommand(f"{_UNDEB} {_C} {_ISA}", _debug("isakmp", False)),

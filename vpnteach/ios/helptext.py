@@ -156,6 +156,67 @@ KEYWORD_HELP.update(
     }
 )
 
+KEYWORD_HELP.update(
+    {
+        "crypto ikev2": "Configure IKEv2 Options",
+        "crypto ikev2 keyring": "Define IKEv2 keyring",
+        "crypto ikev2 policy": "Define IKEV2 policies",
+        "crypto ikev2 profile": "Define IKEv2 profiles",
+        "crypto ikev2 proposal": "Define IKEV2 proposals",
+        "set ikev2-profile": "Specify ikev2 Profile",
+        "show crypto ikev2": "Shows ikev2 information",
+        "show crypto ikev2 sa": "Shows ikev2 SAs",
+        "show crypto ikev2 sa detailed": "Shows IKEv2 SA details",
+        "show crypto ikev2 proposal": "Show IKEv2 proposals",
+        "debug crypto ikev2": "IKEv2 Key Management",
+        "undebug crypto ikev2": "IKEv2 Key Management",
+        "aes-cbc-128": "AES-CBC-128",
+        "aes-cbc-192": "AES-CBC-192",
+        "aes-cbc-256": "AES-CBC-256",
+        "aes-gcm-128": "Combined-mode,128 bit key,16 byte ICV(Authentication Tag)",
+        "aes-gcm-256": "Combined-mode,256 bit key,16 byte ICV(Authentication Tag)",
+        "sha1": "Secure Hash Standard",
+        "sha256": "Secure Hash Standard 2 (256 bit)",
+        "sha384": "Secure Hash Standard 2 (384 bit)",
+        "sha512": "Secure Hash Standard 2 (512 bit)",
+    }
+)
+
+MODE_HELP: dict[str, dict[str, str]] = {
+    "config-ikev2-proposal": {
+        "encryption": "Set encryption algorithm(s)",
+        "group": "Set the Diffie-Hellman group(s)",
+        "integrity": "Set integrity hash algorithm(s)",
+        "prf": "Set prf algorithm(s)",
+        **{
+            str(g): f"DH {bits} MODP"
+            for g, bits in ((1, 768), (2, 1024), (5, 1536), (14, 2048), (15, 3072), (16, 4096))
+        },
+    },
+    "config-ikev2-policy": {"proposal": "Specify Proposal"},
+    "config-ikev2-keyring": {"peer": "Configure a Peer and associated keys"},
+    "config-ikev2-keyring-peer": {
+        "address": "IP address",
+        "pre-shared-key": "Configure a pre-shared key",
+    },
+    "config-ikev2-profile": {
+        "address": "IP Address(es)",
+        "authentication": "Set authentication method",
+        "identity": "Specify IKEv2 local identity",
+        "keyring": "Specify keyring",
+        "lifetime": "Set lifetime for IKEv2 SAs",
+        "match": "Match values of peer",
+        "pki": "Specify pki trustpoints",
+        "local": "Local",
+        "remote": "Remote",
+        "dn": "Distinguished Name",
+        "fqdn": "Fully qualified domain name string",
+        "trustpoint": "Specify trustpoint(s)",
+    },
+}
+"""Where a sub-mode's ``?`` words a keyword differently from :data:`KEYWORD_HELP` (IOS 15's
+FlexVPN modes: ``encryption`` is "Set encryption algorithm(s)" there)."""
+
 EXEC_HELP = {**KEYWORD_HELP, "exit": "Exit from the EXEC"}
 """EXEC mode's wording where it differs (``exit`` leaves the session, not a mode)."""
 
@@ -169,6 +230,7 @@ ARGUMENT_HELP: dict[str, str] = {
     "lifetime": "lifetime in seconds",
     "key": "pre-shared key",
     "when": "Current Time (hh:mm:ss)",
+    "profile": "Name of ikev2 Profile",
 }
 """IOS's help line for an argument, by its name in the patterns."""
 

@@ -34,6 +34,12 @@ from vpnteach.ike.policy import (
     TransformSet,
 )
 from vpnteach.ios.errors import ConfigWarning
+from vpnteach.ios.ikev2_model import (
+    Ikev2KeyringConfig,
+    Ikev2PolicyConfig,
+    Ikev2ProfileConfig,
+    Ikev2ProposalConfig,
+)
 from vpnteach.pki.trustpoint import Trustpoint
 
 
@@ -86,6 +92,7 @@ class CryptoMapSpec(HtmlRepr):
         peers: ``set peer`` addresses in order (IOS tries them in turn).
         transform_sets: ``set transform-set`` names in preference order.
         pfs_group: ``set pfs groupN``; lifetime_*: ``set security-association lifetime``.
+        ikev2_profile: ``set ikev2-profile``: the entry negotiates with IKEv2 (FlexVPN).
     """
 
     name: str
@@ -96,6 +103,7 @@ class CryptoMapSpec(HtmlRepr):
     pfs_group: int | None = None
     lifetime_seconds: int | None = None
     lifetime_kilobytes: int | None = None
+    ikev2_profile: str | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +235,10 @@ class RouterConfig(HtmlRepr):
     crypto_maps: Mapping[str, Mapping[int, CryptoMapSpec]] = field(default_factory=_empty)
     interfaces: Mapping[str, InterfaceConfig] = field(default_factory=_empty)
     static_routes: tuple[StaticRoute, ...] = ()
+    ikev2_proposals: Mapping[str, Ikev2ProposalConfig] = field(default_factory=_empty)
+    ikev2_policies: Mapping[str, Ikev2PolicyConfig] = field(default_factory=_empty)
+    ikev2_keyrings: Mapping[str, Ikev2KeyringConfig] = field(default_factory=_empty)
+    ikev2_profiles: Mapping[str, Ikev2ProfileConfig] = field(default_factory=_empty)
     warnings: tuple[ConfigWarning, ...] = ()
 
     @property

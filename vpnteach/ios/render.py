@@ -30,7 +30,7 @@ from vpnteach.ike.policy import (
     IsakmpPolicy,
     TransformSet,
 )
-from vpnteach.ios import isakmp_peer, pubkey
+from vpnteach.ios import ikev2, isakmp_peer, pubkey
 from vpnteach.ios.argtypes import interface_rank
 from vpnteach.ios.model import (
     CryptoMapSpec,
@@ -55,6 +55,7 @@ def running_config(config: RouterConfig, include_keys: bool = False) -> str:
         list(_isakmp_globals(config)),
         isakmp_peer.running_config_lines(config),
         pubkey.running_config_lines(config),
+        *ikev2.running_config_sections(config),
         list(_ipsec_lifetimes(config)),
         *(_transform_set(t) for t in config.transform_sets.values()),
         *(_crypto_map(s) for m in config.crypto_maps.values() for s in _by_seq(m)),
@@ -161,6 +162,7 @@ def _crypto_map(spec: CryptoMapSpec) -> list[str]:
         lines.append(f" set transform-set {' '.join(spec.transform_sets)} ")
     if spec.pfs_group is not None:
         lines.append(f" set pfs group{spec.pfs_group}")
+    lines += [f" set ikev2-profile {spec.ikev2_profile}"] if spec.ikev2_profile else []
     lines += [f" match address {spec.match_address}"] if spec.match_address else []
     return lines
 

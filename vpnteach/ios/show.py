@@ -37,6 +37,7 @@ from collections.abc import Callable
 from vpnteach.ike.policy import TransformSet
 from vpnteach.ios.errors import IosConfigError
 from vpnteach.ios.grammar import Args, Mismatch
+from vpnteach.ios.ikev2 import show_crypto_ikev2_proposal
 from vpnteach.ios.model import CryptoMapSpec, RouterConfig
 from vpnteach.ios.pubkey import show_crypto_key_pubkey_chain
 from vpnteach.ios.tree import CommandTree
@@ -87,6 +88,7 @@ def show_crypto_map(config: RouterConfig, tag: str | None = None) -> str:
 
 def _map_entry(config: RouterConfig, spec: CryptoMapSpec) -> list[str]:
     lines = [f'Crypto Map "{spec.name}" {spec.seq} ipsec-isakmp']
+    lines += [f"{_INDENT}IKEv2 Profile: {spec.ikev2_profile}"] if spec.ikev2_profile else []
     lines += [f"{_INDENT}Peer = {peer}" for peer in spec.peers]
     lines += _match_address(config, spec)
     lines += [f"{_INDENT}Current peer: {spec.peers[0]}"] if spec.peers else []
@@ -123,6 +125,10 @@ SHOW_COMMANDS: tuple[tuple[str, _ShowHandler], ...] = (
         lambda c, a: show_crypto_ipsec_transform_set(c, a.get("tag")),
     ),
     ("sh(ow) cry(pto) key pubkey-chain rsa", lambda c, a: show_crypto_key_pubkey_chain(c)),
+    (
+        "sh(ow) cry(pto) ikev2 proposal [<name:word>]",
+        lambda c, a: show_crypto_ikev2_proposal(c, a.get("name")),
+    ),
 )
 """The exec commands this module answers, as grammars (see :mod:`vpnteach.ios.grammar`)."""
 

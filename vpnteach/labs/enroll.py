@@ -122,6 +122,7 @@ def request_certificate(router: LabRouter, answers: EnrollAnswers) -> tuple[str,
     if router.pki.trustpoint(name).certificate is not None:
         later.append(f"{_stamp(router, now)}: %PKI-6-CERTRET: Certificate received from "
                      "Certificate Authority")  # fmt: skip
+        router.pki_changed()
     else:
         reasons = "; ".join(item.reason for item in check.failed)
         later.append(f"{_stamp(router, now)}: %PKI-2-CERT_ENROLL_FAIL: Certificate enrollment "

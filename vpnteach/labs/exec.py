@@ -53,9 +53,13 @@ class LabContext:
         return self.router.pki
 
     def _gateway(self) -> Gateway:
-        if self.router.gateway is None:
-            raise ExecError(f"% {self.router.name} has no crypto map applied to an interface")
-        return self.router.gateway
+        router = self.router
+        if router.gateway is None:
+            mapped = any(i.crypto_map for i in router.config.interfaces.values())
+            if not mapped or not router.gateway_problem:
+                raise ExecError(f"% {router.name} has no crypto map applied to an interface")
+            raise ExecError(f"% {router.name} runs no IPsec: {router.gateway_problem}")
+        return router.gateway
 
     def show_crypto_isakmp_sa(self) -> str:
         return self._gateway().show_crypto_isakmp_sa()
@@ -66,6 +70,10 @@ class LabContext:
     def show_crypto_ipsec_sa(self, detail: bool) -> str:
         now = self.router.lab.epoch(self.router.lab.network.now)
         return self._gateway().show_crypto_ipsec_sa(now, detail=detail)
+
+    def show_crypto_ikev2_sa(self, detail: bool) -> str:
+        now = self.router.lab.epoch(self.router.lab.network.now)
+        return self._gateway().show_crypto_ikev2_sa(now, detail=detail)
 
     def clock(self) -> dt.datetime:
         return self.router.clock()

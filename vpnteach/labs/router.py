@@ -22,10 +22,21 @@ from typing import TYPE_CHECKING
 
 from vpnteach._html import HtmlRepr
 from vpnteach.crypto.rng import Rng, SeededRng
-from vpnteach.gateway import Deliver, Discard, Gateway, GatewayConfigError, GatewayEvent
+from vpnteach.gateway import (
+    Deliver,
+    Discard,
+    Gateway,
+    GatewayConfigError,
+    GatewayEvent,
+    Ikev2Gateway,
+    check_ikev2_config,
+    make_gateway,
+    uses_ikev2,
+)
 from vpnteach.gateway.adapt import crypto_interface, ike_config_from
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.sa import Datagram
+from vpnteach.ikev2.show import render_move
 from vpnteach.ios import RouterConfig, apply_commands
 from vpnteach.labs.syslog import SYSLOG_RECORDS, discard_message, isakmp_on_off
 from vpnteach.net.sim.hooks import FORWARD, Drop, Replace, Verdict
@@ -70,12 +81,13 @@ class LabRouter(HtmlRepr):
         self.node: Router = lab.network.add_router(config.hostname)
         self.pki = RouterPki(config.hostname, config.domain_name or "", timezone=timezone)
         self.gateway: Gateway | None = None
+        self.gateway_problem = ""  # why the configuration runs no gateway (GatewayConfigError)
         self.events: list[GatewayEvent] = []
         self.transcript: list[str] = []
         self.debugging: set[str] = set()
         self.console_buffer: list[str] = []
         self.syslog: list[tuple[float, str]] = []
-        self._cursors = {"isakmp": 0, "ipsec": 0, "syslog": 0}
+        self._cursors = {"isakmp": 0, "ipsec": 0, "ikev2": 0, "syslog": 0}
         self._timer: Scheduled | None = None
         self._timer_at: float | None = None
         self._scep_answer: scep.ScepResponse | None = None
@@ -131,11 +143,12 @@ class LabRouter(HtmlRepr):
     def _start_gateway(self) -> None:
         try:
             gw_rng = _fork(self.rng, "gateway")
-            self.gateway = Gateway(self.config, self.pki, gw_rng, timezone=self.timezone,
-                                   trace=self.lab.ike_trace(self.name))  # fmt: skip
-        except GatewayConfigError:
-            self.gateway = None
+            self.gateway = make_gateway(self.config, self.pki, gw_rng, timezone=self.timezone,
+                                        trace=self.lab.ike_trace(self.name))  # fmt: skip
+        except GatewayConfigError as exc:
+            self.gateway, self.gateway_problem = None, str(exc)
             return
+        self.gateway_problem = ""
         self.node.outbound_hook = self._outbound_hook
         self.node.inbound_hook = self._inbound_hook
         for port in IKE_PORTS:
@@ -170,6 +183,9 @@ class LabRouter(HtmlRepr):
             self._start_gateway()
         elif not self._runs_gateway(config):
             self._stop_gateway()
+        elif uses_ikev2(config) != isinstance(self.gateway, Ikev2Gateway):
+            self._stop_gateway()  # the other IKE version: a new gateway, IOS-like
+            self._start_gateway()
         else:
             self.gateway.reconfigure(self.config, self._epoch())
             self.service()
@@ -182,10 +198,20 @@ class LabRouter(HtmlRepr):
         """``config`` has a crypto map an IPsec gateway can run (an up, addressed interface)."""
         try:
             crypto_interface(config)
-            ike_config_from(config, self.pki, timezone=self.timezone)
-        except GatewayConfigError:
+            if uses_ikev2(config):
+                check_ikev2_config(config, self.pki)
+            else:
+                ike_config_from(config, self.pki, timezone=self.timezone)
+        except GatewayConfigError as exc:
+            self.gateway_problem = str(exc)
             return False
         return True
+
+    def pki_changed(self) -> None:
+        """A certificate arrived (``crypto pki enroll``): a configuration that could not run
+        without it (IKEv2 with rsa-sig reads the certificate when it starts) starts now."""
+        if self.gateway is None:
+            self._start_gateway()
 
     def _stop_gateway(self) -> None:
         """No crypto map left: the SAs are deleted (the peers told, RFC 2408 §3.15), then IKE
@@ -342,18 +368,41 @@ class LabRouter(HtmlRepr):
         gw = self.gateway
         if gw is None:
             return [(t, text) for t, _, _, text in keyed]
-        records = gw.ike.recorder.records
-        start = self._cursors["isakmp"]
-        for i, record in enumerate(records[start:], start):
-            if "isakmp" in self.debugging or isinstance(record, SYSLOG_RECORDS):
-                keyed += [(record.time, i, 1, t) for t in render_record(record, self.timezone)]
+        if isinstance(gw, Ikev2Gateway):
+            keyed += self._ikev2_lines(gw)
+        else:
+            keyed += self._isakmp_lines(gw)
         if "ipsec" in self.debugging:
             for line in gw.ipsec_log[self._cursors["ipsec"] :]:
                 stamped = f"{ios_time(line.time, self.timezone)}: {line.text}"
                 keyed += [(line.time, line.ike_position, 0, t) for t in stamped.split("\n")]
-        self._cursors |= {"isakmp": len(records), "ipsec": len(gw.ipsec_log)}
+        self._cursors["ipsec"] = len(gw.ipsec_log)
         # sorted() is stable: the lines of one record keep their order
         return [(t, text) for t, _, _, text in sorted(keyed, key=lambda k: k[:3])]
+
+    def _isakmp_lines(self, gw: Gateway) -> list[tuple[float, int, int, str]]:
+        """``debug crypto isakmp`` lines of the IKEv1 records not printed yet, and the system
+        messages among them (printed without debugging, :mod:`vpnteach.labs.syslog`)."""
+        records, start = gw.ike.recorder.records, self._cursors["isakmp"]
+        self._cursors["isakmp"] = len(records)
+        return [
+            (record.time, i, 1, t)
+            for i, record in enumerate(records[start:], start)
+            if "isakmp" in self.debugging or isinstance(record, SYSLOG_RECORDS)
+            for t in render_record(record, self.timezone)
+        ]
+
+    def _ikev2_lines(self, gw: Ikev2Gateway) -> list[tuple[float, int, int, str]]:
+        """``debug crypto ikev2`` lines of the IKEv2 moves not printed yet."""
+        moves, start = gw.v2.moves, self._cursors["ikev2"]
+        self._cursors["ikev2"] = len(moves)
+        if "ikev2" not in self.debugging:
+            return []
+        return [
+            (move.time, i, 1, t)
+            for i, move in enumerate(moves[start:], start)
+            for t in render_move(move, self.timezone)
+        ]
 
     def set_debug(self, kind: str, on: bool) -> None:
         """Turn ``debug crypto <kind>`` on or off (only later lines are printed)."""

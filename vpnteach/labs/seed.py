@@ -78,18 +78,59 @@ PROFILES["modern-gcm"] = PROFILES["modern"].replace("esp-aes 256 esp-sha256-hmac
 AUTH_METHODS = ("rsa-sig", "pre-share", "rsa-encr")
 """The ``auth=`` values: certificates, ``crypto isakmp key``, or keys in the pubkey chain."""
 
+IKEV2_COMMANDS = """crypto ikev2 proposal PROP
+ encryption aes-cbc-256
+ integrity sha256
+ group 14
+crypto ikev2 policy POL
+ proposal PROP
+crypto ikev2 profile PROF
+ match identity remote address {peer} 255.255.255.255
+ identity local address {local}
+ authentication remote {auth}
+ authentication local {auth}
+crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac
+crypto map CRYPTO 10 ipsec-isakmp
+ set ikev2-profile PROF
+"""
+"""``ike=2``: the seed's tunnel as Cisco's FlexVPN site-to-site example configures it (crypto
+map form), AES-256-CBC/SHA-256/group 14 for the IKE SA and ESP AES-256-CBC + HMAC-SHA-256-128
+(RFC 7296 and RFC 4868); the seed's ISAKMP policy stays, unused."""
+LOCAL = {"Branch1": "10.1.1.1", "Branch2": "10.2.2.1"}
+
 
 class SeedLabError(ValueError):
     """An unknown profile or authentication method, or an impossible PFS group."""
 
 
-def variant_commands(name: str, profile: str, pfs: int | None, auth: str) -> str:
+def ikev2_commands(name: str, auth: str) -> str:
+    """The FlexVPN lines of ``name`` for ``ike=2`` (:data:`IKEV2_COMMANDS`, plus a keyring
+    and ``keyring local`` for pre-shared keys, ``pki trustpoint`` for certificates)."""
+    if auth == "rsa-encr":
+        raise SeedLabError("auth='rsa-encr' is IKEv1 only (RFC 7296 has no public key encryption)")
+    text = IKEV2_COMMANDS.format(peer=PEERS[name], local=LOCAL[name], auth=auth)
+    if auth == "pre-share":
+        peer = "Branch2" if name == "Branch1" else "Branch1"
+        return (
+            f"crypto ikev2 keyring KEYS\n peer {peer}\n  address {PEERS[name]}\n"
+            f"  pre-shared-key {PRE_SHARED_KEY}\n{text}crypto ikev2 profile PROF\n"
+            " keyring local KEYS\n"
+        )
+    return text + "crypto ikev2 profile PROF\n pki trustpoint WIN2003\n"
+
+
+def variant_commands(name: str, profile: str, pfs: int | None, auth: str, ike: int = 1) -> str:
     """The IOS commands that turn the seed config of ``name`` into the asked-for variant."""
     if profile not in PROFILES:
         raise SeedLabError(f"unknown profile {profile!r}: choose one of {sorted(PROFILES)}")
     if auth not in AUTH_METHODS:
         raise SeedLabError(f"unknown auth {auth!r}: choose one of {', '.join(AUTH_METHODS)}")
+    if ike not in (1, 2):
+        raise SeedLabError(f"unknown IKE version {ike!r}: 1 (ISAKMP) or 2 (RFC 7296)")
     text = PROFILES[profile]
+    if ike == 2:
+        text += ikev2_commands(name, auth)
+        return text + (f"crypto map CRYPTO 10 ipsec-isakmp\n set pfs group{pfs}\n" if pfs else "")
     if auth == "rsa-encr":
         text += "crypto isakmp policy 10\n authentication rsa-encr\n"
     if auth == "pre-share":
@@ -108,12 +149,13 @@ def build_seed_lab(
     pfs: int | None = None,
     auth: str = "rsa-sig",
     trace: bool = True,
+    ike: int = 1,
 ) -> Lab:
     """Build, enroll and hand over the seed lab (see the module docstring)."""
     lab = cls(seed, start=ENROLL_START, timezone=AEST, trace=trace)
     for name in ("Branch1", "Branch2"):
         config = parse_config(SEED_CONFIGS[name], f"{name.lower()}.cfg")
-        extra = variant_commands(name, profile, pfs, auth)
+        extra = variant_commands(name, profile, pfs, auth, ike)
         if extra:
             config = apply_commands(config, extra, f"Lab.seed(profile={profile!r})")
         lab.add_router(config)

@@ -73,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--half-open-timeout", type=float, default=DEFAULT_HALF_OPEN_TIMEOUT,
                      metavar="S", help="delete a half-open SA S seconds after the peer's "
                                        "last message (default 90)")  # fmt: skip
-    run.add_argument("--debug", action="append", default=[], choices=["isakmp", "ipsec"],
-                     help="debug crypto isakmp/ipsec on from the start (to stderr)")  # fmt: skip
+    run.add_argument("--debug", action="append", default=[], choices=["isakmp", "ipsec", "ikev2"],
+                     help="debug crypto isakmp/ipsec/ikev2 on from the start (stderr)")  # fmt: skip
     show = sub.add_parser("show", help="send one exec command to a running router")
     show.add_argument("--control", required=True, metavar="PATH")
     show.add_argument("words", nargs="+", help='e.g. show crypto ipsec sa (or "clear crypto sa")')

@@ -53,6 +53,9 @@ class ProcessContext:
     def show_crypto_ipsec_sa(self, detail: bool) -> str:
         return self.router.gateway.show_crypto_ipsec_sa(self.router.now(), detail=detail)
 
+    def show_crypto_ikev2_sa(self, detail: bool) -> str:
+        return self.router.gateway.show_crypto_ikev2_sa(self.router.now(), detail=detail)
+
     def clock(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.router.now(), tz=self.router.timezone)
 

@@ -38,26 +38,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import functools
 import importlib
-import ipaddress
 import os
 import socket
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from vpnteach.crypto.rng import OsRng, Rng
-from vpnteach.gateway import Deliver, Discard, Gateway, SasInstalled, SasRemoved, Transmit
+from vpnteach.gateway import (
+    Deliver,
+    Discard,
+    Ikev2Gateway,
+    SasInstalled,
+    SasRemoved,
+    Transmit,
+    make_gateway,
+)
 from vpnteach.gateway.retention import DAEMON_RETAIN
 from vpnteach.gateway.wireshark import esp_sa_key
 from vpnteach.ike.admission import HalfOpenLimits
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.events import Phase1Complete
+from vpnteach.ikev2.events import IkeSaEstablished
+from vpnteach.ikev2.show import render_move
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.model import RouterConfig
 from vpnteach.net.sim.keys import IkeKey, wireshark_key_tables
@@ -69,7 +77,9 @@ from vpnteach.router.counters import BoundedCounter
 from vpnteach.router.framing import WanDatagram, is_esp_in_udp, wan_datagram
 from vpnteach.router.privileges import Account, drop_privileges
 from vpnteach.router.safefiles import listen_unix, open_directory, peer_uid, write_file_at
+from vpnteach.router.setup import brief, config_timezone, lan_interface, remote_networks
 from vpnteach.router.sockets import RouterSetupError, bound_socket
+from vpnteach.trace import Ring
 from vpnteach.wire.printable import printable, printable_lines
 
 __all__ = [
@@ -83,35 +93,10 @@ __all__ = [
 IKE_PORTS = (500, 4500)
 ESP_PROTOCOL = 50
 BATCH = 64  # packets read per wake-up before other descriptors get a turn
+T = TypeVar("T")
 
 
 _LOADED_LATER = ("vpnteach.router.commands",)  # imported lazily, after the drop
-
-
-def lan_interface(config: RouterConfig) -> ipaddress.IPv4Interface:
-    """The protected LAN: the first up interface with an address and no crypto map.
-
-    Raises:
-        RouterSetupError: the configuration has none.
-    """
-    for iface in config.interfaces.values():
-        if iface.crypto_map is None and not iface.shutdown and iface.ip_interface is not None:
-            return iface.ip_interface
-    raise RouterSetupError(
-        f"{config.hostname}: no LAN interface (an 'interface' with 'ip address' and no "
-        "'crypto map') to put on the TUN device"
-    )
-
-
-def config_timezone(config: RouterConfig) -> dt.tzinfo:
-    """The router's clock zone: ``clock timezone`` of the config, else UTC (IOS's default)."""
-    return config.clock_timezone.tzinfo if config.clock_timezone else dt.timezone.utc
-
-
-def remote_networks(gateway: Gateway) -> list[str]:
-    """The destination networks of every crypto ACL permit line: routed into the TUN."""
-    found = {str(flow.remote_ident.network) for flow in gateway.sad.spd.flows}
-    return sorted(found)
 
 
 class RouterProcess:
@@ -157,9 +142,10 @@ class RouterProcess:
     ) -> None:
         self.config, self.pki = config, pki
         self.timezone = tz = config_timezone(config)
-        self.gateway = Gateway(config, pki, rng or OsRng(), timezone=tz,
-                               force_udp_encapsulation=force_udp_encap, half_open=half_open,
-                               retain=DAEMON_RETAIN)  # fmt: skip
+        self.gateway = make_gateway(  # IKEv2 when the crypto map says set ikev2-profile
+            config, pki, rng or OsRng(), timezone=tz, force_udp_encapsulation=force_udp_encap,
+            half_open=half_open, retain=DAEMON_RETAIN,
+        )  # fmt: skip
         self.lan = lan_interface(config)
         self.tun_name = tun_name
         self.control = Path(control) if control is not None else None
@@ -172,7 +158,7 @@ class RouterProcess:
         self.now = clock or wall_monotonic_clock()
         self.stats: Counter[str] = BoundedCounter()
         self.debugging: set[str] = set()
-        self._cursors = {"isakmp": 0, "ipsec": 0}
+        self._cursors = {"isakmp": 0, "ipsec": 0, "ikev2": 0}
         self.tun: TunDevice | None = None
         self._lan_writer: BackgroundWriter[bytes] | None = None
         self.udp: dict[int, socket.socket] = {}
@@ -367,8 +353,8 @@ class RouterProcess:
         self._flush_writers()
         while (event := gw.next_event()) is not None:
             self.stats[f"event {type(event).__name__}"] += 1
-            if isinstance(event, (SasInstalled, SasRemoved, Phase1Complete)):
-                self._say(f"{type(event).__name__}: {_brief(event)}")
+            if isinstance(event, (SasInstalled, SasRemoved, Phase1Complete, IkeSaEstablished)):
+                self._say(f"{type(event).__name__}: {brief(event)}")
                 self.export_keys()
         for d in gw.datagrams_to_send(self.now()):
             sock = self.udp.get(d.local_port)
@@ -437,23 +423,30 @@ class RouterProcess:
     # ------------------------------------------------------------------ console
 
     def set_debug(self, kind: str, on: bool) -> None:
-        """``debug crypto isakmp|ipsec`` on or off: only lines from now on are printed."""
+        """``debug crypto isakmp|ipsec|ikev2`` on or off: only lines from now on are printed."""
         self.debug_lines()
         (self.debugging.add if on else self.debugging.discard)(kind)
 
     def debug_lines(self) -> list[str]:
         """The ``debug`` lines produced since the last call, for the kinds being debugged."""
-        gw = self.gateway
-        records, ipsec = gw.ike.recorder.records, gw.ipsec_log
-        lines: list[str] = []
-        if "isakmp" in self.debugging:
-            for record in records.since(self._cursors["isakmp"]):
-                lines += render_record(record, self.timezone)
-        if "ipsec" in self.debugging:
-            for entry in ipsec.since(self._cursors["ipsec"]):
-                lines += f"{ios_time(entry.time, self.timezone)}: {entry.text}".split("\n")
-        self._cursors = {"isakmp": records.total, "ipsec": ipsec.total}
-        return lines
+        gw, tz = self.gateway, self.timezone
+        if isinstance(gw, Ikev2Gateway):
+            lines = self._unread("ikev2", gw.v2.moves, lambda m: render_move(m, tz))
+        else:
+            lines = self._unread("isakmp", gw.ike.recorder.records, lambda r: render_record(r, tz))
+        return lines + self._unread(
+            "ipsec", gw.ipsec_log, lambda e: f"{ios_time(e.time, tz)}: {e.text}".split("\n")
+        )
+
+    def _unread(self, kind: str, items: Sequence[T], render: Callable[[T], list[str]]) -> list[str]:
+        """The lines of ``items`` past the ``kind`` cursor (none unless ``kind`` is debugged).
+        The cursors are absolute positions: a :class:`~vpnteach.trace.Ring` forgets its oldest."""
+        total = items.total if isinstance(items, Ring) else len(items)
+        start, self._cursors[kind] = self._cursors[kind], total
+        if kind not in self.debugging:
+            return []
+        new = items.since(start) if isinstance(items, Ring) else items[start:]
+        return [line for item in new for line in render(item)]
 
     def _say(self, text: str, *, stamp: bool = True) -> None:
         prefix = f"{ios_time(self.now(), self.timezone)}: {self.config.hostname}: " if stamp else ""
@@ -478,13 +471,3 @@ class RouterProcess:
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
-
-
-def _brief(event: object) -> str:
-    if isinstance(event, SasInstalled):
-        return f"peer {event.peer} in 0x{event.inbound_spi:08X} out 0x{event.outbound_spi:08X}"
-    if isinstance(event, SasRemoved):
-        return f"{', '.join(f'0x{s:08X}' for s in event.spis)} ({event.reason})"
-    if isinstance(event, Phase1Complete):
-        return f"ISAKMP SA with {event.peer[0]} (CKY-I {event.cky_i.hex()})"
-    return repr(event)

@@ -5,7 +5,9 @@
   (:meth:`Network.subscribe <vpnteach.net.sim.network.Network.subscribe>`) and to each
   router's IKE :class:`~vpnteach.trace.Trace`, IKE
   :class:`~vpnteach.ike.records.Recorder` and ESP trace (switched on for stepping); every
-  callback appends to one :class:`Journal`.
+  callback appends to one :class:`Journal`. An IKEv2 engine keeps its moves in a list
+  (:attr:`Ikev2Endpoint.moves <vpnteach.ikev2.Ikev2Endpoint.moves>`): the new ones are
+  journaled after each event.
 * **Starting a ping without running the network** —
   :meth:`LabRouter.start_ping <vpnteach.labs.router.LabRouter.start_ping>`.
 * **The datagram about to be delivered** — the scheduler's queue
@@ -25,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from vpnteach.gateway import Ikev2Gateway
 from vpnteach.net.sim.events import Event, PacketDelivered
 from vpnteach.net.sim.ping import Ping
 from vpnteach.net.sim.scheduler import Scheduled
@@ -140,6 +143,7 @@ class LabAdapter:
         self.pings: list[Ping] = []
         self.events = 0
         self._watched: set[int] = set()
+        self._moves: dict[str, tuple[Ikev2Gateway, int]] = {}  # IKEv2 moves journaled so far
         self._unsubscribe: list[Unsubscribe] = [
             lab.network.subscribe(self.journal.listener("net", ""))
         ]
@@ -157,6 +161,10 @@ class LabAdapter:
             if not gw.esp_trace.enabled:
                 gw.esp_trace = Trace(router.name)
             self._subscribe(gw.esp_trace, "esp", router.name)
+            if isinstance(gw, Ikev2Gateway):
+                self._subscribe(gw.v2.trace, "ike", router.name)
+                self._moves[router.name] = (gw, len(gw.v2.moves))
+                continue
             self._subscribe(gw.ike.trace, "ike", router.name)
             record = self.journal.listener("record", router.name)
             self._unsubscribe.append(gw.ike.recorder.subscribe(record))
@@ -186,7 +194,16 @@ class LabAdapter:
         if self.lab.network.step() is None:
             return False
         self.events += 1
+        self._journal_moves()
         return True
+
+    def _journal_moves(self) -> None:
+        """The IKEv2 engines' new moves (they keep a list, not a subscription), journaled
+        after the event's facts as ``record`` entries."""
+        for name, (gw, seen) in self._moves.items():
+            for move in gw.v2.moves[seen:]:
+                self.journal.entries.append(JournalEntry("record", name, move))
+            self._moves[name] = (gw, len(gw.v2.moves))
 
     def next_time(self) -> float | None:
         """When the next queued event happens (``None``: nothing queued)."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from vpnteach.crypto.dh import DhComputation
 from vpnteach.crypto.rsa_sig import SignatureCheck
 from vpnteach.esp.esp import Dropped, EspPacket
+from vpnteach.gateway import Ikev2Gateway
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.machine import Exchange
 from vpnteach.ike.records import LogLine, MoveRecorded
@@ -36,10 +37,12 @@ from vpnteach.ike.records_endpoint import (
     Retransmitted,
 )
 from vpnteach.ike.records_phase1 import PkeFailed, ProposalProblem, RsaEncrUnusable
+from vpnteach.ikev2.endpoint import MoveRecord
+from vpnteach.ikev2.show import render_move
 from vpnteach.net.sim.events import FaultApplied, PacketDelivered, PacketDropped, TimerFired
 from vpnteach.net.sim.packets import summarize
 from vpnteach.pki.validation import CertificateCheck
-from vpnteach.stepper import explain
+from vpnteach.stepper import explain, ikev2_steps
 from vpnteach.stepper.adapter import JournalEntry, LabAdapter, Wire, wire_of
 from vpnteach.stepper.step import (
     IkeMessage,
@@ -155,6 +158,8 @@ class StepBuilder:
         self._esp: dict[str, list[Fact]] = {}
         self._last_hash: dict[str, str] = {}
         self._plaintexts: dict[bytes, bytes] = {}  # ciphertext -> payload chain (sealed/opened)
+        self._seen_v2: set[bytes] = set()  # IKEv2 messages delivered (a repeat is a resend)
+        self._fragments_v2 = ikev2_steps.Fragments()
         self.time = adapter.lab.network.now
 
     # ------------------------------------------------------------------ public
@@ -264,6 +269,8 @@ class StepBuilder:
         if wire is None or wire.kind != "IKE" or self.owner(wire.dst) != receiver:
             return None
         sender = self.owner(wire.src) or wire.src
+        if ikev2_steps.is_ikev2(wire.data):
+            return self._delivered_v2(event, wire, sender, receiver)
         label, repeat = self.namer.name(wire.data, sender)
         message = self._message(wire, label, sender, receiver, repeat, batch)
         message = _with_packet(message, event.packet)
@@ -277,6 +284,23 @@ class StepBuilder:
         if message.payload_names:
             title += f" [{', '.join(message.payload_names)}]"
         return _Draft(StepKind.MESSAGE, sender, title, rfc, text, message)
+
+    def _delivered_v2(
+        self, event: PacketDelivered, wire: Wire, sender: str, receiver: str
+    ) -> _Draft:
+        gw = self.adapter.lab.routers[receiver].gateway
+        endpoint = gw.v2 if isinstance(gw, Ikev2Gateway) else None
+        message = ikev2_steps.ikev2_message(
+            wire.data, sender, receiver, endpoint, self._fragments_v2
+        )
+        repeat = wire.data in self._seen_v2
+        self._seen_v2.add(wire.data)
+        message = replace(message, ip_packet=event.packet, repeat=repeat)
+        rfc, text = ikev2_steps.message_text(message.label, sender)
+        title = f"{message.label}{' (again)' if repeat else ''}: {sender} → {receiver}"
+        if message.payload_names:
+            title += f" [{', '.join(message.payload_names)}]"
+        return _Draft(StepKind.MESSAGE, sender, title, rfc, text + message.note, message)
 
     def owner(self, address: str) -> str | None:
         """The router whose crypto interface has ``address`` (``None``: not a router's)."""
@@ -380,6 +404,8 @@ class StepBuilder:
         gw = self.adapter.lab.routers[actor].gateway
         if gw is None:
             return ()
+        if isinstance(gw, Ikev2Gateway):
+            return ikev2_steps.dh_of(gw.v2, fact.value)
         for sa in gw.ike.sas.values():
             own = [p.dh for p in (sa.exchange, sa.keying) if p is not None]
             for dh in [*own, *(node.dh for node in sa.nodes.values())]:
@@ -420,6 +446,8 @@ class StepBuilder:
     # ------------------------------------------------------------------ records
 
     def _record(self, actor: str, record: object) -> _Draft | None:
+        if isinstance(record, MoveRecord):
+            return self._move_v2(actor, record)
         assert isinstance(record, (LogLine, MoveRecorded))
         lines = render_record(record, self.adapter.lab.timezone)
         self.log_lines += [(actor, line) for line in lines]
@@ -443,6 +471,14 @@ class StepBuilder:
         transition = Transition(actor, exchange.value, record)
         rfc = EXCHANGE_RFC[exchange]
         return _Draft(StepKind.TRANSITION, actor, title, rfc, why, transition)
+
+    def _move_v2(self, actor: str, record: MoveRecord) -> _Draft:
+        self.log_lines += [(actor, line) for line in render_move(record, self.adapter.lab.timezone)]
+        self.peers[actor] = self.peers.get(actor, PeerState()).after_v2(record)
+        title = f"{actor}: {record.state} → {record.next_state}"
+        why = ikev2_steps.transition_text(actor, record)
+        payload = ikev2_steps.Ikev2Transition(actor, record)
+        return _Draft(StepKind.TRANSITION, actor, title, "RFC 7296 §1, §2", why, payload)
 
 
 def _rejection(receiver: str, batch: list[JournalEntry]) -> str:

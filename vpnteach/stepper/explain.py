@@ -20,6 +20,30 @@ from vpnteach.ike.records_endpoint import (
 )
 from vpnteach.ike.records_phase1 import PkeFailed, ProposalProblem, RsaEncrUnusable
 
+IKEV2_FACTS: dict[str, str] = {
+    "g^i": "{a} picks a secret random i and sends g^i mod p in the KE payload of IKE_SA_INIT.",
+    "g^r": "{a} picks a secret random r and answers with g^r mod p in its KE payload.",
+    "g^ir": "{a} computes the shared secret g^ir, which never crosses the network.",
+    "Ni": "{a} draws the initiator's nonce Ni (at least half the PRF's key size, RFC 7296 §2.10).",
+    "Nr": "{a} draws the responder's nonce Nr.",
+    "SKEYSEED": "{a} derives SKEYSEED = prf(Ni | Nr, g^ir): one seed for every IKEv2 key, "
+    "where IKEv1 had SKEYID (RFC 7296 §2.14).",
+    "SK_d": "{a} cuts SK_d from prf+: the key the Child SAs' KEYMAT comes from.",
+    "SK_ai": "{a} cuts SK_ai: the integrity key of the initiator's SK payloads.",
+    "SK_ar": "{a} cuts SK_ar: the integrity key of the responder's SK payloads.",
+    "SK_ei": "{a} cuts SK_ei: the encryption key of the initiator's SK payloads (IKE_AUTH on).",
+    "SK_er": "{a} cuts SK_er: the encryption key of the responder's SK payloads.",
+    "SK_pi": "{a} cuts SK_pi: it MACs the initiator's ID into what AUTH signs.",
+    "SK_pr": "{a} cuts SK_pr: it MACs the responder's ID into what AUTH signs.",
+    "MACedIDForI": "{a} computes prf(SK_pi, IDi'): the identity, bound to this IKE SA.",
+    "MACedIDForR": "{a} computes prf(SK_pr, IDr'): the identity, bound to this IKE SA.",
+    "InitiatorSignedOctets": "{a} builds what the initiator's AUTH covers: its whole "
+    "IKE_SA_INIT request, the responder's nonce and its MACed ID (RFC 7296 §2.15).",
+    "ResponderSignedOctets": "{a} builds what the responder's AUTH covers: its IKE_SA_INIT "
+    "response, the initiator's nonce and its MACed ID.",
+}
+"""What IKEv2's facts mean (their names differ from IKEv1's, except KEYMAT)."""
+
 MESSAGES: dict[str, tuple[str, str]] = {
     "MM1": (
         "RFC 2409 §5, RFC 2408 §4.6",
@@ -129,8 +153,9 @@ FACTS: dict[str, str] = {
     "so the peer knows the Quick Mode offer is authentic.",
     "HASH(2)": "{a} computes HASH(2) over the message ID, Ni_b and the rest of QM2.",
     "HASH(3)": "{a} computes HASH(3) over both nonces: the liveness proof that ends Quick Mode.",
-    "KEYMAT": "{a} derives the keys of one ESP SA from SKEYID_d, the protocol, the SPI and "
-    "both Quick Mode nonces.",
+    "KEYMAT": "{a} derives ESP keys: in IKEv1 one SA's from SKEYID_d, the protocol, the SPI "
+    "and both Quick Mode nonces; in IKEv2 both SAs' from prf+(SK_d, Ni | Nr) (RFC 7296 §2.17).",
+    **IKEV2_FACTS,
 }
 
 INITIATOR_FACTS: dict[str, str] = {

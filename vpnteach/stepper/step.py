@@ -21,6 +21,7 @@ from vpnteach._html import HtmlRepr
 from vpnteach.ike.machine import Exchange
 from vpnteach.ike.records import LogLine, MoveRecorded
 from vpnteach.ike.states import IkeState
+from vpnteach.ikev2.endpoint import MoveRecord
 from vpnteach.wire.chain import Payload, short_name
 from vpnteach.wire.message import Message
 
@@ -59,6 +60,13 @@ class PeerState(HtmlRepr):
     quick_mode: IkeState = IkeState.IKE_QM_READY
     phase1: Exchange = Exchange.MAIN_MODE
     last: Exchange = Exchange.MAIN_MODE
+
+    ikev2: str = ""
+    """The IKEv2 state (:class:`~vpnteach.ikev2.State` name) of the peer's latest IKE SA."""
+
+    def after_v2(self, move: MoveRecord) -> PeerState:
+        """The states after a move of the IKEv2 table."""
+        return replace(self, ikev2=str(move.next_state))
 
     def after(self, move: MoveRecorded) -> PeerState:
         """The states after ``move``, which the table of ``move.exchange`` made."""
@@ -205,8 +213,8 @@ class Step(HtmlRepr):
         return Exchange.AGGRESSIVE_MODE if Exchange.AGGRESSIVE_MODE in found else Exchange.MAIN_MODE
 
     def in_state(self, name: str) -> bool:
-        """Some peer is in the state called ``name`` (Main Mode or Quick Mode)."""
-        return any(name in (s.main_mode.value, s.quick_mode.value) for _, s in self.peers)
+        """Some peer is in the state called ``name`` (Main Mode, Quick Mode or IKEv2)."""
+        return any(name in (s.main_mode.value, s.quick_mode.value, s.ikev2) for _, s in self.peers)
 
     def signature(self) -> tuple[object, ...]:
         """What must be equal when the same run is replayed (for determinism checks)."""

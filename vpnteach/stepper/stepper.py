@@ -87,7 +87,8 @@ class Stepper(WidgetRepr):
     def seed(
         cls, commands: tuple[tuple[str, str], ...] = (SEED_COMMAND,), **lab_kwargs: Any
     ) -> Stepper:
-        """A stepper over ``Lab.seed(**lab_kwargs)`` (``seed``, ``profile``, ``pfs``, ``auth``)."""
+        """A stepper over ``Lab.seed(**lab_kwargs)`` (``seed``, ``profile``, ``pfs``, ``auth``,
+        ``ike``: ``ike=2`` steps the seed's tunnel negotiated with IKEv2)."""
         from vpnteach.lab import Lab
 
         return cls(functools.partial(Lab.seed, **lab_kwargs), commands)
@@ -185,6 +186,21 @@ class Stepper(WidgetRepr):
         count = len(self._session.steps)
         self._session = self._rebuild(self._script, count)
         return count
+
+    def state_diagrams(self) -> dict[str, str]:
+        """The transition tables the run's IKE follows, as graphviz sources by table name:
+        ``{"IKEv2": ...}`` (:data:`vpnteach.ikev2.IKEV2`) when the routers run IKEv2, else
+        Main Mode's and Quick Mode's (:mod:`vpnteach.ike.transitions`)."""
+        from vpnteach.gateway import Ikev2Gateway
+
+        if any(isinstance(r.gateway, Ikev2Gateway) for r in self.lab.routers.values()):
+            from vpnteach.ikev2.transitions import IKEV2
+            from vpnteach.ikev2.transitions import to_dot as to_dot_v2
+
+            return {"IKEv2": to_dot_v2(IKEV2)}
+        from vpnteach.ike.transitions import MAIN_MODE, QUICK_MODE, to_dot
+
+        return {table.name: to_dot(table) for table in (MAIN_MODE, QUICK_MODE)}
 
     # ------------------------------------------------------------------ sequence protocol
 

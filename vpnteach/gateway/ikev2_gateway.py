@@ -1,0 +1,361 @@
+"""The gateway of a router whose crypto map says ``set ikev2-profile``: IKEv2 (RFC 7296)
+negotiates the ESP SAs the same SPD/SAD uses.
+
+:class:`Ikev2Gateway` is a :class:`~vpnteach.gateway.Gateway` whose IKE is an
+:class:`~vpnteach.ikev2.Ikev2Endpoint`: the data plane (SPD lookups, ESP, acquires, lifetimes,
+``show crypto ipsec sa``) is the same; what differs is the glue, in RFC 7296 terms:
+
+* an acquire (RFC 4301 §5.1) starts IKE_SA_INIT with the peer, whose IKE_AUTH also creates the
+  first Child SA (§1.2): no separate Quick Mode;
+* :class:`~vpnteach.ikev2.ChildSaEstablished` carries both directions' KEYMAT (§2.17): the pair
+  is installed in the SAD under the flow whose networks are the negotiated traffic selectors;
+* an SA's soft lifetime rekeys the Child SA with CREATE_CHILD_SA (§1.3.3, with ``set pfs``'s
+  group for a fresh Diffie-Hellman); the old pair goes when the engine deletes it (§2.8);
+* ``clear crypto sa`` sends INFORMATIONAL Deletes for the Child SAs (§1.4.1), ``clear crypto
+  isakmp`` (IOS: ``clear crypto ikev2 sa``) deletes the IKE SAs and their children.
+
+ESP here is AES-CBC with HMAC-SHA1-96 or HMAC-SHA-256-128 (the transform sets IKEv2 can name).
+"""
+
+from __future__ import annotations
+
+from vpnteach.crypto.cipher import get_esp_cipher
+from vpnteach.crypto.rng import Rng
+from vpnteach.esp.integrity import IntegrityAlgorithm, get_integrity
+from vpnteach.esp.sa import (
+    Direction,
+    HardLifetimeExpired,
+    IpsecSa,
+    Lifetime,
+    SoftLifetimeExpired,
+    UdpEncapsulation,
+)
+from vpnteach.esp.sad import AcquireRequested, Sad, SadEvent
+from vpnteach.esp.spd import Flow, Spd
+from vpnteach.gateway import ipsec_log
+from vpnteach.gateway.adapt import CryptoInterface, GatewayConfigError, crypto_interface
+from vpnteach.gateway.dpd import DpdTracker
+from vpnteach.gateway.gateway import Gateway
+from vpnteach.gateway.ikev2_adapt import ikev2_config_from, ikev2_entries
+from vpnteach.gateway.lifetimes import carried_traffic, seconds_soft_reached, soft_seconds
+from vpnteach.gateway.results import SasInstalled
+from vpnteach.ike import debuglog
+from vpnteach.ike.policy import ProxyIdentity
+from vpnteach.ike.sa import Datagram
+from vpnteach.ikev2 import Ikev2Endpoint
+from vpnteach.ikev2.events import (
+    ChildSaDeleted,
+    ChildSaEstablished,
+    ChildSaFailed,
+    Event,
+    IkeSaDeleted,
+    IkeSaEstablished,
+    IkeSaRekeyed,
+    NegotiationFailed,
+)
+from vpnteach.ikev2.show import show_crypto_ikev2_sa
+from vpnteach.ikev2.transitions import State
+from vpnteach.ikev2.wireshark import decryption_table_line
+from vpnteach.ios.model import RouterConfig
+from vpnteach.pki.trustpoint import RouterPki
+from vpnteach.trace import Ring, Trace
+from vpnteach.wire.constants import AuthenticationAlgorithm
+from vpnteach.wire.ikev2.constants import EncrId, IntegId
+
+_INTEG: dict[int, AuthenticationAlgorithm] = {
+    IntegId.AUTH_HMAC_MD5_96: AuthenticationAlgorithm.HMAC_MD5,
+    IntegId.AUTH_HMAC_SHA1_96: AuthenticationAlgorithm.HMAC_SHA,
+    IntegId.AUTH_HMAC_SHA2_256_128: AuthenticationAlgorithm.HMAC_SHA2_256,
+}
+"""IKEv2 integrity transform (RFC 7296 §3.3.2) -> the ESP layer's HMAC (RFC 2404, 4868)."""
+
+
+def uses_ikev2(config: RouterConfig) -> bool:
+    """The applied crypto map negotiates with IKEv2 (its entries have ``set ikev2-profile``).
+
+    Raises:
+        GatewayConfigError: no usable crypto map interface, or a map mixing the two versions.
+    """
+    return bool(ikev2_entries(config, crypto_interface(config)))
+
+
+def check_ikev2_config(config: RouterConfig, pki: RouterPki | None) -> None:
+    """Raise :class:`GatewayConfigError` unless an IKEv2 gateway can run ``config``."""
+    ikev2_config_from(config, pki, crypto_interface(config))
+
+
+def esp_integrity(integ_id: int | None) -> IntegrityAlgorithm:
+    """The ESP HMAC for a negotiated IKEv2 integrity transform.
+
+    Raises:
+        GatewayConfigError: AES-GCM (no integrity transform) or an HMAC the ESP layer lacks.
+    """
+    if integ_id is None or integ_id not in _INTEG:
+        raise GatewayConfigError(f"ESP integrity transform {integ_id}: not in the ESP layer")
+    return get_integrity(_INTEG[integ_id])
+
+
+class Ikev2Gateway(Gateway):
+    """A :class:`~vpnteach.gateway.Gateway` negotiating with IKEv2 (see the module docstring).
+
+    Attributes:
+        v2: the :class:`~vpnteach.ikev2.Ikev2Endpoint`.
+    """
+
+    def _start_ike(self, config: RouterConfig, rng: Rng, trace: Trace | None) -> None:
+        v2_config = ikev2_config_from(config, self.pki, crypto_interface(config))
+        self.v2 = Ikev2Endpoint(v2_config, rng, trace, name=config.hostname)
+        self.v2.moves = Ring(self.retain)  # the router process keeps a bounded ring
+        self.ikev2_keys: list[str] = []  # Wireshark's table, one line per IKE SA
+
+    def _new_dpd(self, config: RouterConfig, now: float) -> DpdTracker | None:
+        """IKEv2 liveness is the profile's ``dpd`` (not modelled): no ISAKMP keepalives."""
+        return None
+
+    # ------------------------------------------------------------------ control plane
+
+    def receive_datagram(
+        self, data: bytes, addr: tuple[str, int], now: float, local_port: int = 500
+    ) -> None:
+        """A UDP datagram for IKEv2 (port 500, or 4500 with the non-ESP marker)."""
+        self.v2.receive_datagram(data, addr, now, local_port)
+        self._pump(now, touched_ike=True)
+
+    def datagrams_to_send(self, now: float) -> list[Datagram]:
+        """The IKEv2 datagrams to send."""
+        return [Datagram(d.data, d.addr, d.local_port) for d in self.v2.datagrams_to_send(now)]
+
+    def get_timer(self) -> float | None:
+        """When :meth:`handle_timer` should next run (retransmissions, SA lifetimes)."""
+        if self._timer_stale:
+            timers = [t for t in (self.v2.get_timer(), self.sad.get_timer()) if t is not None]
+            self._timer, self._timer_stale = (min(timers) if timers else None), False
+        return self._timer
+
+    def handle_timer(self, now: float) -> None:
+        """Retransmit IKEv2 requests, expire and rekey SAs due at ``now``."""
+        self.v2.handle_timer(now)
+        self.sad.handle_timer(now)
+        self._pump(now, touched_ike=True)
+
+    def initiate(self, peer: str, now: float) -> None:
+        """IKE_SA_INIT with ``peer`` now (its first crypto map entry's flows are ours)."""
+        entries = [e for e in self.crypto.entries if e.peer == peer]
+        if entries:
+            flows = self.sad.spd.flows_of(entries[0].name, entries[0].seq)
+            self._asked |= {f.key for f in flows}
+        self.v2.initiate(peer, now)
+        self._pump(now, touched_ike=True)
+
+    def clear_crypto_sa(self, now: float) -> int:
+        """``clear crypto sa``: delete every Child SA (INFORMATIONAL Delete, RFC 7296 §1.4.1;
+        one request at a time per IKE SA, §2.3, so further pairs go locally)."""
+        sas = self.sad.sas()
+        for sa in sas:
+            if sa.direction is Direction.INBOUND:
+                self.v2.delete_child_sa(sa.peer, sa.spi.to_bytes(4, "big"), now)
+        self._remove(sas, "clear crypto sa", now)
+        self._pump(now, touched_ike=True)
+        return len(sas)
+
+    def clear_crypto_isakmp(self, now: float) -> int:
+        """``clear crypto ikev2 sa``: delete every IKE SA (its Child SAs go with it, §1.4.1)."""
+        peers = sorted({sa.peer[0] for sa in self.v2.sas.values() if sa.established})
+        for peer in peers:
+            self.v2.delete_ike_sa(peer, now)
+        self._pump(now, touched_ike=True)
+        return len(peers)
+
+    def reconfigure(self, config: RouterConfig, now: float) -> None:
+        """A new configuration: a changed crypto map clears the IPsec SAs; the IKEv2 endpoint
+        restarts with the new proposals and profiles (its IKE SAs are deleted first)."""
+        crypto: CryptoInterface = crypto_interface(config)
+        v2_config = ikev2_config_from(config, self.pki, crypto)
+        if crypto.entries != self.crypto.entries or crypto.address != self.crypto.address:
+            self.clear_crypto_sa(now)
+            self.sad = Sad(Spd(crypto.entries))
+        if v2_config != self.v2.config:
+            self.clear_crypto_isakmp(now)
+            self.v2.reconfigure(v2_config)
+        self.config, self.crypto, self.name = config, crypto, config.hostname
+        self._timer_stale = True
+
+    # ------------------------------------------------------------------ views
+
+    def show_crypto_isakmp_sa(self) -> str:
+        """``show crypto isakmp sa``: no ISAKMP SA on an IKEv2 map."""
+        return debuglog.show_crypto_isakmp_sa([])
+
+    def show_crypto_ikev2_sa(self, now: float, *, detail: bool = False) -> str:
+        """``show crypto ikev2 sa [detailed]``."""
+        return show_crypto_ikev2_sa(self.v2.sas.values(), self.crypto.address, now, detail=detail)
+
+    # ------------------------------------------------------------------ the glue
+
+    def _pump(self, now: float, *, touched_ike: bool = False) -> None:
+        """Act on every pending SAD and IKEv2 event until none is left."""
+        self._timer_stale = self._timer_stale or touched_ike
+        while True:
+            sad_event = self.sad.next_event()
+            if sad_event is not None:
+                self._timer_stale = True
+                self._events.append(sad_event)
+                self._on_sad(sad_event, now)
+                continue
+            event = self.v2.next_event()
+            if event is None:
+                return
+            self._timer_stale = True
+            self._events.append(event)
+            self._on_v2(event, now)
+
+    def _on_sad(self, event: SadEvent, now: float) -> None:
+        if isinstance(event, AcquireRequested):
+            self._log(now, ipsec_log.sa_request(event.flow, self.crypto.address))
+            self._asked.add(event.flow.key)
+            self._acquire(event.peer, now)
+        elif isinstance(event, SoftLifetimeExpired):
+            self._rekey(event, now)
+        else:
+            super()._on_sad(event, now)
+
+    def _acquire(self, peer: str, now: float) -> None:
+        """A flow to ``peer`` has no SA: the IKE_AUTH of a new IKE SA brings its Child SA
+        (RFC 7296 §1.2). An IKE SA that stands without one (after ``clear crypto sa``) is
+        deleted first: this engine opens new Child SAs only with IKE_AUTH."""
+        if self._negotiating(peer):
+            return  # the IKE_AUTH in flight brings the Child SA
+        if self.v2.ike_sa(peer) is not None:
+            self.v2.delete_ike_sa(peer, now)
+        self.v2.initiate(peer, now)
+
+    def _negotiating(self, peer: str) -> bool:
+        """An IKE SA with ``peer`` is between IKE_SA_INIT and the end of IKE_AUTH."""
+        pending = (State.I_WAIT_INIT, State.I_WAIT_AUTH, State.R_WAIT_AUTH)
+        return any(sa.peer[0] == peer and sa.state in pending for sa in self.v2.sas.values())
+
+    def _rekey(self, event: SoftLifetimeExpired, now: float) -> None:
+        """Soft lifetime of a flow's current outbound SA: CREATE_CHILD_SA rekeys it (RFC 7296
+        §1.3.3), when and by whom as for IKEv1 (:mod:`vpnteach.gateway.lifetimes`)."""
+        if event.direction is not Direction.OUTBOUND:
+            return
+        sa = self.pairs.find(event.spi, Direction.OUTBOUND)
+        flow = self.sad.flow_of(sa) if sa is not None else None
+        if sa is None or flow is None or self.sad.outbound_sa(flow) is not sa:
+            return
+        busy = seconds_soft_reached(sa, now) and carried_traffic(self.pairs.with_partners([sa]))
+        if not (self.pairs.initiated_by_us(sa) or busy):
+            return
+        self._log(now, ipsec_log.text("rekey", f"{event.reason}: rekeying {flow}"))
+        self._asked.add(flow.key)
+        self.v2.rekey_child_sa(flow.peer, now, flow.crypto_map.pfs_group)
+
+    def _expired(self, event: HardLifetimeExpired, now: float) -> None:
+        """The hard lifetime of an SA ended: its pair goes, and the peer is told with an
+        INFORMATIONAL Delete naming the pair's inbound SPI (RFC 7296 §1.4.1)."""
+        self._log(now, ipsec_log.text("lifetime", f"SA 0x{event.spi:08X} expired: {event.reason}"))
+        sa = self.pairs.find(event.spi, event.direction)
+        if sa is not None:
+            pair = self.pairs.with_partners([sa])
+            self._remove(pair, "lifetime expired", now)
+            for inbound in (s for s in pair if s.direction is Direction.INBOUND):
+                self.v2.delete_child_sa(inbound.peer, inbound.spi.to_bytes(4, "big"), now)
+        self.pairs.prune(lambda sa: self.sad.flow_of(sa) is not None)
+
+    def _on_v2(self, event: Event, now: float) -> None:
+        if isinstance(event, IkeSaEstablished | IkeSaRekeyed):
+            self._keep_keys(event.spi_i)
+        elif isinstance(event, ChildSaEstablished):
+            self._install_child(event, now)
+        elif isinstance(event, ChildSaDeleted):
+            spis = {int.from_bytes(event.spi_in, "big"), int.from_bytes(event.spi_out, "big")}
+            gone = [s for s in self.sad.sas() if s.spi in spis and s.peer == event.peer[0]]
+            self._remove(gone, "Delete from IKEv2", now)
+        elif isinstance(event, IkeSaDeleted):
+            if self.v2.ike_sa(event.peer[0]) is None:  # a newer IKE SA keeps its children
+                gone = [s for s in self.sad.sas() if s.peer == event.peer[0]]
+                self._remove(gone, f"IKEv2 SA deleted: {event.reason}", now)
+            self._acquire_again(event.peer[0])
+        elif isinstance(event, NegotiationFailed | ChildSaFailed):
+            self._acquire_again(event.peer[0])
+
+    def _acquire_again(self, peer: str) -> None:
+        """The next packet of a flow to ``peer`` may start IKE again (RFC 4301 §5.1)."""
+        if not self._negotiating(peer):
+            for flow in self.sad.spd.flows_to(peer):
+                self.sad.acquire_failed(flow)
+
+    def _keep_keys(self, spi_i: bytes) -> None:
+        """The Wireshark record of a new IKE SA (its SK_e*/SK_a*, RFC 7296 §2.14)."""
+        sa = self.v2.sas.get(spi_i)
+        if sa is not None and sa.init is not None:
+            line = decryption_table_line(sa.spi_i, sa.spi_r, sa.init.keys, sa.init.suite)
+            self.ikev2_keys.append(line)
+
+    def _install_child(self, event: ChildSaEstablished, now: float) -> None:
+        flow = self._flow(event)
+        if flow is None:
+            why = f"no flow to {event.peer[0]} matches {event.local_ts} -> {event.remote_ts}"
+            self._log(now, ipsec_log.text("install", why))
+            return
+        if event.encr_id != EncrId.ENCR_AES_CBC:
+            why = f"ESP transform {event.encr_id} is not in the ESP layer (AES-CBC only)"
+            self._log(now, ipsec_log.text("install", why))
+            return
+        ours = flow.key in self._asked
+        lifetime = flow.crypto_map.sa_lifetime_seconds
+        soft = soft_seconds(lifetime, ours=ours, rng=self._lifetime_rng)
+        pair = [self._sa(event, flow, inbound, now) for inbound in (True, False)]
+        for sa in pair:
+            sa.soft_seconds = soft  # this side's rekey time for the pair (lifetimes.py)
+            self.sad.install(sa, flow)
+            self.installed.append(sa)
+            self._log(now, ipsec_log.create_sa(sa))
+        self._asked.discard(flow.key)
+        self.pairs.add(pair[0], pair[1], ours=ours)
+        entry = flow.crypto_map
+        self._events.append(
+            SasInstalled(flow.peer, pair[0].spi, pair[1].spi, entry.name, entry.seq)
+        )
+
+    def _flow(self, event: ChildSaEstablished) -> Flow | None:
+        peer = event.peer[0]
+        flows = list(self.sad.spd.flows_to(peer))
+        for flow in flows:
+            if (flow.local_ident.network, flow.remote_ident.network) == (
+                event.local_ts, event.remote_ts
+            ):  # fmt: skip
+                return flow
+        return next(
+            (f for f in flows if event.local_ts.subnet_of(f.local_ident.network)
+             and event.remote_ts.subnet_of(f.remote_ident.network)),
+            None,
+        )  # fmt: skip
+
+    def _sa(self, event: ChildSaEstablished, flow: Flow, inbound: bool, now: float) -> IpsecSa:
+        entry = flow.crypto_map
+        udp = UdpEncapsulation(4500, event.peer[1]) if event.udp_encapsulated else None
+        return IpsecSa(
+            Direction.INBOUND if inbound else Direction.OUTBOUND,
+            int.from_bytes(event.spi_in if inbound else event.spi_out, "big"),
+            self.crypto.address,
+            event.peer[0],
+            get_esp_cipher(EncrId.ENCR_AES_CBC, event.key_bits),
+            event.encr_key_in if inbound else event.encr_key_out,
+            esp_integrity(event.integ_id),
+            event.integ_key_in if inbound else event.integ_key_out,
+            ProxyIdentity(event.local_ts),
+            ProxyIdentity(event.remote_ts),
+            lifetime=Lifetime(entry.sa_lifetime_seconds, entry.sa_lifetime_kilobytes),
+            created_at=now,
+            udp=udp,
+            crypto_map=entry.name,
+            conn_id=self._conn(),
+        )
+
+    def _recover_invalid_spi(self, peer: str, spi: int | None, now: float) -> None:
+        """IOS's invalid-SPI recovery is an ISAKMP notify; over IKEv2 the peer's own liveness
+        and rekeys recover, so unknown SPIs are only dropped (and counted by the SAD)."""
+
+    def _log(self, now: float, text: str) -> None:
+        self.ipsec_log.append(ipsec_log.IpsecLogLine(now, text, len(self.v2.moves)))

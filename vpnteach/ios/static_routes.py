@@ -1,0 +1,39 @@
+"""Static routes, as IOS configures them (``ip route``)::
+
+    ip route 192.168.22.0 255.255.255.0 10.1.1.2
+    no ip route 192.168.22.0 255.255.255.0            ! every next hop of that prefix
+
+The seed's branches reach each other's LAN through their default route; a learner may add
+routes of their own (the lab's simulated network forwards by them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from vpnteach.ios.draft import Draft
+from vpnteach.ios.grammar import Args
+from vpnteach.ios.model import StaticRoute
+
+Handler = Callable[[Draft, Args], None]
+Row = tuple[str, Handler] | tuple[str, Handler, str]
+
+
+def _ip_route(d: Draft, a: Args) -> None:
+    route = StaticRoute(a["prefix"], a["mask"], a["next_hop"])
+    if route not in d.static_routes:
+        d.static_routes.append(route)
+
+
+def _no_ip_route(d: Draft, a: Args) -> None:
+    def same(r: StaticRoute) -> bool:
+        hop = a.get("next_hop")
+        return (r.prefix, r.mask) == (a["prefix"], a["mask"]) and hop in (None, r.next_hop)
+
+    d.static_routes = [r for r in d.static_routes if not same(r)]
+
+
+GLOBAL_ROWS: tuple[Row, ...] = (
+    ("ip route <prefix:ip> <mask:mask> <next_hop:ip>", _ip_route),
+    ("no ip route <prefix:ip> <mask:mask> [<next_hop:ip>]", _no_ip_route),
+)

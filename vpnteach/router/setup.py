@@ -1,0 +1,54 @@
+"""What the router process reads from its configuration to set itself up (the LAN it puts on
+the TUN device, the routes into the tunnel, its clock's zone), and how it names events in its
+log. Functions of the configuration and the gateway only: no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+
+from vpnteach.gateway import Gateway, SasInstalled, SasRemoved
+from vpnteach.ike.events import Phase1Complete
+from vpnteach.ikev2.events import IkeSaEstablished
+from vpnteach.ios.model import RouterConfig
+from vpnteach.router.sockets import RouterSetupError
+
+
+def lan_interface(config: RouterConfig) -> ipaddress.IPv4Interface:
+    """The protected LAN: the first up interface with an address and no crypto map.
+
+    Raises:
+        RouterSetupError: the configuration has none.
+    """
+    for iface in config.interfaces.values():
+        if iface.crypto_map is None and not iface.shutdown and iface.ip_interface is not None:
+            return iface.ip_interface
+    raise RouterSetupError(
+        f"{config.hostname}: no LAN interface (an 'interface' with 'ip address' and no "
+        "'crypto map') to put on the TUN device"
+    )
+
+
+def config_timezone(config: RouterConfig) -> dt.tzinfo:
+    """The router's clock zone: ``clock timezone`` of the config, else UTC (IOS's default)."""
+    return config.clock_timezone.tzinfo if config.clock_timezone else dt.timezone.utc
+
+
+def remote_networks(gateway: Gateway) -> list[str]:
+    """The destination networks of every crypto ACL permit line: routed into the TUN."""
+    found = {str(flow.remote_ident.network) for flow in gateway.sad.spd.flows}
+    return sorted(found)
+
+
+def brief(event: object) -> str:
+    """One line for the log about an event the router reports."""
+    if isinstance(event, SasInstalled):
+        return f"peer {event.peer} in 0x{event.inbound_spi:08X} out 0x{event.outbound_spi:08X}"
+    if isinstance(event, SasRemoved):
+        return f"{', '.join(f'0x{s:08X}' for s in event.spis)} ({event.reason})"
+    if isinstance(event, Phase1Complete):
+        return f"ISAKMP SA with {event.peer[0]} (CKY-I {event.cky_i.hex()})"
+    if isinstance(event, IkeSaEstablished):
+        return f"IKEv2 SA with {event.peer[0]} (SPIi {event.spi_i.hex()}, {event.suite})"
+    return repr(event)
