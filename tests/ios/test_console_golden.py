@@ -466,3 +466,25 @@ def test_modes_prompts_exit_end_and_the_new_map_note() -> None:
     console.enter("enable")
     console.enter("configure terminal")
     assert console.enter("crypto map CRYPTO 10") == ""
+
+
+@pytest.mark.parametrize(
+    ("mode", "line"),
+    [
+        ("exec", "crypto pki authenticate WIN2003"),
+        ("exec", "crypto pki enroll WIN2003"),
+        ("config", "do crypto pki authenticate WIN2003"),
+    ],
+)
+def test_the_pki_dialogues_are_configuration_commands_not_exec(
+    lab: Lab, mode: str, line: str
+) -> None:
+    """The seed types them at ``Branch1(config)#``; IOS refuses them at ``Branch1#`` (and so
+    after ``do``). A lab's ``Router.exec`` keeps them as a scripted shortcut."""
+    console = _console(lab, mode)
+    answer = console.enter(line)
+    assert answer.endswith("% Invalid input detected at '^' marker.\n\n"), answer
+    assert console.dialogue is None and console.mode == mode
+    at_config = _console(lab, "config")
+    assert "Fingerprint MD5:" in at_config.enter("crypto pki authenticate WIN2003")
+    at_config.end()  # abandon the dialogue

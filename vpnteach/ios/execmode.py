@@ -109,12 +109,18 @@ Handler = Callable[[RouterContext, Args], str]
 
 @dataclass(frozen=True)
 class ExecCommand:
-    """One EXEC row: pattern, handler (``None``: the console's own ``action``), privilege."""
+    """One EXEC row: pattern, handler (``None``: the console's own ``action``), privilege.
+
+    ``typed=False``: not at the console's EXEC prompt, only for a lab's ``Router.exec``: IOS
+    holds ``crypto pki authenticate`` and ``enroll`` as dialogues of the configuration mode
+    (the console has them there), and refuses them at ``Router#``.
+    """
 
     pattern: str
     handler: Handler | None
     level: int = 15
     action: str = ""
+    typed: bool = True
 
 
 DEBUG_NAMES = {"isakmp": "Crypto ISAKMP", "ipsec": "Crypto IPSEC", "ikev2": "IKEv2 default"}
@@ -209,8 +215,9 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
     ExecCommand(f"no {_DEB} all", _undebug_all),
     ExecCommand(f"cle(ar) {_C} sa", lambda c, a: c.clear_crypto("sa")),
     ExecCommand(f"cle(ar) {_C} {_ISA}", lambda c, a: c.clear_crypto("isakmp")),
-    ExecCommand(f"{_C} pki auth(enticate) <tp:word>", lambda c, a: c.pki_authenticate(a["tp"])),
-    ExecCommand(f"{_C} pki enr(oll) <tp:word>", lambda c, a: c.pki_enroll(a["tp"])),
+    ExecCommand(f"{_C} pki auth(enticate) <tp:word>",
+                lambda c, a: c.pki_authenticate(a["tp"]), typed=False),
+    ExecCommand(f"{_C} pki enr(oll) <tp:word>", lambda c, a: c.pki_enroll(a["tp"]), typed=False),
     _console("configure", "conf(igure) [t(erminal)]"),
     _console("enable", "en(able)", 1),
     _console("disable", "disa(ble)"),
@@ -223,14 +230,18 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
 """The EXEC grammar, by command: every front end's, so all accept the same words."""
 
 
-def exec_tree(level: int) -> CommandTree[ExecCommand]:
-    """The commands of privilege ``level`` (1: user EXEC ``Router>``; 15: ``Router#``)."""
-    rows = [(c.pattern, c) for c in EXEC_COMMANDS if c.level <= level]
+def exec_tree(level: int, *, typed: bool = False) -> CommandTree[ExecCommand]:
+    """The commands of privilege ``level`` (1: user EXEC ``Router>``; 15: ``Router#``);
+    ``typed``: only those a console accepts at its prompt."""
+    rows = [(c.pattern, c) for c in EXEC_COMMANDS if c.level <= level and (c.typed or not typed)]
     return CommandTree(rows, EXEC_TYPES, EXEC_TYPE_HELP, EXEC_HELP, ARGUMENT_HELP, UNMODELLED_EXEC)
 
 
 EXEC_TREE = exec_tree(15)
-USER_TREE = exec_tree(1)
+"""Everything a lab's ``Router.exec`` runs."""
+CONSOLE_EXEC_TREE = exec_tree(15, typed=True)
+"""What a console accepts at ``Router#`` (and after ``do``)."""
+USER_TREE = exec_tree(1, typed=True)
 
 
 def refusal(line: str, miss: Mismatch, indent: int) -> list[str]:

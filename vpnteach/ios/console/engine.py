@@ -26,7 +26,7 @@ from vpnteach.ios.console import dialogs
 from vpnteach.ios.console.device import ConsoleDevice
 from vpnteach.ios.console.help import MAX_LINE, bad_character, complete_line, help_text
 from vpnteach.ios.errors import ExecError, IosConfigError
-from vpnteach.ios.execmode import EXEC_TREE, USER_TREE, ExecCommand, refusal
+from vpnteach.ios.execmode import CONSOLE_EXEC_TREE, USER_TREE, ExecCommand, refusal
 from vpnteach.ios.grammar import Args, Mismatch
 from vpnteach.ios.interactive import AUTHENTICATE, ENROLL
 from vpnteach.ios.model import RouterConfig
@@ -124,7 +124,7 @@ class Console(WidgetRepr):
     def _exec(self, line: str, indent: int, privileged: bool) -> str:
         words = line.split()
         try:
-            command, args = (EXEC_TREE if privileged else USER_TREE).parse(words)
+            command, args = (CONSOLE_EXEC_TREE if privileged else USER_TREE).parse(words)
         except Mismatch as miss:
             if len(words) == 1 and miss.index == 0 and not isinstance(miss, Ambiguous):
                 # IOS takes a lone unknown word for a host to telnet to (ip domain-lookup)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from vpnteach.ios.commands import GLOBAL, MODE_FALLBACK
 from vpnteach.ios.config import MAX_LINE, MODE_TREES
 from vpnteach.ios.config import bad_character as config_bad_character
-from vpnteach.ios.execmode import EXEC_TREE, USER_TREE
+from vpnteach.ios.execmode import CONSOLE_EXEC_TREE, USER_TREE
 from vpnteach.ios.tree import CommandTree, Help
 
 __all__ = ["MAX_LINE", "bad_character", "complete_line", "help_text"]
@@ -32,9 +32,9 @@ def _trees(mode: str, words: list[str]) -> tuple[list[CommandTree[object]], list
     if mode == "user":
         return [USER_TREE], words  # type: ignore[list-item]
     if mode == "exec":
-        return [EXEC_TREE], words  # type: ignore[list-item]
+        return [CONSOLE_EXEC_TREE], words  # type: ignore[list-item]
     if words and words[0].lower() == "do":
-        return [EXEC_TREE], words[1:]  # type: ignore[list-item]
+        return [CONSOLE_EXEC_TREE], words[1:]  # type: ignore[list-item]
     modes = [mode, *(MODE_FALLBACK.get(mode, (GLOBAL,)) if mode != GLOBAL else ())]
     return [MODE_TREES[m] for m in modes], words  # type: ignore[misc]
 
