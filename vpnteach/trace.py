@@ -71,29 +71,16 @@ class Ring(list[Item]):
 
     def __init__(self, limit: int | None = None) -> None:
         super().__init__()
-        self.dropped = 0
-        self.limit = limit
-
-    @property
-    def limit(self) -> int | None:
-        """The number of items kept (about: up to twice as many between trims); ``None``: all."""
-        return self._limit
-
-    @limit.setter
-    def limit(self, limit: int | None) -> None:
         if limit is not None and limit < 1:
             raise ValueError(f"a ring keeps at least 1 item, not {limit}")
-        self._limit = limit
-        if limit is None:  # the lab's case, once per record: the list's own append, no check
-            self.append = super().append  # type: ignore[method-assign]
-        elif "append" in self.__dict__:
-            del self.append
+        self.limit = limit
+        self.dropped = 0
 
     def append(self, item: Item, /) -> None:
         """Add ``item``; beyond twice the limit, forget the oldest down to the limit."""
         super().append(item)
-        if self._limit is not None and len(self) > 2 * self._limit:
-            excess = len(self) - self._limit
+        if self.limit is not None and len(self) > 2 * self.limit:
+            excess = len(self) - self.limit
             del self[:excess]
             self.dropped += excess
 
