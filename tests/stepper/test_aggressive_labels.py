@@ -6,7 +6,7 @@ import dataclasses
 
 from tests.ike.harness import B2, SEED_POLICY, Pair, branch_config
 from vpnteach.stepper import explain
-from vpnteach.stepper.builder import MessageNamer
+from vpnteach.stepper.naming import MessageNamer
 
 
 def test_an_aggressive_mode_run_is_named_am1_to_am3_then_quick_mode() -> None:

@@ -11,7 +11,7 @@ and :mod:`vpnteach.stepper.adapter` for what the stepper needs from a lab;
 from __future__ import annotations
 
 from vpnteach.stepper.adapter import InterventionError
-from vpnteach.stepper.builder import MessageNamer
+from vpnteach.stepper.naming import MessageNamer
 from vpnteach.stepper.session import ReplayError, ScriptEntry, SteppingError
 from vpnteach.stepper.step import (
     IkeMessage,
