@@ -388,14 +388,22 @@ class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
                 self._events.append(sad_event)
                 self._on_sad(sad_event, now)
                 continue
-            ike_event = self.ike.next_event()
+            ike_event = self._next_ike_event()
             if ike_event is None:
                 if not self.keep_keys and self._timer_stale:
-                    retention.prune_keys(self)  # something moved: SAs may be gone
+                    self._prune_keys()  # something moved: SAs may be gone
                 return
             self._timer_stale = True
             self._events.append(ike_event)
             self._on_ike(ike_event, now)
+
+    def _next_ike_event(self) -> Event | Ikev2Event | None:
+        """The IKE endpoint's next event (:class:`Ikev2Gateway` reads its IKEv2 one)."""
+        return self.ike.next_event()
+
+    def _prune_keys(self) -> None:
+        """Forget the Wireshark keys of SAs that are gone (:mod:`.retention`)."""
+        retention.prune_keys(self)
 
     def _on_sad(self, event: SadEvent, now: float) -> None:
         if isinstance(event, AcquireRequested):
@@ -407,7 +415,7 @@ class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
         elif isinstance(event, HardLifetimeExpired):
             self._expired(event, now)
 
-    def _on_ike(self, event: Event, now: float) -> None:
+    def _on_ike(self, event: Event | Ikev2Event, now: float) -> None:
         if isinstance(event, Phase1Complete):
             isakmp = self.ike.sas.get(event.cky_i)
             if isakmp is not None and isakmp.keying is not None:

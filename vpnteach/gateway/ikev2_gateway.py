@@ -37,7 +37,7 @@ from vpnteach.gateway.adapt import CryptoInterface, GatewayConfigError, crypto_i
 from vpnteach.gateway.dpd import DpdTracker
 from vpnteach.gateway.gateway import Gateway
 from vpnteach.gateway.ikev2_adapt import ikev2_config_from, ikev2_entries
-from vpnteach.gateway.lifetimes import carried_traffic, seconds_soft_reached, soft_seconds
+from vpnteach.gateway.lifetimes import soft_seconds
 from vpnteach.gateway.results import SasInstalled
 from vpnteach.ike import debuglog
 from vpnteach.ike.policy import ProxyIdentity
@@ -192,22 +192,11 @@ class Ikev2Gateway(Gateway):
 
     # ------------------------------------------------------------------ the glue
 
-    def _pump(self, now: float, *, touched_ike: bool = False) -> None:
-        """Act on every pending SAD and IKEv2 event until none is left."""
-        self._timer_stale = self._timer_stale or touched_ike
-        while True:
-            sad_event = self.sad.next_event()
-            if sad_event is not None:
-                self._timer_stale = True
-                self._events.append(sad_event)
-                self._on_sad(sad_event, now)
-                continue
-            event = self.v2.next_event()
-            if event is None:
-                return
-            self._timer_stale = True
-            self._events.append(event)
-            self._on_v2(event, now)
+    def _next_ike_event(self) -> Event | None:
+        return self.v2.next_event()
+
+    def _prune_keys(self) -> None:
+        """The IKEv2 key table is kept per IKE SA as it is written (:meth:`_keep_keys`)."""
 
     def _on_sad(self, event: SadEvent, now: float) -> None:
         if isinstance(event, AcquireRequested):
@@ -234,20 +223,8 @@ class Ikev2Gateway(Gateway):
         pending = (State.I_WAIT_INIT, State.I_WAIT_AUTH, State.R_WAIT_AUTH)
         return any(sa.peer[0] == peer and sa.state in pending for sa in self.v2.sas.values())
 
-    def _rekey(self, event: SoftLifetimeExpired, now: float) -> None:
-        """Soft lifetime of a flow's current outbound SA: CREATE_CHILD_SA rekeys it (RFC 7296
-        §1.3.3), when and by whom as for IKEv1 (:mod:`vpnteach.gateway.lifetimes`)."""
-        if event.direction is not Direction.OUTBOUND:
-            return
-        sa = self.pairs.find(event.spi, Direction.OUTBOUND)
-        flow = self.sad.flow_of(sa) if sa is not None else None
-        if sa is None or flow is None or self.sad.outbound_sa(flow) is not sa:
-            return
-        busy = seconds_soft_reached(sa, now) and carried_traffic(self.pairs.with_partners([sa]))
-        if not (self.pairs.initiated_by_us(sa) or busy):
-            return
-        self._log(now, ipsec_log.text("rekey", f"{event.reason}: rekeying {flow}"))
-        self._asked.add(flow.key)
+    def _negotiate_successor(self, flow: Flow, now: float) -> None:
+        """CREATE_CHILD_SA rekeys the flow's Child SA (RFC 7296 §1.3.3)."""
         self.v2.rekey_child_sa(flow.peer, now, flow.crypto_map.pfs_group)
 
     def _expired(self, event: HardLifetimeExpired, now: float) -> None:
@@ -262,7 +239,7 @@ class Ikev2Gateway(Gateway):
                 self.v2.delete_child_sa(inbound.peer, inbound.spi.to_bytes(4, "big"), now)
         self.pairs.prune(lambda sa: self.sad.flow_of(sa) is not None)
 
-    def _on_v2(self, event: Event, now: float) -> None:
+    def _on_ike(self, event: object, now: float) -> None:
         if isinstance(event, IkeSaEstablished | IkeSaRekeyed):
             self._keep_keys(event.spi_i)
         elif isinstance(event, ChildSaEstablished):

@@ -32,6 +32,7 @@ from vpnteach.esp.sa import (
     SoftLifetimeExpired,
 )
 from vpnteach.esp.sad import Sad
+from vpnteach.esp.spd import Flow
 from vpnteach.gateway import ipsec_log
 from vpnteach.gateway.pairs import SaPairs
 from vpnteach.ike.endpoint import IkeEndpoint
@@ -141,6 +142,10 @@ class LifetimeGlue:
             return
         self._log(now, ipsec_log.text("rekey", f"{event.reason}: rekeying {flow}"))
         self._asked.add(flow.key)
+        self._negotiate_successor(flow, now)
+
+    def _negotiate_successor(self, flow: Flow, now: float) -> None:
+        """A Quick Mode for the flow's crypto map entry (IKEv2: CREATE_CHILD_SA)."""
         self.ike.initiate(flow.peer, now, flow.crypto_map)
 
     def _isakmp_expiry(self, cky_i: bytes) -> float | None:
