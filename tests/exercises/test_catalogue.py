@@ -36,6 +36,11 @@ REQUIRED_MISTAKES: dict[str, set[str]] = {
     "decode_message": {"off_by_one", "next_payload_confusion"},
     "fix_config": {"acl_not_mirrored", "acl_netmask", "peer_self", "format"},
     "esp_decrypt": {"padding_kept", "icv_as_ciphertext", "wrong_iv"},
+    # IKEv2 (issue 20)
+    "skeyseed": {"nonces_swapped", "prf_swapped", "spis_in_key"},
+    "sk_key": {"spis_missing", "nonces_swapped", "counter_missing", "all_same_size"},
+    "signed_octets": {"own_nonce", "wrong_sk_p", "id_with_header", "nonce_with_header"},
+    "psk_auth": {"no_key_pad", "key_pad_nul", "other_octets"},
     "troubleshoot": set(),  # graded by a lab run: tests/exercises/test_mystery.py
     # the practice exercises (issue 17)
     "next_state": {"old_state", "other_role"},

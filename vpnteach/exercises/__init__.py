@@ -12,7 +12,8 @@ In a notebook::
     ex.widget()                           # the same as a form (ipywidgets)
 
 Kinds (issue 8): *compute* a value (``dh_public_value``, ``skeyid_e``, ``ka``, ``phase1_iv``,
-``phase2_iv``, ``hash_i``, ``keymat``), *predict* an outcome (``isakmp_policy``,
+``phase2_iv``, ``hash_i``, ``keymat``; IKEv2's ``skeyseed``, ``sk_key``, ``signed_octets``,
+``psk_auth``), *predict* an outcome (``isakmp_policy``,
 ``acl_encrypted``), *decode* bytes (``decode_message``), *fix* a config
 (``fix_config``, checked by a real lab run), *decrypt* a packet (``esp_decrypt``); and the
 troubleshooting mystery: ``mystery_lab()`` gives a broken lab whose fault you are not told,
@@ -42,6 +43,8 @@ from vpnteach.exercises.counters import PingCounters, SpiPlaces
 from vpnteach.exercises.debuglog import DebugLine, DebugRefusal
 from vpnteach.exercises.direction import KeymatDirection, NatD
 from vpnteach.exercises.gradebook import current_learner, set_learner
+from vpnteach.exercises.ikev2_auth import PskAuth, SignedOctets
+from vpnteach.exercises.ikev2_keys import Skeyseed, SkKey
 from vpnteach.exercises.keys import DhPublicValue, Ka, Phase1Iv, Phase2Iv, SkeyidE
 from vpnteach.exercises.mystery import Troubleshoot, check_fix, mystery_diagnosis, mystery_lab
 from vpnteach.exercises.packets import DecodeMessage, EspDecrypt
@@ -91,6 +94,10 @@ _TUTORIALS: tuple[type[AnyExercise], ...] = (
     DecodeMessage,
     FixConfig,
     EspDecrypt,
+    Skeyseed,
+    SkKey,
+    SignedOctets,
+    PskAuth,
     Troubleshoot,
 )
 EXERCISES: dict[str, type[AnyExercise]] = {cls.id: cls for cls in (*_TUTORIALS, *_PRACTICE)}
@@ -165,6 +172,26 @@ def fix_config(learner: str | None = None) -> FixConfig:
 def esp_decrypt(learner: str | None = None) -> EspDecrypt:
     """Decrypt an ESP tunnel-mode packet (RFC 4303)."""
     return EspDecrypt(learner)
+
+
+def skeyseed(learner: str | None = None) -> Skeyseed:
+    """IKEv2: SKEYSEED = prf(Ni | Nr, g^ir) (RFC 7296 §2.14)."""
+    return Skeyseed(learner)
+
+
+def sk_key(learner: str | None = None) -> SkKey:
+    """IKEv2: one SK_* key cut from prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) (RFC 7296 §2.14)."""
+    return SkKey(learner)
+
+
+def signed_octets(learner: str | None = None) -> SignedOctets:
+    """IKEv2: the octets an AUTH payload covers (RFC 7296 §2.15)."""
+    return SignedOctets(learner)
+
+
+def psk_auth(learner: str | None = None) -> PskAuth:
+    """IKEv2: the AUTH value with a pre-shared key (RFC 7296 §2.15)."""
+    return PskAuth(learner)
 
 
 # ---------------------------------------------------------------- the practice exercises
@@ -310,11 +337,15 @@ __all__ = [
     "phase2_iv",
     "ping_counters",
     "pki_console_fix",
+    "psk_auth",
     "qm_hash1",
     "qm_hash2",
     "qm_hash3",
     "retransmits",
     "set_learner",
+    "signed_octets",
+    "sk_key",
     "skeyid_e",
+    "skeyseed",
     "spi_places",
 ]
