@@ -27,7 +27,8 @@ OWNED = [
     "03-isakmp-wire-format.ipynb",
     "04-main-mode-proposals.ipynb", "05-diffie-hellman.ipynb", "06-key-derivation.ipynb",
     "07-authentication-mm5-mm6.ipynb", "08-quick-mode-and-pfs.ipynb", "09-esp-tunnel.ipynb",
-    "10-real-network-and-wireshark.ipynb", "aggressive-mode.ipynb", "seed-annotated.ipynb",
+    "10-real-network-and-wireshark.ipynb", "11-ikev1-vs-ikev2.ipynb", "aggressive-mode.ipynb",
+    "seed-annotated.ipynb",
 ]  # fmt: skip
 
 

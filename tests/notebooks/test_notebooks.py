@@ -53,6 +53,11 @@ COURSE: list[tuple[str, str, tuple[str, ...]]] = [
         ("esp_decrypt", "fix_config"),
     ),
     ("10-real-network-and-wireshark.ipynb", "10. The real network, and Wireshark", ()),
+    (
+        "11-ikev1-vs-ikev2.ipynb",
+        "11. IKEv1 beside IKEv2: the same tunnel, negotiated twice",
+        ("skeyseed", "sk_key", "signed_octets", "psk_auth"),
+    ),
 ]
 # Course material after the story: the troubleshooting lab (vpnteach.troubleshoot), and
 # Aggressive Mode with the offline pre-shared key attack (vpnteach.ike.aggressive_attack),
