@@ -170,4 +170,13 @@ def test_the_stepper_widget_walks_an_ikev2_run() -> None:
         widget.show(index)
     arrows = ladder_entries(steps, len(steps) - 1)
     assert [a.label for a in arrows][:2] == ["IKE_SA_INIT request", "IKE_SA_INIT response"]
+    # the arrows carry the IKEv2 table's states (RFC 7296 has no Main Mode state to show)
+    first, second = arrows[0], arrows[1]
+    assert (first.sender_state, first.state_after, first.arrived) == (
+        "I_WAIT_INIT",
+        "R_WAIT_AUTH",
+        True,
+    )
+    assert (second.sender_state, second.state_after) == ("R_WAIT_AUTH", "I_WAIT_AUTH")
+    assert arrows[-1].state_after == "READY" and arrows[-1].arrived
     assert all(isinstance(m, IkeMessage) for m in _messages(steps))

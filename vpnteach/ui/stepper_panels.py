@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from vpnteach.ike.states import IkeState
 from vpnteach.ike.transitions import QUICK_MODE, Exchange, TransitionTable, table_for
+from vpnteach.stepper.ikev2_steps import Ikev2Transition, is_ikev2
 from vpnteach.stepper.step import IkeMessage, LearnerAction, Step, StepKind, Transition
 from vpnteach.ui.ladder import LadderEntry
 from vpnteach.ui.markup import MONO, esc, note
@@ -78,7 +79,7 @@ def latest(steps: Sequence[Step], index: int, kind: StepKind) -> Step | None:
 
 
 def _arrival_state(
-    steps: Sequence[Step], start: int, until: int, receiver: str
+    steps: Sequence[Step], start: int, until: int, receiver: str, ikev2: bool = False
 ) -> tuple[str, bool]:
     """The state ``receiver`` entered on the message of step ``start`` (its first move in
     ``start+1 .. until``) and ``True``; else its state at ``until`` and ``False`` (it has not
@@ -87,8 +88,21 @@ def _arrival_state(
         move = step.payload
         if isinstance(move, Transition) and move.router == receiver:
             return move.record.new_state.value, True
-    found = steps[until].latest_states.get(receiver)
-    return (found.value if found else ""), False
+        if isinstance(move, Ikev2Transition) and move.router == receiver:
+            return str(move.record.next_state), True
+    return _state_of(steps[until], receiver, ikev2=ikev2), False
+
+
+def _state_of(step: Step, router: str, *, ikev2: bool, quick_mode: bool = False) -> str:
+    """``router``'s state right after ``step``: its IKEv2 state for an IKEv2 message (RFC
+    7296 has one state machine per IKE SA), else Quick Mode's or the latest IKEv1 one."""
+    for name, peer in step.peers:
+        if name != router:
+            continue
+        if ikev2:
+            return peer.ikev2
+        return (peer.quick_mode if quick_mode else peer.latest).value
+    return ""
 
 
 def _on_ladder(step: Step) -> bool:
@@ -133,9 +147,11 @@ def ladder_entries(steps: Sequence[Step], index: int) -> list[LadderEntry]:
         assert isinstance(payload, IkeMessage)
         label = payload.label + (" (again)" if payload.repeat else "")
         label += " ✎" if payload.modified else ""
-        states = step.quick_mode_states if _is_quick_mode(payload) else step.latest_states
-        sent_in = states.get(payload.sender)
-        state, moved = _arrival_state(steps, step.index, until, payload.receiver)
+        v2 = is_ikev2(payload.wire)
+        sent_in = _state_of(
+            step, payload.sender, ikev2=v2, quick_mode=not v2 and _is_quick_mode(payload)
+        )
+        state, moved = _arrival_state(steps, step.index, until, payload.receiver, v2)
         entries.append(
             LadderEntry(
                 step.time - start,
@@ -143,7 +159,7 @@ def ladder_entries(steps: Sequence[Step], index: int) -> list[LadderEntry]:
                 payload.receiver,
                 label,
                 state,
-                sent_in.value if sent_in else "",
+                sent_in,
                 payload_summary(payload.payload_names),
                 moved,
             )
