@@ -116,7 +116,9 @@ class LabRouter(HtmlRepr):
                     self.node.set_address(iface.name, iface.address, iface.mask)
             self.node.interfaces[iface.name].up = not iface.shutdown
         for route in self.config.static_routes:
-            self.node.add_route(f"{route.prefix}/{route.mask}", next_hop=route.next_hop)
+            self.node.add_route(
+                f"{route.prefix}/{route.mask}", interface=route.interface, next_hop=route.next_hop
+            )
 
     def _apply_pki(self) -> list[str]:
         """Keys for new ``crypto key generate rsa`` lines, trustpoints in step with the config;
