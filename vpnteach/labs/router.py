@@ -43,6 +43,7 @@ from vpnteach.net.sim.hooks import FORWARD, Drop, Replace, Verdict
 from vpnteach.net.sim.node import Interface, Node, UdpMessage
 from vpnteach.net.sim.ping import Ping
 from vpnteach.net.sim.router import Router
+from vpnteach.net.sim.routes import parse_prefix
 from vpnteach.net.sim.scheduler import Scheduled
 from vpnteach.pki import scep
 from vpnteach.pki.errors import EnrollmentError
@@ -115,6 +116,10 @@ class LabRouter(HtmlRepr):
                 if current is None or str(current) != str(iface.ip_interface):
                     self.node.set_address(iface.name, iface.address, iface.mask)
             self.node.interfaces[iface.name].up = not iface.shutdown
+        wanted = {parse_prefix(r.prefix, r.mask) for r in self.config.static_routes}
+        for gone in [r for r in self.node.routes.routes if r.kind == "static"]:
+            if gone.prefix not in wanted:  # ``no ip route``: a VTI's route decides what is sealed
+                self.node.routes.remove(gone.prefix)
         for route in self.config.static_routes:
             self.node.add_route(
                 f"{route.prefix}/{route.mask}", interface=route.interface, next_hop=route.next_hop
