@@ -254,7 +254,7 @@ GLOBAL_COMMANDS = _table(
     ("no access-list <name:int:100-199>", _no_access_list),
     ("crypto map <name:word> <seq:int:1-65535> [ipsec-isakmp]", _crypto_map, CRYPTO_MAP),
     ("no crypto map <name:word> [<seq:int:1-65535>]", _no_crypto_map),
-    ("int(erface) <name:tunnel_interface>", _interface, TUNNEL_INTERFACE),  # first: Tunnel0
+    ("int(erface) <tunnel:tunnel_interface>", vti.enter_tunnel, TUNNEL_INTERFACE),  # first
     ("int(erface) <name:interface>", _interface, INTERFACE),
     ("end", _nothing),
     ("exit", _nothing),

@@ -260,6 +260,7 @@ ARGUMENT_HELP: dict[str, str] = {
     "profile": "Name of ikev2 Profile",
     "ikev2_profile": "Name of ikev2 Profile",
     "ipsec_profile": "Name of the IPsec profile",
+    "next_hop": "Forwarding router's address",
 }
 """IOS's help line for an argument, by its name in the patterns."""
 

@@ -95,6 +95,12 @@ GLOBAL_ROWS: tuple[Row, ...] = (
 # --- interface Tunnel0 ----------------------------------------------------------------------
 
 
+def enter_tunnel(d: Draft, a: Args) -> None:
+    """``interface Tunnel0``: the interface (new if need be) in :data:`TUNNEL_INTERFACE` mode."""
+    d.interfaces.setdefault(a["tunnel"], InterfaceConfig(a["tunnel"]))
+    d.context = a["tunnel"]
+
+
 def _tunnel_edit(change: Callable[[InterfaceConfig, Args, Draft], InterfaceConfig]) -> Handler:
     """A line of ``interface Tunnel0`` that edits the interface being configured."""
 
