@@ -85,6 +85,7 @@ def test_the_running_config_shows_the_tunnel_interface_form(run: tuple[Lab, str]
     )
     assert "ip route 192.168.11.0 255.255.255.0 Tunnel0\n" in shown
     assert "interface Serial1/0\n ip address 10.2.2.1 255.255.255.0\n!\n" in shown  # no map
+    assert "crypto map" not in shown and "access-list" not in shown  # nor an ACL
 
 
 def test_routing_decides_what_is_protected() -> None:

@@ -99,6 +99,9 @@ map form), AES-256-CBC/SHA-256/group 14 for the IKE SA and ESP AES-256-CBC + HMA
 LOCAL = {"Branch1": "10.1.1.1", "Branch2": "10.2.2.1"}
 VTI_COMMANDS = """interface Serial1/0
  no crypto map
+ exit
+no crypto map CRYPTO
+no ip access-list extended ACL
 crypto ipsec profile VTI
  set transform-set TS
  set ikev2-profile PROF
@@ -112,7 +115,8 @@ ip route {lan} 255.255.255.0 Tunnel0
 """
 """``form="vti"``: the same IKEv2 tunnel in the form Cisco's FlexVPN site-to-site example
 mostly shows: a static VTI (``interface Tunnel0``, ``tunnel mode ipsec ipv4``, ``tunnel
-protection ipsec profile``) and a route into it instead of a crypto map and its ACL; the
+protection ipsec profile``) and a route into it instead of a crypto map and its ACL (both
+removed); the
 Child SA's traffic selectors are 0.0.0.0/0 both ways (RFC 7296 §2.9)."""
 TUNNEL = {"Branch1": "10.0.0.1", "Branch2": "10.0.0.2"}
 PEER_LAN = {"Branch1": "192.168.22.0", "Branch2": "192.168.11.0"}
