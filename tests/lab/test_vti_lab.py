@@ -88,6 +88,19 @@ def test_the_running_config_shows_the_tunnel_interface_form(run: tuple[Lab, str]
     assert "crypto map" not in shown and "access-list" not in shown  # nor an ACL
 
 
+def test_show_crypto_map_shows_the_profile_instance_ios_builds(run: tuple[Lab, str]) -> None:
+    lab, _ = run
+    shown = lab.branch1.exec("show crypto map").splitlines()
+    assert shown[:2] == [
+        'Crypto Map "Tunnel0-head-0" 65536 ipsec-isakmp',
+        "        Map is a PROFILE INSTANCE.",
+    ]
+    assert "            access-list  permit ip any any" in shown  # the VTI's selectors
+    assert "        Peer = 10.2.2.1" in shown and "        IKEv2 Profile: PROF" in shown
+    assert shown[-2:] == ["        Interfaces using crypto map Tunnel0-head-0:",
+                          "                Tunnel0"]  # fmt: skip
+
+
 def test_routing_decides_what_is_protected() -> None:
     lab = Lab.seed(ike=2, form="vti")
     lab.capture("WAN")
