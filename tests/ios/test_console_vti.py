@@ -25,6 +25,7 @@ from vpnteach.labs.console import console_for
 
 CONFIG = ["enable", "configure terminal"]
 SETUP = {
+    "exec": ["enable"],
     "config": CONFIG,
     "config-if": [*CONFIG, "interface Serial1/0"],
     "ipsec-profile": [*CONFIG, "crypto ipsec profile VTI"],
@@ -34,6 +35,13 @@ INVALID = "% Invalid input detected at '^' marker."
 PROMPT = len("Branch1(config-if)#")
 
 CASES: list[tuple[str, str, str, str]] = [
+    (
+        "exec",
+        "?",
+        "show ip interface ",
+        "  brief  Brief summary of IP status and configuration\n\n",
+    ),
+    ("exec", "tab", "sh ip int br", "sh ip int brief "),
     (
         "config",
         "?",

@@ -101,6 +101,20 @@ def test_show_crypto_map_shows_the_profile_instance_ios_builds(run: tuple[Lab, s
                           "                Tunnel0"]  # fmt: skip
 
 
+def test_the_tunnels_line_protocol_comes_up_with_its_ipsec_sas() -> None:
+    lab = Lab.seed(ike=2, form="vti")
+    before = lab.branch1.exec("show ip interface brief").splitlines()
+    assert before[0].split() == ["Interface", "IP-Address", "OK?", "Method", "Status", "Protocol"]
+    assert before[-1].split() == ["Tunnel0", "10.0.0.1", "YES", "manual", "up", "down"]
+    assert before[2].split() == ["Serial1/0", "10.1.1.1", "YES", "manual", "up", "up"]
+    lab.branch1.exec(PING)
+    assert lab.branch1.exec("sh ip int br").splitlines()[-1].split()[-2:] == ["up", "up"]
+    lab.branch1.exec("clear crypto sa")
+    assert lab.branch1.exec("sh ip int br").splitlines()[-1].split()[-1] == "down"
+    lab.branch1.configure("interface Tunnel0\n shutdown\n")
+    assert lab.branch1.exec("sh ip int br").splitlines()[-1].endswith("administratively down down")
+
+
 def test_routing_decides_what_is_protected() -> None:
     lab = Lab.seed(ike=2, form="vti")
     lab.capture("WAN")

@@ -112,6 +112,8 @@ def test_a_static_vti_routes_its_ip_routes_into_the_tun_not_the_any_any_selector
     assert shown.startswith(
         "interface: Tunnel0\n    Crypto map tag: Tunnel0-head-0, local addr 10.1.1.1"
     )
+    brief = run_command(router, "show ip interface brief").splitlines()
+    assert brief[-1].split()[-3:] == ["manual", "up", "down"]  # no IPsec SA yet
 
 
 def test_a_second_config_file_is_applied_on_top_like_configure_terminal(tmp_path: Path) -> None:

@@ -24,10 +24,11 @@ from dataclasses import replace
 from typing import Any
 
 from vpnteach.ike.policy import PolicyError
+from vpnteach.ios.argtypes import interface_rank
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.grammar import Args
 from vpnteach.ios.model import InterfaceConfig, RouterConfig
-from vpnteach.ios.vti_model import IpsecProfileConfig
+from vpnteach.ios.vti_model import IpsecProfileConfig, is_tunnel
 
 PROFILE = "ipsec-profile"
 
@@ -188,3 +189,27 @@ def interface_lines(i: InterfaceConfig) -> list[str]:
     if i.tunnel_protection:
         lines.append(f" tunnel protection ipsec profile {i.tunnel_protection}")
     return lines
+
+
+# --- show ip interface brief ----------------------------------------------------------------
+
+
+def show_ip_interface_brief(config: RouterConfig, tunnels_up: frozenset[str]) -> str:
+    """``show ip interface brief``: each interface's address and state, in IOS's columns. A
+    shut interface is "administratively down"; a tunnel's line protocol is up only when it is
+    in ``tunnels_up`` (a static VTI with its IPsec SAs), the others' follow their status.
+
+    Unlike IOS, which negotiates a static VTI as soon as it is configured, the lab starts IKE
+    on the first packet routed into the tunnel (as for a crypto map: ``.!!!!``), so its route
+    stays usable while the line protocol is down."""
+    lines = [f"{'Interface':<27}{'IP-Address':<16}OK? Method Status                Protocol"]
+    for name in sorted(config.interfaces, key=interface_rank):
+        i = config.interfaces[name]
+        borrowed = config.interfaces.get(i.unnumbered or "")
+        address = i.address or (borrowed.address if borrowed is not None else None)
+        method = "manual" if address else "unset"
+        status = "administratively down" if i.shutdown else "up"
+        up = not i.shutdown and (name in tunnels_up if is_tunnel(name) else True)
+        row = f"{name:<27}{address or 'unassigned':<16}YES {method:<7}{status:<22}"
+        lines.append(row + ("up" if up else "down"))
+    return "\n".join(lines) + "\n"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from vpnteach.gateway import tunnels_up
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.execmode import run_exec
 from vpnteach.ios.exectypes import PingRequest
@@ -86,6 +87,9 @@ class ProcessContext:
     def counters(self) -> dict[str, int]:
         ike = self.router.gateway.ike  # with the half-open figures (call admission control)
         return {**self.router.stats, **ike.half_open.statistics(ike.config.half_open)}
+
+    def tunnels_up(self) -> frozenset[str]:
+        return tunnels_up(self.router.gateway)
 
 
 def run_command(router: RouterProcess, command: str) -> str:
