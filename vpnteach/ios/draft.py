@@ -72,11 +72,11 @@ class Draft:
     crypto_maps: dict[str, dict[int, CryptoMapSpec]] = field(default_factory=dict)
     interfaces: dict[str, InterfaceConfig] = field(default_factory=dict)
     static_routes: list[StaticRoute] = field(default_factory=list)
+    ipsec_profiles: dict[str, IpsecProfileConfig] = field(default_factory=dict)
     ikev2_proposals: dict[str, Ikev2ProposalConfig] = field(default_factory=dict)
     ikev2_policies: dict[str, Ikev2PolicyConfig] = field(default_factory=dict)
     ikev2_keyrings: dict[str, Ikev2KeyringConfig] = field(default_factory=dict)
     ikev2_profiles: dict[str, Ikev2ProfileConfig] = field(default_factory=dict)
-    ipsec_profiles: dict[str, IpsecProfileConfig] = field(default_factory=dict)
     context: Any = None
     """The key of the object a sub-mode edits (policy priority, interface name, ...)."""
     key_hex: list[str] = field(default_factory=list)

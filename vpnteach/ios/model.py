@@ -244,11 +244,11 @@ class RouterConfig(HtmlRepr):
     crypto_maps: Mapping[str, Mapping[int, CryptoMapSpec]] = field(default_factory=_empty)
     interfaces: Mapping[str, InterfaceConfig] = field(default_factory=_empty)
     static_routes: tuple[StaticRoute, ...] = ()
+    ipsec_profiles: Mapping[str, IpsecProfileConfig] = field(default_factory=_empty)
     ikev2_proposals: Mapping[str, Ikev2ProposalConfig] = field(default_factory=_empty)
     ikev2_policies: Mapping[str, Ikev2PolicyConfig] = field(default_factory=_empty)
     ikev2_keyrings: Mapping[str, Ikev2KeyringConfig] = field(default_factory=_empty)
     ikev2_profiles: Mapping[str, Ikev2ProfileConfig] = field(default_factory=_empty)
-    ipsec_profiles: Mapping[str, IpsecProfileConfig] = field(default_factory=_empty)
     warnings: tuple[ConfigWarning, ...] = ()
 
     @property

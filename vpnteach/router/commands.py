@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from vpnteach.gateway import tunnels_up
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.execmode import run_exec
 from vpnteach.ios.exectypes import PingRequest
 from vpnteach.ios.model import RouterConfig
 from vpnteach.pki.trustpoint import RouterPki
+from vpnteach.router.setup import tunnels_up
 
 if TYPE_CHECKING:
     from vpnteach.router.process import RouterProcess
@@ -57,6 +57,9 @@ class ProcessContext:
     def show_crypto_ikev2_sa(self, detail: bool) -> str:
         return self.router.gateway.show_crypto_ikev2_sa(self.router.now(), detail=detail)
 
+    def tunnels_up(self) -> frozenset[str]:
+        return tunnels_up(self.router.gateway)
+
     def clock(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.router.now(), tz=self.router.timezone)
 
@@ -87,9 +90,6 @@ class ProcessContext:
     def counters(self) -> dict[str, int]:
         ike = self.router.gateway.ike  # with the half-open figures (call admission control)
         return {**self.router.stats, **ike.half_open.statistics(ike.config.half_open)}
-
-    def tunnels_up(self) -> frozenset[str]:
-        return tunnels_up(self.router.gateway)
 
 
 def run_command(router: RouterProcess, command: str) -> str:

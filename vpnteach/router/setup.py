@@ -9,6 +9,7 @@ import datetime as dt
 import ipaddress
 
 from vpnteach.gateway import Gateway, SasInstalled, SasRemoved
+from vpnteach.gateway import tunnels_up as tunnels_up  # for router.commands
 from vpnteach.ike.events import Phase1Complete
 from vpnteach.ikev2.events import IkeSaEstablished
 from vpnteach.ios.model import RouterConfig
