@@ -236,6 +236,21 @@ def test_interface_tunnel0_is_prompted_config_if_and_its_lines_apply() -> None:
     assert "crypto map on Serial1/0 and tunnel protection on Tunnel0" in lab.branch1.gateway_problem
 
 
+def test_an_address_and_ip_unnumbered_replace_each_other() -> None:
+    lab = Lab.seed()
+    lab.branch1.configure("interface Tunnel0\n ip address 10.0.0.1 255.255.255.252\n")
+    lab.branch1.configure("interface Tunnel0\n no ip unnumbered\n")  # none to remove
+    assert lab.branch1.config.interfaces["Tunnel0"].address == "10.0.0.1"
+    lab.branch1.configure("interface Tunnel0\n ip unnumbered Serial1/0\n")
+    tunnel = lab.branch1.config.interfaces["Tunnel0"]
+    assert (tunnel.address, tunnel.unnumbered) == (None, "Serial1/0")
+    brief = lab.branch1.exec("show ip interface brief").splitlines()[-1].split()
+    assert brief[:2] == ["Tunnel0", "10.1.1.1"]  # the borrowed address
+    lab.branch1.configure("interface Tunnel0\n ip address 10.0.0.1 255.255.255.252\n")
+    tunnel = lab.branch1.config.interfaces["Tunnel0"]
+    assert (tunnel.address, tunnel.unnumbered) == ("10.0.0.1", None)
+
+
 def test_a_profile_in_use_cannot_be_removed_and_an_unused_one_can() -> None:
     lab = Lab.seed(ike=2, form="vti")
     console = console_for(lab.branch1, enabled=True)

@@ -140,14 +140,18 @@ def _unnumbered(d: Draft, a: Args) -> None:
     """``ip unnumbered IF``: borrow that interface's address (no address of its own)."""
     interface = d.interfaces[d.context]
     d.interfaces[d.context] = replace(
-        interface, unnumbered=a.get("unnumbered"), address=None, mask=None
+        interface, unnumbered=a["unnumbered"], address=None, mask=None
     )
+
+
+def _no_unnumbered(d: Draft, a: Args) -> None:
+    d.interfaces[d.context] = replace(d.interfaces[d.context], unnumbered=None)
 
 
 _TUNNEL_SOURCE = "tunnel source"
 INTERFACE_ROWS: tuple[Row, ...] = (
     ("ip unnumbered <unnumbered:interface>", _unnumbered),
-    ("no ip unnumbered", _unnumbered),
+    ("no ip unnumbered", _no_unnumbered),
     (f"{_TUNNEL_SOURCE} <source:interface>", _field("tunnel_source", "source")),
     (f"{_TUNNEL_SOURCE} <source:ip>", _field("tunnel_source", "source")),
     (f"no {_TUNNEL_SOURCE}", _field("tunnel_source")),
