@@ -19,6 +19,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ios.test_console_golden import L
+from vpnteach.ios import IosConfigError, parse_config
 from vpnteach.ios.console import Console
 from vpnteach.lab import Lab
 from vpnteach.labs.console import console_for
@@ -234,6 +235,16 @@ def test_interface_tunnel0_is_prompted_config_if_and_its_lines_apply() -> None:
     # a crypto map and tunnel protection at once: the gateway says which, nothing half-runs
     assert lab.branch1.gateway is None
     assert "crypto map on Serial1/0 and tunnel protection on Tunnel0" in lab.branch1.gateway_problem
+
+
+def test_a_tunnel_line_in_a_serial_interfaces_block_names_where_it_belongs() -> None:
+    with pytest.raises(IosConfigError) as caught:
+        parse_config("interface Serial1/0\n tunnel source Serial1/0\n", "branch1.cfg")
+    assert str(caught.value) == (
+        "branch1.cfg line 2: `tunnel source Serial1/0`: expected a config-if command: `tunnel` "
+        "belongs on a tunnel interface (enter: interface Tunnel0)"
+    )
+    assert caught.value.ios_message().startswith("Router(config-if)#tunnel source Serial1/0\n")
 
 
 def test_an_address_and_ip_unnumbered_replace_each_other() -> None:
