@@ -130,6 +130,20 @@ def test_routing_decides_what_is_protected() -> None:
     assert count(lab.captures["WAN1"], "10.1.1.1", "10.2.2.1", 50) == sealed
 
 
+def test_any_network_routed_into_tunnel0_is_sealed_by_the_same_sa_pair() -> None:
+    lab = Lab.seed(ike=2, form="vti")
+    lab.capture("WAN")
+    assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
+    sealed = count(lab.captures["WAN1"], "10.1.1.1", "10.2.2.1", 50)
+    lab.branch1.configure("ip route 172.16.0.0 255.255.0.0 Tunnel0\n")  # no ACL to edit
+    lab.branch1.exec("ping 172.16.1.1 source 192.168.11.1")  # nobody answers: counted anyway
+    assert count(lab.captures["WAN1"], "10.1.1.1", "10.2.2.1", 50) == sealed + 5
+    assert count(lab.captures["WAN1"], "192.168.11.1", "172.16.1.1", 1) == 0
+    (child,) = [e for e in lab.branch1.events if isinstance(e, ChildSaEstablished)]
+    assert "#pkts encaps: 9, #pkts encrypt: 9" in lab.branch1.exec("show crypto ipsec sa")
+    assert (child.local_ts, child.remote_ts) == (ANY, ANY)  # no new negotiation was needed
+
+
 def test_pre_shared_keys_and_pfs_on_the_ipsec_profile() -> None:
     lab = Lab.seed(ike=2, form="vti", auth="pre-share", pfs=14)
     assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
