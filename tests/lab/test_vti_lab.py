@@ -68,6 +68,7 @@ def test_show_crypto_ipsec_sa_names_tunnel0_and_its_head_map(run: tuple[Lab, str
     assert "   local  ident (addr/mask/prot/port): (0.0.0.0/0.0.0.0/0/0)\n" in shown
     assert "   remote ident (addr/mask/prot/port): (0.0.0.0/0.0.0.0/0/0)\n" in shown
     assert "current_peer 10.2.2.1 port 500" in shown
+    assert "ip mtu idb Serial1/0" in shown  # ESP leaves by the tunnel source
     assert "transform: esp-256-aes esp-sha256-hmac" in shown
     row = next(line for line in lab.branch1.exec("show crypto ikev2 sa").splitlines()
                if "READY" in line)  # fmt: skip

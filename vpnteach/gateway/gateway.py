@@ -376,6 +376,7 @@ class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
             local_addr=self.crypto.address,
             interface=self.crypto.name,
             detail=detail,
+            idb=self.crypto.carrier,
         )
 
     # ------------------------------------------------------------------ the glue
