@@ -13,12 +13,14 @@ The ``tunnel`` lines exist on a tunnel interface only (``interface Tunnel0`` ent
 Refused with a message that names the line (nothing is applied): ``tunnel protection`` naming
 a profile that does not exist, ``no crypto ipsec profile`` of a profile a tunnel still uses.
 Routing decides what a static VTI protects (``ip route 192.168.22.0 255.255.255.0 Tunnel0``,
-:mod:`vpnteach.ios.static_routes`): its one Child SA's selectors are 0.0.0.0/0 both ways
+a route out of an interface, refused for one not configured): its one Child SA's selectors are
+0.0.0.0/0 both ways
 (RFC 7296 §2.9; Cisco: "the traffic selector for the IPsec SA is always IP any any").
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -27,7 +29,7 @@ from vpnteach.ike.policy import PolicyError
 from vpnteach.ios.argtypes import interface_rank
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.grammar import Args
-from vpnteach.ios.model import InterfaceConfig, RouterConfig
+from vpnteach.ios.model import InterfaceConfig, RouterConfig, StaticRoute
 from vpnteach.ios.vti_model import IpsecProfileConfig, is_tunnel
 
 PROFILE = "ipsec-profile"
@@ -87,9 +89,41 @@ PROFILE_ROWS: tuple[Row, ...] = (
     ("exit", _nothing),
 )
 
+
+def _route_out(d: Draft, a: Args) -> None:
+    """``ip route PREFIX MASK INTERFACE [NEXT-HOP]``: out of an interface that exists (a VTI's
+    route decides what its IPsec SA protects)."""
+    where = f"ip route {a['prefix']} {a['mask']} {a['interface']}"
+    try:
+        ipaddress.IPv4Network(f"{a['prefix']}/{a['mask']}")
+    except ValueError:  # IOS: "%Inconsistent address and mask"
+        raise PolicyError(f"{where}: {a['prefix']} has host bits under {a['mask']}") from None
+    if a["interface"] not in d.interfaces:
+        raise PolicyError(
+            f"{where}: no interface {a['interface']} (configure it first: interface "
+            f"{a['interface']})"
+        )
+    route = StaticRoute(a["prefix"], a["mask"], a.get("next_hop"), a["interface"])
+    if route not in d.static_routes:
+        d.static_routes.append(route)
+
+
+def _no_route_out(d: Draft, a: Args) -> None:
+    def same(r: StaticRoute) -> bool:
+        hop = a.get("next_hop")
+        return (r.prefix, r.mask, r.interface) == (a["prefix"], a["mask"], a["interface"]) and (
+            hop in (None, r.next_hop)
+        )
+
+    d.static_routes = [r for r in d.static_routes if not same(r)]
+
+
+_ROUTE = "ip route <prefix:ip> <mask:mask> <interface:interface> [<next_hop:ip>]"
 GLOBAL_ROWS: tuple[Row, ...] = (
     ("crypto ipsec profile <name:word>", _profile, PROFILE),
     ("no crypto ipsec profile <name:word>", _no_profile),
+    (_ROUTE, _route_out),
+    (f"no {_ROUTE}", _no_route_out),
 )
 
 

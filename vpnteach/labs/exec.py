@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from vpnteach.gateway import tunnels_up
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.execmode import DEBUG_NAMES, RouterContext
 from vpnteach.ios.execmode import run_exec as run_table
@@ -134,7 +133,7 @@ class LabContext:
         raise ExecError("% show router counters: only a vpnteach router process counts packets")
 
     def tunnels_up(self) -> frozenset[str]:
-        return tunnels_up(self.router.gateway)
+        return self.router.tunnels_up()
 
 
 def transcript_prompt(name: str, command: str) -> str:

@@ -31,6 +31,7 @@ from vpnteach.gateway import (
     Ikev2Gateway,
     check_ikev2_config,
     make_gateway,
+    tunnels_up,
     uses_ikev2,
 )
 from vpnteach.gateway.adapt import crypto_interface, ike_config_from
@@ -213,6 +214,10 @@ class LabRouter(HtmlRepr):
             self.gateway_problem = str(exc)
             return False
         return True
+
+    def tunnels_up(self) -> frozenset[str]:
+        """The tunnel interfaces whose line protocol is up (a static VTI with its SAs)."""
+        return tunnels_up(self.gateway)
 
     def pki_changed(self) -> None:
         """A certificate arrived (``crypto pki enroll``): a configuration that could not run
