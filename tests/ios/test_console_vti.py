@@ -178,6 +178,16 @@ CASES: list[tuple[str, str, str, str]] = [
     (
         "config",
         "enter",
+        "ip route 192.168.22.1 255.255.255.0 Tunnel0",  # IOS: %Inconsistent address and mask
+        L(
+            "% a value the model accepts (ip route 192.168.22.1 255.255.255.0 Tunnel0: "
+            "192.168.22.1 has host bits under 255.255.255.0)",
+            "",
+        ),
+    ),
+    (
+        "config",
+        "enter",
         "ip route 192.168.22.0 255.255.255.0 Tunnel5",
         L(
             "% a value the model accepts (ip route 192.168.22.0 255.255.255.0 Tunnel5: no "
