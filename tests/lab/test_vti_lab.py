@@ -168,6 +168,7 @@ def test_a_vti_lab_needs_ikev2() -> None:
         ("interface Tunnel0\n tunnel source Loopback0\n", "tunnel source Loopback0: no such"),
         ("crypto ipsec profile VTI\n no set ikev2-profile\n", "no set ikev2-profile"),
         ("crypto ipsec profile VTI\n set transform-set NOPE\n", "no usable set transform-set"),
+        ("crypto ipsec profile VTI\n no set transform-set\n", "smart default is not modelled"),
     ],
 )
 def test_a_tunnel_that_cannot_run_says_which_line(lines: str, problem: str) -> None:

@@ -113,7 +113,7 @@ def tunnel_interface(config: RouterConfig, tunnels: list[InterfaceConfig]) -> Cr
     sets = tuple(config.transform_sets[n] for n in profile.transform_sets
                  if n in config.transform_sets)  # fmt: skip
     if not sets:
-        named = " ".join(profile.transform_sets) or "none"
+        named = " ".join(profile.transform_sets) or "none; IOS 15's smart default is not modelled"
         raise GatewayConfigError(
             f"crypto ipsec profile {profile.name}: no usable set transform-set ({named})"
         )
