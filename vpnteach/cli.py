@@ -9,6 +9,8 @@ tables that decrypt it. ``--ikev2`` tells the same story with the tunnel negotia
 (RFC 7296), configured as Cisco's FlexVPN (``crypto ikev2 proposal/policy/profile``):
 IKE_SA_INIT and IKE_AUTH instead of Main Mode and Quick Mode, SKEYSEED and SK_* instead of
 SKEYID and its children, ``show crypto ikev2 sa`` instead of ``show crypto isakmp sa``.
+``--vti`` (IKEv2 too) protects a tunnel interface instead of applying a crypto map: FlexVPN's
+tunnel-interface form (``crypto ipsec profile``, ``interface Tunnel0``, a route into it).
 """
 
 from __future__ import annotations
@@ -132,7 +134,17 @@ def flexvpn_config(router: LabRouter) -> None:
     print("".join(block for block in shown if block.startswith("crypto ikev2")).rstrip("\n"))
 
 
-def demo(profile: str, seed: int, pcap: str | None = None, ike: int = 1) -> int:
+def tunnel_config(router: LabRouter) -> None:
+    """The tunnel-interface blocks of the running configuration (``--vti``)."""
+    shown = router.exec("show running-config").split("!\n")
+    heads = ("crypto ipsec profile", "interface Tunnel", "ip route")
+    print(f"{router.name}# show running-config | section Tunnel|ipsec profile|ip route")
+    print("".join(block for block in shown if block.startswith(heads)).rstrip("\n"))
+
+
+def demo(
+    profile: str, seed: int, pcap: str | None = None, ike: int = 1, form: str = "crypto-map"
+) -> int:
     """The seed story end to end on the default lab; 0 if everything checked out."""
     from vpnteach.lab import Lab
     from vpnteach.labs.seed import ENROLL_START
@@ -142,17 +154,21 @@ def demo(profile: str, seed: int, pcap: str | None = None, ike: int = 1) -> int:
     if ike == 2:
         print("negotiated with IKEv2 (RFC 7296), configured as Cisco FlexVPN: IKE SA "
               "aes-cbc-256 / sha256 / group 14, ESP esp-aes 256 esp-sha256-hmac")  # fmt: skip
-    lab = Lab.seed(seed, profile=profile, ike=ike)
+    lab = Lab.seed(seed, profile=profile, ike=ike, form=form)
     lab.capture("WAN")
     b1 = lab.branch1
     _section(f"1. Certificates: enrollment with WIN2003 ({ENROLL_START:%b %-d %Y}, NTP-synced)")
     enrollment(lab)
-    _section("2. Configuration: IKE policy, transform set, crypto map (assets/configs)")
+    protect = "tunnel interface" if form == "vti" else "crypto map"
+    _section(f"2. Configuration: IKE policy, transform set, {protect} (assets/configs)")
     if ike == 2:
         flexvpn_config(b1)
     for command in story.config:
         _run(b1, command)
-    _run(b1, "show crypto map")
+    if form == "vti":
+        tunnel_config(b1)
+    else:
+        _run(b1, "show crypto map")
     _section(f"3. Interesting traffic at {lab.now:%b %-d %H:%M:%S}: {story.exchanges}")
     _run(b1, story.debug)
     marks = _run(b1, PING).splitlines()[-2]
@@ -192,6 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the WAN capture and the Wireshark key tables to DIR (created if missing)",
     )
     d.add_argument("--ikev2", action="store_true", help="negotiate with IKEv2 (FlexVPN config)")
+    d.add_argument(
+        "--vti",
+        action="store_true",
+        help="IKEv2 on a tunnel interface (static VTI: interface Tunnel0, tunnel protection)",
+    )
     c = sub.add_parser("console", help="an IOS console on the seed lab's routers")
     c.add_argument("--blank", action="store_true", help="routers out of the box (type it all)")
     c.add_argument("--seed", type=int, default=2010, help="random seed (default 2010)")
@@ -246,7 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem:
             print(f"vpnteach demo: error: --pcap {args.pcap}: {problem}", file=sys.stderr)
             return 2
-        return demo(args.profile, args.seed, args.pcap, 2 if args.ikev2 else 1)
+        ike = 2 if args.ikev2 or args.vti else 1
+        return demo(args.profile, args.seed, args.pcap, ike, "vti" if args.vti else "crypto-map")
     if args.command == "console":
         from vpnteach.ui.terminal import main_console
 

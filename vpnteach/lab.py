@@ -99,6 +99,7 @@ class Lab(HtmlRepr):
         auth: str = "rsa-sig",
         trace: bool = True,
         ike: int = 1,
+        form: str = "crypto-map",
     ) -> Lab:
         """The seed tutorial's lab, enrolled, with the clock at ``Jun 6 10:21:50.071``.
 
@@ -115,15 +116,20 @@ class Lab(HtmlRepr):
                 (RFC 7296), configured as Cisco's FlexVPN site-to-site example (``crypto ikev2
                 proposal/policy/profile``, ``set ikev2-profile`` on the crypto map; see
                 :data:`vpnteach.labs.seed.IKEV2_COMMANDS`).
+            form: with ``ike=2``, ``"crypto-map"`` or ``"vti"``: a static virtual tunnel
+                interface (``interface Tunnel0`` with ``tunnel protection ipsec profile``
+                and a route into it; :data:`vpnteach.labs.seed.VTI_COMMANDS`).
 
         The lab's ``recipe`` rebuilds it: ``Stepper.for_lab(lab)`` steps through a fresh copy.
         A lab with a named fault: ``vpnteach.troubleshoot.broken_lab(fault, ...)``.
         """
         from vpnteach.labs.seed import build_seed_lab
 
-        lab = build_seed_lab(cls, seed, profile=profile, pfs=pfs, auth=auth, trace=trace, ike=ike)
+        lab = build_seed_lab(
+            cls, seed, profile=profile, pfs=pfs, auth=auth, trace=trace, ike=ike, form=form
+        )
         lab.recipe = functools.partial(
-            cls.seed, seed, profile=profile, pfs=pfs, auth=auth, trace=trace, ike=ike
+            cls.seed, seed, profile=profile, pfs=pfs, auth=auth, trace=trace, ike=ike, form=form
         )
         return lab
 

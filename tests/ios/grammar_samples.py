@@ -23,6 +23,7 @@ SAMPLES: dict[str, list[str]] = {
     "ts_names": ["TS", "TS STRONG"],
     "rsa_options": ["general-keys modulus 1024 label K exportable", "label K2", "usage-keys"],
     "interface": ["Serial1/0", "fa0/0", "loopback 0"],
+    "tunnel_interface": ["Tunnel0", "tu 1"],
     "hex_words": ["30819F30 0D06092A", PEER_SPKI_HEX, "0001"],
     "id_name": ["branch1.amit.com", "vpn@amit.com"],
     "hostname": ["Branch1", "R-2"],

@@ -128,7 +128,13 @@ CASES = [
     (IF + " ip address 10.1.1.1 0.0.0.255", 2, "a subnet mask such as 255.255.255.0", "0.0.0.255"),
     (IF + " ip address 10.1.1.1", 2, "a subnet mask such as 255.255.255.0", None),
     (IF + " crypto map", 2, "a name", None),
-    ("ip route 0.0.0.0 0.0.0.0", 1, "an IPv4 address A.B.C.D", None),
+    (
+        "ip route 0.0.0.0 0.0.0.0",
+        1,
+        "one of an IPv4 address A.B.C.D, Ethernet, FastEthernet, GigabitEthernet, Serial, "
+        "Loopback, Tunnel",  # a next hop or an outgoing interface (a VTI: Tunnel0)
+        None,
+    ),
     (
         "ip route 10.0.0.0 255.0.255.0 10.1.1.2",
         1,

@@ -29,8 +29,20 @@ VOCABULARY = sorted(
     {w for table in MODE_COMMANDS.values() for c in table for w in _keywords(c.tokens)}
     | {"10", "0", "1", "3", "65536", "-5", "99999999999", "3des", "aes", "256", "md5", "any"}
     | {"host", "1.2.3.4", "255.255.255.0", "0.0.0.255", "1.2.3", "group2", "Serial1/0", "s1/0"}
-    | {"TS", "ACL", "CRYPTO", "esp-aes", "esp-3des", "esp-md5-hmac", "rsa-sig", "permit", "!"}
-    | {"cisco123", "Branch1.amit.com", "vpn@amit.com"}
+    | {
+        "Tunnel0",
+        "VTI",
+        "TS",
+        "ACL",
+        "CRYPTO",
+        "esp-aes",
+        "esp-3des",
+        "esp-md5-hmac",
+        "rsa-sig",
+        "permit",
+        "!",
+    }
+    | {"cisco123", "Branch1.amit.com", "vpn@amit.com", "Tunnel0", "VTI"}
 )
 MODE_PREFIXES = [
     "",
@@ -40,6 +52,8 @@ MODE_PREFIXES = [
     "ip access-list extended ACL\n",
     "crypto map CRYPTO 10 ipsec-isakmp\n",
     "interface Serial1/0\n",
+    "interface Tunnel0\n",
+    "crypto ipsec profile VTI\n",
     "crypto key pubkey-chain rsa\n",
     "crypto key pubkey-chain rsa\n addressed-key 10.2.2.1\n",
     "crypto key pubkey-chain rsa\n addressed-key 10.2.2.1\n  key-string\n",

@@ -227,16 +227,18 @@ SITES = {"Branch1": ("10.1.1.1", "192.168.11.0/24"), "Branch2": ("10.2.2.1", "19
 def start_strongswan(
     ns: str, work: Path, pki: Path, *, profile: str = "seed", child_rekey: str = "0",
     child_life: str = "3600s", me: str = "Branch2", extra: dict[str, str] | None = None,
-    version: int = 1, psk: str | None = None,
+    version: int = 1, psk: str | None = None, ts: tuple[str, str] | None = None,
 ) -> Charon:  # fmt: skip
     """charon as ``me`` (Branch2: 10.2.2.1, LAN 192.168.22.0/24) with that router's certificate
     from ``pki``; the peer is the other branch. Its LAN address must be on ``lo`` (the
     Topology puts it there): kernel-libipsec routes from it into ``ipsec0``. ``version=2``:
-    IKEv2; ``psk``: pre-shared key authentication with the WAN addresses as identities."""
+    IKEv2; ``psk``: pre-shared key authentication with the WAN addresses as identities;
+    ``ts``: (local_ts, remote_ts) instead of the two LANs (a VTI's ``0.0.0.0/0`` both ways)."""
     ike, esp = SWAN_PROPOSALS[profile]
     peer = "Branch1" if me == "Branch2" else "Branch2"
     (addr, lan), (peer_addr, peer_lan) = SITES[me], SITES[peer]
     ids = (addr, peer_addr) if psk else (f"{me}.amit.com", f"{peer}.amit.com")
+    lan, peer_lan = ts or (lan, peer_lan)
     conn = Connection(
         name="vpn", local_addr=addr, remote_addr=peer_addr,
         local_id=ids[0], remote_id=ids[1], local_ts=lan, remote_ts=peer_lan,

@@ -11,15 +11,21 @@ import pytest
 
 from tests.conftest import require
 from tests.realnet.harness import write_configs
-from vpnteach.ios import parse_config
+from vpnteach.ios import apply_commands, parse_config
 from vpnteach.ios.errors import ExecError
+from vpnteach.labs.seed import variant_commands
 from vpnteach.labs.seed_configs import SEED_CONFIGS
 from vpnteach.net.tun import TunDevice, TunError
 from vpnteach.router.cli import build_parser, load_config
 from vpnteach.router.commands import run_command
 from vpnteach.router.framing import is_esp_in_udp, udp_outer_packet, wan_datagram
 from vpnteach.router.pki import RouterPkiError, enroll_files, load_pki
-from vpnteach.router.process import RouterProcess, RouterSetupError, lan_interface
+from vpnteach.router.process import (
+    RouterProcess,
+    RouterSetupError,
+    lan_interface,
+    remote_networks,
+)
 from vpnteach.wire.ip import IpProtocol, ipv4_packet
 
 SPI = bytes.fromhex("c0ffee01")
@@ -93,6 +99,21 @@ def test_the_lan_interface_is_the_one_without_a_crypto_map() -> None:
     )
     with pytest.raises(RouterSetupError, match="no LAN interface"):
         lan_interface(parse_config(wan_only))
+
+
+def test_a_static_vti_routes_its_ip_routes_into_the_tun_not_the_any_any_selectors() -> None:
+    vti = variant_commands("Branch1", "modern", None, "pre-share", ike=2, form="vti")
+    config = apply_commands(parse_config(SEED_CONFIGS["Branch1"]), vti)
+    assert next(iter(config.interfaces)) == "Serial1/0"  # first, and no crypto map on it now
+    assert str(lan_interface(config)) == "192.168.11.1/24"  # the tunnel's source is the WAN
+    router = RouterProcess(config)
+    assert remote_networks(router.gateway) == ["192.168.22.0/24"]  # not 0.0.0.0/0
+    shown = run_command(router, "show crypto ipsec sa")
+    assert shown.startswith(
+        "interface: Tunnel0\n    Crypto map tag: Tunnel0-head-0, local addr 10.1.1.1"
+    )
+    brief = run_command(router, "show ip interface brief").splitlines()
+    assert brief[-1].split()[-3:] == ["manual", "up", "down"]  # no IPsec SA yet
 
 
 def test_a_second_config_file_is_applied_on_top_like_configure_terminal(tmp_path: Path) -> None:

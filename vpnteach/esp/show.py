@@ -16,12 +16,15 @@ from vpnteach.esp.spd import Flow
 
 
 def show_crypto_ipsec_sa(
-    sad: Sad, now: float, *, local_addr: str, interface: str = "Serial0/0", detail: bool = False
-) -> str:
-    """The ``show crypto ipsec sa`` text for every flow of ``sad``'s SPD at time ``now``."""
+    sad: Sad, now: float, *, local_addr: str, interface: str = "Serial0/0", detail: bool = False,
+    idb: str | None = None,
+) -> str:  # fmt: skip
+    """The ``show crypto ipsec sa`` text for every flow of ``sad``'s SPD at time ``now``;
+    ``idb`` is the interface ESP leaves by ("ip mtu idb"), when not ``interface`` (a VTI's
+    ``tunnel source``)."""
     lines = [f"interface: {interface}"]
     for flow in sad.spd.flows:
-        lines += _flow_block(sad, flow, now, local_addr, interface, detail)
+        lines += _flow_block(sad, flow, now, local_addr, idb or interface, detail)
     return "\n".join(lines) + "\n"
 
 

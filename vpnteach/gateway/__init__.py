@@ -46,6 +46,7 @@ __all__ = [
     "ike_config_from",
     "is_esp",
     "make_gateway",
+    "tunnels_up",
     "uses_ikev2",
     "weaknesses",
 ]
@@ -65,3 +66,11 @@ def make_gateway(
     """
     kind = Ikev2Gateway if uses_ikev2(config) else Gateway
     return kind(config, pki, rng, **options)
+
+
+def tunnels_up(gateway: Gateway | None) -> frozenset[str]:
+    """The tunnel interfaces whose line protocol is up: a static VTI's, once its IPsec SAs are
+    installed (IOS ties a VTI's line protocol to its IPsec SAs); none without a gateway."""
+    if gateway is None or gateway.crypto.carrier is None or not gateway.sad.sas():
+        return frozenset()
+    return frozenset({gateway.crypto.name})

@@ -200,7 +200,7 @@ class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
 
     def inbound(self, packet: bytes, interface: str, now: float) -> Deliver | Discard:
         """A packet arriving on ``interface``: decrypt ESP for us, police cleartext."""
-        if interface != self.crypto.name:
+        if interface not in (self.crypto.name, self.crypto.carrier):  # carrier: a VTI's WAN
             return Deliver(packet)
         ip = peek(packet)
         if ip is None or not is_esp(packet, ip):
@@ -244,6 +244,8 @@ class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
             self._log(now, ipsec_log.text("invalid_spi", f"sent INVALID_SPI for 0x{spi:08X}"))
 
     def _inbound_clear(self, packet: bytes) -> Deliver | Discard:
+        if self.crypto.carrier is not None:
+            return Deliver(packet)  # a static VTI: routing, not an ACL, says what is protected
         try:
             sel = selectors_of(packet)
         except ValueError:
@@ -374,6 +376,7 @@ class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
             local_addr=self.crypto.address,
             interface=self.crypto.name,
             detail=detail,
+            idb=self.crypto.carrier,
         )
 
     # ------------------------------------------------------------------ the glue

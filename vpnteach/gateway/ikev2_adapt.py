@@ -60,12 +60,14 @@ def ikev2_entries(config: RouterConfig, crypto: CryptoInterface) -> tuple[Ikev2E
     specs = config.crypto_maps.get(crypto.map_name, {})
     found = []
     for entry in crypto.entries:
-        name = specs[entry.seq].ikev2_profile
+        vti = crypto.carrier is not None  # a tunnel's profile is its ipsec profile's
+        name = crypto.ikev2_profile if vti else specs[entry.seq].ikev2_profile
         if name is None:
             continue
         profile = config.ikev2_profiles.get(name)
         if profile is None:
             where = f"crypto map {entry.name} {entry.seq}"
+            where = f"interface {crypto.name}: crypto ipsec profile" if vti else where
             raise GatewayConfigError(f"{where}: set ikev2-profile {name}: no such IKEv2 profile")
         found.append(Ikev2Entry(entry, profile))
     if found and len(found) != len(crypto.entries):

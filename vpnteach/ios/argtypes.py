@@ -267,6 +267,14 @@ def interface_name(words: Sequence[str], i: int) -> tuple[str, int]:
     return f"{kind}{number}", nxt
 
 
+def tunnel_interface(words: Sequence[str], i: int) -> tuple[str, int]:
+    """``Tunnel0`` (``tu 0``): an interface whose mode has the ``tunnel`` lines."""
+    name, nxt = interface_name(words, i)
+    if not name.startswith("Tunnel"):
+        raise Mismatch(i, ["Tunnel"])
+    return name, nxt
+
+
 def interface_rank(name: str) -> tuple[int, tuple[int, ...]]:
     """Sort key giving IOS's interface order (by type, then by number)."""
     found = _IF_NAME.fullmatch(name)
@@ -287,6 +295,7 @@ ARG_TYPES: dict[str, ArgParser] = {
     "ts_names": transform_set_names,
     "rsa_options": rsa_options,
     "interface": interface_name,
+    "tunnel_interface": tunnel_interface,
     "hex_words": hex_words,
     "id_name": id_name,
     "hostname": hostname,

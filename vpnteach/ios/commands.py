@@ -25,7 +25,7 @@ from vpnteach.ike.policy import (
     PreSharedKey,
     TransformSet,
 )
-from vpnteach.ios import admission, ikev2, interactive, isakmp_peer, static_routes
+from vpnteach.ios import admission, ikev2, interactive, isakmp_peer, static_routes, vti
 from vpnteach.ios.argtypes import ARG_TYPES
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.grammar import Args, Token, compile_pattern
@@ -46,6 +46,7 @@ from vpnteach.ios.pubkey import (
     PUBKEY_DATA,
     PUBKEY_KEY,
 )
+from vpnteach.ios.vti_model import TUNNEL_INTERFACE
 
 GLOBAL = "config"
 ISAKMP = "config-isakmp"
@@ -253,6 +254,7 @@ GLOBAL_COMMANDS = _table(
     ("no access-list <name:int:100-199>", _no_access_list),
     ("crypto map <name:word> <seq:int:1-65535> [ipsec-isakmp]", _crypto_map, CRYPTO_MAP),
     ("no crypto map <name:word> [<seq:int:1-65535>]", _no_crypto_map),
+    ("int(erface) <tunnel:tunnel_interface>", vti.enter_tunnel, TUNNEL_INTERFACE),  # first
     ("int(erface) <name:interface>", _interface, INTERFACE),
     ("end", _nothing),
     ("exit", _nothing),
@@ -263,6 +265,7 @@ GLOBAL_COMMANDS = _table(
     *admission.GLOBAL_ROWS,
     *ikev2.GLOBAL_ROWS,
     *static_routes.GLOBAL_ROWS,
+    *vti.GLOBAL_ROWS,
 )
 
 
@@ -442,7 +445,7 @@ def _no_if_crypto_map(d: Draft, a: Args) -> None:
 
 
 INTERFACE_COMMANDS = _table(
-    ("ip address <address:ip> <mask:mask>", _if_edit(address=None, mask=None)),
+    ("ip address <address:ip> <mask:mask>", _if_edit(address=None, mask=None, unnumbered=None)),
     ("no ip address", _if_edit(address=None, mask=None)),
     ("crypto map <crypto_map:word>", _if_edit(crypto_map=None)),
     ("no crypto map [<map:word>]", _no_if_crypto_map),
@@ -461,11 +464,13 @@ MODE_COMMANDS: dict[str, tuple[Command, ...]] = {
     ACL: ACL_COMMANDS,
     CRYPTO_MAP: CRYPTO_MAP_COMMANDS,
     INTERFACE: INTERFACE_COMMANDS,
+    TUNNEL_INTERFACE: INTERFACE_COMMANDS + _table(*vti.INTERFACE_ROWS),
     PUBKEY_CHAIN: _table(*CHAIN_ROWS),
     PUBKEY_KEY: _table(*KEY_ROWS),
     PUBKEY_DATA: _table(*DATA_ROWS),
     isakmp_peer.ISAKMP_PEER: _table(*isakmp_peer.PEER_ROWS),
     **{mode: _table(*rows) for mode, rows in ikev2.MODE_ROWS.items()},
+    vti.PROFILE: _table(*vti.PROFILE_ROWS),
 }
 """Every mode's grammar table; a sub-mode also falls back to :data:`GLOBAL_COMMANDS`."""
 MODE_FALLBACK: dict[str, tuple[str, ...]] = {

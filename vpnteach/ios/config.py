@@ -39,6 +39,7 @@ from vpnteach.ios.helptext import (
 )
 from vpnteach.ios.model import RouterConfig
 from vpnteach.ios.tree import Ambiguous, CommandTree, furthest
+from vpnteach.ios.vti_model import TUNNEL_INTERFACE
 
 
 def command_tree(
@@ -288,6 +289,10 @@ def _elsewhere(words: list[str], mode: str) -> str | None:
         except Mismatch:
             continue
         else:
+            if other == TUNNEL_INTERFACE:  # prompted config-if: name the interface instead
+                return f"a {mode} command: `{words[0]}` belongs on a tunnel interface " + (
+                    "(enter: interface Tunnel0)"
+                )
             route = ", then ".join(paths.get(other, []))
             return f"a {mode} command: `{words[0]}` belongs in {other} mode (enter: {route})"
     return None

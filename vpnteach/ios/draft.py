@@ -41,6 +41,7 @@ from vpnteach.ios.model import (
     StaticRoute,
     TrustpointConfig,
 )
+from vpnteach.ios.vti_model import IPSEC_MODE, IpsecProfileConfig
 
 DISABLED_MAP = "remains disabled until a peer and a valid access list have been configured"
 """IOS's own words (``% NOTE: This new crypto map will remain disabled until ...``)."""
@@ -71,6 +72,7 @@ class Draft:
     crypto_maps: dict[str, dict[int, CryptoMapSpec]] = field(default_factory=dict)
     interfaces: dict[str, InterfaceConfig] = field(default_factory=dict)
     static_routes: list[StaticRoute] = field(default_factory=list)
+    ipsec_profiles: dict[str, IpsecProfileConfig] = field(default_factory=dict)
     ikev2_proposals: dict[str, Ikev2ProposalConfig] = field(default_factory=dict)
     ikev2_policies: dict[str, Ikev2PolicyConfig] = field(default_factory=dict)
     ikev2_keyrings: dict[str, Ikev2KeyringConfig] = field(default_factory=dict)
@@ -132,7 +134,7 @@ class Draft:
             for p in self.isakmp_peers.values()
             for message in _peer_gaps(p, self.aggressive_mode_disable)
         ]
-        return found + self._ikev2_warnings()
+        return found + self._ikev2_warnings() + self._tunnel_warnings()
 
     def _map_warnings(self, spec: CryptoMapSpec) -> list[ConfigWarning]:
         subject = f"crypto map {spec.name} {spec.seq}"
@@ -171,6 +173,27 @@ class Draft:
             for p in self.ikev2_profiles.values()
             for message in p.gaps()
         ]
+
+    def _tunnel_warnings(self) -> list[ConfigWarning]:
+        """Protected tunnel interfaces that cannot come up, profiles naming missing objects."""
+        found: list[ConfigWarning] = []
+        for p in self.ipsec_profiles.values():
+            gone = [f"set transform-set {n}: no such transform set"
+                    for n in p.transform_sets if n not in self.transform_sets]  # fmt: skip
+            if p.ikev2_profile is not None and p.ikev2_profile not in self.ikev2_profiles:
+                gone.append(f"set ikev2-profile {p.ikev2_profile}: no such IKEv2 profile")
+            found += [ConfigWarning(f"crypto ipsec profile {p.name}", m)
+                      for m in [*p.gaps(), *gone]]  # fmt: skip
+        for name in sorted(self.interfaces, key=interface_rank):
+            i = self.interfaces[name]
+            if i.tunnel_protection is None:
+                continue
+            out = [] if i.tunnel_source else ["no tunnel source: no local address for IKE"]
+            out += [] if i.tunnel_destination else ["no tunnel destination: no peer"]
+            if i.tunnel_mode != IPSEC_MODE:
+                out.append("tunnel mode gre ip (the default): this lab runs tunnel mode ipsec ipv4")
+            found += [ConfigWarning(f"interface {name}", m) for m in out]
+        return found
 
     def _pre_share_warnings(self) -> list[ConfigWarning]:
         am_keys = not self.aggressive_mode_disable and any(

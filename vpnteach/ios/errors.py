@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vpnteach._html import HtmlRepr
+from vpnteach.ios.vti_model import PROMPT
 
 
 class IosConfigError(ValueError):
@@ -62,7 +63,8 @@ class IosConfigError(ValueError):
         For a bad word, a ``^`` under it and ``% Invalid input detected at '^' marker.``; for a
         line that stops too early, ``% Incomplete command.``.
         """
-        prompt = f"{self.hostname}#" if self.mode == "exec" else f"{self.hostname}({self.mode})#"
+        mode = PROMPT.get(self.mode, self.mode)
+        prompt = f"{self.hostname}#" if mode == "exec" else f"{self.hostname}({mode})#"
         typed = self.text.lstrip()
         echo = f"{prompt}{typed}"
         if self.ambiguous:

@@ -30,6 +30,7 @@ from vpnteach.ios.model import RouterConfig
 from vpnteach.ios.pubkey import show_crypto_key_mypubkey_rsa
 from vpnteach.ios.show import SHOW_COMMANDS
 from vpnteach.ios.tree import Ambiguous, CommandTree
+from vpnteach.ios.vti import show_ip_interface_brief
 from vpnteach.pki.errors import TrustpointError
 from vpnteach.pki.trustpoint import RouterPki
 
@@ -101,6 +102,10 @@ class RouterContext(Protocol):
 
     def counters(self) -> dict[str, int]:
         """Not IOS: the driver's own packet counters."""
+        ...
+
+    def tunnels_up(self) -> frozenset[str]:
+        """The tunnel interfaces whose line protocol is up (``show ip interface brief``)."""
         ...
 
 
@@ -200,6 +205,8 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
     ExecCommand(f"{_SC} key myp(ubkey) rsa",
                 lambda c, a: show_crypto_key_mypubkey_rsa(c.require_pki().keys.values()), 1),
     ExecCommand("sh(ow) clo(ck)", lambda c, a: show_clock(c.clock()), 1),
+    ExecCommand("sh(ow) ip int(erface) br(ief)",
+                lambda c, a: show_ip_interface_brief(c.config, c.tunnels_up()), 1),
     ExecCommand("sh(ow) router counters", _counters, 1),  # not IOS: the driver's counters
     ExecCommand("clo(ck) set <when:clock_time>", _clock_set),
     ExecCommand(f"{_DEB} {_C} {_ISA}", _debug("isakmp", True)),

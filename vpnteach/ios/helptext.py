@@ -182,7 +182,37 @@ KEYWORD_HELP.update(
     }
 )
 
+KEYWORD_HELP["crypto ipsec profile"] = "Configure an ipsec policy profile"
+KEYWORD_HELP["show ip"] = "IP information"
+KEYWORD_HELP["show ip interface"] = "IP interface status and configuration"
+KEYWORD_HELP["show ip interface brief"] = "Brief summary of IP status and configuration"
+
+_TUNNEL_HELP = {
+    "tunnel": "protocol-over-protocol tunneling",
+    "tunnel source": "source of tunnel packets",
+    "tunnel destination": "destination of tunnel",
+    "tunnel mode": "tunnel encapsulation method",
+    "tunnel mode ipsec": "IPSec tunnel encapsulation",
+    "tunnel mode ipsec ipv4": "over IPv4",
+    "tunnel mode gre": "generic route encapsulation protocol",
+    "tunnel mode gre ip": "over IP",
+    "tunnel protection": "Enable tunnel protection",
+    "tunnel protection ipsec": "Enable IPSec tunnel protection",
+    "tunnel protection ipsec profile": "Determine the ipsec policy profile to use.",
+    "ip address": "Set the IP address of an interface",
+    "ip unnumbered": "Enable IP processing without an explicit address",
+}
+"""``config-if``'s help for a tunnel interface's lines (IOS 15), by place; ``no`` too."""
+
 MODE_HELP: dict[str, dict[str, str]] = {
+    "config-if-tunnel": {**_TUNNEL_HELP, **{f"no {k}": v for k, v in _TUNNEL_HELP.items()}},
+    "ipsec-profile": {
+        "set": "Specify a parameter",
+        "exit": "Exit from crypto ipsec profile sub mode",
+        "transform-set": "Specify list of transform sets in priority order",
+        "ikev2-profile": "Specify ikev2 Profile",
+        "security-association": "Security association parameters",
+    },
     "config-ikev2-proposal": {
         "encryption": "Set encryption algorithm(s)",
         "group": "Set the Diffie-Hellman group(s)",
@@ -231,6 +261,9 @@ ARGUMENT_HELP: dict[str, str] = {
     "key": "pre-shared key",
     "when": "Current Time (hh:mm:ss)",
     "profile": "Name of ikev2 Profile",
+    "ikev2_profile": "Name of ikev2 Profile",
+    "ipsec_profile": "Name of the IPsec profile",
+    "next_hop": "Forwarding router's address",
 }
 """IOS's help line for an argument, by its name in the patterns."""
 
@@ -267,6 +300,7 @@ TYPE_HELP: dict[str, HelpLines] = {
                      "encryption")),
     "interface": (("FastEthernet", "FastEthernet IEEE 802.3"), ("Loopback", "Loopback interface"),
                   ("Serial", "Serial"), ("Tunnel", "Tunnel interface")),
+    "tunnel_interface": (("Tunnel", "Tunnel interface"),),
     "hex_words": (("LINE", "Hexadecimal key data"),),
     "id_name": (("WORD", "Fully qualified domain name"),),
     "ping_options": (("repeat", KEYWORD_HELP["repeat"]), ("size", KEYWORD_HELP["size"]),

@@ -40,6 +40,7 @@ from vpnteach.ios.ikev2_model import (
     Ikev2ProfileConfig,
     Ikev2ProposalConfig,
 )
+from vpnteach.ios.vti_model import IpsecProfileConfig
 from vpnteach.pki.trustpoint import Trustpoint
 
 
@@ -108,7 +109,9 @@ class CryptoMapSpec(HtmlRepr):
 
 @dataclass(frozen=True)
 class InterfaceConfig(HtmlRepr):
-    """``interface NAME`` with ``ip address``, ``crypto map``, ``description``, ``shutdown``."""
+    """``interface NAME`` with ``ip address``, ``crypto map``, ``description``, ``shutdown``;
+    a tunnel interface also ``ip unnumbered``, ``tunnel source|destination|mode|protection``
+    (:mod:`vpnteach.ios.vti_model`; ``tunnel_mode`` ``None`` is IOS's default, ``gre ip``)."""
 
     name: str
     address: str | None = None
@@ -116,6 +119,11 @@ class InterfaceConfig(HtmlRepr):
     crypto_map: str | None = None
     shutdown: bool = False
     description: str | None = None
+    unnumbered: str | None = None
+    tunnel_source: str | None = None
+    tunnel_destination: str | None = None
+    tunnel_mode: str | None = None
+    tunnel_protection: str | None = None
 
     @property
     def ip_interface(self) -> IPv4Interface | None:
@@ -127,11 +135,12 @@ class InterfaceConfig(HtmlRepr):
 
 @dataclass(frozen=True)
 class StaticRoute(HtmlRepr):
-    """``ip route PREFIX MASK NEXT-HOP``."""
+    """``ip route PREFIX MASK NEXT-HOP`` or ``ip route PREFIX MASK INTERFACE [NEXT-HOP]``."""
 
     prefix: str
     mask: str
-    next_hop: str
+    next_hop: str | None
+    interface: str | None = None
 
 
 @dataclass(frozen=True)
@@ -235,6 +244,7 @@ class RouterConfig(HtmlRepr):
     crypto_maps: Mapping[str, Mapping[int, CryptoMapSpec]] = field(default_factory=_empty)
     interfaces: Mapping[str, InterfaceConfig] = field(default_factory=_empty)
     static_routes: tuple[StaticRoute, ...] = ()
+    ipsec_profiles: Mapping[str, IpsecProfileConfig] = field(default_factory=_empty)
     ikev2_proposals: Mapping[str, Ikev2ProposalConfig] = field(default_factory=_empty)
     ikev2_policies: Mapping[str, Ikev2PolicyConfig] = field(default_factory=_empty)
     ikev2_keyrings: Mapping[str, Ikev2KeyringConfig] = field(default_factory=_empty)

@@ -30,13 +30,14 @@ from vpnteach.ike.policy import (
     IsakmpPolicy,
     TransformSet,
 )
-from vpnteach.ios import ikev2, isakmp_peer, pubkey
+from vpnteach.ios import ikev2, isakmp_peer, pubkey, vti
 from vpnteach.ios.argtypes import interface_rank
 from vpnteach.ios.model import (
     CryptoMapSpec,
     InterfaceConfig,
     RouterConfig,
     RsaKeyCommand,
+    StaticRoute,
     TrustpointConfig,
 )
 
@@ -58,9 +59,10 @@ def running_config(config: RouterConfig, include_keys: bool = False) -> str:
         *ikev2.running_config_sections(config),
         list(_ipsec_lifetimes(config)),
         *(_transform_set(t) for t in config.transform_sets.values()),
+        *vti.running_config_sections(config),
         *(_crypto_map(s) for m in config.crypto_maps.values() for s in _by_seq(m)),
         *(_interface(config.interfaces[n]) for n in _interface_order(config)),
-        [_route(r.prefix, r.mask, r.next_hop) for r in config.static_routes],
+        [_route(r) for r in config.static_routes],
         *(_access_list(a) for a in config.access_lists.values()),
         [f"ntp server {server}" for server in config.ntp_servers],
     ]
@@ -176,15 +178,19 @@ def _interface(interface: InterfaceConfig) -> list[str]:
     lines += [f" description {interface.description}"] if interface.description else []
     if interface.address is not None:
         lines.append(f" ip address {interface.address} {interface.mask}")
+    elif interface.unnumbered is not None:
+        lines.append(f" ip unnumbered {interface.unnumbered}")
     else:
         lines.append(" no ip address")
+    lines += vti.interface_lines(interface)
     lines += [f" crypto map {interface.crypto_map}"] if interface.crypto_map else []
     lines += [" shutdown"] if interface.shutdown else []
     return lines
 
 
-def _route(prefix: str, mask: str, next_hop: str) -> str:
-    return f"ip route {prefix} {mask} {next_hop}"
+def _route(route: StaticRoute) -> str:
+    via = " ".join(w for w in (route.interface, route.next_hop) if w)
+    return f"ip route {route.prefix} {route.mask} {via}"
 
 
 def _access_list(acl: AccessList) -> list[str]:

@@ -41,6 +41,7 @@ from vpnteach.ios.ikev2 import show_crypto_ikev2_proposal
 from vpnteach.ios.model import CryptoMapSpec, RouterConfig
 from vpnteach.ios.pubkey import show_crypto_key_pubkey_chain
 from vpnteach.ios.tree import CommandTree
+from vpnteach.ios.vti_model import head_map_name
 
 _INDENT = " " * 8
 
@@ -83,7 +84,31 @@ def show_crypto_map(config: RouterConfig, tag: str | None = None) -> str:
         lines.append(f"{_INDENT}Interfaces using crypto map {name}:")
         lines += [f"{_INDENT * 2}{i}" for i in config.interfaces_using(name)]
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _tunnel_maps(config, tag))
+
+
+def _tunnel_maps(config: RouterConfig, tag: str | None) -> list[str]:
+    """The map IOS builds for each protected tunnel (``Tunnel0-head-0``, a "PROFILE
+    INSTANCE" of its ipsec profile, matching "permit ip any any": a static VTI)."""
+    lines: list[str] = []
+    for interface in config.interfaces.values():
+        profile = config.ipsec_profiles.get(interface.tunnel_protection or "")
+        name = head_map_name(interface.name)
+        if profile is None or tag not in (None, name):
+            continue
+        destination = interface.tunnel_destination
+        spec = CryptoMapSpec(
+            name, 65536, None, (destination,) if destination else (), profile.transform_sets,
+            profile.pfs_group, profile.lifetime_seconds, profile.lifetime_kilobytes,
+            profile.ikev2_profile,
+        )  # fmt: skip
+        entry = _map_entry(config, spec)
+        acl = [f"{_INDENT}Extended IP access list ", f"{_INDENT}    access-list  permit ip any any"]
+        at = entry.index(f"{_INDENT}No matching address list set.")
+        lines += [entry[0], f"{_INDENT}Map is a PROFILE INSTANCE.", *entry[1:at], *acl]
+        lines += [*entry[at + 1 :], f"{_INDENT}Interfaces using crypto map {name}:"]
+        lines += [f"{_INDENT * 2}{interface.name}", ""]
+    return lines
 
 
 def _map_entry(config: RouterConfig, spec: CryptoMapSpec) -> list[str]:

@@ -55,7 +55,8 @@ class LabContext:
     def _gateway(self) -> Gateway:
         router = self.router
         if router.gateway is None:
-            mapped = any(i.crypto_map for i in router.config.interfaces.values())
+            interfaces = router.config.interfaces.values()
+            mapped = any(i.crypto_map or i.tunnel_protection for i in interfaces)
             if not mapped or not router.gateway_problem:
                 raise ExecError(f"% {router.name} has no crypto map applied to an interface")
             raise ExecError(f"% {router.name} runs no IPsec: {router.gateway_problem}")
@@ -130,6 +131,9 @@ class LabContext:
 
     def counters(self) -> dict[str, int]:
         raise ExecError("% show router counters: only a vpnteach router process counts packets")
+
+    def tunnels_up(self) -> frozenset[str]:
+        return self.router.tunnels_up()
 
 
 def transcript_prompt(name: str, command: str) -> str:

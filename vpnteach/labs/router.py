@@ -31,6 +31,7 @@ from vpnteach.gateway import (
     Ikev2Gateway,
     check_ikev2_config,
     make_gateway,
+    tunnels_up,
     uses_ikev2,
 )
 from vpnteach.gateway.adapt import crypto_interface, ike_config_from
@@ -43,6 +44,7 @@ from vpnteach.net.sim.hooks import FORWARD, Drop, Replace, Verdict
 from vpnteach.net.sim.node import Interface, Node, UdpMessage
 from vpnteach.net.sim.ping import Ping
 from vpnteach.net.sim.router import Router
+from vpnteach.net.sim.routes import parse_prefix
 from vpnteach.net.sim.scheduler import Scheduled
 from vpnteach.pki import scep
 from vpnteach.pki.errors import EnrollmentError
@@ -115,8 +117,14 @@ class LabRouter(HtmlRepr):
                 if current is None or str(current) != str(iface.ip_interface):
                     self.node.set_address(iface.name, iface.address, iface.mask)
             self.node.interfaces[iface.name].up = not iface.shutdown
+        wanted = {parse_prefix(r.prefix, r.mask) for r in self.config.static_routes}
+        for gone in [r for r in self.node.routes.routes if r.kind == "static"]:
+            if gone.prefix not in wanted:  # ``no ip route``: a VTI's route decides what is sealed
+                self.node.routes.remove(gone.prefix)
         for route in self.config.static_routes:
-            self.node.add_route(f"{route.prefix}/{route.mask}", next_hop=route.next_hop)
+            self.node.add_route(
+                f"{route.prefix}/{route.mask}", interface=route.interface, next_hop=route.next_hop
+            )
 
     def _apply_pki(self) -> list[str]:
         """Keys for new ``crypto key generate rsa`` lines, trustpoints in step with the config;
@@ -206,6 +214,10 @@ class LabRouter(HtmlRepr):
             self.gateway_problem = str(exc)
             return False
         return True
+
+    def tunnels_up(self) -> frozenset[str]:
+        """The tunnel interfaces whose line protocol is up (a static VTI with its SAs)."""
+        return tunnels_up(self.gateway)
 
     def pki_changed(self) -> None:
         """A certificate arrived (``crypto pki enroll``): a configuration that could not run

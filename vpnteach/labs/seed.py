@@ -97,6 +97,31 @@ crypto map CRYPTO 10 ipsec-isakmp
 map form), AES-256-CBC/SHA-256/group 14 for the IKE SA and ESP AES-256-CBC + HMAC-SHA-256-128
 (RFC 7296 and RFC 4868); the seed's ISAKMP policy stays, unused."""
 LOCAL = {"Branch1": "10.1.1.1", "Branch2": "10.2.2.1"}
+VTI_COMMANDS = """interface Serial1/0
+ no crypto map
+ exit
+no crypto map CRYPTO
+no ip access-list extended ACL
+crypto ipsec profile VTI
+ set transform-set TS
+ set ikev2-profile PROF
+interface Tunnel0
+ ip address {tunnel} 255.255.255.252
+ tunnel source Serial1/0
+ tunnel mode ipsec ipv4
+ tunnel destination {peer}
+ tunnel protection ipsec profile VTI
+ip route {lan} 255.255.255.0 Tunnel0
+"""
+"""``form="vti"``: the same IKEv2 tunnel in the form Cisco's FlexVPN site-to-site example
+mostly shows: a static VTI (``interface Tunnel0``, ``tunnel mode ipsec ipv4``, ``tunnel
+protection ipsec profile``) and a route into it instead of a crypto map and its ACL (both
+removed); the
+Child SA's traffic selectors are 0.0.0.0/0 both ways (RFC 7296 §2.9)."""
+TUNNEL = {"Branch1": "10.0.0.1", "Branch2": "10.0.0.2"}
+PEER_LAN = {"Branch1": "192.168.22.0", "Branch2": "192.168.11.0"}
+FORMS = ("crypto-map", "vti")
+"""The ``form=`` values of an ``ike=2`` lab: FlexVPN on a crypto map, or on a tunnel."""
 
 
 class SeedLabError(ValueError):
@@ -119,8 +144,18 @@ def ikev2_commands(name: str, auth: str) -> str:
     return text + "crypto ikev2 profile PROF\n pki trustpoint WIN2003\n"
 
 
-def variant_commands(name: str, profile: str, pfs: int | None, auth: str, ike: int = 1) -> str:
+def vti_commands(name: str, pfs: int | None) -> str:
+    """The static VTI lines of ``name`` (:data:`VTI_COMMANDS`, with ``set pfs`` if asked)."""
+    text = VTI_COMMANDS.format(tunnel=TUNNEL[name], peer=PEERS[name], lan=PEER_LAN[name])
+    return text + (f"crypto ipsec profile VTI\n set pfs group{pfs}\n" if pfs else "")
+
+
+def variant_commands(
+    name: str, profile: str, pfs: int | None, auth: str, ike: int = 1, form: str = "crypto-map"
+) -> str:
     """The IOS commands that turn the seed config of ``name`` into the asked-for variant."""
+    if form not in FORMS or (form == "vti" and ike != 2):
+        raise SeedLabError(f"form {form!r}: one of {', '.join(FORMS)}; 'vti' needs ike=2")
     if profile not in PROFILES:
         raise SeedLabError(f"unknown profile {profile!r}: choose one of {sorted(PROFILES)}")
     if auth not in AUTH_METHODS:
@@ -130,6 +165,8 @@ def variant_commands(name: str, profile: str, pfs: int | None, auth: str, ike: i
     text = PROFILES[profile]
     if ike == 2:
         text += ikev2_commands(name, auth)
+        if form == "vti":
+            return text + vti_commands(name, pfs)
         return text + (f"crypto map CRYPTO 10 ipsec-isakmp\n set pfs group{pfs}\n" if pfs else "")
     if auth == "rsa-encr":
         text += "crypto isakmp policy 10\n authentication rsa-encr\n"
@@ -150,12 +187,13 @@ def build_seed_lab(
     auth: str = "rsa-sig",
     trace: bool = True,
     ike: int = 1,
+    form: str = "crypto-map",
 ) -> Lab:
     """Build, enroll and hand over the seed lab (see the module docstring)."""
     lab = cls(seed, start=ENROLL_START, timezone=AEST, trace=trace)
     for name in ("Branch1", "Branch2"):
         config = parse_config(SEED_CONFIGS[name], f"{name.lower()}.cfg")
-        extra = variant_commands(name, profile, pfs, auth, ike)
+        extra = variant_commands(name, profile, pfs, auth, ike, form)
         if extra:
             config = apply_commands(config, extra, f"Lab.seed(profile={profile!r})")
         lab.add_router(config)

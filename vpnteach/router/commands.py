@@ -18,6 +18,7 @@ from vpnteach.ios.execmode import run_exec
 from vpnteach.ios.exectypes import PingRequest
 from vpnteach.ios.model import RouterConfig
 from vpnteach.pki.trustpoint import RouterPki
+from vpnteach.router.setup import tunnels_up
 
 if TYPE_CHECKING:
     from vpnteach.router.process import RouterProcess
@@ -55,6 +56,9 @@ class ProcessContext:
 
     def show_crypto_ikev2_sa(self, detail: bool) -> str:
         return self.router.gateway.show_crypto_ikev2_sa(self.router.now(), detail=detail)
+
+    def tunnels_up(self) -> frozenset[str]:
+        return tunnels_up(self.router.gateway)
 
     def clock(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.router.now(), tz=self.router.timezone)

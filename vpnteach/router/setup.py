@@ -9,20 +9,26 @@ import datetime as dt
 import ipaddress
 
 from vpnteach.gateway import Gateway, SasInstalled, SasRemoved
+from vpnteach.gateway import tunnels_up as tunnels_up  # for router.commands
 from vpnteach.ike.events import Phase1Complete
 from vpnteach.ikev2.events import IkeSaEstablished
 from vpnteach.ios.model import RouterConfig
+from vpnteach.ios.vti_model import is_tunnel
 from vpnteach.router.sockets import RouterSetupError
 
 
 def lan_interface(config: RouterConfig) -> ipaddress.IPv4Interface:
-    """The protected LAN: the first up interface with an address and no crypto map.
+    """The protected LAN: the first up interface with an address and no crypto map that is
+    neither a tunnel nor the ``tunnel source`` of one (a static VTI's WAN).
 
     Raises:
         RouterSetupError: the configuration has none.
     """
+    sources = {i.tunnel_source for i in config.interfaces.values() if i.tunnel_source}
     for iface in config.interfaces.values():
-        if iface.crypto_map is None and not iface.shutdown and iface.ip_interface is not None:
+        wan = iface.crypto_map is not None or is_tunnel(iface.name)
+        wan = wan or bool({iface.name, iface.address} & sources)
+        if not wan and not iface.shutdown and iface.ip_interface is not None:
             return iface.ip_interface
     raise RouterSetupError(
         f"{config.hostname}: no LAN interface (an 'interface' with 'ip address' and no "
@@ -36,8 +42,15 @@ def config_timezone(config: RouterConfig) -> dt.tzinfo:
 
 
 def remote_networks(gateway: Gateway) -> list[str]:
-    """The destination networks of every crypto ACL permit line: routed into the TUN."""
-    found = {str(flow.remote_ident.network) for flow in gateway.sad.spd.flows}
+    """The networks routed into the TUN: the destinations of every crypto ACL permit line, or
+    for a static VTI (whose selectors are 0.0.0.0/0) the ``ip route`` lines out of the tunnel
+    interface: there routing, not an ACL, says what is protected."""
+    if gateway.crypto.carrier is not None:
+        routes = gateway.config.static_routes
+        found = {str(ipaddress.IPv4Network(f"{r.prefix}/{r.mask}")) for r in routes
+                 if r.interface == gateway.crypto.name}  # fmt: skip
+    else:
+        found = {str(flow.remote_ident.network) for flow in gateway.sad.spd.flows}
     return sorted(found)
 
 

@@ -369,7 +369,8 @@ class StepBuilder:
         if related:
             title = f"{actor} encrypts a packet into ESP ({where})"
             why = (
-                f"{actor}'s crypto map matched the packet: it is encrypted with the outbound "
+                f"{actor}'s policy sends the packet to IPsec (a crypto map's ACL matched it, or "
+                "a route into a protected tunnel interface): it is encrypted with the outbound "
                 "SA's key, authenticated with an ICV, and sent inside a new IP header to the "
                 "peer (tunnel mode)."
             )

@@ -88,7 +88,8 @@ class Stepper(WidgetRepr):
         cls, commands: tuple[tuple[str, str], ...] = (SEED_COMMAND,), **lab_kwargs: Any
     ) -> Stepper:
         """A stepper over ``Lab.seed(**lab_kwargs)`` (``seed``, ``profile``, ``pfs``, ``auth``,
-        ``ike``: ``ike=2`` steps the seed's tunnel negotiated with IKEv2)."""
+        ``ike``: ``ike=2`` steps the seed's tunnel negotiated with IKEv2; ``form="vti"`` on a
+        tunnel interface)."""
         from vpnteach.lab import Lab
 
         return cls(functools.partial(Lab.seed, **lab_kwargs), commands)

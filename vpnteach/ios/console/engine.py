@@ -31,6 +31,7 @@ from vpnteach.ios.grammar import Args, Mismatch
 from vpnteach.ios.interactive import AUTHENTICATE, ENROLL
 from vpnteach.ios.model import RouterConfig
 from vpnteach.ios.tree import Ambiguous
+from vpnteach.ios.vti_model import PROMPT
 
 USER, EXEC, CONFIG = "user", "exec", "config"
 HISTORY_SIZE = 10
@@ -59,7 +60,8 @@ class Console(WidgetRepr):
         if self.question is not None:
             return self.question.question
         host = self.device.hostname
-        return {USER: f"{host}>", EXEC: f"{host}#"}.get(self.mode, f"{host}({self.mode})#")
+        shown = PROMPT.get(self.mode, self.mode)  # Tunnel0's mode is prompted config-if
+        return {USER: f"{host}>", EXEC: f"{host}#"}.get(self.mode, f"{host}({shown})#")
 
     @property
     def secret(self) -> bool:
