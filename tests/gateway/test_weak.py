@@ -54,3 +54,15 @@ def test_rsa_encr_pfs_group2_des_and_the_default_policy_are_named() -> None:
 def test_the_gateway_reports_its_own_keys() -> None:
     gw = Gateway(config("Branch1"), pki().routers["Branch1"])
     assert [w.what for w in gw.weaknesses][-1].startswith("RSA-")
+
+
+def test_an_ikev2_router_is_judged_by_its_ikev2_proposal_not_an_unused_isakmp_policy() -> None:
+    lab = Lab.seed(ike=2)
+    gw = lab.branch1.gateway
+    assert not [w for w in gw.weaknesses if w.where.startswith("crypto isakmp policy")]
+    weak = gw.config.ikev2_proposals
+    assert weak, "the FlexVPN lab configures a crypto ikev2 proposal"
+    name = next(iter(weak))
+    lab.branch1.configure(f"crypto ikev2 proposal {name}\n group 2 14\n")
+    found = {(w.what, w.where) for w in lab.branch1.gateway.weaknesses}
+    assert ("group 2", f"crypto ikev2 proposal {name}") in found

@@ -28,7 +28,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from vpnteach.gateway.adapt import crypto_interface
+from vpnteach.gateway.ikev2_adapt import ikev2_entries
 from vpnteach.ike.policy import DEFAULT_POLICY, IsakmpPolicy
+from vpnteach.ios.ikev2_model import Ikev2ProposalConfig
 from vpnteach.ios.model import RouterConfig
 from vpnteach.pki.trustpoint import RouterPki
 
@@ -75,6 +77,16 @@ def _policy(policy: IsakmpPolicy, where: str) -> list[Weakness]:
     return found
 
 
+def _ikev2_proposal(proposal: Ikev2ProposalConfig) -> list[Weakness]:
+    """The weak transforms of ``crypto ikev2 proposal NAME`` (RFC 8247 §2.1, §2.2, §2.4)."""
+    where = f"crypto ikev2 proposal {proposal.name}"
+    found = [Weakness(e.upper(), where, _CIPHERS[e]) for e in proposal.encryption if e in _CIPHERS]
+    if "md5" in (*proposal.integrity, *proposal.prf):
+        found.append(Weakness("MD5", where, _IKE_MD5))
+    found += [Weakness(f"group {g}", where, _GROUPS[g]) for g in proposal.groups if g in _GROUPS]
+    return found
+
+
 def _rsa(bits: int, what: str, where: str) -> list[Weakness]:
     if bits >= RSA_MIN_BITS:
         return []
@@ -86,11 +98,17 @@ def weaknesses(config: RouterConfig, pki: RouterPki | None = None) -> list[Weakn
     """Every weak algorithm, group or key ``config`` (and ``pki``) would negotiate or use,
     in configuration order (module docstring); empty for a modern configuration."""
     found: list[Weakness] = []
-    policies = config.policies_by_priority()
-    for policy in policies or (DEFAULT_POLICY,):
-        where = f"crypto isakmp policy {policy.priority}" if policies else "default IKE policy"
-        found += _policy(policy, where)
-    for entry in crypto_interface(config).entries:
+    crypto = crypto_interface(config)
+    entries, ikev2 = crypto.entries, bool(ikev2_entries(config, crypto))
+    if not ikev2:  # an IKEv2 map negotiates with its proposals: its ISAKMP policies are unused
+        policies = config.policies_by_priority()
+        for policy in policies or (DEFAULT_POLICY,):
+            where = f"crypto isakmp policy {policy.priority}" if policies else "default IKE policy"
+            found += _policy(policy, where)
+    else:
+        for proposal in config.ikev2_proposals.values():
+            found += _ikev2_proposal(proposal)
+    for entry in entries:
         for ts in entry.transform_sets:
             where = f"crypto ipsec transform-set {ts.name}"
             cipher, integrity = ts.cipher.removeprefix("esp-"), ts.integrity
