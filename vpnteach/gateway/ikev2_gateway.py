@@ -19,28 +19,19 @@ ESP here is AES-CBC with HMAC-SHA1-96 or HMAC-SHA-256-128 (the transform sets IK
 
 from __future__ import annotations
 
-from vpnteach.crypto.cipher import get_esp_cipher
 from vpnteach.crypto.rng import Rng
-from vpnteach.esp.integrity import IntegrityAlgorithm, get_integrity
-from vpnteach.esp.sa import (
-    Direction,
-    HardLifetimeExpired,
-    IpsecSa,
-    Lifetime,
-    SoftLifetimeExpired,
-    UdpEncapsulation,
-)
+from vpnteach.esp.sa import Direction, HardLifetimeExpired, SoftLifetimeExpired
 from vpnteach.esp.sad import AcquireRequested, Sad, SadEvent
 from vpnteach.esp.spd import Flow, Spd
 from vpnteach.gateway import ipsec_log
-from vpnteach.gateway.adapt import CryptoInterface, GatewayConfigError, crypto_interface
+from vpnteach.gateway.adapt import CryptoInterface, crypto_interface
 from vpnteach.gateway.dpd import DpdTracker
 from vpnteach.gateway.gateway import Gateway
 from vpnteach.gateway.ikev2_adapt import ikev2_config_from, ikev2_entries
+from vpnteach.gateway.ikev2_install import child_flow, child_sa
 from vpnteach.gateway.lifetimes import soft_seconds
 from vpnteach.gateway.results import SasInstalled
 from vpnteach.ike import debuglog
-from vpnteach.ike.policy import ProxyIdentity
 from vpnteach.ike.sa import Datagram
 from vpnteach.ikev2 import Ikev2Endpoint
 from vpnteach.ikev2.events import (
@@ -59,15 +50,9 @@ from vpnteach.ikev2.wireshark import decryption_table_line
 from vpnteach.ios.model import RouterConfig
 from vpnteach.pki.trustpoint import RouterPki
 from vpnteach.trace import Ring, Trace
-from vpnteach.wire.constants import AuthenticationAlgorithm
-from vpnteach.wire.ikev2.constants import EncrId, IntegId
+from vpnteach.wire.ikev2.constants import EncrId
 
-_INTEG: dict[int, AuthenticationAlgorithm] = {
-    IntegId.AUTH_HMAC_MD5_96: AuthenticationAlgorithm.HMAC_MD5,
-    IntegId.AUTH_HMAC_SHA1_96: AuthenticationAlgorithm.HMAC_SHA,
-    IntegId.AUTH_HMAC_SHA2_256_128: AuthenticationAlgorithm.HMAC_SHA2_256,
-}
-"""IKEv2 integrity transform (RFC 7296 §3.3.2) -> the ESP layer's HMAC (RFC 2404, 4868)."""
+__all__ = ["Ikev2Gateway", "check_ikev2_config", "uses_ikev2"]
 
 
 def uses_ikev2(config: RouterConfig) -> bool:
@@ -84,17 +69,6 @@ def check_ikev2_config(config: RouterConfig, pki: RouterPki | None) -> None:
     ikev2_config_from(config, pki, crypto_interface(config))
 
 
-def esp_integrity(integ_id: int | None) -> IntegrityAlgorithm:
-    """The ESP HMAC for a negotiated IKEv2 integrity transform.
-
-    Raises:
-        GatewayConfigError: AES-GCM (no integrity transform) or an HMAC the ESP layer lacks.
-    """
-    if integ_id is None or integ_id not in _INTEG:
-        raise GatewayConfigError(f"ESP integrity transform {integ_id}: not in the ESP layer")
-    return get_integrity(_INTEG[integ_id])
-
-
 class Ikev2Gateway(Gateway):
     """A :class:`~vpnteach.gateway.Gateway` negotiating with IKEv2 (see the module docstring).
 
@@ -107,6 +81,7 @@ class Ikev2Gateway(Gateway):
         self.v2 = Ikev2Endpoint(v2_config, rng, trace, name=config.hostname)
         self.v2.moves = Ring(self.retain)  # the router process keeps a bounded ring
         self.ikev2_keys: list[str] = []  # Wireshark's table, one line per IKE SA
+        self._asked_later: set[str] = set()  # peers whose new Child SA waits for our window
 
     def _new_dpd(self, config: RouterConfig, now: float) -> DpdTracker | None:
         """IKEv2 liveness is the profile's ``dpd`` (not modelled): no ISAKMP keepalives."""
@@ -148,12 +123,15 @@ class Ikev2Gateway(Gateway):
         self._pump(now, touched_ike=True)
 
     def clear_crypto_sa(self, now: float) -> int:
-        """``clear crypto sa``: delete every Child SA (INFORMATIONAL Delete, RFC 7296 §1.4.1;
-        one request at a time per IKE SA, §2.3, so further pairs go locally)."""
+        """``clear crypto sa``: delete every Child SA, each peer's in one INFORMATIONAL request
+        whose Delete payload lists them all (RFC 7296 §1.4.1, §3.11); the IKE SAs stay."""
         sas = self.sad.sas()
+        by_peer: dict[str, list[bytes]] = {}
         for sa in sas:
             if sa.direction is Direction.INBOUND:
-                self.v2.delete_child_sa(sa.peer, sa.spi.to_bytes(4, "big"), now)
+                by_peer.setdefault(sa.peer, []).append(sa.spi.to_bytes(4, "big"))
+        for peer, spis in by_peer.items():
+            self.v2.delete_child_sas(peer, spis, now)
         self._remove(sas, "clear crypto sa", now)
         self._pump(now, touched_ike=True)
         return len(sas)
@@ -193,35 +171,62 @@ class Ikev2Gateway(Gateway):
     # ------------------------------------------------------------------ the glue
 
     def _next_ike_event(self) -> Event | None:
-        return self.v2.next_event()
+        event = self.v2.next_event()
+        if event is None and self._asked_later:  # a request was answered: the window is free
+            for peer in sorted(self._asked_later):
+                sa = self.v2.ike_sa(peer)
+                if sa is None or sa.retransmit is None:
+                    self._asked_later.discard(peer)
+                    self._acquire(peer, self.v2.ctx.now, self._pfs_group(peer))
+            event = self.v2.next_event()
+        return event
+
+    def _pfs_group(self, peer: str) -> int | None:
+        entries = [e for e in self.crypto.entries if e.peer == peer]
+        return entries[0].pfs_group if entries else None
 
     def _prune_keys(self) -> None:
-        """The IKEv2 key table is kept per IKE SA as it is written (:meth:`_keep_keys`)."""
+        """Forget the keys of IKE SAs and ESP SAs that are gone (a bounded gateway,
+        :mod:`.retention`): the ``ikev2_decryption_table`` lines start with SPIi."""
+        live = {spi.hex() for spi in self.v2.sas}
+        if any(line[:16] not in live for line in self.ikev2_keys):
+            self.ikev2_keys = [line for line in self.ikev2_keys if line[:16] in live]
+        if any(self.sad.flow_of(sa) is None for sa in self.installed):
+            self.installed = [s for s in self.installed if self.sad.flow_of(s) is not None]
 
     def _on_sad(self, event: SadEvent, now: float) -> None:
         if isinstance(event, AcquireRequested):
             self._log(now, ipsec_log.sa_request(event.flow, self.crypto.address))
             self._asked.add(event.flow.key)
-            self._acquire(event.peer, now)
+            self._acquire(event.peer, now, event.flow.crypto_map.pfs_group)
         elif isinstance(event, SoftLifetimeExpired):
             self._rekey(event, now)
         else:
             super()._on_sad(event, now)
 
-    def _acquire(self, peer: str, now: float) -> None:
-        """A flow to ``peer`` has no SA: the IKE_AUTH of a new IKE SA brings its Child SA
-        (RFC 7296 §1.2). An IKE SA that stands without one (after ``clear crypto sa``) is
-        deleted first: this engine opens new Child SAs only with IKE_AUTH."""
+    def _acquire(self, peer: str, now: float, pfs_group: int | None = None) -> None:
+        """A flow to ``peer`` has no SA: a new Child SA by CREATE_CHILD_SA on the IKE SA we
+        have with it (RFC 7296 §1.3.1; after ``clear crypto sa`` or an INVALID_SPI), else
+        a new IKE SA whose IKE_AUTH brings one (§1.2)."""
         if self._negotiating(peer):
-            return  # the IKE_AUTH in flight brings the Child SA
-        if self.v2.ike_sa(peer) is not None:
-            self.v2.delete_ike_sa(peer, now)
-        self.v2.initiate(peer, now)
+            return  # the IKE_AUTH or CREATE_CHILD_SA in flight brings the Child SA
+        sa = self.v2.ike_sa(peer)
+        if sa is None:
+            self.v2.initiate(peer, now)
+        elif sa.pending_create is None and not self.v2.create_child_sa(peer, now, pfs_group):
+            self._asked_later.add(peer)  # our request window is busy (§2.3): when it frees
 
     def _negotiating(self, peer: str) -> bool:
-        """An IKE SA with ``peer`` is between IKE_SA_INIT and the end of IKE_AUTH."""
+        """An IKE SA with ``peer`` is between IKE_SA_INIT and the end of IKE_AUTH, or our
+        CREATE_CHILD_SA for a new Child SA awaits its answer."""
         pending = (State.I_WAIT_INIT, State.I_WAIT_AUTH, State.R_WAIT_AUTH)
-        return any(sa.peer[0] == peer and sa.state in pending for sa in self.v2.sas.values())
+        return any(
+            sa.peer[0] == peer
+            and (sa.state in pending or (sa.pending_create is not None
+                                         and sa.pending_create.rekeyed is None
+                                         and not sa.pending_create.ike))
+            for sa in self.v2.sas.values()
+        )  # fmt: skip
 
     def _negotiate_successor(self, flow: Flow, now: float) -> None:
         """CREATE_CHILD_SA rekeys the flow's Child SA (RFC 7296 §1.3.3)."""
@@ -270,7 +275,7 @@ class Ikev2Gateway(Gateway):
             self.ikev2_keys.append(line)
 
     def _install_child(self, event: ChildSaEstablished, now: float) -> None:
-        flow = self._flow(event)
+        flow = child_flow(self.sad.spd, event)
         if flow is None:
             why = f"no flow to {event.peer[0]} matches {event.local_ts} -> {event.remote_ts}"
             self._log(now, ipsec_log.text("install", why))
@@ -282,7 +287,11 @@ class Ikev2Gateway(Gateway):
         ours = flow.key in self._asked
         lifetime = flow.crypto_map.sa_lifetime_seconds
         soft = soft_seconds(lifetime, ours=ours, rng=self._lifetime_rng)
-        pair = [self._sa(event, flow, inbound, now) for inbound in (True, False)]
+        local = self.crypto.address
+        pair = [
+            child_sa(event, flow, inbound=inbound, local=local, now=now, conn_id=self._conn())
+            for inbound in (True, False)
+        ]
         for sa in pair:
             sa.soft_seconds = soft  # this side's rekey time for the pair (lifetimes.py)
             self.sad.install(sa, flow)
@@ -295,44 +304,16 @@ class Ikev2Gateway(Gateway):
             SasInstalled(flow.peer, pair[0].spi, pair[1].spi, entry.name, entry.seq)
         )
 
-    def _flow(self, event: ChildSaEstablished) -> Flow | None:
-        peer = event.peer[0]
-        flows = list(self.sad.spd.flows_to(peer))
-        for flow in flows:
-            if (flow.local_ident.network, flow.remote_ident.network) == (
-                event.local_ts, event.remote_ts
-            ):  # fmt: skip
-                return flow
-        return next(
-            (f for f in flows if event.local_ts.subnet_of(f.local_ident.network)
-             and event.remote_ts.subnet_of(f.remote_ident.network)),
-            None,
-        )  # fmt: skip
-
-    def _sa(self, event: ChildSaEstablished, flow: Flow, inbound: bool, now: float) -> IpsecSa:
-        entry = flow.crypto_map
-        udp = UdpEncapsulation(4500, event.peer[1]) if event.udp_encapsulated else None
-        return IpsecSa(
-            Direction.INBOUND if inbound else Direction.OUTBOUND,
-            int.from_bytes(event.spi_in if inbound else event.spi_out, "big"),
-            self.crypto.address,
-            event.peer[0],
-            get_esp_cipher(EncrId.ENCR_AES_CBC, event.key_bits),
-            event.encr_key_in if inbound else event.encr_key_out,
-            esp_integrity(event.integ_id),
-            event.integ_key_in if inbound else event.integ_key_out,
-            ProxyIdentity(event.local_ts),
-            ProxyIdentity(event.remote_ts),
-            lifetime=Lifetime(entry.sa_lifetime_seconds, entry.sa_lifetime_kilobytes),
-            created_at=now,
-            udp=udp,
-            crypto_map=entry.name,
-            conn_id=self._conn(),
-        )
-
     def _recover_invalid_spi(self, peer: str, spi: int | None, now: float) -> None:
-        """IOS's invalid-SPI recovery is an ISAKMP notify; over IKEv2 the peer's own liveness
-        and rekeys recover, so unknown SPIs are only dropped (and counted by the SAD)."""
+        """ESP for an SPI we do not have, from a peer we share an IKE SA with: N(INVALID_SPI)
+        naming it in an INFORMATIONAL request (RFC 7296 §1.5), as often as
+        :class:`~vpnteach.gateway.invalid_spi.InvalidSpiLimiter` allows (the SPI is in the
+        clear: anyone can make us send one)."""
+        if spi is None or not self.invalid_spi.allow(peer, spi, now):
+            return
+        if self.v2.notify_invalid_spi(peer, spi.to_bytes(4, "big"), now):
+            self.invalid_spi.sent(peer, spi, now)
+            self._log(now, ipsec_log.text("invalid_spi", f"sent INVALID_SPI for 0x{spi:08X}"))
 
     def _log(self, now: float, text: str) -> None:
         self.ipsec_log.append(ipsec_log.IpsecLogLine(now, text, len(self.v2.moves)))

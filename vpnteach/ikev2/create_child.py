@@ -1,4 +1,5 @@
-"""CREATE_CHILD_SA (RFC 7296 §1.3): rekeying a Child SA, with or without PFS, both roles.
+"""CREATE_CHILD_SA (RFC 7296 §1.3): a new Child SA (§1.3.1) or the rekey of one (§1.3.3),
+with or without PFS, both roles.
 
 ::
 
@@ -6,9 +7,10 @@
     HDR, SK {N(REKEY_SA), SA, Ni, [KEi,] TSi, TSr}  -->
                           <--  HDR, SK {SA, Nr, [KEr,] TSi, TSr}
 
-Either end of the IKE SA may start it. N(REKEY_SA) names the Child SA being replaced by the
-sender's inbound SPI (§1.3.3). The new KEYMAT uses the *new* nonces, and with PFS a fresh
-Diffie-Hellman exchange (§2.17)::
+Either end of the IKE SA may start it. Without N(REKEY_SA) it opens a further Child SA on the
+IKE SA (after ``clear crypto sa`` or an INVALID_SPI, the next packet of a flow needs one).
+N(REKEY_SA) names the Child SA being replaced by the sender's inbound SPI (§1.3.3). The new
+KEYMAT uses the *new* nonces, and with PFS a fresh Diffie-Hellman exchange (§2.17)::
 
     KEYMAT = prf+(SK_d, g^ir (new) | Ni | Nr)
 
@@ -44,7 +46,8 @@ NONCE_SIZE = 32
 
 
 def send_rekey_child_sa(ctx: Context, sa: IkeSa, _: Received | None) -> State:
-    """Start rekeying the Child SA of ``sa.rekey_request``, with PFS if a group is given."""
+    """Start rekeying the Child SA of ``sa.rekey_request`` (``None``: open a new Child SA for
+    the configured selectors, §1.3.1, no N(REKEY_SA)), with PFS if a group is given."""
     assert sa.rekey_request is not None
     child, group = sa.rekey_request
     sa.rekey_request = None
@@ -59,17 +62,15 @@ def send_rekey_child_sa(ctx: Context, sa: IkeSa, _: Received | None) -> State:
         esp_proposal_payload(p, i, spi_in, group is not None)
         for i, p in enumerate(_pfs(sa, group), 1)
     )
-    payloads: list[Payload] = [
-        NotifyPayload(NotifyType.REKEY_SA, b"", ProtocolId.ESP, child.spi_in),
-        SaPayload(proposals),
-        NoncePayload(ni),
-    ]
+    payloads: list[Payload] = []
+    if child is not None:
+        payloads.append(NotifyPayload(NotifyType.REKEY_SA, b"", ProtocolId.ESP, child.spi_in))
+    payloads += [SaPayload(proposals), NoncePayload(ni)]
     if dh is not None and group is not None:
         payloads.append(KePayload(group, dh.public_value))
-    payloads += [
-        ts_payload(child.local_ts, PayloadType.TSi),
-        ts_payload(child.remote_ts, PayloadType.TSr),
-    ]
+    local = child.local_ts if child is not None else sa.config.local_ts
+    remote = child.remote_ts if child is not None else sa.config.remote_ts
+    payloads += [ts_payload(local, PayloadType.TSi), ts_payload(remote, PayloadType.TSr)]
     mid = sa.next_request_id
     ctx.send_request(sa, CREATE, payloads)
     sa.pending_create = PendingCreate(mid, ni, spi_in, dh, child)

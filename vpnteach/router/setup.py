@@ -10,7 +10,7 @@ import ipaddress
 
 from vpnteach.gateway import Gateway, SasInstalled, SasRemoved
 from vpnteach.ike.events import Phase1Complete
-from vpnteach.ikev2.events import IkeSaEstablished
+from vpnteach.ikev2.events import IkeSaEstablished, IkeSaRekeyed
 from vpnteach.ios.model import RouterConfig
 from vpnteach.router.sockets import RouterSetupError
 
@@ -51,4 +51,8 @@ def brief(event: object) -> str:
         return f"ISAKMP SA with {event.peer[0]} (CKY-I {event.cky_i.hex()})"
     if isinstance(event, IkeSaEstablished):
         return f"IKEv2 SA with {event.peer[0]} (SPIi {event.spi_i.hex()}, {event.suite})"
+    if isinstance(event, IkeSaRekeyed):
+        return (
+            f"IKEv2 SA with {event.peer[0]} (SPIi {event.old_spi_i.hex()} -> {event.spi_i.hex()})"
+        )
     return repr(event)
