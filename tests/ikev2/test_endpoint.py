@@ -235,7 +235,7 @@ def test_responder_narrows_a_wider_proposal_to_its_own_selectors() -> None:
     assert (str(cb.local_ts), str(cb.remote_ts)) == ("192.168.22.0/24", "192.168.11.0/24")
 
 
-def test_selectors_that_do_not_cover_the_responders_are_ts_unacceptable() -> None:
+def test_selectors_narrower_than_the_responders_policy_are_accepted_as_proposed() -> None:
     import ipaddress
 
     p = pair()
@@ -243,6 +243,20 @@ def test_selectors_that_do_not_cover_the_responders_are_ts_unacceptable() -> Non
         p.a.config.peers[0], local_ts=ipaddress.IPv4Network("192.168.11.0/25")
     )
     p.a.ctx.config = dataclasses.replace(p.a.config, peers=(narrow,))
+    ca, cb = _established(p)
+    # RFC 7296 §2.9: a subset of the responder's policy is a subset it allows: answered as is
+    assert (str(ca.local_ts), str(ca.remote_ts)) == ("192.168.11.0/25", "192.168.22.0/24")
+    assert (str(cb.local_ts), str(cb.remote_ts)) == ("192.168.22.0/24", "192.168.11.0/25")
+
+
+def test_selectors_outside_the_responders_policy_are_ts_unacceptable() -> None:
+    import ipaddress
+
+    p = pair()
+    elsewhere = dataclasses.replace(
+        p.a.config.peers[0], local_ts=ipaddress.IPv4Network("192.168.33.0/24")
+    )
+    p.a.ctx.config = dataclasses.replace(p.a.config, peers=(elsewhere,))
     p.a.initiate(B2, p.now)
     p.run()
     assert p.kinds("a") == ["IkeSaEstablished", "ChildSaFailed"]

@@ -30,11 +30,11 @@ from vpnteach.ikev2 import rekey_ike
 from vpnteach.ikev2.config import EspProposal
 from vpnteach.ikev2.context import Context, ProtocolError, Received
 from vpnteach.ikev2.events import ChildSaEstablished, ChildSaFailed
-from vpnteach.ikev2.ike_auth import child_event
+from vpnteach.ikev2.ike_auth import child_event, ts_of
 from vpnteach.ikev2.keymat import derive_child_sa_keys
 from vpnteach.ikev2.proposals import choose_esp, esp_proposal_of, esp_proposal_payload, esp_suite
 from vpnteach.ikev2.sa import ChildSa, IkeSa, PendingCreate
-from vpnteach.ikev2.selectors import ts_payload
+from vpnteach.ikev2.selectors import Network, responder_selectors, ts_payload
 from vpnteach.ikev2.transitions import State
 from vpnteach.wire.ikev2.constants import ExchangeType, NotifyType, PayloadType, ProtocolId
 from vpnteach.wire.ikev2.message import Payload
@@ -103,6 +103,15 @@ def receive_create_child_sa_request(ctx: Context, sa: IkeSa, rx: Received | None
         old = next((c for c in sa.children if c.spi_out == rekey.spi), None)
         if old is None:
             return _refuse(ctx, sa, rx, NotifyType.CHILD_SA_NOT_FOUND, "no Child SA with that SPI")
+        selectors = (old.local_ts, old.remote_ts)
+    else:  # a new Child SA (§1.3.1): its selectors are checked and narrowed as in IKE_AUTH
+        tsi, tsr = ts_of(rx, PayloadType.TSi), ts_of(rx, PayloadType.TSr)
+        found = None
+        if tsi is not None and tsr is not None:
+            found = responder_selectors(tsi, tsr, sa.config.local_ts, sa.config.remote_ts)
+        if found is None:
+            return _refuse(ctx, sa, rx, NotifyType.TS_UNACCEPTABLE, "selectors outside policy")
+        selectors = found
     ke = rx.first(KePayload)
     if ke is not None and ke.dh_group_num not in pfs_groups(sa):
         ours = min(pfs_groups(sa)).to_bytes(2, "big")
@@ -112,7 +121,7 @@ def receive_create_child_sa_request(ctx: Context, sa: IkeSa, rx: Received | None
     choice = choose_esp(sa_payload, _pfs(sa, group), spi_in, ke is not None)
     if choice is None:
         return _refuse(ctx, sa, rx, NotifyType.NO_PROPOSAL_CHOSEN, "no ESP proposal acceptable")
-    _answer(ctx, sa, rx, choice, spi_in, old, ke)
+    _answer(ctx, sa, rx, choice, spi_in, old, ke, selectors)
     return State.READY
 
 
@@ -124,6 +133,7 @@ def _answer(
     spi_in: bytes,
     old: ChildSa | None,
     ke: KePayload | None,
+    selectors: tuple[Network, Network],
 ) -> None:
     """Our SA, Nr, [KEr], TSi, TSr; then the new pair is installed and announced."""
     init = sa.init
@@ -142,8 +152,7 @@ def _answer(
     keys = derive_child_sa_keys(
         init.suite.prf, init.keys.sk_d, ni, nr, suite.encr, suite.integ, g_ir, trace=ctx.trace
     )
-    local = old.local_ts if old else sa.config.local_ts
-    remote = old.remote_ts if old else sa.config.remote_ts
+    local, remote = selectors
     payloads += [ts_payload(remote, PayloadType.TSi), ts_payload(local, PayloadType.TSr)]
     ctx.send_response(sa, CREATE, rx.message_id, payloads)
     child = ChildSa(spi_in, spi_out, suite, keys, local, remote)
