@@ -13,7 +13,9 @@ A crypto map entry with ``set ikev2-profile NAME`` (Cisco FlexVPN, crypto map fo
 * the identities and the credential come from the profile: ``identity local`` (default: the
   interface address, ID_IPV4_ADDR), ``match identity remote``, and ``authentication`` with
   ``pki trustpoint`` (RSA signature, RFC 7296 §3.8 method 1) or ``keyring local``
-  (shared key MIC, method 2).
+  (shared key MIC, method 2);
+* ``crypto ikev2 cookie-challenge N``: answer IKE_SA_INIT with a COOKIE once N responder SAs
+  are half open (RFC 7296 §2.6; without the line the engine's default threshold).
 
 Anything the engine cannot run raises :class:`GatewayConfigError` naming the line to fix.
 """
@@ -90,7 +92,9 @@ def ikev2_config_from(
         raise GatewayConfigError(f"crypto map {crypto.map_name}: no entry has set ikev2-profile")
     proposals = ike_proposals(config)
     peers = tuple(_peer_config(config, pki, crypto, e, proposals) for e in entries)
-    return Ikev2Config(crypto.address, peers)
+    if config.ikev2_cookie_challenge is None:  # IOS: no challenge; here the engine's default
+        return Ikev2Config(crypto.address, peers)
+    return Ikev2Config(crypto.address, peers, max_half_open=config.ikev2_cookie_challenge)
 
 
 def ike_proposals(config: RouterConfig) -> tuple[IkeProposal, ...]:

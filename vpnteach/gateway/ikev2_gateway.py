@@ -19,16 +19,16 @@ ESP here is AES-CBC with HMAC-SHA1-96 or HMAC-SHA-256-128 (the transform sets IK
 
 from __future__ import annotations
 
-from vpnteach.crypto.rng import Rng
+from vpnteach.crypto.rng import Rng, SeededRng
 from vpnteach.esp.sa import Direction, HardLifetimeExpired, SoftLifetimeExpired
 from vpnteach.esp.sad import AcquireRequested, Sad, SadEvent
 from vpnteach.esp.spd import Flow, Spd
 from vpnteach.gateway import ipsec_log
 from vpnteach.gateway.adapt import CryptoInterface, crypto_interface
-from vpnteach.gateway.dpd import DpdTracker
 from vpnteach.gateway.gateway import Gateway
 from vpnteach.gateway.ikev2_adapt import ikev2_config_from, ikev2_entries
 from vpnteach.gateway.ikev2_install import child_flow, child_sa
+from vpnteach.gateway.ikev2_timers import IkeSaLifetimes, Ikev2TimerGlue, profiles_by_peer
 from vpnteach.gateway.lifetimes import soft_seconds
 from vpnteach.gateway.results import SasInstalled
 from vpnteach.ike import debuglog
@@ -42,6 +42,7 @@ from vpnteach.ikev2.events import (
     IkeSaDeleted,
     IkeSaEstablished,
     IkeSaRekeyed,
+    LivenessChecked,
     NegotiationFailed,
 )
 from vpnteach.ikev2.show import show_crypto_ikev2_sa
@@ -69,7 +70,7 @@ def check_ikev2_config(config: RouterConfig, pki: RouterPki | None) -> None:
     ikev2_config_from(config, pki, crypto_interface(config))
 
 
-class Ikev2Gateway(Gateway):
+class Ikev2Gateway(Ikev2TimerGlue, Gateway):
     """A :class:`~vpnteach.gateway.Gateway` negotiating with IKEv2 (see the module docstring).
 
     Attributes:
@@ -82,10 +83,9 @@ class Ikev2Gateway(Gateway):
         self.v2.moves = Ring(self.retain)  # the router process keeps a bounded ring
         self.ikev2_keys: list[str] = []  # Wireshark's table, one line per IKE SA
         self._asked_later: set[str] = set()  # peers whose new Child SA waits for our window
-
-    def _new_dpd(self, config: RouterConfig, now: float) -> DpdTracker | None:
-        """IKEv2 liveness is the profile's ``dpd`` (not modelled): no ISAKMP keepalives."""
-        return None
+        self.profiles = profiles_by_peer(config)  # lifetime and dpd (ikev2_timers.py)
+        life_rng = rng.fork("ikev2-lifetime") if isinstance(rng, SeededRng) else rng
+        self.ike_lifetimes = IkeSaLifetimes(life_rng)
 
     # ------------------------------------------------------------------ control plane
 
@@ -103,14 +103,16 @@ class Ikev2Gateway(Gateway):
     def get_timer(self) -> float | None:
         """When :meth:`handle_timer` should next run (retransmissions, SA lifetimes)."""
         if self._timer_stale:
-            timers = [t for t in (self.v2.get_timer(), self.sad.get_timer()) if t is not None]
+            ours = (self.v2.get_timer(), self.sad.get_timer(), self._ikev2_timer())
+            timers = [t for t in ours if t is not None]
             self._timer, self._timer_stale = (min(timers) if timers else None), False
         return self._timer
 
     def handle_timer(self, now: float) -> None:
-        """Retransmit IKEv2 requests, expire and rekey SAs due at ``now``."""
+        """Retransmit IKEv2 requests, expire and rekey SAs due at ``now``, check liveness."""
         self.v2.handle_timer(now)
         self.sad.handle_timer(now)
+        self._ikev2_timers_due(now)
         self._pump(now, touched_ike=True)
 
     def initiate(self, peer: str, now: float) -> None:
@@ -155,6 +157,10 @@ class Ikev2Gateway(Gateway):
         if v2_config != self.v2.config:
             self.clear_crypto_isakmp(now)
             self.v2.reconfigure(v2_config)
+        profiles = profiles_by_peer(config)  # lifetime: for new IKE SAs; dpd: from now on
+        if [p.dpd for p in profiles.values()] != [p.dpd for p in self.profiles.values()]:
+            self.dpd = self._new_dpd(config, now)
+        self.profiles = profiles
         self.config, self.crypto, self.name = config, crypto, config.hostname
         self._timer_stale = True
 
@@ -247,13 +253,19 @@ class Ikev2Gateway(Gateway):
     def _on_ike(self, event: object, now: float) -> None:
         if isinstance(event, IkeSaEstablished | IkeSaRekeyed):
             self._keep_keys(event.spi_i)
+            self._ike_sa_up(event.spi_i, now)
+        elif isinstance(event, LivenessChecked) and self.dpd is not None:
+            self.dpd.received(event.peer[0], now)  # an authenticated answer (RFC 7296 §2.4)
         elif isinstance(event, ChildSaEstablished):
+            if self.dpd is not None:
+                self.dpd.received(event.peer[0], now)
             self._install_child(event, now)
         elif isinstance(event, ChildSaDeleted):
             spis = {int.from_bytes(event.spi_in, "big"), int.from_bytes(event.spi_out, "big")}
             gone = [s for s in self.sad.sas() if s.spi in spis and s.peer == event.peer[0]]
             self._remove(gone, "Delete from IKEv2", now)
         elif isinstance(event, IkeSaDeleted):
+            self.ike_lifetimes.forget(event.spi_i)
             if self.v2.ike_sa(event.peer[0]) is None:  # a newer IKE SA keeps its children
                 gone = [s for s in self.sad.sas() if s.peer == event.peer[0]]
                 self._remove(gone, f"IKEv2 SA deleted: {event.reason}", now)

@@ -139,14 +139,25 @@ class Ikev2Endpoint:
         self._fire(sa, Input.EV_INIT_SA, None)
         return sa
 
-    def delete_ike_sa(self, peer: str, now: float) -> bool:
-        """Delete our established IKE SA with ``peer`` (INFORMATIONAL Delete, §1.4.1)."""
+    def delete_ike_sa(self, peer: str, now: float, spi_i: bytes | None = None) -> bool:
+        """Delete our established IKE SA with ``peer`` (the one whose SPIi is ``spi_i`` if
+        given) with an INFORMATIONAL Delete (§1.4.1)."""
         self.ctx.now = now
-        sa = self.ike_sa(peer)
+        sa = self._established(peer, spi_i)
         if sa is None:
             return False
         self._fire(sa, Input.EV_DELETE, None)
         return True
+
+    def declare_dead(self, peer: str, now: float) -> int:
+        """The peer answered nothing (§2.4): every IKE SA with it ends here, without a word
+        to it (:class:`~vpnteach.ikev2.events.IkeSaDeleted`); returns how many."""
+        self.ctx.now = now
+        gone = [sa for sa in self.sas.values() if sa.peer[0] == peer]
+        for sa in gone:
+            sa.retransmit = None
+            self._fire(sa, Input.EV_TIMEOUT, None)
+        return len(gone)
 
     def check_liveness(self, peer: str, now: float, retry: float | None = None) -> bool:
         """Send an empty INFORMATIONAL request to ``peer`` (§1.4), retransmitted first after
@@ -197,11 +208,12 @@ class Ikev2Endpoint:
         self._fire(sa, Input.EV_REKEY_CHILD, None)
         return True
 
-    def rekey_ike_sa(self, peer: str, now: float) -> bool:
-        """Replace the IKE SA with ``peer`` by a new one (CREATE_CHILD_SA, §1.3.2); ``False``
-        if there is none or a request of ours is outstanding."""
+    def rekey_ike_sa(self, peer: str, now: float, spi_i: bytes | None = None) -> bool:
+        """Replace the IKE SA with ``peer`` (the one whose SPIi is ``spi_i`` if given) by a
+        new one (CREATE_CHILD_SA, §1.3.2); ``False`` if there is none or a request of ours
+        is outstanding."""
         self.ctx.now = now
-        sa = self.ike_sa(peer)
+        sa = self._established(peer, spi_i)
         if sa is None or sa.retransmit is not None:
             return False
         self._fire(sa, Input.EV_REKEY_IKE, None)
@@ -226,6 +238,12 @@ class Ikev2Endpoint:
         sa.delete_queue.extend(found)
         self._send_queued_deletes(sa)
         return len(found)
+
+    def _established(self, peer: str, spi_i: bytes | None) -> IkeSa | None:
+        if spi_i is None:
+            return self.ike_sa(peer)
+        sa = self.sas.get(spi_i)
+        return sa if sa is not None and sa.peer[0] == peer and sa.established else None
 
     def ike_sa(self, peer: str) -> IkeSa | None:
         """The newest established IKE SA with ``peer``, if any."""

@@ -159,6 +159,7 @@ KEYWORD_HELP.update(
 KEYWORD_HELP.update(
     {
         "crypto ikev2": "Configure IKEv2 Options",
+        "crypto ikev2 cookie-challenge": "Enable cookie-challenge for IKEv2",
         "crypto ikev2 keyring": "Define IKEv2 keyring",
         "crypto ikev2 policy": "Define IKEV2 policies",
         "crypto ikev2 profile": "Define IKEv2 profiles",
@@ -205,6 +206,9 @@ MODE_HELP: dict[str, dict[str, str]] = {
         "identity": "Specify IKEv2 local identity",
         "keyring": "Specify keyring",
         "lifetime": "Set lifetime for IKEv2 SAs",
+        "dpd": "Enable IKE liveness check for peers",
+        "on-demand": "Send liveness query only if no inbound traffic",
+        "periodic": "Send liveness query at regular intervals",
         "match": "Match values of peer",
         "pki": "Specify pki trustpoints",
         "local": "Local",
