@@ -52,7 +52,6 @@ def brief(event: object) -> str:
     if isinstance(event, IkeSaEstablished):
         return f"IKEv2 SA with {event.peer[0]} (SPIi {event.spi_i.hex()}, {event.suite})"
     if isinstance(event, IkeSaRekeyed):
-        return (
-            f"IKEv2 SA with {event.peer[0]} (SPIi {event.old_spi_i.hex()} -> {event.spi_i.hex()})"
-        )
+        old, new = event.old_spi_i.hex(), event.spi_i.hex()
+        return f"IKEv2 SA with {event.peer[0]} rekeyed (SPIi {old} -> {new})"
     return repr(event)
