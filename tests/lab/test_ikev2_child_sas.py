@@ -161,3 +161,16 @@ def test_forged_esp_with_unknown_spis_draws_few_invalid_spi_notifications() -> N
     assert b2.invalid_spi.suppressed == 40 - INVALID_SPI_BURST
     assert _v2(lab, "Branch1").v2.stats["invalid_spi_unknown"] == INVALID_SPI_BURST
     assert lab.branch1.exec(PING).count("!") == 5  # Branch1's own pair is untouched
+
+
+def test_a_bounded_gateway_forgets_the_keys_of_ike_and_child_sas_that_are_gone() -> None:
+    """A router process keeps no key of a deleted SA unless ``--keys`` asked for them
+    (:mod:`vpnteach.gateway.retention`): the IKEv2 table follows the live IKE SAs."""
+    lab = _up()
+    b1 = _v2(lab, "Branch1")
+    b1.keep_keys = False
+    (spi_i,) = b1.v2.sas
+    assert [line[:16] for line in b1.ikev2_keys] == [spi_i.hex()] and len(b1.installed) == 2
+    lab.branch1.exec("clear crypto isakmp")
+    lab.run_for(1)
+    assert b1.v2.sas == {} and b1.ikev2_keys == [] and b1.installed == []
