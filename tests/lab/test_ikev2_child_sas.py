@@ -174,3 +174,32 @@ def test_a_bounded_gateway_forgets_the_keys_of_ike_and_child_sas_that_are_gone()
     lab.branch1.exec("clear crypto isakmp")
     lab.run_for(1)
     assert b1.v2.sas == {} and b1.ikev2_keys == [] and b1.installed == []
+
+
+def test_clear_crypto_session_deletes_the_ike_sa_with_its_child_sas(tmp_path: Path) -> None:
+    lab = _up()
+    _second_child_sa(lab)
+    b1, b2 = _v2(lab, "Branch1"), _v2(lab, "Branch2")
+    ike_spi = next(iter(b1.v2.sas))
+    lab.branch1.exec("clear crypto sa peer 10.9.9.9")  # another peer: nothing to clear
+    assert len(b1.sad.sas()) == len(b2.sad.sas()) == 4
+    lab.branch1.exec("clear crypto session remote 10.2.2.1")
+    lab.run_for(1)
+    assert b1.v2.sas == {} and b2.v2.sas == {}
+    assert b1.sad.sas() == [] and b2.sad.sas() == []
+    rows = [r for r in _tshark(lab, tmp_path) if r["isakmp.exchangetype"] == INFORMATIONAL]
+    request = rows[-2]  # one Delete of the IKE SA (protocol 1): its Child SAs go with it
+    assert request["ip.src"] == "10.1.1.1" and request["isakmp.ispi"] == ike_spi.hex()
+    assert request["isakmp.delete.protoid"] == "1" and request["isakmp.delete.spi"] == ""
+    assert lab.branch1.exec(PING).splitlines()[-1].startswith("Success rate is 80 percent")
+
+
+def test_clear_crypto_session_on_an_ikev1_router_clears_ipsec_and_isakmp_sas() -> None:
+    lab = Lab.seed()
+    assert "Success rate is 80 percent" in lab.branch1.exec(PING)
+    lab.branch1.exec("clear crypto session")
+    lab.run_for(1)
+    for router in (lab.branch1, lab.branch2):
+        gateway = router.gateway
+        assert gateway is not None and gateway.sad.sas() == []
+        assert "QM_IDLE" not in gateway.show_crypto_isakmp_sa()

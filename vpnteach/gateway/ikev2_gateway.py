@@ -124,27 +124,39 @@ class Ikev2Gateway(Ikev2TimerGlue, Gateway):
         self.v2.initiate(peer, now)
         self._pump(now, touched_ike=True)
 
-    def clear_crypto_sa(self, now: float) -> int:
-        """``clear crypto sa``: delete every Child SA, each peer's in one INFORMATIONAL request
-        whose Delete payload lists them all (RFC 7296 §1.4.1, §3.11); the IKE SAs stay."""
-        sas = self.sad.sas()
+    def clear_crypto_sa(self, now: float, peer: str | None = None) -> int:
+        """``clear crypto sa [peer IP]``: delete every Child SA (with ``peer``), each peer's in
+        one INFORMATIONAL request whose Delete payload lists them all (RFC 7296 §1.4.1,
+        §3.11); the IKE SAs stay."""
+        sas = [sa for sa in self.sad.sas() if peer in (None, sa.peer)]
         by_peer: dict[str, list[bytes]] = {}
         for sa in sas:
             if sa.direction is Direction.INBOUND:
                 by_peer.setdefault(sa.peer, []).append(sa.spi.to_bytes(4, "big"))
-        for peer, spis in by_peer.items():
-            self.v2.delete_child_sas(peer, spis, now)
+        for address, spis in by_peer.items():
+            self.v2.delete_child_sas(address, spis, now)
         self._remove(sas, "clear crypto sa", now)
         self._pump(now, touched_ike=True)
         return len(sas)
 
-    def clear_crypto_isakmp(self, now: float) -> int:
-        """``clear crypto ikev2 sa``: delete every IKE SA (its Child SAs go with it, §1.4.1)."""
+    def clear_crypto_isakmp(self, now: float, peer: str | None = None) -> int:
+        """``clear crypto ikev2 sa``: delete every IKE SA (with ``peer``); its Child SAs go
+        with it (§1.4.1)."""
         peers = sorted({sa.peer[0] for sa in self.v2.sas.values() if sa.established})
-        for peer in peers:
-            self.v2.delete_ike_sa(peer, now)
+        peers = [p for p in peers if peer in (None, p)]
+        for address in peers:
+            self.v2.delete_ike_sa(address, now)
         self._pump(now, touched_ike=True)
         return len(peers)
+
+    def clear_crypto_session(self, now: float, peer: str | None = None) -> int:
+        """``clear crypto session [remote IP]``: the IKE SAs and their Child SAs, in one Delete
+        of each IKE SA (§1.4.1: deleting an IKE SA deletes its Child SAs); the SAD's pairs go
+        now. Returns how many Child SAs (one per direction) were removed."""
+        sas = [sa for sa in self.sad.sas() if peer in (None, sa.peer)]
+        self._remove(sas, "clear crypto session", now)
+        self.clear_crypto_isakmp(now, peer)
+        return len(sas)
 
     def reconfigure(self, config: RouterConfig, now: float) -> None:
         """A new configuration: a changed crypto map clears the IPsec SAs; the IKEv2 endpoint

@@ -14,6 +14,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from vpnteach.gateway import Ikev2Gateway
+from vpnteach.gateway.clear import clear_crypto
 from vpnteach.ikev2 import Ikev2Endpoint
 from vpnteach.ikev2.transitions import State
 from vpnteach.ios.errors import ExecError
@@ -68,12 +69,9 @@ class ProcessContext:
     def set_debug(self, kind: str, on: bool) -> None:
         self.router.set_debug(kind, on)
 
-    def clear_crypto(self, what: str) -> str:
+    def clear_crypto(self, what: str, peer: str | None = None) -> str:
         gateway, now = self.router.gateway, self.router.now()
-        if what == "sa":
-            gateway.clear_crypto_sa(now)
-        else:
-            gateway.clear_crypto_isakmp(now)
+        clear_crypto(gateway, what, now, peer)
         self.router.service()
         return ""
 
