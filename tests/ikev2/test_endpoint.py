@@ -153,6 +153,24 @@ def test_cookie_under_load_is_sent_back_and_then_accepted() -> None:
     assert first.notify_message_type == NotifyType.COOKIE  # type: ignore[union-attr]
 
 
+def test_cookie_returners_beyond_the_in_negotiation_limit_are_dropped() -> None:
+    """Above ``max_half_open`` every IKE_SA_INIT must carry our cookie (§2.6); an initiator
+    that returns it still gets no SA once ``max_in_negotiation`` SAs are half open."""
+    p = pair()
+    p.b.ctx.config = dataclasses.replace(p.b.config, max_half_open=2, max_in_negotiation=3)
+    for _ in range(5):  # IKE_SA_INIT, COOKIE, IKE_SA_INIT with it; IKE_AUTH never delivered
+        p.a.initiate(B2, p.now)
+        for _ in range(2):
+            for d in p.a.datagrams_to_send(p.now):
+                if decode_message(d.data).header.exchange_type == 34:
+                    p.b.receive_datagram(d.data, ("10.1.1.1", 500), p.now)
+            for d in p.b.datagrams_to_send(p.now):
+                p.a.receive_datagram(d.data, ("10.2.2.1", 500), p.now)
+    half_open = [sa for sa in p.b.sas.values() if sa.state == State.R_WAIT_AUTH]
+    assert len(half_open) == 3
+    assert p.b.stats["cookie_sent"] == 3 and p.b.stats["dropped half_open_limit"] == 2
+
+
 def test_lost_response_is_recovered_by_retransmission() -> None:
     p = pair()
     p.a.initiate(B2, p.now)

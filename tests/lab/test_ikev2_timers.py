@@ -61,14 +61,14 @@ def test_the_profile_lines_are_parsed_and_shown() -> None:
     lab = Lab.seed(ike=2, auth="pre-share")
     lab.branch1.configure(
         "crypto ikev2 cookie-challenge 20\ncrypto ikev2 profile PROF\n lifetime 600\n"
-        " dpd 15 3 periodic\n"
+        " dpd 15 3 periodic\ncrypto call admission limit ike in-negotiation-sa 300\n"
     )
     shown = lab.branch1.exec("show running-config")
     assert "crypto ikev2 cookie-challenge 20\n" in shown
     assert " lifetime 600\n dpd 15 3 periodic\n" in shown
     gw = _v2(lab, "Branch1")
     assert gw.dpd is not None and (gw.dpd.seconds, gw.dpd.retry, gw.dpd.periodic) == (15, 3, True)
-    assert gw.v2.config.max_half_open == 20
+    assert (gw.v2.config.max_half_open, gw.v2.config.max_in_negotiation) == (20, 300)
     assert gw.profiles[BRANCH2].lifetime == 600
 
 

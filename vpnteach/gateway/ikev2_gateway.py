@@ -78,7 +78,8 @@ class Ikev2Gateway(Ikev2TimerGlue, Gateway):
     """
 
     def _start_ike(self, config: RouterConfig, rng: Rng, trace: Trace | None) -> None:
-        v2_config = ikev2_config_from(config, self.pki, crypto_interface(config))
+        limit = self.half_open.in_negotiation if self.half_open is not None else None
+        v2_config = ikev2_config_from(config, self.pki, crypto_interface(config), limit)
         self.v2 = Ikev2Endpoint(v2_config, rng, trace, name=config.hostname)
         self.v2.moves = Ring(self.retain)  # the router process keeps a bounded ring
         self.ikev2_keys: list[str] = []  # Wireshark's table, one line per IKE SA
@@ -162,7 +163,8 @@ class Ikev2Gateway(Ikev2TimerGlue, Gateway):
         """A new configuration: a changed crypto map clears the IPsec SAs; the IKEv2 endpoint
         restarts with the new proposals and profiles (its IKE SAs are deleted first)."""
         crypto: CryptoInterface = crypto_interface(config)
-        v2_config = ikev2_config_from(config, self.pki, crypto)
+        limit = self.half_open.in_negotiation if self.half_open is not None else None
+        v2_config = ikev2_config_from(config, self.pki, crypto, limit)
         if crypto.entries != self.crypto.entries or crypto.address != self.crypto.address:
             self.clear_crypto_sa(now)
             self.sad = Sad(Spd(crypto.entries))
