@@ -34,3 +34,14 @@ def clear_crypto(gateway: Gateway, what: str, now: float, peer: str | None = Non
         return gateway.clear_crypto_session(now, peer)
     removed = gateway.clear_crypto_sa(now, peer)
     return removed + gateway.clear_crypto_isakmp(now, peer)
+
+
+def clear_all(gateway: Gateway, now: float) -> tuple[int, int]:
+    """Every IPsec SA and every IKE SA, the peers told (a router stopping): returns how many
+    IPsec SAs and IKE SAs. Over IKEv2 one Delete of each IKE SA covers its Child SAs
+    (RFC 7296 §1.4.1) and keeps a single request in flight (§2.3), where a Delete of the
+    Child SAs followed by one of the IKE SA would send two at once."""
+    if isinstance(gateway, Ikev2Gateway):
+        peers = len({sa.peer[0] for sa in gateway.v2.sas.values() if sa.established})
+        return gateway.clear_crypto_session(now), peers
+    return gateway.clear_crypto_sa(now), gateway.clear_crypto_isakmp(now)

@@ -59,6 +59,7 @@ from vpnteach.gateway import (
     Transmit,
     make_gateway,
 )
+from vpnteach.gateway.clear import clear_all
 from vpnteach.gateway.retention import DAEMON_RETAIN
 from vpnteach.ike.admission import HalfOpenLimits
 from vpnteach.ike.debuglog import ios_time, render_record
@@ -220,8 +221,7 @@ class RouterProcess:
         """Delete notifications to the peers, SAs removed, sockets and TUN closed."""
         if self.udp:
             now = self.now()
-            removed = self.gateway.clear_crypto_sa(now)
-            peers = self.gateway.clear_crypto_isakmp(now)
+            removed, peers = clear_all(self.gateway, now)
             self.service()
             self._say(f"shutdown: {removed} IPsec SAs and {peers} ISAKMP SAs deleted")
         if self._timer is not None:
