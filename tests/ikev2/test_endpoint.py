@@ -311,3 +311,23 @@ def test_deleting_a_child_sa_removes_the_pair_on_both_sides_and_keeps_the_ike_sa
     sa_a, sa_b = p.a.ike_sa(B2), p.b.ike_sa("10.1.1.1")
     assert sa_a is not None and sa_b is not None and not sa_a.children and not sa_b.children
     assert not p.a.delete_child_sa(B2, ca.spi_in, p.now)  # already gone
+
+
+def test_deletes_wait_for_the_request_window_and_go_one_request_at_a_time() -> None:
+    """RFC 7296 §2.3: one request of ours in flight. A Child SA Delete and then an IKE SA
+    Delete asked at once: the second leaves only after the first is answered, with the next
+    Message ID; both sides end with no IKE SA."""
+    p = pair()
+    ca, _ = _established(p)
+    assert p.a.delete_child_sa(B2, ca.spi_in, p.now)
+    assert p.a.delete_ike_sa(B2, p.now)
+    in_flight = p.a.datagrams_to_send(p.now)
+    assert len(in_flight) == 1  # the Child SA's Delete alone
+    for d in in_flight:
+        p.b.receive_datagram(d.data, ("10.1.1.1", 500), p.now)
+    p.run()
+    requests = [decode_message(d).header for name, d in p.wire if name == "a"]
+    assert [(h.exchange_type, h.message_id) for h in requests if not h.response][-1:] == [
+        (ExchangeType.INFORMATIONAL, 3)
+    ]  # IKE_SA_INIT 0, IKE_AUTH 1, the Child SA Delete 2, the IKE SA Delete 3
+    assert not p.a.sas and not p.b.sas

@@ -146,7 +146,8 @@ class Ikev2Endpoint:
         sa = self._established(peer, spi_i)
         if sa is None:
             return False
-        self._fire(sa, Input.EV_DELETE, None)
+        sa.delete_ike_queued = True  # now, or once our outstanding request is answered (§2.3)
+        self._send_queued_deletes(sa)
         return True
 
     def declare_dead(self, peer: str, now: float) -> int:
@@ -470,6 +471,12 @@ class Ikev2Endpoint:
         self._send_queued_deletes(sa)
 
     def _send_queued_deletes(self, sa: IkeSa) -> None:
-        """The Deletes that waited for our request window (§2.3), once it is free."""
-        if sa.delete_queue and sa.retransmit is None and sa.state == State.READY:
+        """The Deletes that waited for our request window (§2.3), once it is free; one of the
+        IKE SA makes those of its Child SAs needless (§1.4.1)."""
+        if sa.retransmit is not None or sa.state != State.READY:
+            return
+        if sa.delete_ike_queued:
+            sa.delete_ike_queued, sa.delete_queue = False, []
+            self._fire(sa, Input.EV_DELETE, None)
+        elif sa.delete_queue:
             self._fire(sa, Input.EV_DELETE_CHILD, None)

@@ -129,6 +129,7 @@ class IkeSa:
     delete_queue: list[ChildSa] = field(default_factory=list)  # to delete when our window is free
     deleting: list[ChildSa] = field(default_factory=list)  # our Delete awaits its answer
     invalid_spi: bytes | None = None  # the unknown ESP SPI to report (RFC 7296 §1.5)
+    delete_ike_queued: bool = False  # our Delete of this IKE SA waits for the window
     fragmentation: bool = False  # both sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3)
     # fragments received so far, by (Message ID, response)
     fragments: dict[tuple[int, bool], FragmentBuffer] = field(default_factory=dict)
