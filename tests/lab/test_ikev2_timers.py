@@ -16,6 +16,7 @@ tshark (skipped locally without it, failing in CI).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -70,6 +71,10 @@ def test_the_profile_lines_are_parsed_and_shown() -> None:
     assert gw.dpd is not None and (gw.dpd.seconds, gw.dpd.retry, gw.dpd.periodic) == (15, 3, True)
     assert (gw.v2.config.max_half_open, gw.v2.config.max_in_negotiation) == (20, 300)
     assert gw.profiles[BRANCH2].lifetime == 600
+    lab.branch2.configure("crypto ikev2 profile PROF\n lifetime 600\n dpd 15 3 periodic\n")
+    assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
+    detail = lab.branch1.exec("show crypto ikev2 sa detailed")
+    assert "Life/Active Time: 600/" in detail and "DPD configured for 15 seconds, retry 3" in detail
 
 
 def test_the_ike_sa_is_rekeyed_by_its_initiator_before_its_lifetime_ends(tmp_path: Path) -> None:
@@ -89,6 +94,8 @@ def test_the_ike_sa_is_rekeyed_by_its_initiator_before_its_lifetime_ends(tmp_pat
     lab.run(200)  # and again: no IKE SA lives past 120 s
     assert len([x for x in b1.ipsec_log if "CREATE_CHILD_SA" in x.text]) >= 3
     assert len(b1.v2.sas) == 1 and b1.v2.sas.keys() == b2.v2.sas.keys()
+    active = re.search(r"Life/Active Time: 120/(\d+) sec", lab.branch1.exec("show crypto ikev2 sa"))
+    assert active is not None and int(active.group(1)) < 120  # the newest SA's own age
     rows = _tshark(lab, tmp_path)
     rekey_requests = [r for r in rows if r["isakmp.exchangetype"] == "36" and
                       r["isakmp.prop.protoid"] == "1" and r["ip.src"] == BRANCH1]  # fmt: skip

@@ -186,7 +186,12 @@ class Ikev2Gateway(Ikev2TimerGlue, Gateway):
 
     def show_crypto_ikev2_sa(self, now: float, *, detail: bool = False) -> str:
         """``show crypto ikev2 sa [detailed]``."""
-        return show_crypto_ikev2_sa(self.v2.sas.values(), self.crypto.address, now, detail=detail)
+        lifetimes = {peer: profile.lifetime for peer, profile in self.profiles.items()}
+        dpd = (self.dpd.seconds, self.dpd.retry) if self.dpd is not None else None
+        return show_crypto_ikev2_sa(
+            self.v2.sas.values(), self.crypto.address, now, detail=detail, lifetimes=lifetimes,
+            dpd=(int(dpd[0]), int(dpd[1])) if dpd else None,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ the glue
 
