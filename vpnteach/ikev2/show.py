@@ -134,6 +134,7 @@ _SAYS: dict[str, str] = {
     "send_delete_ike_sa": "Sending DELETE INFO message for IKEv2 SA",
     "send_delete_child_sa": "Sending DELETE INFO message for IPsec SA",
     "send_liveness": "Sending DPD/liveness query",
+    "send_invalid_spi": "Sending INFORMATIONAL with INVALID_SPI notify",
     "receive_informational_request": "Processing INFORMATIONAL request; sending response",
     "receive_informational_response": "Processing INFORMATIONAL response",
     "receive_delete_response": "Deleting SA",
@@ -148,6 +149,8 @@ def render_move(record: MoveRecord, timezone: dt.tzinfo) -> list[str]:
     stamp = f"*{t:%b} {t.day:>2} {t:%H:%M:%S}.{t.microsecond // 1000:03d}"
     who = f"IKEv2:(SESSION ID = {record.conn_id},SA ID = {record.conn_id})"
     says = _SAYS.get(record.handler, record.handler)
+    if record.input == Input.EV_CREATE_CHILD:  # the same handler, no N(REKEY_SA)
+        says = "Sending CREATE_CHILD_SA request (new Child SA)"
     lines = [f"{stamp}: {who}:{says}"]
     event = "" if record.input.value.startswith("EV_") else f" ({record.input})"
     if record.state != record.next_state:
