@@ -331,3 +331,23 @@ def test_deletes_wait_for_the_request_window_and_go_one_request_at_a_time() -> N
         (ExchangeType.INFORMATIONAL, 3)
     ]  # IKE_SA_INIT 0, IKE_AUTH 1, the Child SA Delete 2, the IKE SA Delete 3
     assert not p.a.sas and not p.b.sas
+
+
+def test_a_new_child_sa_and_the_rekey_of_a_chosen_one_by_its_outbound_spi() -> None:
+    """CREATE_CHILD_SA without N(REKEY_SA) opens a second Child SA (§1.3.1); a rekey names the
+    Child SA it replaces by the sender's inbound SPI in N(REKEY_SA) (§1.3.3), here the older
+    one, which both sides then delete (§2.8)."""
+    p = pair()
+    ca, _ = _established(p)
+    assert p.a.create_child_sa(B2, p.now)
+    p.run()
+    sa_a = p.a.ike_sa(B2)
+    assert sa_a is not None and len(sa_a.children) == 2
+    newer = sa_a.children[1]
+    assert p.a.rekey_child_sa(B2, p.now, spi_out=ca.spi_out)
+    p.run()
+    sa_b = p.b.ike_sa("10.1.1.1")
+    assert sa_b is not None and len(sa_a.children) == len(sa_b.children) == 2
+    assert sa_a.children[0] == newer and ca.spi_in not in {c.spi_in for c in sa_a.children}
+    assert ca.spi_in not in {c.spi_out for c in sa_b.children}  # the older pair is gone
+    assert {c.spi_in for c in sa_b.children} == {c.spi_out for c in sa_a.children}

@@ -158,3 +158,23 @@ def test_periodic_dead_peer_detection_asks_an_idle_live_peer_every_interval() ->
     answered = [e for e in lab.branch1.events if isinstance(e, LivenessChecked)]
     assert len(probes) == len(answered) == 3
     assert len(b1.v2.sas) == 1 and len(b1.sad.sas()) == 2
+
+
+def test_the_child_sa_is_rekeyed_on_the_same_ike_sa_before_its_lifetime_ends() -> None:
+    """``crypto ipsec security-association lifetime seconds 120``: the pair's initiator rekeys
+    it with CREATE_CHILD_SA and N(REKEY_SA) (RFC 7296 §1.3.3) 30 to 40 s before its end, then
+    deletes the old pair (§2.8); the IKE SA stays."""
+    lab = Lab.seed(ike=2, auth="pre-share")
+    for router in (lab.branch1, lab.branch2):
+        router.configure("crypto ipsec security-association lifetime seconds 120\n")
+    assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
+    b1, b2 = _v2(lab, "Branch1"), _v2(lab, "Branch2")
+    (ike,) = b1.v2.sas
+    old = {s.spi for s in b1.sad.sas()}
+    lab.run(95)
+    new = {s.spi for s in b1.sad.sas()}
+    assert len(new) == 2 and not new & old  # a new pair, the old one deleted
+    assert {s.spi for s in b2.sad.sas()} == new
+    assert list(b1.v2.sas) == [ike] and list(b2.v2.sas) == [ike]
+    assert [m.handler for m in b1.v2.moves].count("send_rekey_child_sa") == 1
+    assert lab.branch1.exec(PING).count("!") == 5

@@ -254,8 +254,11 @@ class Ikev2Gateway(Ikev2TimerGlue, Gateway):
         )  # fmt: skip
 
     def _negotiate_successor(self, flow: Flow, now: float) -> None:
-        """CREATE_CHILD_SA rekeys the flow's Child SA (RFC 7296 §1.3.3)."""
-        self.v2.rekey_child_sa(flow.peer, now, flow.crypto_map.pfs_group)
+        """CREATE_CHILD_SA rekeys the Child SA of the flow's current outbound SA (RFC 7296
+        §1.3.3), whichever of the peer's Child SAs that is."""
+        current = self.sad.outbound_sa(flow)
+        spi_out = current.spi.to_bytes(4, "big") if current is not None else None
+        self.v2.rekey_child_sa(flow.peer, now, flow.crypto_map.pfs_group, spi_out)
 
     def _expired(self, event: HardLifetimeExpired, now: float) -> None:
         """The hard lifetime of an SA ended: its pair goes, and the peer is told with an

@@ -197,15 +197,21 @@ class Ikev2Endpoint:
         self._fire(sa, Input.EV_CREATE_CHILD, None)
         return True
 
-    def rekey_child_sa(self, peer: str, now: float, pfs_group: int | None = None) -> bool:
-        """Rekey the newest Child SA with ``peer`` by CREATE_CHILD_SA (§1.3.3), with a fresh
-        Diffie-Hellman exchange in ``pfs_group`` if given. ``False`` if there is none, or a
-        request of ours is still outstanding (window size 1, §2.3)."""
+    def rekey_child_sa(
+        self, peer: str, now: float, pfs_group: int | None = None, spi_out: bytes | None = None
+    ) -> bool:
+        """Rekey the Child SA with ``peer`` whose outbound SPI is ``spi_out`` (default: the
+        newest) by CREATE_CHILD_SA (§1.3.3), with a fresh Diffie-Hellman exchange in
+        ``pfs_group`` if given. ``False`` if there is none, or a request of ours is still
+        outstanding (window size 1, §2.3)."""
         self.ctx.now = now
         sa = self.ike_sa(peer)
         if sa is None or not sa.children or sa.retransmit is not None:
             return False
-        sa.rekey_request = (sa.children[-1], pfs_group)
+        chosen = [c for c in sa.children if spi_out in (None, c.spi_out)]
+        if not chosen:
+            return False
+        sa.rekey_request = (chosen[-1], pfs_group)
         self._fire(sa, Input.EV_REKEY_CHILD, None)
         return True
 
