@@ -67,6 +67,13 @@ HOSTS_CHILD = f"""      hosts {{
 """
 
 
+def _packets_in(listed: str) -> dict[str, int]:
+    """Packets charon received on each CHILD SA, by child name (``swanctl --list-sas``)."""
+    found = re.findall(r"\b(lan-lan|hosts): #\d+.*?\n\s+in\s+\w+,\s+\d+ bytes,\s+(\d+) packets",
+                       listed, re.S)  # fmt: skip
+    return {name: int(count) for name, count in found}
+
+
 def _wait(what: str, check: object, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():  # type: ignore[operator]
@@ -100,6 +107,8 @@ def test_clear_crypto_sa_leaves_charon_no_child_sa_and_traffic_opens_one_on_the_
             charon.initiate("hosts", "vpn")  # a second Child SA on the same IKE SA
             _wait("two Child SAs", lambda: len(_children(charon.list_sas())) == 2)
             two = b1.ask("show crypto ipsec sa")
+            narrow = ping(topo.left.ns, LAN1, LAN2, count=2)
+            by_child = _packets_in(charon.list_sas())
             b1.ask("clear crypto sa")
             _wait("charon without Child SAs", lambda: not _children(charon.list_sas()))
             cleared = charon.list_sas()
@@ -114,6 +123,9 @@ def test_clear_crypto_sa_leaves_charon_no_child_sa_and_traffic_opens_one_on_the_
                 for r in tshark_rows(work / "wan.pcap", b1.keys, FIELDS)]  # fmt: skip
     assert first[:2] == (3, 3), first[2] + log[-3000:]
     assert two.count("spi: 0x") >= 4, two  # two pairs on vpnteach too
+    # the hosts pair must not carry the /24's traffic: vpnteach keeps sending on the wider one
+    assert narrow[:2] == (2, 2), narrow[2]
+    assert by_child["hosts"] == 0 and by_child["lan-lan"] >= 3 + 2, by_child
     assert ike_before is not None
     assert "ESTABLISHED" in cleared and ike_before.group(2) in cleared  # the IKE SA stays
     # the first echo may meet no SA (dropped while the CREATE_CHILD_SA runs, as IOS does)

@@ -333,10 +333,22 @@ class Ikev2Gateway(Ikev2TimerGlue, Gateway):
             self._log(now, ipsec_log.create_sa(sa))
         self._asked.discard(flow.key)
         self.pairs.add(pair[0], pair[1], ours=ours)
+        if (event.local_ts, event.remote_ts) != (
+            flow.local_ident.network, flow.remote_ident.network
+        ):  # fmt: skip
+            self._behind_wider(flow)
         entry = flow.crypto_map
         self._events.append(
             SasInstalled(flow.peer, pair[0].spi, pair[1].spi, entry.name, entry.seq)
         )
+
+    def _behind_wider(self, flow: Flow) -> None:
+        """A Child SA narrower than its flow (the peer asked for less, RFC 7296 §2.9) must not
+        carry the flow's other traffic, which the peer would drop: the flow keeps sending on
+        a pair that covers it, if it has one (the newest outbound SA is the one used)."""
+        outbound = self.sad.outbound.get(flow.key, [])
+        if len(outbound) > 1:
+            outbound.insert(0, outbound.pop())
 
     def _recover_invalid_spi(self, peer: str, spi: int | None, now: float) -> None:
         """ESP for an SPI we do not have, from a peer we share an IKE SA with: N(INVALID_SPI)
