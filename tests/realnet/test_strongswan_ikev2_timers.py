@@ -19,7 +19,14 @@ import time
 from pathlib import Path
 
 from tests.interop.strongswan import Charon
-from tests.realnet.harness import Router, ping, start_strongswan, write_configs
+from tests.realnet.harness import (
+    Capture,
+    Router,
+    ping,
+    start_strongswan,
+    tshark_rows,
+    write_configs,
+)
 from tests.realnet.test_strongswan_ikev2 import flexvpn
 from vpnteach.labs.seed import PRE_SHARED_KEY
 from vpnteach.net import netns
@@ -102,3 +109,51 @@ def test_charon_answers_periodic_liveness_checks_and_a_dead_charon_is_buried(
     assert not _has_sa(remaining) and "READY" not in shown, log[-3000:]
     assert buried < deadline
     assert "IKEv2 SA deleted: peer not responding" in log, log[-3000:]
+
+
+def test_charon_rekeys_the_ike_sa_and_the_routers_key_table_follows(
+    realnet: Path, pki_dir: Path, strongswan: Path
+) -> None:
+    """charon (``rekey_time = 15s``) replaces the IKE SA with CREATE_CHILD_SA (§1.3.2);
+    vpnteach, its responder, moves the Child SA to the new IKE SA, writes the new SA's keys to
+    ``ikev2_decryption_table`` at once, and tshark opens every message of both IKE SAs (the
+    periodic liveness checks travel on the new one)."""
+    work = realnet
+    fields = ["ip.src", "isakmp.exchangetype", "isakmp.ispi", "isakmp.enc.pad_length",
+              "isakmp.prop.protoid", "_ws.malformed"]  # fmt: skip
+    with netns.Topology() as topo:
+        b1, charon = _start(topo, work, pki_dir, " dpd 10 2 periodic\n")
+        conf = charon.swanctl_dir / "swanctl.conf"
+        text = conf.read_text().replace("\n    rekey_time = 0\n", "\n    rekey_time = 15s\n")
+        # over_time = 0 would make 15 s the hard lifetime of every IKE SA, the new one too
+        conf.write_text(text.replace("\n    over_time = 0\n", "\n    over_time = 60s\n"))
+        charon.load_all()
+        with Capture(topo.left.ns, topo.left.wan_dev, work / "wan.pcap") as cap, charon, b1:
+            cap.start()
+            b1.start()
+            b1.wait_for_sa()
+            before = IKE_SA.search(charon.list_sas())
+            sent, received, out = ping(topo.left.ns, LAN1, LAN2, count=50, interval=0.5)
+            listed = charon.list_sas()
+            assert b1.stop() == 0
+        table = (b1.keys / "ikev2_decryption_table").read_text().splitlines()
+        rows = [
+            dict(zip(fields, r, strict=True))
+            for r in tshark_rows(work / "wan.pcap", b1.keys, fields)
+        ]
+        log = b1.log.read_text()
+        swan = charon.log.read_text()
+    after = IKE_SA.search(listed)
+    ike_lines = "\n".join(x for x in swan.splitlines() if "[IKE]" in x or "[CHD]" in x)
+    assert "deleted by the peer" not in log, ike_lines  # the Child SA lived on the new SA
+    assert before is not None and after is not None and after.groups() != before.groups()
+    assert "IkeSaRekeyed" in log and (sent, received) == (50, 50), out[:1500] + log[-3000:]
+    assert len(table) >= 2 and {line[:16] for line in table} >= {before.group(1), after.group(1)}
+    rekey = [
+        r for r in rows if r["isakmp.exchangetype"] == "36" and r["isakmp.prop.protoid"] == "1"
+    ]
+    assert [r["ip.src"] for r in rekey][:2] == ["10.2.2.1", "10.1.1.1"], rekey
+    encrypted = [r for r in rows if r["isakmp.exchangetype"] in ("35", "36", "37")]
+    assert {r["isakmp.ispi"] for r in encrypted} >= {before.group(1), after.group(1)}
+    assert all(r["isakmp.enc.pad_length"] != "" for r in encrypted), encrypted
+    assert all(r["_ws.malformed"] == "" for r in rows)
