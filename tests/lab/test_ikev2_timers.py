@@ -178,3 +178,17 @@ def test_the_child_sa_is_rekeyed_on_the_same_ike_sa_before_its_lifetime_ends() -
     assert list(b1.v2.sas) == [ike] and list(b2.v2.sas) == [ike]
     assert [m.handler for m in b1.v2.moves].count("send_rekey_child_sa") == 1
     assert lab.branch1.exec(PING).count("!") == 5
+
+
+def test_changing_the_cookie_threshold_or_dpd_keeps_the_sas() -> None:
+    lab = _lab()
+    b1 = _v2(lab, "Branch1")
+    ike, child = list(b1.v2.sas), {s.spi for s in b1.sad.sas()}
+    lab.branch1.configure(
+        "crypto ikev2 cookie-challenge 5\ncrypto ikev2 profile PROF\n dpd 10 2 on-demand\n"
+    )
+    assert list(b1.v2.sas) == ike and {s.spi for s in b1.sad.sas()} == child
+    assert b1.v2.config.max_half_open == 5 and b1.dpd is not None
+    lab.branch1.configure("crypto ikev2 proposal PROP\n group 15\n")  # a new proposal: cleared
+    lab.run_for(1)
+    assert list(b1.v2.sas) != ike

@@ -168,9 +168,10 @@ class Ikev2Gateway(Ikev2TimerGlue, Gateway):
         if crypto.entries != self.crypto.entries or crypto.address != self.crypto.address:
             self.clear_crypto_sa(now)
             self.sad = Sad(Spd(crypto.entries))
-        if v2_config != self.v2.config:
-            self.clear_crypto_isakmp(now)
-            self.v2.reconfigure(v2_config)
+        old = self.v2.config
+        if (v2_config.local_address, v2_config.peers) != (old.local_address, old.peers):
+            self.clear_crypto_isakmp(now)  # negotiated under other peers or proposals
+        self.v2.reconfigure(v2_config)  # the half-open bounds change without a teardown
         profiles = profiles_by_peer(config)  # lifetime: for new IKE SAs; dpd: from now on
         if [p.dpd for p in profiles.values()] != [p.dpd for p in self.profiles.values()]:
             self.dpd = self._new_dpd(config, now)
