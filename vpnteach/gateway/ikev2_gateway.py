@@ -6,13 +6,17 @@ negotiates the ESP SAs the same SPD/SAD uses.
 ``show crypto ipsec sa``) is the same; what differs is the glue, in RFC 7296 terms:
 
 * an acquire (RFC 4301 §5.1) starts IKE_SA_INIT with the peer, whose IKE_AUTH also creates the
-  first Child SA (§1.2): no separate Quick Mode;
+  first Child SA (§1.2): no separate Quick Mode; with an IKE SA already up (after ``clear
+  crypto sa`` or an INVALID_SPI) a CREATE_CHILD_SA opens a new Child SA on it (§1.3.1);
 * :class:`~vpnteach.ikev2.ChildSaEstablished` carries both directions' KEYMAT (§2.17): the pair
-  is installed in the SAD under the flow whose networks are the negotiated traffic selectors;
+  is installed in the SAD under the flow whose networks are the negotiated traffic selectors
+  (a narrower pair never displaces a covering one as the flow's outbound SA, §2.9);
 * an SA's soft lifetime rekeys the Child SA with CREATE_CHILD_SA (§1.3.3, with ``set pfs``'s
   group for a fresh Diffie-Hellman); the old pair goes when the engine deletes it (§2.8);
-* ``clear crypto sa`` sends INFORMATIONAL Deletes for the Child SAs (§1.4.1), ``clear crypto
-  isakmp`` (IOS: ``clear crypto ikev2 sa``) deletes the IKE SAs and their children.
+* ``clear crypto sa`` sends one INFORMATIONAL per peer whose Delete lists all its Child SAs
+  (§1.4.1, §3.11), ``clear crypto isakmp`` (IOS: ``clear crypto ikev2 sa``) deletes the IKE
+  SAs and their children; ESP with an unknown SPI is answered with N(INVALID_SPI) (§1.5);
+* the profile's ``lifetime`` and ``dpd`` are :mod:`.ikev2_timers`'s.
 
 ESP here is AES-CBC with HMAC-SHA1-96 or HMAC-SHA-256-128 (the transform sets IKEv2 can name).
 """
