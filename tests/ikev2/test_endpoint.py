@@ -153,6 +153,24 @@ def test_cookie_under_load_is_sent_back_and_then_accepted() -> None:
     assert first.notify_message_type == NotifyType.COOKIE  # type: ignore[union-attr]
 
 
+def test_cookie_returners_beyond_the_in_negotiation_limit_are_dropped() -> None:
+    """Above ``max_half_open`` every IKE_SA_INIT must carry our cookie (§2.6); an initiator
+    that returns it still gets no SA once ``max_in_negotiation`` SAs are half open."""
+    p = pair()
+    p.b.ctx.config = dataclasses.replace(p.b.config, max_half_open=2, max_in_negotiation=3)
+    for _ in range(5):  # IKE_SA_INIT, COOKIE, IKE_SA_INIT with it; IKE_AUTH never delivered
+        p.a.initiate(B2, p.now)
+        for _ in range(2):
+            for d in p.a.datagrams_to_send(p.now):
+                if decode_message(d.data).header.exchange_type == 34:
+                    p.b.receive_datagram(d.data, ("10.1.1.1", 500), p.now)
+            for d in p.b.datagrams_to_send(p.now):
+                p.a.receive_datagram(d.data, ("10.2.2.1", 500), p.now)
+    half_open = [sa for sa in p.b.sas.values() if sa.state == State.R_WAIT_AUTH]
+    assert len(half_open) == 3
+    assert p.b.stats["cookie_sent"] == 3 and p.b.stats["dropped half_open_limit"] == 2
+
+
 def test_lost_response_is_recovered_by_retransmission() -> None:
     p = pair()
     p.a.initiate(B2, p.now)
@@ -235,7 +253,7 @@ def test_responder_narrows_a_wider_proposal_to_its_own_selectors() -> None:
     assert (str(cb.local_ts), str(cb.remote_ts)) == ("192.168.22.0/24", "192.168.11.0/24")
 
 
-def test_selectors_that_do_not_cover_the_responders_are_ts_unacceptable() -> None:
+def test_selectors_narrower_than_the_responders_policy_are_accepted_as_proposed() -> None:
     import ipaddress
 
     p = pair()
@@ -243,6 +261,20 @@ def test_selectors_that_do_not_cover_the_responders_are_ts_unacceptable() -> Non
         p.a.config.peers[0], local_ts=ipaddress.IPv4Network("192.168.11.0/25")
     )
     p.a.ctx.config = dataclasses.replace(p.a.config, peers=(narrow,))
+    ca, cb = _established(p)
+    # RFC 7296 §2.9: a subset of the responder's policy is a subset it allows: answered as is
+    assert (str(ca.local_ts), str(ca.remote_ts)) == ("192.168.11.0/25", "192.168.22.0/24")
+    assert (str(cb.local_ts), str(cb.remote_ts)) == ("192.168.22.0/24", "192.168.11.0/25")
+
+
+def test_selectors_outside_the_responders_policy_are_ts_unacceptable() -> None:
+    import ipaddress
+
+    p = pair()
+    elsewhere = dataclasses.replace(
+        p.a.config.peers[0], local_ts=ipaddress.IPv4Network("192.168.33.0/24")
+    )
+    p.a.ctx.config = dataclasses.replace(p.a.config, peers=(elsewhere,))
     p.a.initiate(B2, p.now)
     p.run()
     assert p.kinds("a") == ["IkeSaEstablished", "ChildSaFailed"]
@@ -279,3 +311,43 @@ def test_deleting_a_child_sa_removes_the_pair_on_both_sides_and_keeps_the_ike_sa
     sa_a, sa_b = p.a.ike_sa(B2), p.b.ike_sa("10.1.1.1")
     assert sa_a is not None and sa_b is not None and not sa_a.children and not sa_b.children
     assert not p.a.delete_child_sa(B2, ca.spi_in, p.now)  # already gone
+
+
+def test_deletes_wait_for_the_request_window_and_go_one_request_at_a_time() -> None:
+    """RFC 7296 §2.3: one request of ours in flight. A Child SA Delete and then an IKE SA
+    Delete asked at once: the second leaves only after the first is answered, with the next
+    Message ID; both sides end with no IKE SA."""
+    p = pair()
+    ca, _ = _established(p)
+    assert p.a.delete_child_sa(B2, ca.spi_in, p.now)
+    assert p.a.delete_ike_sa(B2, p.now)
+    in_flight = p.a.datagrams_to_send(p.now)
+    assert len(in_flight) == 1  # the Child SA's Delete alone
+    for d in in_flight:
+        p.b.receive_datagram(d.data, ("10.1.1.1", 500), p.now)
+    p.run()
+    requests = [decode_message(d).header for name, d in p.wire if name == "a"]
+    assert [(h.exchange_type, h.message_id) for h in requests if not h.response][-1:] == [
+        (ExchangeType.INFORMATIONAL, 3)
+    ]  # IKE_SA_INIT 0, IKE_AUTH 1, the Child SA Delete 2, the IKE SA Delete 3
+    assert not p.a.sas and not p.b.sas
+
+
+def test_a_new_child_sa_and_the_rekey_of_a_chosen_one_by_its_outbound_spi() -> None:
+    """CREATE_CHILD_SA without N(REKEY_SA) opens a second Child SA (§1.3.1); a rekey names the
+    Child SA it replaces by the sender's inbound SPI in N(REKEY_SA) (§1.3.3), here the older
+    one, which both sides then delete (§2.8)."""
+    p = pair()
+    ca, _ = _established(p)
+    assert p.a.create_child_sa(B2, p.now)
+    p.run()
+    sa_a = p.a.ike_sa(B2)
+    assert sa_a is not None and len(sa_a.children) == 2
+    newer = sa_a.children[1]
+    assert p.a.rekey_child_sa(B2, p.now, spi_out=ca.spi_out)
+    p.run()
+    sa_b = p.b.ike_sa("10.1.1.1")
+    assert sa_b is not None and len(sa_a.children) == len(sa_b.children) == 2
+    assert sa_a.children[0] == newer and ca.spi_in not in {c.spi_in for c in sa_a.children}
+    assert ca.spi_in not in {c.spi_out for c in sa_b.children}  # the older pair is gone
+    assert {c.spi_in for c in sa_b.children} == {c.spi_out for c in sa_a.children}

@@ -59,6 +59,7 @@ def test_unreadable_characters_are_refused_at_their_column(
         ("hostname 9lives", 9),  # a host name starts with a letter
         ("hostname Branch_1", 15),  # no underscore in a host name
         ("ip route 0.0.0.0 0.0.0.0 10.1.1.256", 34),  # the "6" makes the octet over 255
+        ("ip route 10.2.2.1 0.0.0.0 10.1.1.2", 9),  # host bits under the mask (a fuzz find)
     ],
 )
 def test_bad_numbers_and_names_get_the_caret_where_reading_stops(

@@ -37,10 +37,11 @@ CASES: list[tuple[str, str, str, str]] = [
         "?",
         "crypto ikev2 ",
         L(
-            "  keyring   Define IKEv2 keyring",
-            "  policy    Define IKEV2 policies",
-            "  profile   Define IKEv2 profiles",
-            "  proposal  Define IKEV2 proposals",
+            "  cookie-challenge  Enable cookie-challenge for IKEv2",
+            "  keyring           Define IKEv2 keyring",
+            "  policy            Define IKEV2 policies",
+            "  profile           Define IKEv2 profiles",
+            "  proposal          Define IKEV2 proposals",
             "",
         ),
     ),
@@ -122,6 +123,7 @@ CASES: list[tuple[str, str, str, str]] = [
         L(
             "  authentication  Set authentication method",
             "  do              To run exec commands in config mode",
+            "  dpd             Enable IKE liveness check for peers",
             "  exit            Exit from configure mode",
             "  identity        Specify IKEv2 local identity",
             "  keyring         Specify keyring",

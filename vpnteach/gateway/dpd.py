@@ -4,7 +4,8 @@ The IKE endpoint only sends R-U-THERE and answers it; *when* to ask is decided h
 the traffic the gateway sees. RFC 3706 §5.3: a peer need not be asked while its traffic keeps
 arriving; IOS's on-demand mode asks only when it has ESP to send to the peer and has received
 nothing from it for ``seconds`` (an idle tunnel is never asked, and a reply sent right after
-a request does not raise a doubt). Each R-U-THERE carries the next sequence number
+a request does not raise a doubt); in periodic mode (IOS ``periodic``) it asks whenever the
+peer has been silent that long, traffic or not. Each R-U-THERE carries the next sequence number
 (RFC 3706 §5.4); unanswered, it is repeated every ``retry`` seconds, and after
 :data:`DPD_LIMIT` unanswered ones the peer is declared dead (RFC 3706 §5.5).
 
@@ -72,8 +73,10 @@ class _Liveness:
 class DpdTracker:
     """Per-peer DPD state for one gateway (see the module docstring)."""
 
-    def __init__(self, seconds: float, retry: float, first_sequence: int) -> None:
-        self.seconds, self.retry = seconds, retry
+    def __init__(
+        self, seconds: float, retry: float, first_sequence: int, *, periodic: bool = False
+    ) -> None:
+        self.seconds, self.retry, self.periodic = seconds, retry, periodic
         self.sequence = first_sequence & 0x7FFFFFFF  # RFC 3706 §5.4: leave room to grow
         self.peers: dict[str, _Liveness] = {}
 
@@ -113,6 +116,8 @@ class DpdTracker:
         return True
 
     def _due_at(self, live: _Liveness) -> float | None:
+        if live.next_retry is None and self.periodic:  # ask whenever silent that long
+            return live.last_received + self.seconds
         return live.next_retry
 
     def timer(self) -> float | None:

@@ -307,9 +307,10 @@ class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
 
     # ------------------------------------------------------------------ admin commands
 
-    def clear_crypto_sa(self, now: float) -> int:
-        """``clear crypto sa``: delete every IPsec SA, telling each peer; return how many."""
-        sas = self.sad.sas()
+    def clear_crypto_sa(self, now: float, peer: str | None = None) -> int:
+        """``clear crypto sa [peer IP]``: delete every IPsec SA (with ``peer``), telling each
+        peer; return how many."""
+        sas = [sa for sa in self.sad.sas() if peer in (None, sa.peer)]
         by_peer: dict[str, list[bytes]] = {}
         for sa in sas:
             if sa.direction is Direction.INBOUND:
@@ -320,10 +321,11 @@ class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
         self._pump(now, touched_ike=True)
         return len(sas)
 
-    def clear_crypto_isakmp(self, now: float) -> int:
+    def clear_crypto_isakmp(self, now: float, peer: str | None = None) -> int:
         """``clear crypto isakmp``: delete every ISAKMP SA, established or negotiating, with
-        every peer (a Delete to each peer that has keys); IPsec SAs stay. Returns how many."""
-        cleared = self.ike.delete_isakmp_sa(None, now)
+        every peer (or ``peer``; a Delete to each that has keys); IPsec SAs stay. Returns how
+        many."""
+        cleared = self.ike.delete_isakmp_sa(peer, now)
         self._pump(now, touched_ike=True)
         return cleared
 

@@ -13,7 +13,11 @@ A crypto map entry with ``set ikev2-profile NAME`` (Cisco FlexVPN, crypto map fo
 * the identities and the credential come from the profile: ``identity local`` (default: the
   interface address, ID_IPV4_ADDR), ``match identity remote``, and ``authentication`` with
   ``pki trustpoint`` (RSA signature, RFC 7296 §3.8 method 1) or ``keyring local``
-  (shared key MIC, method 2).
+  (shared key MIC, method 2);
+* ``crypto ikev2 cookie-challenge N``: answer IKE_SA_INIT with a COOKIE once N responder SAs
+  are half open (RFC 7296 §2.6; without the line the engine's default threshold), and
+  ``crypto call admission limit ike in-negotiation-sa`` (or ``router run
+  --in-negotiation-sa``): never more half-open SAs than that.
 
 Anything the engine cannot run raises :class:`GatewayConfigError` naming the line to fix.
 """
@@ -21,9 +25,10 @@ Anything the engine cannot run raises :class:`GatewayConfigError` naming the lin
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vpnteach.gateway.adapt import CryptoInterface, GatewayConfigError
+from vpnteach.ike.admission import DEFAULT_IN_NEGOTIATION
 from vpnteach.ike.policy import CryptoMapEntry, TransformSet
 from vpnteach.ikev2.config import (
     CertCredential,
@@ -79,9 +84,14 @@ def ikev2_entries(config: RouterConfig, crypto: CryptoInterface) -> tuple[Ikev2E
 
 
 def ikev2_config_from(
-    config: RouterConfig, pki: RouterPki | None, crypto: CryptoInterface
+    config: RouterConfig,
+    pki: RouterPki | None,
+    crypto: CryptoInterface,
+    in_negotiation: int | None = None,
 ) -> Ikev2Config:
-    """The IKEv2 endpoint's configuration for the applied crypto map (see the module doc).
+    """The IKEv2 endpoint's configuration for the applied crypto map (see the module doc);
+    ``in_negotiation`` bounds the half-open SAs (default: the config's ``crypto call
+    admission limit ike in-negotiation-sa``, else IOS's 1000).
 
     Raises:
         GatewayConfigError: no IKEv2 entry, or one the engine cannot run (the message says
@@ -92,7 +102,11 @@ def ikev2_config_from(
         raise GatewayConfigError(f"crypto map {crypto.map_name}: no entry has set ikev2-profile")
     proposals = ike_proposals(config)
     peers = tuple(_peer_config(config, pki, crypto, e, proposals) for e in entries)
-    return Ikev2Config(crypto.address, peers)
+    limit = in_negotiation or config.in_negotiation_sa or DEFAULT_IN_NEGOTIATION
+    v2 = Ikev2Config(crypto.address, peers, max_in_negotiation=limit)
+    if config.ikev2_cookie_challenge is None:  # IOS: no challenge; here the engine's default
+        return v2
+    return replace(v2, max_half_open=config.ikev2_cookie_challenge)
 
 
 def ike_proposals(config: RouterConfig) -> tuple[IkeProposal, ...]:

@@ -6,41 +6,36 @@ negotiates the ESP SAs the same SPD/SAD uses.
 ``show crypto ipsec sa``) is the same; what differs is the glue, in RFC 7296 terms:
 
 * an acquire (RFC 4301 §5.1) starts IKE_SA_INIT with the peer, whose IKE_AUTH also creates the
-  first Child SA (§1.2): no separate Quick Mode;
+  first Child SA (§1.2): no separate Quick Mode; with an IKE SA already up (after ``clear
+  crypto sa`` or an INVALID_SPI) a CREATE_CHILD_SA opens a new Child SA on it (§1.3.1);
 * :class:`~vpnteach.ikev2.ChildSaEstablished` carries both directions' KEYMAT (§2.17): the pair
-  is installed in the SAD under the flow whose networks are the negotiated traffic selectors;
+  is installed in the SAD under the flow whose networks are the negotiated traffic selectors
+  (a narrower pair never displaces a covering one as the flow's outbound SA, §2.9);
 * an SA's soft lifetime rekeys the Child SA with CREATE_CHILD_SA (§1.3.3, with ``set pfs``'s
   group for a fresh Diffie-Hellman); the old pair goes when the engine deletes it (§2.8);
-* ``clear crypto sa`` sends INFORMATIONAL Deletes for the Child SAs (§1.4.1), ``clear crypto
-  isakmp`` (IOS: ``clear crypto ikev2 sa``) deletes the IKE SAs and their children.
+* ``clear crypto sa`` sends one INFORMATIONAL per peer whose Delete lists all its Child SAs
+  (§1.4.1, §3.11), ``clear crypto isakmp`` (IOS: ``clear crypto ikev2 sa``) deletes the IKE
+  SAs and their children; ESP with an unknown SPI is answered with N(INVALID_SPI) (§1.5);
+* the profile's ``lifetime`` and ``dpd`` are :mod:`.ikev2_timers`'s.
 
 ESP here is AES-CBC with HMAC-SHA1-96 or HMAC-SHA-256-128 (the transform sets IKEv2 can name).
 """
 
 from __future__ import annotations
 
-from vpnteach.crypto.cipher import get_esp_cipher
-from vpnteach.crypto.rng import Rng
-from vpnteach.esp.integrity import IntegrityAlgorithm, get_integrity
-from vpnteach.esp.sa import (
-    Direction,
-    HardLifetimeExpired,
-    IpsecSa,
-    Lifetime,
-    SoftLifetimeExpired,
-    UdpEncapsulation,
-)
+from vpnteach.crypto.rng import Rng, SeededRng
+from vpnteach.esp.sa import Direction, HardLifetimeExpired, SoftLifetimeExpired
 from vpnteach.esp.sad import AcquireRequested, Sad, SadEvent
 from vpnteach.esp.spd import Flow, Spd
 from vpnteach.gateway import ipsec_log
-from vpnteach.gateway.adapt import CryptoInterface, GatewayConfigError, crypto_interface
-from vpnteach.gateway.dpd import DpdTracker
+from vpnteach.gateway.adapt import CryptoInterface, crypto_interface
 from vpnteach.gateway.gateway import Gateway
 from vpnteach.gateway.ikev2_adapt import ikev2_config_from, ikev2_entries
+from vpnteach.gateway.ikev2_install import child_flow, child_sa
+from vpnteach.gateway.ikev2_timers import IkeSaLifetimes, Ikev2TimerGlue, profiles_by_peer
 from vpnteach.gateway.lifetimes import soft_seconds
 from vpnteach.gateway.results import SasInstalled
 from vpnteach.ike import debuglog
-from vpnteach.ike.policy import ProxyIdentity
 from vpnteach.ike.sa import Datagram
 from vpnteach.ikev2 import Ikev2Endpoint
 from vpnteach.ikev2.events import (
@@ -51,6 +46,7 @@ from vpnteach.ikev2.events import (
     IkeSaDeleted,
     IkeSaEstablished,
     IkeSaRekeyed,
+    LivenessChecked,
     NegotiationFailed,
 )
 from vpnteach.ikev2.show import show_crypto_ikev2_sa
@@ -59,15 +55,9 @@ from vpnteach.ikev2.wireshark import decryption_table_line
 from vpnteach.ios.model import RouterConfig
 from vpnteach.pki.trustpoint import RouterPki
 from vpnteach.trace import Ring, Trace
-from vpnteach.wire.constants import AuthenticationAlgorithm
-from vpnteach.wire.ikev2.constants import EncrId, IntegId
+from vpnteach.wire.ikev2.constants import EncrId
 
-_INTEG: dict[int, AuthenticationAlgorithm] = {
-    IntegId.AUTH_HMAC_MD5_96: AuthenticationAlgorithm.HMAC_MD5,
-    IntegId.AUTH_HMAC_SHA1_96: AuthenticationAlgorithm.HMAC_SHA,
-    IntegId.AUTH_HMAC_SHA2_256_128: AuthenticationAlgorithm.HMAC_SHA2_256,
-}
-"""IKEv2 integrity transform (RFC 7296 §3.3.2) -> the ESP layer's HMAC (RFC 2404, 4868)."""
+__all__ = ["Ikev2Gateway", "check_ikev2_config", "uses_ikev2"]
 
 
 def uses_ikev2(config: RouterConfig) -> bool:
@@ -84,18 +74,7 @@ def check_ikev2_config(config: RouterConfig, pki: RouterPki | None) -> None:
     ikev2_config_from(config, pki, crypto_interface(config))
 
 
-def esp_integrity(integ_id: int | None) -> IntegrityAlgorithm:
-    """The ESP HMAC for a negotiated IKEv2 integrity transform.
-
-    Raises:
-        GatewayConfigError: AES-GCM (no integrity transform) or an HMAC the ESP layer lacks.
-    """
-    if integ_id is None or integ_id not in _INTEG:
-        raise GatewayConfigError(f"ESP integrity transform {integ_id}: not in the ESP layer")
-    return get_integrity(_INTEG[integ_id])
-
-
-class Ikev2Gateway(Gateway):
+class Ikev2Gateway(Ikev2TimerGlue, Gateway):
     """A :class:`~vpnteach.gateway.Gateway` negotiating with IKEv2 (see the module docstring).
 
     Attributes:
@@ -103,14 +82,15 @@ class Ikev2Gateway(Gateway):
     """
 
     def _start_ike(self, config: RouterConfig, rng: Rng, trace: Trace | None) -> None:
-        v2_config = ikev2_config_from(config, self.pki, crypto_interface(config))
+        limit = self.half_open.in_negotiation if self.half_open is not None else None
+        v2_config = ikev2_config_from(config, self.pki, crypto_interface(config), limit)
         self.v2 = Ikev2Endpoint(v2_config, rng, trace, name=config.hostname)
         self.v2.moves = Ring(self.retain)  # the router process keeps a bounded ring
         self.ikev2_keys: list[str] = []  # Wireshark's table, one line per IKE SA
-
-    def _new_dpd(self, config: RouterConfig, now: float) -> DpdTracker | None:
-        """IKEv2 liveness is the profile's ``dpd`` (not modelled): no ISAKMP keepalives."""
-        return None
+        self._asked_later: set[str] = set()  # peers whose new Child SA waits for our window
+        self.profiles = profiles_by_peer(config)  # lifetime and dpd (ikev2_timers.py)
+        life_rng = rng.fork("ikev2-lifetime") if isinstance(rng, SeededRng) else rng
+        self.ike_lifetimes = IkeSaLifetimes(life_rng)
 
     # ------------------------------------------------------------------ control plane
 
@@ -128,14 +108,16 @@ class Ikev2Gateway(Gateway):
     def get_timer(self) -> float | None:
         """When :meth:`handle_timer` should next run (retransmissions, SA lifetimes)."""
         if self._timer_stale:
-            timers = [t for t in (self.v2.get_timer(), self.sad.get_timer()) if t is not None]
+            ours = (self.v2.get_timer(), self.sad.get_timer(), self._ikev2_timer())
+            timers = [t for t in ours if t is not None]
             self._timer, self._timer_stale = (min(timers) if timers else None), False
         return self._timer
 
     def handle_timer(self, now: float) -> None:
-        """Retransmit IKEv2 requests, expire and rekey SAs due at ``now``."""
+        """Retransmit IKEv2 requests, expire and rekey SAs due at ``now``, check liveness."""
         self.v2.handle_timer(now)
         self.sad.handle_timer(now)
+        self._ikev2_timers_due(now)
         self._pump(now, touched_ike=True)
 
     def initiate(self, peer: str, now: float) -> None:
@@ -147,36 +129,57 @@ class Ikev2Gateway(Gateway):
         self.v2.initiate(peer, now)
         self._pump(now, touched_ike=True)
 
-    def clear_crypto_sa(self, now: float) -> int:
-        """``clear crypto sa``: delete every Child SA (INFORMATIONAL Delete, RFC 7296 §1.4.1;
-        one request at a time per IKE SA, §2.3, so further pairs go locally)."""
-        sas = self.sad.sas()
+    def clear_crypto_sa(self, now: float, peer: str | None = None) -> int:
+        """``clear crypto sa [peer IP]``: delete every Child SA (with ``peer``), each peer's in
+        one INFORMATIONAL request whose Delete payload lists them all (RFC 7296 §1.4.1,
+        §3.11); the IKE SAs stay."""
+        sas = [sa for sa in self.sad.sas() if peer in (None, sa.peer)]
+        by_peer: dict[str, list[bytes]] = {}
         for sa in sas:
             if sa.direction is Direction.INBOUND:
-                self.v2.delete_child_sa(sa.peer, sa.spi.to_bytes(4, "big"), now)
+                by_peer.setdefault(sa.peer, []).append(sa.spi.to_bytes(4, "big"))
+        for address, spis in by_peer.items():
+            self.v2.delete_child_sas(address, spis, now)
         self._remove(sas, "clear crypto sa", now)
         self._pump(now, touched_ike=True)
         return len(sas)
 
-    def clear_crypto_isakmp(self, now: float) -> int:
-        """``clear crypto ikev2 sa``: delete every IKE SA (its Child SAs go with it, §1.4.1)."""
+    def clear_crypto_isakmp(self, now: float, peer: str | None = None) -> int:
+        """``clear crypto ikev2 sa``: delete every IKE SA (with ``peer``); its Child SAs go
+        with it (§1.4.1)."""
         peers = sorted({sa.peer[0] for sa in self.v2.sas.values() if sa.established})
-        for peer in peers:
-            self.v2.delete_ike_sa(peer, now)
+        peers = [p for p in peers if peer in (None, p)]
+        for address in peers:
+            self.v2.delete_ike_sa(address, now)
         self._pump(now, touched_ike=True)
         return len(peers)
+
+    def clear_crypto_session(self, now: float, peer: str | None = None) -> int:
+        """``clear crypto session [remote IP]``: the IKE SAs and their Child SAs, in one Delete
+        of each IKE SA (§1.4.1: deleting an IKE SA deletes its Child SAs); the SAD's pairs go
+        now. Returns how many Child SAs (one per direction) were removed."""
+        sas = [sa for sa in self.sad.sas() if peer in (None, sa.peer)]
+        self._remove(sas, "clear crypto session", now)
+        self.clear_crypto_isakmp(now, peer)
+        return len(sas)
 
     def reconfigure(self, config: RouterConfig, now: float) -> None:
         """A new configuration: a changed crypto map clears the IPsec SAs; the IKEv2 endpoint
         restarts with the new proposals and profiles (its IKE SAs are deleted first)."""
         crypto: CryptoInterface = crypto_interface(config)
-        v2_config = ikev2_config_from(config, self.pki, crypto)
+        limit = self.half_open.in_negotiation if self.half_open is not None else None
+        v2_config = ikev2_config_from(config, self.pki, crypto, limit)
         if crypto.entries != self.crypto.entries or crypto.address != self.crypto.address:
             self.clear_crypto_sa(now)
             self.sad = Sad(Spd(crypto.entries))
-        if v2_config != self.v2.config:
-            self.clear_crypto_isakmp(now)
-            self.v2.reconfigure(v2_config)
+        old = self.v2.config
+        if (v2_config.local_address, v2_config.peers) != (old.local_address, old.peers):
+            self.clear_crypto_isakmp(now)  # negotiated under other peers or proposals
+        self.v2.reconfigure(v2_config)  # the half-open bounds change without a teardown
+        profiles = profiles_by_peer(config)  # lifetime: for new IKE SAs; dpd: from now on
+        if [p.dpd for p in profiles.values()] != [p.dpd for p in self.profiles.values()]:
+            self.dpd = self._new_dpd(config, now)
+        self.profiles = profiles
         self.config, self.crypto, self.name = config, crypto, config.hostname
         self._timer_stale = True
 
@@ -188,44 +191,79 @@ class Ikev2Gateway(Gateway):
 
     def show_crypto_ikev2_sa(self, now: float, *, detail: bool = False) -> str:
         """``show crypto ikev2 sa [detailed]``."""
-        return show_crypto_ikev2_sa(self.v2.sas.values(), self.crypto.address, now, detail=detail)
+        lifetimes = {peer: profile.lifetime for peer, profile in self.profiles.items()}
+        dpd = (self.dpd.seconds, self.dpd.retry) if self.dpd is not None else None
+        return show_crypto_ikev2_sa(
+            self.v2.sas.values(), self.crypto.address, now, detail=detail, lifetimes=lifetimes,
+            dpd=(int(dpd[0]), int(dpd[1])) if dpd else None,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ the glue
 
     def _next_ike_event(self) -> Event | None:
-        return self.v2.next_event()
+        event = self.v2.next_event()
+        if event is None and self._asked_later:  # a request was answered: the window is free
+            for peer in sorted(self._asked_later):
+                sa = self.v2.ike_sa(peer)
+                if sa is None or sa.retransmit is None:
+                    self._asked_later.discard(peer)
+                    self._acquire(peer, self.v2.ctx.now, self._pfs_group(peer))
+            event = self.v2.next_event()
+        return event
+
+    def _pfs_group(self, peer: str) -> int | None:
+        entries = [e for e in self.crypto.entries if e.peer == peer]
+        return entries[0].pfs_group if entries else None
 
     def _prune_keys(self) -> None:
-        """The IKEv2 key table is kept per IKE SA as it is written (:meth:`_keep_keys`)."""
+        """Forget the keys of IKE SAs and ESP SAs that are gone (a bounded gateway,
+        :mod:`.retention`): the ``ikev2_decryption_table`` lines start with SPIi."""
+        live = {spi.hex() for spi in self.v2.sas}
+        if any(line[:16] not in live for line in self.ikev2_keys):
+            self.ikev2_keys = [line for line in self.ikev2_keys if line[:16] in live]
+        if any(self.sad.flow_of(sa) is None for sa in self.installed):
+            self.installed = [s for s in self.installed if self.sad.flow_of(s) is not None]
 
     def _on_sad(self, event: SadEvent, now: float) -> None:
         if isinstance(event, AcquireRequested):
             self._log(now, ipsec_log.sa_request(event.flow, self.crypto.address))
             self._asked.add(event.flow.key)
-            self._acquire(event.peer, now)
+            self._acquire(event.peer, now, event.flow.crypto_map.pfs_group)
         elif isinstance(event, SoftLifetimeExpired):
             self._rekey(event, now)
         else:
             super()._on_sad(event, now)
 
-    def _acquire(self, peer: str, now: float) -> None:
-        """A flow to ``peer`` has no SA: the IKE_AUTH of a new IKE SA brings its Child SA
-        (RFC 7296 §1.2). An IKE SA that stands without one (after ``clear crypto sa``) is
-        deleted first: this engine opens new Child SAs only with IKE_AUTH."""
+    def _acquire(self, peer: str, now: float, pfs_group: int | None = None) -> None:
+        """A flow to ``peer`` has no SA: a new Child SA by CREATE_CHILD_SA on the IKE SA we
+        have with it (RFC 7296 §1.3.1; after ``clear crypto sa`` or an INVALID_SPI), else
+        a new IKE SA whose IKE_AUTH brings one (§1.2)."""
         if self._negotiating(peer):
-            return  # the IKE_AUTH in flight brings the Child SA
-        if self.v2.ike_sa(peer) is not None:
-            self.v2.delete_ike_sa(peer, now)
-        self.v2.initiate(peer, now)
+            return  # the IKE_AUTH or CREATE_CHILD_SA in flight brings the Child SA
+        sa = self.v2.ike_sa(peer)
+        if sa is None:
+            self.v2.initiate(peer, now)
+        elif sa.pending_create is None and not self.v2.create_child_sa(peer, now, pfs_group):
+            self._asked_later.add(peer)  # our request window is busy (§2.3): when it frees
 
     def _negotiating(self, peer: str) -> bool:
-        """An IKE SA with ``peer`` is between IKE_SA_INIT and the end of IKE_AUTH."""
+        """An IKE SA with ``peer`` is between IKE_SA_INIT and the end of IKE_AUTH, or our
+        CREATE_CHILD_SA for a new Child SA awaits its answer."""
         pending = (State.I_WAIT_INIT, State.I_WAIT_AUTH, State.R_WAIT_AUTH)
-        return any(sa.peer[0] == peer and sa.state in pending for sa in self.v2.sas.values())
+        return any(
+            sa.peer[0] == peer
+            and (sa.state in pending or (sa.pending_create is not None
+                                         and sa.pending_create.rekeyed is None
+                                         and not sa.pending_create.ike))
+            for sa in self.v2.sas.values()
+        )  # fmt: skip
 
     def _negotiate_successor(self, flow: Flow, now: float) -> None:
-        """CREATE_CHILD_SA rekeys the flow's Child SA (RFC 7296 §1.3.3)."""
-        self.v2.rekey_child_sa(flow.peer, now, flow.crypto_map.pfs_group)
+        """CREATE_CHILD_SA rekeys the Child SA of the flow's current outbound SA (RFC 7296
+        §1.3.3), whichever of the peer's Child SAs that is."""
+        current = self.sad.outbound_sa(flow)
+        spi_out = current.spi.to_bytes(4, "big") if current is not None else None
+        self.v2.rekey_child_sa(flow.peer, now, flow.crypto_map.pfs_group, spi_out)
 
     def _expired(self, event: HardLifetimeExpired, now: float) -> None:
         """The hard lifetime of an SA ended: its pair goes, and the peer is told with an
@@ -242,13 +280,19 @@ class Ikev2Gateway(Gateway):
     def _on_ike(self, event: object, now: float) -> None:
         if isinstance(event, IkeSaEstablished | IkeSaRekeyed):
             self._keep_keys(event.spi_i)
+            self._ike_sa_up(event.spi_i, now)
+        elif isinstance(event, LivenessChecked) and self.dpd is not None:
+            self.dpd.received(event.peer[0], now)  # an authenticated answer (RFC 7296 §2.4)
         elif isinstance(event, ChildSaEstablished):
+            if self.dpd is not None:
+                self.dpd.received(event.peer[0], now)
             self._install_child(event, now)
         elif isinstance(event, ChildSaDeleted):
             spis = {int.from_bytes(event.spi_in, "big"), int.from_bytes(event.spi_out, "big")}
             gone = [s for s in self.sad.sas() if s.spi in spis and s.peer == event.peer[0]]
             self._remove(gone, "Delete from IKEv2", now)
         elif isinstance(event, IkeSaDeleted):
+            self.ike_lifetimes.forget(event.spi_i)
             if self.v2.ike_sa(event.peer[0]) is None:  # a newer IKE SA keeps its children
                 gone = [s for s in self.sad.sas() if s.peer == event.peer[0]]
                 self._remove(gone, f"IKEv2 SA deleted: {event.reason}", now)
@@ -270,7 +314,7 @@ class Ikev2Gateway(Gateway):
             self.ikev2_keys.append(line)
 
     def _install_child(self, event: ChildSaEstablished, now: float) -> None:
-        flow = self._flow(event)
+        flow = child_flow(self.sad.spd, event)
         if flow is None:
             why = f"no flow to {event.peer[0]} matches {event.local_ts} -> {event.remote_ts}"
             self._log(now, ipsec_log.text("install", why))
@@ -282,7 +326,11 @@ class Ikev2Gateway(Gateway):
         ours = flow.key in self._asked
         lifetime = flow.crypto_map.sa_lifetime_seconds
         soft = soft_seconds(lifetime, ours=ours, rng=self._lifetime_rng)
-        pair = [self._sa(event, flow, inbound, now) for inbound in (True, False)]
+        local = self.crypto.address
+        pair = [
+            child_sa(event, flow, inbound=inbound, local=local, now=now, conn_id=self._conn())
+            for inbound in (True, False)
+        ]
         for sa in pair:
             sa.soft_seconds = soft  # this side's rekey time for the pair (lifetimes.py)
             self.sad.install(sa, flow)
@@ -290,49 +338,33 @@ class Ikev2Gateway(Gateway):
             self._log(now, ipsec_log.create_sa(sa))
         self._asked.discard(flow.key)
         self.pairs.add(pair[0], pair[1], ours=ours)
+        if (event.local_ts, event.remote_ts) != (
+            flow.local_ident.network, flow.remote_ident.network
+        ):  # fmt: skip
+            self._behind_wider(flow)
         entry = flow.crypto_map
         self._events.append(
             SasInstalled(flow.peer, pair[0].spi, pair[1].spi, entry.name, entry.seq)
         )
 
-    def _flow(self, event: ChildSaEstablished) -> Flow | None:
-        peer = event.peer[0]
-        flows = list(self.sad.spd.flows_to(peer))
-        for flow in flows:
-            if (flow.local_ident.network, flow.remote_ident.network) == (
-                event.local_ts, event.remote_ts
-            ):  # fmt: skip
-                return flow
-        return next(
-            (f for f in flows if event.local_ts.subnet_of(f.local_ident.network)
-             and event.remote_ts.subnet_of(f.remote_ident.network)),
-            None,
-        )  # fmt: skip
-
-    def _sa(self, event: ChildSaEstablished, flow: Flow, inbound: bool, now: float) -> IpsecSa:
-        entry = flow.crypto_map
-        udp = UdpEncapsulation(4500, event.peer[1]) if event.udp_encapsulated else None
-        return IpsecSa(
-            Direction.INBOUND if inbound else Direction.OUTBOUND,
-            int.from_bytes(event.spi_in if inbound else event.spi_out, "big"),
-            self.crypto.address,
-            event.peer[0],
-            get_esp_cipher(EncrId.ENCR_AES_CBC, event.key_bits),
-            event.encr_key_in if inbound else event.encr_key_out,
-            esp_integrity(event.integ_id),
-            event.integ_key_in if inbound else event.integ_key_out,
-            ProxyIdentity(event.local_ts),
-            ProxyIdentity(event.remote_ts),
-            lifetime=Lifetime(entry.sa_lifetime_seconds, entry.sa_lifetime_kilobytes),
-            created_at=now,
-            udp=udp,
-            crypto_map=entry.name,
-            conn_id=self._conn(),
-        )
+    def _behind_wider(self, flow: Flow) -> None:
+        """A Child SA narrower than its flow (the peer asked for less, RFC 7296 §2.9) must not
+        carry the flow's other traffic, which the peer would drop: the flow keeps sending on
+        a pair that covers it, if it has one (the newest outbound SA is the one used)."""
+        outbound = self.sad.outbound.get(flow.key, [])
+        if len(outbound) > 1:
+            outbound.insert(0, outbound.pop())
 
     def _recover_invalid_spi(self, peer: str, spi: int | None, now: float) -> None:
-        """IOS's invalid-SPI recovery is an ISAKMP notify; over IKEv2 the peer's own liveness
-        and rekeys recover, so unknown SPIs are only dropped (and counted by the SAD)."""
+        """ESP for an SPI we do not have, from a peer we share an IKE SA with: N(INVALID_SPI)
+        naming it in an INFORMATIONAL request (RFC 7296 §1.5), as often as
+        :class:`~vpnteach.gateway.invalid_spi.InvalidSpiLimiter` allows (the SPI is in the
+        clear: anyone can make us send one)."""
+        if spi is None or not self.invalid_spi.allow(peer, spi, now):
+            return
+        if self.v2.notify_invalid_spi(peer, spi.to_bytes(4, "big"), now):
+            self.invalid_spi.sent(peer, spi, now)
+            self._log(now, ipsec_log.text("invalid_spi", f"sent INVALID_SPI for 0x{spi:08X}"))
 
     def _log(self, now: float, text: str) -> None:
         self.ipsec_log.append(ipsec_log.IpsecLogLine(now, text, len(self.v2.moves)))

@@ -1,4 +1,5 @@
-"""CREATE_CHILD_SA (RFC 7296 §1.3): rekeying a Child SA, with or without PFS, both roles.
+"""CREATE_CHILD_SA (RFC 7296 §1.3): a new Child SA (§1.3.1) or the rekey of one (§1.3.3),
+with or without PFS, both roles.
 
 ::
 
@@ -6,9 +7,10 @@
     HDR, SK {N(REKEY_SA), SA, Ni, [KEi,] TSi, TSr}  -->
                           <--  HDR, SK {SA, Nr, [KEr,] TSi, TSr}
 
-Either end of the IKE SA may start it. N(REKEY_SA) names the Child SA being replaced by the
-sender's inbound SPI (§1.3.3). The new KEYMAT uses the *new* nonces, and with PFS a fresh
-Diffie-Hellman exchange (§2.17)::
+Either end of the IKE SA may start it. Without N(REKEY_SA) it opens a further Child SA on the
+IKE SA (after ``clear crypto sa`` or an INVALID_SPI, the next packet of a flow needs one).
+N(REKEY_SA) names the Child SA being replaced by the sender's inbound SPI (§1.3.3). The new
+KEYMAT uses the *new* nonces, and with PFS a fresh Diffie-Hellman exchange (§2.17)::
 
     KEYMAT = prf+(SK_d, g^ir (new) | Ni | Nr)
 
@@ -28,11 +30,11 @@ from vpnteach.ikev2 import rekey_ike
 from vpnteach.ikev2.config import EspProposal
 from vpnteach.ikev2.context import Context, ProtocolError, Received
 from vpnteach.ikev2.events import ChildSaEstablished, ChildSaFailed
-from vpnteach.ikev2.ike_auth import child_event
+from vpnteach.ikev2.ike_auth import child_event, ts_of
 from vpnteach.ikev2.keymat import derive_child_sa_keys
 from vpnteach.ikev2.proposals import choose_esp, esp_proposal_of, esp_proposal_payload, esp_suite
 from vpnteach.ikev2.sa import ChildSa, IkeSa, PendingCreate
-from vpnteach.ikev2.selectors import ts_payload
+from vpnteach.ikev2.selectors import Network, responder_selectors, ts_payload
 from vpnteach.ikev2.transitions import State
 from vpnteach.wire.ikev2.constants import ExchangeType, NotifyType, PayloadType, ProtocolId
 from vpnteach.wire.ikev2.message import Payload
@@ -44,7 +46,8 @@ NONCE_SIZE = 32
 
 
 def send_rekey_child_sa(ctx: Context, sa: IkeSa, _: Received | None) -> State:
-    """Start rekeying the Child SA of ``sa.rekey_request``, with PFS if a group is given."""
+    """Start rekeying the Child SA of ``sa.rekey_request`` (``None``: open a new Child SA for
+    the configured selectors, §1.3.1, no N(REKEY_SA)), with PFS if a group is given."""
     assert sa.rekey_request is not None
     child, group = sa.rekey_request
     sa.rekey_request = None
@@ -59,17 +62,15 @@ def send_rekey_child_sa(ctx: Context, sa: IkeSa, _: Received | None) -> State:
         esp_proposal_payload(p, i, spi_in, group is not None)
         for i, p in enumerate(_pfs(sa, group), 1)
     )
-    payloads: list[Payload] = [
-        NotifyPayload(NotifyType.REKEY_SA, b"", ProtocolId.ESP, child.spi_in),
-        SaPayload(proposals),
-        NoncePayload(ni),
-    ]
+    payloads: list[Payload] = []
+    if child is not None:
+        payloads.append(NotifyPayload(NotifyType.REKEY_SA, b"", ProtocolId.ESP, child.spi_in))
+    payloads += [SaPayload(proposals), NoncePayload(ni)]
     if dh is not None and group is not None:
         payloads.append(KePayload(group, dh.public_value))
-    payloads += [
-        ts_payload(child.local_ts, PayloadType.TSi),
-        ts_payload(child.remote_ts, PayloadType.TSr),
-    ]
+    local = child.local_ts if child is not None else sa.config.local_ts
+    remote = child.remote_ts if child is not None else sa.config.remote_ts
+    payloads += [ts_payload(local, PayloadType.TSi), ts_payload(remote, PayloadType.TSr)]
     mid = sa.next_request_id
     ctx.send_request(sa, CREATE, payloads)
     sa.pending_create = PendingCreate(mid, ni, spi_in, dh, child)
@@ -102,6 +103,15 @@ def receive_create_child_sa_request(ctx: Context, sa: IkeSa, rx: Received | None
         old = next((c for c in sa.children if c.spi_out == rekey.spi), None)
         if old is None:
             return _refuse(ctx, sa, rx, NotifyType.CHILD_SA_NOT_FOUND, "no Child SA with that SPI")
+        selectors = (old.local_ts, old.remote_ts)
+    else:  # a new Child SA (§1.3.1): its selectors are checked and narrowed as in IKE_AUTH
+        tsi, tsr = ts_of(rx, PayloadType.TSi), ts_of(rx, PayloadType.TSr)
+        found = None
+        if tsi is not None and tsr is not None:
+            found = responder_selectors(tsi, tsr, sa.config.local_ts, sa.config.remote_ts)
+        if found is None:
+            return _refuse(ctx, sa, rx, NotifyType.TS_UNACCEPTABLE, "selectors outside policy")
+        selectors = found
     ke = rx.first(KePayload)
     if ke is not None and ke.dh_group_num not in pfs_groups(sa):
         ours = min(pfs_groups(sa)).to_bytes(2, "big")
@@ -111,7 +121,7 @@ def receive_create_child_sa_request(ctx: Context, sa: IkeSa, rx: Received | None
     choice = choose_esp(sa_payload, _pfs(sa, group), spi_in, ke is not None)
     if choice is None:
         return _refuse(ctx, sa, rx, NotifyType.NO_PROPOSAL_CHOSEN, "no ESP proposal acceptable")
-    _answer(ctx, sa, rx, choice, spi_in, old, ke)
+    _answer(ctx, sa, rx, choice, spi_in, old, ke, selectors)
     return State.READY
 
 
@@ -123,6 +133,7 @@ def _answer(
     spi_in: bytes,
     old: ChildSa | None,
     ke: KePayload | None,
+    selectors: tuple[Network, Network],
 ) -> None:
     """Our SA, Nr, [KEr], TSi, TSr; then the new pair is installed and announced."""
     init = sa.init
@@ -141,8 +152,7 @@ def _answer(
     keys = derive_child_sa_keys(
         init.suite.prf, init.keys.sk_d, ni, nr, suite.encr, suite.integ, g_ir, trace=ctx.trace
     )
-    local = old.local_ts if old else sa.config.local_ts
-    remote = old.remote_ts if old else sa.config.remote_ts
+    local, remote = selectors
     payloads += [ts_payload(remote, PayloadType.TSi), ts_payload(local, PayloadType.TSr)]
     ctx.send_response(sa, CREATE, rx.message_id, payloads)
     child = ChildSa(spi_in, spi_out, suite, keys, local, remote)

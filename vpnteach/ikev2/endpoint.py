@@ -65,6 +65,7 @@ HANDLERS: dict[str, Handler] = {
     "send_rekey_ike_sa": rekey_ike.send_rekey_ike_sa,
     "send_liveness": informational.send_liveness,
     "send_delete_child_sa": informational.send_delete_child_sa,
+    "send_invalid_spi": informational.send_invalid_spi,
     "receive_create_child_sa_request": create_child.receive_create_child_sa_request,
     "receive_create_child_sa_response": create_child.receive_create_child_sa_response,
 }
@@ -138,58 +139,118 @@ class Ikev2Endpoint:
         self._fire(sa, Input.EV_INIT_SA, None)
         return sa
 
-    def delete_ike_sa(self, peer: str, now: float) -> bool:
-        """Delete our established IKE SA with ``peer`` (INFORMATIONAL Delete, §1.4.1)."""
+    def delete_ike_sa(self, peer: str, now: float, spi_i: bytes | None = None) -> bool:
+        """Delete our established IKE SA with ``peer`` (the one whose SPIi is ``spi_i`` if
+        given) with an INFORMATIONAL Delete (§1.4.1)."""
         self.ctx.now = now
-        sa = self.ike_sa(peer)
+        sa = self._established(peer, spi_i)
         if sa is None:
             return False
-        self._fire(sa, Input.EV_DELETE, None)
+        sa.delete_ike_queued = True  # now, or once our outstanding request is answered (§2.3)
+        self._send_queued_deletes(sa)
         return True
 
-    def check_liveness(self, peer: str, now: float) -> bool:
-        """Send an empty INFORMATIONAL request to ``peer`` (§1.4); ``False`` if none READY
-        or a request of ours is still outstanding (window size 1, §2.3)."""
+    def declare_dead(self, peer: str, now: float) -> int:
+        """The peer answered nothing (§2.4): every IKE SA with it ends here, without a word
+        to it (:class:`~vpnteach.ikev2.events.IkeSaDeleted`); returns how many."""
+        self.ctx.now = now
+        gone = [sa for sa in self.sas.values() if sa.peer[0] == peer]
+        for sa in gone:
+            sa.retransmit = None
+            self._fire(sa, Input.EV_TIMEOUT, None)
+        return len(gone)
+
+    def check_liveness(self, peer: str, now: float, retry: float | None = None) -> bool:
+        """Send an empty INFORMATIONAL request to ``peer`` (§1.4), retransmitted first after
+        ``retry`` seconds if given (then doubling, §2.1); ``False`` if none READY or a
+        request of ours is still outstanding (window size 1, §2.3)."""
         self.ctx.now = now
         sa = self.ike_sa(peer)
         if sa is None or sa.retransmit is not None:
             return False
         self._fire(sa, Input.EV_LIVENESS, None)
+        if retry is not None and sa.retransmit is not None:
+            sa.retransmit.interval, sa.retransmit.due = retry, now + retry
         return True
 
-    def rekey_child_sa(self, peer: str, now: float, pfs_group: int | None = None) -> bool:
-        """Rekey the newest Child SA with ``peer`` by CREATE_CHILD_SA (§1.3.3), with a fresh
-        Diffie-Hellman exchange in ``pfs_group`` if given. ``False`` if there is none, or a
-        request of ours is still outstanding (window size 1, §2.3)."""
+    def notify_invalid_spi(self, peer: str, spi: bytes, now: float) -> bool:
+        """Tell ``peer`` that its ESP with ``spi`` found no SA here: N(INVALID_SPI) in an
+        INFORMATIONAL request (§1.5); ``False`` if there is no IKE SA with it or a request of
+        ours is outstanding."""
+        self.ctx.now = now
+        sa = self.ike_sa(peer)
+        if sa is None or sa.retransmit is not None:
+            return False
+        sa.invalid_spi = spi
+        self._fire(sa, Input.EV_INVALID_SPI, None)
+        return True
+
+    def create_child_sa(self, peer: str, now: float, pfs_group: int | None = None) -> bool:
+        """Open a new Child SA for the configured selectors on the IKE SA with ``peer`` by
+        CREATE_CHILD_SA without N(REKEY_SA) (§1.3.1), with PFS in ``pfs_group`` if given.
+        ``False`` if there is no IKE SA or a request of ours is outstanding."""
+        self.ctx.now = now
+        sa = self.ike_sa(peer)
+        if sa is None or sa.retransmit is not None:
+            return False
+        sa.rekey_request = (None, pfs_group)
+        self._fire(sa, Input.EV_CREATE_CHILD, None)
+        return True
+
+    def rekey_child_sa(
+        self, peer: str, now: float, pfs_group: int | None = None, spi_out: bytes | None = None
+    ) -> bool:
+        """Rekey the Child SA with ``peer`` whose outbound SPI is ``spi_out`` (default: the
+        newest) by CREATE_CHILD_SA (§1.3.3), with a fresh Diffie-Hellman exchange in
+        ``pfs_group`` if given. ``False`` if there is none, or a request of ours is still
+        outstanding (window size 1, §2.3)."""
         self.ctx.now = now
         sa = self.ike_sa(peer)
         if sa is None or not sa.children or sa.retransmit is not None:
             return False
-        sa.rekey_request = (sa.children[-1], pfs_group)
+        chosen = [c for c in sa.children if spi_out in (None, c.spi_out)]
+        if not chosen:
+            return False
+        sa.rekey_request = (chosen[-1], pfs_group)
         self._fire(sa, Input.EV_REKEY_CHILD, None)
         return True
 
-    def rekey_ike_sa(self, peer: str, now: float) -> bool:
-        """Replace the IKE SA with ``peer`` by a new one (CREATE_CHILD_SA, §1.3.2); ``False``
-        if there is none or a request of ours is outstanding."""
+    def rekey_ike_sa(self, peer: str, now: float, spi_i: bytes | None = None) -> bool:
+        """Replace the IKE SA with ``peer`` (the one whose SPIi is ``spi_i`` if given) by a
+        new one (CREATE_CHILD_SA, §1.3.2); ``False`` if there is none or a request of ours
+        is outstanding."""
         self.ctx.now = now
-        sa = self.ike_sa(peer)
+        sa = self._established(peer, spi_i)
         if sa is None or sa.retransmit is not None:
             return False
         self._fire(sa, Input.EV_REKEY_IKE, None)
         return True
 
     def delete_child_sa(self, peer: str, spi_in: bytes, now: float) -> bool:
-        """Delete the Child SA pair whose inbound SPI is ``spi_in`` (INFORMATIONAL Delete,
-        §1.4.1); ``False`` if there is none or a request of ours is outstanding."""
+        """Delete the Child SA pair whose inbound SPI is ``spi_in`` (see
+        :meth:`delete_child_sas`); ``False`` if there is none."""
+        return self.delete_child_sas(peer, [spi_in], now) == 1
+
+    def delete_child_sas(self, peer: str, spis_in: list[bytes], now: float) -> int:
+        """Delete the Child SA pairs with ``peer`` whose inbound SPIs are ``spis_in``: one
+        INFORMATIONAL request whose Delete payload names them all (§1.4.1, §3.11), now, or
+        once our outstanding request is answered (window size 1, §2.3). Returns how many
+        pairs were found."""
         self.ctx.now = now
         sa = self.ike_sa(peer)
-        child = next((c for c in sa.children if c.spi_in == spi_in), None) if sa else None
-        if sa is None or child is None or sa.retransmit is not None:
-            return False
-        sa.delete_request = child
-        self._fire(sa, Input.EV_DELETE_CHILD, None)
-        return True
+        if sa is None:
+            return 0
+        queued = {c.spi_in for c in (*sa.delete_queue, *sa.deleting)}
+        found = [c for c in sa.children if c.spi_in in spis_in and c.spi_in not in queued]
+        sa.delete_queue.extend(found)
+        self._send_queued_deletes(sa)
+        return len(found)
+
+    def _established(self, peer: str, spi_i: bytes | None) -> IkeSa | None:
+        if spi_i is None:
+            return self.ike_sa(peer)
+        sa = self.sas.get(spi_i)
+        return sa if sa is not None and sa.peer[0] == peer and sa.established else None
 
     def ike_sa(self, peer: str) -> IkeSa | None:
         """The newest established IKE SA with ``peer``, if any."""
@@ -413,3 +474,15 @@ class Ikev2Endpoint:
         for new in self.ctx.adopted:  # an IKE SA rekey created its successor (§1.3.2)
             self.sas[new.spi_i] = new
         self.ctx.adopted.clear()
+        self._send_queued_deletes(sa)
+
+    def _send_queued_deletes(self, sa: IkeSa) -> None:
+        """The Deletes that waited for our request window (§2.3), once it is free; one of the
+        IKE SA makes those of its Child SAs needless (§1.4.1)."""
+        if sa.retransmit is not None or sa.state != State.READY:
+            return
+        if sa.delete_ike_queued:
+            sa.delete_ike_queued, sa.delete_queue = False, []
+            self._fire(sa, Input.EV_DELETE, None)
+        elif sa.delete_queue:
+            self._fire(sa, Input.EV_DELETE_CHILD, None)

@@ -69,11 +69,12 @@ class NegotiationFailed(HtmlRepr):
 
 @dataclass(frozen=True)
 class NotifyReceived(HtmlRepr):
-    """A Notify payload arrived (status types included)."""
+    """A Notify payload arrived (status types included), with its Notification Data."""
 
     peer: Address
     exchange: int
     notify_type: int
+    data: bytes = b""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from vpnteach.ikev2.events import (
 from vpnteach.ikev2.keymat import derive_child_sa_keys
 from vpnteach.ikev2.proposals import choose_esp, esp_proposal_of, esp_proposal_payload, esp_suite
 from vpnteach.ikev2.sa import ChildSa, IkeSa, InitResult
-from vpnteach.ikev2.selectors import covers, narrowed_network, ts_payload
+from vpnteach.ikev2.selectors import narrowed_network, responder_selectors, ts_payload
 from vpnteach.ikev2.transitions import State
 from vpnteach.wire.ikev2.constants import ExchangeType, NotifyType, PayloadType
 from vpnteach.wire.ikev2.message import Payload
@@ -135,7 +135,7 @@ def _respond_child(ctx: Context, sa: IkeSa, rx: Received) -> tuple[ChildSa | Non
     cfg, init = sa.config, sa.init
     assert init is not None
     sa_payload = rx.first(SaPayload)
-    tsi, tsr = _ts(rx, PayloadType.TSi), _ts(rx, PayloadType.TSr)
+    tsi, tsr = ts_of(rx, PayloadType.TSi), ts_of(rx, PayloadType.TSr)
     if sa_payload is None or tsi is None or tsr is None:
         return None, []
     spi_in = ctx.rng.random_bytes(4)
@@ -145,28 +145,31 @@ def _respond_child(ctx: Context, sa: IkeSa, rx: Received) -> tuple[ChildSa | Non
             ChildSaFailed(sa.peer, "no ESP proposal acceptable", NotifyType.NO_PROPOSAL_CHOSEN)
         )
         return None, [NotifyPayload(NotifyType.NO_PROPOSAL_CHOSEN)]
-    if not covers(tsi, cfg.remote_ts) or not covers(tsr, cfg.local_ts):
+    selectors = responder_selectors(tsi, tsr, cfg.local_ts, cfg.remote_ts)
+    if selectors is None:
         ctx.emit(
             ChildSaFailed(
-                sa.peer, "traffic selectors do not cover ours", NotifyType.TS_UNACCEPTABLE
+                sa.peer, "traffic selectors outside our policy", NotifyType.TS_UNACCEPTABLE
             )
         )
         return None, [NotifyPayload(NotifyType.TS_UNACCEPTABLE)]
+    local, remote = selectors
     answer, proposal, spi_out = choice
     suite = esp_suite(proposal)
     keys = derive_child_sa_keys(
         init.suite.prf, init.keys.sk_d, init.ni, init.nr, suite.encr, suite.integ, trace=ctx.trace
     )
-    child = ChildSa(spi_in, spi_out, suite, keys, cfg.local_ts, cfg.remote_ts)
+    child = ChildSa(spi_in, spi_out, suite, keys, local, remote)
     payloads: list[Payload] = [
         SaPayload((answer,)),
-        ts_payload(cfg.remote_ts, PayloadType.TSi),
-        ts_payload(cfg.local_ts, PayloadType.TSr),
+        ts_payload(remote, PayloadType.TSi),
+        ts_payload(local, PayloadType.TSr),
     ]
     return child, payloads
 
 
-def _ts(rx: Received, payload_type: int) -> TsPayload | None:
+def ts_of(rx: Received, payload_type: int) -> TsPayload | None:
+    """The TSi or TSr payload of ``rx``."""
     return next(
         (p for p in rx.payloads if isinstance(p, TsPayload) and p.payload_type == payload_type),
         None,
@@ -197,7 +200,8 @@ def _accept_child(ctx: Context, sa: IkeSa, rx: Received) -> ChildSa | None:
     """The initiator's Child SA from the responder's SAr2, TSi, TSr, if it agreed."""
     cfg, init = sa.config, sa.init
     assert init is not None
-    sa_payload, tsi, tsr = rx.first(SaPayload), _ts(rx, PayloadType.TSi), _ts(rx, PayloadType.TSr)
+    sa_payload = rx.first(SaPayload)
+    tsi, tsr = ts_of(rx, PayloadType.TSi), ts_of(rx, PayloadType.TSr)
     error = rx.error_notify()
     if sa_payload is None or tsi is None or tsr is None:
         kind = error.notify_message_type if error is not None else 0

@@ -178,6 +178,7 @@ def _new_sa(
         role, spi_i, old.peer, old.config, local_port=old.local_port, state=State.READY, spi_r=spi_r
     )
     new.init = InitResult(suite, dh, ni, nr, b"", b"", keys, init.nat_detected)
+    new.created = ctx.now  # its Active Time starts now
     new.children = list(old.children)
     new.peer_identity, new.fragmentation, new.conn_id = (
         old.peer_identity,

@@ -125,9 +125,11 @@ class IkeSa:
     pending_child_spi: bytes = b""
     # our CREATE_CHILD_SA request in flight, and what the application asked for
     pending_create: PendingCreate | None = None
-    rekey_request: tuple[ChildSa, int | None] | None = None
-    delete_request: ChildSa | None = None
+    rekey_request: tuple[ChildSa | None, int | None] | None = None  # None: a new Child SA
+    delete_queue: list[ChildSa] = field(default_factory=list)  # to delete when our window is free
     deleting: list[ChildSa] = field(default_factory=list)  # our Delete awaits its answer
+    invalid_spi: bytes | None = None  # the unknown ESP SPI to report (RFC 7296 §1.5)
+    delete_ike_queued: bool = False  # our Delete of this IKE SA waits for the window
     fragmentation: bool = False  # both sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3)
     # fragments received so far, by (Message ID, response)
     fragments: dict[tuple[int, bool], FragmentBuffer] = field(default_factory=dict)

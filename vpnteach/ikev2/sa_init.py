@@ -10,8 +10,11 @@
 The responder picks one proposal; if the initiator guessed another DH group for its KE it
 answers INVALID_KE_PAYLOAD naming the right one, and the initiator starts again with it
 (§1.2). Under load (§2.6) the responder keeps no state for a new request and answers
-N(COOKIE); the initiator repeats its request with that cookie first. After this exchange both
-sides hold g^ir and derive SKEYSEED and the SK_* keys (§2.14); nothing is authenticated yet.
+N(COOKIE); the initiator repeats its request with that cookie first. Whoever returns the
+cookie receives at the address it claims, but may still be many: beyond
+``max_in_negotiation`` half-open SAs a request is dropped (IOS's in-negotiation limit).
+After this exchange both sides hold g^ir and derive SKEYSEED and the SK_* keys (§2.14);
+nothing is authenticated yet.
 """
 
 from __future__ import annotations
@@ -208,6 +211,8 @@ def receive_sa_init_request(ctx: Context, sa: IkeSa, rx: Received | None) -> Sta
         if got is None or not hmac.compare_digest(got.notification_data, expected):
             ctx.stats["cookie_sent"] += 1
             return _stateless(ctx, sa, rx, NotifyType.COOKIE, expected)
+    if ctx.half_open >= ctx.config.max_in_negotiation:  # a hard bound, cookie or not
+        raise ProtocolError("half_open_limit", f"{ctx.half_open} IKE SAs half open already")
     choice = choose_ike(sa_payload, cfg.ike_proposals)
     if choice is None:
         return _refuse(ctx, sa, NotifyType.NO_PROPOSAL_CHOSEN, b"", "no IKE proposal acceptable")

@@ -3,8 +3,9 @@
 The initiator proposes TSi (its side) and TSr (the peer's); the responder may narrow them to
 a subset its policy allows and answers with what it accepts. Here a policy is one IPv4
 network per side (the seed's LANs, 192.168.11.0/24 <-> 192.168.22.0/24): a responder accepts
-when each proposed side covers its configured network and answers with that network; an
-initiator accepts an answer that lies inside what it proposed.
+when each proposed side covers its configured network and answers with that network, or, when
+the peer asks for less (one block inside the policy on each side, say two hosts), with what
+it asked for; an initiator accepts an answer that lies inside what it proposed.
 """
 
 from __future__ import annotations
@@ -56,3 +57,17 @@ def narrowed_network(payload: TsPayload, policy: Network) -> Network | None:
     if len(blocks) != 1 or not blocks[0].subnet_of(policy):
         return None
     return blocks[0]
+
+
+def responder_selectors(
+    tsi: TsPayload, tsr: TsPayload, local: Network, remote: Network
+) -> tuple[Network, Network] | None:
+    """The (local, remote) networks a responder answers a proposal with (§2.9): its policy's
+    when the proposal covers them, the proposal's own when it is one block inside the policy
+    on each side, else ``None`` (TS_UNACCEPTABLE). TSi is the initiator's side: our remote."""
+    if covers(tsi, remote) and covers(tsr, local):
+        return local, remote
+    narrow_local, narrow_remote = narrowed_network(tsr, local), narrowed_network(tsi, remote)
+    if narrow_local is None or narrow_remote is None:
+        return None
+    return narrow_local, narrow_remote

@@ -25,7 +25,7 @@ one per row of the transition table the engine took (:class:`~vpnteach.ikev2.Mov
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from vpnteach.ikev2.config import CertCredential
 from vpnteach.ikev2.endpoint import MoveRecord
@@ -59,9 +59,12 @@ _STATUS = {
 
 def show_crypto_ikev2_sa(
     sas: Iterable[IkeSa], local_address: str, now: float, *, lifetime: int = 86400,
-    detail: bool = False,
+    detail: bool = False, lifetimes: Mapping[str, int] | None = None,
+    dpd: tuple[int, int] | None = None,
 ) -> str:  # fmt: skip
-    """``show crypto ikev2 sa [detailed]`` over ``sas`` (those past IKE_SA_INIT's request)."""
+    """``show crypto ikev2 sa [detailed]`` over ``sas`` (those past IKE_SA_INIT's request);
+    ``lifetimes``: the profile's ``lifetime`` by peer address (else ``lifetime``); ``dpd``:
+    the profile's ``dpd`` interval and retry."""
     lines = [" IPv4 Crypto IKEv2  SA", ""]
     rows = [sa for sa in sas if sa.state != State.EXIT]
     if rows:
@@ -72,8 +75,9 @@ def show_crypto_ikev2_sa(
         status = _STATUS.get(sa.state, str(sa.state))
         lines.append(f"{sa.conn_id:<10}{local:<22}{remote:<22}{'none/none':<21}{status}")
         lines += [f"      {_suite_line(sa)}"]
-        lines.append(f"      Life/Active Time: {lifetime}/{max(0, int(now - sa.created))} sec")
-        lines += _detail(sa) if detail else []
+        life = (lifetimes or {}).get(sa.peer[0], lifetime)
+        lines.append(f"      Life/Active Time: {life}/{max(0, int(now - sa.created))} sec")
+        lines += _detail(sa, dpd or (0, 0)) if detail else []
         lines.append("")
     lines += [" IPv6 Crypto IKEv2  SA", ""]
     return "\n".join(lines) + "\n"
@@ -93,7 +97,7 @@ def _suite_line(sa: IkeSa) -> str:
     )
 
 
-def _detail(sa: IkeSa) -> list[str]:
+def _detail(sa: IkeSa, dpd: tuple[int, int]) -> list[str]:
     local_spi, remote_spi = (sa.spi_i, sa.spi_r) if sa.initiator else (sa.spi_r, sa.spi_i)
     desc = "Negotiation done" if sa.established else "Negotiation in progress"
     local_next = sa.next_request_id
@@ -109,7 +113,7 @@ def _detail(sa: IkeSa) -> list[str]:
         f"      Local req queued:  {max(0, local_next - 1):<16}"
         f"Remote req queued:  {max(0, sa.expected_request_id - 1)}",
         "      Local window:      1               Remote window:      1",
-        "      DPD configured for 0 seconds, retry 0",
+        f"      DPD configured for {dpd[0]} seconds, retry {dpd[1]}",
         "      Fragmentation " + ("configured." if sa.fragmentation else "not configured."),
         "      Extended Authentication not configured.",
         "      NAT-T is " + ("detected" if sa.init and sa.init.nat_detected else "not detected"),
@@ -130,6 +134,7 @@ _SAYS: dict[str, str] = {
     "send_delete_ike_sa": "Sending DELETE INFO message for IKEv2 SA",
     "send_delete_child_sa": "Sending DELETE INFO message for IPsec SA",
     "send_liveness": "Sending DPD/liveness query",
+    "send_invalid_spi": "Sending INFORMATIONAL with INVALID_SPI notify",
     "receive_informational_request": "Processing INFORMATIONAL request; sending response",
     "receive_informational_response": "Processing INFORMATIONAL response",
     "receive_delete_response": "Deleting SA",
@@ -144,6 +149,8 @@ def render_move(record: MoveRecord, timezone: dt.tzinfo) -> list[str]:
     stamp = f"*{t:%b} {t.day:>2} {t:%H:%M:%S}.{t.microsecond // 1000:03d}"
     who = f"IKEv2:(SESSION ID = {record.conn_id},SA ID = {record.conn_id})"
     says = _SAYS.get(record.handler, record.handler)
+    if record.input == Input.EV_CREATE_CHILD:  # the same handler, no N(REKEY_SA)
+        says = "Sending CREATE_CHILD_SA request (new Child SA)"
     lines = [f"{stamp}: {who}:{says}"]
     event = "" if record.input.value.startswith("EV_") else f" ({record.input})"
     if record.state != record.next_state:

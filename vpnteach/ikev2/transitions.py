@@ -50,9 +50,11 @@ class Input(str, Enum):
     CREATE_CHILD_SA_RESPONSE = "CREATE_CHILD_SA response"
     EV_DELETE = "EV_DELETE"
     EV_REKEY_CHILD = "EV_REKEY_CHILD"
+    EV_CREATE_CHILD = "EV_CREATE_CHILD"
     EV_REKEY_IKE = "EV_REKEY_IKE"
     EV_LIVENESS = "EV_LIVENESS"
     EV_DELETE_CHILD = "EV_DELETE_CHILD"
+    EV_INVALID_SPI = "EV_INVALID_SPI"
     EV_TIMEOUT = "EV_TIMEOUT"
 
 
@@ -162,9 +164,11 @@ IKEV2 = TransitionTable(
         ),
         Move(S.READY, In.EV_DELETE, "send_delete_ike_sa", S.DELETE),
         Move(S.READY, In.EV_REKEY_CHILD, "send_rekey_child_sa", S.READY),
+        Move(S.READY, In.EV_CREATE_CHILD, "send_rekey_child_sa", S.READY),  # §1.3.1
         Move(S.READY, In.EV_REKEY_IKE, "send_rekey_ike_sa", S.READY),
         Move(S.READY, In.EV_LIVENESS, "send_liveness", S.READY),
         Move(S.READY, In.EV_DELETE_CHILD, "send_delete_child_sa", S.READY),
+        Move(S.READY, In.EV_INVALID_SPI, "send_invalid_spi", S.READY),
         Move(S.DELETE, In.INFORMATIONAL_RESPONSE, "receive_delete_response", S.EXIT),
         Move(
             S.DELETE, In.INFORMATIONAL_REQUEST, "receive_informational_request", S.DELETE, (S.EXIT,)

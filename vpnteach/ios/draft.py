@@ -77,6 +77,7 @@ class Draft:
     ikev2_policies: dict[str, Ikev2PolicyConfig] = field(default_factory=dict)
     ikev2_keyrings: dict[str, Ikev2KeyringConfig] = field(default_factory=dict)
     ikev2_profiles: dict[str, Ikev2ProfileConfig] = field(default_factory=dict)
+    ikev2_cookie_challenge: int | None = None  # crypto ikev2 cookie-challenge
     context: Any = None
     """The key of the object a sub-mode edits (policy priority, interface name, ...)."""
     key_hex: list[str] = field(default_factory=list)

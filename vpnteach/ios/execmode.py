@@ -84,8 +84,9 @@ class RouterContext(Protocol):
         """``debug crypto isakmp|ipsec|ikev2`` on or off."""
         ...
 
-    def clear_crypto(self, what: str) -> str:
-        """``clear crypto sa`` / ``clear crypto isakmp``; the debug lines printed meanwhile."""
+    def clear_crypto(self, what: str, peer: str | None = None) -> str:
+        """``clear crypto sa|isakmp|session`` (with ``peer`` only); the debug lines printed
+        meanwhile."""
         ...
 
     def ping(self, request: PingRequest) -> str:
@@ -221,7 +222,12 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
     ExecCommand(f"{_UNDEB} all", _undebug_all),
     ExecCommand(f"no {_DEB} all", _undebug_all),
     ExecCommand(f"cle(ar) {_C} sa", lambda c, a: c.clear_crypto("sa")),
+    ExecCommand(f"cle(ar) {_C} sa peer <peer:ip>", lambda c, a: c.clear_crypto("sa", a["peer"])),
     ExecCommand(f"cle(ar) {_C} {_ISA}", lambda c, a: c.clear_crypto("isakmp")),
+    ExecCommand(f"cle(ar) {_C} ikev2 sa", lambda c, a: c.clear_crypto("isakmp")),
+    ExecCommand(f"cle(ar) {_C} ses(sion)", lambda c, a: c.clear_crypto("session")),
+    ExecCommand(f"cle(ar) {_C} ses(sion) remote <peer:ip>",
+                lambda c, a: c.clear_crypto("session", a["peer"])),
     ExecCommand(f"{_C} pki auth(enticate) <tp:word>",
                 lambda c, a: c.pki_authenticate(a["tp"]), typed=False),
     ExecCommand(f"{_C} pki enr(oll) <tp:word>", lambda c, a: c.pki_enroll(a["tp"]), typed=False),

@@ -23,6 +23,7 @@ from vpnteach.ios.ikev2_model import (
     ENCRYPTIONS,
     GROUPS,
     INTEGRITIES,
+    Ikev2Dpd,
     Ikev2KeyringConfig,
     Ikev2KeyringPeer,
     Ikev2PolicyConfig,
@@ -251,8 +252,19 @@ PROFILE_ROWS: tuple[Row, ...] = (
     ("no keyring", _profile_edit(_set("keyring"))),
     ("lifetime <seconds:int:120-86400>", _profile_edit(_set("lifetime", "seconds"))),
     ("no lifetime", _profile_edit(_set("lifetime", None, 86400))),
+    (
+        "dpd <interval:int:10-3600> <retry:int:2-60> <mode:choice:on-demand/periodic>",
+        _profile_edit(lambda p, a: replace(p, dpd=Ikev2Dpd(a["interval"], a["retry"], a["mode"]))),
+    ),
+    ("no dpd", _profile_edit(_set("dpd"))),
     ("exit", _nothing),
 )
+
+
+def _cookie_challenge(d: Draft, a: Args) -> None:
+    """``crypto ikev2 cookie-challenge N``: answer IKE_SA_INIT with a COOKIE once N SAs are
+    half open (RFC 7296 §2.6); ``no``: the engine's default threshold."""
+    d.ikev2_cookie_challenge = a.get("count")
 
 
 def _map_profile(d: Draft, a: Args) -> None:
@@ -276,6 +288,8 @@ GLOBAL_ROWS: tuple[Row, ...] = (
     ("no crypto ikev2 keyring <name:word>", _remove("ikev2_keyrings")),
     ("crypto ikev2 profile <name:word>", _enter("ikev2_profiles", Ikev2ProfileConfig), PROFILE),
     ("no crypto ikev2 profile <name:word>", _remove("ikev2_profiles")),
+    ("crypto ikev2 cookie-challenge <count:int:1-1000>", _cookie_challenge),
+    ("no crypto ikev2 cookie-challenge", _cookie_challenge),
 )  # fmt: skip
 
 MODE_ROWS: dict[str, tuple[Row, ...]] = {
@@ -293,6 +307,8 @@ MODE_ROWS: dict[str, tuple[Row, ...]] = {
 def running_config_sections(config: RouterConfig) -> list[list[str]]:
     """The ``crypto ikev2`` blocks in IOS's order (proposals, policies, keyrings, profiles)."""
     sections = [_proposal(p) for p in config.ikev2_proposals.values()]
+    if config.ikev2_cookie_challenge is not None:
+        sections.insert(0, [f"crypto ikev2 cookie-challenge {config.ikev2_cookie_challenge}"])
     sections += [
         [f"crypto ikev2 policy {p.name} ", *(f" proposal {n}" for n in p.proposals)]
         for p in config.ikev2_policies.values()
@@ -334,6 +350,7 @@ def _profile(p: Ikev2ProfileConfig) -> list[str]:
     lines += [f" keyring local {p.keyring}"] if p.keyring else []
     lines += [f" pki trustpoint {p.trustpoint}"] if p.trustpoint else []
     lines += [f" lifetime {p.lifetime}"] if p.lifetime != 86400 else []
+    lines += [f" dpd {p.dpd.interval} {p.dpd.retry} {p.dpd.mode}"] if p.dpd else []
     return lines
 
 

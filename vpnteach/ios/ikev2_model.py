@@ -143,6 +143,17 @@ class Ikev2KeyringConfig(HtmlRepr):
 
 
 @dataclass(frozen=True)
+class Ikev2Dpd(HtmlRepr):
+    """``dpd INTERVAL RETRY on-demand|periodic`` in an IKEv2 profile: ask the peer whether it
+    lives (an empty INFORMATIONAL request, RFC 7296 §2.4) after ``interval`` seconds without
+    hearing from it (on demand: only when there is traffic to send), repeat every ``retry``."""
+
+    interval: int
+    retry: int
+    mode: str = "on-demand"
+
+
+@dataclass(frozen=True)
 class Ikev2ProfileConfig(HtmlRepr):
     """``crypto ikev2 profile NAME``.
 
@@ -153,6 +164,7 @@ class Ikev2ProfileConfig(HtmlRepr):
             local address, IOS's default).
         auth_local / auth_remote: ``authentication local|remote pre-share|rsa-sig``.
         trustpoint: ``pki trustpoint``; keyring: ``keyring local``; lifetime: ``lifetime``.
+        dpd: ``dpd INTERVAL RETRY on-demand|periodic`` (RFC 7296 §2.4 liveness checks).
     """
 
     name: str
@@ -163,6 +175,7 @@ class Ikev2ProfileConfig(HtmlRepr):
     trustpoint: str | None = None
     keyring: str | None = None
     lifetime: int = 86400
+    dpd: Ikev2Dpd | None = None
 
     def gaps(self) -> list[str]:
         """What IOS would complain about when the profile is used."""

@@ -249,6 +249,7 @@ class RouterConfig(HtmlRepr):
     ikev2_policies: Mapping[str, Ikev2PolicyConfig] = field(default_factory=_empty)
     ikev2_keyrings: Mapping[str, Ikev2KeyringConfig] = field(default_factory=_empty)
     ikev2_profiles: Mapping[str, Ikev2ProfileConfig] = field(default_factory=_empty)
+    ikev2_cookie_challenge: int | None = None  # crypto ikev2 cookie-challenge
     warnings: tuple[ConfigWarning, ...] = ()
 
     @property

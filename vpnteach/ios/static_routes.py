@@ -9,10 +9,11 @@ routes of their own (the lab's simulated network forwards by them).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from vpnteach.ios.draft import Draft
-from vpnteach.ios.grammar import Args
+from vpnteach.ios.grammar import Args, Mismatch
 from vpnteach.ios.model import StaticRoute
 
 Handler = Callable[[Draft, Args], None]
@@ -20,6 +21,10 @@ Row = tuple[str, Handler] | tuple[str, Handler, str]
 
 
 def _ip_route(d: Draft, a: Args) -> None:
+    try:  # IOS: "%Inconsistent address and mask" for host bits under the mask
+        ipaddress.IPv4Network(f"{a['prefix']}/{a['mask']}")
+    except ValueError:
+        raise Mismatch(2, [f"a network address for mask {a['mask']} (no host bits)"]) from None
     route = StaticRoute(a["prefix"], a["mask"], a["next_hop"])
     if route not in d.static_routes:
         d.static_routes.append(route)

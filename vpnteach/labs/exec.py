@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from vpnteach.gateway.clear import clear_crypto
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.execmode import DEBUG_NAMES, RouterContext
 from vpnteach.ios.execmode import run_exec as run_table
@@ -85,13 +86,10 @@ class LabContext:
     def set_debug(self, kind: str, on: bool) -> None:
         self.router.set_debug(kind, on)
 
-    def clear_crypto(self, what: str) -> str:
+    def clear_crypto(self, what: str, peer: str | None = None) -> str:
         gateway, lab = self._gateway(), self.router.lab
         now = lab.epoch(lab.network.now)
-        if what == "sa":
-            gateway.clear_crypto_sa(now)
-        else:
-            gateway.clear_crypto_isakmp(now)
+        clear_crypto(gateway, what, now, peer)
         self.router.service()
         lab.run_for(0.1)
         return "".join(line + "\n" for _, line in self.router.debug_lines())

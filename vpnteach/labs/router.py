@@ -35,6 +35,7 @@ from vpnteach.gateway import (
     uses_ikev2,
 )
 from vpnteach.gateway.adapt import crypto_interface, ike_config_from
+from vpnteach.gateway.clear import clear_all
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.sa import Datagram
 from vpnteach.ikev2.show import render_move
@@ -230,8 +231,7 @@ class LabRouter(HtmlRepr):
         and the crypto map's hooks stop; traffic leaves in clear."""
         assert self.gateway is not None
         now = self._epoch()
-        self.gateway.clear_crypto_sa(now)
-        self.gateway.clear_crypto_isakmp(now)
+        clear_all(self.gateway, now)
         self.events += iter(self.gateway.next_event, None)
         self._send(self.gateway.datagrams_to_send(now))
         if self._timer is not None:

@@ -13,6 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from vpnteach.gateway import Ikev2Gateway
+from vpnteach.gateway.clear import clear_crypto
+from vpnteach.ikev2 import Ikev2Endpoint
+from vpnteach.ikev2.transitions import State
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.execmode import run_exec
 from vpnteach.ios.exectypes import PingRequest
@@ -69,12 +73,9 @@ class ProcessContext:
     def set_debug(self, kind: str, on: bool) -> None:
         self.router.set_debug(kind, on)
 
-    def clear_crypto(self, what: str) -> str:
+    def clear_crypto(self, what: str, peer: str | None = None) -> str:
         gateway, now = self.router.gateway, self.router.now()
-        if what == "sa":
-            gateway.clear_crypto_sa(now)
-        else:
-            gateway.clear_crypto_isakmp(now)
+        clear_crypto(gateway, what, now, peer)
         self.router.service()
         return ""
 
@@ -88,8 +89,23 @@ class ProcessContext:
         raise ExecError("% crypto pki enroll: a router process loads its PKI with --pki")
 
     def counters(self) -> dict[str, int]:
-        ike = self.router.gateway.ike  # with the half-open figures (call admission control)
+        gateway = self.router.gateway
+        if isinstance(gateway, Ikev2Gateway):  # half-open SAs and cookies (RFC 7296 §2.6)
+            return {**self.router.stats, **ikev2_counters(gateway.v2)}
+        ike = gateway.ike  # with the half-open figures (call admission control)
         return {**self.router.stats, **ike.half_open.statistics(ike.config.half_open)}
+
+
+def ikev2_counters(v2: Ikev2Endpoint) -> dict[str, int]:
+    """The IKEv2 figures of ``show router counters``: SAs half open now, the threshold above
+    which IKE_SA_INIT is answered with a COOKIE, cookies sent, datagrams dropped."""
+    half_open = sum(1 for sa in v2.sas.values() if sa.state == State.R_WAIT_AUTH)
+    return {
+        "ikev2 half-open SAs": half_open,
+        "ikev2 cookie-challenge above": v2.config.max_half_open,
+        "ikev2 cookies sent": v2.stats["cookie_sent"],
+        "ikev2 datagrams dropped": v2.stats["dropped"],
+    }
 
 
 def run_command(router: RouterProcess, command: str) -> str:

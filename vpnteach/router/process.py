@@ -59,22 +59,22 @@ from vpnteach.gateway import (
     Transmit,
     make_gateway,
 )
+from vpnteach.gateway.clear import clear_all
 from vpnteach.gateway.retention import DAEMON_RETAIN
-from vpnteach.gateway.wireshark import esp_sa_key
 from vpnteach.ike.admission import HalfOpenLimits
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.events import Phase1Complete
-from vpnteach.ikev2.events import IkeSaEstablished
+from vpnteach.ikev2.events import IkeSaEstablished, IkeSaRekeyed
 from vpnteach.ikev2.show import render_move
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.model import RouterConfig
-from vpnteach.net.sim.keys import IkeKey, wireshark_key_tables
 from vpnteach.net.tun import TunDevice, configure
 from vpnteach.net.udp import wall_monotonic_clock
 from vpnteach.net.writer import BackgroundWriter
 from vpnteach.pki.trustpoint import RouterPki
 from vpnteach.router.counters import BoundedCounter
 from vpnteach.router.framing import WanDatagram, is_esp_in_udp, wan_datagram
+from vpnteach.router.keys import KEY_FILES, key_tables
 from vpnteach.router.privileges import Account, drop_privileges
 from vpnteach.router.safefiles import listen_unix, open_directory, peer_uid, write_file_at
 from vpnteach.router.setup import brief, config_timezone, lan_interface, remote_networks
@@ -96,6 +96,7 @@ BATCH = 64  # packets read per wake-up before other descriptors get a turn
 T = TypeVar("T")
 
 
+_IKEV2_SAS = IkeSaEstablished | IkeSaRekeyed  # new SK_* keys for Wireshark (RFC 7296 §2.14)
 _LOADED_LATER = ("vpnteach.router.commands",)  # imported lazily, after the drop
 
 
@@ -177,9 +178,8 @@ class RouterProcess:
         """Create the TUN device, bind the WAN sockets and the control socket."""
         self._loop = loop = asyncio.get_running_loop()
         if self.keys_dir is not None:  # first: a refused directory leaves nothing behind
-            tables = frozenset(wireshark_key_tables([], []))
             self._keys_fd = open_directory(
-                self.keys_dir, owner=self.user, mode=0o700, contents=tables
+                self.keys_dir, owner=self.user, mode=0o700, contents=KEY_FILES
             )
         self.tun = TunDevice(self.tun_name)
         configure(self.tun.name, str(self.lan), routes=remote_networks(self.gateway))
@@ -221,8 +221,7 @@ class RouterProcess:
         """Delete notifications to the peers, SAs removed, sockets and TUN closed."""
         if self.udp:
             now = self.now()
-            removed = self.gateway.clear_crypto_sa(now)
-            peers = self.gateway.clear_crypto_isakmp(now)
+            removed, peers = clear_all(self.gateway, now)
             self.service()
             self._say(f"shutdown: {removed} IPsec SAs and {peers} ISAKMP SAs deleted")
         if self._timer is not None:
@@ -353,7 +352,7 @@ class RouterProcess:
         self._flush_writers()
         while (event := gw.next_event()) is not None:
             self.stats[f"event {type(event).__name__}"] += 1
-            if isinstance(event, (SasInstalled, SasRemoved, Phase1Complete, IkeSaEstablished)):
+            if isinstance(event, SasInstalled | SasRemoved | Phase1Complete | _IKEV2_SAS):
                 self._say(f"{type(event).__name__}: {brief(event)}")
                 self.export_keys()
         for d in gw.datagrams_to_send(self.now()):
@@ -415,9 +414,7 @@ class RouterProcess:
         through the directory descriptor opened at start (never by path: no symlink followed)."""
         if self._keys_fd is None:
             return
-        ike = {cky: IkeKey(cky, ka) for cky, ka in self.gateway.ike_keys}
-        esp = {(k.src, k.dst, k.spi): k for k in map(esp_sa_key, self.gateway.installed)}
-        for name, text in wireshark_key_tables(list(ike.values()), list(esp.values())).items():
+        for name, text in key_tables(self.gateway).items():
             write_file_at(self._keys_fd, name, text.encode())
 
     # ------------------------------------------------------------------ console

@@ -11,7 +11,7 @@ import ipaddress
 from vpnteach.gateway import Gateway, SasInstalled, SasRemoved
 from vpnteach.gateway import tunnels_up as tunnels_up  # for router.commands
 from vpnteach.ike.events import Phase1Complete
-from vpnteach.ikev2.events import IkeSaEstablished
+from vpnteach.ikev2.events import IkeSaEstablished, IkeSaRekeyed
 from vpnteach.ios.model import RouterConfig
 from vpnteach.ios.vti_model import is_tunnel
 from vpnteach.router.sockets import RouterSetupError
@@ -64,4 +64,7 @@ def brief(event: object) -> str:
         return f"ISAKMP SA with {event.peer[0]} (CKY-I {event.cky_i.hex()})"
     if isinstance(event, IkeSaEstablished):
         return f"IKEv2 SA with {event.peer[0]} (SPIi {event.spi_i.hex()}, {event.suite})"
+    if isinstance(event, IkeSaRekeyed):
+        old, new = event.old_spi_i.hex(), event.spi_i.hex()
+        return f"IKEv2 SA with {event.peer[0]} rekeyed (SPIi {old} -> {new})"
     return repr(event)
