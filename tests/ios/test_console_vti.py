@@ -180,8 +180,8 @@ CASES: list[tuple[str, str, str, str]] = [
         "enter",
         "ip route 192.168.22.1 255.255.255.0 Tunnel0",  # IOS: %Inconsistent address and mask
         L(
-            "% a value the model accepts (ip route 192.168.22.1 255.255.255.0 Tunnel0: "
-            "192.168.22.1 has host bits under 255.255.255.0)",
+            " " * 25 + "^",  # under the prefix, as for a next-hop route (static_routes.py)
+            "% Invalid input detected at '^' marker.",
             "",
         ),
     ),

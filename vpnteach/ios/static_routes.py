@@ -20,11 +20,17 @@ Handler = Callable[[Draft, Args], None]
 Row = tuple[str, Handler] | tuple[str, Handler, str]
 
 
-def _ip_route(d: Draft, a: Args) -> None:
-    try:  # IOS: "%Inconsistent address and mask" for host bits under the mask
+def check_network(a: Args) -> None:
+    """``ip route PREFIX MASK ...`` names a network: no host bits under the mask (IOS:
+    "%Inconsistent address and mask"); the caret goes under the mask."""
+    try:
         ipaddress.IPv4Network(f"{a['prefix']}/{a['mask']}")
     except ValueError:
         raise Mismatch(2, [f"a network address for mask {a['mask']} (no host bits)"]) from None
+
+
+def _ip_route(d: Draft, a: Args) -> None:
+    check_network(a)
     route = StaticRoute(a["prefix"], a["mask"], a["next_hop"])
     if route not in d.static_routes:
         d.static_routes.append(route)

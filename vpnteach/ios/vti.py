@@ -20,7 +20,6 @@ a route out of an interface, refused for one not configured): its one Child SA's
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -30,6 +29,7 @@ from vpnteach.ios.argtypes import interface_rank
 from vpnteach.ios.draft import Draft
 from vpnteach.ios.grammar import Args
 from vpnteach.ios.model import InterfaceConfig, RouterConfig, StaticRoute
+from vpnteach.ios.static_routes import check_network
 from vpnteach.ios.vti_model import IpsecProfileConfig, is_tunnel
 
 PROFILE = "ipsec-profile"
@@ -94,10 +94,7 @@ def _route_out(d: Draft, a: Args) -> None:
     """``ip route PREFIX MASK INTERFACE [NEXT-HOP]``: out of an interface that exists (a VTI's
     route decides what its IPsec SA protects)."""
     where = f"ip route {a['prefix']} {a['mask']} {a['interface']}"
-    try:
-        ipaddress.IPv4Network(f"{a['prefix']}/{a['mask']}")
-    except ValueError:  # IOS: "%Inconsistent address and mask"
-        raise PolicyError(f"{where}: {a['prefix']} has host bits under {a['mask']}") from None
+    check_network(a)
     if a["interface"] not in d.interfaces:
         raise PolicyError(
             f"{where}: no interface {a['interface']} (configure it first: interface "
