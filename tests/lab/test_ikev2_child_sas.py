@@ -9,13 +9,10 @@ assertions (skipped locally without it, failing in CI).
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
-from tests.conftest import require
-from vpnteach.gateway import Discard, Ikev2Gateway
+from tests.lab.ikev2_tools import tshark_fields, v2
+from vpnteach.gateway import Discard
 from vpnteach.gateway.invalid_spi import INVALID_SPI_BURST
 from vpnteach.ikev2.events import ChildSaEstablished
 from vpnteach.lab import Lab
@@ -37,12 +34,6 @@ FIELDS = [
 ]
 
 
-def _v2(lab: Lab, name: str) -> Ikev2Gateway:
-    gateway = lab.router(name).gateway
-    assert isinstance(gateway, Ikev2Gateway)
-    return gateway
-
-
 def _up() -> Lab:
     lab = Lab.seed(ike=2, auth="pre-share")
     lab.capture("WAN")
@@ -52,25 +43,15 @@ def _up() -> Lab:
 
 def _second_child_sa(lab: Lab) -> None:
     """Branch1 opens a second Child SA on the IKE SA (CREATE_CHILD_SA without REKEY_SA)."""
-    assert _v2(lab, "Branch1").v2.create_child_sa(BRANCH2, lab.epoch(lab.network.now))
+    assert v2(lab, "Branch1").v2.create_child_sa(BRANCH2, lab.epoch(lab.network.now))
     lab.branch1.service()
     lab.run_for(1)
-
-
-def _tshark(lab: Lab, folder: Path) -> list[dict[str, str]]:
-    require(shutil.which("tshark") is not None, "needs tshark")
-    lab.export_pcap(folder)
-    argv = ["tshark", "-r", str(folder / "WAN1.pcap"), "-T", "fields", "-Y", "isakmp"]
-    argv += [x for f in FIELDS for x in ("-e", f)]
-    env = {**os.environ, "WIRESHARK_CONFIG_DIR": str(folder)}
-    out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
-    return [dict(zip(FIELDS, line.split("\t"), strict=True)) for line in out.splitlines()]
 
 
 def test_clear_crypto_sa_deletes_every_child_sa_in_one_delete_payload(tmp_path: Path) -> None:
     lab = _up()
     _second_child_sa(lab)
-    b1, b2 = _v2(lab, "Branch1"), _v2(lab, "Branch2")
+    b1, b2 = v2(lab, "Branch1"), v2(lab, "Branch2")
     assert len(b1.sad.sas()) == len(b2.sad.sas()) == 4  # two pairs with one peer
     ike_spi = next(iter(b1.v2.sas))
     ours = sorted(f"{s.spi:08x}" for s in b1.sad.sas() if s.direction.name == "INBOUND")
@@ -80,7 +61,7 @@ def test_clear_crypto_sa_deletes_every_child_sa_in_one_delete_payload(tmp_path: 
     for gw in (b1, b2):
         (sa,) = gw.v2.sas.values()
         assert sa.spi_i == ike_spi and sa.children == [] and sa.established  # IKE SA stays
-    rows = [r for r in _tshark(lab, tmp_path) if r["isakmp.delete.protoid"] == "3"]
+    rows = [r for r in tshark_fields(lab, tmp_path, FIELDS) if r["isakmp.delete.protoid"] == "3"]
     request, response = rows[-2:]
     assert request["ip.src"] == "10.1.1.1" and request["isakmp.flag_r"] == "0"
     assert request["isakmp.exchangetype"] == INFORMATIONAL
@@ -93,7 +74,7 @@ def test_after_clear_crypto_sa_traffic_opens_a_child_sa_on_the_same_ike_sa(
     tmp_path: Path,
 ) -> None:
     lab = _up()
-    b1 = _v2(lab, "Branch1")
+    b1 = v2(lab, "Branch1")
     ike_spi = next(iter(b1.v2.sas))
     lab.branch1.exec("clear crypto sa")
     output = lab.branch1.exec(PING)
@@ -101,7 +82,7 @@ def test_after_clear_crypto_sa_traffic_opens_a_child_sa_on_the_same_ike_sa(
     (sa,) = b1.v2.sas.values()
     assert sa.spi_i == ike_spi and len(sa.children) == 1  # no new IKE_SA_INIT
     assert len([e for e in lab.branch1.events if isinstance(e, ChildSaEstablished)]) == 2
-    rows = _tshark(lab, tmp_path)
+    rows = tshark_fields(lab, tmp_path, FIELDS)
     creates = [r for r in rows if r["isakmp.exchangetype"] == CREATE_CHILD_SA]
     assert [r["ip.src"] for r in creates] == ["10.1.1.1", "10.2.2.1"]
     assert {r["isakmp.ispi"] for r in rows} == {ike_spi.hex()}
@@ -111,7 +92,7 @@ def test_after_clear_crypto_sa_traffic_opens_a_child_sa_on_the_same_ike_sa(
 def _branch2_forgets_its_child_sa(lab: Lab) -> int:
     """Branch2 loses its Child SA (SAD and IKE SA), Branch1 is not told: its SPI is Branch2's
     inbound one, unknown there from now on."""
-    b2 = _v2(lab, "Branch2")
+    b2 = v2(lab, "Branch2")
     lost = next(s.spi for s in b2.sad.sas() if s.direction.name == "INBOUND")
     for sa in list(b2.sad.sas()):
         b2.sad.remove(sa)
@@ -129,9 +110,9 @@ def test_esp_for_a_lost_child_sa_gets_invalid_spi_and_the_peer_replaces_the_pair
     # the first echo meets the unknown SPI; Branch1 drops that pair and opens another
     assert "(3/5)" in output or "(4/5)" in output, output
     assert lab.branch1.exec(PING).count("!") == 5
-    b1 = _v2(lab, "Branch1")
+    b1 = v2(lab, "Branch1")
     assert lost not in {s.spi for s in b1.sad.sas()}
-    rows = _tshark(lab, tmp_path)
+    rows = tshark_fields(lab, tmp_path, FIELDS)
     notify = [r for r in rows if r["isakmp.notify.msgtype"] == "11"]  # INVALID_SPI
     assert len(notify) == 1 and notify[0]["ip.src"] == BRANCH2
     assert notify[0]["isakmp.exchangetype"] == INFORMATIONAL
@@ -145,7 +126,7 @@ def test_forged_esp_with_unknown_spis_draws_few_invalid_spi_notifications() -> N
     INVALID_SPI is an encrypted IKE request Branch2 builds, so one SPI is answered once per
     hold-down and all SPIs together at most INVALID_SPI_BURST times per window."""
     lab = _up()
-    b2 = _v2(lab, "Branch2")
+    b2 = v2(lab, "Branch2")
     for i in range(40):
         spi = 0x0BAD0000 + (0 if i < 20 else i)  # 20 times one SPI, then 20 different ones
         esp = spi.to_bytes(4, "big") + (1).to_bytes(4, "big") + bytes(48)
@@ -159,7 +140,7 @@ def test_forged_esp_with_unknown_spis_draws_few_invalid_spi_notifications() -> N
     assert sent.count(sent[0]) == 1
     assert len(sent) == INVALID_SPI_BURST
     assert b2.invalid_spi.suppressed == 40 - INVALID_SPI_BURST
-    assert _v2(lab, "Branch1").v2.stats["invalid_spi_unknown"] == INVALID_SPI_BURST
+    assert v2(lab, "Branch1").v2.stats["invalid_spi_unknown"] == INVALID_SPI_BURST
     assert lab.branch1.exec(PING).count("!") == 5  # Branch1's own pair is untouched
 
 
@@ -167,7 +148,7 @@ def test_a_bounded_gateway_forgets_the_keys_of_ike_and_child_sas_that_are_gone()
     """A router process keeps no key of a deleted SA unless ``--keys`` asked for them
     (:mod:`vpnteach.gateway.retention`): the IKEv2 table follows the live IKE SAs."""
     lab = _up()
-    b1 = _v2(lab, "Branch1")
+    b1 = v2(lab, "Branch1")
     b1.keep_keys = False
     (spi_i,) = b1.v2.sas
     assert [line[:16] for line in b1.ikev2_keys] == [spi_i.hex()] and len(b1.installed) == 2
@@ -179,7 +160,7 @@ def test_a_bounded_gateway_forgets_the_keys_of_ike_and_child_sas_that_are_gone()
 def test_clear_crypto_session_deletes_the_ike_sa_with_its_child_sas(tmp_path: Path) -> None:
     lab = _up()
     _second_child_sa(lab)
-    b1, b2 = _v2(lab, "Branch1"), _v2(lab, "Branch2")
+    b1, b2 = v2(lab, "Branch1"), v2(lab, "Branch2")
     ike_spi = next(iter(b1.v2.sas))
     lab.branch1.exec("clear crypto sa peer 10.9.9.9")  # another peer: nothing to clear
     assert len(b1.sad.sas()) == len(b2.sad.sas()) == 4
@@ -187,7 +168,8 @@ def test_clear_crypto_session_deletes_the_ike_sa_with_its_child_sas(tmp_path: Pa
     lab.run_for(1)
     assert b1.v2.sas == {} and b2.v2.sas == {}
     assert b1.sad.sas() == [] and b2.sad.sas() == []
-    rows = [r for r in _tshark(lab, tmp_path) if r["isakmp.exchangetype"] == INFORMATIONAL]
+    rows = tshark_fields(lab, tmp_path, FIELDS)
+    rows = [r for r in rows if r["isakmp.exchangetype"] == INFORMATIONAL]
     request = rows[-2]  # one Delete of the IKE SA (protocol 1): its Child SAs go with it
     assert request["ip.src"] == "10.1.1.1" and request["isakmp.ispi"] == ike_spi.hex()
     assert request["isakmp.delete.protoid"] == "1" and request["isakmp.delete.spi"] == ""

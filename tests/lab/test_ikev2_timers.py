@@ -15,14 +15,11 @@ tshark (skipped locally without it, failing in CI).
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
-from tests.conftest import require
-from vpnteach.gateway import Ikev2Gateway, PeerDead
+from tests.lab.ikev2_tools import tshark_fields, v2
+from vpnteach.gateway import PeerDead
 from vpnteach.ikev2.events import IkeSaRekeyed, LivenessChecked
 from vpnteach.lab import Lab
 from vpnteach.net.sim.faults import FaultPolicy
@@ -31,12 +28,6 @@ PING = "ping 192.168.22.1 source 192.168.11.1"
 BRANCH1, BRANCH2 = "10.1.1.1", "10.2.2.1"
 FIELDS = ["ip.src", "isakmp.exchangetype", "isakmp.ispi", "isakmp.prop.protoid",
           "isakmp.enc.pad_length", "_ws.malformed"]  # fmt: skip
-
-
-def _v2(lab: Lab, name: str) -> Ikev2Gateway:
-    gateway = lab.router(name).gateway
-    assert isinstance(gateway, Ikev2Gateway)
-    return gateway
 
 
 def _lab(*lines: str) -> Lab:
@@ -48,16 +39,6 @@ def _lab(*lines: str) -> Lab:
     return lab
 
 
-def _tshark(lab: Lab, folder: Path) -> list[dict[str, str]]:
-    require(shutil.which("tshark") is not None, "needs tshark")
-    lab.export_pcap(folder)
-    argv = ["tshark", "-r", str(folder / "WAN1.pcap"), "-T", "fields", "-Y", "isakmp"]
-    argv += [x for f in FIELDS for x in ("-e", f)]
-    env = {**os.environ, "WIRESHARK_CONFIG_DIR": str(folder)}
-    out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
-    return [dict(zip(FIELDS, line.split("\t"), strict=True)) for line in out.splitlines()]
-
-
 def test_the_profile_lines_are_parsed_and_shown() -> None:
     lab = Lab.seed(ike=2, auth="pre-share")
     lab.branch1.configure(
@@ -67,7 +48,7 @@ def test_the_profile_lines_are_parsed_and_shown() -> None:
     shown = lab.branch1.exec("show running-config")
     assert "crypto ikev2 cookie-challenge 20\n" in shown
     assert " lifetime 600\n dpd 15 3 periodic\n" in shown
-    gw = _v2(lab, "Branch1")
+    gw = v2(lab, "Branch1")
     assert gw.dpd is not None and (gw.dpd.seconds, gw.dpd.retry, gw.dpd.periodic) == (15, 3, True)
     assert (gw.v2.config.max_half_open, gw.v2.config.max_in_negotiation) == (20, 300)
     assert gw.profiles[BRANCH2].lifetime == 600
@@ -79,7 +60,7 @@ def test_the_profile_lines_are_parsed_and_shown() -> None:
 
 def test_the_ike_sa_is_rekeyed_by_its_initiator_before_its_lifetime_ends(tmp_path: Path) -> None:
     lab = _lab("lifetime 120")
-    b1, b2 = _v2(lab, "Branch1"), _v2(lab, "Branch2")
+    b1, b2 = v2(lab, "Branch1"), v2(lab, "Branch2")
     born = next(m.time for m in b1.v2.moves if m.handler == "receive_auth_response")
     (first,) = b1.v2.sas
     child_spis = {s.spi for s in b1.sad.sas()}
@@ -96,7 +77,7 @@ def test_the_ike_sa_is_rekeyed_by_its_initiator_before_its_lifetime_ends(tmp_pat
     assert len(b1.v2.sas) == 1 and b1.v2.sas.keys() == b2.v2.sas.keys()
     active = re.search(r"Life/Active Time: 120/(\d+) sec", lab.branch1.exec("show crypto ikev2 sa"))
     assert active is not None and int(active.group(1)) < 120  # the newest SA's own age
-    rows = _tshark(lab, tmp_path)
+    rows = tshark_fields(lab, tmp_path, FIELDS)
     rekey_requests = [r for r in rows if r["isakmp.exchangetype"] == "36" and
                       r["isakmp.prop.protoid"] == "1" and r["ip.src"] == BRANCH1]  # fmt: skip
     assert len(rekey_requests) >= 3  # CREATE_CHILD_SA proposing an IKE SA: decrypted
@@ -111,7 +92,7 @@ def test_an_ike_sa_that_is_not_rekeyed_is_deleted_at_its_end_with_its_child_sas(
     lab = Lab.seed(ike=2, auth="pre-share")
     lab.branch2.configure("crypto ikev2 profile PROF\n lifetime 120\n")  # Branch1: a day
     assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
-    b1, b2 = _v2(lab, "Branch1"), _v2(lab, "Branch2")
+    b1, b2 = v2(lab, "Branch1"), v2(lab, "Branch2")
     b2.v2.rekey_ike_sa = lambda *args: False  # type: ignore[method-assign,assignment]
     born = b2.v2.moves[-1].time  # IKE_AUTH answered: the SA is up
     lab.run(born + 119.5 - lab.epoch(lab.network.now))
@@ -125,7 +106,7 @@ def test_an_ike_sa_that_is_not_rekeyed_is_deleted_at_its_end_with_its_child_sas(
 
 def test_dead_peer_detection_on_demand_buries_a_silent_peer() -> None:
     lab = _lab("dpd 10 2 on-demand")
-    b1 = _v2(lab, "Branch1")
+    b1 = v2(lab, "Branch1")
     lab.network.link("WAN2").faults = FaultPolicy(loss=1.0)  # Branch2 is gone
     assert "Success rate is 0 percent" in lab.branch1.exec(PING + " repeat 10")
     lab.run(30)
@@ -142,7 +123,7 @@ def test_dead_peer_detection_on_demand_buries_a_silent_peer() -> None:
 
 def test_on_demand_never_asks_a_peer_whose_traffic_keeps_arriving() -> None:
     lab = _lab("dpd 10 2 on-demand")
-    b1 = _v2(lab, "Branch1")
+    b1 = v2(lab, "Branch1")
     for _ in range(4):
         lab.branch1.exec(PING)
         lab.run(5)
@@ -152,7 +133,7 @@ def test_on_demand_never_asks_a_peer_whose_traffic_keeps_arriving() -> None:
 
 def test_periodic_dead_peer_detection_asks_an_idle_live_peer_every_interval() -> None:
     lab = _lab("dpd 10 2 periodic")
-    b1 = _v2(lab, "Branch1")
+    b1 = v2(lab, "Branch1")
     lab.run(35)
     probes = [m for m in b1.v2.moves if m.handler == "send_liveness"]
     answered = [e for e in lab.branch1.events if isinstance(e, LivenessChecked)]
@@ -168,7 +149,7 @@ def test_the_child_sa_is_rekeyed_on_the_same_ike_sa_before_its_lifetime_ends() -
     for router in (lab.branch1, lab.branch2):
         router.configure("crypto ipsec security-association lifetime seconds 120\n")
     assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
-    b1, b2 = _v2(lab, "Branch1"), _v2(lab, "Branch2")
+    b1, b2 = v2(lab, "Branch1"), v2(lab, "Branch2")
     (ike,) = b1.v2.sas
     old = {s.spi for s in b1.sad.sas()}
     lab.run(95)
@@ -182,7 +163,7 @@ def test_the_child_sa_is_rekeyed_on_the_same_ike_sa_before_its_lifetime_ends() -
 
 def test_changing_the_cookie_threshold_or_dpd_keeps_the_sas() -> None:
     lab = _lab()
-    b1 = _v2(lab, "Branch1")
+    b1 = v2(lab, "Branch1")
     ike, child = list(b1.v2.sas), {s.spi for s in b1.sad.sas()}
     lab.branch1.configure(
         "crypto ikev2 cookie-challenge 5\ncrypto ikev2 profile PROF\n dpd 10 2 on-demand\n"
