@@ -68,6 +68,7 @@ __all__ = [
     "inspect_esp",
     "parse_outer",
     "protect",
+    "unpad_verified",
 ]
 
 NEXT_HEADER_IPV4 = int(IpProtocol.IPV4)
@@ -308,6 +309,12 @@ def _unpad(sa: IpsecSa, plaintext: bytes, seq: int) -> DecapResult:
     c.pkts_verify += 1
     sa.count_bytes(payload_len)
     return Decapsulated(inner, sa, seq)
+
+
+unpad_verified = _unpad
+"""``unpad_verified(sa, plaintext, seq)``: the checks after a good ICV (trailer, next header,
+proxy identities, RFC 4303 §2.4, RFC 4301 §5.2) with their counters, for a caller that
+verified and decrypted ``plaintext`` itself and updated the replay window."""
 
 
 def _check_inner(sa: IpsecSa, inner: bytes) -> Dropped | None:

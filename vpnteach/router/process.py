@@ -51,14 +51,12 @@ from typing import TextIO, TypeVar
 
 from vpnteach.crypto.rng import OsRng, Rng
 from vpnteach.gateway import (
-    Deliver,
-    Discard,
     Ikev2Gateway,
     SasInstalled,
     SasRemoved,
-    Transmit,
     make_gateway,
 )
+from vpnteach.gateway.fastpath import FastPath
 from vpnteach.gateway.retention import DAEMON_RETAIN
 from vpnteach.gateway.wireshark import esp_sa_key
 from vpnteach.ike.admission import HalfOpenLimits
@@ -74,7 +72,7 @@ from vpnteach.net.udp import wall_monotonic_clock
 from vpnteach.net.writer import BackgroundWriter
 from vpnteach.pki.trustpoint import RouterPki
 from vpnteach.router.counters import BoundedCounter
-from vpnteach.router.framing import WanDatagram, is_esp_in_udp, wan_datagram
+from vpnteach.router.dataplane import DataPlane
 from vpnteach.router.privileges import Account, drop_privileges
 from vpnteach.router.safefiles import listen_unix, open_directory, peer_uid, write_file_at
 from vpnteach.router.setup import brief, config_timezone, lan_interface, remote_networks
@@ -92,15 +90,15 @@ __all__ = [
 
 IKE_PORTS = (500, 4500)
 ESP_PROTOCOL = 50
-BATCH = 64  # packets read per wake-up before other descriptors get a turn
 T = TypeVar("T")
 
 
 _LOADED_LATER = ("vpnteach.router.commands",)  # imported lazily, after the drop
 
 
-class RouterProcess:
-    """A running router (see the module docstring).
+class RouterProcess(DataPlane):
+    """A running router (see the module docstring; the packet handlers are
+    :mod:`vpnteach.router.dataplane`'s).
 
     Args:
         config: the parsed IOS configuration.
@@ -151,6 +149,7 @@ class RouterProcess:
         self.control = Path(control) if control is not None else None
         self.keys_dir = Path(keys_dir) if keys_dir is not None else None
         self.gateway.keep_keys = keys_dir is not None  # asked for: they go to disk anyway
+        self._fast = FastPath(self.gateway)
         self.log, self.initiate_at_start = log, initiate
         self.force_udp_encap = force_udp_encap
         self.user = user
@@ -250,100 +249,6 @@ class RouterProcess:
     def _forget(self, fd: int) -> None:
         if self._loop is not None and fd >= 0:
             self._loop.remove_reader(fd)
-
-    # ------------------------------------------------------------------ data plane
-
-    def _on_tun(self) -> None:
-        assert self.tun is not None
-        for _ in range(BATCH):
-            packet = self.tun.read()
-            if packet is None:
-                break
-            self.stats["tun_in"] += 1
-            self._outbound(packet)
-        self.service()
-
-    def _outbound(self, packet: bytes) -> None:
-        if len(packet) < 20 or packet[0] >> 4 != 4:
-            self.stats["tun_not_ipv4"] += 1
-            return
-        verdict = self.gateway.outbound(packet, self.gateway.interface, self.now())
-        if isinstance(verdict, Transmit) and verdict.protected:
-            self._send_wan(verdict.packet)
-        elif isinstance(verdict, Transmit):
-            self.stats["lan_not_protected_dropped"] += 1  # no clear path to the WAN here
-        else:
-            self.stats[f"discard: {verdict.reason}"] += 1
-
-    def _send_wan(self, packet: bytes) -> None:
-        out = wan_datagram(packet)
-        if out is None:
-            self.stats["wan_unsendable"] += 1
-            return
-        try:
-            self._sendto(out)
-        except OSError as exc:  # a full socket buffer or an unreachable peer: ESP is best effort
-            self.stats[f"wan_send_error: {exc.strerror}"] += 1
-
-    def _sendto(self, out: WanDatagram) -> None:
-        if out.src_port is None:
-            assert self.raw is not None
-            self.raw.sendto(out.payload, (out.dst, 0))
-            self.stats["esp_out"] += 1
-        else:
-            sock = self.udp[4500 if out.src_port == 4500 else 500]
-            sock.sendto(out.payload, (out.dst, out.dst_port))
-            self.stats["esp_udp_out"] += 1
-
-    def _on_udp(self, port: int) -> None:
-        sock = self.udp.get(port)
-        for _ in range(BATCH):
-            if sock is None:
-                break
-            try:
-                data, addr = sock.recvfrom(65535)
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError as exc:  # ICMP errors surface here; retransmission copes
-                self.stats[f"udp_error: {exc.strerror}"] += 1
-                break
-            try:  # (the engines drop bad input themselves: an exception here is a bug)
-                self._on_datagram(data, addr, port)
-            except Exception:
-                self._internal_error(f"datagram from {addr[0]}:{addr[1]} on UDP {port}")
-        self.service()
-
-    def _on_datagram(self, data: bytes, addr: tuple[str, int], port: int) -> None:
-        now = self.now()
-        if is_esp_in_udp(data, port):  # RFC 3948 §2.2: the ESP part, headers never rebuilt
-            self.stats["esp_udp_in"] += 1
-            self._deliver(self.gateway.inbound_esp(data, addr, now))
-        else:
-            self.stats[f"ike_in_{port}"] += 1
-            self.gateway.receive_datagram(data, (str(addr[0]), int(addr[1])), now, port)
-
-    def _on_raw_esp(self) -> None:
-        assert self.raw is not None
-        for _ in range(BATCH):
-            try:
-                packet = self.raw.recv(65535)
-            except (BlockingIOError, InterruptedError):
-                break
-            self.stats["esp_in"] += 1
-            self._inbound(packet, self.now())
-        self.service()
-
-    def _inbound(self, packet: bytes, now: float) -> None:
-        self._deliver(self.gateway.inbound(packet, self.gateway.interface, now))
-
-    def _deliver(self, verdict: Deliver | Discard) -> None:
-        if isinstance(verdict, Deliver) and verdict.decrypted and self._lan_writer is not None:
-            self._lan_writer.put(verdict.packet)  # written by its thread (net/writer.py)
-            self.stats["tun_out"] += 1
-        elif isinstance(verdict, Deliver):
-            self.stats["wan_clear_ignored"] += 1
-        else:
-            self.stats[f"discard: {verdict.reason}"] += 1
 
     # ------------------------------------------------------------------ servicing
 
