@@ -332,5 +332,5 @@ def _check_inner(sa: IpsecSa, inner: bytes) -> Dropped | None:
 
 
 def _in_ident(address: int, ident: ProxyIdentity) -> bool:
-    network = ident.network
-    return address & int(network.netmask) == int(network.network_address)
+    netmask, network = ident.bounds
+    return address & netmask == network

@@ -19,7 +19,13 @@ every layer; the time is read once per batch (the lifetimes count in seconds).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+import os
+import select
 import socket
+import threading
 from collections import Counter
 from collections.abc import Callable
 
@@ -39,7 +45,8 @@ _ESP = 50
 
 
 class DataPlane:
-    """Mixin of :class:`~vpnteach.router.process.RouterProcess`: its packet handlers."""
+    """Mixin of :class:`~vpnteach.router.process.RouterProcess`: its packet handlers and the
+    thread that runs them."""
 
     gateway: Gateway
     stats: Counter[str]
@@ -47,8 +54,86 @@ class DataPlane:
     udp: dict[int, socket.socket]
     raw: socket.socket | None
     now: Callable[[], float]
+    _loop: asyncio.AbstractEventLoop | None
     _lan_writer: BackgroundWriter[bytes] | None
     _fast: FastPath
+    _lock: threading.RLock
+    _in_plane: bool
+    _service_asked: bool
+    _plane: threading.Thread | None
+    _plane_wake: tuple[int, int] | None
+
+    def _init_data_plane(self) -> None:
+        self._fast = FastPath(self.gateway)
+        self._lock = threading.RLock()  # the gateway's: held by whichever thread uses it
+        self._in_plane = self._service_asked = False
+        self._plane, self._plane_wake = None, None
+
+    # ------------------------------------------------------------------ the thread
+
+    def _start_data_plane(self) -> None:
+        """Start the thread that waits on the TUN device, UDP 4500 and the raw ESP socket
+        (after the privilege drop: capabilities belong to each thread)."""
+        assert self.tun is not None and self.raw is not None
+        handlers: dict[int, Callable[[], None]] = {
+            self.tun.fileno(): self._on_tun,
+            self.udp[NAT_T_PORT].fileno(): functools.partial(self._on_udp, NAT_T_PORT),
+            self.raw.fileno(): self._on_raw_esp,
+        }
+        self._plane_wake = os.pipe()
+        self._plane = threading.Thread(
+            target=self._run_plane, args=(handlers, self._plane_wake[0]), name="data-plane",
+            daemon=True,
+        )  # fmt: skip
+        self._plane.start()
+
+    def _stop_data_plane(self, timeout: float = 2.0) -> None:
+        """Stop the thread (it finishes the batch in hand). Idempotent."""
+        thread, wake, self._plane, self._plane_wake = self._plane, self._plane_wake, None, None
+        if thread is None or wake is None:
+            return
+        os.write(wake[1], b"x")
+        thread.join(timeout)
+        for fd in wake:
+            os.close(fd)
+
+    def _run_plane(self, handlers: dict[int, Callable[[], None]], stop: int) -> None:
+        """Block in ``poll`` until a descriptor is readable, then run its handler holding the
+        gateway's lock: no event loop between the kernel and the packet."""
+        poller = select.poll()
+        for fd in (*handlers, stop):
+            poller.register(fd, select.POLLIN)
+        while True:
+            ready = poller.poll()
+            with self._lock:
+                self._in_plane = True
+                try:
+                    for fd, _ in ready:
+                        if fd == stop:
+                            return
+                        handlers[fd]()
+                except Exception:  # a bug: logged and counted, the thread goes on
+                    self._internal_error("data plane")
+                finally:
+                    self._in_plane = False
+
+    def _locked(self, work: Callable[..., None], *args: object) -> None:
+        """``work(*args)`` on the event loop's thread, holding the gateway's lock."""
+        with self._lock:
+            work(*args)
+
+    def _service_later(self) -> None:
+        """From the data-plane thread: have the event loop service the gateway (it owns the
+        timer and the IKE sockets' sending), once however many batches ask."""
+        if not self._service_asked and self._loop is not None:
+            self._service_asked = True
+            with contextlib.suppress(RuntimeError):  # the loop is closing: nothing to do
+                self._loop.call_soon_threadsafe(self._service_now)
+
+    def _service_now(self) -> None:
+        with self._lock:
+            self._service_asked = False
+            self.service()
 
     def service(self) -> None:  # pragma: no cover - RouterProcess's
         raise NotImplementedError
@@ -61,10 +146,13 @@ class DataPlane:
 
     def _after_batch(self, general: int) -> None:
         """Service the gateway, or only wake the TUN writer if nothing else is waiting."""
-        if general or not self._fast.settled():
-            self.service()
-        else:
+        if not general and self._fast.settled():
             self._flush_writers()
+        elif self._in_plane:
+            self._flush_writers()
+            self._service_later()
+        else:
+            self.service()
 
     # ------------------------------------------------------------------ LAN -> WAN
 

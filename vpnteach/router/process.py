@@ -1,8 +1,7 @@
 """The router process: one :class:`~vpnteach.gateway.Gateway` on a TUN device and WAN sockets.
 
 Theory of operation. The gateway is sans-IO (DESIGN.md principle 2); this asyncio driver is the
-only place that reads the clock and does I/O. It owns four kinds of descriptors, all watched
-with ``loop.add_reader``:
+only place that reads the clock and does I/O. It owns four kinds of descriptors:
 
 * the TUN device (:mod:`vpnteach.net.tun`) carrying the protected LAN, addressed like the
   config's LAN interface (``FastEthernet0/0 192.168.11.1/24``), with a route into it for every
@@ -11,19 +10,23 @@ with ``loop.add_reader``:
   goes out on the WAN; with no SA yet, the gateway drops it and starts IKE, as IOS does;
 * UDP 500 and 4500 on the crypto interface's address (``Serial1/0 10.1.1.1``): IKE
   (RFC 2409) and, after a NAT-T float, IKE with the non-ESP marker and ESP-in-UDP (RFC 3947,
-  RFC 3948 §2.2 tells them apart by the first four bytes). ESP is rebuilt into the outer packet
-  the gateway expects (:mod:`vpnteach.router.framing`); ``gateway.inbound`` decrypts it and
-  the inner packet is written to the TUN;
+  RFC 3948 §2.2 tells them apart by the first four bytes). The ESP part goes to the gateway as
+  it is (``gateway.inbound_esp``), which decrypts it, and the inner packet is written to the TUN;
 * a raw IP socket for protocol 50, for ESP without NAT traversal (two routers that see no NAT
   between them, as two IOS routers do);
 * the control socket (``AF_UNIX``, one command per connection) answering ``show`` / ``clear``
   / ``debug`` lines with the lab's IOS texts (:mod:`vpnteach.router.commands`).
 
-A writer thread (:mod:`vpnteach.net.writer`, started after the privilege drop) writes the
-decrypted packets into the TUN device, the system call whose kernel work is heaviest (the
-kernel's TCP receive runs inside that write); the event loop hands each batch over and goes on
-decrypting. Everything else stays on the loop's one thread. (Sending ESP from a second thread
-was tried: a little more TCP throughput, about 150 us more ping round trip; not kept.)
+Threads. The TUN device, UDP 4500 and the raw socket are the *data-plane thread*'s
+(:mod:`vpnteach.router.dataplane`): it blocks in ``poll`` on them and runs the packet handlers
+itself, with the common case on :mod:`vpnteach.gateway.fastpath`, so a packet meets no event
+loop on its way. UDP 500, the timer and the control socket are the asyncio loop's. Both use the
+gateway holding one lock (``_lock``); the data plane asks the loop to service the gateway when
+a packet left work (an acquire, IKE on 4500, an SA event). A writer thread
+(:mod:`vpnteach.net.writer`) writes the decrypted packets into the TUN device, the system call
+whose kernel work is heaviest (the kernel's TCP receive runs inside that write). Both threads
+start after the privilege drop. (Sending ESP from yet another thread was tried: a little more
+TCP throughput, about 150 us more ping round trip; not kept.)
 
 After every input the driver *services* the gateway: drains its events (logged; on a new SA
 the Wireshark key tables are rewritten), sends its IKE datagrams, prints ``debug`` lines, and
@@ -56,7 +59,6 @@ from vpnteach.gateway import (
     SasRemoved,
     make_gateway,
 )
-from vpnteach.gateway.fastpath import FastPath
 from vpnteach.gateway.retention import DAEMON_RETAIN
 from vpnteach.gateway.wireshark import esp_sa_key
 from vpnteach.ike.admission import HalfOpenLimits
@@ -149,7 +151,6 @@ class RouterProcess(DataPlane):
         self.control = Path(control) if control is not None else None
         self.keys_dir = Path(keys_dir) if keys_dir is not None else None
         self.gateway.keep_keys = keys_dir is not None  # asked for: they go to disk anyway
-        self._fast = FastPath(self.gateway)
         self.log, self.initiate_at_start = log, initiate
         self.force_udp_encap = force_udp_encap
         self.user = user
@@ -166,6 +167,7 @@ class RouterProcess(DataPlane):
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._init_data_plane()
 
     def __repr__(self) -> str:
         return f"RouterProcess({self.config.hostname!r}, {self.gateway.local_address}, {self.lan})"
@@ -182,13 +184,12 @@ class RouterProcess(DataPlane):
             )
         self.tun = TunDevice(self.tun_name)
         configure(self.tun.name, str(self.lan), routes=remote_networks(self.gateway))
-        loop.add_reader(self.tun.fileno(), self._on_tun)
         local = self.gateway.local_address
         for port in IKE_PORTS:
-            self.udp[port] = sock = bound_socket(socket.SOCK_DGRAM, 0, (local, port))
-            loop.add_reader(sock.fileno(), self._on_udp, port)
+            self.udp[port] = bound_socket(socket.SOCK_DGRAM, 0, (local, port))
         self.raw = bound_socket(socket.SOCK_RAW, ESP_PROTOCOL, (local, 0))
-        loop.add_reader(self.raw.fileno(), self._on_raw_esp)
+        udp500 = self.udp[IKE_PORTS[0]]  # TUN, 4500 and ESP: the data-plane thread's
+        loop.add_reader(udp500.fileno(), self._locked, self._on_udp, IKE_PORTS[0])
         if self.control is not None:
             listening = listen_unix(self.control, self.user)
             self._server = await asyncio.start_unix_server(self._on_control, sock=listening)
@@ -205,6 +206,7 @@ class RouterProcess(DataPlane):
             for peer in sorted({e.peer for e in self.gateway.crypto.entries}):
                 self.gateway.initiate(peer, self.now())
         self.service()
+        self._start_data_plane()  # from now on the gateway is used under self._lock
 
     async def run(self, stop: asyncio.Event, on_ready: Callable[[], None] | None = None) -> None:
         """Start, call ``on_ready``, serve until ``stop`` is set, then shut down cleanly."""
@@ -218,6 +220,7 @@ class RouterProcess(DataPlane):
 
     async def shutdown(self) -> None:
         """Delete notifications to the peers, SAs removed, sockets and TUN closed."""
+        self._stop_data_plane()  # the gateway is this thread's alone again
         if self.udp:
             now = self.now()
             removed = self.gateway.clear_crypto_sa(now)
@@ -293,9 +296,10 @@ class RouterProcess(DataPlane):
             self._timer = self._loop.call_later(max(0.0, due - self.now()), self._on_timer)
 
     def _on_timer(self) -> None:
-        self._timer, self._timer_at = None, None
-        self._guarded("timer", functools.partial(self.gateway.handle_timer, self.now()))
-        self.service()
+        with self._lock:
+            self._timer, self._timer_at = None, None
+            self._guarded("timer", functools.partial(self.gateway.handle_timer, self.now()))
+            self.service()
 
     def _guarded(self, what: str, work: Callable[[], None]) -> None:
         """Do one input's ``work``. The engines drop bad input themselves, so an exception
@@ -367,7 +371,8 @@ class RouterProcess(DataPlane):
                 return
             line = (await reader.readline()).decode(errors="replace").strip()
             try:
-                answer = run_command(self, line) if line else ""
+                with self._lock:  # the data-plane thread uses the gateway too
+                    answer = run_command(self, line) if line else ""
             except ExecError as exc:
                 answer = f"{exc}\n"
             writer.write(printable_lines(answer).encode())
