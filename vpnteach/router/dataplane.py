@@ -105,13 +105,17 @@ class DataPlane:
             poller.register(fd, select.POLLIN)
         while True:
             ready = poller.poll()
+            if any(fd == stop for fd, _ in ready):
+                return
             with self._lock:
                 self._in_plane = True
                 try:
-                    for fd, _ in ready:
-                        if fd == stop:
-                            return
-                        handlers[fd]()
+                    for fd, event in ready:
+                        if event & select.POLLNVAL:  # closed under us: never again
+                            poller.unregister(fd)
+                            self.stats["data_plane_closed_descriptor"] += 1
+                        else:
+                            handlers[fd]()
                 except Exception:  # a bug: logged and counted, the thread goes on
                     self._internal_error("data plane")
                 finally:
@@ -146,6 +150,8 @@ class DataPlane:
 
     def _after_batch(self, general: int) -> None:
         """Service the gateway, or only wake the TUN writer if nothing else is waiting."""
+        if general:
+            self.stats["general_path"] += general  # packets the fast path handed back
         if not general and self._fast.settled():
             self._flush_writers()
         elif self._in_plane:
