@@ -136,14 +136,14 @@ def protect(
 
 
 def _seal_cbc(sa: IpsecSa, seq: int, inner: bytes, rng: Rng, trace: Trace) -> bytes:
-    cbc, integrity = sa.cbc, sa.integrity
-    assert cbc is not None and integrity is not None  # an SA is CBC + HMAC or AES-GCM
+    cbc, mac = sa.cbc, sa.hmac
+    assert cbc is not None and mac is not None  # an SA is CBC + HMAC or AES-GCM
     bs = cbc.block_size
     random_block = rng.random_bytes(bs)
     plaintext = inner + _TRAILERS[-(len(inner) + 2) % bs]
     iv, ciphertext = cbc.encrypt(random_block, plaintext)
     authenticated = _SPI_SEQ.pack(sa.spi, seq) + iv + ciphertext
-    icv = integrity.icv(sa.integrity_key, authenticated)
+    icv = mac.icv(authenticated)
     if trace.enabled:
         facts.cbc_outbound(trace, sa, seq, (random_block, iv, plaintext, ciphertext), icv, inner)
     return authenticated + icv
@@ -279,9 +279,9 @@ def _open(sa: IpsecSa, esp: bytes, spi: int, seq: int) -> bytes | None:
     gcm = sa.gcm
     if gcm is not None:
         return gcm.open(spi, seq, esp[ESP_HEADER_LEN:start], esp[start:])
-    cbc, integrity, icv_size = sa.cbc, sa.integrity, sa.icv_size
-    assert cbc is not None and integrity is not None  # an SA is CBC + HMAC or AES-GCM
-    expected = integrity.icv(sa.integrity_key, esp[:-icv_size])
+    cbc, mac, icv_size = sa.cbc, sa.hmac, sa.icv_size
+    assert cbc is not None and mac is not None  # an SA is CBC + HMAC or AES-GCM
+    expected = mac.icv(esp[:-icv_size])
     if not hmac.compare_digest(esp[-icv_size:], expected):
         return None
     return cbc.decrypt(esp[ESP_HEADER_LEN:start], esp[start:-icv_size])

@@ -90,11 +90,11 @@ class FastPath:
         start = _ESP_HEADER + sa.iv_size
         icv_size = sa.icv_size
         body = len(esp) - start - icv_size
-        gcm, cbc, integrity = sa.gcm, sa.cbc, sa.integrity
+        gcm, cbc, mac = sa.gcm, sa.cbc, sa.hmac
         if gcm is not None:
             if body < 2:
                 return None
-        elif cbc is None or integrity is None or body < cbc.block_size or body % cbc.block_size:
+        elif cbc is None or mac is None or body < cbc.block_size or body % cbc.block_size:
             return None
         replay = sa.replay  # the pre-check of RFC 4303 §3.4.3 (ReplayWindow.check, inline)
         if seq <= replay.top:  # zero, too old or already received: the general path drops it
@@ -106,8 +106,8 @@ class FastPath:
             if plaintext is None:
                 return None
         else:
-            assert cbc is not None and integrity is not None
-            expected = integrity.icv(sa.integrity_key, esp[:-icv_size])
+            assert cbc is not None and mac is not None
+            expected = mac.icv(esp[:-icv_size])
             if not hmac.compare_digest(esp[-icv_size:], expected):  # before decrypting
                 return None
             plaintext = cbc.decrypt(esp[_ESP_HEADER:start], esp[start:-icv_size])

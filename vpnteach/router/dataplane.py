@@ -295,7 +295,7 @@ class DataPlane:
             inner = fast(packet[hlen:], now) if ours and hlen >= 20 else None
             if inner is None:
                 general += 1
-                self._deliver(self.gateway.inbound(packet, self.gateway.interface, now))
+                self._inbound(packet, now)
             elif type(inner) is bytes:
                 self._deliver(Deliver(inner, True))
             else:
@@ -303,6 +303,10 @@ class DataPlane:
                 self._deliver(inner)
         self.stats["esp_in"] += received
         self._after_batch(general)
+
+    def _inbound(self, packet: bytes, now: float) -> None:
+        """The general path for a packet from the raw socket (IPv4 header included)."""
+        self._deliver(self.gateway.inbound(packet, self.gateway.interface, now))
 
     def _deliver(self, verdict: Deliver | Discard) -> None:
         if isinstance(verdict, Deliver) and verdict.decrypted and self._lan_writer is not None:
