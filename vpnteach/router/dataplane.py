@@ -1,20 +1,27 @@
-"""The router process's packet handlers: TUN reads, ESP in UDP 4500, ESP on the raw socket.
+"""The router process's packet handlers (TUN reads, ESP in UDP 4500, ESP on the raw socket)
+and the data-plane thread that runs them.
 
-Theory of operation. Each handler runs when the event loop finds its descriptor readable and
-reads up to ``BATCH`` packets (until the kernel says there are no more). A packet whose SA is
-up and which is fine takes :class:`~vpnteach.gateway.fastpath.FastPath`: the outbound one
-becomes the ESP part (SPI to ICV) that goes straight to the socket of the SA's kind (UDP 4500
-or 500 with ``sa.udp``, RFC 3948; else the raw protocol-50 socket, whose kernel adds the IP
-header); the inbound one becomes the inner packet for the TUN writer thread. Every other packet
-(no SA yet, a lifetime event due, a bad ICV, IKE, anything odd) takes the gateway's general path
+Theory of operation. The *data-plane thread* blocks in ``poll`` on the three descriptors; when
+one is readable it runs its handler, holding the gateway's lock (``_lock``, which the asyncio
+loop takes for UDP 500, the timer and control commands: the gateway is never used by two
+threads at once). There is no event loop between the kernel and a packet; strongSwan's
+kernel-libipsec too has a thread that blocks in ``poll`` on its TUN devices (and a pipe that
+tells it to stop), which hands each packet to its ESP worker threads. A handler reads
+up to ``BATCH`` packets (until the kernel says there are no more). A packet whose SA is up and
+which is fine takes :class:`~vpnteach.gateway.fastpath.FastPath`: the outbound one becomes the
+ESP part (SPI to ICV) that goes straight to the socket of the SA's kind (UDP 4500 or 500 with
+``sa.udp``, RFC 3948; else the raw protocol-50 socket, whose kernel adds the IP header); the
+inbound one becomes the inner packet for the TUN writer thread. Every other packet (no SA yet,
+a lifetime event due, a bad ICV, IKE, anything odd) takes the gateway's general path
 (:meth:`~vpnteach.gateway.Gateway.outbound`, :meth:`~vpnteach.gateway.Gateway.inbound_esp`,
 :meth:`~vpnteach.gateway.Gateway.inbound`), which drops and counts it as before.
 
-After a batch the process *services* the gateway (events, IKE datagrams, ``debug`` lines, the
-timer) unless every packet took the fast path and the gateway says nothing is waiting
-(:meth:`FastPath.settled`): then only the TUN writer is woken. A ping through the tunnel costs
-one wake-up per direction and per router and a few dozen Python steps each, not a walk through
-every layer; the time is read once per batch (the lifetimes count in seconds).
+After a batch the gateway needs *servicing* (events, IKE datagrams, ``debug`` lines, the timer)
+unless every packet took the fast path and the gateway says nothing is waiting
+(:meth:`FastPath.settled`): then only the TUN writer is woken. Servicing is the event loop's
+(it owns the timer): the data plane asks for it with ``call_soon_threadsafe``. A ping through
+the tunnel costs one wake-up per direction and per router and a few dozen Python steps each,
+not a walk through every layer; the time is read once per batch (lifetimes count in seconds).
 """
 
 from __future__ import annotations
