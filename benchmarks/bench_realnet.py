@@ -26,7 +26,8 @@ ratio of seconds per megabyte, the notes give the throughput ratio). Both usersp
 implementations share the 2 cores with everything else: read ratios, not absolute numbers.
 The notes give the load average before and after the run.
 
-Run: ``sudo .venv/bin/python benchmarks/bench_realnet.py`` (``--quick``: seed suite only).
+Run: ``sudo .venv/bin/python benchmarks/bench_realnet.py`` (``--quick``: seed suite only;
+``--rounds N``: N rounds instead of 3, for a steadier median on a busy machine).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ PAIRS = ("sw<->sw", "vt<->vt", "vt<->sw")
 TAGS = {"sw<->sw": "s", "vt<->vt": "v", "vt<->sw": "x"}
 STREAM_SECONDS = 3.0
 PORT = 5201
-ROUNDS = 3
+ROUNDS = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
 PINGS = 50  # per round and size
 PING_INTERVAL = "0.02"  # seconds; 0.01 makes iputils ping spin (see the module docstring)
 
