@@ -68,6 +68,7 @@ __all__ = [
     "inspect_esp",
     "parse_outer",
     "protect",
+    "unpad_verified",
 ]
 
 NEXT_HEADER_IPV4 = int(IpProtocol.IPV4)
@@ -135,14 +136,14 @@ def protect(
 
 
 def _seal_cbc(sa: IpsecSa, seq: int, inner: bytes, rng: Rng, trace: Trace) -> bytes:
-    cbc, integrity = sa.cbc, sa.integrity
-    assert cbc is not None and integrity is not None  # an SA is CBC + HMAC or AES-GCM
+    cbc, mac = sa.cbc, sa.hmac
+    assert cbc is not None and mac is not None  # an SA is CBC + HMAC or AES-GCM
     bs = cbc.block_size
     random_block = rng.random_bytes(bs)
     plaintext = inner + _TRAILERS[-(len(inner) + 2) % bs]
     iv, ciphertext = cbc.encrypt(random_block, plaintext)
     authenticated = _SPI_SEQ.pack(sa.spi, seq) + iv + ciphertext
-    icv = integrity.icv(sa.integrity_key, authenticated)
+    icv = mac.icv(authenticated)
     if trace.enabled:
         facts.cbc_outbound(trace, sa, seq, (random_block, iv, plaintext, ciphertext), icv, inner)
     return authenticated + icv
@@ -278,9 +279,9 @@ def _open(sa: IpsecSa, esp: bytes, spi: int, seq: int) -> bytes | None:
     gcm = sa.gcm
     if gcm is not None:
         return gcm.open(spi, seq, esp[ESP_HEADER_LEN:start], esp[start:])
-    cbc, integrity, icv_size = sa.cbc, sa.integrity, sa.icv_size
-    assert cbc is not None and integrity is not None  # an SA is CBC + HMAC or AES-GCM
-    expected = integrity.icv(sa.integrity_key, esp[:-icv_size])
+    cbc, mac, icv_size = sa.cbc, sa.hmac, sa.icv_size
+    assert cbc is not None and mac is not None  # an SA is CBC + HMAC or AES-GCM
+    expected = mac.icv(esp[:-icv_size])
     if not hmac.compare_digest(esp[-icv_size:], expected):
         return None
     return cbc.decrypt(esp[ESP_HEADER_LEN:start], esp[start:-icv_size])
@@ -310,6 +311,12 @@ def _unpad(sa: IpsecSa, plaintext: bytes, seq: int) -> DecapResult:
     return Decapsulated(inner, sa, seq)
 
 
+unpad_verified = _unpad
+"""``unpad_verified(sa, plaintext, seq)``: the checks after a good ICV (trailer, next header,
+proxy identities, RFC 4303 §2.4, RFC 4301 §5.2) with their counters, for a caller that
+verified and decrypted ``plaintext`` itself and updated the replay window."""
+
+
 def _check_inner(sa: IpsecSa, inner: bytes) -> Dropped | None:
     """The inner packet is IPv4 and lies inside the SA's proxy identities (RFC 4301 §5.2)."""
     if len(inner) < IPV4_HEADER_LEN or inner[0] >> 4 != 4:
@@ -325,5 +332,5 @@ def _check_inner(sa: IpsecSa, inner: bytes) -> Dropped | None:
 
 
 def _in_ident(address: int, ident: ProxyIdentity) -> bool:
-    network = ident.network
-    return address & int(network.netmask) == int(network.network_address)
+    netmask, network = ident.bounds
+    return address & netmask == network

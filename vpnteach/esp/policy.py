@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from ipaddress import IPv4Address, IPv4Network
 
 from vpnteach._html import HtmlRepr
@@ -242,6 +242,14 @@ class ProxyIdentity(HtmlRepr):
         if self.network.prefixlen == 32:
             return IdType.ID_IPV4_ADDR
         return IdType.ID_IPV4_ADDR_SUBNET
+
+    @cached_property
+    def bounds(self) -> tuple[int, int]:
+        """``(netmask, network address)`` as integers: an address ``a`` lies in the identity's
+        network when ``a & netmask == network address`` (the per-packet check of RFC 4301
+        §5.2, computed once)."""
+        net = self.network
+        return int(net.netmask), int(net.network_address)
 
     def contains(self, other: ProxyIdentity) -> bool:
         """``other`` lies inside this identity (protocol/port 0 mean any)."""

@@ -32,7 +32,7 @@ from vpnteach.crypto.cipher import CipherAlgorithm
 from vpnteach.crypto.rng import Rng, random_int_below
 from vpnteach.esp.cbc import CbcContext
 from vpnteach.esp.gcm import GcmAlgorithm, GcmContext
-from vpnteach.esp.integrity import IntegrityAlgorithm
+from vpnteach.esp.integrity import HmacContext, IntegrityAlgorithm
 from vpnteach.esp.policy import ProxyIdentity
 from vpnteach.esp.replay import ReplayWindow
 from vpnteach.esp.transform import EspCipher, transform_text
@@ -192,6 +192,7 @@ class IpsecSa(HtmlRepr):
     events: list[SaEvent] = field(default_factory=list, repr=False)
     cbc: CbcContext | None = field(init=False, repr=False, default=None)
     gcm: GcmContext | None = field(init=False, repr=False, default=None)
+    hmac: HmacContext | None = field(init=False, repr=False, default=None)
     iv_size: int = field(init=False, repr=False, default=0)
     icv_size: int = field(init=False, repr=False, default=0)
 
@@ -203,6 +204,8 @@ class IpsecSa(HtmlRepr):
             self.iv_size, self.icv_size = cipher.iv_size, cipher.icv_size
         else:
             self.cbc = CbcContext(cipher, self.encryption_key)
+            if integrity is not None:  # (a CBC SA without one is refused by _check_keys)
+                self.hmac = HmacContext(integrity, self.integrity_key)
             self.iv_size = cipher.block_size
             self.icv_size = integrity.icv_size if integrity is not None else 0
         jitter = 0

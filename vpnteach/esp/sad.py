@@ -220,6 +220,11 @@ class Sad:
         return result
 
     # -- time and events ------------------------------------------------------------------
+    def collect(self, sa: IpsecSa) -> None:
+        """Take ``sa``'s lifetime events into the SAD's (a hard expiry removes it): for a
+        caller that processed a packet with ``sa`` itself (:mod:`vpnteach.gateway.fastpath`)."""
+        self._collect(sa)
+
     def _collect(self, sa: IpsecSa) -> None:
         while (event := sa.next_event()) is not None:
             self._events.append(event)

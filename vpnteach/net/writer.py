@@ -19,7 +19,6 @@ packet on its way to the LAN is best effort, like one on the wire.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -71,8 +70,11 @@ class BackgroundWriter(Generic[T]):
         if not pending:
             return
         if len(pending) == 1 and not self._busy:  # all before it written: order kept
-            with contextlib.suppress(IndexError):  # or the thread, woken earlier, took it
-                self._write_one(pending.popleft())
+            try:
+                packet = pending.popleft()
+            except IndexError:  # the thread, woken earlier, took it
+                return
+            self._write_one(packet)
             return
         self._wake.set()
 

@@ -1,8 +1,7 @@
 """The router process: one :class:`~vpnteach.gateway.Gateway` on a TUN device and WAN sockets.
 
 Theory of operation. The gateway is sans-IO (DESIGN.md principle 2); this asyncio driver is the
-only place that reads the clock and does I/O. It owns four kinds of descriptors, all watched
-with ``loop.add_reader``:
+only place that reads the clock and does I/O. It owns four kinds of descriptors:
 
 * the TUN device (:mod:`vpnteach.net.tun`) carrying the protected LAN, addressed like the
   config's LAN interface (``FastEthernet0/0 192.168.11.1/24``), with a route into it for every
@@ -11,19 +10,23 @@ with ``loop.add_reader``:
   goes out on the WAN; with no SA yet, the gateway drops it and starts IKE, as IOS does;
 * UDP 500 and 4500 on the crypto interface's address (``Serial1/0 10.1.1.1``): IKE
   (RFC 2409) and, after a NAT-T float, IKE with the non-ESP marker and ESP-in-UDP (RFC 3947,
-  RFC 3948 §2.2 tells them apart by the first four bytes). ESP is rebuilt into the outer packet
-  the gateway expects (:mod:`vpnteach.router.framing`); ``gateway.inbound`` decrypts it and
-  the inner packet is written to the TUN;
+  RFC 3948 §2.2 tells them apart by the first four bytes). The ESP part goes to the gateway as
+  it is (``gateway.inbound_esp``), which decrypts it, and the inner packet is written to the TUN;
 * a raw IP socket for protocol 50, for ESP without NAT traversal (two routers that see no NAT
   between them, as two IOS routers do);
 * the control socket (``AF_UNIX``, one command per connection) answering ``show`` / ``clear``
   / ``debug`` lines with the lab's IOS texts (:mod:`vpnteach.router.commands`).
 
-A writer thread (:mod:`vpnteach.net.writer`, started after the privilege drop) writes the
-decrypted packets into the TUN device, the system call whose kernel work is heaviest (the
-kernel's TCP receive runs inside that write); the event loop hands each batch over and goes on
-decrypting. Everything else stays on the loop's one thread. (Sending ESP from a second thread
-was tried: a little more TCP throughput, about 150 us more ping round trip; not kept.)
+Threads. The TUN device, UDP 4500 and the raw socket are the *data-plane thread*'s
+(:mod:`vpnteach.router.dataplane`): it blocks in ``poll`` on them and runs the packet handlers
+itself, with the common case on :mod:`vpnteach.gateway.fastpath`, so a packet meets no event
+loop on its way. UDP 500, the timer and the control socket are the asyncio loop's. Both use the
+gateway holding one lock (``_lock``); the data plane asks the loop to service the gateway when
+a packet left work (an acquire, IKE on 4500, an SA event). A writer thread
+(:mod:`vpnteach.net.writer`) writes the decrypted packets into the TUN device, the system call
+whose kernel work is heaviest (the kernel's TCP receive runs inside that write). Both threads
+start after the privilege drop. (Sending ESP from yet another thread was tried: a little more
+TCP throughput, about 150 us more ping round trip; not kept.)
 
 After every input the driver *services* the gateway: drains its events (logged; on a new SA
 the Wireshark key tables are rewritten), sends its IKE datagrams, prints ``debug`` lines, and
@@ -51,12 +54,9 @@ from typing import TextIO, TypeVar
 
 from vpnteach.crypto.rng import OsRng, Rng
 from vpnteach.gateway import (
-    Deliver,
-    Discard,
     Ikev2Gateway,
     SasInstalled,
     SasRemoved,
-    Transmit,
     make_gateway,
 )
 from vpnteach.gateway.clear import clear_all
@@ -73,7 +73,7 @@ from vpnteach.net.udp import wall_monotonic_clock
 from vpnteach.net.writer import BackgroundWriter
 from vpnteach.pki.trustpoint import RouterPki
 from vpnteach.router.counters import BoundedCounter
-from vpnteach.router.framing import WanDatagram, is_esp_in_udp, wan_datagram
+from vpnteach.router.dataplane import DataPlane
 from vpnteach.router.keys import KEY_FILES, key_tables
 from vpnteach.router.privileges import Account, drop_privileges
 from vpnteach.router.safefiles import listen_unix, open_directory, peer_uid, write_file_at
@@ -92,7 +92,6 @@ __all__ = [
 
 IKE_PORTS = (500, 4500)
 ESP_PROTOCOL = 50
-BATCH = 64  # packets read per wake-up before other descriptors get a turn
 T = TypeVar("T")
 
 
@@ -100,8 +99,9 @@ _IKEV2_SAS = IkeSaEstablished | IkeSaRekeyed  # new SK_* keys for Wireshark (RFC
 _LOADED_LATER = ("vpnteach.router.commands",)  # imported lazily, after the drop
 
 
-class RouterProcess:
-    """A running router (see the module docstring).
+class RouterProcess(DataPlane):
+    """A running router (see the module docstring; the packet handlers are
+    :mod:`vpnteach.router.dataplane`'s).
 
     Args:
         config: the parsed IOS configuration.
@@ -168,6 +168,7 @@ class RouterProcess:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._init_data_plane()
 
     def __repr__(self) -> str:
         return f"RouterProcess({self.config.hostname!r}, {self.gateway.local_address}, {self.lan})"
@@ -183,13 +184,12 @@ class RouterProcess:
             )
         self.tun = TunDevice(self.tun_name)
         configure(self.tun.name, str(self.lan), routes=remote_networks(self.gateway))
-        loop.add_reader(self.tun.fileno(), self._on_tun)
         local = self.gateway.local_address
         for port in IKE_PORTS:
-            self.udp[port] = sock = bound_socket(socket.SOCK_DGRAM, 0, (local, port))
-            loop.add_reader(sock.fileno(), self._on_udp, port)
+            self.udp[port] = bound_socket(socket.SOCK_DGRAM, 0, (local, port))
         self.raw = bound_socket(socket.SOCK_RAW, ESP_PROTOCOL, (local, 0))
-        loop.add_reader(self.raw.fileno(), self._on_raw_esp)
+        udp500 = self.udp[IKE_PORTS[0]]  # TUN, 4500 and ESP: the data-plane thread's
+        loop.add_reader(udp500.fileno(), self._locked, self._on_udp, IKE_PORTS[0])
         if self.control is not None:
             listening = listen_unix(self.control, self.user)
             self._server = await asyncio.start_unix_server(self._on_control, sock=listening)
@@ -206,6 +206,7 @@ class RouterProcess:
             for peer in sorted({e.peer for e in self.gateway.crypto.entries}):
                 self.gateway.initiate(peer, self.now())
         self.service()
+        self._start_data_plane()  # from now on the gateway is used under self._lock
 
     async def run(self, stop: asyncio.Event, on_ready: Callable[[], None] | None = None) -> None:
         """Start, call ``on_ready``, serve until ``stop`` is set, then shut down cleanly."""
@@ -219,6 +220,7 @@ class RouterProcess:
 
     async def shutdown(self) -> None:
         """Delete notifications to the peers, SAs removed, sockets and TUN closed."""
+        self._stop_data_plane()  # the gateway is this thread's alone again
         if self.udp:
             now = self.now()
             removed, peers = clear_all(self.gateway, now)
@@ -249,100 +251,6 @@ class RouterProcess:
     def _forget(self, fd: int) -> None:
         if self._loop is not None and fd >= 0:
             self._loop.remove_reader(fd)
-
-    # ------------------------------------------------------------------ data plane
-
-    def _on_tun(self) -> None:
-        assert self.tun is not None
-        for _ in range(BATCH):
-            packet = self.tun.read()
-            if packet is None:
-                break
-            self.stats["tun_in"] += 1
-            self._outbound(packet)
-        self.service()
-
-    def _outbound(self, packet: bytes) -> None:
-        if len(packet) < 20 or packet[0] >> 4 != 4:
-            self.stats["tun_not_ipv4"] += 1
-            return
-        verdict = self.gateway.outbound(packet, self.gateway.interface, self.now())
-        if isinstance(verdict, Transmit) and verdict.protected:
-            self._send_wan(verdict.packet)
-        elif isinstance(verdict, Transmit):
-            self.stats["lan_not_protected_dropped"] += 1  # no clear path to the WAN here
-        else:
-            self.stats[f"discard: {verdict.reason}"] += 1
-
-    def _send_wan(self, packet: bytes) -> None:
-        out = wan_datagram(packet)
-        if out is None:
-            self.stats["wan_unsendable"] += 1
-            return
-        try:
-            self._sendto(out)
-        except OSError as exc:  # a full socket buffer or an unreachable peer: ESP is best effort
-            self.stats[f"wan_send_error: {exc.strerror}"] += 1
-
-    def _sendto(self, out: WanDatagram) -> None:
-        if out.src_port is None:
-            assert self.raw is not None
-            self.raw.sendto(out.payload, (out.dst, 0))
-            self.stats["esp_out"] += 1
-        else:
-            sock = self.udp[4500 if out.src_port == 4500 else 500]
-            sock.sendto(out.payload, (out.dst, out.dst_port))
-            self.stats["esp_udp_out"] += 1
-
-    def _on_udp(self, port: int) -> None:
-        sock = self.udp.get(port)
-        for _ in range(BATCH):
-            if sock is None:
-                break
-            try:
-                data, addr = sock.recvfrom(65535)
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError as exc:  # ICMP errors surface here; retransmission copes
-                self.stats[f"udp_error: {exc.strerror}"] += 1
-                break
-            try:  # (the engines drop bad input themselves: an exception here is a bug)
-                self._on_datagram(data, addr, port)
-            except Exception:
-                self._internal_error(f"datagram from {addr[0]}:{addr[1]} on UDP {port}")
-        self.service()
-
-    def _on_datagram(self, data: bytes, addr: tuple[str, int], port: int) -> None:
-        now = self.now()
-        if is_esp_in_udp(data, port):  # RFC 3948 §2.2: the ESP part, headers never rebuilt
-            self.stats["esp_udp_in"] += 1
-            self._deliver(self.gateway.inbound_esp(data, addr, now))
-        else:
-            self.stats[f"ike_in_{port}"] += 1
-            self.gateway.receive_datagram(data, (str(addr[0]), int(addr[1])), now, port)
-
-    def _on_raw_esp(self) -> None:
-        assert self.raw is not None
-        for _ in range(BATCH):
-            try:
-                packet = self.raw.recv(65535)
-            except (BlockingIOError, InterruptedError):
-                break
-            self.stats["esp_in"] += 1
-            self._inbound(packet, self.now())
-        self.service()
-
-    def _inbound(self, packet: bytes, now: float) -> None:
-        self._deliver(self.gateway.inbound(packet, self.gateway.interface, now))
-
-    def _deliver(self, verdict: Deliver | Discard) -> None:
-        if isinstance(verdict, Deliver) and verdict.decrypted and self._lan_writer is not None:
-            self._lan_writer.put(verdict.packet)  # written by its thread (net/writer.py)
-            self.stats["tun_out"] += 1
-        elif isinstance(verdict, Deliver):
-            self.stats["wan_clear_ignored"] += 1
-        else:
-            self.stats[f"discard: {verdict.reason}"] += 1
 
     # ------------------------------------------------------------------ servicing
 
@@ -387,9 +295,10 @@ class RouterProcess:
             self._timer = self._loop.call_later(max(0.0, due - self.now()), self._on_timer)
 
     def _on_timer(self) -> None:
-        self._timer, self._timer_at = None, None
-        self._guarded("timer", functools.partial(self.gateway.handle_timer, self.now()))
-        self.service()
+        with self._lock:
+            self._timer, self._timer_at = None, None
+            self._guarded("timer", functools.partial(self.gateway.handle_timer, self.now()))
+            self.service()
 
     def _guarded(self, what: str, work: Callable[[], None]) -> None:
         """Do one input's ``work``. The engines drop bad input themselves, so an exception
@@ -459,7 +368,8 @@ class RouterProcess:
                 return
             line = (await reader.readline()).decode(errors="replace").strip()
             try:
-                answer = run_command(self, line) if line else ""
+                with self._lock:  # the data-plane thread uses the gateway too
+                    answer = run_command(self, line) if line else ""
             except ExecError as exc:
                 answer = f"{exc}\n"
             writer.write(printable_lines(answer).encode())
