@@ -46,6 +46,9 @@ from vpnteach.wire.message import Message
 
 S = IkeState
 
+ZERO_COOKIE = bytes(8)
+"""CKY-R before the responder answered (RFC 2408 §2.5.3)."""
+
 HALF_OPEN_EXPIRED = "half-open SA timed out"
 """Why a responder SA that never completed Main Mode ends (:mod:`vpnteach.ike.admission`)."""
 
@@ -109,8 +112,9 @@ class EndpointCore:
 
     def _touch(self, sa: IsakmpSa) -> None:
         """``sa`` is being worked on: its timers may move, it may die (then _reap drops it)."""
-        self._timers.touch(sa.cky_i)
-        self._touched.add(sa.cky_i)
+        cky_i = sa.cookies.cky_i
+        self._timers.touch(cky_i)
+        self._touched.add(cky_i)
 
     def _check_cky_r(self, sa: IsakmpSa, msg: Message) -> None:
         """The initiator learns CKY-R from MM2; afterwards it must never change.
@@ -119,12 +123,16 @@ class EndpointCore:
         addresses); an "answer" with none would leave the SA without one for good.
         """
         cky_r = msg.header.cky_r
-        first_answer = sa.state == IkeState.IKE_I_MM1 or sa.state == IkeState.IKE_I_AM1
-        if sa.role is Role.INITIATOR and sa.cky_r == bytes(8) and first_answer:
-            if cky_r == bytes(8):
+        ours = sa.cookies
+        if cky_r == ours.cky_r and cky_r != ZERO_COOKIE:  # the common case: the SA's own
+            return
+        state = sa.machine.state
+        first_answer = state is IkeState.IKE_I_MM1 or state is IkeState.IKE_I_AM1
+        if sa.role is Role.INITIATOR and ours.cky_r == ZERO_COOKIE and first_answer:
+            if cky_r == ZERO_COOKIE:
                 raise IkeError("the answer to our first message has a zero responder cookie")
-            sa.cookies = Cookies(sa.cky_i, cky_r)
-        elif cky_r != sa.cky_r and cky_r != bytes(8):
+            sa.cookies = Cookies(ours.cky_i, cky_r)
+        elif cky_r != ours.cky_r and cky_r != ZERO_COOKIE:
             raise IkeError(f"responder cookie {cky_r.hex()} does not belong to this SA")
 
     def _reap(self) -> None:

@@ -309,7 +309,7 @@ class IsakmpSa(HtmlRepr):
     @property
     def established(self) -> bool:
         """Main Mode completed."""
-        return self.state == IkeState.IKE_P1_COMPLETE
+        return self.machine.state is IkeState.IKE_P1_COMPLETE
 
     @property
     def nat_detected(self) -> bool:
