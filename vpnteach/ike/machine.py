@@ -78,26 +78,28 @@ class TransitionTable:
         self.exchange = exchange
         self.name = exchange.value
         self.moves = tuple(moves)
-        self._index = {(m.state, m.input): m for m in self.moves}
+        # Keyed by the input's two enum members, not the Input itself: a frozen dataclass
+        # hashes in Python, and every message and internal input is looked up here.
+        self._index = {(m.state, m.input.source, m.input.event): m for m in self.moves}
         if len(self._index) != len(self.moves):
             raise ValueError(f"{self.name}: two rows share a (state, input) key")
 
     def lookup(self, state: IkeState, input: Input) -> Move:
         """The row for ``(state, input)``; :class:`TransitionError` if there is none."""
-        move = self._index.get((state, input))
+        move = self._index.get((state, input.source, input.event))
         if move is None:
             raise TransitionError(self.name, state, input)
         return move
 
     def allows(self, state: IkeState, input: Input) -> bool:
         """The table has a row for ``(state, input)``."""
-        return (state, input) in self._index
+        return (state, input.source, input.event) in self._index
 
     def expected(self, state: IkeState, input: Input, role: str) -> Move:
         """The row by which a ``role`` endpoint in ``state`` takes a peer's message ``input``
         (its ``message`` says which: ``"MM3"``); :class:`TransitionError` if the table has
         none, or none for that role (an out-of-state or wrong-direction message)."""
-        move = self._index.get((state, input))
+        move = self._index.get((state, input.source, input.event))
         if move is None or not move.message or move.role not in ("both", role):
             raise TransitionError(self.name, state, input)
         return move
@@ -136,7 +138,7 @@ class Machine:
         table = self.table
         pending: Input | None = input
         while pending is not None:
-            move = table._index.get((self.state, pending))
+            move = table._index.get((self.state, pending.source, pending.event))
             if move is None:
                 raise TransitionError(table.name, self.state, pending)
             if move.order == "log-first":

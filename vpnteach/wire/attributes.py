@@ -19,6 +19,7 @@ IKE Life Duration of 86400 s usually travels as TLV ``000c 0004 00015180``, not 
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -139,7 +140,10 @@ def encode_attribute(attr: DataAttribute) -> bytes:
     if attr.tv:
         if not isinstance(attr.value, int):
             raise EncodeError(f"TV attribute {attr.type} needs an int value, not bytes")
-        return _TV.pack(AF_BIT | attr.type, attr.value)
+        try:  # one struct call on the common path; Layout.pack names what does not fit
+            return _TV.struct.pack(AF_BIT | attr.type, attr.value)
+        except struct.error:
+            return _TV.pack(AF_BIT | attr.type, attr.value)
     data = attr.value if isinstance(attr.value, bytes) else attr.value.to_bytes(4, "big")
     return _TLV.pack(attr.type, len(data)) + data
 

@@ -17,6 +17,8 @@ message whose reserved fields are zero.
 
 from __future__ import annotations
 
+import struct
+
 from vpnteach.wire.buffer import Buffer, Layout
 from vpnteach.wire.constants import PayloadType, describe
 from vpnteach.wire.errors import EncodeError
@@ -45,9 +47,13 @@ def pull_generic_header(buf: Buffer) -> tuple[int, int]:
 
 def generic_payload(next_payload: int, body: bytes) -> bytes:
     """The generic header for ``body`` followed by ``body``."""
-    if len(body) + GENERIC_HEADER_LENGTH > 0xFFFF:
+    length = len(body) + GENERIC_HEADER_LENGTH
+    if length > 0xFFFF:
         raise EncodeError(f"payload body of {len(body)} bytes exceeds the 16-bit length field")
-    return _HEADER.pack(next_payload, 0, len(body) + GENERIC_HEADER_LENGTH) + body
+    try:  # one struct call on the path of every payload sent
+        return _HEADER.struct.pack(next_payload, 0, length) + body
+    except struct.error:
+        return _HEADER.pack(next_payload, 0, length) + body  # raises the EncodeError
 
 
 def push_generic_header(buf: Buffer, next_payload: int, body: bytes) -> None:
