@@ -21,7 +21,7 @@ import struct
 
 from vpnteach.wire.buffer import Buffer, Layout
 from vpnteach.wire.constants import PayloadType, describe
-from vpnteach.wire.errors import EncodeError
+from vpnteach.wire.errors import DecodeError, EncodeError
 
 GENERIC_HEADER_LENGTH = 4
 _HEADER = Layout(
@@ -43,6 +43,23 @@ def pull_generic_header(buf: Buffer) -> tuple[int, int]:
         start = buf.absolute - GENERIC_HEADER_LENGTH
         raise buf.error(f"declared length {length} exceeds the {left} bytes left", start)
     return next_payload, body_length
+
+
+def open_payload(buf: Buffer, what: str = "declared length") -> tuple[int, int]:
+    """Read the generic header and limit reads to the payload's body (the ``outer`` limit of
+    :meth:`Buffer.open_window`); return ``(next_payload, outer)``. The same checks and errors
+    as :func:`pull_generic_header`, one call fewer per payload: the window's own bound check
+    stands for the header's."""
+    next_payload, _, length = buf.pull_fields(_HEADER)
+    if length < GENERIC_HEADER_LENGTH:
+        start = buf.absolute - GENERIC_HEADER_LENGTH
+        raise buf.error(f"payload length {length} is shorter than its 4-byte header", start)
+    try:
+        return next_payload, buf.open_window(length - GENERIC_HEADER_LENGTH, what)
+    except DecodeError:
+        left = buf.remaining + GENERIC_HEADER_LENGTH
+        start = buf.absolute - GENERIC_HEADER_LENGTH
+        raise buf.error(f"declared length {length} exceeds the {left} bytes left", start) from None
 
 
 def generic_payload(next_payload: int, body: bytes) -> bytes:
