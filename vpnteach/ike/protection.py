@@ -74,7 +74,7 @@ def seal_chain(
     plaintext = pad(chain, cipher.block_size)
     mid = header.message_id
     iv = ivs.iv(mid)
-    ciphertext = cipher.encrypt(ka, iv, plaintext)
+    ciphertext = ivs.cbc(cipher, ka).encrypt(iv, plaintext)
     ivs.update(mid, ciphertext)
     # E(Ka, IV, payloads | pad): RFC 2409 §5.3 (padding), Appendix B (IV chaining)
     ivs.trace.derived(
@@ -111,7 +111,7 @@ def open_body(
         iv = ivs.iv(mid)
     except ValueError as exc:  # a phase 2 M-ID before phase 1 has finished
         raise ProtectionError(str(exc)) from None
-    plaintext = cipher.decrypt(ka, iv, body)
+    plaintext = ivs.cbc(cipher, ka).decrypt(iv, body)
     try:
         chain = decode_payload_chain(msg.header.next_payload, plaintext)
     except ValueError as exc:
