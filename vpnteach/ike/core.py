@@ -40,7 +40,14 @@ from vpnteach.ike.sa import Cookies, IsakmpSa, Path, QmRequest, QuickModeNode, R
 from vpnteach.ike.secrets import forget_secrets
 from vpnteach.ike.states import INIT_QM, SA_REQ_AM, SA_REQ_MM, IkeState, Input
 from vpnteach.ike.timers import TimerIndex
-from vpnteach.ike.transitions import AGGRESSIVE_MODE, QUICK_MODE, Exchange, Machine, Move
+from vpnteach.ike.transitions import (
+    AGGRESSIVE_MODE,
+    MAIN_MODE,
+    QUICK_MODE,
+    Exchange,
+    Machine,
+    Move,
+)
 from vpnteach.trace import Trace
 from vpnteach.wire.message import Message
 
@@ -113,7 +120,7 @@ class EndpointCore:
     def _touch(self, sa: IsakmpSa) -> None:
         """``sa`` is being worked on: its timers may move, it may die (then _reap drops it)."""
         cky_i = sa.cookies.cky_i
-        self._timers.touch(cky_i)
+        self._timers.dirty.add(cky_i)  # TimerIndex.touch, without a call per message
         self._touched.add(cky_i)
 
     def _check_cky_r(self, sa: IsakmpSa, msg: Message) -> None:
@@ -160,8 +167,7 @@ class EndpointCore:
             self._by_peer.setdefault(sa.peer[0], []).append(key)
 
     def _new_sa(self, role: Role, path: Path, cookies: Cookies) -> IsakmpSa:
-        sa = IsakmpSa(role, path, cookies)
-        sa.machine.on_move = self.recorder.move
+        sa = IsakmpSa(role, path, cookies, Machine(MAIN_MODE, S.IKE_READY, self.recorder.move))
         cky_i, peer = cookies.cky_i, path.peer[0]
         old = self.sas.get(cky_i)
         self.sas[cky_i] = sa

@@ -22,6 +22,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 
 from vpnteach._html import HtmlRepr
 from vpnteach.wire.buffer import Buffer, Layout
@@ -70,7 +71,7 @@ class DataAttribute(HtmlRepr):
         size = max(4, -(-value.bit_length() // 32) * 4)
         return cls.variable(type, value.to_bytes(size, "big"))
 
-    @property
+    @cached_property  # read several times per attribute by the proposal checks and the log
     def int_value(self) -> int:
         """The value as an integer (a TLV value is read big-endian)."""
         if isinstance(self.value, int):
