@@ -22,7 +22,6 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from enum import IntEnum
-from functools import cached_property
 
 from vpnteach._html import HtmlRepr
 from vpnteach.wire.buffer import Buffer, Layout
@@ -71,7 +70,7 @@ class DataAttribute(HtmlRepr):
         size = max(4, -(-value.bit_length() // 32) * 4)
         return cls.variable(type, value.to_bytes(size, "big"))
 
-    @cached_property  # read several times per attribute by the proposal checks and the log
+    @property
     def int_value(self) -> int:
         """The value as an integer (a TLV value is read big-endian)."""
         if isinstance(self.value, int):
@@ -81,11 +80,19 @@ class DataAttribute(HtmlRepr):
 
 def pull_attribute(buf: Buffer, ike: bool) -> DataAttribute:
     """Read one attribute; ``ike`` picks the IKE (phase 1) or IPsec DOI attribute classes."""
+    if not buf.recording and buf.remaining >= 4:
+        # Both forms start with two 16-bit words, which cannot fail to read; a whole TV
+        # attribute needs no scope (it would only name spans and errors).
+        word, second = buf.pull_fields(_TV)
+        type = word & ~AF_BIT
+        if word >= AF_BIT:
+            return DataAttribute(type, second, True)
+        start = buf.open_scope(f"attr[{attribute_name(type, ike)}]")
+        attr = DataAttribute(type, buf.pull_bytes(second, "value"), False)
+        buf.close_scope(start)
+        return attr
     word = int.from_bytes(buf.peek(2), "big")
     type, tv = word & ~AF_BIT, word >= AF_BIT
-    if tv and buf.remaining >= 4 and not buf.recording:
-        # A whole TV attribute cannot fail, and its scope would only name spans and errors.
-        return DataAttribute(type, buf.pull_fields(_TV)[1], True)
     name = attribute_name(type, ike)
     start = buf.open_scope(f"attr[{name}]")
     if buf.recording:
