@@ -70,18 +70,27 @@ class Ring(list[Item]):
 
     Only a bounded ring is a :class:`_BoundedRing`, whose ``append`` checks the limit: an
     unbounded one keeps ``list.append`` itself (an exchange records some 200 items, each
-    append then costs no Python call). The class is chosen in ``__init__``, so ``copy`` and
-    ``pickle``, which rebuild an instance of its class, keep it.
+    append then costs no Python call). Setting :attr:`limit` chooses the class, so ``copy``
+    and ``pickle``, which rebuild an instance of its class, keep it.
     """
 
     def __init__(self, limit: int | None = None) -> None:
         super().__init__()
+        self.dropped = 0
+        self.limit = limit
+
+    @property
+    def limit(self) -> int | None:
+        """How many of the newest items are kept, at least (``None``: all of them)."""
+        return self._limit
+
+    @limit.setter
+    def limit(self, limit: int | None) -> None:
         if limit is not None and limit < 1:
             raise ValueError(f"a ring keeps at least 1 item, not {limit}")
-        self.limit = limit
-        self.dropped = 0
-        if limit is not None and type(self) is Ring:
-            self.__class__ = _BoundedRing
+        self._limit = limit
+        if type(self) in (Ring, _BoundedRing):
+            self.__class__ = Ring if limit is None else _BoundedRing
 
     @property
     def total(self) -> int:
@@ -99,7 +108,7 @@ class _BoundedRing(Ring[Item]):
     def append(self, item: Item, /) -> None:
         """Add ``item``; beyond twice the limit, forget the oldest down to the limit."""
         super().append(item)
-        limit = self.limit
+        limit = self._limit
         if limit is not None and len(self) > 2 * limit:
             excess = len(self) - limit
             del self[:excess]
