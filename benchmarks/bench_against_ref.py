@@ -10,6 +10,11 @@ a shared machine weighs on both alike, and time each exchange in CPU time of the
 machine shared with other jobs, wall-clock medians swung by 15 % between identical runs. The
 reference is the other commit, measured in this run.
 
+CPU time on a machine shared with other jobs still moves by a few per cent between runs (the
+same tree against itself has measured 0.97-1.02), so each profile also reports a count that no
+load can move: the Python function calls one exchange makes (``sys.setprofile``, after the
+warm-up), in each tree.
+
 Run: ``.venv/bin/python benchmarks/bench_against_ref.py --ref <commit> [--runs N]``.
 """
 
@@ -45,8 +50,24 @@ def one(profile):
     pair.run()
     assert any(isinstance(e, Phase2Complete) for e in pair.events(pair.b1))
 
+def calls(profile, n):
+    counted = [0]
+
+    def hook(frame, event, arg):
+        if event == "call":
+            counted[0] += 1
+
+    sys.setprofile(hook)
+    for _ in range(n):
+        one(profile)
+    sys.setprofile(None)
+    return counted[0] / n
+
 for line in sys.stdin:
-    profile, n = line.split()
+    what, profile, n = line.split()
+    if what == "calls":
+        print(json.dumps([calls(profile, int(n))]), flush=True)
+        continue
     times = []
     for _ in range(int(n)):
         t0 = time.thread_time()
@@ -59,6 +80,8 @@ for line in sys.stdin:
 #: Exchanges each worker runs before measuring: the first ones pay for lazy imports, regex
 #: compilation and the allocator's warm-up, more of them in a tree with more modules.
 WARM_UP = 20
+#: Exchanges whose Python function calls are counted (the count is the same for each).
+CALL_COUNT_RUNS = 3
 
 
 def _worker(tree: Path) -> subprocess.Popen[str]:
@@ -69,9 +92,9 @@ def _worker(tree: Path) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
-def _batch(worker: subprocess.Popen[str], profile: str, n: int) -> list[float]:
+def _batch(worker: subprocess.Popen[str], profile: str, n: int, what: str = "time") -> list[float]:
     assert worker.stdin is not None and worker.stdout is not None
-    worker.stdin.write(f"{profile} {n}\n")
+    worker.stdin.write(f"{what} {profile} {n}\n")
     worker.stdin.flush()
     line = worker.stdout.readline()
     if not line:
@@ -98,6 +121,8 @@ def run(ref_tree: Path, ref: str, runs: int) -> list[Measurement]:
                     got[who] += _batch(worker, profile, 5)
             base = _measurement(f"in-process {profile} MM+QM at {ref} (reference)", got["ref"])
             mine = _measurement(f"in-process {profile} MM+QM, this tree", got["ours"])
+            for row, worker in ((base, theirs), (mine, ours)):
+                row.extra["python_calls"] = _batch(worker, profile, CALL_COUNT_RUNS, "calls")[0]
             rows += [base, compare(mine, base)]
     finally:
         for worker in (ours, theirs):
@@ -124,7 +149,13 @@ def main() -> None:
             subprocess.run(
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False
             )
-    report("against_ref", rows)
+    notes = "\n".join(
+        f"Python function calls per exchange, {base.name.split(' MM+QM')[0]}: "
+        f"{base.extra['python_calls']:.0f} at {args.ref}, {mine.extra['python_calls']:.0f} "
+        f"in this tree ({mine.extra['python_calls'] / base.extra['python_calls']:.3f}x)"  # type: ignore[operator]
+        for base, mine in zip(rows[::2], rows[1::2], strict=True)
+    )
+    report("against_ref", rows, notes)
     for row in rows[1::2]:
         verdict = "met" if (row.ratio_to_reference or 9) <= 1.05 else "MISSED"
         print(f"target: {row.name} no slower than the reference (<= 1.05x): {verdict}")

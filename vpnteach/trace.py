@@ -67,22 +67,30 @@ class Ring(list[Item]):
     ``limit`` items the oldest are dropped down to ``limit`` (amortised O(1) per item, still a
     ``list`` for every reader). ``dropped`` counts the items gone; ``total`` is the number
     ever appended, so a reader's cursor (an absolute position) survives the trimming.
+
+    Only a bounded ring is a :class:`_BoundedRing`, whose ``append`` checks the limit: an
+    unbounded one keeps ``list.append`` itself (an exchange records some 200 items, each
+    append then costs no Python call). Setting :attr:`limit` chooses the class, so ``copy``
+    and ``pickle``, which rebuild an instance of its class, keep it.
     """
 
     def __init__(self, limit: int | None = None) -> None:
         super().__init__()
+        self.dropped = 0
+        self.limit = limit
+
+    @property
+    def limit(self) -> int | None:
+        """How many of the newest items are kept, at least (``None``: all of them)."""
+        return self._limit
+
+    @limit.setter
+    def limit(self, limit: int | None) -> None:
         if limit is not None and limit < 1:
             raise ValueError(f"a ring keeps at least 1 item, not {limit}")
-        self.limit = limit
-        self.dropped = 0
-
-    def append(self, item: Item, /) -> None:
-        """Add ``item``; beyond twice the limit, forget the oldest down to the limit."""
-        super().append(item)
-        if self.limit is not None and len(self) > 2 * self.limit:
-            excess = len(self) - self.limit
-            del self[:excess]
-            self.dropped += excess
+        self._limit = limit
+        if type(self) in (Ring, _BoundedRing):
+            self.__class__ = Ring if limit is None else _BoundedRing
 
     @property
     def total(self) -> int:
@@ -92,6 +100,19 @@ class Ring(list[Item]):
     def since(self, position: int) -> list[Item]:
         """The items appended at absolute ``position`` and after that are still kept."""
         return self[max(0, position - self.dropped) :]
+
+
+class _BoundedRing(Ring[Item]):
+    """A :class:`Ring` with a ``limit``: ``append`` forgets the oldest items beyond it."""
+
+    def append(self, item: Item, /) -> None:
+        """Add ``item``; beyond twice the limit, forget the oldest down to the limit."""
+        super().append(item)
+        limit = self._limit
+        if limit is not None and len(self) > 2 * limit:
+            excess = len(self) - limit
+            del self[:excess]
+            self.dropped += excess
 
 
 class _Subscription(Generic[Item]):

@@ -25,13 +25,22 @@ class HashAlgorithm:
 
     def hash(self, data: bytes) -> bytes:
         """``hash(data)``."""
-        return hashlib.new(self.hashlib_name, data).digest()
+        # hashlib's named constructors are C functions; hashlib.new is a Python wrapper.
+        return _CONSTRUCTORS[self.hashlib_name](data).digest()
 
     def prf(self, key: bytes, data: bytes) -> bytes:
         """``prf(key, data)`` = HMAC with this hash (RFC 2104, RFC 2409 §4)."""
         # One-shot HMAC: OpenSSL computes it in one call, no HMAC object is built.
         return hmac.digest(key, data, self.hashlib_name)
 
+
+_CONSTRUCTORS = {
+    "md5": hashlib.md5,
+    "sha1": hashlib.sha1,
+    "sha256": hashlib.sha256,
+    "sha384": hashlib.sha384,
+    "sha512": hashlib.sha512,
+}
 
 HASH_ALGORITHMS: dict[int, HashAlgorithm] = {
     h.ike_id: h

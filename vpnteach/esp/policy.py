@@ -51,7 +51,7 @@ def require(condition: bool, message: str) -> None:
 def parse_address(text: str, where: str) -> IPv4Address:
     """``text`` as an IPv4 address, or a :class:`PolicyError` naming ``where``."""
     try:
-        return IPv4Address(text)
+        return _ipv4(text)
     except ValueError:
         raise PolicyError(f"{where}: {text!r} is not an IPv4 address") from None
 
@@ -181,8 +181,7 @@ class AddressMatch(HtmlRepr):
     @classmethod
     def network(cls, cidr: str) -> AddressMatch:
         """An IPv4 network in CIDR form, e.g. ``"192.168.11.0/24"``."""
-        net = IPv4Network(cidr)
-        return cls(str(net.network_address), str(net.hostmask))
+        return cls(*_address_and_wildcard(cidr))
 
     def matches(self, address: str | IPv4Address) -> bool:
         """IOS wildcard rule: bits set in the wildcard are "don't care"."""
@@ -204,6 +203,17 @@ class AddressMatch(HtmlRepr):
 
 
 # Parsed once, not per packet: a hub's SPD matches every packet against every entry's ACL.
+# Addresses are parsed once per text: every configuration (and each seeded lab run) repeats
+# the same few, and ipaddress parses in Python. IPv4Address and IPv4Network are immutable.
+_ipv4 = lru_cache(maxsize=8192)(IPv4Address)
+
+
+@lru_cache(maxsize=8192)
+def _address_and_wildcard(cidr: str) -> tuple[str, str]:
+    net = IPv4Network(cidr)
+    return str(net.network_address), str(net.hostmask)
+
+
 @lru_cache(maxsize=8192)
 def _address_int(address: str) -> int:
     return int(IPv4Address(address))

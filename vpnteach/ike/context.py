@@ -85,17 +85,17 @@ class Context:
         label: str = "",
     ) -> None:
         """Queue ``data`` to the SA's peer, logging it as IOS does and arming retransmission."""
-        framed = add_non_esp_marker(data) if sa.local_port == 4500 else data
-        datagram = Datagram(framed, sa.peer, sa.local_port)
+        peer, local_port = sa.path
+        framed = add_non_esp_marker(data) if local_port == 4500 else data
+        datagram = Datagram(framed, peer, local_port)
         self.outbox.append(datagram)
-        role = sa.role.letter
         self.log(
             PacketSent(
-                peer=sa.peer[0],
-                my_port=sa.local_port,
-                peer_port=sa.peer[1],
-                role=role,
-                sa_state=isakmp_sa_state(sa.state),
+                peer=peer[0],
+                my_port=local_port,
+                peer_port=peer[1],
+                role=sa.role.letter,
+                sa_state=isakmp_sa_state(sa.machine.state),
             )
         )
         messages = node.messages if node is not None else sa.messages

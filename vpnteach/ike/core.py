@@ -40,11 +40,21 @@ from vpnteach.ike.sa import Cookies, IsakmpSa, Path, QmRequest, QuickModeNode, R
 from vpnteach.ike.secrets import forget_secrets
 from vpnteach.ike.states import INIT_QM, SA_REQ_AM, SA_REQ_MM, IkeState, Input
 from vpnteach.ike.timers import TimerIndex
-from vpnteach.ike.transitions import AGGRESSIVE_MODE, QUICK_MODE, Exchange, Machine, Move
+from vpnteach.ike.transitions import (
+    AGGRESSIVE_MODE,
+    MAIN_MODE,
+    QUICK_MODE,
+    Exchange,
+    Machine,
+    Move,
+)
 from vpnteach.trace import Trace
 from vpnteach.wire.message import Message
 
 S = IkeState
+
+ZERO_COOKIE = bytes(8)
+"""CKY-R before the responder answered (RFC 2408 §2.5.3)."""
 
 HALF_OPEN_EXPIRED = "half-open SA timed out"
 """Why a responder SA that never completed Main Mode ends (:mod:`vpnteach.ike.admission`)."""
@@ -109,8 +119,9 @@ class EndpointCore:
 
     def _touch(self, sa: IsakmpSa) -> None:
         """``sa`` is being worked on: its timers may move, it may die (then _reap drops it)."""
-        self._timers.touch(sa.cky_i)
-        self._touched.add(sa.cky_i)
+        cky_i = sa.cookies.cky_i
+        self._timers.dirty.add(cky_i)  # TimerIndex.touch, without a call per message
+        self._touched.add(cky_i)
 
     def _check_cky_r(self, sa: IsakmpSa, msg: Message) -> None:
         """The initiator learns CKY-R from MM2; afterwards it must never change.
@@ -119,12 +130,16 @@ class EndpointCore:
         addresses); an "answer" with none would leave the SA without one for good.
         """
         cky_r = msg.header.cky_r
-        first_answer = sa.state == IkeState.IKE_I_MM1 or sa.state == IkeState.IKE_I_AM1
-        if sa.role is Role.INITIATOR and sa.cky_r == bytes(8) and first_answer:
-            if cky_r == bytes(8):
+        ours = sa.cookies
+        if cky_r == ours.cky_r and cky_r != ZERO_COOKIE:  # the common case: the SA's own
+            return
+        state = sa.machine.state
+        first_answer = state is IkeState.IKE_I_MM1 or state is IkeState.IKE_I_AM1
+        if sa.role is Role.INITIATOR and ours.cky_r == ZERO_COOKIE and first_answer:
+            if cky_r == ZERO_COOKIE:
                 raise IkeError("the answer to our first message has a zero responder cookie")
-            sa.cookies = Cookies(sa.cky_i, cky_r)
-        elif cky_r != sa.cky_r and cky_r != bytes(8):
+            sa.cookies = Cookies(ours.cky_i, cky_r)
+        elif cky_r != ours.cky_r and cky_r != ZERO_COOKIE:
             raise IkeError(f"responder cookie {cky_r.hex()} does not belong to this SA")
 
     def _reap(self) -> None:
@@ -152,8 +167,7 @@ class EndpointCore:
             self._by_peer.setdefault(sa.peer[0], []).append(key)
 
     def _new_sa(self, role: Role, path: Path, cookies: Cookies) -> IsakmpSa:
-        sa = IsakmpSa(role, path, cookies)
-        sa.machine.on_move = self.recorder.move
+        sa = IsakmpSa(role, path, cookies, Machine(MAIN_MODE, S.IKE_READY, self.recorder.move))
         cky_i, peer = cookies.cky_i, path.peer[0]
         old = self.sas.get(cky_i)
         self.sas[cky_i] = sa

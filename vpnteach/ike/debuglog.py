@@ -84,7 +84,7 @@ def id_payload_body(
     """The indented body IOS prints under "ID payload" (next-payload, type, ..., length)."""
     rows = [("next-payload", str(next_payload)), ("type", str(id_type)), *fields]
     return RenderedBlock(
-        "\n".join(f"        {name:<12} : {printable(value)}" for name, value in rows)
+        "\n".join([f"        {name:<12} : {printable(value)}" for name, value in rows])
     )
 
 

@@ -319,7 +319,8 @@ class IkeEndpoint(EndpointCore):
         sa = self.sas.get(msg.header.cky_i)
         if sa is None or sa.dead:
             sa = self._maybe_responder(msg, addr, local_port)
-        self.recorder.conn_id = sa.conn_id
+        keying = sa.keying
+        self.recorder.conn_id = keying.conn_id if keying is not None else 0  # sa.conn_id
         self._touch(sa)
         self._heard(sa)  # a half-open SA's timeout runs from the initiator's last message
         if self._duplicate(sa, msg, data):
@@ -328,11 +329,11 @@ class IkeEndpoint(EndpointCore):
         # from MM2, but only for a message that is processed without error: a forged datagram
         # must not move the SA or give it a responder cookie.
         before = (sa.path, sa.cookies)
-        keying = sa.keying
         ivs = keying.ivs.checkpoint() if keying is not None else None
         try:
             self._check_cky_r(sa, msg)
-            sa.path = Path(addr, local_port)
+            if before[0] != (addr, local_port):
+                sa.path = Path(addr, local_port)
             self._dispatch(sa, msg, data)
         except Exception:
             if not sa.dead:
@@ -341,7 +342,7 @@ class IkeEndpoint(EndpointCore):
                     keying.ivs.rollback(ivs)
             raise
         finally:
-            if sa.peer[0] != before[0].peer[0]:
+            if sa.path.peer[0] != before[0].peer[0]:
                 self._reindex_peers()
         self._reap()
 
@@ -404,10 +405,14 @@ class IkeEndpoint(EndpointCore):
             raise IkeError(f"exchange type {exchange} is not supported")
 
     def _log_received(self, sa: IsakmpSa, state: str, role: str | None = None) -> None:
-        role = role or sa.role.letter
+        (address, port), local_port = sa.path
         self.ctx.log(
             PacketReceived(
-                peer=sa.peer[0], dport=sa.local_port, sport=sa.peer[1], role=role, sa_state=state
+                peer=address,
+                dport=local_port,
+                sport=port,
+                role=role or sa.role.letter,
+                sa_state=state,
             )
         )
 

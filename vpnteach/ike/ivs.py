@@ -5,11 +5,15 @@ that the IV of each message is the last ciphertext block of the message before i
 direction. Each Quick Mode or informational exchange (a non-zero message ID) starts its own
 chain from ``hash(last phase-1 CBC output block | M-ID)``. :class:`IvManager` keeps the chains
 of one SA (strongSwan keeps its IKEv1 IV manager apart from the key material too); the two
-formulas are pure functions that record a fact in the trace they are given.
+formulas are pure functions that record a fact in the trace they are given. It also keeps
+the SA's :class:`~vpnteach.crypto.keyed_cbc.KeyedCbc`, the OpenSSL contexts that run those
+chains under ``Ka`` (no cipher set-up per message).
 """
 
 from __future__ import annotations
 
+from vpnteach.crypto.cipher import CipherAlgorithm
+from vpnteach.crypto.keyed_cbc import KeyedCbc
 from vpnteach.crypto.prf import HashAlgorithm
 from vpnteach.trace import NULL_TRACE, Trace
 
@@ -84,6 +88,14 @@ class IvManager:
         self._trace = trace
         self._ivs: dict[int, bytes] = {0: phase1_iv(h, g_xi, g_xr, block_size, trace)}
         self._last_phase1_block: bytes | None = None
+        self._cbc: KeyedCbc | None = None
+
+    def cbc(self, cipher: CipherAlgorithm, key: bytes) -> KeyedCbc:
+        """The CBC contexts of ``cipher`` under ``key`` (``Ka``), made on first use."""
+        cbc = self._cbc
+        if cbc is None or not cbc.uses(cipher, key):
+            cbc = self._cbc = KeyedCbc(cipher, key)
+        return cbc
 
     @property
     def trace(self) -> Trace:

@@ -18,7 +18,7 @@ A handler returns the next internal input (or ``None``) — that is how IOS chai
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
@@ -54,11 +54,12 @@ class Move:
     order: Order
     role: Role
     message: str = ""
+    handler_name: str = field(init=False, repr=False, compare=False)
+    """``"receive_mm2"``: the handler's name, as the diagrams and the stepper print it."""
 
-    @property
-    def handler_name(self) -> str:
-        """``"receive_mm2"``: the handler's name, as the diagrams and the stepper print it."""
-        return self.handler.__name__
+    def __post_init__(self) -> None:
+        # Kept, not looked up: the recorder stores it with every move.
+        object.__setattr__(self, "handler_name", self.handler.__name__)
 
 
 class TransitionError(InputError):
@@ -77,26 +78,28 @@ class TransitionTable:
         self.exchange = exchange
         self.name = exchange.value
         self.moves = tuple(moves)
-        self._index = {(m.state, m.input): m for m in self.moves}
+        # Keyed by the input's two enum members, not the Input itself: a frozen dataclass
+        # hashes in Python, and every message and internal input is looked up here.
+        self._index = {(m.state, m.input.source, m.input.event): m for m in self.moves}
         if len(self._index) != len(self.moves):
             raise ValueError(f"{self.name}: two rows share a (state, input) key")
 
     def lookup(self, state: IkeState, input: Input) -> Move:
         """The row for ``(state, input)``; :class:`TransitionError` if there is none."""
-        move = self._index.get((state, input))
+        move = self._index.get((state, input.source, input.event))
         if move is None:
             raise TransitionError(self.name, state, input)
         return move
 
     def allows(self, state: IkeState, input: Input) -> bool:
         """The table has a row for ``(state, input)``."""
-        return (state, input) in self._index
+        return (state, input.source, input.event) in self._index
 
     def expected(self, state: IkeState, input: Input, role: str) -> Move:
         """The row by which a ``role`` endpoint in ``state`` takes a peer's message ``input``
         (its ``message`` says which: ``"MM3"``); :class:`TransitionError` if the table has
         none, or none for that role (an out-of-state or wrong-direction message)."""
-        move = self._index.get((state, input))
+        move = self._index.get((state, input.source, input.event))
         if move is None or not move.message or move.role not in ("both", role):
             raise TransitionError(self.name, state, input)
         return move
@@ -130,19 +133,22 @@ class Machine:
 
     def fire(self, input: Input, handlers: object) -> None:
         """Apply ``input`` and every internal input it leads to."""
+        # The path of every message: the table's index, the move and the report are read
+        # here directly rather than through TransitionTable.lookup and a helper per move.
+        table = self.table
         pending: Input | None = input
         while pending is not None:
-            move = self.table.lookup(self.state, pending)
+            move = table._index.get((self.state, pending.source, pending.event))
+            if move is None:
+                raise TransitionError(table.name, self.state, pending)
             if move.order == "log-first":
-                self._enter(move)
+                self.state = move.next_state
+                self.on_move(table.exchange, move)
                 pending = move.handler(handlers)
             else:
                 pending = move.handler(handlers)
-                self._enter(move)
-
-    def _enter(self, move: Move) -> None:
-        self.state = move.next_state
-        self.on_move(self.table.exchange, move)
+                self.state = move.next_state
+                self.on_move(table.exchange, move)
 
 
 def _ignore(exchange: Exchange, move: Move) -> None:

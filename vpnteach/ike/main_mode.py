@@ -100,7 +100,8 @@ class MainModeHandlers:
     # ------------------------------------------------------------------ helpers
 
     def _header(self) -> IsakmpHeader:
-        return IsakmpHeader(self.sa.cky_i, self.sa.cky_r, MM)
+        cky_i, cky_r = self.sa.cookies
+        return IsakmpHeader(cky_i, cky_r, MM)
 
     @property
     def _negotiated(self) -> Negotiated:

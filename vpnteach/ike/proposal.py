@@ -52,7 +52,7 @@ def vpi_text(attr: DataAttribute) -> str:
     if attr.tv:
         return f"(basic) of {attr.int_value}"
     data = attr.value if isinstance(attr.value, bytes) else attr.value.to_bytes(4, "big")
-    return "(VPI) of " + " ".join(f"0x{b:X}" for b in data)
+    return "(VPI) of " + " ".join([f"0x{b:X}" for b in data])
 
 
 # --------------------------------------------------------------------------- phase 1

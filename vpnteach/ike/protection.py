@@ -15,13 +15,11 @@ message says from either side without decrypting anything again.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from vpnteach.crypto.cipher import CipherAlgorithm
 from vpnteach.ike.ivs import IvManager
 from vpnteach.trace import FactKind
 from vpnteach.wire.chain import Payload, decode_payload_chain, encode_payload_chain
-from vpnteach.wire.constants import ExchangeType, Flags
+from vpnteach.wire.constants import ExchangeType
 from vpnteach.wire.errors import InputError
 from vpnteach.wire.message import IsakmpHeader, Message, encode_message
 
@@ -76,7 +74,7 @@ def seal_chain(
     plaintext = pad(chain, cipher.block_size)
     mid = header.message_id
     iv = ivs.iv(mid)
-    ciphertext = cipher.encrypt(ka, iv, plaintext)
+    ciphertext = ivs.cbc(cipher, ka).encrypt(iv, plaintext)
     ivs.update(mid, ciphertext)
     # E(Ka, IV, payloads | pad): RFC 2409 §5.3 (padding), Appendix B (IV chaining)
     ivs.trace.derived(
@@ -92,8 +90,7 @@ def seal_chain(
         padding=plaintext[len(chain) :],
         ciphertext=ciphertext,
     )
-    sealed = replace(header, flags=header.flags | _E_FLAG, next_payload=first_payload)
-    return encode_message(Message(sealed, (), ciphertext))
+    return encode_message(Message(header.sealed(first_payload), (), ciphertext))
 
 
 def open_body(
@@ -114,7 +111,7 @@ def open_body(
         iv = ivs.iv(mid)
     except ValueError as exc:  # a phase 2 M-ID before phase 1 has finished
         raise ProtectionError(str(exc)) from None
-    plaintext = cipher.decrypt(ka, iv, body)
+    plaintext = ivs.cbc(cipher, ka).decrypt(iv, body)
     try:
         chain = decode_payload_chain(msg.header.next_payload, plaintext)
     except ValueError as exc:
@@ -137,7 +134,6 @@ def open_body(
     return chain.payloads, raw
 
 
-_E_FLAG = int(Flags.ENCRYPTION)
 _EXCHANGE_NAMES = {int(e): e.name for e in ExchangeType}
 
 

@@ -118,14 +118,11 @@ class QuickModeHandlers:
         self.ctx = ctx
         self.sa = sa
         self.node = node
+        self._mid = node.message_id  # read on most lines Quick Mode logs
         self.k = sa.keying
         self.h, self.skeyid_a = sa.keying.hash, sa.keying.keys.skeyid_a  # HASH(1)..HASH(3)
 
     # ------------------------------------------------------------------ helpers
-
-    @property
-    def _mid(self) -> int:
-        return self.node.message_id
 
     def _send(
         self,
@@ -139,7 +136,8 @@ class QuickModeHandlers:
         """Send HASH then ``payloads_after_hash``; ``encoded_after_hash`` is their encoding
         when the caller already made it (for the hash), so it is not made twice."""
         sa = self.sa
-        header = IsakmpHeader(sa.cky_i, sa.cky_r, ExchangeType.QUICK_MODE, message_id=self._mid)
+        cky_i, cky_r = sa.cookies
+        header = IsakmpHeader(cky_i, cky_r, ExchangeType.QUICK_MODE, message_id=self._mid)
         rest = encoded_after_hash
         if rest is None:
             rest = encode_payload_chain(payloads_after_hash)

@@ -62,10 +62,12 @@ class Role(str, Enum):
     INITIATOR = "initiator"
     RESPONDER = "responder"
 
-    @property
-    def letter(self) -> str:
-        """``I`` or ``R``, as IOS prints the role in its ``debug`` lines."""
-        return "I" if self is Role.INITIATOR else "R"
+    letter: str
+    """``I`` or ``R``, as IOS prints the role in its ``debug`` lines (set once per member:
+    every packet logged reads it)."""
+
+    def __init__(self, value: str) -> None:
+        self.letter = value[0].upper()
 
     def i_r(self, mine: T, peers: T) -> tuple[T, T]:
         """``(initiator's, responder's)`` from ``(ours, the peer's)``: ``g^xi, g^xr``."""
@@ -309,7 +311,7 @@ class IsakmpSa(HtmlRepr):
     @property
     def established(self) -> bool:
         """Main Mode completed."""
-        return self.state == IkeState.IKE_P1_COMPLETE
+        return self.machine.state is IkeState.IKE_P1_COMPLETE
 
     @property
     def nat_detected(self) -> bool:

@@ -77,6 +77,7 @@ IOS_BOX = VendorId("IOS box", hashlib.md5(b"vpnteach IOS box").digest(), "IOS bo
 
 NAT_T_ALL = (NAT_T_RFC3947, NAT_T_V7, NAT_T_V3, NAT_T_V2)
 KNOWN = (*NAT_T_ALL, DPD, UNITY, XAUTH, IOS_BOX)
+_NAT_T_NAMES = frozenset(vid.name for vid in NAT_T_ALL)
 
 
 def identify(data: bytes) -> VendorId | None:
@@ -101,7 +102,7 @@ def log_vendor_ids(ctx: Context, vids: Iterable[bytes], seen: list[str]) -> None
     for data in vids:
         ctx.log(VendorIdProcessing())
         known = identify(data)
-        if known in NAT_T_ALL:
+        if known is not None and known.name in _NAT_T_NAMES:
             ctx.log(VendorIdUnityMismatch(major=unity_dpd_major(data)))
             ctx.log(VendorIdNatT(name=known.name if known else ""))
         elif known is IOS_BOX:

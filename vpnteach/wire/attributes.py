@@ -19,6 +19,7 @@ IKE Life Duration of 86400 s usually travels as TLV ``000c 0004 00015180``, not 
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -79,11 +80,19 @@ class DataAttribute(HtmlRepr):
 
 def pull_attribute(buf: Buffer, ike: bool) -> DataAttribute:
     """Read one attribute; ``ike`` picks the IKE (phase 1) or IPsec DOI attribute classes."""
+    if not buf.recording and buf.remaining >= 4:
+        # Both forms start with two 16-bit words, which cannot fail to read; a whole TV
+        # attribute needs no scope (it would only name spans and errors).
+        word, second = buf.pull_fields(_TV)
+        type = word & ~AF_BIT
+        if word >= AF_BIT:
+            return DataAttribute(type, second, True)
+        start = buf.open_scope(f"attr[{attribute_name(type, ike)}]")
+        attr = DataAttribute(type, buf.pull_bytes(second, "value"), False)
+        buf.close_scope(start)
+        return attr
     word = int.from_bytes(buf.peek(2), "big")
     type, tv = word & ~AF_BIT, word >= AF_BIT
-    if tv and buf.remaining >= 4 and not buf.recording:
-        # A whole TV attribute cannot fail, and its scope would only name spans and errors.
-        return DataAttribute(type, buf.pull_fields(_TV)[1], True)
     name = attribute_name(type, ike)
     start = buf.open_scope(f"attr[{name}]")
     if buf.recording:
@@ -139,7 +148,10 @@ def encode_attribute(attr: DataAttribute) -> bytes:
     if attr.tv:
         if not isinstance(attr.value, int):
             raise EncodeError(f"TV attribute {attr.type} needs an int value, not bytes")
-        return _TV.pack(AF_BIT | attr.type, attr.value)
+        try:  # one struct call on the common path; Layout.pack names what does not fit
+            return _TV.struct.pack(AF_BIT | attr.type, attr.value)
+        except struct.error:
+            return _TV.pack(AF_BIT | attr.type, attr.value)
     data = attr.value if isinstance(attr.value, bytes) else attr.value.to_bytes(4, "big")
     return _TLV.pack(attr.type, len(data)) + data
 

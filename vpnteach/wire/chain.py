@@ -19,9 +19,9 @@ from typing import Any
 from vpnteach.wire import payloads as p
 from vpnteach.wire.buffer import Buffer, Layout, Span
 from vpnteach.wire.constants import PayloadType
-from vpnteach.wire.generic import generic_payload, pull_generic_header
+from vpnteach.wire.generic import generic_payload, open_payload
 from vpnteach.wire.sa import SaPayload, pull_sa, sa_body
-from vpnteach.wire.walk import payload_meanings, walk_chain
+from vpnteach.wire.walk import payload_meanings, unknown_payload_name, walk_chain
 
 Payload = (
     SaPayload
@@ -90,7 +90,7 @@ SHORT_NAMES: dict[int, str] = {
 def short_name(payload_type: int) -> str:
     """``"NONCE"`` for 10; ``"PAYLOAD-99"`` for a type this codec does not decode."""
     name = SHORT_NAMES.get(payload_type)
-    return f"PAYLOAD-{payload_type}" if name is None else name
+    return unknown_payload_name(payload_type) if name is None else name
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,7 @@ class PayloadChain:
 
 def pull_payload(buf: Buffer, payload_type: int) -> tuple[int, Payload]:
     """Read one payload of ``payload_type``; return ``(next_payload, payload)``."""
-    next_payload, length = pull_generic_header(buf)
-    outer = buf.open_window(length)
+    next_payload, outer = open_payload(buf)
     puller = _PULLERS.get(payload_type)
     if puller is not None:
         payload = puller(buf)
@@ -119,7 +118,7 @@ def pull_payload(buf: Buffer, payload_type: int) -> tuple[int, Payload]:
 def pull_payload_chain(buf: Buffer, first_payload_type: int) -> tuple[Payload, ...]:
     """Read payloads from ``first_payload_type`` until Next Payload is 0 (RFC 2408 §3.2)."""
     return walk_chain(
-        buf, first_payload_type, pull=pull_payload, name=short_name, meanings=_MEANINGS
+        buf, first_payload_type, pull=pull_payload, names=SHORT_NAMES, meanings=_MEANINGS
     )
 
 

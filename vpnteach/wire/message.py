@@ -63,6 +63,23 @@ class IsakmpHeader(HtmlRepr):
         """The E (encryption) flag."""
         return self.flags & _E != 0
 
+    def sealed(self, first_payload: int) -> IsakmpHeader:
+        """This header for the encrypted message: the E flag set, Next Payload the first
+        payload of the plaintext chain (RFC 2408 §3.1)."""
+        # Built field by field: dataclasses.replace looks the fields up on every call, and
+        # every encrypted message is sealed here.
+        return IsakmpHeader(
+            self.cky_i,
+            self.cky_r,
+            self.exchange_type,
+            self.flags | _E,
+            self.message_id,
+            self.major_version,
+            self.minor_version,
+            first_payload,
+            self.length,
+        )
+
     @property
     def commit(self) -> bool:
         """The C (commit) flag."""

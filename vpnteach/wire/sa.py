@@ -24,7 +24,7 @@ from vpnteach.wire.constants import (
     Situation,
     describe,
 )
-from vpnteach.wire.generic import generic_payload, pull_generic_header
+from vpnteach.wire.generic import generic_payload, open_payload
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,7 @@ _PROPOSAL_HEADER = Layout(
 
 def pull_transform(buf: Buffer, protocol_id: int) -> tuple[int, Transform]:
     """Read one Transform payload (header included); return ``(next_payload, transform)``."""
-    next_payload, length = pull_generic_header(buf)
-    outer = buf.open_window(length, "transform length")
+    next_payload, outer = open_payload(buf, "transform length")
     header = _TRANSFORM_HEADERS.get(protocol_id, _TRANSFORM_HEADER)
     number, tid, _ = buf.pull_fields(header)
     ike = protocol_id == ProtocolId.PROTO_ISAKMP
@@ -155,8 +154,7 @@ def pull_transform(buf: Buffer, protocol_id: int) -> tuple[int, Transform]:
 
 def pull_proposal(buf: Buffer) -> tuple[int, Proposal]:
     """Read one Proposal payload with its transforms; return ``(next_payload, proposal)``."""
-    next_payload, length = pull_generic_header(buf)
-    outer = buf.open_window(length, "proposal length")
+    next_payload, outer = open_payload(buf, "proposal length")
     number, protocol_id, spi_size, count = buf.pull_fields(_PROPOSAL_HEADER)
     spi = buf.pull_bytes(spi_size, "spi", lambda b: f"SPI 0x{b.hex()}")
     transforms: list[Transform] = []

@@ -26,25 +26,32 @@ def payload_meanings(payload_types: type[IntEnum]) -> dict[int, str]:
     return {t: f"{label(payload_types, t)} payload" for t in payload_types}
 
 
+def unknown_payload_name(payload_type: int) -> str:
+    """The short name of a payload type a codec does not know: ``"PAYLOAD-99"``."""
+    return f"PAYLOAD-{payload_type}"
+
+
 def walk_chain(
     buf: Buffer,
     first_payload_type: int,
     *,
     pull: Callable[[Buffer, int], tuple[int, P]],
-    name: Callable[[int], str],
+    names: Mapping[int, str],
     meanings: Mapping[int, str],
 ) -> tuple[P, ...]:
     """Read payloads with ``pull`` from ``first_payload_type`` until Next Payload is 0.
 
     ``pull(buf, payload_type)`` reads one payload and returns ``(next_payload, payload)``;
-    ``name`` gives the scope's short name; ``meanings`` the span's meaning (a type missing
-    there is an "unknown payload").
+    ``names`` gives the scope's short name (a type missing there is ``PAYLOAD-<n>``);
+    ``meanings`` the span's meaning (a type missing there is an "unknown payload").
     """
     result: list[P] = []
     seen: dict[str, int] = {}
     nxt = first_payload_type
     while nxt != NO_NEXT_PAYLOAD:
-        short = name(nxt)
+        short = names.get(nxt)
+        if short is None:
+            short = unknown_payload_name(nxt)
         seen[short] = count = seen.get(short, 0) + 1
         start = buf.open_scope(f"{short}[{count}]")
         payload_type = nxt

@@ -108,10 +108,10 @@ def receive_cert_requests(ctx: Context, inbound: list[Payload]) -> None:
 
 def first_payload(inbound: list[Payload], kind: type[P]) -> P:
     """The first payload of ``kind`` (the payload rules, ``rules.py``, require one)."""
-    payload = next((p for p in inbound if isinstance(p, kind)), None)
-    if payload is None:
-        raise IkeError(f"{kind.__name__} missing", NotifyMessageType.PAYLOAD_MALFORMED)
-    return payload
+    for payload in inbound:
+        if isinstance(payload, kind):
+            return payload
+    raise IkeError(f"{kind.__name__} missing", NotifyMessageType.PAYLOAD_MALFORMED)
 
 
 def read_peer_id(ctx: Context, inbound: list[Payload]) -> PeerIdentity:

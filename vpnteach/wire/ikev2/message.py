@@ -34,7 +34,7 @@ from vpnteach.wire.errors import EncodeError
 from vpnteach.wire.ikev2 import payloads as p
 from vpnteach.wire.ikev2.constants import ExchangeType, Flags, PayloadType
 from vpnteach.wire.ikev2.sa import SaPayload, pull_sa, sa_body
-from vpnteach.wire.walk import payload_meanings, walk_chain
+from vpnteach.wire.walk import payload_meanings, unknown_payload_name, walk_chain
 
 HEADER_LENGTH = 28
 CRITICAL = 0x80
@@ -97,7 +97,8 @@ SHORT_NAMES: dict[int, str] = {
 
 def short_name(payload_type: int) -> str:
     """``"AUTH"`` for 39; ``"PAYLOAD-99"`` for a type this codec does not know."""
-    return SHORT_NAMES.get(payload_type, f"PAYLOAD-{payload_type}")
+    name = SHORT_NAMES.get(payload_type)
+    return unknown_payload_name(payload_type) if name is None else name
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ _MEANINGS = payload_meanings(PayloadType)
 def pull_payload_chain(buf: Buffer, first_payload_type: int) -> tuple[Payload, ...]:
     """Read payloads from ``first_payload_type`` until Next Payload is 0 (or an SK payload)."""
     return walk_chain(
-        buf, first_payload_type, pull=_pull_payload, name=short_name, meanings=_MEANINGS
+        buf, first_payload_type, pull=_pull_payload, names=SHORT_NAMES, meanings=_MEANINGS
     )
 
 
