@@ -195,7 +195,7 @@ def test_the_situations_reach_every_state_of_the_table_in_both_roles() -> None:
     assert kinds == {"liveness", "ike", "rekey", "rekey-pfs", "new"}, kinds
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(SITUATIONS), st.data())
 def test_hostile_datagrams_give_a_legal_move_or_a_counted_drop(
     which: str, data: st.DataObject
