@@ -7,7 +7,12 @@ carries the salt, RFC 5282 §7.1 / RFC 4106 §8.1; ESP in UDP 4500 since
 strongSwan's kernel-libipsec fakes a NAT), reads LAN packets from a TUN device, encapsulates
 them (RFC 4303, RFC 3948) and decapsulates what arrives on 4500 back into the TUN. After a
 rekey the newest outbound SA is used while every inbound SA still installed is accepted, so
-packets in flight across the rekey are not lost.
+packets in flight across the rekey are not lost. When the peer rekeyed (we answered its
+CREATE_CHILD_SA request), the new outbound SA is used only once the peer deletes the old pair
+(RFC 7296 §2.8: the new pair is made, then the rekey's initiator deletes the old one), as
+strongSwan delays its outbound SA as a rekey's responder: the peer installs its new inbound
+SA only when our answer arrives (after its Diffie-Hellman with PFS), and ESP on the new SPI
+before that would be dropped there.
 """
 
 from __future__ import annotations
@@ -39,11 +44,13 @@ class EspTunnel:
         self.local, self.peer = local, peer
         self.inbound: dict[int, IpsecSa] = {}
         self.outbound: IpsecSa | None = None
+        self.waiting: dict[int, IpsecSa] = {}  # old inbound SPI -> outbound SA to switch to
         self.rng = OsRng()
         self.counts = {"sent": 0, "received": 0, "dropped": 0}
 
-    def install(self, e: ChildSaEstablished, now: float) -> None:
-        """Install both directions of a new Child SA; the newest sends."""
+    def install(self, e: ChildSaEstablished, now: float, peer_rekeyed: bool = False) -> None:
+        """Install both directions of a new Child SA; the newest sends (if the peer rekeyed,
+        once it deletes the pair this one replaces)."""
         cipher = esp_cipher(e.encr_id, e.key_bits)
         integrity = esp_integrity(cipher, AUTH_OF_INTEG.get(e.integ_id or 0, 0))
         local, remote = ProxyIdentity(e.local_ts), ProxyIdentity(e.remote_ts)
@@ -54,15 +61,22 @@ class EspTunnel:
             integrity=integrity, integrity_key=e.integ_key_in, local_ident=local,
             remote_ident=remote, udp=udp, **common,  # type: ignore[arg-type]
         )  # fmt: skip
-        self.outbound = IpsecSa(
+        outbound = IpsecSa(
             Direction.OUTBOUND, int.from_bytes(e.spi_out, "big"), encryption_key=e.encr_key_out,
             integrity=integrity, integrity_key=e.integ_key_out, local_ident=local,
             remote_ident=remote, udp=udp, **common,  # type: ignore[arg-type]
         )  # fmt: skip
+        if peer_rekeyed and e.rekeyed_spi is not None and self.outbound is not None:
+            self.waiting[int.from_bytes(e.rekeyed_spi, "big")] = outbound
+        else:
+            self.outbound = outbound
 
     def remove(self, e: ChildSaDeleted) -> None:
-        """Forget a deleted pair's inbound SA."""
-        self.inbound.pop(int.from_bytes(e.spi_in, "big"), None)
+        """Forget a deleted pair's inbound SA; send on its successor if one waited for that."""
+        spi = int.from_bytes(e.spi_in, "big")
+        self.inbound.pop(spi, None)
+        if spi in self.waiting:
+            self.outbound = self.waiting.pop(spi)
 
     def from_lan(self, now: float) -> bytes | None:
         """The next LAN packet, encapsulated: the UDP payload to send to the peer's 4500."""

@@ -25,8 +25,8 @@ from tests.interop.strongswan import Charon, CharonError, Connection
 from vpnteach.net import netns
 
 PSK = "cisco123"
-PING_START = 0.5  # seconds after the vpnteach peer is ready
 PING_INTERVAL = 0.05
+INSTALL_TIMEOUT = 15.0  # seconds for every pinging case's Child SA to be INSTALLED in charon
 DPD_WAIT = 2.5
 #: suite -> (strongSwan IKE proposal, ESP proposal)
 SUITES = {
@@ -97,8 +97,8 @@ def slot(case: V2Case) -> Slot:
         rekey=case.rekey == "vt",
         rekey_ike=case.rekey_ike == "vt",
         rekey_pfs=14 if case.pfs else None,
-        # with pings, rekey in the middle of them: no packet may be lost
-        rekey_delay=PING_INTERVAL * case.ping / 2 + PING_START if case.ping else 0.0,
+        # with pings, rekey in the middle of them (after half of them): no packet may be lost
+        rekey_after_packets=max(1, case.ping // 2) if case.ping else 0,
         tunnel=f"vt{case.index}" if case.ping else "",
     )
 
@@ -182,13 +182,20 @@ def _charon_side(
                 outputs[case.name] = str(exc)
     pings = [c for c in cases if c.ping]
     if pings:  # all at once, so that each one's rekey falls in the middle of its pings
-        time.sleep(PING_START)
+        _wait_installed(charon, pings)
         running = [(c, _ping(topo, c)) for c in pings]
+        # vpnteach rekeys after half of its pings (udp_peer's rekey_after_packets); charon now
+        time.sleep(PING_INTERVAL * max(c.ping for c in pings) / 2)
+        for case in pings:
+            if case.rekey == "sw":
+                outputs[case.name] = outputs.get(case.name, "") + charon.swanctl(
+                    "--rekey", "--child-id", _child_id(charon, case)
+                )
         for case, ping in running:
-            out, _ = ping.communicate(timeout=30)
+            out, _ = ping.communicate(timeout=60)
             outputs[case.name] = outputs.get(case.name, "") + out.decode(errors="replace")
     for case in cases:
-        if case.rekey == "sw":
+        if case.rekey == "sw" and not case.ping:
             outputs[case.name] += charon.swanctl("--rekey", "--child-id", _child_id(charon, case))
         if case.rekey_ike == "sw":
             outputs[case.name] += charon.swanctl("--rekey", "--ike", case.name)
@@ -199,11 +206,34 @@ def _charon_side(
             outputs[case.name] += charon.swanctl("--terminate", "--ike", case.name)
 
 
+def _wait_installed(charon: Charon, cases: list[V2Case]) -> None:
+    """Until charon lists every case's Child SA INSTALLED (so that no ping precedes its
+    tunnel), then a moment for the vpnteach side, which installs on the same message."""
+    deadline = time.monotonic() + INSTALL_TIMEOUT
+    while time.monotonic() < deadline:
+        sas = charon.list_sas(raw=True)
+        waiting = [c for c in cases if f"list-sa event {{{c.name} " not in sas]
+        waiting += [c for c in cases if c not in waiting and not _installed(sas, c)]
+        if not waiting:
+            break
+        time.sleep(0.1)
+    time.sleep(0.2)
+
+
+def _installed(sas: str, case: V2Case) -> bool:
+    return "state=INSTALLED" in raw_sa_block(sas, case)
+
+
 def _ping(topo: netns.Topology, case: V2Case) -> subprocess.Popen[bytes]:
-    """``ping`` from vpnteach's LAN address to strongSwan's, through the tunnel (started)."""
+    """``ping`` from vpnteach's LAN address to strongSwan's, through the tunnel (started).
+
+    ``-w`` with ``-c``: ping waits for all ``-c`` replies until that deadline (without it, it
+    stops two round trips after its last request, and a late reply counts as a loss)."""
     src = str(ipaddress.IPv4Network(case.vpnteach_lan).network_address + 1)
     dst = str(ipaddress.IPv4Network(case.strongswan_lan).network_address + 1)
-    argv = ["ping", "-c", str(case.ping), "-i", str(PING_INTERVAL), "-W", "2", "-I", src, dst]
+    deadline = str(int(PING_INTERVAL * case.ping) + 10)
+    argv = ["ping", "-c", str(case.ping), "-i", str(PING_INTERVAL), "-W", "2", "-w", deadline]
+    argv += ["-I", src, dst]
     return netns.popen(topo.left.ns, argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 

@@ -114,3 +114,71 @@ def test_ike_sa_rekey_moves_the_child_sas_and_deletes_the_old_ike_sa(who: str) -
     p.run()
     assert sum(isinstance(e, ChildSaEstablished) for e in p.events["b"]) == 2
     assert [decode_message(d).header.message_id for _, d in p.wire[-4:-2]] == [0, 0]
+
+
+def _last(ep: object, name: str) -> bytes:
+    values = [f.value for f in ep.trace if f.name == name]  # type: ignore[attr-defined]
+    return values[-1]  # type: ignore[no-any-return]
+
+
+def test_simultaneous_rekeys_keep_the_pair_without_the_lowest_nonce_on_both_sides() -> None:
+    """RFC 7296 §2.8.1: both ends rekey the same Child SA at once; of the two new pairs, the
+    one created by the exchange holding the lowest of the four nonces is deleted by its
+    creator, the old one by the other end. Over several runs both ends win sometimes."""
+    winners = set()
+    for seed in range(8):
+        p = pair(seed=f"collide-{seed}")
+        old = _up(p)
+        assert p.a.rekey_child_sa(B2, p.now) and p.b.rekey_child_sa(B1, p.now)
+        sa_a, sa_b = p.a.ike_sa(B2), p.b.ike_sa(B1)
+        assert sa_a is not None and sa_b is not None
+        assert sa_a.pending_create is not None and sa_b.pending_create is not None
+        a_spi, a_ni = sa_a.pending_create.spi_in, sa_a.pending_create.ni
+        b_spi, b_ni = sa_b.pending_create.spi_in, sa_b.pending_create.ni
+        p.run()
+        a_nr, b_nr = _last(p.a, "Nr"), _last(p.b, "Nr")  # each one's answer to the other
+        a_redundant = min(a_ni, b_nr) < min(b_ni, a_nr)
+        (ca,), (cb,) = sa_a.children, sa_b.children
+        assert (ca.spi_in, ca.spi_out) == (cb.spi_out, cb.spi_in)  # one pair, both sides
+        assert old.spi_in not in (ca.spi_in, ca.spi_out)
+        if a_redundant:  # Branch2's exchange made the survivor: Branch2 chose its SPI there
+            assert cb.spi_in == b_spi, seed
+        else:
+            assert ca.spi_in == a_spi, seed
+        winners.add("b" if a_redundant else "a")
+        for name in ("a", "b"):
+            kinds = p.kinds(name)
+            assert kinds.count("ChildSaEstablished") == 3 and kinds.count("ChildSaDeleted") == 2
+        assert not sa_a.deleting and not sa_b.deleting and sa_a.rekey_collision is None
+        assert p.a.rekey_child_sa(B2, p.now)  # and the survivor rekeys as usual afterwards
+        p.run()
+        assert len(sa_a.children) == len(sa_b.children) == 1
+    assert winners == {"a", "b"}
+
+
+def test_a_rekey_of_a_pair_being_deleted_is_answered_with_temporary_failure() -> None:
+    """RFC 7296 §2.25.1: Branch1 rekeyed the pair and its Delete is on the way when Branch2's
+    rekey of the same pair arrives: TEMPORARY_FAILURE, and one new pair stands on both."""
+    p = pair()
+    _up(p)
+
+    def deliver(src: object, dst: object, src_ip: str) -> None:
+        for d in src.datagrams_to_send(p.now):  # type: ignore[attr-defined]
+            dst.receive_datagram(d.data, (src_ip, d.local_port), p.now, d.addr[1])  # type: ignore[attr-defined]
+
+    assert p.a.rekey_child_sa(B2, p.now)
+    deliver(p.a, p.b, B1)  # Branch1's request
+    deliver(p.b, p.a, B2)  # Branch2's answer: Branch1 sends its Delete of the old pair
+    held = p.a.datagrams_to_send(p.now)  # that Delete, held back
+    assert p.b.rekey_child_sa(B1, p.now, spi_out=p.b.ike_sa(B1).children[0].spi_out)  # type: ignore[union-attr]
+    deliver(p.b, p.a, B2)
+    for d in held:
+        p.b.receive_datagram(d.data, (B1, d.local_port), p.now, d.addr[1])
+    p.run()
+    p._collect()
+    failed = [e for e in p.events["b"] if isinstance(e, ChildSaFailed)]
+    assert [e.notify_type for e in failed] == [NotifyType.TEMPORARY_FAILURE], p.kinds("b")
+    sa_a, sa_b = p.a.ike_sa(B2), p.b.ike_sa(B1)
+    assert sa_a is not None and sa_b is not None
+    (ca,), (cb,) = sa_a.children, sa_b.children
+    assert (ca.spi_in, ca.spi_out) == (cb.spi_out, cb.spi_in)

@@ -3,7 +3,14 @@
 Each datagram is garbage, a recorded message of the same run with bits flipped, cut or
 replayed, or a well-formed header with this SA's SPIs and a random body. Every one must end
 in a legal move of the table or a counted drop, never an exception (the endpoint counts
-those as ``internal_error``), and never change an established SA.
+those as ``internal_error``), and never change an established SA: its SPIs, keys (the
+IKE_SA_INIT result), message IDs both ways, Child SAs (SPIs and KEYMAT) and the
+CREATE_CHILD_SA request it has outstanding stay as they were.
+
+The situations put an SA in every state of :data:`vpnteach.ikev2.transitions.IKEV2` (checked
+by the first test), as initiator and as responder, and READY with each request of ours
+outstanding: a Child SA rekey with and without PFS (§1.3.3), a new Child SA (§1.3.1), an IKE
+SA rekey (§1.3.2), a liveness check (§1.4), and after rekeys of both kinds.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from hypothesis import strategies as st
 
 from tests.ikev2.harness import B1, B2, pair
 from vpnteach.ikev2.endpoint import Ikev2Endpoint
+from vpnteach.ikev2.sa import IkeSa
 from vpnteach.ikev2.transitions import IKEV2, State
 from vpnteach.wire.ikev2.message import HEADER_LENGTH
 
@@ -56,12 +64,29 @@ def _in_state(which: str) -> tuple[Ikev2Endpoint, str]:
         p.a.datagrams_to_send(p.now)
         return p.a, B2
     p.run()
-    if which == "REKEYED":  # a new IKE SA and a new Child SA generation (§1.3)
+    pending = {  # (the names are in PENDING)
+        "REKEYING_CHILD_I": (p.a, B2, lambda: p.a.rekey_child_sa(B2, p.now)),
+        "REKEYING_CHILD_PFS_R": (p.b, B1, lambda: p.b.rekey_child_sa(B1, p.now, 14)),
+        "CREATING_CHILD_I": (p.a, B2, lambda: p.a.create_child_sa(B2, p.now)),
+        "REKEYING_IKE_R": (p.b, B1, lambda: p.b.rekey_ike_sa(B1, p.now)),
+        "LIVENESS_I": (p.a, B2, lambda: p.a.check_liveness(B2, p.now)),
+    }
+    if which in pending:  # our CREATE_CHILD_SA / INFORMATIONAL request is on its way
+        ep, peer, start = pending[which]
+        assert start()
+        assert ep.datagrams_to_send(p.now)
+        return ep, peer
+    if which in ("REKEYED", "REKEYED_R"):  # a new IKE SA and a new Child SA generation (§1.3)
         p.b.rekey_ike_sa(B1, p.now)
         p.run()
         p.a.rekey_child_sa(B2, p.now, 14)
         p.run()
-        return p.a, B2
+        return (p.a, B2) if which == "REKEYED" else (p.b, B1)
+    if which == "EXIT":  # the IKE SA was deleted: the endpoint holds none any more
+        p.a.delete_ike_sa(B2, p.now)
+        p.run()
+        assert not p.b.sas
+        return p.b, B1
     if which == "DELETE":
         p.a.delete_ike_sa(B2, p.now)
         p.a.datagrams_to_send(p.now)
@@ -69,6 +94,13 @@ def _in_state(which: str) -> tuple[Ikev2Endpoint, str]:
     return (p.a, B2) if which == "READY_I" else (p.b, B1)
 
 
+PENDING = [
+    "REKEYING_CHILD_I",
+    "REKEYING_CHILD_PFS_R",
+    "CREATING_CHILD_I",
+    "REKEYING_IKE_R",
+    "LIVENESS_I",
+]
 SITUATIONS = [
     "IDLE",
     "I_WAIT_INIT",
@@ -77,7 +109,10 @@ SITUATIONS = [
     "READY_I",
     "READY_R",
     "REKEYED",
+    "REKEYED_R",
+    *PENDING,
     "DELETE",
+    "EXIT",
 ]
 
 
@@ -114,15 +149,53 @@ def hostile(draw: st.DrawFn, ep: Ikev2Endpoint) -> bytes:
     return header + body
 
 
+def _established(sa: IkeSa) -> tuple[object, ...]:
+    """What must not change in an established SA (``InitResult``, ``ChildSa`` and
+    ``PendingCreate`` are frozen dataclasses: compared by value, keys included)."""
+    return (
+        sa.state,
+        sa.role,
+        sa.spi_i,
+        sa.spi_r,
+        sa.peer,
+        sa.init,  # SKEYSEED and every SK_* (IkeSaKeys), the nonces, the suite
+        tuple(sa.children),  # SPIs, suite, KEYMAT split into keys, selectors
+        sa.next_request_id,
+        sa.expected_request_id,
+        sa.pending_create,
+    )
+
+
 def _snapshot(ep: Ikev2Endpoint) -> dict[bytes, tuple[object, ...]]:
-    return {
-        k: (sa.state, sa.spi_r, sa.init, tuple(sa.children), sa.expected_request_id, sa.peer)
-        for k, sa in ep.sas.items()
-        if sa.state == State.READY
-    }
+    return {k: _established(sa) for k, sa in ep.sas.items() if sa.state == State.READY}
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_the_situations_reach_every_state_of_the_table_in_both_roles() -> None:
+    reached: set[tuple[State, str]] = set()
+    for which in SITUATIONS:
+        ep, _ = _endpoint(which)
+        reached |= {(sa.state, sa.role) for sa in ep.sas.values()}
+        if not ep.sas:
+            reached.add((State.IDLE if which == "IDLE" else State.EXIT, "none"))
+    states = {s for s, _ in reached}
+    assert states == set(IKEV2.states()), set(IKEV2.states()) - states
+    assert {r for s, r in reached if s == State.READY} == {"initiator", "responder"}
+    outstanding = [_endpoint(w)[0] for w in PENDING]
+    kinds = set()
+    for ep in outstanding:
+        (sa,) = [s for s in ep.sas.values() if s.retransmit is not None]
+        create = sa.pending_create
+        kinds.add(
+            "liveness"
+            if create is None
+            else "ike"
+            if create.ike
+            else ("rekey" if create.rekeyed else "new") + ("-pfs" if create.dh else "")
+        )
+    assert kinds == {"liveness", "ike", "rekey", "rekey-pfs", "new"}, kinds
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(SITUATIONS), st.data())
 def test_hostile_datagrams_give_a_legal_move_or_a_counted_drop(
     which: str, data: st.DataObject
@@ -150,5 +223,4 @@ def test_hostile_datagrams_give_a_legal_move_or_a_counted_drop(
         for key, snap in established.items():
             sa = ep.sas.get(key)
             assert sa is not None, "an established SA disappeared"
-            now = (sa.state, sa.spi_r, sa.init, tuple(sa.children), sa.expected_request_id, sa.peer)
-            assert now == snap, "an established SA changed"
+            assert _established(sa) == snap, "an established SA changed"

@@ -9,11 +9,15 @@ vpnteach's codec must read every message, its key schedule must give exactly wha
 charons logged (SKEYSEED, every SK_*, the signed octets, both generations of Child SA keys),
 its SK code must open every encrypted message and fragment, its RFC 7427 verifier must accept
 both AUTH signatures, and tshark must decrypt the capture with the ``ikev2_decryption_table``
-line vpnteach writes from those keys.
+line vpnteach writes from those keys. The facts vpnteach's trace records (what the stepper
+shows: SKEYSEED, SK_d/ai/ar/ei/er/pi/pr, each generation's KEYMAT and its keys for both
+directions) must equal both logs too, and the README must describe every file of the fixture.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -238,3 +242,68 @@ def test_tshark_decrypts_the_reference_capture_with_the_table_line_we_write() ->
     # where RFC 4519 wants IA5String (tag 22), in the CA name inside the certificates
     quirk = "BER Error: String with tag=22 expected but class:UNIVERSAL(0) Primitive tag:19"
     assert all(m.startswith(quirk) for r in rows for m in r[3].split(",") if m), rows
+
+
+def test_the_facts_vpnteach_records_equal_both_charons_logs_skeyseed_every_sk_and_keymat() -> None:
+    """What a learner sees: the facts the trace records (SKEYSEED, SK_d/ai/ar/ei/er/pi/pr,
+    KEYMAT of both Child SA generations and its four keys, §2.14/§2.17), each equal to what
+    both charons logged; KEYMAT is both directions' keys in §2.17's order (i->r then r->i)."""
+    suite, _, ni, nr = ike()
+    h = _of(ExchangeType.IKE_SA_INIT)[1].message.header
+    g_ir = charonlog.first_dump(logs()["initiator"], "shared Diffie Hellman secret").data
+    trace = Trace()
+    derive_ike_sa_keys(
+        suite.prf, suite.integ, suite.encr, g_ir, ni, nr, h.spi_i, h.spi_r, trace=trace
+    )
+    ike_facts = {f.name: f.value for f in trace}
+    auth_resp = _open(ExchangeType.IKE_AUTH, 1)
+    first = esp_suite(esp_proposal_of(_first(auth_resp, SaPayload).proposals[0]))  # type: ignore[attr-defined]
+    request = _open(ExchangeType.CREATE_CHILD_SA, 0)
+    response = _open(ExchangeType.CREATE_CHILD_SA, 1)
+    second = esp_suite(esp_proposal_of(_first(response, SaPayload).proposals[0]))  # type: ignore[attr-defined]
+    g_ir_new = charonlog.first_dump(logs()["initiator"], "DH secret").data
+    ni2 = _first(request, NoncePayload).nonce_data  # type: ignore[attr-defined]
+    nr2 = _first(response, NoncePayload).nonce_data  # type: ignore[attr-defined]
+    sk_d = ike_facts["SK_d"]
+    generations = []
+    for args in (
+        (ni, nr, first.encr, first.integ, None),
+        (ni2, nr2, second.encr, second.integ, g_ir_new),
+    ):
+        child_trace = Trace()
+        derive_child_sa_keys(suite.prf, sk_d, *args, trace=child_trace)  # type: ignore[arg-type]
+        generations.append({f.name: f.value for f in child_trace})
+    for role in ("initiator", "responder"):
+        dumps = logs()[role]
+        assert ike_facts["SKEYSEED"] == charonlog.first_dump(dumps, "SKEYSEED").data
+        for name in ("d", "ai", "ar", "ei", "er", "pi", "pr"):
+            logged = charonlog.first_dump(dumps, f"Sk_{name} secret").data
+            assert ike_facts[f"SK_{name}"] == logged, (role, name)
+        for index, facts in enumerate(generations):
+            logged = {
+                label: charonlog.all_dumps(dumps, f"{label} key")[index].data
+                for label in (
+                    "encryption initiator",
+                    "integrity initiator",
+                    "encryption responder",
+                    "integrity responder",
+                )
+            }
+            assert facts["KEYMAT"] == b"".join(logged.values()), (role, index)
+            assert facts["ESP encryption key i->r"] == logged["encryption initiator"]
+            assert facts["ESP integrity key i->r"] == logged["integrity initiator"]
+            assert facts["ESP encryption key r->i"] == logged["encryption responder"]
+            assert facts["ESP integrity key r->i"] == logged["integrity responder"]
+
+
+def test_the_fixture_readme_names_every_file_and_every_logged_label() -> None:
+    readme = (FIXTURE / "README.md").read_text()
+    table = readme.split("## Files", 1)[1].split("\n## ", 1)[0]
+    names = re.findall(r"`([^`\s]+)`", table)  # file names and globs (``ca.*.pem``)
+    for path in sorted(FIXTURE.iterdir()):
+        if path.name != "README.md":
+            assert any(fnmatch.fnmatch(path.name, n) for n in names), (path.name, names)
+    for role in ("initiator", "responder"):
+        labels = charonlog.labels(logs()[role])
+        for label in ("SKEYSEED", "Sk_d secret", "shared Diffie Hellman secret"):
+            assert label in labels and f"`{label}`" in readme, (role, label)

@@ -13,6 +13,7 @@ the ``ikev2_decryption_table`` line of its IKE SA.
 from __future__ import annotations
 
 import ipaddress
+import math
 import selectors
 import socket
 import sys
@@ -66,6 +67,7 @@ class Slot:
     rekey_pfs: int | None = None
     rekey_ike: bool = False  # rekey the IKE SA once the Child SA is up
     rekey_delay: float = 0.0  # seconds between the first Child SA and the rekey
+    rekey_after_packets: int = 0  # or: rekey once the tunnel has sent this many LAN packets
     liveness: bool = False  # send a liveness check once the Child SA is up
     tunnel: str = ""  # a TUN device name: carry the LAN's packets in ESP (tests/ikev2/esp_tunnel)
 
@@ -135,6 +137,10 @@ class Runner:
             while (esp := self.tunnel.from_lan(now)) is not None:
                 self.sockets[4500].sendto(esp, (self.slot.peer, 4500))
                 self.wire.append(("out", 4500, self.slot.peer, 4500, esp.hex()))
+            if self.rekey_at == math.inf and (
+                self.tunnel.counts["sent"] >= self.slot.rekey_after_packets
+            ):  # under traffic: half of the pings went through the first Child SA
+                self.rekey_at = now
             return
         data, addr = self.sockets[port].recvfrom(65535)
         if self.tunnel is not None and port == 4500 and len(data) > 8 and data[:4] != bytes(4):
@@ -152,13 +158,15 @@ class Runner:
         while (event := self.endpoint.next_event()) is not None:
             self.events.append(event)
             if self.tunnel is not None and isinstance(event, ChildSaEstablished):
-                self.tunnel.install(event, now)
+                self.tunnel.install(event, now, peer_rekeyed=not self.slot.rekey)
             if self.tunnel is not None and isinstance(event, ChildSaDeleted):
                 self.tunnel.remove(event)
             if isinstance(event, LivenessChecked):
                 self.endpoint.stats["liveness_answered"] += 1
             if isinstance(event, ChildSaEstablished) and self.outcomes == 1:
                 self.rekey_at = now + self.slot.rekey_delay
+                if self.slot.rekey_after_packets:
+                    self.rekey_at = math.inf  # armed: receive() sets it from the packet count
                 if self.slot.liveness:
                     self.endpoint.check_liveness(self.slot.peer, now)
         if self.rekey_at is not None and now >= self.rekey_at:

@@ -340,7 +340,10 @@ class Ikev2Gateway(Ikev2TimerGlue, Gateway):
         self.pairs.add(pair[0], pair[1], ours=ours)
         if (event.local_ts, event.remote_ts) != (
             flow.local_ident.network, flow.remote_ident.network
-        ):  # fmt: skip
+        ) or (event.rekeyed_spi is not None and not ours):  # fmt: skip
+            # the peer's rekey: it installs its new inbound SA only when our answer arrives,
+            # so we send on the old pair until its Delete of it (RFC 7296 §2.8; strongSwan
+            # does the same as a rekey's responder)
             self._behind_wider(flow)
         entry = flow.crypto_map
         self._events.append(

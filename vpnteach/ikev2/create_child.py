@@ -16,8 +16,9 @@ KEYMAT uses the *new* nonces, and with PFS a fresh Diffie-Hellman exchange (§2.
 
 The side that started the rekey deletes the old Child SA afterwards with an INFORMATIONAL
 Delete (§2.8); until then both pairs are installed, so traffic continues on the old SAs
-while the new ones come up. A KE payload of another group than we chose is answered with
-INVALID_KE_PAYLOAD (§1.3).
+while the new ones come up. When both ends rekey the same pair at once, the redundant new
+pair is deleted by whoever created it (§2.8.1, :mod:`.rekey_collision`). A KE payload of
+another group than we chose is answered with INVALID_KE_PAYLOAD (§1.3).
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ from dataclasses import replace
 
 from vpnteach.crypto.dh import DhComputation, DhPublicValueError
 from vpnteach.crypto.modp import get_group
-from vpnteach.ikev2 import rekey_ike
+from vpnteach.ikev2 import rekey_collision, rekey_ike
 from vpnteach.ikev2.config import EspProposal
 from vpnteach.ikev2.context import Context, ProtocolError, Received
 from vpnteach.ikev2.events import ChildSaEstablished, ChildSaFailed
 from vpnteach.ikev2.ike_auth import child_event, ts_of
 from vpnteach.ikev2.keymat import derive_child_sa_keys
 from vpnteach.ikev2.proposals import choose_esp, esp_proposal_of, esp_proposal_payload, esp_suite
-from vpnteach.ikev2.sa import ChildSa, IkeSa, PendingCreate
+from vpnteach.ikev2.sa import ChildSa, IkeSa, PendingCreate, RekeyCollision
 from vpnteach.ikev2.selectors import Network, responder_selectors, ts_payload
 from vpnteach.ikev2.transitions import State
 from vpnteach.wire.ikev2.constants import ExchangeType, NotifyType, PayloadType, ProtocolId
@@ -103,6 +104,8 @@ def receive_create_child_sa_request(ctx: Context, sa: IkeSa, rx: Received | None
         old = next((c for c in sa.children if c.spi_out == rekey.spi), None)
         if old is None:
             return _refuse(ctx, sa, rx, NotifyType.CHILD_SA_NOT_FOUND, "no Child SA with that SPI")
+        if rekey_collision.being_deleted(sa, old):  # §2.25.1
+            return _refuse(ctx, sa, rx, NotifyType.TEMPORARY_FAILURE, "that Child SA is going")
         selectors = (old.local_ts, old.remote_ts)
     else:  # a new Child SA (§1.3.1): its selectors are checked and narrowed as in IKE_AUTH
         tsi, tsr = ts_of(rx, PayloadType.TSi), ts_of(rx, PayloadType.TSr)
@@ -121,7 +124,9 @@ def receive_create_child_sa_request(ctx: Context, sa: IkeSa, rx: Received | None
     choice = choose_esp(sa_payload, _pfs(sa, group), spi_in, ke is not None)
     if choice is None:
         return _refuse(ctx, sa, rx, NotifyType.NO_PROPOSAL_CHOSEN, "no ESP proposal acceptable")
-    _answer(ctx, sa, rx, choice, spi_in, old, ke, selectors)
+    ni, nr = _answer(ctx, sa, rx, choice, spi_in, old, ke, selectors)
+    if old is not None and rekey_collision.colliding(sa, old):  # §2.8.1: settled by our answer
+        sa.rekey_collision = RekeyCollision(old.spi_in, ni, nr, spi_in)
     return State.READY
 
 
@@ -134,8 +139,9 @@ def _answer(
     old: ChildSa | None,
     ke: KePayload | None,
     selectors: tuple[Network, Network],
-) -> None:
-    """Our SA, Nr, [KEr], TSi, TSr; then the new pair is installed and announced."""
+) -> tuple[bytes, bytes]:
+    """Our SA, Nr, [KEr], TSi, TSr; then the new pair is installed and announced. Returns
+    the exchange's Ni and Nr."""
     init = sa.init
     assert init is not None
     answer, proposal, spi_out = choice
@@ -159,6 +165,7 @@ def _answer(
     sa.children.append(child)
     group = ke.dh_group_num if ke is not None else None
     ctx.emit(_as_rekey(child_event(sa, child, group, we_initiated=False), old))
+    return ni, nr
 
 
 def _pfs_exchange(ctx: Context, ke: KePayload) -> tuple[DhComputation, bytes]:
@@ -198,6 +205,7 @@ def receive_create_child_sa_response(ctx: Context, sa: IkeSa, rx: Received | Non
         sa.pending_create = None
         return reached
     sa.pending_create = None
+    collision, sa.rekey_collision = sa.rekey_collision, None
     answer = rx.first(SaPayload)
     nr = rx.first(NoncePayload)
     if answer is None or nr is None or len(answer.proposals) != 1:
@@ -237,6 +245,13 @@ def receive_create_child_sa_response(ctx: Context, sa: IkeSa, rx: Received | Non
     child = ChildSa(pending.spi_in, answer.proposals[0].spi, suite, keys, local, remote)
     sa.children.append(child)
     ctx.emit(_as_rekey(child_event(sa, child, group, we_initiated=True), old))
+    if (
+        old is not None
+        and collision is not None
+        and collision.old_spi_in == old.spi_in
+        and rekey_collision.ours_is_redundant(collision, pending.ni, nr.nonce_data)
+    ):
+        old = child  # §2.8.1: ours holds the lowest nonce; the peer deletes the old pair
     if old is not None:
         delete = DeletePayload(ProtocolId.ESP, 4, (old.spi_in,))
         ctx.send_request(sa, ExchangeType.INFORMATIONAL, [delete])

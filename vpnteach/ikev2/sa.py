@@ -81,6 +81,17 @@ class PendingCreate:
     ike: bool = False  # an IKE SA rekey (§1.3.2): ``spi_in`` is our SPI of the new IKE SA
 
 
+@dataclass(frozen=True)
+class RekeyCollision:
+    """We answered the peer's rekey of ``old_spi_in`` while ours of it was in flight
+    (RFC 7296 §2.8.1, :mod:`vpnteach.ikev2.rekey_collision`)."""
+
+    old_spi_in: bytes  # our inbound SPI of the pair both ends rekey
+    their_ni: bytes  # the Ni of the peer's request
+    our_nr: bytes  # the Nr of our answer to it
+    their_child_spi_in: bytes  # our inbound SPI of the pair that exchange created
+
+
 @dataclass
 class FragmentBuffer:
     """The authenticated fragments of one message received so far (RFC 7383 §2.6)."""
@@ -126,6 +137,8 @@ class IkeSa:
     # our CREATE_CHILD_SA request in flight, and what the application asked for
     pending_create: PendingCreate | None = None
     rekey_request: tuple[ChildSa | None, int | None] | None = None  # None: a new Child SA
+    # the peer's rekey of the pair ours rekeys, answered (RFC 7296 §2.8.1; rekey_collision.py)
+    rekey_collision: RekeyCollision | None = None
     delete_queue: list[ChildSa] = field(default_factory=list)  # to delete when our window is free
     deleting: list[ChildSa] = field(default_factory=list)  # our Delete awaits its answer
     invalid_spi: bytes | None = None  # the unknown ESP SPI to report (RFC 7296 §1.5)
