@@ -177,3 +177,21 @@ def test_the_signed_octets_exercise_gives_what_charon_logged_for_both_peers() ->
         )  # fmt: skip
         found.append(SignedOctets("charon")._solve(params))
     assert set(found) == logged and len(found) == 2
+
+
+# RFC 4868 §2.1.1 and RFC 2104: an HMAC PRF's preferred key size is its output size
+PRF_KEY_BYTES = {"PRF_HMAC_SHA1": 20, "PRF_HMAC_SHA2_256": 32, "PRF_HMAC_SHA2_384": 48}
+
+
+@pytest.mark.parametrize("make", [exercises.skeyseed, exercises.sk_key])
+def test_the_nonces_given_are_as_long_as_rfc_7296_section_2_10_requires(make: object) -> None:
+    """At least 128 bits and at least half the negotiated PRF's key size (RFC 7296 §2.10),
+    for every PRF the exercises draw (SHA-384 needs 24 bytes, not 16)."""
+    seen = set()
+    for n in range(60):
+        g = make(f"learner{n}").given  # type: ignore[operator]
+        text = g.get("PRF") or re.search(r"PRF (\S+),", g["IKE SA suite"]).group(1)
+        seen.add(text)
+        for nonce in (g["Ni"], g["Nr"]):
+            assert len(nonce) >= max(16, PRF_KEY_BYTES[text] // 2), (text, len(nonce))
+    assert "PRF_HMAC_SHA2_384" in seen

@@ -33,10 +33,11 @@ _AES128 = get_encr(EncrId.ENCR_AES_CBC, 128)  # SKEYSEED does not depend on the 
 _PRFS = (PrfId.PRF_HMAC_SHA1, PrfId.PRF_HMAC_SHA2_256, PrfId.PRF_HMAC_SHA2_384)
 
 
-def _nonce(rng: SeededRng) -> bytes:
-    """A nonce of 16 to 48 bytes in steps of 8 (RFC 7296 §2.10: at least 16, half the PRF's
-    key size or more)."""
-    return rng.random_bytes(16 + 8 * random_int_below(rng, 5))
+def _nonce(rng: SeededRng, prf: Prf) -> bytes:
+    """A nonce as RFC 7296 §2.10 allows it: at least 16 bytes and at least half the PRF's key
+    size (24 bytes for HMAC-SHA-384), plus 0 to 32 bytes in steps of 8."""
+    shortest = max(16, (prf.key_size + 1) // 2)
+    return rng.random_bytes(shortest + 8 * random_int_below(rng, 5))
 
 
 # --------------------------------------------------------------------------- SKEYSEED
@@ -72,7 +73,7 @@ class Skeyseed(HexExercise[SkeyseedParams]):
     @classmethod
     def _make_params(cls, rng: SeededRng) -> SkeyseedParams:
         prf = get_prf(pick(rng, _PRFS))
-        ni, nr = _nonce(rng), _nonce(rng)
+        ni, nr = _nonce(rng, prf), _nonce(rng, prf)
         return SkeyseedParams(prf, ni, nr, rng.random_bytes(256), *_spis(rng))
 
     def _givens(self, p: SkeyseedParams) -> list[tuple[str, Any]]:
@@ -112,7 +113,8 @@ class Skeyseed(HexExercise[SkeyseedParams]):
                 "prf_swapped",
                 prf(p.g_ir, nonces),
                 "prf key and data are swapped: the nonces are the key, g^ir the data "
-                "(prf(Ni | Nr, g^ir)), so that a weak DH secret cannot leak through the key.",
+                "(prf(Ni | Nr, g^ir)): the public random nonces act as the salt and the secret "
+                "g^ir is what gets extracted into a uniform key.",
             ),
             Mistake(
                 "spis_in_key",
@@ -241,7 +243,7 @@ class SkKey(HexExercise[SkKeyParams]):
         integ = get_integ(integ_id) if integ_id is not None else None
         names = [n for n in SK_NAMES[1:] if integ is not None or not n.startswith("SK_a")]
         asked = pick(rng, names)
-        ni, nr = _nonce(rng), _nonce(rng)
+        ni, nr = _nonce(rng, prf), _nonce(rng, prf)
         skeyseed = rng.random_bytes(prf.output_size)
         return SkKeyParams(prf, integ, encr, skeyseed, ni, nr, *_spis(rng), asked)
 

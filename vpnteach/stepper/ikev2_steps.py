@@ -53,12 +53,13 @@ MESSAGES: dict[str, str] = {
         "trip both peers have an authenticated IKE SA and the ESP SAs (no Quick Mode)."
     ),
     "CREATE_CHILD_SA request": (
-        "{a} asks for a new SA under the protection of the IKE SA: a Child SA rekey (with a "
-        "REKEY_SA notify and, for PFS, a new KE) or a new IKE SA."
+        "{a} asks for a new SA under the protection of the IKE SA: a new Child SA, a Child SA "
+        "rekey (with a REKEY_SA notify), each with a new KE only for PFS, or the IKE SA's own "
+        "rekey (a new KE required, RFC 7296 §1.3.2)."
     ),
     "CREATE_CHILD_SA response": (
         "{a} accepts: the new SA's keys come from SK_d and the fresh nonces (and the new g^ir "
-        "with PFS). The old SA is deleted next."
+        "with PFS, or for a new IKE SA). After a rekey the old SA is deleted next."
     ),
     "INFORMATIONAL request": (
         "{a} sends an INFORMATIONAL request inside the SK payload: a Delete, or empty to check "

@@ -21,7 +21,8 @@ from vpnteach.ui.markup import esc, table
 WIDTH, TIME_X, LEFT_X, RIGHT_X, TOP, STEP = 860, 6, 300, 600, 48, 56
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
 LEGEND = (
-    "How to read it: each arrow is one ISAKMP message, from its sender to its receiver "
+    "How to read it: each arrow is one IKE message (an IKEv2 fragment: one arrow each), "
+    "from its sender to its receiver "
     "(bold: its name, below: its payloads; time on the left, in seconds since the first "
     "step). Beside each lifeline is that router's state on that row: the sender's state "
     "when it sent (“sent in”), the receiver's state entered on arrival (“on arrival”; "
