@@ -157,8 +157,11 @@ def main() -> None:
     )
     report("against_ref", rows, notes)
     for row in rows[1::2]:
-        verdict = "met" if (row.ratio_to_reference or 9) <= 1.05 else "MISSED"
-        print(f"target: {row.name} no slower than the reference (<= 1.05x): {verdict}")
+        # "no slower" is <= 1.00 in the median; the tool against itself (--ref HEAD) reads
+        # 0.98-1.02, so a run between 1.00 and 1.03 is within the noise, not a pass
+        ratio = row.ratio_to_reference or 9
+        verdict = "met" if ratio <= 1.0 else "within noise" if ratio <= 1.03 else "MISSED"
+        print(f"target: {row.name} no slower than the reference (<= 1.00x): {verdict}")
 
 
 if __name__ == "__main__":
