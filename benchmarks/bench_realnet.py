@@ -194,6 +194,9 @@ def bench_profile(profile: str, work: Path, pki: Path) -> tuple[list[Measurement
 
 
 def main() -> None:
+    if {"-h", "--help"} & set(sys.argv):
+        print(__doc__)
+        return
     profiles = ["seed"] if "--quick" in sys.argv else ["seed", "modern-gcm"]
     profiles += ["modern"] if "--cbc" in sys.argv else []
     load_before = _load()
