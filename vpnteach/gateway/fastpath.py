@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from vpnteach.esp.esp import SEQ_MAX, Decapsulated, protect, unpad_verified
 from vpnteach.esp.outer import ESP_PROTOCOL
+from vpnteach.esp.replay import ReplayVerdict
 from vpnteach.esp.sa import IpsecSa, SaState
 from vpnteach.esp.spd import PolicyAction
 from vpnteach.gateway.results import Discard
@@ -46,6 +47,7 @@ __all__ = ["FastPath"]
 _SPI_SEQ = struct.Struct("!II")
 _ACTIVE, _EXPIRED = SaState.ACTIVE, SaState.EXPIRED
 _PROTECT = PolicyAction.PROTECT
+_FRESH = (ReplayVerdict.NEW, ReplayVerdict.IN_WINDOW)
 _UDP = 17
 _ESP_HEADER = 8  # SPI | sequence number (RFC 4303 §2)
 
@@ -96,11 +98,9 @@ class FastPath:
                 return None
         elif cbc is None or mac is None or body < cbc.block_size or body % cbc.block_size:
             return None
-        replay = sa.replay  # the pre-check of RFC 4303 §3.4.3 (ReplayWindow.check, inline)
-        if seq <= replay.top:  # zero, too old or already received: the general path drops it
-            offset = replay.top - seq
-            if seq == 0 or offset >= replay.size or replay.bitmap >> offset & 1:
-                return None
+        replay = sa.replay  # the pre-check of RFC 4303 §3.4.3
+        if replay.check(seq) not in _FRESH:  # zero, too old or a duplicate: the general path
+            return None
         if gcm is not None:  # verification and decryption are one call (RFC 4106 §6)
             plaintext = gcm.open(spi, seq, esp[_ESP_HEADER:start], esp[start:])
             if plaintext is None:
