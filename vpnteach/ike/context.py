@@ -63,6 +63,9 @@ class Context:
         #: CKY-I of the Main Modes that replace an established ISAKMP SA (a phase 1 rekey):
         #: their MM5 carries no INITIAL-CONTACT, which would tell the peer to drop every SA.
         self.rekeys: set[bytes] = set()
+        #: CKY-I of the ISAKMP SAs we answered whose RESPONDER-LIFETIME check waits for the
+        #: initiator's first phase-2 message (:func:`~vpnteach.ike.informational.pay_lifetime`).
+        self.lifetime_owed: set[bytes] = set()
         self._next_conn_id = FIRST_CONN_ID
 
     def new_conn_id(self) -> int:

@@ -152,6 +152,7 @@ class EndpointCore:
             del self.sas[key]
             self._timers.remove(key)
             self.ctx.rekeys.discard(key)
+            self.ctx.lifetime_owed.discard(key)
             self.half_open.settled(key)
             forget_secrets(sa)
             keys = self._by_peer.get(sa.peer[0])

@@ -30,6 +30,7 @@ from vpnteach.ike.context import LIFETIME_EXPIRED, MANUAL_CLEAR, IkeError
 from vpnteach.ike.core import EndpointCore
 from vpnteach.ike.events import Event, SaDeleted
 from vpnteach.ike.informational import (
+    pay_lifetime,
     receive_informational,
     send_delete,
     send_dpd,
@@ -335,6 +336,8 @@ class IkeEndpoint(EndpointCore):
             if before[0] != (addr, local_port):
                 sa.path = Path(addr, local_port)
             self._dispatch(sa, msg, data)
+            if msg.header.message_id:  # the peer's first phase-2 message: MM6 was read
+                pay_lifetime(self.ctx, sa)
         except Exception:
             if not sa.dead:
                 sa.path, sa.cookies = before

@@ -19,7 +19,11 @@ from vpnteach.ike.events import (
     NotificationSent,
     SaDeleted,
 )
-from vpnteach.ike.lifetimes import RESPONDER_LIFETIME, honour_phase1_lifetime
+from vpnteach.ike.lifetimes import (
+    RESPONDER_LIFETIME,
+    honour_phase1_lifetime,
+    phase1_responder_lifetime,
+)
 from vpnteach.ike.protection import open_body, seal
 from vpnteach.ike.records_endpoint import DeleteReceived, DpdAcked, NotifyReceived, NotifySent
 from vpnteach.ike.sa import IsakmpSa
@@ -69,6 +73,25 @@ def send_informational(ctx: Context, sa: IsakmpSa, payloads: list[Payload]) -> N
             return
     data = encode_message(Message(IsakmpHeader(sa.cky_i, sa.cky_r, INFO), tuple(payloads)))
     ctx.send(sa, data, expect_reply=False, label="INFO")
+
+
+def pay_lifetime(ctx: Context, sa: IsakmpSa) -> None:
+    """Tell the initiator the shorter ISAKMP SA lifetime we took, if we owe it (RFC 2407
+    §4.6.3.1), once a phase-2 message of its own has shown that it processed MM6.
+
+    The informational's IV is derived from MM6's last cipher block (RFC 2409 Appendix B). Sent
+    right after MM6, as IOS does, it can be read first by a multi-threaded peer (charon), which
+    then decrypts it with the wrong IV and drops it as malformed; after the peer's first Quick
+    Mode or informational message it cannot overtake MM6 any more.
+    """
+    if sa.cky_i not in ctx.lifetime_owed or not sa.established or sa.dead:
+        return
+    ctx.lifetime_owed.discard(sa.cky_i)
+    told = phase1_responder_lifetime(ctx, sa)
+    if told is not None:
+        last = sa.messages.last_sent
+        send_informational(ctx, sa, [told])
+        sa.messages.last_sent = last  # a retransmitted MM5 still gets MM6 again
 
 
 def send_notify(

@@ -38,9 +38,7 @@ from vpnteach.ike.authenticators import (
 )
 from vpnteach.ike.context import Context, IkeError, payload_body
 from vpnteach.ike.events import Phase1Complete
-from vpnteach.ike.informational import send_informational
 from vpnteach.ike.ivs import IvManager
-from vpnteach.ike.lifetimes import phase1_responder_lifetime
 from vpnteach.ike.policy import IsakmpPolicy
 from vpnteach.ike.proposal import Phase1Selection, ike_transform_attributes, select_ike_transform
 from vpnteach.ike.protection import seal
@@ -393,11 +391,10 @@ class MainModeHandlers:
         payloads = auth.auth_payloads(self.ctx, self.sa, self._hash_of("HASH_R"))
         self._send_sealed(payloads, expect_reply=False, label="MM6")
         self._complete()
-        told = phase1_responder_lifetime(self.ctx, self.sa)  # RFC 2407 §4.6.3.1, as IOS
-        if told is not None:
-            mm6 = self.sa.messages.last_sent
-            send_informational(self.ctx, self.sa, [told])
-            self.sa.messages.last_sent = mm6  # a retransmitted MM5 still gets MM6 again
+        # A RESPONDER-LIFETIME we may owe (RFC 2407 §4.6.3.1) waits for the initiator's first
+        # phase-2 message: sent now it could overtake MM6, and its IV follows MM6 (RFC 2409
+        # Appendix B), so a peer that read it first would drop it (informational.py).
+        self.ctx.lifetime_owed.add(self.sa.cky_i)
         return PHASE1_COMPLETE
 
     def _receive_auth(self, hash_name: str) -> None:
