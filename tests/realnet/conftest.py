@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.realnet.waits import Waits
 from vpnteach.router.pki import enroll_files
 
 
@@ -32,3 +33,14 @@ def realnet(root_netns: None) -> Iterator[Path]:
         yield work
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def waits(root_netns: None, strongswan: Path, pki_dir: Path) -> Iterator[Waits]:
+    """The outcomes of the scenarios that wait out real lifetimes, run all at once
+    (:mod:`tests.realnet.waits`); their work directories are removed at the end."""
+    root = Path(tempfile.mkdtemp(prefix="vtwt-"))
+    try:
+        yield Waits(root, pki_dir)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -12,11 +12,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from tests.interop.strongswan import Charon, CharonError, Connection, load_plugins
 from vpnteach.labs.seed import PROFILES
@@ -25,7 +23,6 @@ from vpnteach.net import netns
 from vpnteach.router.control import ask
 
 ROOT = Path(__file__).resolve().parents[2]
-R = TypeVar("R")
 
 
 def write_configs(work: Path, name: str, profile: str = "seed", extra: str = "") -> list[Path]:
@@ -278,21 +275,6 @@ def swan_child_counters(charon: Charon) -> dict[str, int]:
     for key, value in re.findall(r"\b((?:packets|bytes)-(?:in|out))=(\d+)", raw):
         found[key] = found.get(key, 0) + int(value)
     return found
-
-
-def in_both_roles(run: Callable[[Path, bool, str], R], work: Path) -> dict[bool, R]:
-    """``run(workdir, vpnteach_initiates, tag)`` for both roles at once, each in its own work
-    directory and with its own namespace tag: a test that must wait out a real lifetime (IOS's
-    shortest are 60 s and 120 s) waits once, not once per role. Keyed by ``vpnteach_initiates``;
-    an exception in either role is raised here."""
-    dirs = {True: work / "vt-initiates", False: work / "sw-initiates"}
-    for d in dirs.values():
-        d.mkdir()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {
-            role: pool.submit(run, d, role, "i" if role else "r") for role, d in dirs.items()
-        }
-        return {role: f.result() for role, f in futures.items()}
 
 
 @dataclass

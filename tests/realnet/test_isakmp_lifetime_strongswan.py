@@ -20,25 +20,39 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.realnet.harness import PingRun, in_both_roles, ping_through_charon
+import pytest
+
+from tests.realnet.harness import PingRun, ping_through_charon
+from tests.realnet.waits import Waits, waiting
 
 POLICY = "crypto isakmp policy 10\n lifetime 60\n"
 COUNT, INTERVAL = 150, 0.5  # 75 s of pings, across the rekey and the 60 s end of the first SA
 LOSS_BOUND = 2
 
 
-def test_a_busy_isakmp_sa_is_replaced_before_it_expires_and_the_child_sa_survives(
-    realnet: Path, pki_dir: Path, strongswan: Path
-) -> None:
-    runs = in_both_roles(
-        lambda work, role, tag: ping_through_charon(
-            work, pki_dir, role, tag, config=POLICY, count=COUNT, interval=INTERVAL,
-            ask=("show crypto isakmp sa",), extra={"unique": "replace"},
-        ),
-        realnet,
+@waiting("isakmp-lifetime-i")
+def _vpnteach_initiates(work: Path, pki: Path, tag: str) -> PingRun:
+    return _ping(work, pki, True, tag)
+
+
+@waiting("isakmp-lifetime-r")
+def _strongswan_initiates(work: Path, pki: Path, tag: str) -> PingRun:
+    return _ping(work, pki, False, tag)
+
+
+def _ping(work: Path, pki: Path, vpnteach_initiates: bool, tag: str) -> PingRun:
+    return ping_through_charon(
+        work, pki, vpnteach_initiates, tag, config=POLICY, count=COUNT, interval=INTERVAL,
+        ask=("show crypto isakmp sa",), extra={"unique": "replace"},
     )  # fmt: skip
-    for vpnteach_initiates, run in runs.items():
-        _check(run, vpnteach_initiates)
+
+
+@pytest.mark.parametrize("vpnteach_initiates", [True, False], ids=["vt-initiates", "sw-initiates"])
+def test_a_busy_isakmp_sa_is_replaced_before_it_expires_and_the_child_sa_survives(
+    waits: Waits, vpnteach_initiates: bool
+) -> None:
+    run = waits.result("isakmp-lifetime-i" if vpnteach_initiates else "isakmp-lifetime-r")
+    _check(run, vpnteach_initiates)
 
 
 def _check(run: PingRun, vpnteach_initiates: bool) -> None:

@@ -16,7 +16,8 @@ ping died. Now, in both roles, with a ping running across the 120 s:
 * the ping loses at most :data:`LOSS_BOUND` packets (none in the runs here).
 
 IOS's minimum SA lifetime is 120 s (the CLI refuses less), so each role takes a little over
-two minutes; the two roles run at the same time, each in its own namespaces.
+two minutes; the two roles run at the same time as the other waiting scenarios
+(:mod:`tests.realnet.waits`), each in its own namespaces.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.realnet.harness import PingRun, in_both_roles, ping_through_charon
+import pytest
+
+from tests.realnet.harness import PingRun, ping_through_charon
+from tests.realnet.waits import Waits, waiting
 
 LIFETIME = "crypto ipsec security-association lifetime seconds 120\n"
 COUNT, INTERVAL = 265, 0.5  # 132 s of pings: across vpnteach's rekey and its 120 s expiry
@@ -32,18 +36,29 @@ LOSS_BOUND = 2
 """Packets a ping may lose across the rekey and the expiry (in flight while SAs change)."""
 
 
-def test_a_longer_strongswan_lifetime_is_rekeyed_and_deleted_by_vpnteach_under_ping(
-    realnet: Path, pki_dir: Path, strongswan: Path
-) -> None:
-    runs = in_both_roles(
-        lambda work, role, tag: ping_through_charon(
-            work, pki_dir, role, tag, config=LIFETIME, count=COUNT, interval=INTERVAL,
-            ask=("show crypto ipsec sa",), child_rekey="540s", child_life="600s",
-        ),
-        realnet,
+@waiting("ipsec-lifetime-i")
+def _vpnteach_initiates(work: Path, pki: Path, tag: str) -> PingRun:
+    return _ping(work, pki, True, tag)
+
+
+@waiting("ipsec-lifetime-r")
+def _strongswan_initiates(work: Path, pki: Path, tag: str) -> PingRun:
+    return _ping(work, pki, False, tag)
+
+
+def _ping(work: Path, pki: Path, vpnteach_initiates: bool, tag: str) -> PingRun:
+    return ping_through_charon(
+        work, pki, vpnteach_initiates, tag, config=LIFETIME, count=COUNT, interval=INTERVAL,
+        ask=("show crypto ipsec sa",), child_rekey="540s", child_life="600s",
     )  # fmt: skip
-    for vpnteach_initiates, run in runs.items():
-        _check(run, vpnteach_initiates)
+
+
+@pytest.mark.parametrize("vpnteach_initiates", [True, False], ids=["vt-initiates", "sw-initiates"])
+def test_a_longer_strongswan_lifetime_is_rekeyed_and_deleted_by_vpnteach_under_ping(
+    waits: Waits, vpnteach_initiates: bool
+) -> None:
+    run = waits.result("ipsec-lifetime-i" if vpnteach_initiates else "ipsec-lifetime-r")
+    _check(run, vpnteach_initiates)
 
 
 def _check(run: PingRun, vpnteach_initiates: bool) -> None:

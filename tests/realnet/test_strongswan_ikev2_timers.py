@@ -28,6 +28,7 @@ from tests.realnet.harness import (
     write_configs,
 )
 from tests.realnet.test_strongswan_ikev2 import flexvpn
+from tests.realnet.waits import Waits, waiting
 from vpnteach.labs.seed import PRE_SHARED_KEY
 from vpnteach.net import netns
 
@@ -56,11 +57,11 @@ def _start(
     return b1, charon
 
 
-def test_vpnteach_rekeys_the_ike_sa_before_its_lifetime_under_traffic(
-    realnet: Path, pki_dir: Path, strongswan: Path
+@waiting("ikev2-ike-lifetime")
+def _vpnteach_rekeys_the_ike_sa_before_its_lifetime_under_traffic(
+    work: Path, pki_dir: Path, tag: str
 ) -> None:
-    work = realnet
-    with netns.Topology() as topo:
+    with netns.Topology(left_tag=f"{tag}1", right_tag=f"{tag}2") as topo:
         b1, charon = _start(topo, work, pki_dir, " lifetime 120\n")
         with charon, b1:
             b1.start()
@@ -83,11 +84,11 @@ def test_vpnteach_rekeys_the_ike_sa_before_its_lifetime_under_traffic(
     assert (sent, received) == (190, 190), out[-2000:]  # nothing lost to the rekey
 
 
-def test_charon_answers_periodic_liveness_checks_and_a_dead_charon_is_buried(
-    realnet: Path, pki_dir: Path, strongswan: Path
+@waiting("ikev2-dpd")
+def _charon_answers_periodic_liveness_checks_and_a_dead_charon_is_buried(
+    work: Path, pki_dir: Path, tag: str
 ) -> None:
-    work = realnet
-    with netns.Topology() as topo:
+    with netns.Topology(left_tag=f"{tag}1", right_tag=f"{tag}2") as topo:
         b1, charon = _start(topo, work, pki_dir, " dpd 10 2 periodic\n")
         with charon, b1:
             b1.start()
@@ -111,17 +112,13 @@ def test_charon_answers_periodic_liveness_checks_and_a_dead_charon_is_buried(
     assert "IKEv2 SA deleted: peer not responding" in log, log[-3000:]
 
 
-def test_charon_rekeys_the_ike_sa_and_the_routers_key_table_follows(
-    realnet: Path, pki_dir: Path, strongswan: Path
+@waiting("ikev2-charon-rekey")
+def _charon_rekeys_the_ike_sa_and_the_routers_key_table_follows(
+    work: Path, pki_dir: Path, tag: str
 ) -> None:
-    """charon (``rekey_time = 15s``) replaces the IKE SA with CREATE_CHILD_SA (§1.3.2);
-    vpnteach, its responder, moves the Child SA to the new IKE SA, writes the new SA's keys to
-    ``ikev2_decryption_table`` at once, and tshark opens every message of both IKE SAs (the
-    periodic liveness checks travel on the new one)."""
-    work = realnet
     fields = ["ip.src", "isakmp.exchangetype", "isakmp.ispi", "isakmp.enc.pad_length",
               "isakmp.prop.protoid", "_ws.malformed"]  # fmt: skip
-    with netns.Topology() as topo:
+    with netns.Topology(left_tag=f"{tag}1", right_tag=f"{tag}2") as topo:
         b1, charon = _start(topo, work, pki_dir, " dpd 10 2 periodic\n")
         conf = charon.swanctl_dir / "swanctl.conf"
         text = conf.read_text().replace("\n    rekey_time = 0\n", "\n    rekey_time = 15s\n")
@@ -157,3 +154,19 @@ def test_charon_rekeys_the_ike_sa_and_the_routers_key_table_follows(
     assert {r["isakmp.ispi"] for r in encrypted} >= {before.group(1), after.group(1)}
     assert all(r["isakmp.enc.pad_length"] != "" for r in encrypted), encrypted
     assert all(r["_ws.malformed"] == "" for r in rows)
+
+
+def test_vpnteach_rekeys_the_ike_sa_before_its_lifetime_under_traffic(waits: Waits) -> None:
+    waits.result("ikev2-ike-lifetime")  # run beside the other waits
+
+
+def test_charon_answers_periodic_liveness_checks_and_a_dead_charon_is_buried(waits: Waits) -> None:
+    waits.result("ikev2-dpd")  # run beside the other waits
+
+
+def test_charon_rekeys_the_ike_sa_and_the_routers_key_table_follows(waits: Waits) -> None:
+    """charon (``rekey_time = 15s``) replaces the IKE SA with CREATE_CHILD_SA (§1.3.2);
+    vpnteach, its responder, moves the Child SA to the new IKE SA, writes the new SA's keys to
+    ``ikev2_decryption_table`` at once, and tshark opens every message of both IKE SAs (the
+    periodic liveness checks travel on the new one)."""
+    waits.result("ikev2-charon-rekey")  # run beside the other waits
