@@ -2,8 +2,9 @@
 
 IOS 12.4 refuses an ISAKMP transform whose lifetime is longer than its policy's
 (:mod:`vpnteach.ike.proposal`), so the one offer it shortens is a Life-Duration of 0 ("no
-limit", strongSwan with ``rekey_time = 0``): it fills in its policy's lifetime and, once MM6 is
-out, tells the initiator in an encrypted informational. The initiator ends its ISAKMP SA then.
+limit", strongSwan with ``rekey_time = 0``): it fills in its policy's lifetime and, once the
+initiator's first phase-2 message shows it read MM6, tells it in an encrypted informational.
+The initiator ends its ISAKMP SA then.
 """
 
 from __future__ import annotations
@@ -61,3 +62,30 @@ def test_matching_lifetimes_send_no_phase1_responder_lifetime() -> None:
     pair.run()
     assert "RESPONDER_LIFETIME" not in pair.b2.debug_log()
     assert not any(isinstance(e, NotificationReceived) for e in pair.events(pair.b1))
+
+
+@pytest.mark.usefixtures("zero_offering_initiator")
+def test_the_phase1_responder_lifetime_waits_for_the_initiators_quick_mode() -> None:
+    """Its IV follows MM6 (RFC 2409 Appendix B): sent before the initiator has read MM6, a
+    multi-threaded peer could decrypt it with the wrong IV (charon did, and dropped it)."""
+    pair = Pair.make(branch_config("Branch1"), branch_config("Branch2", policy=SHORT))
+    pair.b1.initiate(B2, pair.now)
+    pair.run()
+    # (sender, exchange type: byte 18 of the ISAKMP header, RFC 2408 §3.1)
+    flow = [(who, d.data[18]) for who, d in pair.log]
+    informational = flow.index(("b2", 5))
+    first_qm1 = flow.index(("b1", 32))
+    last_mm = max(i for i, (who, x) in enumerate(flow) if (who, x) == ("b2", 2))
+    assert last_mm < first_qm1 < informational, flow
+    assert not pair.b2.ctx.lifetime_owed  # paid once, then forgotten
+
+
+@pytest.mark.usefixtures("zero_offering_initiator")
+def test_an_sa_deleted_before_its_quick_mode_owes_nothing() -> None:
+    pair = Pair.make(branch_config("Branch1"), branch_config("Branch2", policy=SHORT))
+    pair.b1.initiate(B2, pair.now)
+    for _ in range(3):  # MM1..MM6: three steps, each carrying both directions' messages
+        pair.step()
+    assert pair.b2.ctx.lifetime_owed
+    pair.b2.delete_isakmp_sa(None, pair.now)
+    assert not pair.b2.ctx.lifetime_owed

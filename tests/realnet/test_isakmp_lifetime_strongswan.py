@@ -2,7 +2,7 @@
 
 strongSwan (``rekey_time = reauth_time = 0``) offers an ISAKMP SA Life-Duration of 0, no
 limit; vpnteach's policy says ``lifetime 60`` (IOS's minimum). vpnteach fills in its 60 s and
-tells charon so with a RESPONDER-LIFETIME (protocol ISAKMP) after MM6, which charon logs as
+tells charon so with a RESPONDER-LIFETIME (protocol ISAKMP) after its QM1, which charon logs as
 ``received (24576) notify``. While a ping crosses the tunnel, vpnteach replaces the ISAKMP SA
 before it expires with a new Main Mode without INITIAL-CONTACT; with ``unique = replace``
 charon takes it as IKEv1 reauthentication ("detected reauth of existing IKE_SA, adopting 1

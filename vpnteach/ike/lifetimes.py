@@ -12,7 +12,9 @@ takes the third way and so do we: the answer keeps the offered transform unchang
     Data         SA attributes: Life Type / Life Duration pairs (seconds, kilobytes)
 
 in the exchange that carries the responder's SA payload: QM2 for an IPsec SA; for an ISAKMP SA
-IOS sends it in an informational exchange right after MM6, once it can be encrypted. An
+IOS sends it in an informational exchange right after MM6, once it can be encrypted; vpnteach
+waits for the initiator's first phase-2 message, which shows that MM6 was read (the
+informational's IV follows MM6, and a multi-threaded peer could read it first). An
 initiator that receives one uses the shorter lifetimes from then on (the notify never
 lengthens a lifetime). strongSwan 5.9 has no code for this notify (it logs
 ``received (24576) notify``) and keeps its own configured lifetime, so against it the
@@ -175,8 +177,9 @@ def honour_qm2_lifetime(ctx: Context, suite: EspSuite, payloads: list[Payload]) 
 
 
 def phase1_responder_lifetime(ctx: Context, sa: IsakmpSa) -> NotificationPayload | None:
-    """The RESPONDER-LIFETIME (protocol ISAKMP, SPI CKY-I | CKY-R) a responder sends after
-    MM6 when the ISAKMP SA lifetime it took is shorter than the offered one; as IOS 12.4 refuses
+    """The RESPONDER-LIFETIME (protocol ISAKMP, SPI CKY-I | CKY-R) a responder sends once
+    the initiator has read MM6 (:func:`~vpnteach.ike.informational.pay_lifetime`) when the
+    ISAKMP SA lifetime it took is shorter than the offered one; as IOS 12.4 refuses
     a longer offer (:mod:`vpnteach.ike.proposal`), that is an offer of 0, "no limit" (strongSwan
     with ``rekey_time = 0``: IOS logs "Fill atts in sa life_in_seconds" and tells the peer)."""
     negotiated = sa.negotiated
