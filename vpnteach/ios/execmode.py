@@ -109,6 +109,10 @@ class RouterContext(Protocol):
         """The tunnel interfaces whose line protocol is up (``show ip interface brief``)."""
         ...
 
+    def show_crypto_session(self) -> str:
+        """``show crypto session``."""
+        ...
+
 
 Handler = Callable[[RouterContext, Args], str]
 
@@ -196,6 +200,7 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
     ExecCommand(f"{_SC} ipsec sa det(ail)", lambda c, a: c.show_crypto_ipsec_sa(True), 1),
     ExecCommand(f"{_SC} ikev2 sa", lambda c, a: c.show_crypto_ikev2_sa(False), 1),
     ExecCommand(f"{_SC} ikev2 sa det(ailed)", lambda c, a: c.show_crypto_ikev2_sa(True), 1),
+    ExecCommand(f"{_SC} ses(sion)", lambda c, a: c.show_crypto_session(), 1),
     *(ExecCommand(pattern, _from_config(show), 15 if "run" in pattern else 1)
       for pattern, show in SHOW_COMMANDS),
     ExecCommand(f"{_SC} pki cert(ificates)",
