@@ -46,7 +46,7 @@ def show_crypto_session(gateway: Gateway) -> str:
     lines = ["Crypto session current status", ""]
     peers = dict.fromkeys(e.peer for e in gateway.crypto.entries)
     for peer in peers:
-        lines += _session(gateway, peer) + [""]
+        lines += [*_session(gateway, peer), ""]
     return "\n".join(lines) + "\n"
 
 
@@ -69,10 +69,10 @@ def _session(gateway: Gateway, peer: str) -> list[str]:
         local = f"{gateway.crypto.address}/{row.local_port}"
         lines.append(f"  {name}: local {local} remote {peer}/{row.remote_port} {state}")
     for flow, count in zip(flows, counts, strict=True):
-        local, remote = flow.local_ident.network, flow.remote_ident.network
+        ours, theirs = flow.local_ident.network, flow.remote_ident.network
         lines += [
-            f"  IPSEC FLOW: permit ip {local.network_address}/{local.netmask} "
-            f"{remote.network_address}/{remote.netmask}",
+            f"  IPSEC FLOW: permit ip {ours.network_address}/{ours.netmask} "
+            f"{theirs.network_address}/{theirs.netmask}",
             f"        Active SAs: {count}, origin: crypto map",
         ]
     return lines
