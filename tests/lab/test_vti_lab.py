@@ -204,6 +204,8 @@ def test_a_crypto_map_still_waits_for_traffic(ike: int) -> None:
     assert "Interface: Serial1/0\nSession status: DOWN\n" in shown
     assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"  # the first echo starts IKE
     assert "Session status: UP-ACTIVE\n" in lab.branch1.exec("show crypto session")
+
+
 def test_routing_decides_what_is_protected() -> None:
     lab = Lab.seed(ike=2, form="vti")
     lab.capture("WAN")
