@@ -156,6 +156,42 @@ def test_show_crypto_session_is_up_active_after_configuration_with_no_traffic() 
         assert not any(isinstance(e, AcquireRequested) for e in router.events)
 
 
+TUNNEL0 = """Tunnel0 is up, line protocol is {protocol}
+  Hardware is Tunnel
+  Internet address is 10.0.0.1/30
+  MTU 1514 bytes, BW 9 Kbit, DLY 500000 usec,
+     reliability 255/255, txload 1/255, rxload 1/255
+  Encapsulation TUNNEL, loopback not set
+  Keepalive not set
+  Tunnel source 10.1.1.1 (Serial1/0), destination 10.2.2.1
+  Tunnel protocol/transport IPSEC/IP, key disabled, sequencing disabled
+  Checksumming of packets disabled
+  Tunnel TTL 255
+  Fast tunneling enabled
+  Tunnel transmit bandwidth 8000 (kbps)
+  Tunnel receive bandwidth 8000 (kbps)
+  Tunnel protection via IPSec (profile "VTI")
+"""
+# the layout of Cisco's "IPsec Virtual Tunnel Interfaces" (IOS 12.4), show interface tunnel 0,
+# up to the tunnel protection line (the counters after it are not modelled)
+
+
+def test_show_interfaces_tunnel0_follows_the_sas() -> None:
+    lab = Lab.seed(ike=2, form="vti", auth="pre-share")
+    assert lab.branch1.exec("show interfaces Tunnel0") == TUNNEL0.format(protocol="up")
+    assert lab.branch1.exec("sh int tu 0") == TUNNEL0.format(protocol="up")
+    lab.branch2.configure("interface Tunnel0\n shutdown\n")
+    lab.run(0.1)  # Branch2's Delete: Branch1's tunnel loses its SAs and keeps trying
+    assert lab.branch1.exec("show interfaces Tunnel0") == TUNNEL0.format(protocol="down")
+    shut = lab.branch2.exec("show interfaces Tunnel0").splitlines()[0]
+    assert shut == "Tunnel0 is administratively down, line protocol is down"
+    serial = lab.branch1.exec("show interfaces Serial1/0")
+    assert serial.startswith("Serial1/0 is up, line protocol is up\n")
+    assert "  Internet address is 10.1.1.1/24\n" in serial
+    with pytest.raises(ExecError, match="no interface Tunnel5"):
+        lab.branch1.exec("show interfaces Tunnel5")
+
+
 def test_shutdown_deletes_the_sas_and_no_shutdown_brings_them_back_at_once() -> None:
     lab = Lab.seed(ike=2, form="vti", auth="pre-share")
     lab.capture("WAN")

@@ -56,6 +56,7 @@ def test_a_static_vti_comes_up_with_charon_before_any_ping_and_carries_pings(
             except TimeoutError as exc:
                 raise AssertionError(f"{exc}\ncharon:\n{charon.log.read_text()[-4000:]}") from None
             before_ping = _charon_child_sa(charon)
+            session = b1.ask("show crypto session")
             there = ping(topo.left.ns, LAN1, LAN2, count=COUNT)
             back = ping(topo.right.ns, LAN2, LAN1, count=COUNT)
             show = b1.ask("show crypto ipsec sa")
@@ -63,6 +64,7 @@ def test_a_static_vti_comes_up_with_charon_before_any_ping_and_carries_pings(
             assert b1.stop() == 0
         log = b1.log.read_text()
     assert re.search(r"\bINSTALLED\b", before_ping), before_ping  # up with no traffic
+    assert "Interface: Tunnel0\nProfile: PROF\nSession status: UP-ACTIVE\n" in session, session
     assert there[:2] == (COUNT, COUNT), there[2] + log[-3000:]
     assert back[:2] == (COUNT, COUNT), back[2]
     assert re.search(r"local\s+0\.0\.0\.0/0\s*\n\s*remote\s+0\.0\.0\.0/0", listed), listed

@@ -26,6 +26,7 @@ from vpnteach.ios.errors import ExecError
 from vpnteach.ios.exectypes import EXEC_TYPE_HELP, EXEC_TYPES, PingRequest
 from vpnteach.ios.grammar import Args, Mismatch
 from vpnteach.ios.helptext import ARGUMENT_HELP, EXEC_HELP, UNMODELLED_EXEC
+from vpnteach.ios.interfaces import show_interfaces
 from vpnteach.ios.model import RouterConfig
 from vpnteach.ios.pubkey import show_crypto_key_mypubkey_rsa
 from vpnteach.ios.show import SHOW_COMMANDS
@@ -211,6 +212,8 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
     ExecCommand(f"{_SC} key myp(ubkey) rsa",
                 lambda c, a: show_crypto_key_mypubkey_rsa(c.require_pki().keys.values()), 1),
     ExecCommand("sh(ow) clo(ck)", lambda c, a: show_clock(c.clock()), 1),
+    ExecCommand("sh(ow) int(erfaces) [<name:interface>]",
+                lambda c, a: show_interfaces(c.config, a.get("name"), c.tunnels_up()), 1),
     ExecCommand("sh(ow) ip int(erface) br(ief)",
                 lambda c, a: show_ip_interface_brief(c.config, c.tunnels_up()), 1),
     ExecCommand("sh(ow) router counters", _counters, 1),  # not IOS: the driver's counters
