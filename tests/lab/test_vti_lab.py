@@ -26,7 +26,8 @@ import pytest
 from tests.lab.wirecount import count
 from vpnteach.esp.sad import AcquireRequested
 from vpnteach.gateway import Ikev2Gateway
-from vpnteach.ikev2.events import ChildSaEstablished, IkeSaDeleted
+from vpnteach.gateway.results import SasRemoved
+from vpnteach.ikev2.events import ChildSaEstablished, IkeSaDeleted, IkeSaEstablished
 from vpnteach.ios.errors import ExecError
 from vpnteach.lab import Lab
 from vpnteach.labs.router import LabRouter
@@ -228,6 +229,29 @@ def test_an_unanswered_tunnel_keeps_sending_ike_sa_init() -> None:
     lab.branch2.configure("interface Tunnel0\n no shutdown\n")
     lab.run(1.0)
     assert "Session status: UP-ACTIVE\n" in lab.branch1.exec("show crypto session")
+
+
+def test_tunnels_up_at_the_same_instant_keep_one_ike_sa_of_the_two() -> None:
+    lab = Lab.seed(ike=2, form="vti", auth="pre-share")
+    for router in (lab.branch1, lab.branch2):
+        router.configure("interface Tunnel0\n shutdown\n")
+    lab.run(1.0)
+    for router in (lab.branch1, lab.branch2):  # both IKE_SA_INITs cross on the wire
+        router.configure("interface Tunnel0\n no shutdown\n")
+    lab.run(1.0)
+    b1, b2 = _gateway(lab.branch1), _gateway(lab.branch2)
+    assert [sa.spi_i for sa in b1.v2.sas.values()] == [sa.spi_i for sa in b2.v2.sas.values()]
+    assert len(b1.v2.sas) == 1  # the other one, created with the lowest nonce, was deleted
+    (kept,) = b1.v2.sas.values()
+    assert {s.spi for s in b1.sad.sas()} == {s.spi for s in b2.sad.sas()}  # one pair, both ends
+    assert len(b1.sad.sas()) == 2
+    assert len([e for e in lab.branch1.events if isinstance(e, IkeSaEstablished)]) >= 2
+    lab.run(4000.0)  # past the 3600 s lifetime: the one IKE SA rekeys the Child SA
+    assert lab.branch1.exec(PING).splitlines()[-2] == "!!!!!"
+    for router in (lab.branch1, lab.branch2):
+        reasons = [e.reason for e in router.events if isinstance(e, SasRemoved)]
+        assert "lifetime expired" not in reasons, reasons
+    assert list(b1.v2.sas) == [kept.spi_i]
 
 
 @pytest.mark.parametrize("ike", [1, 2])

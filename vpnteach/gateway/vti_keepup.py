@@ -18,8 +18,13 @@ peer of a protected tunnel (``tunnel destination``):
   next, so an unanswered tunnel sends IKE_SA_INIT for ever, as IOS does;
 * once the tunnel has its SAs, our own IKE_SA_INIT still unanswered is given up (the peer's
   negotiation won the race; without this, its retransmission would make a second IKE SA);
-  two IKE_SA_INITs crossing on the wire still make two IKE SAs (both work; the lab does not
-  break the tie);
+* two IKE_SA_INITs crossing on the wire (both ends came up at once) make two IKE SAs, each
+  with a Child SA for the same "any to any" flow. RFC 7296 settles such a tie only for
+  rekeys (§2.8.1: the SA created with the lowest of the four nonces is redundant and is
+  deleted by the end that initiated it); both ends apply that rule to the two new IKE SAs,
+  which both know: the redundant one's initiator deletes it (an INFORMATIONAL Delete, its
+  Child SA with it, §1.4.1) and both ends take its Child SA out of the SAD at once, so the
+  same pair carries the traffic at both ends and only one IKE SA is left to rekey it;
 * nothing of this runs for a crypto map (``crypto.carrier is None``): it stays traffic-driven.
 
 It runs from the gateway's timer (:meth:`keepup_timer` joins ``get_timer``), so the lab and the
@@ -34,6 +39,7 @@ from typing import TYPE_CHECKING
 from vpnteach.gateway import ipsec_log
 
 if TYPE_CHECKING:
+    from vpnteach.esp.sa import IpsecSa
     from vpnteach.esp.sad import Sad
     from vpnteach.gateway.adapt import CryptoInterface
     from vpnteach.ikev2 import Ikev2Endpoint
@@ -60,6 +66,8 @@ class TunnelKeepUp:
 
         def _log(self, now: float, text: str) -> None: ...
 
+        def _remove(self, sas: list[IpsecSa], reason: str, now: float) -> None: ...
+
     def keepup_timer(self) -> float | None:
         """When the tunnel should next be started (``None``: a crypto map, SAs up, or a
         negotiation in flight, whose outcome moves the timer again)."""
@@ -85,6 +93,22 @@ class TunnelKeepUp:
         if peer == self._vti_peer():
             self.v2.abandon_init(peer, now)
             self._keepup_at = 0.0  # a tunnel that goes down after this is started again at once
+            self._drop_duplicate(peer, now)
+
+    def _drop_duplicate(self, peer: str, now: float) -> None:
+        """Two IKE SAs with ``peer`` from crossed IKE_SA_INITs: the one created with the
+        lowest nonce goes (the module docstring; RFC 7296 §2.8.1's rule for rekeys)."""
+        both = [sa for sa in self.v2.sas.values()
+                if sa.peer[0] == peer and sa.established and sa.init is not None
+                and not sa.delete_ike_queued]  # fmt: skip
+        if len(both) != 2:
+            return
+        redundant = min(both, key=lambda sa: min(sa.init.ni, sa.init.nr) if sa.init else b"")
+        spis = {int.from_bytes(s, "big") for c in redundant.children for s in (c.spi_in, c.spi_out)}
+        gone = [sa for sa in self.sad.sas() if sa.peer == peer and sa.spi in spis]
+        self._remove(gone, "duplicate IKEv2 SA (crossed IKE_SA_INITs)", now)
+        if redundant.initiator:
+            self.v2.delete_ike_sa(peer, now, redundant.spi_i)
 
     def restart_keepup(self) -> None:
         """Try at the next timer (a new configuration: IOS brings the tunnel up at once)."""
