@@ -143,7 +143,7 @@ Peer: 10.2.2.1 port 500
         Active SAs: 2, origin: crypto map
 
 """
-# the layout of Cisco document 115782 (FlexVPN site-to-site), "show crypto session"
+# the layout Cisco's command reference and FlexVPN examples show for "show crypto session"
 
 
 def test_show_crypto_session_is_up_active_after_configuration_with_no_traffic() -> None:

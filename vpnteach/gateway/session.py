@@ -1,8 +1,8 @@
 """``show crypto session``: one block per peer of the crypto interface, the IKE SA and the
 IPsec flows of the session with it, and the session's status.
 
-The layout is IOS's (Cisco, "Cisco IOS Security Command Reference", ``show crypto session``;
-the FlexVPN site-to-site example, document 115782, shows it for a static VTI)::
+The layout of IOS 15's answer as Cisco's command reference (``show crypto session``) and
+FlexVPN examples show it, here for the seed's static VTI::
 
     Crypto session current status
 

@@ -3,10 +3,10 @@ traffic, and starts again whenever the tunnel is left without IPsec SAs.
 
 A crypto map negotiates on demand: the first packet its ACL sends to PROTECT finds no SA and
 asks IKE for one (an acquire, RFC 4301 §5.1; the seed's ``.!!!!``). A static VTI does not wait:
-IOS negotiates "as soon as the tunnel interface is up" (Cisco, "IPsec Virtual Tunnel
-Interfaces": the IPsec SA is established "when the tunnel interface comes up" and the tunnel's
-line protocol follows it), and keeps trying while the peer does not answer. Here, for the one
-peer of a protected tunnel (``tunnel destination``):
+IOS negotiates its SAs as soon as the tunnel interface is up (configured, not shut, its source
+up, its destination routable; Cisco's "IPsec Virtual Tunnel Interfaces" guide ties the
+tunnel's line protocol to its IPsec SAs), and keeps trying while the peer does not answer.
+Here, for the one peer of a protected tunnel (``tunnel destination``):
 
 * when the tunnel has no IPsec SA and nothing is negotiating with the peer, the gateway
   starts IKE itself: an IKE_SA_INIT (RFC 7296 §1.2), or a CREATE_CHILD_SA on the IKE SA that

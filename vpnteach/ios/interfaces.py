@@ -1,7 +1,7 @@
 """``show interfaces [NAME]``: the status lines and the configuration part of IOS's answer.
 
-IOS 12.4's text for a static VTI (Cisco, "IPsec Virtual Tunnel Interfaces", "Verifying the
-Results for the IPsec Virtual Tunnel Interface", ``show interface tunnel 0``)::
+The layout of IOS 12.4's text for a static VTI, as Cisco's "IPsec Virtual Tunnel Interfaces"
+guide shows ``show interface tunnel 0`` (here with the seed's addresses)::
 
     Tunnel0 is up, line protocol is up
       Hardware is Tunnel
