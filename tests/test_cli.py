@@ -107,13 +107,14 @@ def test_demo_ikev2_tells_the_same_story_with_ike_sa_init_and_ike_auth() -> None
     assert "ISAKMP" not in out.split("== 3.")[1]  # no IKEv1 after the configuration
 
 
-def test_demo_vti_shows_the_tunnel_interface_form_and_brings_it_up() -> None:
+def test_demo_vti_shows_the_tunnel_interface_form_up_before_any_traffic() -> None:
     out = demo("--vti")
     assert "Configuration: IKE policy, transform set, tunnel interface" in out
     assert "crypto ipsec profile VTI\n set transform-set TS \n set ikev2-profile PROF\n" in out
     assert " tunnel mode ipsec ipv4\n tunnel destination 10.2.2.1\n" in out
     assert "ip route 192.168.22.0 255.255.255.0 Tunnel0" in out
-    assert "\n.!!!!\nSuccess rate is 80 percent (4/5)" in out
+    assert "Session status: UP-ACTIVE\n" in out.split("== 3.")[1].split("!!!!!")[0]
+    assert "\n!!!!!\nSuccess rate is 100 percent (5/5)" in out
     assert "interface: Tunnel0\n    Crypto map tag: Tunnel0-head-0" in out
     assert "show crypto ipsec sa counts the same: yes" in out
 

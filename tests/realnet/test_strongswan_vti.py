@@ -6,18 +6,22 @@ Tunnel0``) against strongSwan's charon configured as a route-based peer: ``versi
 A static VTI's one Child SA protects "IP any any" (Cisco, "IPsec Virtual Tunnel Interfaces":
 "the traffic selector for the IPsec SA is always IP any any"; RFC 7296 §2.9): charon, an
 implementation we did not write, must list the Child SA as ``0.0.0.0/0 === 0.0.0.0/0`` with
-the SPIs vpnteach shows, and Linux ``ping`` must pass both ways, with vpnteach as initiator
-and as responder. vpnteach routes only its ``ip route ... Tunnel0`` network into its TUN.
+the SPIs vpnteach shows, and Linux ``ping`` must pass both ways. vpnteach routes only its
+``ip route ... Tunnel0`` network into its TUN.
+As on IOS, a static VTI needs no traffic and no ``--initiate``: vpnteach negotiates as soon as
+it starts, and charon lists the Child SA before the first ping is sent. So vpnteach is the
+initiator here: charon asked to initiate too finds the Child SA it already has ("existing
+duplicate") and refuses; IKEv2 with vpnteach as responder is test_strongswan_ikev2.py's.
 Needs root, netns, ping and strongSwan.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
-import pytest
-
+from tests.interop.strongswan import Charon
 from tests.realnet.harness import (
     Router,
     counters,
@@ -33,33 +37,34 @@ COUNT = 5
 ANY = "0.0.0.0/0"
 
 
-@pytest.mark.parametrize("vpnteach_initiates", [True, False], ids=["vt-initiates", "sw-initiates"])
-def test_a_static_vti_negotiates_any_to_any_with_charon_and_carries_pings(
-    realnet: Path, pki_dir: Path, strongswan: Path, vpnteach_initiates: bool
+def test_a_static_vti_comes_up_with_charon_before_any_ping_and_carries_pings(
+    realnet: Path, pki_dir: Path, strongswan: Path
 ) -> None:
     work = realnet
     extra = ikev2_commands("Branch1", "pre-share") + vti_commands("Branch1", None)
     with netns.Topology() as topo:
         configs = write_configs(work, "Branch1", "modern", extra)
-        b1 = Router(topo.left.ns, configs, pki_dir, work, "branch1", vpnteach_initiates)
+        b1 = Router(topo.left.ns, configs, pki_dir, work, "branch1")  # no --initiate: a VTI
         charon = start_strongswan(
             topo.right.ns, work, pki_dir, profile="modern", version=2, psk=PRE_SHARED_KEY,
             ts=(ANY, ANY),
         )  # fmt: skip
         with charon, b1:
             b1.start()
-            if not vpnteach_initiates:
-                charon.initiate("lan-lan", "vpn")
             try:
                 b1.wait_for_sa()
             except TimeoutError as exc:
                 raise AssertionError(f"{exc}\ncharon:\n{charon.log.read_text()[-4000:]}") from None
+            before_ping = _charon_child_sa(charon)
+            session = b1.ask("show crypto session")
             there = ping(topo.left.ns, LAN1, LAN2, count=COUNT)
             back = ping(topo.right.ns, LAN2, LAN1, count=COUNT)
             show = b1.ask("show crypto ipsec sa")
             listed = charon.list_sas(raw=False)
             assert b1.stop() == 0
         log = b1.log.read_text()
+    assert re.search(r"\bINSTALLED\b", before_ping), before_ping  # up with no traffic
+    assert "Interface: Tunnel0\nProfile: PROF\nSession status: UP-ACTIVE\n" in session, session
     assert there[:2] == (COUNT, COUNT), there[2] + log[-3000:]
     assert back[:2] == (COUNT, COUNT), back[2]
     assert re.search(r"local\s+0\.0\.0\.0/0\s*\n\s*remote\s+0\.0\.0\.0/0", listed), listed
@@ -70,3 +75,13 @@ def test_a_static_vti_negotiates_any_to_any_with_charon_and_carries_pings(
     assert f"spi: 0x{swan_in.group(1).upper()}" in show.split("outbound esp sas:")[1]
     ours = counters(show)
     assert ours["encaps"] == ours["decaps"] == 2 * COUNT, show
+
+
+def _charon_child_sa(charon: Charon, timeout: float = 5.0) -> str:
+    """``swanctl --list-sas`` once it lists an INSTALLED Child SA (or after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    listed = charon.list_sas(raw=False)
+    while "INSTALLED" not in listed and time.monotonic() < deadline:
+        time.sleep(0.1)
+        listed = charon.list_sas(raw=False)
+    return listed

@@ -16,7 +16,9 @@ negotiates the ESP SAs the same SPD/SAD uses.
 * ``clear crypto sa`` sends one INFORMATIONAL per peer whose Delete lists all its Child SAs
   (§1.4.1, §3.11), ``clear crypto isakmp`` (IOS: ``clear crypto ikev2 sa``) deletes the IKE
   SAs and their children; ESP with an unknown SPI is answered with N(INVALID_SPI) (§1.5);
-* the profile's ``lifetime`` and ``dpd`` are :mod:`.ikev2_timers`'s.
+* the profile's ``lifetime`` and ``dpd`` are :mod:`.ikev2_timers`'s;
+* a static VTI does not wait for traffic: it starts IKE itself and keeps its tunnel up
+  (:mod:`.vti_keepup`); a crypto map stays traffic-driven.
 
 ESP here is AES-CBC with HMAC-SHA1-96 or HMAC-SHA-256-128 (the transform sets IKEv2 can name).
 """
@@ -35,6 +37,7 @@ from vpnteach.gateway.ikev2_install import child_flow, child_sa
 from vpnteach.gateway.ikev2_timers import IkeSaLifetimes, Ikev2TimerGlue, profiles_by_peer
 from vpnteach.gateway.lifetimes import soft_seconds
 from vpnteach.gateway.results import SasInstalled
+from vpnteach.gateway.vti_keepup import TunnelKeepUp
 from vpnteach.ike import debuglog
 from vpnteach.ike.sa import Datagram
 from vpnteach.ikev2 import Ikev2Endpoint
@@ -74,7 +77,7 @@ def check_ikev2_config(config: RouterConfig, pki: RouterPki | None) -> None:
     ikev2_config_from(config, pki, crypto_interface(config))
 
 
-class Ikev2Gateway(Ikev2TimerGlue, Gateway):
+class Ikev2Gateway(TunnelKeepUp, Ikev2TimerGlue, Gateway):
     """A :class:`~vpnteach.gateway.Gateway` negotiating with IKEv2 (see the module docstring).
 
     Attributes:
@@ -108,16 +111,20 @@ class Ikev2Gateway(Ikev2TimerGlue, Gateway):
     def get_timer(self) -> float | None:
         """When :meth:`handle_timer` should next run (retransmissions, SA lifetimes)."""
         if self._timer_stale:
-            ours = (self.v2.get_timer(), self.sad.get_timer(), self._ikev2_timer())
+            ours = (self.v2.get_timer(), self.sad.get_timer(), self._ikev2_timer(),
+                    self.keepup_timer())  # fmt: skip
             timers = [t for t in ours if t is not None]
             self._timer, self._timer_stale = (min(timers) if timers else None), False
         return self._timer
 
     def handle_timer(self, now: float) -> None:
-        """Retransmit IKEv2 requests, expire and rekey SAs due at ``now``, check liveness."""
+        """Retransmit IKEv2 requests, expire and rekey SAs due at ``now``, check liveness,
+        bring a static VTI's tunnel up."""
         self.v2.handle_timer(now)
         self.sad.handle_timer(now)
         self._ikev2_timers_due(now)
+        self._pump(now, touched_ike=True)
+        self.keep_tunnel_up(now)
         self._pump(now, touched_ike=True)
 
     def initiate(self, peer: str, now: float) -> None:
@@ -172,6 +179,7 @@ class Ikev2Gateway(Ikev2TimerGlue, Gateway):
         if crypto.entries != self.crypto.entries or crypto.address != self.crypto.address:
             self.clear_crypto_sa(now)
             self.sad = Sad(Spd(crypto.entries))
+            self.restart_keepup()  # a changed tunnel comes up at once
         old = self.v2.config
         if (v2_config.local_address, v2_config.peers) != (old.local_address, old.peers):
             self.clear_crypto_isakmp(now)  # negotiated under other peers or proposals
@@ -349,6 +357,7 @@ class Ikev2Gateway(Ikev2TimerGlue, Gateway):
         self._events.append(
             SasInstalled(flow.peer, pair[0].spi, pair[1].spi, entry.name, entry.seq)
         )
+        self.tunnel_came_up(flow.peer, now)
 
     def _behind_wider(self, flow: Flow) -> None:
         """A Child SA narrower than its flow (the peer asked for less, RFC 7296 §2.9) must not

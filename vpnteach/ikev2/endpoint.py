@@ -153,8 +153,17 @@ class Ikev2Endpoint:
     def declare_dead(self, peer: str, now: float) -> int:
         """The peer answered nothing (§2.4): every IKE SA with it ends here, without a word
         to it (:class:`~vpnteach.ikev2.events.IkeSaDeleted`); returns how many."""
+        return self._give_up(peer, now, None)
+
+    def abandon_init(self, peer: str, now: float) -> int:
+        """Our IKE_SA_INIT requests to ``peer`` still unanswered end here, as if timed out
+        (§2.1; another IKE SA with it has made them useless); returns how many."""
+        return self._give_up(peer, now, State.I_WAIT_INIT)
+
+    def _give_up(self, peer: str, now: float, state: State | None) -> int:
         self.ctx.now = now
-        gone = [sa for sa in self.sas.values() if sa.peer[0] == peer]
+        gone = [sa for sa in self.sas.values()
+                if sa.peer[0] == peer and state in (None, sa.state)]  # fmt: skip
         for sa in gone:
             sa.retransmit = None
             self._fire(sa, Input.EV_TIMEOUT, None)

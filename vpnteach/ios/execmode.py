@@ -26,6 +26,7 @@ from vpnteach.ios.errors import ExecError
 from vpnteach.ios.exectypes import EXEC_TYPE_HELP, EXEC_TYPES, PingRequest
 from vpnteach.ios.grammar import Args, Mismatch
 from vpnteach.ios.helptext import ARGUMENT_HELP, EXEC_HELP, UNMODELLED_EXEC
+from vpnteach.ios.interfaces import show_interfaces
 from vpnteach.ios.model import RouterConfig
 from vpnteach.ios.pubkey import show_crypto_key_mypubkey_rsa
 from vpnteach.ios.show import SHOW_COMMANDS
@@ -107,6 +108,10 @@ class RouterContext(Protocol):
 
     def tunnels_up(self) -> frozenset[str]:
         """The tunnel interfaces whose line protocol is up (``show ip interface brief``)."""
+        ...
+
+    def show_crypto_session(self) -> str:
+        """``show crypto session``."""
         ...
 
 
@@ -196,6 +201,7 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
     ExecCommand(f"{_SC} ipsec sa det(ail)", lambda c, a: c.show_crypto_ipsec_sa(True), 1),
     ExecCommand(f"{_SC} ikev2 sa", lambda c, a: c.show_crypto_ikev2_sa(False), 1),
     ExecCommand(f"{_SC} ikev2 sa det(ailed)", lambda c, a: c.show_crypto_ikev2_sa(True), 1),
+    ExecCommand(f"{_SC} ses(sion)", lambda c, a: c.show_crypto_session(), 1),
     *(ExecCommand(pattern, _from_config(show), 15 if "run" in pattern else 1)
       for pattern, show in SHOW_COMMANDS),
     ExecCommand(f"{_SC} pki cert(ificates)",
@@ -206,6 +212,8 @@ EXEC_COMMANDS: tuple[ExecCommand, ...] = (
     ExecCommand(f"{_SC} key myp(ubkey) rsa",
                 lambda c, a: show_crypto_key_mypubkey_rsa(c.require_pki().keys.values()), 1),
     ExecCommand("sh(ow) clo(ck)", lambda c, a: show_clock(c.clock()), 1),
+    ExecCommand("sh(ow) int(erfaces) [<name:interface>]",
+                lambda c, a: show_interfaces(c.config, a.get("name"), c.tunnels_up()), 1),
     ExecCommand("sh(ow) ip int(erface) br(ief)",
                 lambda c, a: show_ip_interface_brief(c.config, c.tunnels_up()), 1),
     ExecCommand("sh(ow) router counters", _counters, 1),  # not IOS: the driver's counters

@@ -116,7 +116,9 @@ def _day_month(words: Sequence[str], i: int) -> tuple[int, int, int]:
     return day, month, nxt
 
 
-EXEC_TYPES: dict[str, ArgParser] = {"ping_options": ping_options, "clock_time": clock_time}
+EXEC_TYPES: dict[str, ArgParser] = {
+    "ping_options": ping_options, "clock_time": clock_time, "interface": interface_name,
+}  # fmt: skip
 """The EXEC argument types, by the name patterns use."""
 
 EXEC_TYPE_HELP: dict[str, HelpLines] = {
@@ -127,5 +129,7 @@ EXEC_TYPE_HELP: dict[str, HelpLines] = {
         ("timeout", "specify timeout interval"),
     ),
     "clock_time": (("hh:mm:ss", "Current Time"),),
-}
+    "interface": (("FastEthernet", "FastEthernet IEEE 802.3"), ("Loopback", "Loopback interface"),
+                  ("Serial", "Serial"), ("Tunnel", "Tunnel interface")),
+}  # fmt: skip
 """What ``?`` shows for them."""

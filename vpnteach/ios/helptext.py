@@ -189,6 +189,8 @@ KEYWORD_HELP.update(
 )
 
 KEYWORD_HELP["crypto ipsec profile"] = "Configure an ipsec policy profile"
+KEYWORD_HELP["show crypto session"] = "Show crypto sessions (tunnels)"
+KEYWORD_HELP["show interfaces"] = "Interface status and configuration"
 KEYWORD_HELP["show ip"] = "IP information"
 KEYWORD_HELP["show ip interface"] = "IP interface status and configuration"
 KEYWORD_HELP["show ip interface brief"] = "Brief summary of IP status and configuration"

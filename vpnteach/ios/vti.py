@@ -234,9 +234,10 @@ def show_ip_interface_brief(config: RouterConfig, tunnels_up: frozenset[str]) ->
     shut interface is "administratively down"; a tunnel's line protocol is up only when it is
     in ``tunnels_up`` (a static VTI with its IPsec SAs), the others' follow their status.
 
-    Unlike IOS, which negotiates a static VTI as soon as it is configured, the lab starts IKE
-    on the first packet routed into the tunnel (as for a crypto map: ``.!!!!``), so its route
-    stays usable while the line protocol is down."""
+    As on IOS, a static VTI negotiates as soon as the tunnel interface is up, with no traffic,
+    and keeps trying (:mod:`vpnteach.gateway.vti_keepup`): its line protocol comes up with the
+    SAs. Unlike IOS, the lab keeps the route into a tunnel whose line protocol is down (a
+    packet routed there meanwhile is dropped while IKE runs, as under a crypto map)."""
     lines = [f"{'Interface':<27}{'IP-Address':<16}OK? Method Status                Protocol"]
     for name in sorted(config.interfaces, key=interface_rank):
         i = config.interfaces[name]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from vpnteach.gateway.clear import clear_crypto
+from vpnteach.gateway.session import show_crypto_session
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.execmode import DEBUG_NAMES, RouterContext
 from vpnteach.ios.execmode import run_exec as run_table
@@ -76,6 +77,9 @@ class LabContext:
     def show_crypto_ikev2_sa(self, detail: bool) -> str:
         now = self.router.lab.epoch(self.router.lab.network.now)
         return self._gateway().show_crypto_ikev2_sa(now, detail=detail)
+
+    def show_crypto_session(self) -> str:
+        return show_crypto_session(self._gateway())
 
     def clock(self) -> dt.datetime:
         return self.router.clock()

@@ -163,6 +163,7 @@ class LabRouter(HtmlRepr):
         for port in IKE_PORTS:
             self.node.unbind_udp(port)
             self.node.bind_udp(port, self._on_ike_datagram)
+        self.service()  # its first timer: a static VTI starts IKE then, with no traffic
 
     def configure(self, text: str) -> RouterConfig:
         """``configure terminal`` + ``text`` + ``end``: all lines or none.

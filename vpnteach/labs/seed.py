@@ -21,6 +21,13 @@ lab is handed over. Variants are applied as configuration commands on top of the
 ``auth="rsa-encr"`` (RFC 2409 §5.2) also needs each router's public key in the other's
 ``crypto key pubkey-chain rsa``, pasted from ``show crypto key mypubkey rsa`` once the keys
 exist (:func:`paste_peer_keys`).
+
+``form="vti"``: a static VTI does not wait for traffic (IOS negotiates as soon as the tunnel
+interface is up, :mod:`vpnteach.gateway.vti_keepup`), so both ``Tunnel0`` stay ``shutdown``
+while the routers enroll (else the tunnel would come up in the night of Jun 5 and rekey 30
+times before the handover) and are brought up at the seed's IKE time (:func:`tunnels_up`):
+Branch2's a second early (its IKE_SA_INIT finds nobody), Branch1's at ``10:21:50.071``, so
+Branch1 negotiates, as in the seed; the lab is handed over with the tunnel up.
 """
 
 from __future__ import annotations
@@ -194,6 +201,7 @@ def build_seed_lab(
     for name in ("Branch1", "Branch2"):
         config = parse_config(SEED_CONFIGS[name], f"{name.lower()}.cfg")
         extra = variant_commands(name, profile, pfs, auth, ike, form)
+        extra += SHUT_TUNNEL if form == "vti" else ""  # until the seed's IKE time (tunnels_up)
         if extra:
             config = apply_commands(config, extra, f"Lab.seed(profile={profile!r})")
         lab.add_router(config)
@@ -209,8 +217,25 @@ def build_seed_lab(
     enroll_both(lab)
     if auth == "rsa-encr":
         paste_peer_keys(lab)
+    if form == "vti":
+        tunnels_up(lab)
     lab.run_until(IKE_START)
     return lab
+
+
+SHUT_TUNNEL = "interface Tunnel0\n shutdown\n"
+VTI_HEAD_START = dt.timedelta(seconds=1)
+"""How long before Branch1 Branch2's ``Tunnel0`` comes up in the VTI lab."""
+
+
+def tunnels_up(lab: Lab) -> None:
+    """``no shutdown`` on Branch2's then Branch1's ``Tunnel0`` (the module docstring), then
+    the network runs until both tunnels' line protocols are up (at most 5 s)."""
+    for name, when in (("Branch2", IKE_START - VTI_HEAD_START), ("Branch1", IKE_START)):
+        lab.run_until(when)
+        lab.router(name).configure("interface Tunnel0\n no shutdown\n")
+    routers = (lab.branch1, lab.branch2)
+    lab.run_while(lambda: not all(r.tunnels_up() for r in routers), 5.0)
 
 
 def paste_peer_keys(lab: Lab) -> None:

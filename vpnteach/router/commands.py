@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from vpnteach.gateway import Ikev2Gateway
 from vpnteach.gateway.clear import clear_crypto
+from vpnteach.gateway.session import show_crypto_session
 from vpnteach.ikev2 import Ikev2Endpoint
 from vpnteach.ikev2.transitions import State
 from vpnteach.ios.errors import ExecError
@@ -63,6 +64,9 @@ class ProcessContext:
 
     def tunnels_up(self) -> frozenset[str]:
         return tunnels_up(self.router.gateway)
+
+    def show_crypto_session(self) -> str:
+        return show_crypto_session(self.router.gateway)
 
     def clock(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.router.now(), tz=self.router.timezone)
