@@ -45,6 +45,7 @@ SEED_MISTAKES = (
     "session key",
     "session-key",
     "CRYPT0",
+    "a uni-directional SA is established",
 )
 
 

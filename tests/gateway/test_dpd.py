@@ -45,7 +45,7 @@ def test_five_unanswered_probes_at_retry_intervals_make_the_peer_dead() -> None:
         seen += dpd.due(t)
     probes = [a for a in seen if isinstance(a, Probe)]
     assert [p.attempt for p in probes] == list(range(1, DPD_LIMIT + 1))
-    # RFC 3706 §5.4: each R-U-THERE takes the next sequence number
+    # RFC 3706 §6.2: each R-U-THERE takes the next sequence number
     assert [p.sequence for p in probes] == [0x11, 0x12, 0x13, 0x14, 0x15]
     assert seen[-1] == Dead(PEER)
     assert t == 110.0 + 2 * DPD_LIMIT
@@ -78,7 +78,7 @@ def test_only_an_ack_echoing_an_outstanding_sequence_proves_the_peer_alive() -> 
     dpd.sent(PEER, 110.0)
     (probe,) = dpd.due(110.0)
     (second,) = dpd.due(112.0)
-    assert dpd.answered(PEER, 0x99, 112.5) is False  # RFC 3706 §5.4: not one we sent
+    assert dpd.answered(PEER, 0x99, 112.5) is False  # RFC 3706 §6.1: not one we sent
     assert dpd.peers[PEER].unanswered == 2
     assert dpd.answered(PEER, probe.sequence, 113.0) is True  # a late answer to the first
     assert dpd.peers[PEER].unanswered == 0 and dpd.timer() is None

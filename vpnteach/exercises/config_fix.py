@@ -1,8 +1,9 @@
 """Fix-a-broken-config exercise: make the seed tunnel come up again.
 
-Each learner's Branch2 has two faults, one for each phase: an ISAKMP policy or ``set peer``
-that Main Mode cannot live with, and a transform set or crypto ACL that Quick Mode cannot
-accept. The learner answers with IOS configuration commands for Branch2.
+Each learner's Branch2 has two faults: an ISAKMP policy that Main Mode cannot live with, or a
+``set peer`` that leaves Branch2 no crypto map entry for Branch1 (as responder it still
+completes Main Mode, then refuses Quick Mode), and a transform set or crypto ACL that Quick Mode
+cannot accept. The learner answers with IOS configuration commands for Branch2.
 
 Checking has two stages:
 
@@ -214,9 +215,12 @@ class FixConfig(Exercise[FixParams, str]):
     kind = "fix"
     answer_format = "IOS configuration commands for Branch2, one per line (as after 'conf t')"
     hint_ladder = (
-        "There are two faults: one stops Main Mode (phase 1), the other Quick Mode (phase 2).",
-        "Phase 1 needs a matching ISAKMP policy (encryption, hash, authentication, group) and "
-        "the crypto map must name the other router as its peer.",
+        "There are two faults: one in the ISAKMP policy or the crypto map's peer, the other in "
+        "the transform set or the crypto ACL. Look where the run stops: in Main Mode, or in "
+        "Quick Mode (the ISAKMP SA is QM_IDLE but no IPsec SA comes up).",
+        "Phase 1 needs a matching ISAKMP policy (encryption, hash, authentication, group). The "
+        "crypto map must name the other router as its peer: a responder whose map names "
+        "another peer still completes Main Mode, then refuses Quick Mode (no map entry).",
         "Phase 2 needs the same transform set on both sides and mirror-image crypto ACLs, "
         "written with wildcard masks (0.0.0.255), not netmasks.",
         "Change a policy with 'crypto isakmp policy 10' then ' hash md5' (for example); "
@@ -240,7 +244,7 @@ class FixConfig(Exercise[FixParams, str]):
     def _question(self, p: FixParams) -> str:
         return (
             "Someone edited Branch2 and now 'ping 192.168.22.1 source 192.168.11.1' on Branch1 "
-            "fails: no ISAKMP SA, no IPsec SA. Branch1 is right. Type the configuration commands "
+            "fails: no IPsec SA comes up. Branch1 is right. Type the configuration commands "
             "that repair Branch2."
         )
 

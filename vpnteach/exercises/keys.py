@@ -161,8 +161,8 @@ class SkeyidE(HexExercise[SkeyidParams]):
         "all keyed with SKEYID (RFC 2409 §5).",
         "SKEYID_d = prf(SKEYID, g^xy | CKY-I | CKY-R | 0); each next one starts with the "
         "previous value and ends with the next octet (1, then 2).",
-        "prf(key, data) is HMAC with the negotiated hash: hmac.new(key, data, 'md5').digest(); "
-        "'| 2' is the single byte b'\\x02'.",
+        "prf(key, data) is HMAC with the negotiated hash: hmac.new(key, data, 'md5').digest() "
+        "for MD5, 'sha1' for SHA; '| 2' is the single byte b'\\x02'.",
         "SKEYID_e = prf(SKEYID, SKEYID_a | g^xy | CKY-I | CKY-R | 2).",
     )
 
@@ -185,7 +185,8 @@ class SkeyidE(HexExercise[SkeyidParams]):
         return (
             f"Main Mode negotiated hash {p.h.name}, so prf is HMAC-{p.h.name}. From SKEYID, "
             "the Diffie-Hellman secret g^xy and the two cookies below, compute SKEYID_e, the "
-            "key that will encrypt Main Mode messages 5 and 6."
+            "keying material from which Ka, the key that encrypts Main Mode messages 5 and 6, "
+            "is cut."
         )
 
     def _solve(self, p: SkeyidParams) -> bytes:

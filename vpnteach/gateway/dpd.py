@@ -1,18 +1,18 @@
 """Dead Peer Detection scheduling (RFC 3706), on demand as IOS ``crypto isakmp keepalive``.
 
 The IKE endpoint only sends R-U-THERE and answers it; *when* to ask is decided here, from
-the traffic the gateway sees. RFC 3706 §5.3: a peer need not be asked while its traffic keeps
+the traffic the gateway sees. RFC 3706 §5.4: a peer need not be asked while its traffic keeps
 arriving; IOS's on-demand mode asks only when it has ESP to send to the peer and has received
 nothing from it for ``seconds`` (an idle tunnel is never asked, and a reply sent right after
 a request does not raise a doubt); in periodic mode (IOS ``periodic``) it asks whenever the
 peer has been silent that long, traffic or not. Each R-U-THERE carries the next sequence number
-(RFC 3706 §5.4); unanswered, it is repeated every ``retry`` seconds, and after
-:data:`DPD_LIMIT` unanswered ones the peer is declared dead (RFC 3706 §5.5).
+(RFC 3706 §6.2); unanswered, it is repeated every ``retry`` seconds, and after
+:data:`DPD_LIMIT` unanswered ones the peer is declared dead (RFC 3706 §5.4).
 
-Only *authenticated* traffic proves the peer alive (RFC 3706 §5.3 counts "IPSec traffic" and
+Only *authenticated* traffic proves the peer alive (RFC 3706 §5.4-5.5 count "IPSec traffic" and
 authenticated IKE, not datagrams from the peer's address, which anyone can send): ESP that
 passed its ICV, a completed Phase 1 or Quick Mode, and an R-U-THERE-ACK whose sequence number
-is one of the R-U-THERE messages now outstanding (§5.4: the ACK echoes the sequence of the
+is one of the R-U-THERE messages now outstanding (§5.3, §6.1: the ACK echoes the sequence of the
 request it answers; the request travelled encrypted, so a forger cannot know it).
 
 ::
@@ -77,7 +77,7 @@ class DpdTracker:
         self, seconds: float, retry: float, first_sequence: int, *, periodic: bool = False
     ) -> None:
         self.seconds, self.retry, self.periodic = seconds, retry, periodic
-        self.sequence = first_sequence & 0x7FFFFFFF  # RFC 3706 §5.4: leave room to grow
+        self.sequence = first_sequence & 0x7FFFFFFF  # RFC 3706 §6.2: high bit 0, room to grow
         self.peers: dict[str, _Liveness] = {}
 
     def established(self, peer: str, now: float) -> None:
@@ -97,7 +97,7 @@ class DpdTracker:
 
     def answered(self, peer: str, sequence: int, now: float) -> bool:
         """An R-U-THERE-ACK with ``sequence`` came from ``peer``: it counts (``True``) only
-        if it answers an R-U-THERE of the current round (RFC 3706 §5.4)."""
+        if it answers an R-U-THERE of the current round (RFC 3706 §6.1)."""
         live = self.peers.get(peer)
         if live is None or sequence not in live.outstanding:
             return False

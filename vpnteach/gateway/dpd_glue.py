@@ -57,7 +57,7 @@ class DeadPeerGlue:
         self._timer_stale = True
 
     def _peer_dead(self, peer: str, now: float) -> None:
-        """RFC 3706 §5.5: the peer is dead; its SAs go, new traffic negotiates afresh."""
+        """RFC 3706 §5.4: the peer is dead; its SAs go, new traffic negotiates afresh."""
         self.ike.declare_dead(peer, now)
         gone = [sa for sa in self.sad.sas() if sa.peer == peer]
         self._remove(gone, "peer not responding (DPD)", now)

@@ -21,7 +21,7 @@ that matters for speed, and gives every other case back to them *before changing
   ESP part (SPI to ICV), which the router hands to its socket as it is.
 
 What the general path does after each packet is done here too: SA events (a kilobyte limit
-reached) go through the gateway's glue, and DPD hears of authenticated traffic (RFC 3706 §5.3).
+reached) go through the gateway's glue, and DPD hears of authenticated traffic (RFC 3706 §5.4).
 With per-packet facts enabled (``esp_trace``, the lab), nothing is fast: every packet takes the
 general path, which records them.
 """
@@ -118,7 +118,7 @@ class FastPath:
             gw._pump(now)
         if not isinstance(result, Decapsulated):
             return Discard(f"{result.reason.value}: {result.detail}")
-        if gw.dpd is not None:  # authenticated ESP: the peer is alive (RFC 3706 §5.3)
+        if gw.dpd is not None:  # authenticated ESP: the peer is alive (RFC 3706 §5.4)
             gw.dpd.received(sa.peer, now)
         return result.inner
 

@@ -228,7 +228,7 @@ class Gateway(LifetimeGlue, DeadPeerGlue, HtmlRepr):
     def _opened(self, result: DecapResult, now: float) -> Deliver | Discard:
         self._pump(now)
         if isinstance(result, Decapsulated):
-            if self.dpd is not None:  # authenticated ESP: its SA's peer is alive (RFC 3706 §5.3)
+            if self.dpd is not None:  # authenticated ESP: its SA's peer is alive (RFC 3706 §5.4)
                 self.dpd.received(result.sa.peer, now)
             return Deliver(result.inner, decrypted=True)
         return Discard(f"{result.reason.value}: {result.detail}")

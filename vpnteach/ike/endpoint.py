@@ -73,7 +73,7 @@ RESEND_GUARD = 1.0
 """Seconds within which a duplicate request is not answered again (IOS's retransmission skip)."""
 
 DPD_DEAD = "peer not responding (DPD)"
-"""Why an ISAKMP SA ends when Dead Peer Detection gave up on the peer (RFC 3706 §5.5)."""
+"""Why an ISAKMP SA ends when Dead Peer Detection gave up on the peer (RFC 3706 §5.4)."""
 
 
 class IkeEndpoint(EndpointCore):
@@ -217,7 +217,7 @@ class IkeEndpoint(EndpointCore):
         send_dpd(self.ctx, sa, sequence)
 
     def declare_dead(self, peer: str, now: float) -> bool:
-        """DPD got no answer (RFC 3706 §5.5): forget the ISAKMP SA with ``peer`` without a
+        """DPD got no answer (RFC 3706 §5.4): forget the ISAKMP SA with ``peer`` without a
         Delete (nobody would read it). Returns ``False`` if there was no such SA."""
         self._clock(now)
         sa = self._sa_with(peer)

@@ -234,7 +234,7 @@ class DpdAcked(LogLine):
 
 @dataclass(slots=True)
 class PeerDead(LogLine):
-    """DPD gave up on the peer (RFC 3706 §5.5)."""
+    """DPD gave up on the peer (RFC 3706 §5.4)."""
 
     template: ClassVar[str] = C + "peer {peer} not responding!"
     peer: str

@@ -1,7 +1,7 @@
 """Vendor ID payloads (RFC 2408 §3.16): what each side announces it can do.
 
 IOS announces NAT traversal in MM1 (RFC 3947 and the drafts 02, 03, 07), Dead Peer Detection
-(RFC 3706 §7), Cisco Unity and XAUTH, and a Cisco-private value that makes the peer print
+(RFC 3706 §5.1), Cisco Unity and XAUTH, and a Cisco-private value that makes the peer print
 "speaking to another IOS box!". The first three are public constants (MD5 of a text, as the
 documents define them); the IOS-box value is Cisco-private, so vpnteach uses its own 16-byte
 stand-in (MD5 of "vpnteach IOS box") that only vpnteach recognises — stated here so no one
@@ -66,8 +66,8 @@ NAT_T_V2 = VendorId(
     "NAT-T vendor-02",
     "draft-ietf-ipsec-nat-t-ike-02",
 )
-# RFC 3706 §7: the DPD vendor ID, major version 1, minor 0.
-DPD = VendorId("DPD", _hex("afcad71368a1f1c96b8696fc77570100"), "DPD", "RFC 3706 §7")
+# RFC 3706 §5.1: the DPD vendor ID, major version 1, minor 0.
+DPD = VendorId("DPD", _hex("afcad71368a1f1c96b8696fc77570100"), "DPD", "RFC 3706 §5.1")
 # Cisco Unity 1.0 (as strongSwan's vendor_id_payload list records it).
 UNITY = VendorId("Unity", _hex("12f5f28c457168a9702d9fe274cc0100"), "Unity", "Cisco Unity")
 # Cisco XAUTH (draft-beaulieu-ike-xauth, as strongSwan records it).

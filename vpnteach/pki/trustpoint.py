@@ -293,7 +293,7 @@ class RouterPki(HtmlRepr):
 
 
 UNSTRUCTURED_ADDRESS = x509.ObjectIdentifier("1.2.840.113549.1.9.8")
-"""PKCS#9 unstructuredAddress (RFC 2985 §5.4.2): the IP address IOS puts in the subject."""
+"""PKCS#9 unstructuredAddress (RFC 2985 §5.2.3): the IP address IOS puts in the subject."""
 
 
 def ios_subject(

@@ -270,7 +270,7 @@ def no_answer(lab: Lab, views: Views) -> list[Finding]:
 
 
 def dpd_dead_peer(lab: Lab, views: Views) -> list[Finding]:
-    """A tunnel was up, then the peer stopped answering DPD's R-U-THERE (RFC 3706 §5.5)."""
+    """A tunnel was up, then the peer stopped answering DPD's R-U-THERE (RFC 3706 §5.4)."""
     found = []
     for v in views.values():
         dead = v.dead_peers()

@@ -107,7 +107,7 @@ class RouterFacts:
         return sum(1 for e in self.events if isinstance(e, Phase2Complete))
 
     def dead_peers(self) -> list[PeerDead]:
-        """Peers Dead Peer Detection gave up on (RFC 3706 §5.5)."""
+        """Peers Dead Peer Detection gave up on (RFC 3706 §5.4)."""
         return [e for e in self.events if isinstance(e, PeerDead)]
 
     @property

@@ -29,7 +29,7 @@ from vpnteach.wire.constants import (
     IpsecTransformId,
 )
 
-#: PKCS#9 unstructuredName (RFC 2985 §5.4.2), which IOS prints as ``hostname=``.
+#: PKCS#9 unstructuredName (RFC 2985 §5.2.2), which IOS prints as ``hostname=``.
 UNSTRUCTURED_NAME = "1.2.840.113549.1.9.2="
 
 

@@ -258,7 +258,7 @@ class UnknownPayload(HtmlRepr):
     body: bytes
 
 
-# Known vendor IDs, to annotate spans. Sources: RFC 3947 §3.1 (MD5("RFC 3947")), RFC 3706 §7
+# Known vendor IDs, to annotate spans. Sources: RFC 3947 §3.1 (MD5("RFC 3947")), RFC 3706 §5.1
 # (DPD), draft-ietf-ipsec-nat-t-ike-02/03/07 (MD5 of the draft's name), strongSwan
 # src/libcharon/encoding/payloads (Unity, XAUTH, MD5("FRAGMENTATION") for Cisco
 # fragmentation; strongSwan appends flags after the hash).
