@@ -5,9 +5,10 @@ a pre-shared key) with datagrams carried by hand, as :mod:`tests.gateway.test_ga
 
 * An IKE_SA_INIT forged from Branch2's address leaves a half-open responder SA (RFC 7296
   §2.6) that never completes; Branch1 still starts its own IKE SA for its traffic.
-* On an established IKE SA, the peer's last request replayed from another address and port
-  draws our answer again, sent to the peer (§2.1), and moves nothing; a request with a
-  broken ICV, and an IKE_SA_INIT forged with the SA's own SPIi, are dropped. None of them
+* On an established IKE SA, the peer's last request (an INFORMATIONAL) replayed from another
+  address and port draws our answer again, sent to the peer (§2.1), and moves nothing; an
+  older CREATE_CHILD_SA replayed (its Message ID is spent, §2.2), a request with a broken
+  ICV, and an IKE_SA_INIT forged with the SA's own SPIi, are dropped. None of them
   changes the SA (address, port, Message IDs, Child SAs) or counts as a sign of life for
   dead peer detection (§2.4: only an authenticated answer does).
 """
@@ -104,12 +105,19 @@ def test_replayed_and_forged_requests_change_nothing_and_prove_no_life() -> None
     b1 = p.v2("b1")
     sa: IkeSa | None = b1.v2.ike_sa(B2)
     assert sa is not None and sa.role == "responder" and b1.dpd is not None
+    assert p.v2("b2").v2.create_child_sa(B1, p.now)  # a second Child SA (RFC 7296 §1.3.1)
+    (create,) = p.b2.datagrams_to_send(p.now)
+    p.b1.receive_datagram(create.data, (B2, 500), p.now)
+    p.carry()
+    assert len(sa.children) == 2
     request = _request(p)
     dropped = b1.v2.stats["dropped"]
     before, later = _seen(b1), p.now + 30
     # the last request again, from elsewhere, on UDP 4500 (an address change would follow)
     p.b1.receive_datagram(add_non_esp_marker(request), ("10.66.0.9", 4500), later, 4500)
     assert [d.addr for d in p.b1.datagrams_to_send(later)] == [sa.peer]  # answered to the peer
+    # the CREATE_CHILD_SA before it, replayed: an old Message ID
+    p.b1.receive_datagram(create.data, (B2, 500), later)
     # a new request with a broken ICV
     assert p.v2("b2").v2.check_liveness(B1, later)
     (fresh,) = p.b2.datagrams_to_send(later)
@@ -122,5 +130,5 @@ def test_replayed_and_forged_requests_change_nothing_and_prove_no_life() -> None
     (init,) = forger.datagrams_to_send(later)
     p.b1.receive_datagram(sa.spi_i + init.data[8:], (B2, 500), later)
     assert p.b1.datagrams_to_send(later) == []
-    assert b1.v2.stats["dropped"] == dropped + 3, b1.v2.stats
+    assert b1.v2.stats["dropped"] == dropped + 4, b1.v2.stats
     assert _seen(b1) == before  # same address, port, Message IDs, Child SAs; no life proven

@@ -1,0 +1,180 @@
+"""The IKEv2 router process under forged traffic, in network namespaces (issue 19's promises,
+IKEv2 side; :mod:`tests.realnet.test_soak` is the IKEv1 soak).
+
+Branch1 is ``vpnteach router run`` speaking IKEv2 (FlexVPN, pre-shared key, WAN 10.1.1.1,
+TUN 192.168.11.1), Branch2 charon (10.2.2.1, 192.168.22.1); the attacker's namespace
+(:mod:`tests.realnet.attack`) forges datagrams to Branch1 (:mod:`tests.realnet.flood`, whose
+"MM1" is here a real IKE_SA_INIT request given a fresh SPIi: its first 8 bytes, RFC 7296 §3.1).
+
+* A spoofed IKE_SA_INIT from Branch2's address (a half-open responder SA with that peer) does
+  not stop Branch1 from initiating: a ping from Branch1's LAN brings the tunnel up.
+* The soak: with the tunnel up and a ping crossing it, a burst of IKE_SA_INITs with fresh SPIs
+  from Branch2's address fills the half-open table up to ``--in-negotiation-sa`` (no
+  ``cookie-challenge`` line: the hard bound is what bites), then garbage to UDP 500/4500,
+  IKE_SA_INITs from addresses of no peer and spoofed ESP with random SPIs arrive. The tunnel
+  keeps passing traffic, RSS grows by less than 20 MB, at most a handful of INVALID_SPI
+  notifies go out, and the half-open SAs are gone 30 s after the burst
+  (:data:`~vpnteach.ikev2.endpoint.HALF_OPEN_SECONDS`). The figures are printed (``pytest -s``).
+
+Needs root, netns, ping and strongSwan.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from tests.ikev2.harness import peer_config
+from tests.interop.strongswan import Charon
+from tests.realnet.attack import Attacker
+from tests.realnet.harness import Router, ping, start_strongswan, write_configs
+from tests.realnet.test_soak import _rss_kb, _udp_receive_buffer_errors
+from tests.realnet.test_strongswan_ikev2 import flexvpn
+from vpnteach.crypto.rng import SeededRng
+from vpnteach.ikev2 import Ikev2Endpoint
+from vpnteach.ikev2.endpoint import HALF_OPEN_SECONDS
+from vpnteach.labs.seed import PRE_SHARED_KEY
+from vpnteach.net import netns
+
+B1, B2 = "10.1.1.1", "10.2.2.1"
+LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
+LIMIT = 40  # --in-negotiation-sa: below the engine's default COOKIE threshold (100)
+BURST, GARBAGE, SA_INITS, ESPS = 400, 20_000, 5_000, 5_000
+RATE = 3000.0
+RSS_LIMIT_KB = 20 * 1024
+
+
+def _sa_init_template(path: Path) -> Path:
+    """A real IKE_SA_INIT from an IKEv2 Branch2 to Branch1 (its proposal is Branch1's)."""
+    endpoint = Ikev2Endpoint(peer_config("Branch2"), SeededRng("soak-v2"))
+    endpoint.initiate(B1, time.time())
+    path.write_bytes(endpoint.datagrams_to_send(time.time())[0].data)
+    return path
+
+
+def _counters(router: Router) -> dict[str, int]:
+    text = router.ask("show router counters")
+    return {k: int(v) for k, v in re.findall(r"^(.+): (\d+)$", text, re.M)}
+
+
+def _up(topo: netns.Topology, work: Path, pki: Path) -> tuple[Router, Charon]:
+    configs = write_configs(work, "Branch1", "modern", flexvpn("psk"))
+    b1 = Router(topo.left.ns, configs, pki, work, "branch1", debug=("ikev2", "ipsec"),
+                extra=("--in-negotiation-sa", str(LIMIT)))  # fmt: skip
+    charon = start_strongswan(
+        topo.right.ns, work, pki, profile="modern", version=2, psk=PRE_SHARED_KEY
+    )
+    try:
+        b1.start()
+    except BaseException:
+        charon.stop()
+        raise
+    return b1, charon
+
+
+def test_a_spoofed_sa_init_from_the_peer_does_not_stop_the_router_initiating(
+    realnet: Path, pki_dir: Path, strongswan: Path
+) -> None:
+    work = realnet
+    with netns.Topology() as topo, Attacker(topo.left.ns) as attacker:
+        b1, charon = _up(topo, work, pki_dir)
+        with charon, b1:
+            template = _sa_init_template(work / "sa_init.bin")
+            one = attacker.flood(B1, B2, mm1=1, mm1_template=template, spoof=f"{B2}/32")
+            one.wait(30)
+            deadline = time.monotonic() + 10
+            while _counters(b1)["ikev2 half-open SAs"] != 1 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            half_open = _counters(b1)["ikev2 half-open SAs"]
+            _, received, out = ping(topo.left.ns, LAN1, LAN2, count=10, interval=0.5)
+            shown = b1.ask("show crypto ikev2 sa")
+            assert b1.stop() == 0
+    assert half_open == 1, shown
+    assert received >= 7, out  # before the fix: 0/10, the forged SA blocked ours for 30 s
+    assert re.search(r"10\.1\.1\.1/\d+\s+10\.2\.2\.1/\d+\s+none/none\s+READY", shown), shown
+    assert re.search(r"10\.1\.1\.1/500\s+10\.2\.2\.1/500\s+none/none\s+IN-NEG", shown)  # forged
+
+
+def _sample_while(proc: subprocess.Popen[bytes], b1: Router, seen: list[int]) -> str:
+    """Sample the half-open SAs every second while ``proc`` runs; its output."""
+    while proc.poll() is None:
+        seen.append(_counters(b1)["ikev2 half-open SAs"])
+        time.sleep(1)
+    return proc.communicate(timeout=60)[0].decode().strip()
+
+
+def test_soak_forged_traffic_leaves_the_ikev2_tunnel_up_and_memory_bounded(
+    realnet: Path, pki_dir: Path, strongswan: Path
+) -> None:
+    work = realnet
+    with netns.Topology() as topo, Attacker(topo.left.ns) as attacker:
+        b1, charon = _up(topo, work, pki_dir)
+        with charon, b1:
+            assert b1.proc is not None
+            first = ping(topo.left.ns, LAN1, LAN2, count=5)  # the tunnel comes up
+            b1.wait_for_sa()
+            rss_before = _rss_kb(b1.proc.pid)
+            dropped_before = _udp_receive_buffer_errors(topo.left.ns)
+            pinger = netns.popen(topo.left.ns, ["ping", "-n", "-i", "0.2", "-W", "2", "-I", LAN1,
+                                                LAN2], stdout=subprocess.PIPE)  # fmt: skip
+            template = _sa_init_template(work / "sa_init.bin")
+            half_open: list[int] = []
+            burst_at = time.monotonic()
+            burst = attacker.flood(B1, B2, mm1=BURST, mm1_template=template, spoof=f"{B2}/32",
+                                   rate=1000)  # fmt: skip
+            burst_out = _sample_while(burst, b1, half_open)
+            time.sleep(1)
+            after_burst = _counters(b1)
+            flood = attacker.flood(B1, B2, garbage=GARBAGE, mm1=SA_INITS, esp=ESPS, rate=RATE,
+                                   mm1_template=template)  # fmt: skip
+            flood_out = _sample_while(flood, b1, half_open)
+            seconds = time.monotonic() - burst_at
+            while time.monotonic() < burst_at + HALF_OPEN_SECONDS + 2:  # the burst's SAs expire
+                half_open.append(_counters(b1)["ikev2 half-open SAs"])
+                time.sleep(1)
+            pinger.send_signal(signal.SIGINT)  # ping prints its summary
+            summary = pinger.communicate(timeout=30)[0].decode()
+            at_end = _counters(b1)
+            rss_after = _rss_kb(b1.proc.pid)
+            dropped = _udp_receive_buffer_errors(topo.left.ns) - dropped_before
+            counters = b1.ask("show router counters")
+            alive = b1.proc.poll() is None
+            last = ping(topo.left.ns, LAN1, LAN2, count=5)
+            assert b1.stop() == 0
+        log = b1.log.read_text()
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", summary)
+    assert m is not None, summary
+    transmitted, received = int(m.group(1)), int(m.group(2))
+    notifies = re.findall(r"sent INVALID_SPI for 0x([0-9A-F]{8})", log)
+    figures = {
+        "burst from the peer's address (attacker's counts)": burst_out,
+        "flood (attacker's counts)": flood_out,
+        "seconds from the burst to the end": f"{seconds:.0f}",
+        "RSS before/after (kB)": f"{rss_before} / {rss_after} (+{rss_after - rss_before})",
+        "half-open SAs sampled (max, after the burst, at end)":
+            f"{max(half_open)}, {after_burst['ikev2 half-open SAs']},"
+            f" {at_end['ikev2 half-open SAs']}",
+        "IKEv2 datagrams dropped": str(at_end["ikev2 datagrams dropped"]),
+        "INVALID_SPI notifies sent": str(len(notifies)),
+        "pings during the attack (sent/received/lost)":
+            f"{transmitted}/{received}/{transmitted - received}",
+        "pings after": f"{last[0]}/{last[1]}",
+        "UDP datagrams the kernel dropped (router's buffer full)": str(dropped),
+        "router log bytes": str(len(log)),
+    }  # fmt: skip
+    print("\nIKEv2 SOAK FIGURES", *[f"  {k}: {v}" for k, v in figures.items()], sep="\n")
+    per_spi = [line for line in counters.splitlines() if "SPI 0x" in line]
+    rest = [line for line in counters.splitlines() if "SPI 0x" not in line]
+    print(f"ROUTER COUNTERS ({len(per_spi)} per-SPI lines not shown)", *rest, sep="\n  ")
+    assert first[1] >= 1 and alive
+    assert f"mm1={BURST}" in burst_out and f"garbage={GARBAGE}" in flood_out, flood_out
+    assert after_burst["ikev2 half-open SAs"] == LIMIT == max(half_open), figures
+    assert at_end["ikev2 half-open SAs"] == 0, figures  # expired (RFC 7296 §2.6)
+    assert at_end["ikev2 datagrams dropped"] >= BURST - LIMIT + SA_INITS - 50, figures
+    assert 1 <= len(notifies) <= 10 * (seconds // 10 + 1), figures  # INVALID_SPI_BURST/10 s
+    assert rss_after - rss_before < RSS_LIMIT_KB, figures
+    assert received >= 0.8 * transmitted, figures  # the tunnel kept passing traffic
+    assert last[:2] == (5, 5), last[2]
