@@ -6,7 +6,8 @@
   own (a router's ``show`` output keeps its newlines, :func:`~vpnteach.wire.printable.
   printable_lines`).
 * An exception inside a handler is a bug, counted by its type: its text (which may quote the
-  peer) is kept once, not as one counter per distinct text.
+  peer) is kept once, not as one counter per distinct text; ``show router counters`` says
+  how many (``ikev2 internal errors``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from vpnteach.ikev2.sa import IkeSa
 from vpnteach.ikev2.show import show_crypto_ikev2_sa
 from vpnteach.ikev2.sk import seal
 from vpnteach.ikev2.transitions import State
+from vpnteach.router.commands import ikev2_counters
 from vpnteach.wire.ikev2.constants import ExchangeType, Flags, IdType
 from vpnteach.wire.ikev2.message import Ikev2Header
 
@@ -79,6 +81,7 @@ def test_handler_bugs_are_counted_by_type_not_by_text(monkeypatch: pytest.Monkey
     for _ in range(300):  # authentic requests, each one a new text in the bug's message
         p.b.receive_datagram(seal(header, [], a_sa.sk_out(), rng), (B1, 500), p.now)
     assert p.b.stats["dropped internal_error RuntimeError"] == 300
+    assert ikev2_counters(p.b)["ikev2 internal errors"] == 300  # show router counters
     assert len(p.b.stats) <= counters + 2, sorted(p.b.stats)
     assert p.b.last_internal_error == "RuntimeError: a bug quoting the peer, call 299"
     assert b_sa.expected_request_id == mid  # and the SA did not move

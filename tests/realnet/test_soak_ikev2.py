@@ -173,6 +173,7 @@ def test_soak_forged_traffic_leaves_the_ikev2_tunnel_up_and_memory_bounded(
     assert f"mm1={BURST}" in burst_out and f"garbage={GARBAGE}" in flood_out, flood_out
     assert after_burst["ikev2 half-open SAs"] == LIMIT == max(half_open), figures
     assert at_end["ikev2 half-open SAs"] == 0, figures  # expired (RFC 7296 §2.6)
+    assert at_end["ikev2 internal errors"] == 0, figures
     assert at_end["ikev2 datagrams dropped"] >= BURST - LIMIT + SA_INITS - 50, figures
     assert 1 <= len(notifies) <= 10 * (seconds // 10 + 1), figures  # INVALID_SPI_BURST/10 s
     assert rss_after - rss_before < RSS_LIMIT_KB, figures
