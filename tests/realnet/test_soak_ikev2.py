@@ -12,9 +12,11 @@ TUN 192.168.11.1), Branch2 charon (10.2.2.1, 192.168.22.1); the attacker's names
   from Branch2's address fills the half-open table up to ``--in-negotiation-sa`` (no
   ``cookie-challenge`` line: the hard bound is what bites), then garbage to UDP 500/4500,
   IKE_SA_INITs from addresses of no peer and spoofed ESP with random SPIs arrive. The tunnel
-  keeps passing traffic, RSS grows by less than 20 MB, at most a handful of INVALID_SPI
-  notifies go out, and the half-open SAs are gone 30 s after the burst
+  keeps passing traffic, RSS grows by less than 20 MB, INVALID_SPI notifies go out at the
+  rate limit at most (:mod:`vpnteach.gateway.invalid_spi`), no datagram meets a bug
+  (``ikev2 internal errors``), and the half-open SAs are gone 30 s after the burst
   (:data:`~vpnteach.ikev2.endpoint.HALF_OPEN_SECONDS`). The figures are printed (``pytest -s``).
+  About 45 s.
 
 Needs root, netns, ping and strongSwan.
 """
@@ -132,7 +134,10 @@ def test_soak_forged_traffic_leaves_the_ikev2_tunnel_up_and_memory_bounded(
                                    mm1_template=template)  # fmt: skip
             flood_out = _sample_while(flood, b1, half_open)
             seconds = time.monotonic() - burst_at
-            while time.monotonic() < burst_at + HALF_OPEN_SECONDS + 2:  # the burst's SAs expire
+            expiry = burst_at + HALF_OPEN_SECONDS  # the burst's SAs go 30 s after they came
+            while time.monotonic() < expiry + 10 and (
+                time.monotonic() < expiry or half_open[-1] != 0
+            ):  # fmt: skip
                 half_open.append(_counters(b1)["ikev2 half-open SAs"])
                 time.sleep(1)
             pinger.send_signal(signal.SIGINT)  # ping prints its summary
@@ -152,7 +157,7 @@ def test_soak_forged_traffic_leaves_the_ikev2_tunnel_up_and_memory_bounded(
     figures = {
         "burst from the peer's address (attacker's counts)": burst_out,
         "flood (attacker's counts)": flood_out,
-        "seconds from the burst to the end": f"{seconds:.0f}",
+        "seconds from the burst to the end of the flood": f"{seconds:.0f}",
         "RSS before/after (kB)": f"{rss_before} / {rss_after} (+{rss_after - rss_before})",
         "half-open SAs sampled (max, after the burst, at end)":
             f"{max(half_open)}, {after_burst['ikev2 half-open SAs']},"
@@ -174,7 +179,7 @@ def test_soak_forged_traffic_leaves_the_ikev2_tunnel_up_and_memory_bounded(
     assert after_burst["ikev2 half-open SAs"] == LIMIT == max(half_open), figures
     assert at_end["ikev2 half-open SAs"] == 0, figures  # expired (RFC 7296 §2.6)
     assert at_end["ikev2 internal errors"] == 0, figures
-    assert at_end["ikev2 datagrams dropped"] >= BURST - LIMIT + SA_INITS - 50, figures
+    assert at_end["ikev2 datagrams dropped"] >= BURST - LIMIT + SA_INITS - 50 - dropped, figures
     assert 1 <= len(notifies) <= 10 * (seconds // 10 + 1), figures  # INVALID_SPI_BURST/10 s
     assert rss_after - rss_before < RSS_LIMIT_KB, figures
     assert received >= 0.8 * transmitted, figures  # the tunnel kept passing traffic
