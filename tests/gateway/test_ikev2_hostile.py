@@ -11,6 +11,9 @@ a pre-shared key) with datagrams carried by hand, as :mod:`tests.gateway.test_ga
   ICV, and an IKE_SA_INIT forged with the SA's own SPIi, are dropped. None of them
   changes the SA (address, port, Message IDs, Child SAs) or counts as a sign of life for
   dead peer detection (§2.4: only an authenticated answer does).
+* A flood of IKE_SA_INITs forged from the peer's address: half-open SAs up to the COOKIE
+  threshold, then cookies and no state; the ``debug`` records stay a ring in a router
+  gateway; the half-open SAs are forgotten after their timeout.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from tests.ikev2.harness import peer_config
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.gateway import Discard, Ikev2Gateway, Transmit, make_gateway
 from vpnteach.ikev2 import Ikev2Endpoint
+from vpnteach.ikev2.endpoint import HALF_OPEN_SECONDS
 from vpnteach.ikev2.sa import IkeSa
 from vpnteach.labs.seed import variant_commands
+from vpnteach.trace import Ring
 from vpnteach.wire.ikev2 import decode_message
 from vpnteach.wire.ikev2.constants import ExchangeType
 from vpnteach.wire.natt import add_non_esp_marker
@@ -132,3 +137,29 @@ def test_replayed_and_forged_requests_change_nothing_and_prove_no_life() -> None
     assert p.b1.datagrams_to_send(later) == []
     assert b1.v2.stats["dropped"] == dropped + 4, b1.v2.stats
     assert _seen(b1) == before  # same address, port, Message IDs, Child SAs; no life proven
+
+
+def test_a_flood_of_forged_sa_inits_leaves_bounded_records_and_expires() -> None:
+    rng = SeededRng("ikev2-flood")
+    name = "Branch1"
+    lines = variant_commands(name, "seed", None, "pre-share", ike=2)
+    lines += "crypto ikev2 cookie-challenge 10\n"
+    gw = make_gateway(config(name, lines), pki().routers[name], rng, retain=20)
+    assert isinstance(gw, Ikev2Gateway)
+    template = Ikev2Endpoint(peer_config("Branch2"), SeededRng("forger"))
+    template.initiate(B1, T0)
+    (init,) = template.datagrams_to_send(T0)
+    forged = 100
+    for i in range(forged):  # fresh SPIi each (RFC 7296 §3.1: the header's first 8 bytes)
+        gw.receive_datagram(i.to_bytes(8, "big") + init.data[8:], (B2, 500), T0)
+        gw.datagrams_to_send(T0)
+    half_open = [s for s in gw.v2.sas.values() if s.state.name == "R_WAIT_AUTH"]
+    assert len(half_open) == gw.v2.config.max_half_open  # then COOKIEs, no state (§2.6)
+    assert gw.v2.stats["cookie_sent"] == forged - len(half_open)
+    assert isinstance(gw.v2.moves, Ring) and gw.v2.moves.total >= forged
+    assert len(gw.v2.moves) <= 2 * 20  # the router's ring, not every move
+    timer = gw.get_timer()
+    assert timer is not None and timer <= T0 + HALF_OPEN_SECONDS
+    gw.handle_timer(T0 + HALF_OPEN_SECONDS + 1)
+    assert not gw.v2.sas and gw.v2.stats["half_open_expired"] == len(half_open)
+    assert len(gw.v2.moves) <= 2 * 20
