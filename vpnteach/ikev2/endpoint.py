@@ -15,10 +15,10 @@ request is answered with our last response again; a response must answer our pen
 request (§2.1-2.2). The message is checked against the payload rules, its SK payload opened,
 and the move looked up in :data:`~vpnteach.ikev2.transitions.IKEV2`; the handler's outcome
 is recorded in :attr:`Ikev2Endpoint.moves`. IKE fragments (RFC 7383) are opened one by one
-and the message is processed once all are in. Anything malformed, unauthenticated or out of
-place is counted in :attr:`stats` and dropped: ``receive_datagram`` never raises and never
-changes an SA for a message it drops. Timers retransmit our requests (§2.1) and forget
-half-open responder SAs (§2.6).
+and the message is processed once all are in (within :mod:`.reassembly`'s bounds). Anything
+malformed, unauthenticated or out of place is counted in :attr:`stats` and dropped:
+``receive_datagram`` never raises and never changes an SA for a message it drops. Timers
+retransmit our requests (§2.1) and forget half-open responder SAs (§2.6).
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ is kept, §2.6) until all are in. RFC 7383 leaves the limits to the receiver; wh
 IKE_SA_INIT with us holds the keys of a half-open SA, so a message in pieces is memory an
 unauthenticated peer chooses. This engine keeps, per IKE SA:
 
-* one message in reassembly per direction (requests, responses): a fragment of a newer
-  Message ID replaces the older buffer, which can never complete (strongSwan's
-  ``task_manager_v2.c`` does the same);
+* one message in reassembly per direction (requests, responses; strongSwan's
+  ``task_manager_v2.c`` also keeps one defragmentation buffer per direction): a fragment of
+  another Message ID replaces the older buffer, which can no longer complete;
 * at most :data:`MAX_FRAGMENTS` fragments and :data:`MAX_REASSEMBLED` bytes of decrypted
   content per message (strongSwan refuses a message larger than ``charon.max_packet``,
   10,000 bytes by default, fragmented or not; Rockhopper's defaults are 64 fragments and
