@@ -114,3 +114,12 @@ def test_fragments_within_the_bounds_still_reassemble() -> None:
     assert p.kinds("a") == p.kinds("b") == ["IkeSaEstablished", "ChildSaEstablished"]
     assert p.b.stats["fragments_received"] >= 4
     assert not [s.fragments for s in (*p.a.sas.values(), *p.b.sas.values()) if s.fragments]
+
+
+def test_a_message_announcing_more_fragments_than_the_bound_is_never_kept() -> None:
+    p, a_sa, b_sa = _half_open()
+    fragments = _fragments(a_sa, AUTH, 1, 150 * (MAX_FRAGMENTS + 1), 220)
+    assert len(fragments) > MAX_FRAGMENTS
+    for data in fragments[:3]:
+        p.b.receive_datagram(data, (B1, 500), p.now)
+    assert p.b.stats["dropped bad_fragment"] == 3 and not b_sa.fragments
