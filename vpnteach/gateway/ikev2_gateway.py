@@ -255,9 +255,12 @@ class Ikev2Gateway(TunnelKeepUp, Ikev2TimerGlue, Gateway):
             self._asked_later.add(peer)  # our request window is busy (§2.3): when it frees
 
     def _negotiating(self, peer: str) -> bool:
-        """An IKE SA with ``peer`` is between IKE_SA_INIT and the end of IKE_AUTH, or our
-        CREATE_CHILD_SA for a new Child SA awaits its answer."""
-        pending = (State.I_WAIT_INIT, State.I_WAIT_AUTH, State.R_WAIT_AUTH)
+        """An IKE SA we initiated with ``peer`` is between IKE_SA_INIT and the end of IKE_AUTH,
+        or our CREATE_CHILD_SA for a new Child SA awaits its answer. A half-open responder SA
+        is not ours to wait for: anyone can make one with an IKE_SA_INIT forged from the
+        peer's address (RFC 7296 §2.6), which never completes, so we start our own beside it
+        (as the IKEv1 endpoint does beside a responder's Main Mode)."""
+        pending = (State.I_WAIT_INIT, State.I_WAIT_AUTH)
         return any(
             sa.peer[0] == peer
             and (sa.state in pending or (sa.pending_create is not None

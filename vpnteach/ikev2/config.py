@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from vpnteach.pki.trustpoint import RouterPki
 from vpnteach.wire.ikev2.constants import DhId, EncrId, IdType, IntegId, PrfId
 from vpnteach.wire.ikev2.payloads import IdPayload
+from vpnteach.wire.printable import printable
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,11 @@ class Identity:
         return cls(payload.id_type, payload.identification_data)
 
     def __str__(self) -> str:
+        """The identity as text for logs and ``show``: an FQDN is the peer's choice of bytes,
+        so each unprintable character (a newline, an ANSI escape) is one ``?``
+        (:func:`~vpnteach.wire.printable.printable`, strongSwan's ``chunk_printable``)."""
         if self.id_type == IdType.ID_FQDN:
-            return self.data.decode("ascii", "replace")
+            return printable(self.data.decode("ascii", "replace"))
         if self.id_type == IdType.ID_IPV4_ADDR and len(self.data) == 4:
             return str(ipaddress.IPv4Address(self.data))
         return f"ID type {self.id_type}: {self.data.hex()}"

@@ -15,10 +15,10 @@ request is answered with our last response again; a response must answer our pen
 request (§2.1-2.2). The message is checked against the payload rules, its SK payload opened,
 and the move looked up in :data:`~vpnteach.ikev2.transitions.IKEV2`; the handler's outcome
 is recorded in :attr:`Ikev2Endpoint.moves`. IKE fragments (RFC 7383) are opened one by one
-and the message is processed once all are in. Anything malformed, unauthenticated or out of
-place is counted in :attr:`stats` and dropped: ``receive_datagram`` never raises and never
-changes an SA for a message it drops. Timers retransmit our requests (§2.1) and forget
-half-open responder SAs (§2.6).
+and the message is processed once all are in (within :mod:`.reassembly`'s bounds). Anything
+malformed, unauthenticated or out of place is counted in :attr:`stats` and dropped:
+``receive_datagram`` never raises and never changes an SA for a message it drops. Timers
+retransmit our requests (§2.1) and forget half-open responder SAs (§2.6).
 """
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ from vpnteach.ikev2 import create_child, ike_auth, informational, rekey_ike, sa_
 from vpnteach.ikev2.config import Ikev2Config, PeerConfig
 from vpnteach.ikev2.context import NAT_T_PORT, Context, ProtocolError, Received
 from vpnteach.ikev2.events import Event
+from vpnteach.ikev2.reassembly import add_fragment, expire_fragments
 from vpnteach.ikev2.rules import RULES
-from vpnteach.ikev2.sa import Address, Datagram, FragmentBuffer, IkeSa
-from vpnteach.ikev2.sk import SkError, open_sk, open_skf, reassemble
+from vpnteach.ikev2.sa import Address, Datagram, IkeSa
+from vpnteach.ikev2.sk import SkError, open_sk, open_skf
 from vpnteach.ikev2.transitions import IKEV2, Input, State, TransitionError
 from vpnteach.trace import Trace
 from vpnteach.wire.errors import DecodeError
@@ -45,9 +46,6 @@ from vpnteach.wire.natt import strip_non_esp_marker
 HALF_OPEN_SECONDS = 30.0
 """A responder forgets an IKE SA whose IKE_AUTH has not come after this long (RFC 7296 §2.6:
 half-open SAs are what a flood of IKE_SA_INIT requests fills memory with)."""
-
-MAX_FRAGMENTS = 64
-"""More fragments than this in one message are refused (RFC 7383 §2.6 leaves the limit to us)."""
 
 Handler = Callable[[Context, IkeSa, Received | None], State]
 HANDLERS: dict[str, Handler] = {
@@ -111,6 +109,7 @@ class Ikev2Endpoint:
         self.ctx = Context(config, rng, self.trace)
         self.sas: dict[bytes, IkeSa] = {}
         self.moves: list[MoveRecord] = []
+        self.last_internal_error = ""  # the newest bug's text (its count is in stats)
         self._conn_ids = 0
 
     @property
@@ -280,7 +279,10 @@ class Ikev2Endpoint:
         except (DecodeError, SkError, TransitionError) as exc:
             self._drop(type(exc).__name__)
         except Exception as exc:  # a bug must not kill the router: count it, keep going
-            self._drop(f"internal_error {type(exc).__name__}: {exc}")
+            # the counter's name is the type alone: the text may hold peer data, and one
+            # counter per distinct text would grow without end
+            self.last_internal_error = f"{type(exc).__name__}: {exc}"
+            self._drop(f"internal_error {type(exc).__name__}")
 
     def datagrams_to_send(self, now: float) -> list[Datagram]:
         """The datagrams queued since the last call."""
@@ -307,6 +309,8 @@ class Ikev2Endpoint:
         self.ctx.now = now
         limit = self.config.retransmission.limit
         for sa in list(self.sas.values()):
+            if sa.fragments:
+                self.stats["fragments_expired"] += expire_fragments(sa.fragments, now)
             if sa.state == State.R_WAIT_AUTH and self._half_open_end(sa) <= now:
                 self.stats["half_open_expired"] += 1
                 self._fire(sa, Input.EV_TIMEOUT, None)
@@ -418,27 +422,17 @@ class Ikev2Endpoint:
         raise ProtocolError("bad_message_id", "an old Message ID with different content")
 
     def _fragment(self, sa: IkeSa, msg: Ikev2Message, data: bytes) -> tuple[Payload, ...] | None:
-        """Keep one authenticated fragment (RFC 7383 §2.6); the payloads once all are in."""
+        """Keep one authenticated fragment (RFC 7383 §2.6, :mod:`.reassembly`); the payloads
+        once all are in."""
         skf = msg.skf
         assert skf is not None
         if sa.init is None or not sa.fragmentation:
             raise ProtocolError("unexpected_fragment", "IKE fragments were not negotiated")
         inside = open_skf(data, msg, sa.sk_in())  # an unauthentic fragment is never kept
-        if skf.total_fragments > MAX_FRAGMENTS:
-            raise ProtocolError("bad_fragment", f"{skf.total_fragments} fragments announced")
         key = (msg.header.message_id, msg.header.response)
-        buffer = sa.fragments.setdefault(key, FragmentBuffer(skf.total_fragments))
-        if buffer.total != skf.total_fragments:
-            raise ProtocolError("bad_fragment", "Total Fragments changed within a message")
-        buffer.parts[skf.fragment_number] = inside
-        if skf.fragment_number == 1:
-            buffer.first_payload = skf.first_payload
+        payloads = add_fragment(sa.fragments, key, skf, inside, self.ctx.now)  # bounded
         self.stats["fragments_received"] += 1
-        parts = buffer.complete()
-        if parts is None:
-            return None
-        del sa.fragments[key]
-        return reassemble(buffer.first_payload, parts)
+        return payloads
 
     def _open(self, sa: IkeSa, msg: Ikev2Message, data: bytes) -> tuple[Payload, ...]:
         if msg.header.exchange_type == ExchangeType.IKE_SA_INIT:

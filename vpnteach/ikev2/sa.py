@@ -99,6 +99,11 @@ class FragmentBuffer:
     total: int
     first_payload: int = 0
     parts: dict[int, bytes] = field(default_factory=dict)  # number -> decrypted inside
+    started: float = 0.0  # when its first fragment was kept (``now``), for the timeout
+
+    def size(self) -> int:
+        """Bytes of decrypted content kept so far."""
+        return sum(len(part) for part in self.parts.values())
 
     def complete(self) -> list[bytes] | None:
         """Every part in order, once all have arrived."""

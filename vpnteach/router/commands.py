@@ -102,13 +102,17 @@ class ProcessContext:
 
 def ikev2_counters(v2: Ikev2Endpoint) -> dict[str, int]:
     """The IKEv2 figures of ``show router counters``: SAs half open now, the threshold above
-    which IKE_SA_INIT is answered with a COOKIE, cookies sent, datagrams dropped."""
+    which IKE_SA_INIT is answered with a COOKIE, cookies sent, datagrams dropped, and of those
+    the ones a bug dropped (the engine counts an exception in a handler as a drop; the IKEv1
+    side logs its traceback)."""
     half_open = sum(1 for sa in v2.sas.values() if sa.state == State.R_WAIT_AUTH)
+    bugs = sum(n for k, n in v2.stats.items() if k.startswith("dropped internal_error"))
     return {
         "ikev2 half-open SAs": half_open,
         "ikev2 cookie-challenge above": v2.config.max_half_open,
         "ikev2 cookies sent": v2.stats["cookie_sent"],
         "ikev2 datagrams dropped": v2.stats["dropped"],
+        "ikev2 internal errors": bugs,
     }
 
 
