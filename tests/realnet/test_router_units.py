@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require
+from tests.gateway.test_gateway import WAN, echo
+from tests.gateway.test_gateway import Pair as GatewayPair
 from tests.realnet.harness import write_configs
+from vpnteach.gateway import Discard, Transmit
+from vpnteach.gateway.fastpath import FastPath
 from vpnteach.ios import apply_commands, parse_config
 from vpnteach.ios.errors import ExecError
 from vpnteach.labs.seed import variant_commands
@@ -174,15 +178,84 @@ def test_the_learner_topology_has_fixed_names_and_the_seed_addresses() -> None:
 
 
 class _Socket:
-    """A UDP socket double that returns ``datagrams`` once each, then would block."""
+    """A socket double that returns ``datagrams`` once each (from ``source``), then would
+    block; what is sent is kept in ``sent``."""
 
-    def __init__(self, *datagrams: bytes) -> None:
-        self.queue = list(datagrams)
+    def __init__(self, *datagrams: bytes, source: str = "10.2.2.1") -> None:
+        self.queue, self.source = list(datagrams), source
+        self.sent: list[bytes] = []
 
     def recvfrom(self, size: int) -> tuple[bytes, tuple[str, int]]:
+        return self.recv(size), (self.source, 500)
+
+    def recv(self, size: int) -> bytes:
         if not self.queue:
             raise BlockingIOError
-        return self.queue.pop(0), ("10.2.2.1", 500)
+        return self.queue.pop(0)
+
+    def sendto(self, data: bytes, addr: tuple[str, int]) -> int:
+        self.sent.append(data)
+        return len(data)
+
+
+class _Writer(list[bytes]):
+    """The TUN writer double: what would be written to the LAN."""
+
+    def put(self, packet: bytes) -> None:
+        self.append(packet)
+
+    def flush(self) -> None:
+        pass
+
+    dropped = errors = 0
+
+
+def _qm3_and_first_esp() -> tuple[GatewayPair, bytes, bytes]:
+    """Branch1 and Branch2 in process up to QM3, which is held back, and Branch1's first ESP
+    packet on the SAs it installed on QM2."""
+    pair = GatewayPair()
+    assert isinstance(pair.b1.outbound(echo(), WAN, pair.now), Discard)  # IKE triggered
+    from_b1 = 0
+    while True:
+        for d in pair.b1.datagrams_to_send(pair.now):
+            from_b1 += 1
+            if from_b1 == 5:  # MM1, MM3, MM5, QM1, QM3
+                esp = pair.b1.outbound(echo(1), WAN, pair.now)
+                assert isinstance(esp, Transmit) and esp.protected
+                return pair, d.data, esp.packet
+            pair.b2.receive_datagram(d.data, ("10.1.1.1", 500), pair.now, 500)
+        for d in pair.b2.datagrams_to_send(pair.now):
+            pair.b1.receive_datagram(d.data, ("10.2.2.1", 500), pair.now, 500)
+        pair.now += 0.01
+
+
+def _responder(pair: GatewayPair, *on_udp500: bytes) -> tuple[RouterProcess, _Writer]:
+    router = RouterProcess(parse_config(SEED_CONFIGS["Branch2"]), log=io.StringIO())
+    router.gateway, router._fast = pair.b2, FastPath(pair.b2)
+    router.udp[500] = _Socket(*on_udp500, source="10.1.1.1")  # type: ignore[assignment]
+    router._lan_writer = writer = _Writer()  # type: ignore[assignment]
+    return router, writer
+
+
+def test_esp_read_before_the_event_loop_read_qm3_still_finds_its_sa() -> None:
+    """QM3 waits on UDP 500 (the event loop's socket) when the data-plane thread reads the
+    first ESP packet on the new SAs, which the responder installs on QM3 (RFC 2409 §5.5): the
+    data plane reads UDP 500 first, so the packet is delivered, not dropped as unknown."""
+    pair, qm3, esp = _qm3_and_first_esp()
+    router, writer = _responder(pair, qm3)
+    router.raw = _Socket(esp)  # type: ignore[assignment]
+    router._on_raw_esp()
+    assert writer == [echo(1)]
+    assert not [k for k in router.stats if k.startswith("discard")], router.stats
+
+
+def test_without_qm3_the_same_esp_packet_is_dropped_as_unknown() -> None:
+    pair, _, esp = _qm3_and_first_esp()
+    router, writer = _responder(pair)
+    router.raw = _Socket(esp)  # type: ignore[assignment]
+    router._on_raw_esp()
+    assert writer == []
+    assert [k for k in router.stats if k.startswith("discard")], router.stats
 
 
 def test_a_bug_while_receiving_is_logged_with_its_traceback_and_the_router_goes_on(

@@ -259,7 +259,7 @@ class DataPlane:
                 esp = port == NAT_T_PORT and len(data) >= 8 and data[:4] != NON_ESP_MARKER
                 inner = fast(data, now) if esp else None
                 if inner is None:
-                    general += 1
+                    general += 1 + (self._ike_first(now) if esp else 0)
                     self._on_datagram(data, addr, port, now)
                 elif type(inner) is bytes and self._lan_writer is not None:
                     self._lan_writer.put(inner)  # written by its thread (net/writer.py)
@@ -285,6 +285,30 @@ class DataPlane:
             self.stats[f"ike_in_{port}"] += 1
             self.gateway.receive_datagram(data, (str(addr[0]), int(addr[1])), now, port)
 
+    def _ike_first(self, now: float) -> int:
+        """Before an ESP packet the fast path could not take (an SPI not known yet, among
+        others): read what waits on UDP 500, the event loop's socket. Returns how many.
+
+        Quick Mode's initiator sends QM3 and then ESP on the new SAs, which the responder
+        installs on QM3 (RFC 2409 §5.5). QM3 reaches UDP 500 first, but the event loop may not
+        have read it yet when this thread reads the ESP: without this, a rekey under traffic
+        lost the first packets on the new SA as "unknown SPI" whenever the event loop's thread
+        was slow to run (a loaded machine). Both threads read that socket holding the lock.
+        """
+        sock = self.udp.get(500)
+        count = 0
+        while sock is not None and count < BATCH:
+            try:
+                data, addr = sock.recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as exc:
+                self.stats[f"udp_error: {exc.strerror}"] += 1
+                break
+            count += 1
+            self._on_datagram(data, addr, 500, now)
+        return count
+
     def _on_raw_esp(self) -> None:
         raw = self.raw
         assert raw is not None
@@ -301,7 +325,7 @@ class DataPlane:
             ours = len(packet) >= 20 and packet[9] == _ESP and packet[16:20] == address
             inner = fast(packet[hlen:], now) if ours and hlen >= 20 else None
             if inner is None:
-                general += 1
+                general += 1 + self._ike_first(now)
                 self._inbound(packet, now)
             elif type(inner) is bytes:
                 self._deliver(Deliver(inner, True))
