@@ -37,6 +37,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vpnteach.gateway import ipsec_log
+from vpnteach.ikev2.transitions import State
 
 if TYPE_CHECKING:
     from vpnteach.esp.sa import IpsecSa
@@ -74,7 +75,19 @@ class TunnelKeepUp:
         peer = self._vti_peer()
         if peer is None or self.sad.sas() or self._negotiating(peer):
             return None
+        if self._peer_bringing_up(peer):
+            return None
         return self._keepup_at
+
+    def _peer_bringing_up(self, peer: str) -> bool:
+        """We answered an IKE_SA_INIT from ``peer`` and wait for its IKE_AUTH, one round trip
+        away: starting our own would only cross it. A forged IKE_SA_INIT (RFC 7296 §2.6) holds
+        the tunnel back until that half-open SA expires, not for good: the traffic trigger
+        (``_negotiating``) does not wait for responder SAs, and the peer's own IKE_SA_INIT
+        is answered beside the forged one."""
+        return any(
+            sa.peer[0] == peer and sa.state is State.R_WAIT_AUTH for sa in self.v2.sas.values()
+        )
 
     def keep_tunnel_up(self, now: float) -> None:
         """Start the tunnel if :meth:`keepup_timer` says it is due at ``now``."""
