@@ -23,19 +23,9 @@ import stat
 import time
 from pathlib import Path
 
-from tests.realnet.harness import (
-    Capture,
-    Router,
-    ping,
-    start_strongswan,
-    tshark_rows,
-    write_configs,
-)
-from tests.realnet.test_strongswan_ikev2 import flexvpn
-from vpnteach.labs.seed import PRE_SHARED_KEY
+from tests.realnet.harness import LAN1, LAN2, Capture, flexvpn, ikev2_peers, ping, tshark_rows
 from vpnteach.net import netns
 
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 FIELDS = [
     "ip.src",
     "isakmp.exchangetype",
@@ -87,11 +77,7 @@ def test_clear_crypto_sa_leaves_charon_no_child_sa_and_traffic_opens_one_on_the_
 ) -> None:
     work = realnet
     with netns.Topology() as topo:
-        configs = write_configs(work, "Branch1", "modern", flexvpn("psk"))
-        b1 = Router(topo.left.ns, configs, pki_dir, work, "branch1", True, debug=("ikev2",))
-        charon = start_strongswan(
-            topo.right.ns, work, pki_dir, profile="modern", version=2, psk=PRE_SHARED_KEY
-        )
+        b1, charon = ikev2_peers(topo, work, pki_dir, flexvpn("psk"), debug=("ikev2",))
         conf = charon.swanctl_dir / "swanctl.conf"
         conf.write_text(
             conf.read_text().replace("    children {\n", "    children {\n" + HOSTS_CHILD)

@@ -20,40 +20,27 @@ from pathlib import Path
 
 from tests.interop.strongswan import Charon
 from tests.realnet.harness import (
+    LAN1,
+    LAN2,
     Capture,
     Router,
+    flexvpn,
+    has_ipsec_sa,
+    ikev2_peers,
     ping,
-    start_strongswan,
     tshark_rows,
-    write_configs,
 )
-from tests.realnet.test_strongswan_ikev2 import flexvpn
-from vpnteach.labs.seed import PRE_SHARED_KEY
 from vpnteach.net import netns
 
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 IKE_SA = re.compile(r"vpn: #\d+, ESTABLISHED, IKEv2, ([0-9a-f]{16})_i\*? ([0-9a-f]{16})_r")
-
-
-def _counter(router: Router, name: str) -> int:
-    found = re.search(rf"^{re.escape(name)}: (\d+)$", router.ask("show router counters"), re.M)
-    return int(found.group(1)) if found else 0
-
-
-def _has_sa(show: str) -> bool:
-    return re.search(r"inbound esp sas:\n\s+spi: 0x", show) is not None
 
 
 def _start(
     topo: netns.Topology, work: Path, pki: Path, profile_lines: str
 ) -> tuple[Router, Charon]:
-    extra = flexvpn("psk") + "crypto ikev2 profile PROF\n" + profile_lines
-    b1 = Router(topo.left.ns, write_configs(work, "Branch1", "modern", extra), pki, work,
-                "branch1", True)  # fmt: skip
-    charon = start_strongswan(
-        topo.right.ns, work, pki, profile="modern", version=2, psk=PRE_SHARED_KEY
+    return ikev2_peers(
+        topo, work, pki, flexvpn("psk") + "crypto ikev2 profile PROF\n" + profile_lines
     )
-    return b1, charon
 
 
 def test_vpnteach_rekeys_the_ike_sa_before_its_lifetime_under_traffic(
@@ -93,12 +80,12 @@ def test_charon_answers_periodic_liveness_checks_and_a_dead_charon_is_buried(
             b1.start()
             b1.wait_for_sa()
             time.sleep(23)  # idle: two checks, both answered
-            answered = _counter(b1, "event LivenessChecked")
+            answered = b1.counter("event LivenessChecked")
             assert charon.proc is not None
             charon.proc.kill()  # no Delete: it is just gone
             charon.proc.wait(5)
             deadline = time.monotonic() + 30
-            while _has_sa(b1.ask("show crypto ipsec sa")) and time.monotonic() < deadline:
+            while has_ipsec_sa(b1.ask("show crypto ipsec sa")) and time.monotonic() < deadline:
                 time.sleep(0.5)
             buried = time.monotonic()
             shown = b1.ask("show crypto ikev2 sa")
@@ -106,7 +93,7 @@ def test_charon_answers_periodic_liveness_checks_and_a_dead_charon_is_buried(
             assert b1.stop() == 0
         log = b1.log.read_text()
     assert answered >= 2, log[-3000:]
-    assert not _has_sa(remaining) and "READY" not in shown, log[-3000:]
+    assert not has_ipsec_sa(remaining) and "READY" not in shown, log[-3000:]
     assert buried < deadline
     assert "IKEv2 SA deleted: peer not responding" in log, log[-3000:]
 
