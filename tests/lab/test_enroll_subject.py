@@ -21,21 +21,12 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from tests.conftest import require
-from tests.lab.console_session import branch_lines
-from vpnteach.ios.console import Console
+from tests.lab.console_session import branch_lines, type_lines
 from vpnteach.ios.console.dialogs import Dialogue, script, yes_no
 from vpnteach.ios.errors import ExecError
 from vpnteach.lab import Lab
 from vpnteach.labs.console import blank_seed_lab, console_for
 from vpnteach.stepper.enrollment import ScepExchange, enrollment_steps
-
-
-def _type(console: Console, lines: list[str]) -> str:
-    out = ""
-    for line in lines:
-        out += console.prompt + ("" if console.secret else line) + "\n"
-        out += console.enter(line) + console.unsolicited()
-    return out
 
 
 def _enrolled(serial: str, ip: list[str]) -> tuple[Lab, str]:
@@ -44,7 +35,7 @@ def _enrolled(serial: str, ip: list[str]) -> tuple[Lab, str]:
     lines = branch_lines(1, "10.2.2.1", "192.168.11", "192.168.22", False)
     at = lines.index("crypto pki enroll WIN2003") + 3  # after the password, twice
     lines[at : at + 2] = [serial, *ip]
-    return lab, _type(console_for(lab.branch1), lines)
+    return lab, type_lines(console_for(lab.branch1), lines)
 
 
 @pytest.fixture(scope="module")
