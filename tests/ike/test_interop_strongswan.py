@@ -19,13 +19,11 @@ strongSwan: skipped locally without them, failing in CI.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
 from tests.fixtures.strongswan import charonlog
 from tests.ike.interop_lab import (
     Case,
@@ -34,8 +32,8 @@ from tests.ike.interop_lab import (
     run_both_directions,
     start_charon,
 )
-from tests.interop.lab import add_addresses, raw_sa_block
-from tests.interop.strongswan import CHARON, Charon
+from tests.interop.lab import charon_lab, raw_sa_block
+from tests.interop.strongswan import Charon
 from vpnteach.net import netns
 from vpnteach.wire.constants import NotifyMessageType
 
@@ -51,14 +49,13 @@ OK = [c for c in ALL if c.failure is None]
 def lab(
     root_netns: None, strongswan: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[netns.Topology, Charon, Path, float]]:
-    require(Path(CHARON).exists(), "needs strongSwan charon")
-    work = tmp_path_factory.mktemp("interop")
-    when = time.time()
-    with netns.Topology() as topo:
-        add_addresses(topo, ALL)
-        charon = start_charon(topo, work, when, ALL)
-        with charon:
-            yield topo, charon, work, when
+    with charon_lab(
+        tmp_path_factory,
+        "interop",
+        ALL,
+        lambda topo, work, when: start_charon(topo, work, when, ALL),
+    ) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="module")

@@ -43,7 +43,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,9 +51,7 @@ import pytest
 from tests.conftest import require
 from tests.fixtures.strongswan import charonlog
 from tests.ikev2.interop_lab import V2Case, V2Result, run_both, start_charon
-from tests.interop.lab import add_addresses
-from tests.interop.strongswan import CHARON, Charon
-from vpnteach.net import netns
+from tests.interop.lab import charon_lab
 from vpnteach.net.pcap import LinkType, ipv4_udp_packet, write_pcap_file
 
 pytestmark = pytest.mark.interop
@@ -111,14 +108,14 @@ SK_LABELS = {
 def results(
     root_netns: None, strongswan: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, V2Result]]:
-    require(Path(CHARON).exists(), "needs strongSwan charon")
-    work = tmp_path_factory.mktemp("interop-v2")
-    when = time.time()
-    with netns.Topology() as topo:
-        add_addresses(topo, CASES + FAILURES)
-        charon: Charon = start_charon(topo, work, when, CASES + FAILURES)
-        with charon:
-            yield run_both(topo, work, when, charon, CASES + FAILURES)
+    cases = CASES + FAILURES
+    with charon_lab(
+        tmp_path_factory,
+        "interop-v2",
+        cases,
+        lambda topo, work, when: start_charon(topo, work, when, cases),
+    ) as (topo, charon, work, when):
+        yield run_both(topo, work, when, charon, cases)
 
 
 def _child(r: V2Result) -> dict[str, object]:

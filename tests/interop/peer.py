@@ -53,9 +53,11 @@ def run_peer(
     plan: dict[str, object],
     paths: tuple[Path, Path],
     during: Callable[[], None] = lambda: None,
+    timeout: float = 60.0,
 ) -> Result:
     """Run the peer ``module`` with ``plan`` in ``topo``'s left namespace; once it is ready,
-    call ``during`` (charon initiating, pings ...); wait for it and return its result.
+    call ``during`` (charon initiating, pings ...); wait for it (``timeout`` seconds at most)
+    and return its result.
 
     ``paths`` are where the plan and the result go. The peer is killed if anything fails.
     """
@@ -67,7 +69,7 @@ def run_peer(
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == b"ready", f"{module} did not start"
         during()
-        proc.wait(timeout=60)
+        proc.wait(timeout=timeout)
     finally:
         if proc.poll() is None:
             proc.kill()
