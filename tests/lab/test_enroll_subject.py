@@ -13,14 +13,13 @@ both: its Subject block is ``Name: Branch1.amit.com`` / ``hostname=Branch1.amit.
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from tests.conftest import require
+from tests.conftest import require_tool
 from tests.lab.console_session import branch_lines, type_lines
 from vpnteach.ios.console.dialogs import Dialogue, script, yes_no
 from vpnteach.ios.errors import ExecError
@@ -54,9 +53,7 @@ def test_yes_to_the_serial_number_puts_it_in_the_subject(
     cert = lab.branch1.pki.trustpoint("WIN2003").certificate
     assert cert is not None
     # openssl names the attributes independently of vpnteach
-    openssl = shutil.which("openssl")
-    require(openssl is not None, "needs the openssl command line tool")
-    assert openssl is not None
+    openssl = require_tool("openssl", "needs the openssl command line tool")
     pem = tmp_path / "b1.pem"
     pem.write_bytes(cert.public_bytes(Encoding.PEM))
     subject = subprocess.run(

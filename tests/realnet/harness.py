@@ -223,21 +223,6 @@ class Capture:
         self.stop()
 
 
-def tshark_rows(
-    pcap: Path, keys: Path | None, fields: list[str], display_filter: str = ""
-) -> list[list[str]]:
-    """``tshark -r pcap -T fields`` with ``WIRESHARK_CONFIG_DIR=keys`` (the exported tables)."""
-    import os
-
-    env = dict(os.environ)
-    if keys is not None:
-        env["WIRESHARK_CONFIG_DIR"] = str(keys)
-    argv = ["tshark", "-r", str(pcap), "-T", "fields", *[a for f in fields for a in ("-e", f)]]
-    argv += ["-Y", display_filter] if display_filter else []
-    out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True, timeout=60)
-    return [line.split("\t") for line in out.stdout.splitlines()]
-
-
 def wan_kind(protocols: str) -> str:
     """What a WAN frame carries, from tshark's ``frame.protocols``: ``isakmp``, ``esp``
     (protocol 50), ``esp-in-udp`` (RFC 3948), ``arp`` (the veth's own), else the protocols."""

@@ -27,10 +27,10 @@ from tests.realnet.harness import (
     ping_both_ways,
     start_strongswan,
     swan_child_counters,
-    tshark_rows,
     wan_kind,
     write_configs,
 )
+from tests.tshark import tshark_rows
 from vpnteach.net import netns
 
 COUNT = 5

@@ -23,7 +23,8 @@ import stat
 import time
 from pathlib import Path
 
-from tests.realnet.harness import LAN1, LAN2, Capture, flexvpn, ikev2_peers, ping, tshark_rows
+from tests.realnet.harness import LAN1, LAN2, Capture, flexvpn, ikev2_peers, ping
+from tests.tshark import tshark_records
 from vpnteach.net import netns
 
 FIELDS = [
@@ -105,8 +106,7 @@ def test_clear_crypto_sa_leaves_charon_no_child_sa_and_traffic_opens_one_on_the_
             _wait("charon without an IKE SA", lambda: "vpn:" not in charon.list_sas())
         log = b1.log.read_text()
         mode = stat.S_IMODE(b1.keys.joinpath("ikev2_decryption_table").stat().st_mode)
-        rows = [dict(zip(FIELDS, r, strict=True))
-                for r in tshark_rows(work / "wan.pcap", b1.keys, FIELDS)]  # fmt: skip
+        rows = tshark_records(work / "wan.pcap", b1.keys, FIELDS)
     assert first[:2] == (3, 3), first[2] + log[-3000:]
     assert two.count("spi: 0x") >= 4, two  # two pairs on vpnteach too
     # the hosts pair must not carry the /24's traffic: vpnteach keeps sending on the wider one

@@ -28,8 +28,8 @@ from tests.realnet.harness import (
     has_ipsec_sa,
     ikev2_peers,
     ping,
-    tshark_rows,
 )
+from tests.tshark import tshark_records
 from vpnteach.net import netns
 
 IKE_SA = re.compile(r"vpn: #\d+, ESTABLISHED, IKEv2, ([0-9a-f]{16})_i\*? ([0-9a-f]{16})_r")
@@ -124,10 +124,7 @@ def test_charon_rekeys_the_ike_sa_and_the_routers_key_table_follows(
             listed = charon.list_sas()
             assert b1.stop() == 0
         table = (b1.keys / "ikev2_decryption_table").read_text().splitlines()
-        rows = [
-            dict(zip(fields, r, strict=True))
-            for r in tshark_rows(work / "wan.pcap", b1.keys, fields)
-        ]
+        rows = tshark_records(work / "wan.pcap", b1.keys, fields)
         log = b1.log.read_text()
         swan = charon.log.read_text()
     after = IKE_SA.search(listed)
