@@ -14,7 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.realnet.harness import Capture, Router, ping, tshark_rows, write_configs
+from tests.realnet.harness import Capture, Router, ping, write_configs
+from tests.tshark import tshark_rows
 from vpnteach.net import netns
 
 SEND = (

@@ -21,10 +21,10 @@ from tests.realnet.harness import (
     Router,
     counters,
     ping,
-    tshark_rows,
     wan_kind,
     write_configs,
 )
+from tests.tshark import tshark_rows
 from vpnteach.net import netns
 
 LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
