@@ -71,6 +71,7 @@ from tests.ike.interop_lab import Case, connection  # noqa: E402
 from tests.ike.udp_peer import Slot, interop_pki  # noqa: E402
 from tests.interop.lab import add_addresses, mirror, write_credentials  # noqa: E402
 from tests.interop.strongswan import Charon, Connection  # noqa: E402
+from tests.processes import terminate  # noqa: E402
 from vpnteach.crypto.dh import generate_private_value  # noqa: E402
 from vpnteach.crypto.modexp import powmod  # noqa: E402
 from vpnteach.crypto.modp import get_group  # noqa: E402
@@ -253,12 +254,7 @@ def _capture(ns: str, dev: str, pcap: Path) -> Iterator[None]:
         yield
     finally:
         time.sleep(0.2)
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc, 10)
 
 
 #: ISAKMP exchange types (RFC 2408 §3.1): Identity Protection (Main Mode), Quick Mode.

@@ -27,6 +27,7 @@ from tests.ike.harness import (
 )
 from tests.tshark import ISAKMP_TYPES, tshark_complaints, tshark_records, tshark_rows
 from vpnteach.ike.config import IkeConfig
+from vpnteach.ike.sa import IsakmpSa
 from vpnteach.net.pcap import LinkType, ipv4_udp_packet, write_pcap_file
 from vpnteach.net.sim.keys import IkeKey, write_wireshark_keys
 from vpnteach.wire.constants import NotifyMessageType
@@ -64,16 +65,23 @@ def _tshark(pcap: Path, ka: bytes, icookie: bytes) -> list[dict[str, str]]:
     return tshark_records(pcap, None, FIELDS, options=table)
 
 
-def test_tshark_dissects_and_decrypts_the_seed_run(tmp_path: Path) -> None:
+def _dissected_seed_run(pcap: Path, nat: bool = False) -> tuple[IsakmpSa, list[dict[str, str]]]:
+    """Branch1's ISAKMP SA after the seed scenario (Branch1 behind a NAT with ``nat``), and
+    each message of the run as tshark dissects it from ``pcap``, decrypted with Branch1's Ka."""
     require(shutil.which("tshark") is not None, "needs tshark")
     pair = Pair.make(branch_config("Branch1"), branch_config("Branch2"))
+    if nat:
+        pair.nat = ("10.1.1.1", 1024)
     pair.b1.initiate(B2, pair.now)
     pair.run()
     sa = pair.b1.isakmp_sa(B2)
     assert sa is not None and sa.keying is not None
-    pcap = tmp_path / "seed.pcap"
     _capture(pair, pcap)
-    rows = _tshark(pcap, sa.keying.keys.ka, sa.cky_i)
+    return sa, _tshark(pcap, sa.keying.keys.ka, sa.cky_i)
+
+
+def test_tshark_dissects_and_decrypts_the_seed_run(tmp_path: Path) -> None:
+    sa, rows = _dissected_seed_run(tmp_path / "seed.pcap")
     assert [r["isakmp.exchangetype"] for r in rows] == ["2"] * 6 + ["32"] * 3
     ids = [(r["isakmp.id.type"], r["isakmp.id.data.fqdn"]) for r in rows[4:6]]
     assert ids == [("2", "Branch1.amit.com"), ("2", "Branch2.amit.com")]
@@ -87,16 +95,7 @@ def test_tshark_dissects_and_decrypts_the_seed_run(tmp_path: Path) -> None:
 
 
 def test_tshark_reads_ike_on_4500_after_the_nat_float(tmp_path: Path) -> None:
-    require(shutil.which("tshark") is not None, "needs tshark")
-    pair = Pair.make(branch_config("Branch1"), branch_config("Branch2"))
-    pair.nat = ("10.1.1.1", 1024)
-    pair.b1.initiate(B2, pair.now)
-    pair.run()
-    sa = pair.b1.isakmp_sa(B2)
-    assert sa is not None and sa.keying is not None
-    pcap = tmp_path / "nat.pcap"
-    _capture(pair, pcap)
-    rows = _tshark(pcap, sa.keying.keys.ka, sa.cky_i)
+    _, rows = _dissected_seed_run(tmp_path / "nat.pcap", nat=True)
     assert [r["udp.dstport"] for r in rows][4:] and all(
         r["udp.dstport"] in ("4500", "1025") for r in rows[4:]
     )

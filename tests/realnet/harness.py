@@ -8,7 +8,6 @@ Everything a test starts is stopped by PID when the test ends; the namespaces co
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tests.interop.strongswan import Charon, CharonError, Connection, load_plugins
+from tests.processes import terminate
 from vpnteach.labs.seed import PRE_SHARED_KEY, PROFILES, ikev2_commands
 from vpnteach.labs.seed_configs import SEED_CONFIGS
 from vpnteach.net import netns
@@ -112,12 +112,7 @@ class Router:
         if proc is None:
             return None
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout)
+            terminate(proc, timeout)
         if proc.stdout is not None:
             proc.stdout.close()
         return proc.returncode
@@ -209,12 +204,7 @@ class Capture:
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
             time.sleep(0.3)  # let the last packets be written
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+            terminate(proc, 10)
 
     def __enter__(self) -> Capture:
         return self
@@ -382,3 +372,13 @@ def ping_through_charon(
         return PingRun(
             sent, received, out, first, shown, listed, b1.log.read_text(), swan.log.read_text()
         )
+
+
+def ping_in_both_roles(work: Path, pki: Path, **scenario: Any) -> dict[bool, PingRun]:
+    """:func:`ping_through_charon` with ``scenario`` for both roles at once
+    (:func:`in_both_roles`), keyed by ``vpnteach_initiates``."""
+
+    def run(folder: Path, vpnteach_initiates: bool, tag: str) -> PingRun:
+        return ping_through_charon(folder, pki, vpnteach_initiates, tag, **scenario)
+
+    return in_both_roles(run, work)

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from tests.realnet.attack import Attacker
-from tests.realnet.harness import LAN1, LAN2, flexvpn, ikev2_peers, ping
+from tests.realnet.harness import LAN1, LAN2, bring_up, flexvpn, ikev2_peers, ping
 from vpnteach.net import netns
 
 B1, B2 = "10.1.1.1", "10.2.2.1"
@@ -30,8 +30,7 @@ def test_forged_esp_draws_one_invalid_spi_notify_which_charon_parses_and_answers
     with netns.Topology() as topo, Attacker(topo.left.ns) as attacker:
         b1, charon = ikev2_peers(topo, work, pki_dir, flexvpn("psk"), debug=("ipsec",))
         with charon, b1:
-            b1.start()
-            b1.wait_for_sa()
+            bring_up(b1, charon)
             before = charon.list_sas()
             flood = attacker.flood(B1, B2, esp=FORGED, rate=100, seed=7)
             flood.wait(30)

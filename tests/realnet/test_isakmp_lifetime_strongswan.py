@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.realnet.harness import PingRun, in_both_roles, ping_through_charon
+from tests.realnet.harness import PingRun, ping_in_both_roles
 
 POLICY = "crypto isakmp policy 10\n lifetime 60\n"
 COUNT, INTERVAL = 150, 0.5  # 75 s of pings, across the rekey and the 60 s end of the first SA
@@ -30,12 +30,9 @@ LOSS_BOUND = 2
 def test_a_busy_isakmp_sa_is_replaced_before_it_expires_and_the_child_sa_survives(
     realnet: Path, pki_dir: Path, strongswan: Path
 ) -> None:
-    runs = in_both_roles(
-        lambda work, role, tag: ping_through_charon(
-            work, pki_dir, role, tag, config=POLICY, count=COUNT, interval=INTERVAL,
-            ask=("show crypto isakmp sa",), extra={"unique": "replace"},
-        ),
-        realnet,
+    runs = ping_in_both_roles(
+        realnet, pki_dir, config=POLICY, count=COUNT, interval=INTERVAL,
+        ask=("show crypto isakmp sa",), extra={"unique": "replace"},
     )  # fmt: skip
     for vpnteach_initiates, run in runs.items():
         _check(run, vpnteach_initiates)

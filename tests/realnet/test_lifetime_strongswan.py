@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.realnet.harness import PingRun, in_both_roles, ping_through_charon
+from tests.realnet.harness import PingRun, ping_in_both_roles
 
 LIFETIME = "crypto ipsec security-association lifetime seconds 120\n"
 COUNT, INTERVAL = 265, 0.5  # 132 s of pings: across vpnteach's rekey and its 120 s expiry
@@ -35,12 +35,9 @@ LOSS_BOUND = 2
 def test_a_longer_strongswan_lifetime_is_rekeyed_and_deleted_by_vpnteach_under_ping(
     realnet: Path, pki_dir: Path, strongswan: Path
 ) -> None:
-    runs = in_both_roles(
-        lambda work, role, tag: ping_through_charon(
-            work, pki_dir, role, tag, config=LIFETIME, count=COUNT, interval=INTERVAL,
-            ask=("show crypto ipsec sa",), child_rekey="540s", child_life="600s",
-        ),
-        realnet,
+    runs = ping_in_both_roles(
+        realnet, pki_dir, config=LIFETIME, count=COUNT, interval=INTERVAL,
+        ask=("show crypto ipsec sa",), child_rekey="540s", child_life="600s",
     )  # fmt: skip
     for vpnteach_initiates, run in runs.items():
         _check(run, vpnteach_initiates)

@@ -23,7 +23,7 @@ import stat
 import time
 from pathlib import Path
 
-from tests.realnet.harness import LAN1, LAN2, Capture, flexvpn, ikev2_peers, ping
+from tests.realnet.harness import LAN1, LAN2, Capture, bring_up, flexvpn, ikev2_peers, ping
 from tests.tshark import tshark_records
 from vpnteach.net import netns
 
@@ -86,8 +86,7 @@ def test_clear_crypto_sa_leaves_charon_no_child_sa_and_traffic_opens_one_on_the_
         charon.load_all()
         with Capture(topo.left.ns, topo.left.wan_dev, work / "wan.pcap") as cap, charon, b1:
             cap.start()
-            b1.start()
-            b1.wait_for_sa()
+            bring_up(b1, charon)
             first = ping(topo.left.ns, LAN1, LAN2, count=3)
             ike_before = re.search(r"vpn: #\d+, (ESTABLISHED), IKEv2, ([0-9a-f]{16})_i",
                                    charon.list_sas())  # fmt: skip

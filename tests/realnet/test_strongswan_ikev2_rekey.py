@@ -17,7 +17,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.realnet.harness import LAN1, LAN2, flexvpn, ikev2_peers
+from tests.realnet.harness import LAN1, LAN2, bring_up, flexvpn, ikev2_peers
 from vpnteach.net import netns
 
 COUNT, INTERVAL = 600, 0.002  # 1.2 s of echoes; the rekey 0.5 s in
@@ -44,8 +44,7 @@ def test_charon_rekeys_the_child_sa_under_traffic_and_no_echo_is_lost(
         conf.write_text(conf.read_text().replace(esp, esp.replace("sha256\n", "sha256-modp2048\n")))
         charon.load_all()  # PFS: the rekey's Diffie-Hellman widens charon's window
         with charon, b1:
-            b1.start()
-            b1.wait_for_sa()
+            bring_up(b1, charon)
             before = _child(charon.list_sas())
             argv = ["ping", "-n", "-q", "-c", str(COUNT), "-i", str(INTERVAL), "-W", "2"]
             argv += ["-w", "20", "-I", LAN1, LAN2]

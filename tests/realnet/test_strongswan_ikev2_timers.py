@@ -24,6 +24,7 @@ from tests.realnet.harness import (
     LAN2,
     Capture,
     Router,
+    bring_up,
     flexvpn,
     has_ipsec_sa,
     ikev2_peers,
@@ -50,8 +51,7 @@ def test_vpnteach_rekeys_the_ike_sa_before_its_lifetime_under_traffic(
     with netns.Topology() as topo:
         b1, charon = _start(topo, work, pki_dir, " lifetime 120\n")
         with charon, b1:
-            b1.start()
-            first_sa = b1.wait_for_sa()
+            first_sa = bring_up(b1, charon)
             before = IKE_SA.search(charon.list_sas())
             started = time.monotonic()
             sent, received, out = ping(topo.left.ns, LAN1, LAN2, count=190, interval=0.5)
@@ -77,8 +77,7 @@ def test_charon_answers_periodic_liveness_checks_and_a_dead_charon_is_buried(
     with netns.Topology() as topo:
         b1, charon = _start(topo, work, pki_dir, " dpd 10 2 periodic\n")
         with charon, b1:
-            b1.start()
-            b1.wait_for_sa()
+            bring_up(b1, charon)
             time.sleep(23)  # idle: two checks, both answered
             answered = b1.counter("event LivenessChecked")
             assert charon.proc is not None
@@ -117,8 +116,7 @@ def test_charon_rekeys_the_ike_sa_and_the_routers_key_table_follows(
         charon.load_all()
         with Capture(topo.left.ns, topo.left.wan_dev, work / "wan.pcap") as cap, charon, b1:
             cap.start()
-            b1.start()
-            b1.wait_for_sa()
+            bring_up(b1, charon)
             before = IKE_SA.search(charon.list_sas())
             sent, received, out = ping(topo.left.ns, LAN1, LAN2, count=50, interval=0.5)
             listed = charon.list_sas()

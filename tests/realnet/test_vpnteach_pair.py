@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.realnet.harness import (
+    LAN1,
+    LAN2,
     Capture,
     Router,
     counters,
@@ -27,7 +29,6 @@ from tests.realnet.harness import (
 from tests.tshark import tshark_rows
 from vpnteach.net import netns
 
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 FIELDS = ["frame.protocols", "isakmp.exchangetype", "isakmp.id.type", "isakmp.sig",
           "isakmp.hash", "esp.spi", "esp.icv_good", "icmp.type"]  # fmt: skip
 
