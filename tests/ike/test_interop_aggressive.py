@@ -33,6 +33,7 @@ from tests.ike.interop_lab import (
 )
 from tests.ike.udp_peer import Slot
 from tests.interop.lab import charon_lab, raw_sa_block
+from tests.interop.peer import peer_event_kinds
 from tests.interop.strongswan import AM_PSK_CONF, Charon, Connection
 from vpnteach.ike.aggressive import offline_psk_guess
 from vpnteach.net import netns
@@ -119,7 +120,7 @@ def test_aggressive_mode_and_quick_mode_complete_with_strongswan(
     results: dict[str, CaseResult], case: Case
 ) -> None:
     r = results[case.name]
-    kinds = [e["type"] for e in r.vpnteach["events"]]  # type: ignore[attr-defined]
+    kinds = peer_event_kinds(r.vpnteach)
     assert kinds == ["Phase1Complete", "Phase2Complete"], (kinds, r.log[-3000:])
     p2 = r.events("Phase2Complete")[0]
     block = raw_sa_block(str(r.vpnteach["list_sas"]), case)

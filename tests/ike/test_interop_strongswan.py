@@ -33,6 +33,7 @@ from tests.ike.interop_lab import (
     start_charon,
 )
 from tests.interop.lab import charon_lab, raw_sa_block
+from tests.interop.peer import peer_event_kinds
 from tests.interop.strongswan import Charon
 from vpnteach.net import netns
 from vpnteach.wire.constants import NotifyMessageType
@@ -71,7 +72,7 @@ def test_ike_and_ipsec_sas_are_established_with_strongswan(
     results: dict[str, CaseResult], case: Case
 ) -> None:
     r = results[case.name]
-    kinds = [e["type"] for e in r.vpnteach["events"]]  # type: ignore[attr-defined]
+    kinds = peer_event_kinds(r.vpnteach)
     assert kinds == ["Phase1Complete", "Phase2Complete"], (kinds, r.log[-3000:])
     p1, p2 = r.events("Phase1Complete")[0], r.events("Phase2Complete")[0]
     assert p1["role"] == ("initiator" if case.vpnteach_initiates else "responder")

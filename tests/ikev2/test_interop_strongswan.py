@@ -52,6 +52,7 @@ from tests.conftest import require
 from tests.fixtures.strongswan import charonlog
 from tests.ikev2.interop_lab import V2Case, V2Result, run_both, start_charon
 from tests.interop.lab import charon_lab
+from tests.interop.peer import peer_event_kinds
 from vpnteach.net.pcap import LinkType, ipv4_udp_packet, write_pcap_file
 
 pytestmark = pytest.mark.interop
@@ -126,7 +127,7 @@ def _child(r: V2Result) -> dict[str, object]:
 @pytest.mark.parametrize("case", [c for c in CASES if not c.dpd], ids=lambda c: c.name)
 def test_strongswan_lists_the_sas_with_our_spis(results: dict[str, V2Result], case: V2Case) -> None:
     r = results[case.name]
-    kinds = [e["type"] for e in r.vpnteach["events"]]  # type: ignore[attr-defined]
+    kinds = peer_event_kinds(r.vpnteach)
     expected = ["IkeSaEstablished", "ChildSaEstablished"]
     if case.rekey:
         expected += ["ChildSaEstablished", "ChildSaDeleted"]

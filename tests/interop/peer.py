@@ -79,6 +79,13 @@ def run_peer(
     return result
 
 
+def peer_event_kinds(vpnteach: dict[str, object]) -> list[str]:
+    """The type of each event in one slot's result, in order."""
+    events = vpnteach["events"]
+    assert isinstance(events, list)
+    return [e["type"] for e in events]
+
+
 def peer_events(vpnteach: dict[str, object], kind: str) -> list[dict[str, object]]:
     """The events of type ``kind`` in one slot's result."""
     events = vpnteach["events"]
