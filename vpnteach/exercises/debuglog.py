@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vpnteach.crypto.rng import SeededRng, random_int_below
-from vpnteach.exercises.answers import AnswerFormatError
+from vpnteach.exercises.answers import AnswerFormatError, show_tokens
 from vpnteach.exercises.base import Exercise, Mistake
 from vpnteach.exercises.keys import pick
 from vpnteach.exercises.stepping import parse_tokens
@@ -287,7 +287,7 @@ class DebugRefusal(Exercise[RefusalParams, tuple[str, ...]]):
         ]  # fmt: skip
 
     def _show_answer(self, value: tuple[str, ...]) -> str:
-        return " ".join(value)
+        return show_tokens(value)
 
 
 def _misread(refused: str) -> str:

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from vpnteach.crypto.rng import SeededRng, random_int_below
-from vpnteach.exercises.answers import AnswerFormatError, parse_yes_no_list
+from vpnteach.exercises.answers import AnswerFormatError, parse_yes_no_list, show_tokens
 from vpnteach.exercises.base import Exercise, HexExercise, Mistake
 from vpnteach.exercises.keys import pick
 from vpnteach.exercises.stepping import parse_tokens
@@ -330,7 +330,7 @@ class CrlCheck(Exercise[CrlParams, tuple[bool, ...]]):
         ]  # fmt: skip
 
     def _show_answer(self, value: tuple[bool, ...]) -> str:
-        return " ".join("yes" if v else "no" for v in value)
+        return show_tokens(value)
 
 
 # --------------------------------------------------------------------------- FQDN identity
@@ -417,4 +417,4 @@ class FqdnIdentity(Exercise[IdentityParams, tuple[str, ...]]):
         ]  # fmt: skip
 
     def _show_answer(self, value: tuple[str, ...]) -> str:
-        return " ".join(value)
+        return show_tokens(value)

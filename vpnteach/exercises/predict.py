@@ -14,7 +14,7 @@ from ipaddress import IPv4Address
 from typing import Any
 
 from vpnteach.crypto.rng import SeededRng, random_int_below
-from vpnteach.exercises.answers import AnswerFormatError, parse_yes_no_list
+from vpnteach.exercises.answers import AnswerFormatError, parse_yes_no_list, show_tokens
 from vpnteach.exercises.base import Exercise, Mistake
 from vpnteach.exercises.keys import pick
 from vpnteach.ike.policy import AccessList, AclEntry, AddressMatch, IsakmpPolicy
@@ -333,7 +333,7 @@ class AclEncrypted(Exercise[AclParams, tuple[bool, ...]]):
         ]
 
     def _show_answer(self, value: tuple[bool, ...]) -> str:
-        return " ".join("yes" if v else "no" for v in value)
+        return show_tokens(value)
 
     def _generic(self, p: AclParams, answer: tuple[bool, ...]) -> str:
         return (

@@ -20,7 +20,7 @@ from vpnteach.crypto.modp import get_group
 from vpnteach.crypto.prf import get_hash
 from vpnteach.crypto.rng import SeededRng, random_int_below
 from vpnteach.esp.replay import ReplayWindow
-from vpnteach.exercises.answers import AnswerFormatError, parse_yes_no_list
+from vpnteach.exercises.answers import AnswerFormatError, parse_yes_no_list, show_tokens
 from vpnteach.exercises.base import Exercise, Mistake
 from vpnteach.exercises.keys import pick
 from vpnteach.ike.config import Retransmission
@@ -145,7 +145,7 @@ class NextState(Exercise[StateParams, tuple[str, ...]]):
         ]  # fmt: skip
 
     def _show_answer(self, value: tuple[str, ...]) -> str:
-        return " ".join(value)
+        return show_tokens(value)
 
 
 # --------------------------------------------------------------------------- key sizes
@@ -230,7 +230,7 @@ class KeySizes(Exercise[SizeParams, tuple[int, ...]]):
         ]  # fmt: skip
 
     def _show_answer(self, value: tuple[int, ...]) -> str:
-        return " ".join(map(str, value))
+        return show_tokens(value)
 
 
 # --------------------------------------------------------------------------- retransmissions
@@ -323,7 +323,7 @@ class Retransmits(Exercise[RetransmitParams, tuple[str, ...]]):
         ]  # fmt: skip
 
     def _show_answer(self, value: tuple[str, ...]) -> str:
-        return " ".join(value)
+        return show_tokens(value)
 
 
 # --------------------------------------------------------------------------- anti-replay
@@ -418,7 +418,7 @@ class AntiReplay(Exercise[ReplayParams, tuple[bool, ...]]):
         ]  # fmt: skip
 
     def _show_answer(self, value: tuple[bool, ...]) -> str:
-        return " ".join("yes" if v else "no" for v in value)
+        return show_tokens(value)
 
 
 _REPLAY_SLOTS = range(8)
