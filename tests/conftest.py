@@ -7,9 +7,11 @@ environment variable ``CI`` is unset, and fails if it is set (CI must run every 
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,13 @@ def require_tool(name: str, reason: str) -> str:
     require(path is not None, reason)
     assert path is not None
     return path
+
+
+def loaded_by_import(modules: str, watched: set[str]) -> list[str]:
+    """Which of ``watched`` a fresh interpreter has loaded after ``import modules``."""
+    code = f"import sys, {modules}\nprint(sorted({watched!r} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return ast.literal_eval(out.stdout.strip())  # type: ignore[no-any-return]
 
 
 def _netns_works() -> bool:
