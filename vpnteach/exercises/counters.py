@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vpnteach.crypto.rng import SeededRng, random_int_below
-from vpnteach.exercises.answers import AnswerFormatError, show_tokens
+from vpnteach.exercises.answers import AnswerFormatError
 from vpnteach.exercises.base import Exercise, Mistake
 from vpnteach.exercises.stepping import parse_numbers, parse_tokens
 from vpnteach.ios import parse_config
@@ -114,9 +114,6 @@ class PingCounters(Exercise[PingParams, tuple[int, ...]]):
                     "Encaps counts what Branch1 sends into the tunnel (the requests), decaps "
                     "on Branch2 what it receives: the replies go into the other SA."),
         ]  # fmt: skip
-
-    def _show_answer(self, value: tuple[int, ...]) -> str:
-        return show_tokens(value)
 
 
 # --------------------------------------------------------------------------- SPIs

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vpnteach.crypto.rng import SeededRng, random_int_below
-from vpnteach.exercises.answers import AnswerFormatError, show_tokens
+from vpnteach.exercises.answers import AnswerFormatError
 from vpnteach.exercises.base import Exercise, Mistake
 from vpnteach.exercises.keys import pick
 from vpnteach.exercises.stepping import parse_tokens
@@ -285,9 +285,6 @@ class DebugRefusal(Exercise[RefusalParams, tuple[str, ...]]):
                     "Read the state on Branch1's last 'sending packet' line: MM_NO_STATE is "
                     "MM1, MM_SA_SETUP MM3, MM_KEY_EXCH MM5, QM_IDLE Quick Mode."),
         ]  # fmt: skip
-
-    def _show_answer(self, value: tuple[str, ...]) -> str:
-        return show_tokens(value)
 
 
 def _misread(refused: str) -> str:

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from vpnteach.crypto.rng import SeededRng, random_int_below
-from vpnteach.exercises.answers import AnswerFormatError, parse_yes_no_list, show_tokens
+from vpnteach.exercises.answers import AnswerFormatError, parse_yes_no_list
 from vpnteach.exercises.base import Exercise, HexExercise, Mistake
 from vpnteach.exercises.keys import pick
 from vpnteach.exercises.stepping import parse_tokens
@@ -329,9 +329,6 @@ class CrlCheck(Exercise[CrlParams, tuple[bool, ...]]):
                     "pass."),
         ]  # fmt: skip
 
-    def _show_answer(self, value: tuple[bool, ...]) -> str:
-        return show_tokens(value)
-
 
 # --------------------------------------------------------------------------- FQDN identity
 
@@ -415,6 +412,3 @@ class FqdnIdentity(Exercise[IdentityParams, tuple[str, ...]]):
                     "You have the ID right; compare it with the certificate's name again "
                     "(they must be the same name)."),
         ]  # fmt: skip
-
-    def _show_answer(self, value: tuple[str, ...]) -> str:
-        return show_tokens(value)

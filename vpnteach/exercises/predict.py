@@ -14,7 +14,7 @@ from ipaddress import IPv4Address
 from typing import Any
 
 from vpnteach.crypto.rng import SeededRng, random_int_below
-from vpnteach.exercises.answers import AnswerFormatError, parse_yes_no_list, show_tokens
+from vpnteach.exercises.answers import AnswerFormatError, parse_yes_no_list
 from vpnteach.exercises.base import Exercise, Mistake
 from vpnteach.exercises.keys import pick
 from vpnteach.ike.policy import AccessList, AclEntry, AddressMatch, IsakmpPolicy
@@ -331,9 +331,6 @@ class AclEncrypted(Exercise[AclParams, tuple[bool, ...]]):
                 "first), and 255.255.255.0 is a wildcard here, not a netmask.",
             ),
         ]
-
-    def _show_answer(self, value: tuple[bool, ...]) -> str:
-        return show_tokens(value)
 
     def _generic(self, p: AclParams, answer: tuple[bool, ...]) -> str:
         return (
