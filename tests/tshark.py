@@ -13,6 +13,7 @@ import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 COMPLAINTS = "_ws.malformed || _ws.expert.severity >= error"
 """The display filter of every packet tshark finds malformed or flags with an error."""
@@ -46,14 +47,11 @@ def tshark_rows(
 
 
 def tshark_records(
-    pcap: Path,
-    keys: Path | None,
-    fields: Sequence[str],
-    display_filter: str = "",
-    options: Sequence[str] = (),
+    pcap: Path, keys: Path | None, fields: Sequence[str], *filter_and_options: Any
 ) -> list[dict[str, str]]:
-    """:func:`tshark_rows` with each row keyed by field name."""
-    rows = tshark_rows(pcap, keys, fields, display_filter, options)
+    """:func:`tshark_rows` (``filter_and_options``: its ``display_filter`` and ``options``)
+    with each row keyed by field name."""
+    rows = tshark_rows(pcap, keys, fields, *filter_and_options)
     return [dict(zip(fields, row, strict=True)) for row in rows]
 
 

@@ -62,7 +62,7 @@ def _capture(pair: Pair, pcap: Path) -> None:
 
 def _tshark(pcap: Path, ka: bytes, icookie: bytes) -> list[dict[str, str]]:
     table = ("-o", f"uat:ikev1_decryption_table:{icookie.hex()},{ka.hex()}")
-    return tshark_records(pcap, None, FIELDS, options=table)
+    return tshark_records(pcap, None, FIELDS, "", table)
 
 
 def _dissected_seed_run(pcap: Path, nat: bool = False) -> tuple[IsakmpSa, list[dict[str, str]]]:
