@@ -71,6 +71,8 @@ from tests.ike.interop_lab import Case, connection  # noqa: E402
 from tests.ike.udp_peer import Slot, interop_pki  # noqa: E402
 from tests.interop.lab import add_addresses, mirror, write_credentials  # noqa: E402
 from tests.interop.strongswan import Charon, Connection  # noqa: E402
+from tests.processes import terminate  # noqa: E402
+from tests.tshark import tshark_rows  # noqa: E402
 from vpnteach.crypto.dh import generate_private_value  # noqa: E402
 from vpnteach.crypto.modexp import powmod  # noqa: E402
 from vpnteach.crypto.modp import get_group  # noqa: E402
@@ -253,12 +255,7 @@ def _capture(ns: str, dev: str, pcap: Path) -> Iterator[None]:
         yield
     finally:
         time.sleep(0.2)
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc, 10)
 
 
 #: ISAKMP exchange types (RFC 2408 §3.1): Identity Protection (Main Mode), Quick Mode.
@@ -269,14 +266,10 @@ def wire_times(pcap: Path, initiator: str) -> list[float]:
     """Per negotiation started by ``initiator``: its MM1 to its last Quick Mode message
     (QM3), in seconds, from the capture's timestamps. A negotiation without QM3 is skipped."""
     fields = ["frame.time_epoch", "ip.src", "isakmp.ispi", "isakmp.exchangetype"]
-    argv = ["tshark", "-r", str(pcap), "-Y", f"isakmp && ip.addr == {initiator}", "-T", "fields"]
-    for name in fields:
-        argv += ["-e", name]
-    lines = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.splitlines()
+    rows = tshark_rows(pcap, None, fields, f"isakmp && ip.addr == {initiator}")
     first: dict[str, float] = {}
     last_qm: dict[str, float] = {}
-    for line in lines:
-        when, src, ispi, exchange = line.split("\t")[:4]
+    for when, src, ispi, exchange in rows:
         if not exchange:
             continue
         t, kind = float(when), int(exchange.split(",")[0])

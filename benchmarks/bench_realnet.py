@@ -48,11 +48,10 @@ from _harness import Measurement, from_samples, report
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.realnet.harness and tests.interop.strongswan
 
-from tests.realnet.harness import Router, start_strongswan, write_configs  # noqa: E402
+from tests.realnet.harness import LAN1, LAN2, Router, start_strongswan, write_configs  # noqa: E402
 from vpnteach.net import netns  # noqa: E402
 from vpnteach.router.pki import enroll_files  # noqa: E402
 
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 PAIRS = ("sw<->sw", "vt<->vt", "vt<->sw")
 TAGS = {"sw<->sw": "s", "vt<->vt": "v", "vt<->sw": "x"}
 STREAM_SECONDS = 3.0

@@ -1,14 +1,17 @@
 """Shared pytest helpers: prerequisites that skip locally but fail in CI.
 
 ``require(condition, reason)``: when ``condition`` is false the test is skipped if the
-environment variable ``CI`` is unset, and fails if it is set (CI must run every test).
+environment variable ``CI`` is unset, and fails if it is set (CI must run every test);
+``require_tool(name, reason)`` does the same for a program on ``PATH`` and returns its path.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,21 @@ def require(condition: bool, reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"prerequisite missing in CI: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def require_tool(name: str, reason: str) -> str:
+    """The path of program ``name``; skip (locally) or fail (in CI) with ``reason`` without it."""
+    path = shutil.which(name)
+    require(path is not None, reason)
+    assert path is not None
+    return path
+
+
+def loaded_by_import(modules: str, watched: set[str]) -> list[str]:
+    """Which of ``watched`` a fresh interpreter has loaded after ``import modules``."""
+    code = f"import sys, {modules}\nprint(sorted({watched!r} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return ast.literal_eval(out.stdout.strip())  # type: ignore[no-any-return]
 
 
 def _netns_works() -> bool:
@@ -56,10 +74,8 @@ def strongswan() -> Path:
 @pytest.fixture(scope="session")
 def tshark() -> str:
     """tshark (and dumpcap for capturing); returns the tshark path."""
-    path = shutil.which("tshark")
-    require(path is not None, "needs tshark (Wireshark 4.x)")
+    path = require_tool("tshark", "needs tshark (Wireshark 4.x)")
     require(shutil.which("dumpcap") is not None, "needs dumpcap (Wireshark)")
-    assert path is not None
     return path
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
+from tests.conftest import loaded_by_import, require
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
@@ -272,21 +272,13 @@ def test_every_layer_and_kind_is_planted() -> None:
 
 
 def test_import_vpnteach_loads_no_jupyter_or_graphviz() -> None:
-    code = (
-        "import sys, vpnteach, vpnteach.wire, vpnteach.crypto, vpnteach.ike, vpnteach.pki\n"
-        "print(sorted({'IPython', 'ipywidgets', 'graphviz'} & set(sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    core = "vpnteach, vpnteach.wire, vpnteach.crypto, vpnteach.ike, vpnteach.pki"
+    assert loaded_by_import(core, {"IPython", "ipywidgets", "graphviz"}) == []
 
 
 def test_the_lab_stepper_and_exercises_load_no_notebook_views() -> None:
-    code = (
-        "import sys, vpnteach.lab, vpnteach.stepper, vpnteach.troubleshoot, vpnteach.exercises\n"
-        "print(sorted({'IPython', 'ipywidgets', 'graphviz', 'vpnteach.ui'} & set(sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    upper = "vpnteach.lab, vpnteach.stepper, vpnteach.troubleshoot, vpnteach.exercises"
+    assert loaded_by_import(upper, {"IPython", "ipywidgets", "graphviz", "vpnteach.ui"}) == []
 
 
 MAX_MODULE_LINES = 500

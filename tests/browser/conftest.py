@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, ViewportSize
 
 VIEWPORT: ViewportSize = {"width": 1280, "height": 1400}
+SMALL_SCREEN: ViewportSize = {"width": 1280, "height": 800}
+"""The screen the layout tests check readability on (issue 18: 1280×800 at 100 % zoom)."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -90,5 +92,17 @@ def notebook_page(
             name = f"FAILED-{request.node.name}"
             notebook.screenshot(name)
             (ARTIFACTS / f"{name}.jupyter.log").write_text(jupyter_server.log(100_000))
+        context.close()
+        jupyter_server.shutdown_kernels()
+
+
+@pytest.fixture
+def small_page(browser: Browser, jupyter_server: JupyterLabServer) -> Iterator[Notebook]:
+    """A :data:`SMALL_SCREEN` page (``notebook_page`` is taller, for whole-output screenshots)."""
+    context = browser.new_context(viewport=SMALL_SCREEN)
+    context.set_default_timeout(30_000)
+    try:
+        yield Notebook(context.new_page(), jupyter_server)
+    finally:
         context.close()
         jupyter_server.shutdown_kernels()

@@ -8,17 +8,12 @@ serious or critical WCAG 2.1 A/AA violation in the form, before and after Check 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.browser.jupyter import JupyterLabServer, write_notebook
 from tests.browser.layout import axe_available, axe_violations, layout_problems
 from tests.browser.notebook import Notebook, expect
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser
 
 CELLS = [
     "%load_ext vpnteach\nfrom vpnteach import exercises",
@@ -31,17 +26,6 @@ CELLS = [
 def exercise_notebook(jupyter_server: JupyterLabServer) -> str:
     write_notebook(jupyter_server.root_dir / "exercise-layout.ipynb", CELLS)
     return "exercise-layout.ipynb"
-
-
-@pytest.fixture
-def small_page(browser: Browser, jupyter_server: JupyterLabServer) -> Iterator[Notebook]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(30_000)
-    try:
-        yield Notebook(context.new_page(), jupyter_server)
-    finally:
-        context.close()
-        jupyter_server.shutdown_kernels()
 
 
 def _check(nb: Notebook, cell: int, when: str) -> None:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -24,10 +22,6 @@ from tests.browser.layout import axe_available, axe_violations, layout_problems
 from tests.browser.notebook import Notebook, expect
 from vpnteach.ui.stepper_widget import TAB_TITLES
 
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser, ViewportSize
-
-SMALL_SCREEN: ViewportSize = {"width": 1280, "height": 800}
 CELLS = [
     """\
 %load_ext vpnteach
@@ -60,18 +54,6 @@ _FIT_JS = """([root, nav]) => {
 def stepper_notebook(jupyter_server: JupyterLabServer) -> str:
     write_notebook(jupyter_server.root_dir / "stepper-layout.ipynb", CELLS)
     return "stepper-layout.ipynb"
-
-
-@pytest.fixture
-def small_page(browser: Browser, jupyter_server: JupyterLabServer) -> Iterator[Notebook]:
-    """A 1280×800 page (the conftest's page is taller, for whole-output screenshots)."""
-    context = browser.new_context(viewport=SMALL_SCREEN)
-    context.set_default_timeout(30_000)
-    try:
-        yield Notebook(context.new_page(), jupyter_server)
-    finally:
-        context.close()
-        jupyter_server.shutdown_kernels()
 
 
 def _step_index(nb: Notebook) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.conftest import require
+from tests.conftest import require_tool
 from vpnteach._html import plain_html
 from vpnteach.crypto.rng import OsRng, SeededRng
 from vpnteach.crypto.rsa_sig import (
@@ -37,10 +36,7 @@ def other_key() -> rsa.RSAPrivateKey:
 
 
 def _openssl() -> str:
-    path = shutil.which("openssl")
-    require(path is not None, "needs the openssl command line tool")
-    assert path is not None
-    return path
+    return require_tool("openssl", "needs the openssl command line tool")
 
 
 def _write_keys(key: rsa.RSAPrivateKey, tmp: Path) -> tuple[Path, Path]:

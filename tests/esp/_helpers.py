@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from ipaddress import IPv4Network
-
-import pytest
 
 from vpnteach.crypto.cipher import get_cipher
 from vpnteach.crypto.rng import SeededRng
@@ -76,13 +72,3 @@ def lookup_for(*sas: IpsecSa):  # type: ignore[no-untyped-def]
     """A SAD-like lookup over ``sas`` keyed by (SPI, destination, protocol 50)."""
     table = {(sa.spi, sa.local, 50): sa for sa in sas}
     return lambda spi, dst, proto: table.get((spi, dst, proto))
-
-
-def require_tool(name: str) -> str:
-    """The path of ``name``; skip outside CI when missing, fail in CI (COMMON.md rule)."""
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is required in CI but not installed")
-        pytest.skip(f"{name} not installed (set CI=1 to make this a failure)")
-    return path

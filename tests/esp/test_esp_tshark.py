@@ -7,14 +7,14 @@ be flagged malformed.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
+from tests.conftest import require_tool
 from tests.esp._helpers import HOST1, HOST2, SPI_2_TO_1, ping, sa_pair
+from tests.tshark import COMPLAINTS
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.esp.esp import Decapsulated, decapsulate, encapsulate
 from vpnteach.esp.sa import IpsecSa
@@ -33,9 +33,7 @@ FIELDS = ["frame.number", "esp.spi", "esp.icv_good", "esp.icv_bad", "icmp.type",
 
 
 def _tshark(pcap: Path, sas: list[IpsecSa], *extra: str) -> list[list[str]]:
-    tshark = shutil.which("tshark")
-    require(tshark is not None, "needs tshark (Wireshark 4.x)")
-    assert tshark is not None
+    tshark = require_tool("tshark", "needs tshark (Wireshark 4.x)")
     cmd = [tshark, "-n", "-r", str(pcap), *tshark_esp_args(sas), *extra]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60).stdout
     return [line.split("\t") for line in out.splitlines()]
@@ -73,7 +71,7 @@ def test_tshark_decrypts_every_packet_with_good_icv_and_sees_inner_icmp(
         assert (good, bad) == ("1", "0"), rows[n]
         assert icmp_type == ("8" if n % 2 == 0 else "0")
         assert int(icmp_seq) == n // 2
-    flagged = _tshark(pcap, sas, "-Y", "_ws.malformed || _ws.expert.severity >= error")
+    flagged = _tshark(pcap, sas, "-Y", COMPLAINTS)
     assert flagged == []
 
 

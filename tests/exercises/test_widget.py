@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import loaded_by_import
 from vpnteach import exercises
 
 widgets = pytest.importorskip("ipywidgets")
@@ -26,12 +27,7 @@ def _parts(form: Any) -> dict[str, Any]:
 
 
 def test_importing_exercises_loads_no_jupyter_package() -> None:
-    code = (
-        "import sys, vpnteach.exercises\n"
-        "print(sorted({'IPython', 'ipywidgets', 'nbclient'} & set(sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert loaded_by_import("vpnteach.exercises", {"IPython", "ipywidgets", "nbclient"}) == []
 
 
 def test_without_the_notebook_views_widget_says_in_one_line_what_to_run() -> None:

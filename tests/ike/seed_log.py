@@ -4,8 +4,11 @@
 Source: seed/ipsec-vpn-digital-certificates.txt, sections "IKE Policy Negotiated" through
 "ID and Certificate Exchange in IKE Phase 1" (MAIN_MODE_LOG, up to IKE_P1_COMPLETE and the
 start of Quick Mode) and the rest of "IKE Phase 2 messages" (QUICK_MODE_LOG, from the second
-Quick Mode message on). The tutorial's "!" commentary lines are kept: they are part of the text.
+Quick Mode message on). The tutorial's "!" commentary lines are kept: they are part of the text. Below the texts: the
+one way the tests read a log against them (its moves, its lines in order).
 """
+
+import re
 
 MAIN_MODE_LOG = """Jun 6 10:21:50.071: ISAKMP:(0): SA request profile is (NULL)
 Jun 6 10:21:50.071: ISAKMP: Created a peer struct for 10.2.2.1, peer port 500
@@ -199,3 +202,45 @@ IPv4 Crypto ISAKMP SA
 dst src state conn-id slot status
 10.2.2.1 10.1.1.1 QM_IDLE 1001 0 ACTIVE
 IPv6 Crypto ISAKMP SA"""
+
+
+MOVE = re.compile(r"Input = (\w+), (\w+)\n[^\n]*Old State = (\w+) New State = (\w+)")
+"""One state move of a ``debug crypto isakmp`` log: (source, event, old state, new state)."""
+
+SEED_MOVES: list[tuple[str, str, str, str]] = MOVE.findall(MAIN_MODE_LOG) + MOVE.findall(
+    QUICK_MODE_LOG
+)
+"""The initiator's 13 moves in the seed log, in order."""
+
+
+def normalise(text: str) -> list[str]:
+    """Log lines without timestamps, random values or the tutorial's prose and line wraps."""
+    text = text.replace("(I)\nMM_NO_STATE", "(I) MM_NO_STATE").replace(".!50.327", "50.327")
+    lines = []
+    for line in text.splitlines():
+        line = line.split("! ")[0] if "! " in line else line
+        if line.startswith("!") or not re.match(
+            r"(Jun |ISAKMP|\s|next-|type|FQDN|proto|port|length|auth|\(proxy)", line
+        ):
+            continue
+        line = re.sub(r"Jun \d+ [\d:.]+: ?", "", line)
+        line = re.sub(r"-?\d{6,}|0x[0-9A-F]{8}\b|\b[0-9A-F]{8}\b", "<N>", line)
+        line = " ".join(line.replace("(f/i) 0/ 0", "(f/i) 0/0").split())
+        if line:
+            lines.append(line)
+    return lines
+
+
+def seed_lines_missing(log: str) -> list[str]:
+    """The seed log's lines (both parts, :func:`normalise`d) that ``log`` does not show in the
+    seed's order; also fails unless the normalisation kept more than 150 of them."""
+    ours = normalise(log)
+    seed = normalise(MAIN_MODE_LOG) + normalise(QUICK_MODE_LOG)
+    assert len(seed) > 150  # the normalisation kept the log, not just a few lines
+    position, missing = 0, []
+    for line in seed:
+        try:
+            position = ours.index(line, position) + 1
+        except ValueError:
+            missing.append(line)
+    return missing

@@ -17,13 +17,11 @@ bytes. Needs root, netns and strongSwan: skipped locally without them, failing i
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
 from tests.fixtures.strongswan import charonlog
 from tests.ike.interop_lab import (
     PSK,
@@ -34,8 +32,9 @@ from tests.ike.interop_lab import (
     slot,
 )
 from tests.ike.udp_peer import Slot
-from tests.interop.lab import add_addresses, raw_sa_block
-from tests.interop.strongswan import AM_PSK_CONF, CHARON, Charon, Connection
+from tests.interop.lab import charon_lab, raw_sa_block
+from tests.interop.peer import peer_event_kinds
+from tests.interop.strongswan import AM_PSK_CONF, Charon, Connection
 from vpnteach.ike.aggressive import offline_psk_guess
 from vpnteach.net import netns
 from vpnteach.wire.constants import NotifyMessageType
@@ -95,17 +94,17 @@ def am_connection(case: Case) -> Connection:
 def lab(
     root_netns: None, strongswan: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[netns.Topology, Charon, Path, float]]:
-    require(Path(CHARON).exists(), "needs strongSwan charon")
-    work = tmp_path_factory.mktemp("interop-am")
-    when = time.time()
-    with netns.Topology() as topo:
-        add_addresses(topo, ALL)
-        charon = Charon(topo.right.ns, work / "charon", name="strongswan", extra_conf=AM_PSK_CONF)
-        charon.write_config([am_connection(c) for c in ALL])
-        charon.start()
-        charon.load_all()
-        with charon:
-            yield topo, charon, work, when
+    with charon_lab(tmp_path_factory, "interop-am", ALL, _start_charon) as lab:
+        yield lab
+
+
+def _start_charon(topo: netns.Topology, work: Path, when: float) -> Charon:
+    """charon with the Aggressive Mode connections (pre-shared keys: no credentials)."""
+    charon = Charon(topo.right.ns, work / "charon", name="strongswan", extra_conf=AM_PSK_CONF)
+    charon.write_config([am_connection(c) for c in ALL])
+    charon.start()
+    charon.load_all()
+    return charon
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +120,7 @@ def test_aggressive_mode_and_quick_mode_complete_with_strongswan(
     results: dict[str, CaseResult], case: Case
 ) -> None:
     r = results[case.name]
-    kinds = [e["type"] for e in r.vpnteach["events"]]  # type: ignore[attr-defined]
+    kinds = peer_event_kinds(r.vpnteach)
     assert kinds == ["Phase1Complete", "Phase2Complete"], (kinds, r.log[-3000:])
     p2 = r.events("Phase2Complete")[0]
     block = raw_sa_block(str(r.vpnteach["list_sas"]), case)

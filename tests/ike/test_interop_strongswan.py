@@ -19,13 +19,11 @@ strongSwan: skipped locally without them, failing in CI.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
 from tests.fixtures.strongswan import charonlog
 from tests.ike.interop_lab import (
     Case,
@@ -34,8 +32,9 @@ from tests.ike.interop_lab import (
     run_both_directions,
     start_charon,
 )
-from tests.interop.lab import add_addresses, raw_sa_block
-from tests.interop.strongswan import CHARON, Charon
+from tests.interop.lab import charon_lab, raw_sa_block
+from tests.interop.peer import peer_event_kinds
+from tests.interop.strongswan import Charon
 from vpnteach.net import netns
 from vpnteach.wire.constants import NotifyMessageType
 
@@ -51,14 +50,13 @@ OK = [c for c in ALL if c.failure is None]
 def lab(
     root_netns: None, strongswan: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[netns.Topology, Charon, Path, float]]:
-    require(Path(CHARON).exists(), "needs strongSwan charon")
-    work = tmp_path_factory.mktemp("interop")
-    when = time.time()
-    with netns.Topology() as topo:
-        add_addresses(topo, ALL)
-        charon = start_charon(topo, work, when, ALL)
-        with charon:
-            yield topo, charon, work, when
+    with charon_lab(
+        tmp_path_factory,
+        "interop",
+        ALL,
+        lambda topo, work, when: start_charon(topo, work, when, ALL),
+    ) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +72,7 @@ def test_ike_and_ipsec_sas_are_established_with_strongswan(
     results: dict[str, CaseResult], case: Case
 ) -> None:
     r = results[case.name]
-    kinds = [e["type"] for e in r.vpnteach["events"]]  # type: ignore[attr-defined]
+    kinds = peer_event_kinds(r.vpnteach)
     assert kinds == ["Phase1Complete", "Phase2Complete"], (kinds, r.log[-3000:])
     p1, p2 = r.events("Phase1Complete")[0], r.events("Phase2Complete")[0]
     assert p1["role"] == ("initiator" if case.vpnteach_initiates else "responder")

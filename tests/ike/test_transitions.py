@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import pytest
 
-from tests.ike.seed_log import MAIN_MODE_LOG, QUICK_MODE_LOG
+from tests.ike.seed_log import SEED_MOVES
 from vpnteach.ike.machine import IGNORE_MOVES, Handler
 from vpnteach.ike.states import (
     AM_EXCH,
@@ -33,18 +32,11 @@ from vpnteach.ike.transitions import (
 )
 
 S = IkeState
-MOVE = re.compile(r"Input = (\w+), (\w+)\n[^\n]*Old State = (\w+) New State = (\w+)", re.MULTILINE)
-
-
-def seed_moves(log: str) -> list[tuple[str, str, str, str]]:
-    """(source, event, old, new) of every move in a seed log excerpt, in order."""
-    return [m.groups() for m in MOVE.finditer(log)]  # type: ignore[misc]
 
 
 def test_every_move_of_the_seed_log_is_a_row_of_a_table() -> None:
-    moves = seed_moves(MAIN_MODE_LOG) + seed_moves(QUICK_MODE_LOG)
-    assert len(moves) == 13
-    for source, event, old, new in moves:
+    assert len(SEED_MOVES) == 13
+    for source, event, old, new in SEED_MOVES:
         table = QUICK_MODE if "QM" in old else MAIN_MODE
         row = next(
             m for m in table.moves if m.state.value == old and str(m.input) == f"{source}, {event}"

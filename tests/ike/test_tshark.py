@@ -11,9 +11,7 @@ failing in CI.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,7 +25,9 @@ from tests.ike.harness import (
     branch_config,
     seed_pki,
 )
+from tests.tshark import ISAKMP_TYPES, tshark_complaints, tshark_records, tshark_rows
 from vpnteach.ike.config import IkeConfig
+from vpnteach.ike.sa import IsakmpSa
 from vpnteach.net.pcap import LinkType, ipv4_udp_packet, write_pcap_file
 from vpnteach.net.sim.keys import IkeKey, write_wireshark_keys
 from vpnteach.wire.constants import NotifyMessageType
@@ -61,24 +61,27 @@ def _capture(pair: Pair, pcap: Path) -> None:
 
 
 def _tshark(pcap: Path, ka: bytes, icookie: bytes) -> list[dict[str, str]]:
-    argv = [
-        "tshark", "-r", str(pcap), "-o", f"uat:ikev1_decryption_table:{icookie.hex()},{ka.hex()}",
-        "-T", "fields", *[x for f in FIELDS for x in ("-e", f)],
-    ]  # fmt: skip
-    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-    return [dict(zip(FIELDS, line.split("\t"), strict=True)) for line in out.splitlines()]
+    table = ("-o", f"uat:ikev1_decryption_table:{icookie.hex()},{ka.hex()}")
+    return tshark_records(pcap, None, FIELDS, "", table)
 
 
-def test_tshark_dissects_and_decrypts_the_seed_run(tmp_path: Path) -> None:
+def _dissected_seed_run(pcap: Path, nat: bool = False) -> tuple[IsakmpSa, list[dict[str, str]]]:
+    """Branch1's ISAKMP SA after the seed scenario (Branch1 behind a NAT with ``nat``), and
+    each message of the run as tshark dissects it from ``pcap``, decrypted with Branch1's Ka."""
     require(shutil.which("tshark") is not None, "needs tshark")
     pair = Pair.make(branch_config("Branch1"), branch_config("Branch2"))
+    if nat:
+        pair.nat = ("10.1.1.1", 1024)
     pair.b1.initiate(B2, pair.now)
     pair.run()
     sa = pair.b1.isakmp_sa(B2)
     assert sa is not None and sa.keying is not None
-    pcap = tmp_path / "seed.pcap"
     _capture(pair, pcap)
-    rows = _tshark(pcap, sa.keying.keys.ka, sa.cky_i)
+    return sa, _tshark(pcap, sa.keying.keys.ka, sa.cky_i)
+
+
+def test_tshark_dissects_and_decrypts_the_seed_run(tmp_path: Path) -> None:
+    sa, rows = _dissected_seed_run(tmp_path / "seed.pcap")
     assert [r["isakmp.exchangetype"] for r in rows] == ["2"] * 6 + ["32"] * 3
     ids = [(r["isakmp.id.type"], r["isakmp.id.data.fqdn"]) for r in rows[4:6]]
     assert ids == [("2", "Branch1.amit.com"), ("2", "Branch2.amit.com")]
@@ -92,16 +95,7 @@ def test_tshark_dissects_and_decrypts_the_seed_run(tmp_path: Path) -> None:
 
 
 def test_tshark_reads_ike_on_4500_after_the_nat_float(tmp_path: Path) -> None:
-    require(shutil.which("tshark") is not None, "needs tshark")
-    pair = Pair.make(branch_config("Branch1"), branch_config("Branch2"))
-    pair.nat = ("10.1.1.1", 1024)
-    pair.b1.initiate(B2, pair.now)
-    pair.run()
-    sa = pair.b1.isakmp_sa(B2)
-    assert sa is not None and sa.keying is not None
-    pcap = tmp_path / "nat.pcap"
-    _capture(pair, pcap)
-    rows = _tshark(pcap, sa.keying.keys.ka, sa.cky_i)
+    _, rows = _dissected_seed_run(tmp_path / "nat.pcap", nat=True)
     assert [r["udp.dstport"] for r in rows][4:] and all(
         r["udp.dstport"] in ("4500", "1025") for r in rows[4:]
     )
@@ -158,14 +152,6 @@ def _ike_keys(pairs: list[Pair]) -> list[IkeKey]:
     return keys
 
 
-BAD = "_ws.malformed || _ws.expert.severity >= error"
-
-
-def _complaints(pcap: Path, env: dict[str, str]) -> str:
-    argv = ["tshark", "-r", str(pcap), "-Y", BAD, "-V"]
-    return subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
-
-
 def test_tshark_finds_nothing_malformed_in_any_datagram_we_send(tmp_path: Path) -> None:
     require(shutil.which("tshark") is not None, "needs tshark")
     pairs = _every_kind_of_datagram()
@@ -175,11 +161,7 @@ def test_tshark_finds_nothing_malformed_in_any_datagram_we_send(tmp_path: Path) 
     pcap = tmp_path / "all.pcap"
     write_pcap_file(pcap, packets, LinkType.RAW)
     write_wireshark_keys(tmp_path / "ws", _ike_keys(pairs), [])
-    env = {**os.environ, "WIRESHARK_CONFIG_DIR": str(tmp_path / "ws")}
-    fields = ["isakmp.exchangetype", "isakmp.flags", "isakmp.typepayload", "isakmp.notify.msgtype"]
-    argv = ["tshark", "-r", str(pcap), "-T", "fields", *[x for f in fields for x in ("-e", f)]]
-    rows = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
-    lines = [line.split("\t") for line in rows.splitlines()]
+    lines = tshark_rows(pcap, tmp_path / "ws", ISAKMP_TYPES)
     assert len(lines) == len(packets)
     # tshark decrypted every encrypted message (it derives each IV from the capture): MM5/MM6
     # start with ID, Quick Mode and informational messages with HASH (RFC 2409 §5, §5.5, §5.7).
@@ -196,11 +178,12 @@ def test_tshark_finds_nothing_malformed_in_any_datagram_we_send(tmp_path: Path) 
         NotifyMessageType.INITIAL_CONTACT,
     }
     assert want <= notifies, notifies
-    bad = _complaints(pcap, env)
+    bad = tshark_complaints(pcap, tmp_path / "ws")
     assert bad == "", bad[:4000]
     # Control: the same filter does flag a datagram cut short.
     first = packets[0][1]
     control = tmp_path / "control.pcap"
     truncated = ipv4_udp_packet("10.1.1.1", 500, "10.2.2.1", 500, first[28:60], ident=1)
     write_pcap_file(control, [(packets[0][0], truncated)], LinkType.RAW)
-    assert "Malformed" in _complaints(control, env) or "Expert Info" in _complaints(control, env)
+    complaints = tshark_complaints(control, tmp_path / "ws")
+    assert "Malformed" in complaints or "Expert Info" in complaints

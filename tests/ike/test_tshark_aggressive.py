@@ -10,13 +10,12 @@ expert info of severity error. Needs tshark: skipped locally without it, failing
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 from tests.conftest import require
 from tests.ike.harness import B2, Pair, branch_config
+from tests.tshark import ISAKMP_TYPES, tshark_complaints, tshark_rows
 from vpnteach.ike.config import IkeConfig
 from vpnteach.ike.policy import IsakmpPolicy
 from vpnteach.net.pcap import LinkType, ipv4_udp_packet, write_pcap_file
@@ -27,7 +26,6 @@ PSK = IsakmpPolicy(priority=10, encryption="3des", authentication="pre-share", h
 MODERN = IsakmpPolicy(
     priority=10, encryption="aes 256", authentication="pre-share", hash="sha256", group=14
 )
-BAD = "_ws.malformed || _ws.expert.severity >= error"
 
 
 def _configs(
@@ -84,11 +82,7 @@ def test_tshark_dissects_every_aggressive_mode_datagram_and_decrypts_am3(tmp_pat
     pcap = tmp_path / "am.pcap"
     write_pcap_file(pcap, packets, LinkType.RAW)
     write_wireshark_keys(tmp_path / "ws", keys, [])
-    env = {**os.environ, "WIRESHARK_CONFIG_DIR": str(tmp_path / "ws")}
-    fields = ["isakmp.exchangetype", "isakmp.flags", "isakmp.typepayload", "isakmp.notify.msgtype"]
-    argv = ["tshark", "-r", str(pcap), "-T", "fields", *[x for f in fields for x in ("-e", f)]]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
-    lines = [line.split("\t") for line in out.splitlines()]
+    lines = tshark_rows(pcap, tmp_path / "ws", ISAKMP_TYPES)
     assert len(lines) == len(packets)
     am = [(int(flags, 16) & 1, types.split(",")) for x, flags, types, _ in lines if x == "4"]
     # AM1/AM2 in clear: SA (with its proposal 2 and transforms 3 inside), KE, nonce, ID.
@@ -104,7 +98,5 @@ def test_tshark_dissects_every_aggressive_mode_datagram_and_decrypts_am3(tmp_pat
         NotifyMessageType.INVALID_EXCHANGE_TYPE,
     }
     assert want <= notifies, notifies
-    bad = subprocess.run(
-        ["tshark", "-r", str(pcap), "-Y", BAD, "-V"], capture_output=True, text=True, env=env
-    ).stdout
+    bad = tshark_complaints(pcap, tmp_path / "ws")
     assert bad == "", bad[:4000]

@@ -212,8 +212,9 @@ class Runner:
         }
 
 
-async def run_plan(plan: dict[str, object]) -> dict[str, object]:
-    """Bind every slot, say ``ready``, run the initiators, wait for the outcomes."""
+async def run_runners(plan: dict[str, object]) -> list[Runner]:
+    """Bind every slot, say ``ready``, run the initiators, wait for the outcomes (then
+    ``linger`` seconds, 0.2 unless the plan says otherwise); every socket closed."""
     pki_time = float(plan["pki_time"])  # type: ignore[arg-type]
     timeout = float(plan.get("timeout", 20.0))  # type: ignore[arg-type]
     slots = [Slot.from_json(s) for s in plan["slots"]]  # type: ignore[attr-defined]
@@ -231,7 +232,12 @@ async def run_plan(plan: dict[str, object]) -> dict[str, object]:
     finally:
         for runner in runners:
             runner.driver.close()
-    return {r.slot.name: r.result() for r in runners}
+    return runners
+
+
+async def run_plan(plan: dict[str, object]) -> dict[str, object]:
+    """:func:`run_runners`, then what each slot saw."""
+    return {r.slot.name: r.result() for r in await run_runners(plan)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from tests.ikev2.harness import B1, B2, Pair, pair
+from vpnteach.ikev2.sa import Datagram
 from vpnteach.wire.ikev2 import decode_message
 from vpnteach.wire.ikev2.constants import ExchangeType, NotifyType
 
@@ -52,7 +53,9 @@ def test_no_fragments_unless_both_ends_announce_them() -> None:
     assert not any(decode_message(d).skf for _, d in p.wire)
 
 
-def test_a_lost_fragment_is_recovered_by_retransmitting_every_fragment() -> None:
+def _fragmented_ike_auth() -> tuple[Pair, list[Datagram]]:
+    """A certificate pair with a 600-byte fragment size, through IKE_SA_INIT by hand: the
+    pair and the fragments of the initiator's IKE_AUTH request, not yet delivered."""
     p = pair(auth="cert")
     _with_size(p, 600)
     p.a.initiate(B2, p.now)
@@ -61,6 +64,11 @@ def test_a_lost_fragment_is_recovered_by_retransmitting_every_fragment() -> None
     (answer,) = p.b.datagrams_to_send(p.now)
     p.a.receive_datagram(answer.data, (B2, 500), p.now)
     fragments = p.a.datagrams_to_send(p.now)
+    return p, fragments
+
+
+def test_a_lost_fragment_is_recovered_by_retransmitting_every_fragment() -> None:
+    p, fragments = _fragmented_ike_auth()
     assert len(fragments) >= 2
     for d in fragments[1:]:  # the first fragment is lost
         p.b.receive_datagram(d.data, (B1, d.local_port), p.now, d.addr[1])
@@ -77,14 +85,7 @@ def test_a_lost_fragment_is_recovered_by_retransmitting_every_fragment() -> None
 
 
 def test_a_forged_fragment_is_dropped_and_never_kept() -> None:
-    p = pair(auth="cert")
-    _with_size(p, 600)
-    p.a.initiate(B2, p.now)
-    (init,) = p.a.datagrams_to_send(p.now)
-    p.b.receive_datagram(init.data, (B1, 500), p.now)
-    (answer,) = p.b.datagrams_to_send(p.now)
-    p.a.receive_datagram(answer.data, (B2, 500), p.now)
-    fragments = p.a.datagrams_to_send(p.now)
+    p, fragments = _fragmented_ike_auth()
     forged = bytearray(fragments[0].data)
     forged[-1] ^= 1  # the ICV
     p.b.receive_datagram(bytes(forged), (B1, 500), p.now, 500)

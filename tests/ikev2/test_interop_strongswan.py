@@ -43,7 +43,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,9 +51,8 @@ import pytest
 from tests.conftest import require
 from tests.fixtures.strongswan import charonlog
 from tests.ikev2.interop_lab import V2Case, V2Result, run_both, start_charon
-from tests.interop.lab import add_addresses
-from tests.interop.strongswan import CHARON, Charon
-from vpnteach.net import netns
+from tests.interop.lab import charon_lab
+from tests.interop.peer import peer_event_kinds
 from vpnteach.net.pcap import LinkType, ipv4_udp_packet, write_pcap_file
 
 pytestmark = pytest.mark.interop
@@ -111,14 +109,14 @@ SK_LABELS = {
 def results(
     root_netns: None, strongswan: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, V2Result]]:
-    require(Path(CHARON).exists(), "needs strongSwan charon")
-    work = tmp_path_factory.mktemp("interop-v2")
-    when = time.time()
-    with netns.Topology() as topo:
-        add_addresses(topo, CASES + FAILURES)
-        charon: Charon = start_charon(topo, work, when, CASES + FAILURES)
-        with charon:
-            yield run_both(topo, work, when, charon, CASES + FAILURES)
+    cases = CASES + FAILURES
+    with charon_lab(
+        tmp_path_factory,
+        "interop-v2",
+        cases,
+        lambda topo, work, when: start_charon(topo, work, when, cases),
+    ) as (topo, charon, work, when):
+        yield run_both(topo, work, when, charon, cases)
 
 
 def _child(r: V2Result) -> dict[str, object]:
@@ -129,7 +127,7 @@ def _child(r: V2Result) -> dict[str, object]:
 @pytest.mark.parametrize("case", [c for c in CASES if not c.dpd], ids=lambda c: c.name)
 def test_strongswan_lists_the_sas_with_our_spis(results: dict[str, V2Result], case: V2Case) -> None:
     r = results[case.name]
-    kinds = [e["type"] for e in r.vpnteach["events"]]  # type: ignore[attr-defined]
+    kinds = peer_event_kinds(r.vpnteach)
     expected = ["IkeSaEstablished", "ChildSaEstablished"]
     if case.rekey:
         expected += ["ChildSaEstablished", "ChildSaDeleted"]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import fnmatch
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -28,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import require
 from tests.fixtures.strongswan import charonlog
+from tests.tshark import tshark_rows
 from vpnteach.ikev2.auth import signed_octets, verify_signature
 from vpnteach.ikev2.keymat import IkeSaKeys, derive_child_sa_keys, derive_ike_sa_keys
 from vpnteach.ikev2.proposals import (
@@ -229,11 +229,8 @@ def test_tshark_decrypts_the_reference_capture_with_the_table_line_we_write() ->
         "isakmp.auth.method",
         "_ws.expert.message",
     ]
-    argv = ["tshark", "-r", str(FIXTURE / "capture.pcap"), "-Y", "isakmp", "-o"]
-    argv += [f"uat:ikev2_decryption_table:{line}", "-T", "fields"]
-    argv += [x for f in fields for x in ("-e", f)]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-    rows = [line.split("\t") for line in out.splitlines()]
+    table = ("-o", f"uat:ikev2_decryption_table:{line}")
+    rows = tshark_rows(FIXTURE / "capture.pcap", None, fields, "isakmp", table)
     # tshark reassembles the IKE_AUTH fragments (RFC 7383) and dissects them in the last one
     auth = [r for r in rows if r[0] == "35" and r[1]]
     assert [r[1] for r in auth] == ["Branch1.amit.com,Branch2.amit.com", "Branch2.amit.com"]

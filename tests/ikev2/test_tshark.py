@@ -10,13 +10,13 @@ the tunnel). Needs tshark: skipped locally without it, failing in CI."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import require
 from tests.ikev2.harness import B1, B2, Pair, pair
+from tests.tshark import tshark_records
 from vpnteach.ikev2.wireshark import decryption_table_line, write_decryption_table
 from vpnteach.net.pcap import LinkType, write_pcap_file
 from vpnteach.wire.ikev2 import decode_message
@@ -61,13 +61,6 @@ def _run(p: Pair, pfs: int | None) -> list[str]:
     return lines
 
 
-def _tshark(pcap: Path, config_dir: Path) -> list[dict[str, str]]:
-    argv = ["tshark", "-r", str(pcap), "-T", "fields", *[x for f in FIELDS for x in ("-e", f)]]
-    env = {"WIRESHARK_CONFIG_DIR": str(config_dir), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
-    return [dict(zip(FIELDS, line.split("\t"), strict=True)) for line in out.splitlines()]
-
-
 @pytest.mark.parametrize(
     ("auth", "ike", "pfs"),
     [
@@ -87,7 +80,7 @@ def test_tshark_decrypts_every_exchange_with_our_table(
     pcap = tmp_path / "ikev2.pcap"
     write_pcap_file(pcap, p.packets(), LinkType.RAW)
     write_decryption_table(tmp_path / "wireshark", lines)
-    every = _tshark(pcap, tmp_path / "wireshark")
+    every = tshark_records(pcap, tmp_path / "wireshark", FIELDS)
     assert len(every) == len(p.sent)
     assert all(r["_ws.malformed"] == "" for r in every), every
     # nothing of severity error in any packet, fragments included (the seed certificate's

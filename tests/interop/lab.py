@@ -1,5 +1,6 @@
 """What the IKEv1 and IKEv2 strongSwan interop labs share: the address plan, the credentials
-charon loads, starting charon, and cutting a case out of charon's log and SA list.
+charon loads, starting charon, the namespaces around it, and cutting a case out of charon's log
+and SA list.
 
 Case ``i`` gets vpnteach ``10.1.1.<10+i>`` and LAN ``192.168.<100+i>.0/24``, strongSwan
 ``10.2.2.<10+i>`` and ``192.168.<200+i>.0/24``, so strongSwan picks the connection by
@@ -10,14 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 
+from tests.conftest import require
 from tests.ike.udp_peer import interop_pki
-from tests.interop.strongswan import Charon, Connection, load_plugins
+from tests.interop.strongswan import CHARON, Charon, Connection, load_plugins
 from vpnteach.net import netns
 
 #: the seed of the CA that signs strongSwan's "Rogue" router (the WIN2003 name, another key)
@@ -105,16 +110,38 @@ def start_charon(
     when: float,
     connections: Iterable[Connection],
     plugins: tuple[str, ...] = (),
+    extra_conf: str = "",
 ) -> Charon:
     """charon in the right namespace with ``connections`` and the credentials loaded;
-    ``plugins`` as in :func:`~tests.interop.strongswan.load_plugins`."""
-    charon = Charon(topo.right.ns, work / "charon", name="strongswan")
+    ``plugins`` as in :func:`~tests.interop.strongswan.load_plugins`, ``extra_conf`` as in
+    :class:`~tests.interop.strongswan.Charon`."""
+    charon = Charon(topo.right.ns, work / "charon", name="strongswan", extra_conf=extra_conf)
     charon.write_config(list(connections))
     load_plugins(charon, plugins)
     write_credentials(charon, work, when)
     charon.start()
     charon.load_all()
     return charon
+
+
+@contextmanager
+def charon_lab(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    cases: Iterable[LabAddresses],
+    start: Callable[[netns.Topology, Path, float], Charon],
+) -> Iterator[tuple[netns.Topology, Charon, Path, float]]:
+    """A lab for one module's cases: (skipped or, in CI, failed without charon) a work folder
+    ``name``, the time the PKI is made for, two namespaces with every case's addresses, and
+    charon as ``start(topo, work, when)`` makes it; charon and the namespaces go at the end."""
+    require(Path(CHARON).exists(), "needs strongSwan charon")
+    work = tmp_path_factory.mktemp(name)
+    when = time.time()
+    with netns.Topology() as topo:
+        add_addresses(topo, cases)
+        charon = start(topo, work, when)
+        with charon:
+            yield topo, charon, work, when
 
 
 def mirror(connection: Connection, **changes: object) -> Connection:

@@ -53,9 +53,11 @@ def run_peer(
     plan: dict[str, object],
     paths: tuple[Path, Path],
     during: Callable[[], None] = lambda: None,
+    timeout: float = 60.0,
 ) -> Result:
     """Run the peer ``module`` with ``plan`` in ``topo``'s left namespace; once it is ready,
-    call ``during`` (charon initiating, pings ...); wait for it and return its result.
+    call ``during`` (charon initiating, pings ...); wait for it (``timeout`` seconds at most)
+    and return its result.
 
     ``paths`` are where the plan and the result go. The peer is killed if anything fails.
     """
@@ -67,7 +69,7 @@ def run_peer(
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == b"ready", f"{module} did not start"
         during()
-        proc.wait(timeout=60)
+        proc.wait(timeout=timeout)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -75,6 +77,13 @@ def run_peer(
     assert proc.returncode == 0, f"{module} exited {proc.returncode}"
     result: Result = json.loads(out_path.read_text())
     return result
+
+
+def peer_event_kinds(vpnteach: dict[str, object]) -> list[str]:
+    """The type of each event in one slot's result, in order."""
+    events = vpnteach["events"]
+    assert isinstance(events, list)
+    return [e["type"] for e in events]
 
 
 def peer_events(vpnteach: dict[str, object], kind: str) -> list[dict[str, object]]:

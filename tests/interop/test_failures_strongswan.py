@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -27,12 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
 from tests.ike.interop_lab import Case, CaseResult, connection, slot, split_results
-from tests.ike.udp_peer import Runner, Slot
-from tests.interop.lab import add_addresses, write_credentials
-from tests.interop.peer import ROOT
-from tests.interop.strongswan import AM_PSK_CONF, CHARON, Charon, CharonError
+from tests.ike.udp_peer import Slot, run_runners
+from tests.interop.lab import charon_lab, start_charon
+from tests.interop.peer import peer_main, run_peer
+from tests.interop.strongswan import AM_PSK_CONF, Charon, CharonError
 from vpnteach.net import netns
 
 pytestmark = pytest.mark.interop
@@ -72,34 +69,20 @@ def vpnteach_slot(case: Case) -> Slot:
 
 
 async def run_plan(plan: dict[str, object]) -> dict[str, object]:
-    """Like ``tests.ike.udp_peer.run_plan``, plus each slot's one-sided diagnosis."""
+    """``tests.ike.udp_peer``'s run, plus each slot's one-sided diagnosis."""
     from vpnteach.troubleshoot import diagnose_endpoint
 
-    pki_time = float(plan["pki_time"])  # type: ignore[arg-type]
-    runners = [Runner(Slot.from_json(s), pki_time) for s in plan["slots"]]  # type: ignore[attr-defined]
-    for runner in runners:
-        await runner.driver.start()
-    print("ready", flush=True)
-    try:
-        for runner in runners:
-            if runner.slot.initiate:
-                await runner.initiate_all(float(plan["step_timeout"]))  # type: ignore[arg-type]
-        waits = [asyncio.wait_for(r.done.wait(), float(plan["timeout"])) for r in runners]  # type: ignore[arg-type]
-        await asyncio.gather(*waits, return_exceptions=True)
-    finally:
-        for runner in runners:
-            runner.driver.close()
     out: dict[str, object] = {}
-    for r in runners:
+    for r in await run_runners(plan):
         d = diagnose_endpoint(r.endpoint, r.events)
         out[r.slot.name] = {**r.result(), "cause": d.cause, "diagnosis": d.text()}
     return out
 
 
 def main(argv: list[str]) -> int:
-    plan = json.loads(Path(argv[0]).read_text())
-    Path(argv[1]).write_text(json.dumps(asyncio.run(run_plan(plan))))
-    return 0
+    return peer_main(
+        "tests.interop.test_failures_strongswan", lambda plan: asyncio.run(run_plan(plan)), argv
+    )
 
 
 # ------------------------------------------------------------------ the test side
@@ -109,21 +92,19 @@ def main(argv: list[str]) -> int:
 def results(
     root_netns: None, strongswan: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, CaseResult]]:
-    require(Path(CHARON).exists(), "needs strongSwan charon")
-    work = tmp_path_factory.mktemp("failures")
-    when = time.time()
-    with netns.Topology() as topo:
-        add_addresses(topo, CASES)
-        charon = Charon(topo.right.ns, work / "charon", name="strongswan", extra_conf=AM_PSK_CONF)
-        charon.write_config([_connection(c) for c in CASES])
-        write_credentials(charon, work, when)
-        charon.start()
-        charon.load_all()
-        with charon:
-            ours, outputs = _run(topo, work, when, charon)
-            time.sleep(0.3)
-            log = charon.log.read_text(errors="replace")
-            yield split_results(CASES, ours, log, outputs)
+    connections = [_connection(c) for c in CASES]
+    with charon_lab(
+        tmp_path_factory,
+        "failures",
+        CASES,
+        lambda topo, work, when: start_charon(
+            topo, work, when, connections, extra_conf=AM_PSK_CONF
+        ),
+    ) as (topo, charon, work, when):
+        ours, outputs = _run(topo, work, when, charon)
+        time.sleep(0.3)
+        log = charon.log.read_text(errors="replace")
+        yield split_results(CASES, ours, log, outputs)
 
 
 def _connection(case: Case):  # type: ignore[no-untyped-def]
@@ -136,30 +117,20 @@ def _connection(case: Case):  # type: ignore[no-untyped-def]
 def _run(
     topo: netns.Topology, work: Path, when: float, charon: Charon
 ) -> tuple[dict[str, dict[str, object]], dict[str, str]]:
-    plan_path, out_path = work / "plan.json", work / "out.json"
-    plan = {"pki_time": when, "timeout": 8.0, "step_timeout": 6.0,
+    plan = {"pki_time": when, "timeout": 8.0, "step_timeout": 6.0, "linger": 0.0,
             "slots": [dataclasses.asdict(vpnteach_slot(c)) for c in CASES]}  # fmt: skip
-    plan_path.write_text(json.dumps(plan))
-    argv = ["env", f"PYTHONPATH={ROOT}", sys.executable, "-m", __name__, str(plan_path),
-            str(out_path)]  # fmt: skip
-    proc = netns.popen(topo.left.ns, argv, stdout=subprocess.PIPE)
     outputs: dict[str, str] = {}
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == b"ready", "vpnteach peer did not start"
+
+    def charon_initiates() -> None:
         for case in CASES:
             if not case.vpnteach_initiates:
                 try:
                     outputs[case.name] = charon.initiate("lan-lan", ike=case.name, timeout=4)
                 except CharonError as exc:
                     outputs[case.name] = str(exc)
-        proc.wait(timeout=90)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, f"vpnteach peer exited {proc.returncode}"
-    return json.loads(out_path.read_text()), outputs
+
+    paths = (work / "plan.json", work / "out.json")
+    return run_peer(topo, __name__, plan, paths, charon_initiates, timeout=90), outputs
 
 
 def _notifies(r: CaseResult, kind: str) -> set[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from vpnteach.ios import RouterConfig, parse_config
+from vpnteach.lab import Lab
 
 CONFIGS = Path(__file__).resolve().parents[2] / "assets" / "configs"
 
@@ -14,6 +15,12 @@ CONFIGS = Path(__file__).resolve().parents[2] / "assets" / "configs"
 def seed_text(name: str) -> str:
     """The text of ``assets/configs/<name>.cfg``, unchanged."""
     return (CONFIGS / f"{name}.cfg").read_text()
+
+
+@pytest.fixture(scope="module")
+def lab() -> Lab:
+    """The seed lab, one per test module (a console test may change its configuration)."""
+    return Lab.seed()
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,6 @@ from vpnteach.labs.console import console_for
 INVALID = "% Invalid input detected at '^' marker."
 
 
-@pytest.fixture(scope="module")
-def lab() -> Lab:
-    return Lab.seed()
-
-
 def _config_console(lab: Lab) -> Console:
     console = console_for(lab.branch1)
     console.enter("enable")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from vpnteach.ios.console import Console
+from tests.ios.golden_console import L, check_golden, console_in
 from vpnteach.lab import Lab
 from vpnteach.labs.console import console_for
 
@@ -27,11 +27,6 @@ ENTER = {
     "cfg-crypto-trans": "crypto ipsec transform-set TS esp-3des esp-md5-hmac",
 }
 SETUP = {"user": [], "exec": ["enable"], "config": ["enable", "configure terminal"]}
-
-
-def L(*lines: str) -> str:
-    """Console output: each line and its newline."""
-    return "".join(line + "\n" for line in lines)
 
 
 SETUP.update({mode: [*SETUP["config"], line] for mode, line in ENTER.items()})
@@ -384,19 +379,6 @@ CASES: list[tuple[str, str, str, str]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def lab() -> Lab:
-    return Lab.seed()
-
-
-def _console(lab: Lab, mode: str) -> Console:
-    console = console_for(lab.branch1)
-    for line in SETUP[mode]:
-        console.enter(line)
-    assert console.mode == mode
-    return console
-
-
 def test_there_are_at_least_forty_cases_over_every_mode() -> None:
     assert len(CASES) >= 40
     assert {mode for mode, *_ in CASES} == set(SETUP)
@@ -404,18 +386,13 @@ def test_there_are_at_least_forty_cases_over_every_mode() -> None:
 
 @pytest.mark.parametrize(("mode", "key", "typed", "expected"), CASES)
 def test_golden(lab: Lab, mode: str, key: str, typed: str, expected: str) -> None:
-    console = _console(lab, mode)
-    before = lab.branch1.config
-    answer = {"?": console.help, "tab": console.complete, "enter": console.enter}[key](typed)
-    assert answer == expected
-    if "%" in answer:  # a refused line changes nothing
-        assert lab.branch1.config is before and console.mode == mode
+    check_golden(lab, SETUP, mode, key, typed, expected)
 
 
 def test_help_lines_follow_the_place_of_the_word(lab: Lab) -> None:
     # The same word, two places, IOS's two help lines: "key" under crypto isakmp is the
     # pre-shared key, under crypto the long-term keys; isakmp under debug crypto is the debug.
-    console = _console(lab, "config")
+    console = console_in(lab, SETUP, "config")
     assert "  key              Set pre-shared key for remote peer\n" in console.help(
         "crypto isakmp "
     )
@@ -481,10 +458,10 @@ def test_the_pki_dialogues_are_configuration_commands_not_exec(
 ) -> None:
     """The seed types them at ``Branch1(config)#``; IOS refuses them at ``Branch1#`` (and so
     after ``do``). A lab's ``Router.exec`` keeps them as a scripted shortcut."""
-    console = _console(lab, mode)
+    console = console_in(lab, SETUP, mode)
     answer = console.enter(line)
     assert answer.endswith("% Invalid input detected at '^' marker.\n\n"), answer
     assert console.dialogue is None and console.mode == mode
-    at_config = _console(lab, "config")
+    at_config = console_in(lab, SETUP, "config")
     assert "Fingerprint MD5:" in at_config.enter("crypto pki authenticate WIN2003")
     at_config.end()  # abandon the dialogue

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ios.test_console_golden import L
+from tests.ios.golden_console import L, check_golden
 from vpnteach.ios import IosConfigError, parse_config
-from vpnteach.ios.console import Console
 from vpnteach.lab import Lab
 from vpnteach.labs.console import console_for
 
@@ -198,27 +197,9 @@ CASES: list[tuple[str, str, str, str]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def lab() -> Lab:
-    return Lab.seed()
-
-
-def _console(lab: Lab, mode: str) -> Console:
-    console = console_for(lab.branch1)
-    for line in SETUP[mode]:
-        console.enter(line)
-    assert console.mode == mode
-    return console
-
-
 @pytest.mark.parametrize(("mode", "key", "typed", "expected"), CASES)
 def test_golden(lab: Lab, mode: str, key: str, typed: str, expected: str) -> None:
-    console = _console(lab, mode)
-    before = lab.branch1.config
-    answer = {"?": console.help, "tab": console.complete, "enter": console.enter}[key](typed)
-    assert answer == expected
-    if "%" in answer:  # a refused line changes nothing
-        assert lab.branch1.config is before and console.mode == mode
+    check_golden(lab, SETUP, mode, key, typed, expected)
 
 
 def test_interface_tunnel0_is_prompted_config_if_and_its_lines_apply() -> None:

@@ -1,8 +1,21 @@
 """The seed's configuration and exec lines as a learner types them at a blank console, for the
 console tests: each branch's lines in full or abbreviated, the dialogues answered as the seed
-did (tests/lab/test_console_seed.py, test_console_dialogues.py)."""
+did (tests/lab/test_console_seed.py, test_console_dialogues.py), and the screen typing them
+leaves."""
 
 from __future__ import annotations
+
+from vpnteach.ios.console import Console
+
+
+def type_lines(console: Console, lines: list[str]) -> str:
+    """Type ``lines`` at ``console``: the screen as a terminal shows it (each prompt and line,
+    a secret echoed as nothing, each answer and whatever the router printed meanwhile)."""
+    out = ""
+    for line in lines:
+        out += console.prompt + ("" if console.secret else line) + "\n"
+        out += console.enter(line) + console.unsolicited()
+    return out
 
 
 def branch_lines(n: int, peer: str, lan: str, far: str, abbreviated: bool) -> list[str]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from tests.conftest import require
+from tests.tshark import tshark_records
 from vpnteach.gateway import Ikev2Gateway
 from vpnteach.lab import Lab
 
@@ -25,8 +24,4 @@ def tshark_fields(lab: Lab, folder: Path, fields: Sequence[str]) -> list[dict[st
     the lab's exported key tables (``export_pcap`` writes them beside the capture)."""
     require(shutil.which("tshark") is not None, "needs tshark")
     lab.export_pcap(folder)
-    argv = ["tshark", "-r", str(folder / "WAN1.pcap"), "-T", "fields", "-Y", "isakmp"]
-    argv += [x for f in fields for x in ("-e", f)]
-    env = {**os.environ, "WIRESHARK_CONFIG_DIR": str(folder)}
-    out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
-    return [dict(zip(fields, line.split("\t"), strict=True)) for line in out.splitlines()]
+    return tshark_records(folder / "WAN1.pcap", folder, fields, "isakmp")

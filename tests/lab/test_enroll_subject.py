@@ -13,29 +13,19 @@ both: its Subject block is ``Name: Branch1.amit.com`` / ``hostname=Branch1.amit.
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from tests.conftest import require
-from tests.lab.console_session import branch_lines
-from vpnteach.ios.console import Console
+from tests.conftest import require_tool
+from tests.lab.console_session import branch_lines, type_lines
 from vpnteach.ios.console.dialogs import Dialogue, script, yes_no
 from vpnteach.ios.errors import ExecError
 from vpnteach.lab import Lab
 from vpnteach.labs.console import blank_seed_lab, console_for
 from vpnteach.stepper.enrollment import ScepExchange, enrollment_steps
-
-
-def _type(console: Console, lines: list[str]) -> str:
-    out = ""
-    for line in lines:
-        out += console.prompt + ("" if console.secret else line) + "\n"
-        out += console.enter(line) + console.unsolicited()
-    return out
 
 
 def _enrolled(serial: str, ip: list[str]) -> tuple[Lab, str]:
@@ -44,7 +34,7 @@ def _enrolled(serial: str, ip: list[str]) -> tuple[Lab, str]:
     lines = branch_lines(1, "10.2.2.1", "192.168.11", "192.168.22", False)
     at = lines.index("crypto pki enroll WIN2003") + 3  # after the password, twice
     lines[at : at + 2] = [serial, *ip]
-    return lab, _type(console_for(lab.branch1), lines)
+    return lab, type_lines(console_for(lab.branch1), lines)
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +53,7 @@ def test_yes_to_the_serial_number_puts_it_in_the_subject(
     cert = lab.branch1.pki.trustpoint("WIN2003").certificate
     assert cert is not None
     # openssl names the attributes independently of vpnteach
-    openssl = shutil.which("openssl")
-    require(openssl is not None, "needs the openssl command line tool")
-    assert openssl is not None
+    openssl = require_tool("openssl", "needs the openssl command line tool")
     pem = tmp_path / "b1.pem"
     pem.write_bytes(cert.public_bytes(Encoding.PEM))
     subject = subprocess.run(

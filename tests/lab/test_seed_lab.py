@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ike.seed_log import MAIN_MODE_LOG, QUICK_MODE_LOG, SHOW_CRYPTO_ISAKMP_SA
+from tests.ike.seed_log import MOVE, SEED_MOVES, SHOW_CRYPTO_ISAKMP_SA, seed_lines_missing
 from tests.lab.conftest import PING, PingedLab
 from tests.lab.wirecount import count, outer
 from vpnteach.ios.errors import ExecError
@@ -16,12 +16,7 @@ from vpnteach.labs.seed_configs import SEED_CONFIGS
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "configs"
 SEED_TEXT = Path("/work/shared/seed/ipsec-vpn-digital-certificates.txt")
-MOVE = re.compile(r"Input = (\w+), (\w+)\n[^\n]*Old State = (\w+) New State = (\w+)")
 ESP, ICMP = 50, 1
-
-
-def _seed_moves() -> list[tuple[str, str, str, str]]:
-    return MOVE.findall(MAIN_MODE_LOG) + MOVE.findall(QUICK_MODE_LOG)
 
 
 def _words(text: str) -> list[str]:
@@ -84,13 +79,13 @@ def test_initiator_transitions_equal_the_seed_log(seed_run: PingedLab) -> None:
          m.new_state.value)
         for m in gateway.ike.recorder.moves()
     ]  # fmt: skip
-    assert len(_seed_moves()) == 13
-    assert ours == _seed_moves()
+    assert len(SEED_MOVES) == 13
+    assert ours == SEED_MOVES
 
 
 def test_the_debug_log_printed_by_ping_shows_the_seed_transitions(seed_run: PingedLab) -> None:
     printed = MOVE.findall(seed_run.ping_output)
-    assert printed == _seed_moves()
+    assert printed == SEED_MOVES
     first = seed_run.ping_output.splitlines()[3]
     assert first == "Jun 6 10:21:50.071: ISAKMP:(0): SA request profile is (NULL)"
 
@@ -188,14 +183,4 @@ def test_same_seed_same_transcript_and_same_bytes() -> None:
 
 
 def test_the_console_shows_every_line_of_the_seeds_log_in_order(seed_run: PingedLab) -> None:
-    from tests.ike.test_seed_run import _normalise
-
-    ours = _normalise(seed_run.ping_output)
-    seed = _normalise(MAIN_MODE_LOG) + _normalise(QUICK_MODE_LOG)
-    position, missing = 0, []
-    for line in seed:
-        try:
-            position = ours.index(line, position) + 1
-        except ValueError:
-            missing.append(line)
-    assert len(seed) > 150 and missing == []
+    assert seed_lines_missing(seed_run.ping_output) == []

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -19,7 +18,8 @@ import pytest
 from scapy.layers.inet import IP, UDP
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
-from tests.conftest import require
+from tests.conftest import require_tool
+from tests.tshark import COMPLAINTS
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.net.pcap import LinkType, read_pcap
 from vpnteach.net.sim import (
@@ -61,9 +61,7 @@ KEY_21, AUTH_21 = bytes(range(31, 55)), bytes(range(131, 147))
 
 
 def _tshark(pcap: Path, *args: str, config: Path | None = None) -> list[list[str]]:
-    tshark = shutil.which("tshark")
-    require(tshark is not None, "needs tshark (Wireshark 4.x)")
-    assert tshark is not None
+    tshark = require_tool("tshark", "needs tshark (Wireshark 4.x)")
     env = dict(os.environ)
     if config is not None:
         env["WIRESHARK_CONFIG_DIR"] = str(config)
@@ -115,7 +113,7 @@ def test_tshark_reads_a_simulated_capture_with_no_malformed_packet(tmp_path: Pat
         assert [r[2] for r in rows if r[2]] == ["8", "0"] * 3
         first = float(rows[0][0])
         assert first == pytest.approx(1275783710 + wan.records[0].time, abs=1e-6)
-        flagged = _tshark(pcap, "-Y", "_ws.malformed || _ws.expert.severity >= error")
+        flagged = _tshark(pcap, "-Y", COMPLAINTS)
         assert flagged == []
 
 
@@ -179,9 +177,7 @@ def test_tshark_decrypts_scapy_esp_in_udp_captured_on_the_simulated_wan(tmp_path
         for seq in range(4)
         for spi, icmp_type in ((0x1001, "8"), (0x2002, "0"))
     ]
-    flagged = _tshark(
-        pcap, "-Y", "_ws.malformed || _ws.expert.severity >= error", config=tmp_path / "ws"
-    )
+    flagged = _tshark(pcap, "-Y", COMPLAINTS, config=tmp_path / "ws")
     assert flagged == []
     # The same keys as -o options work too; with a wrong key the ICV check fails.
     assert len(_tshark(pcap, *tshark_options([], keys), "-Y", "esp.icv_good==1")) == 8

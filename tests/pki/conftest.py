@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import require
+from tests.conftest import require_tool
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.pki import CaServer, RouterPki, SeedPki, Trustpoint, build_seed_pki
 
@@ -68,15 +67,9 @@ def lab() -> Lab:
 
 @pytest.fixture(scope="session")
 def openssl() -> str:
-    path = shutil.which("openssl")
-    require(path is not None, "needs the openssl command line tool")
-    assert path is not None
-    return path
+    return require_tool("openssl", "needs the openssl command line tool")
 
 
 @pytest.fixture(scope="session")
 def strongswan_pki() -> str:
-    path = shutil.which("pki")
-    require(path is not None, "needs strongSwan's `pki` tool (Debian strongswan-pki)")
-    assert path is not None
-    return path
+    return require_tool("pki", "needs strongSwan's `pki` tool (Debian strongswan-pki)")

@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.processes import terminate
+
 ROOT = Path(__file__).resolve().parents[2]
 MSCEP = "/certsrv/mscep/mscep.dll"
 
@@ -64,12 +66,7 @@ class CaProcess:
 
     def stop(self) -> int:
         """SIGTERM by pid, wait; the exit status (0: a clean stop)."""
-        self.proc.terminate()
-        try:
-            return self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait(timeout=10)
+        return terminate(self.proc, 10)
 
 
 def start_ca(tmp: Path, *extra: str) -> CaProcess:

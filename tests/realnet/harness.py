@@ -8,7 +8,6 @@ Everything a test starts is stopped by PID when the test ends; the namespaces co
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -17,12 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from tests.interop.strongswan import Charon, CharonError, Connection, load_plugins
-from vpnteach.labs.seed import PROFILES
+from tests.processes import terminate
+from vpnteach.labs.seed import PRE_SHARED_KEY, PROFILES, ikev2_commands
 from vpnteach.labs.seed_configs import SEED_CONFIGS
 from vpnteach.net import netns
 from vpnteach.router.control import ask
 
 ROOT = Path(__file__).resolve().parents[2]
+LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
+"""Branch1's and Branch2's LAN addresses (the seed's): the ends of every ping through the tunnel."""
 
 
 def write_configs(work: Path, name: str, profile: str = "seed", extra: str = "") -> list[Path]:
@@ -92,18 +94,22 @@ class Router:
         """One exec command on the control socket."""
         return ask(self.control, command)
 
+    def counter(self, name: str) -> int:
+        """One line of ``show router counters`` (``name: value``); 0 while it is not listed."""
+        return self.router_counters().get(name, 0)
+
+    def router_counters(self) -> dict[str, int]:
+        """Every ``name: value`` line of ``show router counters``."""
+        text = self.ask("show router counters")
+        return {k: int(v) for k, v in re.findall(r"^(.+): (\d+)$", text, re.M)}
+
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM by PID (clean shutdown), SIGKILL after ``timeout``; the exit status."""
         proc, self.proc = self.proc, None
         if proc is None:
             return None
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout)
+            terminate(proc, timeout)
         if proc.stdout is not None:
             proc.stdout.close()
         return proc.returncode
@@ -113,7 +119,7 @@ class Router:
         deadline = time.monotonic() + timeout
         while True:
             text = self.ask("show crypto ipsec sa")
-            if re.search(r"inbound esp sas:\n\s+spi: 0x", text):
+            if has_ipsec_sa(text):
                 return text
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.name}: no IPsec SA after {timeout}s:\n{text}"
@@ -125,6 +131,32 @@ class Router:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def has_ipsec_sa(show: str) -> bool:
+    """Whether ``show crypto ipsec sa`` lists an inbound ESP SA."""
+    return re.search(r"inbound esp sas:\n\s+spi: 0x", show) is not None
+
+
+def bring_up(router: Router, charon: Charon, vpnteach_initiates: bool = True) -> str:
+    """Start ``router``; unless it initiates (its ``initiate``), charon initiates; wait for the
+    first IPsec SA and return that ``show crypto ipsec sa``. No SA in time fails the test with
+    the tail of charon's log, where the reason usually is."""
+    router.start()
+    if not vpnteach_initiates:
+        charon.initiate("lan-lan", "vpn")
+    try:
+        return router.wait_for_sa()
+    except TimeoutError as exc:
+        raise AssertionError(f"{exc}\ncharon:\n{charon.log.read_text()[-4000:]}") from None
+
+
+def ping_both_ways(
+    topo: netns.Topology, count: int
+) -> tuple[tuple[int, int, str], tuple[int, int, str]]:
+    """``count`` pings LAN1 -> LAN2 from Branch1's side, then LAN2 -> LAN1 from Branch2's."""
+    there = ping(topo.left.ns, LAN1, LAN2, count=count)
+    return there, ping(topo.right.ns, LAN2, LAN1, count=count)
 
 
 def counters(show: str) -> dict[str, int]:
@@ -169,33 +201,13 @@ class Capture:
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
             time.sleep(0.3)  # let the last packets be written
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+            terminate(proc, 10)
 
     def __enter__(self) -> Capture:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def tshark_rows(
-    pcap: Path, keys: Path | None, fields: list[str], display_filter: str = ""
-) -> list[list[str]]:
-    """``tshark -r pcap -T fields`` with ``WIRESHARK_CONFIG_DIR=keys`` (the exported tables)."""
-    import os
-
-    env = dict(os.environ)
-    if keys is not None:
-        env["WIRESHARK_CONFIG_DIR"] = str(keys)
-    argv = ["tshark", "-r", str(pcap), "-T", "fields", *[a for f in fields for a in ("-e", f)]]
-    argv += ["-Y", display_filter] if display_filter else []
-    out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True, timeout=60)
-    return [line.split("\t") for line in out.stdout.splitlines()]
 
 
 def wan_kind(protocols: str) -> str:
@@ -268,6 +280,37 @@ def start_strongswan(
     return charon
 
 
+def flexvpn(auth: str) -> str:
+    """Branch1's FlexVPN lines: the lab's (pre-shared key, addresses as identities), or with
+    certificates the FQDN identities charon's certificates carry (RFC 7296 §3.5, ID_FQDN)."""
+    if auth == "psk":
+        text = ikev2_commands("Branch1", "pre-share")
+    else:
+        text = ikev2_commands("Branch1", "rsa-sig")
+        text = text.replace(" match identity remote address 10.2.2.1 255.255.255.255",
+                            " match identity remote fqdn Branch2.amit.com")  # fmt: skip
+        text = text.replace(
+            " identity local address 10.1.1.1", " identity local fqdn Branch1.amit.com"
+        )
+    return text + "crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac\n"
+
+
+def ikev2_peers(
+    topo: netns.Topology, work: Path, pki: Path, config: str, *, psk: bool = True,
+    initiate: bool = True, debug: tuple[str, ...] = (), ts: tuple[str, str] | None = None,
+) -> tuple[Router, Charon]:  # fmt: skip
+    """Branch1 as ``vpnteach router run`` (the seed config, the modern profile and ``config``,
+    e.g. :func:`flexvpn`), not started yet, and charon as Branch2 speaking IKEv2 (pre-shared
+    key, or certificates with ``psk=False``; ``ts`` as in :func:`start_strongswan`), started."""
+    configs = write_configs(work, "Branch1", "modern", config)
+    router = Router(topo.left.ns, configs, pki, work, "branch1", initiate, debug=debug)
+    charon = start_strongswan(
+        topo.right.ns, work, pki, profile="modern", version=2,
+        psk=PRE_SHARED_KEY if psk else None, ts=ts,
+    )  # fmt: skip
+    return router, charon
+
+
 def swan_child_counters(charon: Charon) -> dict[str, int]:
     """packets-in/out and bytes-in/out summed over the CHILD SAs ``--list-sas --raw`` lists."""
     raw = charon.list_sas(raw=True)
@@ -303,13 +346,8 @@ def ping_through_charon(
         b1 = Router(topo.left.ns, configs, pki, work, "branch1", vpnteach_initiates)
         swan = start_strongswan(topo.right.ns, work, pki, **charon)
         with swan, b1:
-            b1.start()
-            if not vpnteach_initiates:
-                swan.initiate("lan-lan", "vpn")
-            first = b1.wait_for_sa()
-            sent, received, out = ping(
-                topo.left.ns, "192.168.11.1", "192.168.22.1", count=count, interval=interval
-            )
+            first = bring_up(b1, swan, vpnteach_initiates)
+            sent, received, out = ping(topo.left.ns, LAN1, LAN2, count=count, interval=interval)
             shown = {command: b1.ask(command) for command in ask}
             listed = swan.list_sas()
             assert b1.stop() == 0

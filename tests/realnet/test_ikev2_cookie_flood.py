@@ -12,21 +12,17 @@ strongSwan.
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
 from tests.ikev2.harness import peer_config
 from tests.realnet.attack import Attacker
-from tests.realnet.harness import Router, ping, start_strongswan, write_configs
-from tests.realnet.test_strongswan_ikev2 import flexvpn
+from tests.realnet.harness import LAN1, LAN2, flexvpn, ikev2_peers, ping
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.ikev2 import Ikev2Endpoint
-from vpnteach.labs.seed import PRE_SHARED_KEY
 from vpnteach.net import netns
 
 B1, B2 = "10.1.1.1", "10.2.2.1"
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 THRESHOLD, FORGED = 10, 300
 
 
@@ -38,22 +34,13 @@ def _sa_init_template(path: Path) -> Path:
     return path
 
 
-def _counters(router: Router) -> dict[str, int]:
-    text = router.ask("show router counters")
-    return {k: int(v) for k, v in re.findall(r"^(.+): (\d+)$", text, re.M)}
-
-
 def test_forged_sa_inits_fill_at_most_the_threshold_and_charon_answers_the_cookie(
     realnet: Path, pki_dir: Path, strongswan: Path
 ) -> None:
     work = realnet
     extra = flexvpn("psk") + f"crypto ikev2 cookie-challenge {THRESHOLD}\n"
     with netns.Topology() as topo, Attacker(topo.left.ns) as attacker:
-        b1 = Router(topo.left.ns, write_configs(work, "Branch1", "modern", extra), pki_dir,
-                    work, "branch1")  # fmt: skip
-        charon = start_strongswan(
-            topo.right.ns, work, pki_dir, profile="modern", version=2, psk=PRE_SHARED_KEY
-        )
+        b1, charon = ikev2_peers(topo, work, pki_dir, extra, initiate=False)
         with charon, b1:
             b1.start()
             template = _sa_init_template(work / "sa_init.bin")
@@ -63,11 +50,11 @@ def test_forged_sa_inits_fill_at_most_the_threshold_and_charon_answers_the_cooki
             others = attacker.flood(B1, B2, mm1=FORGED, mm1_template=template, rate=1000)
             others.wait(60)
             time.sleep(0.5)
-            flooded = _counters(b1)
+            flooded = b1.router_counters()
             charon.initiate("lan-lan", "vpn")  # while the forged SAs are half open (30 s)
             b1.wait_for_sa()
             sent, received, out = ping(topo.left.ns, LAN1, LAN2, count=3)
-            after = _counters(b1)
+            after = b1.router_counters()
             listed = charon.list_sas()
             assert b1.stop() == 0
         swan_log = charon.log.read_text()

@@ -16,13 +16,10 @@ import time
 from pathlib import Path
 
 from tests.realnet.attack import Attacker
-from tests.realnet.harness import Router, ping, start_strongswan, write_configs
-from tests.realnet.test_strongswan_ikev2 import flexvpn
-from vpnteach.labs.seed import PRE_SHARED_KEY
+from tests.realnet.harness import LAN1, LAN2, bring_up, flexvpn, ikev2_peers, ping
 from vpnteach.net import netns
 
 B1, B2 = "10.1.1.1", "10.2.2.1"
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 FORGED = 20
 
 
@@ -31,14 +28,9 @@ def test_forged_esp_draws_one_invalid_spi_notify_which_charon_parses_and_answers
 ) -> None:
     work = realnet
     with netns.Topology() as topo, Attacker(topo.left.ns) as attacker:
-        b1 = Router(topo.left.ns, write_configs(work, "Branch1", "modern", flexvpn("psk")),
-                    pki_dir, work, "branch1", True, debug=("ipsec",))  # fmt: skip
-        charon = start_strongswan(
-            topo.right.ns, work, pki_dir, profile="modern", version=2, psk=PRE_SHARED_KEY
-        )
+        b1, charon = ikev2_peers(topo, work, pki_dir, flexvpn("psk"), debug=("ipsec",))
         with charon, b1:
-            b1.start()
-            b1.wait_for_sa()
+            bring_up(b1, charon)
             before = charon.list_sas()
             flood = attacker.flood(B1, B2, esp=FORGED, rate=100, seed=7)
             flood.wait(30)

@@ -14,7 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.realnet.harness import Capture, Router, ping, tshark_rows, write_configs
+from tests.realnet.harness import LAN1, LAN2, Capture, Router, ping, write_configs
+from tests.tshark import tshark_rows
 from vpnteach.net import netns
 
 SEND = (
@@ -44,11 +45,11 @@ def test_a_replayed_informational_from_another_address_is_dropped_and_moves_noth
             rows = tshark_rows(realnet / "wan.pcap", None, ["udp.payload"],
                                "isakmp.exchangetype == 5 && ip.src == 10.2.2.1")  # fmt: skip
             assert len(rows) == 1, rows
-            first = ping(topo.left.ns, "192.168.11.1", "192.168.22.1", count=4)
+            first = ping(topo.left.ns, LAN1, LAN2, count=4)
             netns.run(topo.right.ns, [sys.executable, "-c", SEND, rows[0][0].replace(":", "")])
             time.sleep(0.5)
             isakmp = b1.ask("show crypto isakmp sa")
-            after = ping(topo.left.ns, "192.168.11.1", "192.168.22.1", count=3)
+            after = ping(topo.left.ns, LAN1, LAN2, count=3)
             assert b1.stop() == 0 and b2.stop() == 0
         log = b1.log.read_text()
     assert first[1] >= 3 and after[:2] == (3, 3), (first[2], after[2])  # a new tunnel, working

@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.realnet.harness import Router, ping, write_configs
+from tests.realnet.harness import LAN1, LAN2, Router, ping, write_configs
 from vpnteach.net import netns
 from vpnteach.router.privileges import process_status
 
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 NOBODY = pwd.getpwnam("nobody")
 CAPABILITY_SETS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
 

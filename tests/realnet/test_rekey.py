@@ -17,7 +17,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.realnet.harness import Router, counters, ping, start_strongswan, write_configs
+from tests.realnet.harness import (
+    LAN1,
+    LAN2,
+    Router,
+    bring_up,
+    counters,
+    ping,
+    start_strongswan,
+    write_configs,
+)
 from vpnteach.net import netns
 
 REKEY, LIFE = 5, 8  # seconds
@@ -33,12 +42,8 @@ def test_continuous_ping_across_two_phase2_rekeys_loses_nothing(
             topo.right.ns, realnet, pki_dir, child_rekey=f"{REKEY}s", child_life=f"{LIFE}s"
         )
         with charon, b1:
-            b1.start()
-            charon.initiate("lan-lan", "vpn")
-            b1.wait_for_sa()
-            sent, received, out = ping(
-                topo.left.ns, "192.168.11.1", "192.168.22.1", count=COUNT, interval=INTERVAL
-            )
+            bring_up(b1, charon, vpnteach_initiates=False)
+            sent, received, out = ping(topo.left.ns, LAN1, LAN2, count=COUNT, interval=INTERVAL)
             assert b1.stop() == 0
         log = b1.log.read_text()
     assert sent == COUNT and received == COUNT, out
@@ -88,7 +93,7 @@ def test_vpnteach_rekeys_on_its_kilobyte_lifetime_under_traffic_losing_no_ping(
                 assert sink.stdout is not None and sink.stdout.readline().strip() == b"ready"
                 sender = netns.popen(topo.left.ns, [py, "-c", UDP_SENDER, "192.168.11.1",
                                                     "192.168.22.1", "7"])  # fmt: skip
-                sent, received, out = ping(topo.left.ns, "192.168.11.1", "192.168.22.1",
+                sent, received, out = ping(topo.left.ns, LAN1, LAN2,
                                            count=60, interval=0.1)  # fmt: skip
                 sender.wait(30)
                 carried = counters(b1.ask("show crypto ipsec sa"))["encaps"]

@@ -19,7 +19,13 @@ import pytest
 
 from tests.conftest import require
 from tests.pki.test_scep_http import CURL_PLUGIN
-from tests.realnet.harness import Router, ping, start_strongswan, write_configs
+from tests.realnet.harness import (
+    Router,
+    bring_up,
+    ping_both_ways,
+    start_strongswan,
+    write_configs,
+)
 from vpnteach.net import netns
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,10 +119,8 @@ def test_router_enrolls_over_http_then_tunnels_with_strongswan(
             b1 = Router(topo.left.ns, configs, pki, work, "branch1", True)
             charon = start_strongswan(topo.right.ns, work, pki)
             with charon, b1:
-                b1.start()
-                b1.wait_for_sa()
-                there = ping(topo.left.ns, "192.168.11.1", "192.168.22.1", count=3)
-                back = ping(topo.right.ns, "192.168.22.1", "192.168.11.1", count=3)
+                bring_up(b1, charon)
+                there, back = ping_both_ways(topo, 3)
             assert there[:2] == (3, 3) and back[:2] == (3, 3), (there[2], back[2])
             text = subprocess.run(
                 [openssl, "x509", "-in", str(pki / "branch1.cert.pem"), "-noout", "-text"],

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from tests.interop.strongswan import Charon
 from tests.realnet.attack import Attacker
-from tests.realnet.harness import Router, ping, start_strongswan, write_configs
+from tests.realnet.harness import LAN1, LAN2, Router, ping, start_strongswan, write_configs
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.gateway import Gateway
 from vpnteach.ike.admission import DEFAULT_IN_NEGOTIATION
@@ -37,7 +37,6 @@ from vpnteach.net import netns
 from vpnteach.router.pki import load_pki
 
 B1, B2 = "10.1.1.1", "10.2.2.1"
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 GARBAGE, MM1S, ESPS = 100_000, 20_000, 20_000
 RATE = 3000.0  # packets a second: what the router reads on a busy 2-core machine
 RSS_LIMIT_KB = 20 * 1024
@@ -67,11 +66,6 @@ def _udp_receive_buffer_errors(ns: str) -> int:
     return int(values[names.index("RcvbufErrors")])
 
 
-def _counter(router: Router, name: str) -> int:
-    found = re.search(rf"^{re.escape(name)}: (\d+)$", router.ask("show router counters"), re.M)
-    return int(found.group(1)) if found else 0
-
-
 def _up(topo: netns.Topology, work: Path, pki: Path) -> tuple[Router, Charon]:
     b1 = Router(topo.left.ns, write_configs(work, "Branch1"), pki, work, "branch1")
     charon = start_strongswan(topo.right.ns, work, pki)
@@ -94,9 +88,9 @@ def test_a_spoofed_mm1_from_the_peer_does_not_stop_the_router_initiating(
             one = attacker.flood(B1, B2, mm1=1, mm1_template=template, spoof=f"{B2}/32")
             one.wait(30)
             deadline = time.monotonic() + 10
-            while _counter(b1, "half-open SAs") != 1 and time.monotonic() < deadline:
+            while b1.counter("half-open SAs") != 1 and time.monotonic() < deadline:
                 time.sleep(0.1)
-            assert _counter(b1, "half-open SAs") == 1, b1.ask("show crypto isakmp sa")
+            assert b1.counter("half-open SAs") == 1, b1.ask("show crypto isakmp sa")
             _, received, out = ping(topo.left.ns, LAN1, LAN2, count=15, interval=0.5)
             b1.wait_for_sa()
             isakmp = b1.ask("show crypto isakmp sa")
@@ -125,14 +119,14 @@ def test_soak_forged_traffic_leaves_the_tunnel_up_and_memory_bounded(
                                    mm1_template=template)  # fmt: skip
             half_open: list[int] = []
             while flood.poll() is None and time.monotonic() - started < 600:
-                half_open.append(_counter(b1, "half-open SAs"))
+                half_open.append(b1.counter("half-open SAs"))
                 time.sleep(2)
             flood_out = flood.communicate(timeout=60)[0].decode()
             seconds = time.monotonic() - started
             time.sleep(3)  # the router drains what is queued
             pinger.send_signal(signal.SIGINT)  # ping prints its summary
             summary = pinger.communicate(timeout=30)[0].decode()
-            half_open.append(at_end := _counter(b1, "half-open SAs"))
+            half_open.append(at_end := b1.counter("half-open SAs"))
             rss_after = _rss_kb(b1.proc.pid)
             dropped = _udp_receive_buffer_errors(topo.left.ns) - dropped_before
             counters = b1.ask("show router counters")

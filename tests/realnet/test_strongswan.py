@@ -22,17 +22,17 @@ from tests.interop.strongswan import Charon
 from tests.realnet.harness import (
     Capture,
     Router,
+    bring_up,
     counters,
-    ping,
+    ping_both_ways,
     start_strongswan,
     swan_child_counters,
-    tshark_rows,
     wan_kind,
     write_configs,
 )
+from tests.tshark import tshark_rows
 from vpnteach.net import netns
 
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 COUNT = 5
 FIELDS = ["frame.protocols", "isakmp.exchangetype", "isakmp.id.type", "esp.icv_good", "icmp.type"]
 
@@ -51,12 +51,8 @@ def test_ping_both_ways_counters_agree_and_tshark_decrypts(
             cap.start()
             charon = start_strongswan(topo.right.ns, work, pki_dir, profile=profile)
             with charon, b1:
-                b1.start()
-                if not vpnteach_initiates:
-                    charon.initiate("lan-lan", "vpn")
-                b1.wait_for_sa()
-                there = ping(topo.left.ns, LAN1, LAN2, count=COUNT)
-                back = ping(topo.right.ns, LAN2, LAN1, count=COUNT)
+                bring_up(b1, charon, vpnteach_initiates)
+                there, back = ping_both_ways(topo, COUNT)
                 show = b1.ask("show crypto ipsec sa")
                 swan = swan_child_counters(charon)
                 assert b1.stop() == 0

@@ -18,17 +18,15 @@ from pathlib import Path
 import pytest
 
 from tests.realnet.harness import (
-    Router,
+    bring_up,
     counters,
-    ping,
-    start_strongswan,
+    flexvpn,
+    ikev2_peers,
+    ping_both_ways,
     swan_child_counters,
-    write_configs,
 )
-from vpnteach.labs.seed import PRE_SHARED_KEY, ikev2_commands
 from vpnteach.net import netns
 
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 COUNT = 5
 
 
@@ -38,21 +36,6 @@ def _spis(show: str, direction: str) -> set[str]:
     return {s.lower() for s in re.findall(r"spi: 0x([0-9A-F]{8})", block)}
 
 
-def flexvpn(auth: str) -> str:
-    """Branch1's FlexVPN lines: the lab's (pre-shared key, addresses as identities), or with
-    certificates the FQDN identities charon's certificates carry (RFC 7296 §3.5, ID_FQDN)."""
-    if auth == "psk":
-        text = ikev2_commands("Branch1", "pre-share")
-    else:
-        text = ikev2_commands("Branch1", "rsa-sig")
-        text = text.replace(" match identity remote address 10.2.2.1 255.255.255.255",
-                            " match identity remote fqdn Branch2.amit.com")  # fmt: skip
-        text = text.replace(
-            " identity local address 10.1.1.1", " identity local fqdn Branch1.amit.com"
-        )
-    return text + "crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac\n"
-
-
 @pytest.mark.parametrize("auth", ["psk", "cert"])
 @pytest.mark.parametrize("vpnteach_initiates", [True, False], ids=["vt-initiates", "sw-initiates"])
 def test_ikev2_ping_both_ways_with_the_spis_strongswan_lists(
@@ -60,23 +43,13 @@ def test_ikev2_ping_both_ways_with_the_spis_strongswan_lists(
 ) -> None:
     work = realnet
     with netns.Topology() as topo:
-        configs = write_configs(work, "Branch1", "modern", flexvpn(auth))
-        b1 = Router(topo.left.ns, configs, pki_dir, work, "branch1", vpnteach_initiates,
-                    debug=("ikev2",))  # fmt: skip
-        psk = PRE_SHARED_KEY if auth == "psk" else None
-        charon = start_strongswan(
-            topo.right.ns, work, pki_dir, profile="modern", version=2, psk=psk
-        )
+        b1, charon = ikev2_peers(
+            topo, work, pki_dir, flexvpn(auth), psk=auth == "psk",
+            initiate=vpnteach_initiates, debug=("ikev2",),
+        )  # fmt: skip
         with charon, b1:
-            b1.start()
-            if not vpnteach_initiates:
-                charon.initiate("lan-lan", "vpn")
-            try:
-                b1.wait_for_sa()
-            except TimeoutError as exc:
-                raise AssertionError(f"{exc}\ncharon:\n{charon.log.read_text()[-4000:]}") from None
-            there = ping(topo.left.ns, LAN1, LAN2, count=COUNT)
-            back = ping(topo.right.ns, LAN2, LAN1, count=COUNT)
+            bring_up(b1, charon, vpnteach_initiates)
+            there, back = ping_both_ways(topo, COUNT)
             show = b1.ask("show crypto ipsec sa")
             ikev2 = b1.ask("show crypto ikev2 sa")
             listed = charon.list_sas(raw=False)

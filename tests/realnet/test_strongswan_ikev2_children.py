@@ -23,19 +23,10 @@ import stat
 import time
 from pathlib import Path
 
-from tests.realnet.harness import (
-    Capture,
-    Router,
-    ping,
-    start_strongswan,
-    tshark_rows,
-    write_configs,
-)
-from tests.realnet.test_strongswan_ikev2 import flexvpn
-from vpnteach.labs.seed import PRE_SHARED_KEY
+from tests.realnet.harness import LAN1, LAN2, Capture, bring_up, flexvpn, ikev2_peers, ping
+from tests.tshark import tshark_records
 from vpnteach.net import netns
 
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 FIELDS = [
     "ip.src",
     "isakmp.exchangetype",
@@ -87,11 +78,7 @@ def test_clear_crypto_sa_leaves_charon_no_child_sa_and_traffic_opens_one_on_the_
 ) -> None:
     work = realnet
     with netns.Topology() as topo:
-        configs = write_configs(work, "Branch1", "modern", flexvpn("psk"))
-        b1 = Router(topo.left.ns, configs, pki_dir, work, "branch1", True, debug=("ikev2",))
-        charon = start_strongswan(
-            topo.right.ns, work, pki_dir, profile="modern", version=2, psk=PRE_SHARED_KEY
-        )
+        b1, charon = ikev2_peers(topo, work, pki_dir, flexvpn("psk"), debug=("ikev2",))
         conf = charon.swanctl_dir / "swanctl.conf"
         conf.write_text(
             conf.read_text().replace("    children {\n", "    children {\n" + HOSTS_CHILD)
@@ -99,8 +86,7 @@ def test_clear_crypto_sa_leaves_charon_no_child_sa_and_traffic_opens_one_on_the_
         charon.load_all()
         with Capture(topo.left.ns, topo.left.wan_dev, work / "wan.pcap") as cap, charon, b1:
             cap.start()
-            b1.start()
-            b1.wait_for_sa()
+            bring_up(b1, charon)
             first = ping(topo.left.ns, LAN1, LAN2, count=3)
             ike_before = re.search(r"vpn: #\d+, (ESTABLISHED), IKEv2, ([0-9a-f]{16})_i",
                                    charon.list_sas())  # fmt: skip
@@ -119,8 +105,7 @@ def test_clear_crypto_sa_leaves_charon_no_child_sa_and_traffic_opens_one_on_the_
             _wait("charon without an IKE SA", lambda: "vpn:" not in charon.list_sas())
         log = b1.log.read_text()
         mode = stat.S_IMODE(b1.keys.joinpath("ikev2_decryption_table").stat().st_mode)
-        rows = [dict(zip(FIELDS, r, strict=True))
-                for r in tshark_rows(work / "wan.pcap", b1.keys, FIELDS)]  # fmt: skip
+        rows = tshark_records(work / "wan.pcap", b1.keys, FIELDS)
     assert first[:2] == (3, 3), first[2] + log[-3000:]
     assert two.count("spi: 0x") >= 4, two  # two pairs on vpnteach too
     # the hosts pair must not carry the /24's traffic: vpnteach keeps sending on the wider one

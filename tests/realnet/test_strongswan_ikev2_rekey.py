@@ -17,12 +17,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.realnet.harness import Router, start_strongswan, write_configs
-from tests.realnet.test_strongswan_ikev2 import flexvpn
-from vpnteach.labs.seed import PRE_SHARED_KEY
+from tests.realnet.harness import LAN1, LAN2, bring_up, flexvpn, ikev2_peers
 from vpnteach.net import netns
 
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 COUNT, INTERVAL = 600, 0.002  # 1.2 s of echoes; the rekey 0.5 s in
 
 
@@ -40,19 +37,14 @@ def test_charon_rekeys_the_child_sa_under_traffic_and_no_echo_is_lost(
     work = realnet
     with netns.Topology() as topo:
         pfs = "crypto map CRYPTO 10 ipsec-isakmp\n set pfs group14\n"
-        configs = write_configs(work, "Branch1", "modern", flexvpn("psk") + pfs)
-        b1 = Router(topo.left.ns, configs, pki_dir, work, "branch1", True, debug=("ikev2",))
-        charon = start_strongswan(
-            topo.right.ns, work, pki_dir, profile="modern", version=2, psk=PRE_SHARED_KEY
-        )
+        b1, charon = ikev2_peers(topo, work, pki_dir, flexvpn("psk") + pfs, debug=("ikev2",))
         conf = charon.swanctl_dir / "swanctl.conf"
         esp = "esp_proposals = aes256-sha256\n"
         assert esp in conf.read_text()
         conf.write_text(conf.read_text().replace(esp, esp.replace("sha256\n", "sha256-modp2048\n")))
         charon.load_all()  # PFS: the rekey's Diffie-Hellman widens charon's window
         with charon, b1:
-            b1.start()
-            b1.wait_for_sa()
+            bring_up(b1, charon)
             before = _child(charon.list_sas())
             argv = ["ping", "-n", "-q", "-c", str(COUNT), "-i", str(INTERVAL), "-W", "2"]
             argv += ["-w", "20", "-I", LAN1, LAN2]

@@ -20,41 +20,29 @@ from pathlib import Path
 
 from tests.interop.strongswan import Charon
 from tests.realnet.harness import (
+    LAN1,
+    LAN2,
     Capture,
     Router,
+    bring_up,
+    flexvpn,
+    has_ipsec_sa,
+    ikev2_peers,
     ping,
-    start_strongswan,
-    tshark_rows,
-    write_configs,
 )
-from tests.realnet.test_strongswan_ikev2 import flexvpn
 from tests.realnet.waits import Waits, waiting
-from vpnteach.labs.seed import PRE_SHARED_KEY
+from tests.tshark import tshark_records
 from vpnteach.net import netns
 
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 IKE_SA = re.compile(r"vpn: #\d+, ESTABLISHED, IKEv2, ([0-9a-f]{16})_i\*? ([0-9a-f]{16})_r")
-
-
-def _counter(router: Router, name: str) -> int:
-    found = re.search(rf"^{re.escape(name)}: (\d+)$", router.ask("show router counters"), re.M)
-    return int(found.group(1)) if found else 0
-
-
-def _has_sa(show: str) -> bool:
-    return re.search(r"inbound esp sas:\n\s+spi: 0x", show) is not None
 
 
 def _start(
     topo: netns.Topology, work: Path, pki: Path, profile_lines: str
 ) -> tuple[Router, Charon]:
-    extra = flexvpn("psk") + "crypto ikev2 profile PROF\n" + profile_lines
-    b1 = Router(topo.left.ns, write_configs(work, "Branch1", "modern", extra), pki, work,
-                "branch1", True)  # fmt: skip
-    charon = start_strongswan(
-        topo.right.ns, work, pki, profile="modern", version=2, psk=PRE_SHARED_KEY
+    return ikev2_peers(
+        topo, work, pki, flexvpn("psk") + "crypto ikev2 profile PROF\n" + profile_lines
     )
-    return b1, charon
 
 
 @waiting("ikev2-ike-lifetime")
@@ -64,8 +52,7 @@ def _vpnteach_rekeys_the_ike_sa_before_its_lifetime_under_traffic(
     with netns.Topology(left_tag=f"{tag}1", right_tag=f"{tag}2") as topo:
         b1, charon = _start(topo, work, pki_dir, " lifetime 120\n")
         with charon, b1:
-            b1.start()
-            first_sa = b1.wait_for_sa()
+            first_sa = bring_up(b1, charon)
             before = IKE_SA.search(charon.list_sas())
             started = time.monotonic()
             sent, received, out = ping(topo.left.ns, LAN1, LAN2, count=190, interval=0.5)
@@ -91,15 +78,14 @@ def _charon_answers_periodic_liveness_checks_and_a_dead_charon_is_buried(
     with netns.Topology(left_tag=f"{tag}1", right_tag=f"{tag}2") as topo:
         b1, charon = _start(topo, work, pki_dir, " dpd 10 2 periodic\n")
         with charon, b1:
-            b1.start()
-            b1.wait_for_sa()
+            bring_up(b1, charon)
             time.sleep(23)  # idle: two checks, both answered
-            answered = _counter(b1, "event LivenessChecked")
+            answered = b1.counter("event LivenessChecked")
             assert charon.proc is not None
             charon.proc.kill()  # no Delete: it is just gone
             charon.proc.wait(5)
             deadline = time.monotonic() + 30
-            while _has_sa(b1.ask("show crypto ipsec sa")) and time.monotonic() < deadline:
+            while has_ipsec_sa(b1.ask("show crypto ipsec sa")) and time.monotonic() < deadline:
                 time.sleep(0.5)
             buried = time.monotonic()
             shown = b1.ask("show crypto ikev2 sa")
@@ -107,7 +93,7 @@ def _charon_answers_periodic_liveness_checks_and_a_dead_charon_is_buried(
             assert b1.stop() == 0
         log = b1.log.read_text()
     assert answered >= 2, log[-3000:]
-    assert not _has_sa(remaining) and "READY" not in shown, log[-3000:]
+    assert not has_ipsec_sa(remaining) and "READY" not in shown, log[-3000:]
     assert buried < deadline
     assert "IKEv2 SA deleted: peer not responding" in log, log[-3000:]
 
@@ -127,17 +113,13 @@ def _charon_rekeys_the_ike_sa_and_the_routers_key_table_follows(
         charon.load_all()
         with Capture(topo.left.ns, topo.left.wan_dev, work / "wan.pcap") as cap, charon, b1:
             cap.start()
-            b1.start()
-            b1.wait_for_sa()
+            bring_up(b1, charon)
             before = IKE_SA.search(charon.list_sas())
             sent, received, out = ping(topo.left.ns, LAN1, LAN2, count=50, interval=0.5)
             listed = charon.list_sas()
             assert b1.stop() == 0
         table = (b1.keys / "ikev2_decryption_table").read_text().splitlines()
-        rows = [
-            dict(zip(fields, r, strict=True))
-            for r in tshark_rows(work / "wan.pcap", b1.keys, fields)
-        ]
+        rows = tshark_records(work / "wan.pcap", b1.keys, fields)
         log = b1.log.read_text()
         swan = charon.log.read_text()
     after = IKE_SA.search(listed)

@@ -22,17 +22,10 @@ import time
 from pathlib import Path
 
 from tests.interop.strongswan import Charon
-from tests.realnet.harness import (
-    Router,
-    counters,
-    ping,
-    start_strongswan,
-    write_configs,
-)
-from vpnteach.labs.seed import PRE_SHARED_KEY, ikev2_commands, vti_commands
+from tests.realnet.harness import bring_up, counters, ikev2_peers, ping_both_ways
+from vpnteach.labs.seed import ikev2_commands, vti_commands
 from vpnteach.net import netns
 
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 COUNT = 5
 ANY = "0.0.0.0/0"
 
@@ -43,22 +36,13 @@ def test_a_static_vti_comes_up_with_charon_before_any_ping_and_carries_pings(
     work = realnet
     extra = ikev2_commands("Branch1", "pre-share") + vti_commands("Branch1", None)
     with netns.Topology() as topo:
-        configs = write_configs(work, "Branch1", "modern", extra)
-        b1 = Router(topo.left.ns, configs, pki_dir, work, "branch1")  # no --initiate: a VTI
-        charon = start_strongswan(
-            topo.right.ns, work, pki_dir, profile="modern", version=2, psk=PRE_SHARED_KEY,
-            ts=(ANY, ANY),
-        )  # fmt: skip
+        # no --initiate: a VTI comes up by itself
+        b1, charon = ikev2_peers(topo, work, pki_dir, extra, initiate=False, ts=(ANY, ANY))
         with charon, b1:
-            b1.start()
-            try:
-                b1.wait_for_sa()
-            except TimeoutError as exc:
-                raise AssertionError(f"{exc}\ncharon:\n{charon.log.read_text()[-4000:]}") from None
+            bring_up(b1, charon)  # charon is not asked to initiate
             before_ping = _charon_child_sa(charon)
             session = b1.ask("show crypto session")
-            there = ping(topo.left.ns, LAN1, LAN2, count=COUNT)
-            back = ping(topo.right.ns, LAN2, LAN1, count=COUNT)
+            there, back = ping_both_ways(topo, COUNT)
             show = b1.ask("show crypto ipsec sa")
             listed = charon.list_sas(raw=False)
             assert b1.stop() == 0

@@ -17,17 +17,18 @@ from pathlib import Path
 import pytest
 
 from tests.realnet.harness import (
+    LAN1,
+    LAN2,
     Capture,
     Router,
     counters,
     ping,
-    tshark_rows,
     wan_kind,
     write_configs,
 )
+from tests.tshark import tshark_rows
 from vpnteach.net import netns
 
-LAN1, LAN2 = "192.168.11.1", "192.168.22.1"
 FIELDS = ["frame.protocols", "isakmp.exchangetype", "isakmp.id.type", "isakmp.sig",
           "isakmp.hash", "esp.spi", "esp.icv_good", "icmp.type"]  # fmt: skip
 

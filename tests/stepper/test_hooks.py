@@ -129,14 +129,20 @@ def test_start_ping_sends_nothing_until_the_network_runs() -> None:
     assert ping.marks == ".!!"  # the first echo is lost while IKE negotiates
 
 
-def test_set_clock_past_the_certificates_end_makes_the_peer_reject_it_for_validity() -> None:
-    lab = Lab.seed()
+def _certificate_checks_of_branch2(lab: Lab) -> list[CertificateCheck]:
+    """The certificate checks Branch2's IKE records from now on (filled as they happen)."""
     checks: list[CertificateCheck] = []
     gateway = lab.branch2.gateway
     assert gateway is not None
     gateway.ike.trace.subscribe(
         lambda f: checks.append(f.value) if isinstance(f.value, CertificateCheck) else None
     )
+    return checks
+
+
+def test_set_clock_past_the_certificates_end_makes_the_peer_reject_it_for_validity() -> None:
+    lab = Lab.seed()
+    checks = _certificate_checks_of_branch2(lab)
     lab.branch2.set_clock(LATE)
     assert lab.branch2.clock() == LATE  # no time has passed on the network yet
     lab.branch1.exec(PING)
@@ -146,12 +152,7 @@ def test_set_clock_past_the_certificates_end_makes_the_peer_reject_it_for_validi
 
 def test_with_the_routers_clock_left_alone_the_same_certificate_passes() -> None:
     lab = Lab.seed()
-    checks: list[CertificateCheck] = []
-    gateway = lab.branch2.gateway
-    assert gateway is not None
-    gateway.ike.trace.subscribe(
-        lambda f: checks.append(f.value) if isinstance(f.value, CertificateCheck) else None
-    )
+    checks = _certificate_checks_of_branch2(lab)
     assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
     assert checks and all(c.ok for c in checks)
 

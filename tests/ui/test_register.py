@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
+from tests.conftest import loaded_by_import
 from tests.ui.scenario import Scenario
 from tests.ui.wellformed import assert_well_formed
 from vpnteach._html import RENDERERS, WIDGETS, plain_html
@@ -49,12 +48,7 @@ def test_to_html_covers_traces_and_transition_tables(lab: Scenario) -> None:
 
 
 def test_importing_ui_loads_no_ipython_ipywidgets_or_graphviz() -> None:
-    code = (
-        "import sys, vpnteach.ui\n"
-        "print(sorted({'IPython', 'ipywidgets', 'graphviz'} & set(sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert loaded_by_import("vpnteach.ui", {"IPython", "ipywidgets", "graphviz"}) == []
 
 
 def _shell() -> Any:

@@ -1,4 +1,5 @@
-"""Reading what a learner typed: hex strings, choices, yes/no lists.
+"""Reading what a learner typed: hex strings, choices, yes/no lists (and writing a several-word
+answer back the way it is typed).
 
 Every parser raises :class:`AnswerFormatError` (a ``ValueError``) with a message that says
 what was expected, so :meth:`Exercise.check` can turn it into feedback instead of a traceback.
@@ -82,3 +83,9 @@ def _yes_no(item: object, what: str) -> bool:
     if text in _NO:
         return False
     raise AnswerFormatError(f"{what}: {item!r} is neither yes nor no")
+
+
+def show_tokens(values: Sequence[object]) -> str:
+    """A several-word answer as a learner types it: space-separated, booleans as yes/no (what
+    :func:`parse_yes_no_list` and the stepping exercises' token and number parsers read)."""
+    return " ".join(("yes" if v else "no") if isinstance(v, bool) else str(v) for v in values)

@@ -29,10 +29,21 @@ def _payload_bytes(payload: Payload) -> bytes:
     return encode_payload_chain((payload,))
 
 
-def _sa_payload(hash_name: str, encryption: str) -> bytes:
-    policy = IsakmpPolicy(10, encryption=encryption, hash=hash_name, authentication="rsa-sig")
-    transform = Transform(1, 1, ike_transform_attributes(policy))  # 1 = KEY_IKE
-    return _payload_bytes(SaPayload(proposals=(Proposal(1, 1, b"", (transform,)),)))
+def main_mode_sa(hash_name: str, ciphers: tuple[str, ...]) -> bytes:
+    """A Main Mode SA payload as it travels, offering one transform (KEY_IKE) per cipher,
+    rsa-sig and group 1 (RFC 2409 §5, RFC 2407 §4.4.2)."""
+    transforms = tuple(
+        Transform(n, 1, ike_transform_attributes(IsakmpPolicy(n, encryption=c, hash=hash_name)))
+        for n, c in enumerate(ciphers, start=1)
+    )
+    return _payload_bytes(SaPayload(proposals=(Proposal(1, 1, b"", transforms),)))
+
+
+def phase1_values(rng: SeededRng, h: HashAlgorithm) -> tuple[bytes, bytes, bytes, bytes, bytes]:
+    """SKEYID, g^xi, g^xr (96 bytes: group 1), CKY-I and CKY-R, drawn in this order: what
+    HASH_I and HASH_R take besides the payloads (RFC 2409 §5)."""
+    draw = rng.random_bytes
+    return draw(h.digest_size), draw(96), draw(96), draw(8), draw(8)
 
 
 # --------------------------------------------------------------------------- HASH_I
@@ -70,19 +81,9 @@ class HashI(HexExercise[HashIParams]):
     def _make_params(cls, rng: SeededRng) -> HashIParams:
         hash_name = pick(rng, ("md5", "sha"))
         h = get_hash(hash_name)
-        sa = _sa_payload(hash_name, pick(rng, ("3des", "des", "aes")))
+        sa = main_mode_sa(hash_name, (pick(rng, ("3des", "des", "aes")),))
         ident = pick(rng, (id_fqdn("Branch1.amit.com"), id_ipv4("10.1.1.1", 17, 500)))
-        draw = rng.random_bytes
-        return HashIParams(
-            h,
-            draw(h.digest_size),
-            draw(96),
-            draw(96),
-            draw(8),
-            draw(8),
-            sa,
-            _payload_bytes(ident),
-        )
+        return HashIParams(h, *phase1_values(rng, h), sa, _payload_bytes(ident))
 
     def _givens(self, p: HashIParams) -> list[tuple[str, Any]]:
         return [

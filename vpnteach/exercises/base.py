@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from vpnteach._html import HtmlRepr, widget_of
 from vpnteach.crypto.rng import SeededRng
-from vpnteach.exercises.answers import AnswerFormatError, parse_hex
+from vpnteach.exercises.answers import AnswerFormatError, parse_hex, show_tokens
 from vpnteach.exercises.course import active_course, answer_digest, course_seed
 from vpnteach.exercises.gradebook import current_learner
 from vpnteach.exercises.records import MIME, AnswerRecord, new_record, publish
@@ -329,6 +329,8 @@ class Exercise(HtmlRepr, Generic[P, A]):
         return "Well done: that is the expected answer."
 
     def _show_answer(self, value: A) -> str:
+        if isinstance(value, tuple):  # several words: as a learner types them
+            return show_tokens(value)
         return show_value(value)
 
 

@@ -115,9 +115,6 @@ class PingCounters(Exercise[PingParams, tuple[int, ...]]):
                     "on Branch2 what it receives: the replies go into the other SA."),
         ]  # fmt: skip
 
-    def _show_answer(self, value: tuple[int, ...]) -> str:
-        return " ".join(map(str, value))
-
 
 # --------------------------------------------------------------------------- SPIs
 

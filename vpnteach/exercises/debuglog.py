@@ -286,9 +286,6 @@ class DebugRefusal(Exercise[RefusalParams, tuple[str, ...]]):
                     "MM1, MM_SA_SETUP MM3, MM_KEY_EXCH MM5, QM_IDLE Quick Mode."),
         ]  # fmt: skip
 
-    def _show_answer(self, value: tuple[str, ...]) -> str:
-        return " ".join(value)
-
 
 def _misread(refused: str) -> str:
     """The message a learner who counts states instead of messages names."""

@@ -24,6 +24,7 @@ from typing import Any
 
 from vpnteach.crypto.rng import SeededRng, random_int_below
 from vpnteach.exercises.base import HexExercise, Mistake
+from vpnteach.exercises.ikev2_keys import PRFS, ike_spis
 from vpnteach.exercises.keys import pick
 from vpnteach.ikev2.auth import KEY_PAD, PskAuthenticator, signed_octets
 from vpnteach.ikev2.config import IkeProposal
@@ -40,7 +41,6 @@ from vpnteach.wire.ikev2 import (
     Ikev2Message,
     KePayload,
     NoncePayload,
-    PrfId,
     encode_message,
     encode_payload_chain,
 )
@@ -58,7 +58,7 @@ _IDS = (
 def _init_messages(rng: SeededRng, proposal: str) -> tuple[bytes, bytes, bytes, bytes]:
     """RealMessage1 and RealMessage2 of an IKE_SA_INIT exchange (RFC 7296 §1.2), encoded, and
     the two nonces they carry."""
-    spi_i, spi_r = rng.random_bytes(8), rng.random_bytes(8)
+    spi_i, spi_r = ike_spis(rng)
     chosen = IkeProposal.parse(proposal)
     sa = ike_sa_payload((chosen,))
     ni, nr = rng.random_bytes(32), rng.random_bytes(32)
@@ -90,7 +90,7 @@ class OctetsParams:
 
     @property
     def who(self) -> str:
-        return "Branch1 (the initiator)" if self.initiator else "Branch2 (the responder)"
+        return _who(self.initiator)
 
 
 class SignedOctets(HexExercise[OctetsParams]):
@@ -241,6 +241,10 @@ class SignedOctets(HexExercise[OctetsParams]):
         ]
 
 
+def _who(initiator: bool) -> str:
+    return "Branch1 (the initiator)" if initiator else "Branch2 (the responder)"
+
+
 def _decode_id(data: bytes) -> IdPayload:
     """The IdPayload of an encoded lone ID payload."""
     return IdPayload(data[4], data[8:])
@@ -280,9 +284,7 @@ class PskAuth(HexExercise[PskParams]):
 
     @classmethod
     def _make_params(cls, rng: SeededRng) -> PskParams:
-        prf = get_prf(
-            pick(rng, (PrfId.PRF_HMAC_SHA1, PrfId.PRF_HMAC_SHA2_256, PrfId.PRF_HMAC_SHA2_384))
-        )
+        prf = get_prf(pick(rng, PRFS))
         secret = pick(rng, _SECRETS)
         initiator = random_int_below(rng, 2) == 0
         m1, m2, ni, nr = _init_messages(rng, "aes256-sha256-modp2048")
@@ -299,7 +301,7 @@ class PskAuth(HexExercise[PskParams]):
         ]
 
     def _question(self, p: PskParams) -> str:
-        who = "Branch1 (the initiator)" if p.initiator else "Branch2 (the responder)"
+        who = _who(p.initiator)
         return (
             f"Both routers' FlexVPN keyrings hold the pre-shared key below ({p.prf.name}). "
             f"What AUTH data does {who} put in its AUTH payload (Auth Method 2, Shared Key "

@@ -30,7 +30,8 @@ SK_NAMES = ("SK_d", "SK_ai", "SK_ar", "SK_ei", "SK_er", "SK_pi", "SK_pr")
 """The seven keys in the order prf+ produces them (RFC 7296 §2.14)."""
 
 _AES128 = get_encr(EncrId.ENCR_AES_CBC, 128)  # SKEYSEED does not depend on the cipher
-_PRFS = (PrfId.PRF_HMAC_SHA1, PrfId.PRF_HMAC_SHA2_256, PrfId.PRF_HMAC_SHA2_384)
+PRFS = (PrfId.PRF_HMAC_SHA1, PrfId.PRF_HMAC_SHA2_256, PrfId.PRF_HMAC_SHA2_384)
+"""The PRFs an exercise draws from (RFC 7296 §3.3.2, transform type 2)."""
 
 
 def _nonce(rng: SeededRng, prf: Prf) -> bytes:
@@ -72,9 +73,9 @@ class Skeyseed(HexExercise[SkeyseedParams]):
 
     @classmethod
     def _make_params(cls, rng: SeededRng) -> SkeyseedParams:
-        prf = get_prf(pick(rng, _PRFS))
+        prf = get_prf(pick(rng, PRFS))
         ni, nr = _nonce(rng, prf), _nonce(rng, prf)
-        return SkeyseedParams(prf, ni, nr, rng.random_bytes(256), *_spis(rng))
+        return SkeyseedParams(prf, ni, nr, rng.random_bytes(256), *ike_spis(rng))
 
     def _givens(self, p: SkeyseedParams) -> list[tuple[str, Any]]:
         return [
@@ -144,7 +145,8 @@ class Skeyseed(HexExercise[SkeyseedParams]):
         ]
 
 
-def _spis(rng: SeededRng) -> tuple[bytes, bytes]:
+def ike_spis(rng: SeededRng) -> tuple[bytes, bytes]:
+    """SPIi and SPIr of an IKE SA: 8 random bytes each (RFC 7296 §3.1)."""
     return rng.random_bytes(8), rng.random_bytes(8)
 
 
@@ -245,7 +247,7 @@ class SkKey(HexExercise[SkKeyParams]):
         asked = pick(rng, names)
         ni, nr = _nonce(rng, prf), _nonce(rng, prf)
         skeyseed = rng.random_bytes(prf.output_size)
-        return SkKeyParams(prf, integ, encr, skeyseed, ni, nr, *_spis(rng), asked)
+        return SkKeyParams(prf, integ, encr, skeyseed, ni, nr, *ike_spis(rng), asked)
 
     def _givens(self, p: SkKeyParams) -> list[tuple[str, Any]]:
         return [

@@ -329,9 +329,6 @@ class CrlCheck(Exercise[CrlParams, tuple[bool, ...]]):
                     "pass."),
         ]  # fmt: skip
 
-    def _show_answer(self, value: tuple[bool, ...]) -> str:
-        return " ".join("yes" if v else "no" for v in value)
-
 
 # --------------------------------------------------------------------------- FQDN identity
 
@@ -415,6 +412,3 @@ class FqdnIdentity(Exercise[IdentityParams, tuple[str, ...]]):
                     "You have the ID right; compare it with the certificate's name again "
                     "(they must be the same name)."),
         ]  # fmt: skip
-
-    def _show_answer(self, value: tuple[str, ...]) -> str:
-        return " ".join(value)

@@ -332,9 +332,6 @@ class AclEncrypted(Exercise[AclParams, tuple[bool, ...]]):
             ),
         ]
 
-    def _show_answer(self, value: tuple[bool, ...]) -> str:
-        return " ".join("yes" if v else "no" for v in value)
-
     def _generic(self, p: AclParams, answer: tuple[bool, ...]) -> str:
         return (
             "Some verdicts are wrong. Take each packet through the ACL line by line, top-down; "

@@ -15,12 +15,10 @@ from typing import Any
 
 from vpnteach.crypto.prf import HashAlgorithm, get_hash
 from vpnteach.crypto.rng import SeededRng, random_int_below
-from vpnteach.exercises.auth import GENERIC_HEADER, _payload_bytes
+from vpnteach.exercises.auth import GENERIC_HEADER, _payload_bytes, main_mode_sa, phase1_values
 from vpnteach.exercises.base import HexExercise, Mistake
 from vpnteach.exercises.keys import pick
 from vpnteach.ike.keymat import hash_i, hash_r, qm_hash1, qm_hash2, qm_hash3
-from vpnteach.ike.policy import IsakmpPolicy
-from vpnteach.ike.proposal import ike_transform_attributes
 from vpnteach.wire import (
     NoncePayload,
     Proposal,
@@ -57,15 +55,6 @@ def _lan(rng: SeededRng) -> tuple[str, str]:
 # --------------------------------------------------------------------------- HASH_R
 
 
-def _main_mode_sa(hash_name: str, ciphers: tuple[str, ...]) -> bytes:
-    """A Main Mode SA payload offering one transform per cipher (rsa-sig, group 1)."""
-    transforms = tuple(
-        Transform(n, 1, ike_transform_attributes(IsakmpPolicy(n, encryption=c, hash=hash_name)))
-        for n, c in enumerate(ciphers, start=1)
-    )
-    return _payload_bytes(SaPayload(proposals=(Proposal(1, 1, b"", transforms),)))
-
-
 @dataclass(frozen=True)
 class HashRParams:
     h: HashAlgorithm
@@ -100,14 +89,10 @@ class HashR(HexExercise[HashRParams]):
         hash_name = pick(rng, ("md5", "sha"))
         h = get_hash(hash_name)
         first, second = pick(rng, (("3des", "des"), ("aes", "3des"), ("des", "aes")))
-        sa_mm1 = _main_mode_sa(hash_name, (first, second))
-        sa_mm2 = _main_mode_sa(hash_name, (pick(rng, (first, second)),))
+        sa_mm1 = main_mode_sa(hash_name, (first, second))
+        sa_mm2 = main_mode_sa(hash_name, (pick(rng, (first, second)),))
         ident = pick(rng, (id_fqdn("Branch2.amit.com"), id_ipv4("10.2.2.1", 17, 500)))
-        draw = rng.random_bytes
-        return HashRParams(
-            h, draw(h.digest_size), draw(96), draw(96), draw(8), draw(8),
-            sa_mm1, sa_mm2, _payload_bytes(ident),
-        )  # fmt: skip
+        return HashRParams(h, *phase1_values(rng, h), sa_mm1, sa_mm2, _payload_bytes(ident))
 
     def _givens(self, p: HashRParams) -> list[tuple[str, Any]]:
         return [

@@ -144,9 +144,6 @@ class NextState(Exercise[StateParams, tuple[str, ...]]):
                     "MM_SA_SETUP, after the KE payloads MM_KEY_EXCH, after MM5/MM6 QM_IDLE."),
         ]  # fmt: skip
 
-    def _show_answer(self, value: tuple[str, ...]) -> str:
-        return " ".join(value)
-
 
 # --------------------------------------------------------------------------- key sizes
 
@@ -228,9 +225,6 @@ class KeySizes(Exercise[SizeParams, tuple[int, ...]]):
             Mistake("ke_is_exponent", (skeyid, skeyid, ka, keymat),
                     "The KE data is the public value g^x mod p, as long as the prime."),
         ]  # fmt: skip
-
-    def _show_answer(self, value: tuple[int, ...]) -> str:
-        return " ".join(map(str, value))
 
 
 # --------------------------------------------------------------------------- retransmissions
@@ -321,9 +315,6 @@ class Retransmits(Exercise[RetransmitParams, tuple[str, ...]]):
                     "Attempt 1 is the first *retransmission* (5 s after the first send), "
                     "not the first send."),
         ]  # fmt: skip
-
-    def _show_answer(self, value: tuple[str, ...]) -> str:
-        return " ".join(value)
 
 
 # --------------------------------------------------------------------------- anti-replay
@@ -416,9 +407,6 @@ class AntiReplay(Exercise[ReplayParams, tuple[bool, ...]]):
                     "Count the window: with the right edge at N and size W, it covers N-W+1 "
                     "to N; N-W is already too old."),
         ]  # fmt: skip
-
-    def _show_answer(self, value: tuple[bool, ...]) -> str:
-        return " ".join("yes" if v else "no" for v in value)
 
 
 _REPLAY_SLOTS = range(8)

@@ -428,13 +428,19 @@ class IkeEndpoint(EndpointCore):
             self.stats["out_of_state"] += 1
             raise
 
-    def _receive_main_mode(self, sa: IsakmpSa, msg: Message, data: bytes) -> None:
-        name = self._expected(sa.machine.table, sa.state, MM_EXCH, sa.role)
+    def _accept_phase1(self, sa: IsakmpSa, msg: Message, data: bytes, exchange: Input) -> str:
+        """A phase 1 message the state table expects, opened and its payloads checked against
+        the message's rule (before any handler runs), kept for the hashes; its name (MM3...)."""
+        name = self._expected(sa.machine.table, sa.state, exchange, sa.role)
         payloads, raw = self._open(sa, msg)
         rule_for(name, sa.auth_method).check(
             [p.payload_type for p in payloads], msg.header.encrypted
         )
         sa.messages.received(payloads, raw, data)
+        return name
+
+    def _receive_main_mode(self, sa: IsakmpSa, msg: Message, data: bytes) -> None:
+        name = self._accept_phase1(sa, msg, data, MM_EXCH)
         if name == "MM1":
             self._log_received(sa, "NEW SA", "N")
         else:
@@ -443,12 +449,7 @@ class IkeEndpoint(EndpointCore):
 
     def _receive_aggressive(self, sa: IsakmpSa, msg: Message, data: bytes) -> None:
         """An Aggressive Mode message (RFC 2409 §5.4): checked like a Main Mode one."""
-        name = self._expected(sa.machine.table, sa.state, AM_EXCH, sa.role)
-        payloads, raw = self._open(sa, msg)
-        rule_for(name, sa.auth_method).check(
-            [p.payload_type for p in payloads], msg.header.encrypted
-        )
-        sa.messages.received(payloads, raw, data)
+        name = self._accept_phase1(sa, msg, data, AM_EXCH)
         state = "NEW SA" if name == "AM1" else isakmp_sa_state(sa.state)
         self._log_received(sa, state, "N" if name == "AM1" else None)
         self._fire_main(sa, AM_EXCH)

@@ -147,8 +147,11 @@ _IKE_LINES: dict[int, Callable[[int, DataAttribute], str]] = {
 }
 
 
-def _ike_line(attr: DataAttribute) -> str:
-    render = _IKE_LINES.get(attr.type)
+def _attribute_line(
+    lines: dict[int, Callable[[int, DataAttribute], str]], attr: DataAttribute
+) -> str:
+    """One attribute as IOS's debug prints it (``lines`` by attribute type), or its number."""
+    render = lines.get(attr.type)
     value = attr.int_value
     return render(value, attr) if render else f"attribute {attr.type} = {value}"
 
@@ -201,7 +204,7 @@ def check_ike_transform(
     lines: list[str] = []
     problem: str | None = None
     for attr in attrs:
-        lines.append(_ike_line(attr))
+        lines.append(_attribute_line(_IKE_LINES, attr))
         problem = problem or _ike_problem(attr, policy)
     offered_types = {a.type for a in attrs}
     if problem is None and policy.key_length is not None and A.KEY_LENGTH not in offered_types:
@@ -333,7 +336,7 @@ class Phase2Selection(HtmlRepr):
 def _esp_lines(offer: EspOffer) -> list[str]:
     name = _transform_name(offer.transform_id)
     lines = [f"transform {offer.transform_number}, {name}", "attributes in transform:"]
-    return lines + [_esp_line(a) for a in offer.attributes]
+    return lines + [_attribute_line(_ESP_LINES, a) for a in offer.attributes]
 
 
 #: How ``debug crypto isakmp`` prints each ESP transform attribute (RFC 2407 §4.5 classes).
@@ -345,12 +348,6 @@ _ESP_LINES: dict[int, Callable[[int, DataAttribute], str]] = {
     P.KEY_LENGTH: lambda v, _: f"key length is {v}",
     P.GROUP_DESCRIPTION: lambda v, _: f"group is {v}",
 }
-
-
-def _esp_line(attr: DataAttribute) -> str:
-    render = _ESP_LINES.get(attr.type)
-    value = attr.int_value
-    return render(value, attr) if render else f"attribute {attr.type} = {value}"
 
 
 def _transform_name(transform_id: int) -> str:

@@ -120,22 +120,13 @@ def blank_seed_lab(seed: int | str | None = 2010) -> Lab:
     """The seed's topology with Branch1 and Branch2 out of the box (hostname ``Router``, no
     addresses), the clock at the seed's enrollment morning: everything is to be typed."""
     from vpnteach.lab import Lab
-    from vpnteach.labs.seed import ENROLL_START, ISP_CFG, LAN_DELAY, WAN_DELAY
-    from vpnteach.pki.ca import AEST, seed_ca
-    from vpnteach.pki.keys import fork
+    from vpnteach.labs.seed import ENROLL_START, add_seed_topology
+    from vpnteach.pki.ca import AEST
 
     lab = Lab(seed, start=ENROLL_START, timezone=AEST)
     for name in ("Branch1", "Branch2"):
         lab.add_router(BLANK.format(name=name), f"{name} (blank)")
-    lab.add_router(ISP_CFG, "isp.cfg")
-    lab.add_host("PC1", "192.168.11.10/24", "192.168.11.1")
-    lab.add_host("PC2", "192.168.22.10/24", "192.168.22.1")
-    lab.add_ca(seed_ca(fork(lab.rng, "ca")), "WIN2003", "192.168.1.9/24", "192.168.1.1")
-    lab.connect("Branch1 Serial1/0", "ISP Serial1/0", "WAN1", delay=WAN_DELAY)
-    lab.connect("ISP Serial1/1", "Branch2 Serial1/0", "WAN2", delay=WAN_DELAY)
-    lab.connect("Branch1 FastEthernet0/0", "PC1 eth0", "LAN1", delay=LAN_DELAY)
-    lab.connect("Branch2 FastEthernet0/0", "PC2 eth0", "LAN2", delay=LAN_DELAY)
-    lab.connect("ISP FastEthernet0/0", "WIN2003 eth0", "HQ", delay=LAN_DELAY)
+    add_seed_topology(lab)
     for name in ("Branch1", "Branch2"):
         router = lab.router(name)
         router.set_config(apply_commands(router.config, "hostname Router"))

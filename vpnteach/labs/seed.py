@@ -205,6 +205,19 @@ def build_seed_lab(
         if extra:
             config = apply_commands(config, extra, f"Lab.seed(profile={profile!r})")
         lab.add_router(config)
+    add_seed_topology(lab)
+    enroll_both(lab)
+    if auth == "rsa-encr":
+        paste_peer_keys(lab)
+    if form == "vti":
+        tunnels_up(lab)
+    lab.run_until(IKE_START)
+    return lab
+
+
+def add_seed_topology(lab: Lab) -> None:
+    """Around Branch1 and Branch2 (already added): the ISP router, PC1 and PC2 on the two LANs,
+    the CA WIN2003 at HQ, and the links between them (see the module docstring)."""
     lab.add_router(ISP_CFG, "isp.cfg")
     lab.add_host("PC1", "192.168.11.10/24", "192.168.11.1")
     lab.add_host("PC2", "192.168.22.10/24", "192.168.22.1")
@@ -214,13 +227,6 @@ def build_seed_lab(
     lab.connect("Branch1 FastEthernet0/0", "PC1 eth0", "LAN1", delay=LAN_DELAY)
     lab.connect("Branch2 FastEthernet0/0", "PC2 eth0", "LAN2", delay=LAN_DELAY)
     lab.connect("ISP FastEthernet0/0", "WIN2003 eth0", "HQ", delay=LAN_DELAY)
-    enroll_both(lab)
-    if auth == "rsa-encr":
-        paste_peer_keys(lab)
-    if form == "vti":
-        tunnels_up(lab)
-    lab.run_until(IKE_START)
-    return lab
 
 
 SHUT_TUNNEL = "interface Tunnel0\n shutdown\n"

@@ -20,6 +20,8 @@ default; :func:`signature_text` flags SHA-1 wherever a signature algorithm is sh
 
 from __future__ import annotations
 
+from typing import Any
+
 from asn1crypto import crl as acrl
 from asn1crypto import x509 as ax509
 from cryptography import x509
@@ -35,13 +37,18 @@ def _sha1_algorithm() -> ax509.SignedDigestAlgorithm:
     return ax509.SignedDigestAlgorithm({"algorithm": "sha1_rsa", "parameters": None})
 
 
+def _sign_tbs_sha1(tbs: Any, ca_key: rsa.RSAPrivateKey) -> tuple[bytes, bytes]:
+    """Steps 2 and 3 of the module docstring for a TBSCertificate or TBSCertList: its DER
+    re-encoded with the sha1WithRSAEncryption ``signature`` field, and the CA's signature."""
+    tbs["signature"] = _sha1_algorithm()
+    tbs_der: bytes = tbs.dump(force=True)
+    return tbs_der, ca_key.sign(tbs_der, padding.PKCS1v15(), hashes.SHA1())
+
+
 def resign_certificate_sha1(cert: x509.Certificate, ca_key: rsa.RSAPrivateKey) -> x509.Certificate:
     """``cert`` with its TBSCertificate re-signed by ``ca_key`` using sha1WithRSAEncryption."""
     parsed = ax509.Certificate.load(cert.public_bytes(_DER))
-    tbs = parsed["tbs_certificate"]
-    tbs["signature"] = _sha1_algorithm()
-    tbs_der = tbs.dump(force=True)
-    signature = ca_key.sign(tbs_der, padding.PKCS1v15(), hashes.SHA1())
+    tbs_der, signature = _sign_tbs_sha1(parsed["tbs_certificate"], ca_key)
     signed = ax509.Certificate(
         {
             "tbs_certificate": ax509.TbsCertificate.load(tbs_der),
@@ -57,10 +64,7 @@ def resign_crl_sha1(
 ) -> x509.CertificateRevocationList:
     """``crl`` with its TBSCertList re-signed using sha1WithRSAEncryption (RFC 5280 §5.1)."""
     parsed = acrl.CertificateList.load(crl.public_bytes(_DER))
-    tbs = parsed["tbs_cert_list"]
-    tbs["signature"] = _sha1_algorithm()
-    tbs_der = tbs.dump(force=True)
-    signature = ca_key.sign(tbs_der, padding.PKCS1v15(), hashes.SHA1())
+    tbs_der, signature = _sign_tbs_sha1(parsed["tbs_cert_list"], ca_key)
     signed = acrl.CertificateList(
         {
             "tbs_cert_list": acrl.TbsCertList.load(tbs_der),

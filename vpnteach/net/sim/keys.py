@@ -22,18 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vpnteach._html import HtmlRepr
+from vpnteach.esp.wireshark import WIRESHARK_CIPHERS
 
 #: cipher names accepted here -> Wireshark's ESP encryption algorithm names (tshark 4.0)
 ESP_CIPHERS: dict[str, str] = {
-    "des": "DES-CBC [RFC2405]",
-    "3des": "TripleDES-CBC [RFC2451]",
-    "aes": "AES-CBC [RFC3602]",
-    "aes128": "AES-CBC [RFC3602]",
-    "aes192": "AES-CBC [RFC3602]",
-    "aes256": "AES-CBC [RFC3602]",
-    "aes128gcm16": "AES-GCM with 16 octet ICV [RFC4106]",
-    "aes192gcm16": "AES-GCM with 16 octet ICV [RFC4106]",
-    "aes256gcm16": "AES-GCM with 16 octet ICV [RFC4106]",
+    **WIRESHARK_CIPHERS,
+    "aes": WIRESHARK_CIPHERS["aes128"],
     "null": "NULL",
 }
 #: integrity names accepted here -> Wireshark's ESP authentication algorithm names
