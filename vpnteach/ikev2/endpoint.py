@@ -25,13 +25,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vpnteach.crypto.rng import Rng
 from vpnteach.ikev2 import create_child, ike_auth, informational, rekey_ike, sa_init
 from vpnteach.ikev2.config import Ikev2Config, PeerConfig
 from vpnteach.ikev2.context import NAT_T_PORT, Context, ProtocolError, Received
-from vpnteach.ikev2.events import Event
+from vpnteach.ikev2.events import Event, IkeSaRekeyCollision
+from vpnteach.ikev2.ike_rekey_collision import refuse_create_child_sa
 from vpnteach.ikev2.rules import RULES
 from vpnteach.ikev2.sa import Address, Datagram, FragmentBuffer, IkeSa
 from vpnteach.ikev2.sk import SkError, open_sk, open_skf, reassemble
@@ -68,6 +69,7 @@ HANDLERS: dict[str, Handler] = {
     "send_invalid_spi": informational.send_invalid_spi,
     "receive_create_child_sa_request": create_child.receive_create_child_sa_request,
     "receive_create_child_sa_response": create_child.receive_create_child_sa_response,
+    "refuse_create_child_sa": refuse_create_child_sa,
 }
 _INPUTS: dict[tuple[int, bool], Input] = {
     (ExchangeType.IKE_SA_INIT, False): Input.SA_INIT_REQUEST,
@@ -92,6 +94,7 @@ class MoveRecord:
     input: Input
     handler: str
     next_state: State
+    collision: IkeSaRekeyCollision | None = None  # the move settled one (RFC 7296 §2.8.2)
 
 
 class Ikev2Endpoint:
@@ -250,11 +253,11 @@ class Ikev2Endpoint:
         if spi_i is None:
             return self.ike_sa(peer)
         sa = self.sas.get(spi_i)
-        return sa if sa is not None and sa.peer[0] == peer and sa.established else None
+        return sa if sa is not None and sa.peer[0] == peer and sa.current else None
 
     def ike_sa(self, peer: str) -> IkeSa | None:
-        """The newest established IKE SA with ``peer``, if any."""
-        live = [s for s in self.sas.values() if s.peer[0] == peer and s.established]
+        """The newest established IKE SA with ``peer`` that no rekey replaced, if any."""
+        live = [s for s in self.sas.values() if s.peer[0] == peer and s.current]
         return live[-1] if live else None
 
     # ------------------------------------------------------------------ sans-IO API
@@ -446,7 +449,7 @@ class Ikev2Endpoint:
         """Run the table's move for ``input``; a handler that raises leaves ``sa`` as it was."""
         move = IKEV2.lookup(sa.state, input)
         self.ctx.half_open = sum(1 for s in self.sas.values() if s.state == State.R_WAIT_AUTH)
-        before = sa.state
+        before, events = sa.state, len(self.ctx.events)
         saved = (sa.local_port, sa.peer, sa.retransmit)
         if rx is not None:
             if rx.local_port != sa.local_port and sa.init is not None:
@@ -465,8 +468,9 @@ class Ikev2Endpoint:
             sa.expected_request_id = rx.message_id + 1
             sa.last_request = rx.data
         sa.state = reached
+        settled = [e for e in list(self.ctx.events)[events:] if isinstance(e, IkeSaRekeyCollision)]
         record = MoveRecord(self.ctx.now, sa.conn_id, sa.role, before, input, move.handler, reached)
-        self.moves.append(record)
+        self.moves.append(replace(record, collision=settled[0]) if settled else record)
         if reached == State.EXIT:
             self.sas.pop(sa.spi_i, None)
         else:
