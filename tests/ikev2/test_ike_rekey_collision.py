@@ -250,3 +250,26 @@ def test_an_ike_sa_rekey_meeting_a_delete_of_the_ike_sa_ends_with_no_sa() -> Non
     assert p.a.get_timer() is None and p.b.get_timer() is None
     for side in ("a", "b"):
         assert [type(e).__name__ for e in p.events[side]][-1] == "IkeSaDeleted"
+
+
+def test_an_ike_sa_a_rekey_replaced_is_never_rekeyed_again_but_can_still_be_deleted() -> None:
+    """The peer rekeyed the IKE SA and its Delete of the old one was lost: the old one takes
+    no new request of ours (a successor has the Child SAs), yet the end of its lifetime can
+    still delete it (what the gateway does, :mod:`vpnteach.gateway.ikev2_timers`)."""
+    p = pair(seed="superseded")
+    _up(p)
+    old = _only(p.b)
+    assert p.a.rekey_ike_sa(B2, p.now)
+    _deliver(p, p.a, p.b, B1)
+    _deliver(p, p.b, p.a, B2)
+    p.a.datagrams_to_send(p.now)  # Branch1's Delete of the old IKE SA, lost
+    new = p.b.ike_sa(B1)
+    assert old.superseded and new is not None and new is not old and new.children
+    assert not p.b.rekey_ike_sa(B1, p.now, old.spi_i)  # not rekeyed a second time
+    assert p.b.check_liveness(B1, p.now)  # requests go on the successor
+    assert new.retransmit is not None and old.retransmit is None
+    p.run()
+    assert p.b.delete_ike_sa(B1, p.now, old.spi_i)
+    p.run()
+    assert list(p.a.sas) == list(p.b.sas) == [new.spi_i]
+    assert [c.spi_in for c in _only(p.a).children] == [c.spi_out for c in new.children]

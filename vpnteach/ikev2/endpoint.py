@@ -144,9 +144,10 @@ class Ikev2Endpoint:
 
     def delete_ike_sa(self, peer: str, now: float, spi_i: bytes | None = None) -> bool:
         """Delete our established IKE SA with ``peer`` (the one whose SPIi is ``spi_i`` if
-        given) with an INFORMATIONAL Delete (§1.4.1)."""
+        given, even one a rekey replaced whose Delete never came) with an INFORMATIONAL
+        Delete (§1.4.1)."""
         self.ctx.now = now
-        sa = self._established(peer, spi_i)
+        sa = self._established(peer, spi_i, superseded=spi_i is not None)
         if sa is None:
             return False
         sa.delete_ike_queued = True  # now, or once our outstanding request is answered (§2.3)
@@ -249,11 +250,15 @@ class Ikev2Endpoint:
         self._send_queued_deletes(sa)
         return len(found)
 
-    def _established(self, peer: str, spi_i: bytes | None) -> IkeSa | None:
+    def _established(
+        self, peer: str, spi_i: bytes | None, superseded: bool = False
+    ) -> IkeSa | None:
         if spi_i is None:
             return self.ike_sa(peer)
         sa = self.sas.get(spi_i)
-        return sa if sa is not None and sa.peer[0] == peer and sa.current else None
+        if sa is None or sa.peer[0] != peer or not sa.established:
+            return None
+        return sa if superseded or not sa.superseded else None
 
     def ike_sa(self, peer: str) -> IkeSa | None:
         """The newest established IKE SA with ``peer`` that no rekey replaced, if any."""
