@@ -11,6 +11,7 @@ and the SPIs each end proposed, not from the engine's verdict.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from tests.ikev2.harness import B1, B2, Pair, pair
@@ -26,6 +27,7 @@ from vpnteach.ikev2.events import (
 from vpnteach.ikev2.sa import ChildSa, IkeSa
 from vpnteach.ikev2.show import render_move
 from vpnteach.ikev2.sk import open_sk
+from vpnteach.router.setup import brief
 from vpnteach.wire.ikev2 import decode_message
 from vpnteach.wire.ikev2.constants import ExchangeType, NotifyType
 from vpnteach.wire.ikev2.payloads import NotifyPayload
@@ -155,7 +157,7 @@ def test_the_debug_log_names_the_collision_the_nonces_and_the_ike_sa_kept() -> N
         assert move.handler == "receive_create_child_sa_response"
         c = move.collision
         assert c is not None
-        text = "\n".join(render_move(move, __import__("datetime").timezone.utc))
+        text = "\n".join(render_move(move, dt.timezone.utc))
         assert "IKE SA rekey collision" in text and "RFC 7296 2.8.2" in text
         for nonce in (c.our_ni, c.their_nr, c.their_ni, c.our_nr):
             assert nonce[:8].hex().upper() in text
@@ -163,6 +165,10 @@ def test_the_debug_log_names_the_collision_the_nonces_and_the_ike_sa_kept() -> N
         kept = f"Keeping new IKEv2 SA {c.kept_spi_i.hex().upper()}/{c.kept_spi_r.hex().upper()}"
         assert kept in text
         assert ("we delete it" in text) == c.we_delete
+        said = brief(c)  # the router process's log line
+        assert f"SPIi {c.kept_spi_i.hex()} kept, redundant SPIi {c.redundant_spi_i.hex()}" in said
+        assert said.endswith(f"deleted by {'us' if c.we_delete else 'the peer'} "
+                             f"(lowest nonce {c.lowest_nonce.hex()})")  # fmt: skip
 
 
 def _deliver(p: Pair, src: Ikev2Endpoint, dst: Ikev2Endpoint, src_ip: str) -> None:
