@@ -166,7 +166,8 @@ def run_direction(
     linger = 3.0 if any(c.ping for c in cases) else 0.5
     plan = {
         "pki_time": when,
-        "timeout": 20.0,
+        # a redundant IKE SA charon never deletes is forgotten after 30 s (ikev2/deadlines.py)
+        "timeout": 45.0 if any(c.rekey_ike == "both" for c in cases) else 20.0,
         "linger": linger,
         "slots": [asdict(slot(c)) for c in cases],
     }

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tests.ikev2.harness import B1, B2, Pair, pair
+from vpnteach.ikev2.deadlines import SUPERSEDED_SECONDS
 from vpnteach.ikev2.endpoint import Ikev2Endpoint
 from vpnteach.ikev2.events import (
     ChildSaDeleted,
@@ -27,6 +28,7 @@ from vpnteach.ikev2.events import (
 from vpnteach.ikev2.sa import ChildSa, IkeSa
 from vpnteach.ikev2.show import render_move
 from vpnteach.ikev2.sk import open_sk
+from vpnteach.ikev2.transitions import State
 from vpnteach.router.setup import brief
 from vpnteach.wire.ikev2 import decode_message
 from vpnteach.wire.ikev2.constants import ExchangeType, NotifyType
@@ -279,3 +281,32 @@ def test_an_ike_sa_a_rekey_replaced_is_never_rekeyed_again_but_can_still_be_dele
     p.run()
     assert list(p.a.sas) == list(p.b.sas) == [new.spi_i]
     assert [c.spi_in for c in _only(p.a).children] == [c.spi_out for c in new.children]
+
+
+def test_a_redundant_ike_sa_the_peer_never_deletes_is_forgotten_after_30_s() -> None:
+    """charon, multi-threaded, may read the winner's Delete of the old IKE SA before the
+    answer to its own request, conclude the winner "did not notice" the collision and drop its
+    half-made SA without a word (seen in the strongSwan interop run): the winner's copy of
+    that redundant SA then waits for a Delete that never comes. It is forgotten silently after
+    SUPERSEDED_SECONDS, as strongSwan does with ``HALF_OPEN_IKE_SA_TIMEOUT``."""
+    p = pair(seed="ike-collide-0")
+    _up(p)
+    assert p.a.rekey_ike_sa(B2, p.now) and p.b.rekey_ike_sa(B1, p.now)
+    new_spis = {_only(ep).pending_create.spi_in for ep in (p.a, p.b)}  # type: ignore[union-attr]
+    for _ in range(4):  # every message but the loser's Delete of its redundant SA
+        for src, dst, src_ip in ((p.a, p.b, B1), (p.b, p.a, B2)):
+            for d in src.datagrams_to_send(p.now):
+                if decode_message(d.data).header.spi_i not in new_spis:
+                    dst.receive_datagram(d.data, (src_ip, d.local_port), p.now, d.addr[1])
+    p._collect()
+    (c,) = [e for e in p.events["a"] + p.events["b"] if isinstance(e, IkeSaRekeyCollision)][:1]
+    winner = p.b if c.we_delete else p.a
+    redundant = winner.sas[c.redundant_spi_i]
+    assert redundant.superseded and redundant.state == State.READY and not redundant.children
+    assert winner.ike_sa(B1 if winner is p.b else B2) is winner.sas[c.kept_spi_i]
+    assert winner.get_timer() == p.now + SUPERSEDED_SECONDS
+    winner.handle_timer(p.now + SUPERSEDED_SECONDS)
+    assert list(winner.sas) == [c.kept_spi_i] and winner.stats["superseded_expired"] == 1
+    assert winner.datagrams_to_send(p.now + SUPERSEDED_SECONDS) == []  # silently
+    (gone,) = [e for e in iter(winner.next_event, None) if isinstance(e, IkeSaDeleted)]
+    assert gone.spi_i == c.redundant_spi_i and gone.reason == "replaced, never deleted by the peer"

@@ -31,6 +31,8 @@ from vpnteach.crypto.rng import Rng
 from vpnteach.ikev2 import create_child, ike_auth, informational, rekey_ike, sa_init
 from vpnteach.ikev2.config import Ikev2Config, PeerConfig
 from vpnteach.ikev2.context import NAT_T_PORT, Context, ProtocolError, Received
+from vpnteach.ikev2.deadlines import HALF_OPEN_SECONDS as HALF_OPEN_SECONDS
+from vpnteach.ikev2.deadlines import deadline
 from vpnteach.ikev2.events import Event, IkeSaRekeyCollision
 from vpnteach.ikev2.ike_rekey_collision import refuse_create_child_sa
 from vpnteach.ikev2.rules import RULES
@@ -42,10 +44,6 @@ from vpnteach.wire.errors import DecodeError
 from vpnteach.wire.ikev2.constants import ExchangeType
 from vpnteach.wire.ikev2.message import Ikev2Message, Payload, decode_message
 from vpnteach.wire.natt import strip_non_esp_marker
-
-HALF_OPEN_SECONDS = 30.0
-"""A responder forgets an IKE SA whose IKE_AUTH has not come after this long (RFC 7296 §2.6:
-half-open SAs are what a flood of IKE_SA_INIT requests fills memory with)."""
 
 MAX_FRAGMENTS = 64
 """More fragments than this in one message are refused (RFC 7383 §2.6 leaves the limit to us)."""
@@ -292,22 +290,21 @@ class Ikev2Endpoint:
         return self.ctx.events.popleft() if self.ctx.events else None
 
     def get_timer(self) -> float | None:
-        """When :meth:`handle_timer` should next run (a retransmission, or a half-open SA to
-        forget), or ``None``."""
+        """When :meth:`handle_timer` should next run (a retransmission, or a half-open or
+        replaced SA to forget), or ``None``."""
         dues = [sa.retransmit.due for sa in self.sas.values() if sa.retransmit is not None]
-        dues += [
-            self._half_open_end(sa) for sa in self.sas.values() if sa.state == State.R_WAIT_AUTH
-        ]
+        dues += [end[0] for sa in self.sas.values() if (end := deadline(sa)) is not None]
         return min(dues, default=None)
 
     def handle_timer(self, now: float) -> None:
         """Retransmit due requests with exponential backoff; give up after the limit; forget
-        half-open responder SAs whose IKE_AUTH never came (§2.6)."""
+        half-open responder SAs whose IKE_AUTH never came (§2.6) and replaced ones the peer
+        never deleted (:mod:`.deadlines`)."""
         self.ctx.now = now
         limit = self.config.retransmission.limit
         for sa in list(self.sas.values()):
-            if sa.state == State.R_WAIT_AUTH and self._half_open_end(sa) <= now:
-                self.stats["half_open_expired"] += 1
+            if (end := deadline(sa)) is not None and end[0] <= now:
+                self.stats[end[1]] += 1
                 self._fire(sa, Input.EV_TIMEOUT, None)
                 continue
             r = sa.retransmit
@@ -322,10 +319,6 @@ class Ikev2Endpoint:
             r.due = now + r.interval
             self.stats["retransmissions"] += 1
             self.ctx.outbox.extend(r.datagrams)
-
-    @staticmethod
-    def _half_open_end(sa: IkeSa) -> float:
-        return sa.created + HALF_OPEN_SECONDS
 
     # ------------------------------------------------------------------ internals
 

@@ -57,11 +57,11 @@ def busy_with_child(sa: IkeSa) -> bool:
     return (pending is not None and not pending.ike) or bool(sa.deleting)
 
 
-def answered(sa: IkeSa, their_ni: bytes, our_nr: bytes, theirs: IkeSa) -> None:
+def answered(ctx: Context, sa: IkeSa, their_ni: bytes, our_nr: bytes, theirs: IkeSa) -> None:
     """We answered the peer's rekey of ``sa`` and made ``theirs``; ``sa`` is replaced (the
     peer, or the collision's winner, deletes it), and if our own rekey of it is in flight,
     the two collide (§2.8.2): settled when our answer arrives."""
-    sa.superseded = True
+    sa.superseded_at = ctx.now
     if rekeying_ike(sa):
         sa.ike_rekey_collision = IkeRekeyCollision(their_ni, our_nr, theirs)
 
@@ -87,8 +87,8 @@ def settle(
     lost = ours_is_redundant(collision, pending.ni, their_nr)
     kept, redundant = (theirs, ours) if lost else (ours, theirs)
     kept.children, redundant.children = list(old.children), []
-    old.children, old.superseded = [], True
-    redundant.superseded = True
+    old.children, old.superseded_at = [], ctx.now
+    redundant.superseded_at = ctx.now
     ctx.emit(_record(old, kept, redundant, pending.ni, their_nr, collision, lost))
     if lost:  # we created the redundant IKE SA: we delete it, on itself (§2.8.2)
         redundant.state = State.DELETE

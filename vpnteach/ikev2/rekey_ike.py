@@ -106,7 +106,7 @@ def receive_rekey_ike_request(
     ctx.send_response(sa, CREATE, rx.message_id, payloads)
     ctx.adopted.append(new)
     ctx.emit(IkeSaRekeyed(sa.peer, sa.spi_i, sa.spi_r, new.spi_i, new.spi_r))
-    ike_rekey_collision.answered(sa, ni, nr, new)  # ours of it may be in flight (§2.8.2)
+    ike_rekey_collision.answered(ctx, sa, ni, nr, new)  # ours of it may be in flight (§2.8.2)
     return State.READY
 
 

@@ -151,7 +151,8 @@ class IkeSa:
     rekey_collision: RekeyCollision | None = None
     # the peer's rekey of this IKE SA, answered while ours was in flight (§2.8.2)
     ike_rekey_collision: IkeRekeyCollision | None = None
-    superseded: bool = False  # a newer IKE SA took the Child SAs; the peer deletes this one
+    # when a newer IKE SA took the Child SAs; the peer deletes this one (RFC 7296 §2.8)
+    superseded_at: float | None = None
     delete_queue: list[ChildSa] = field(default_factory=list)  # to delete when our window is free
     deleting: list[ChildSa] = field(default_factory=list)  # our Delete awaits its answer
     invalid_spi: bytes | None = None  # the unknown ESP SPI to report (RFC 7296 §1.5)
@@ -172,6 +173,11 @@ class IkeSa:
     def established(self) -> bool:
         """IKE_AUTH completed and the SA is not being deleted."""
         return self.state == State.READY
+
+    @property
+    def superseded(self) -> bool:
+        """A rekey replaced this IKE SA (§1.3.2, §2.8.2): it waits for the peer's Delete."""
+        return self.superseded_at is not None
 
     @property
     def current(self) -> bool:
