@@ -151,7 +151,7 @@ def receive_rekey_ike_response(
     )
     ctx.adopted.append(new)
     ctx.emit(IkeSaRekeyed(sa.peer, sa.spi_i, sa.spi_r, new.spi_i, new.spi_r))
-    if collision is not None:  # the peer's rekey of this SA made another one (§2.8.2)
+    if collision is not None and collision.theirs.state != State.EXIT:  # both stand (§2.8.2)
         return ike_rekey_collision.settle(ctx, sa, new, pending, nr.nonce_data, collision)
     sa.children = []  # they live on in the new SA
     ctx.send_request(sa, ExchangeType.INFORMATIONAL, [DeletePayload(ProtocolId.IKE, 0)])
