@@ -46,7 +46,7 @@ class V2Case(LabAddresses):
     method: int = 1
     rekey: str = ""  # "vt" or "sw": who rekeys the Child SA once it is up
     pfs: bool = False  # PFS (modp2048) in that CREATE_CHILD_SA
-    rekey_ike: str = ""  # "vt" or "sw": who rekeys the IKE SA once the Child SA is up
+    rekey_ike: str = ""  # "vt", "sw" or "both" (at once, §2.8.2): who rekeys the IKE SA
     ping: int = 0  # pings from vpnteach's LAN to strongSwan's through the tunnel (a TUN device)
     dpd: bool = False  # charon checks liveness every second, vpnteach once; then charon deletes
     failure: str = ""  # "psk": vpnteach has another key; "proposal": no common IKE proposal
@@ -92,10 +92,16 @@ def slot(case: V2Case) -> Slot:
         ike=ike,
         esp=case.esp,
         initiate=case.vpnteach_initiates,
-        expect=2 if case.rekey or case.rekey_ike or case.dpd else 1,
+        # both rekeying: two new IKE SAs, the old one and the redundant one deleted
+        expect=5
+        if case.rekey_ike == "both"
+        else 2
+        if case.rekey or case.rekey_ike or case.dpd
+        else 1,
         liveness=case.dpd,
         rekey=case.rekey == "vt",
         rekey_ike=case.rekey_ike == "vt",
+        rekey_ike_on_request=case.rekey_ike == "both",
         rekey_pfs=14 if case.pfs else None,
         # with pings, rekey in the middle of them (after half of them): no packet may be lost
         rekey_after_packets=max(1, case.ping // 2) if case.ping else 0,
@@ -160,7 +166,8 @@ def run_direction(
     linger = 3.0 if any(c.ping for c in cases) else 0.5
     plan = {
         "pki_time": when,
-        "timeout": 20.0,
+        # a redundant IKE SA charon never deletes is forgotten after 30 s (ikev2/deadlines.py)
+        "timeout": 45.0 if any(c.rekey_ike == "both" for c in cases) else 20.0,
         "linger": linger,
         "slots": [asdict(slot(c)) for c in cases],
     }
@@ -183,6 +190,13 @@ def _charon_side(
     pings = [c for c in cases if c.ping]
     if pings:  # all at once, so that each one's rekey falls in the middle of its pings
         _wait_installed(charon, pings)
+        both = [c for c in cases if c.rekey_ike == "both"]
+        for case in both:  # vpnteach starts its own on seeing charon's (udp_peer.py)
+            outputs[case.name] = outputs.get(case.name, "") + charon.swanctl(
+                "--rekey", "--ike", case.name
+            )
+        if both:
+            time.sleep(0.5)  # settled: the pings cross the surviving IKE SA's Child SA
         running = [(c, _ping(topo, c)) for c in pings]
         # vpnteach rekeys after half of its pings (udp_peer's rekey_after_packets); charon now
         time.sleep(PING_INTERVAL * max(c.ping for c in pings) / 2)

@@ -10,7 +10,10 @@ CREATE_CHILD_SA request it has outstanding stay as they were.
 The situations put an SA in every state of :data:`vpnteach.ikev2.transitions.IKEV2` (checked
 by the first test), as initiator and as responder, and READY with each request of ours
 outstanding: a Child SA rekey with and without PFS (§1.3.3), a new Child SA (§1.3.1), an IKE
-SA rekey (§1.3.2), a liveness check (§1.4), and after rekeys of both kinds.
+SA rekey (§1.3.2), a liveness check (§1.4), and after rekeys of both kinds; and in the middle
+of simultaneous IKE SA rekeys (§2.8.2): an old IKE SA whose own rekey is in flight after it
+answered the peer's (the collision is settled when its answer comes), and an old IKE SA a
+rekey replaced, waiting for the peer's Delete.
 """
 
 from __future__ import annotations
@@ -82,6 +85,15 @@ def _in_state(which: str) -> tuple[Ikev2Endpoint, str]:
         p.a.rekey_child_sa(B2, p.now, 14)
         p.run()
         return (p.a, B2) if which == "REKEYED" else (p.b, B1)
+    if which in ("COLLIDING_IKE", "SUPERSEDED"):  # §2.8.2: both ends rekey the IKE SA
+        assert p.b.rekey_ike_sa(B1, p.now)
+        if which == "COLLIDING_IKE":
+            assert p.a.rekey_ike_sa(B2, p.now)
+            p.a.datagrams_to_send(p.now)  # Branch1's request, lost
+        for d in p.b.datagrams_to_send(p.now):  # Branch1 answers Branch2's request
+            p.a.receive_datagram(d.data, (B2, 500), p.now)
+        p.a.datagrams_to_send(p.now)  # the answer, lost
+        return p.a, B2
     if which == "EXIT":  # the IKE SA was deleted: the endpoint holds none any more
         p.a.delete_ike_sa(B2, p.now)
         p.run()
@@ -111,6 +123,8 @@ SITUATIONS = [
     "REKEYED",
     "REKEYED_R",
     *PENDING,
+    "COLLIDING_IKE",
+    "SUPERSEDED",
     "DELETE",
     "EXIT",
 ]
@@ -193,6 +207,11 @@ def test_the_situations_reach_every_state_of_the_table_in_both_roles() -> None:
             else ("rekey" if create.rekeyed else "new") + ("-pfs" if create.dh else "")
         )
     assert kinds == {"liveness", "ike", "rekey", "rekey-pfs", "new"}, kinds
+    colliding, _ = _endpoint("COLLIDING_IKE")
+    old = next(sa for sa in colliding.sas.values() if sa.ike_rekey_collision is not None)
+    assert old.superseded and old.pending_create is not None and old.pending_create.ike
+    superseded, _ = _endpoint("SUPERSEDED")
+    assert [sa.superseded for sa in superseded.sas.values()] == [True, False]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

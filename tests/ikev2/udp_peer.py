@@ -66,6 +66,9 @@ class Slot:
     rekey: bool = False  # rekey the Child SA once it is up (CREATE_CHILD_SA)
     rekey_pfs: int | None = None
     rekey_ike: bool = False  # rekey the IKE SA once the Child SA is up
+    # rekey the IKE SA the moment the peer's CREATE_CHILD_SA request arrives, before that
+    # request is processed: the two rekeys cross (RFC 7296 §2.8.2)
+    rekey_ike_on_request: bool = False
     rekey_delay: float = 0.0  # seconds between the first Child SA and the rekey
     rekey_after_packets: int = 0  # or: rekey once the tunnel has sent this many LAN packets
     liveness: bool = False  # send a liveness check once the Child SA is up
@@ -148,6 +151,10 @@ class Runner:
             self.tunnel.from_wan(data, addr[0], now)  # ESP in UDP (RFC 3948 §2.2)
             return
         self.wire.append(("in", port, addr[0], addr[1], data.hex()))
+        if self.slot.rekey_ike_on_request and _create_child_request(data, port):
+            self.slot.rekey_ike_on_request = False  # once
+            self.endpoint.rekey_ike_sa(self.slot.peer, now)
+            self.pump(now)  # ours leaves before theirs is answered
         self.endpoint.receive_datagram(data, (addr[0], addr[1]), now, port)
         self.pump(now)
 
@@ -192,6 +199,13 @@ class Runner:
             "tunnel": self.tunnel.counts if self.tunnel is not None else {},
             "moves": [[str(m.state), str(m.input), str(m.next_state)] for m in self.endpoint.moves],
         }
+
+
+def _create_child_request(data: bytes, port: int) -> bool:
+    """A CREATE_CHILD_SA request, by its clear header (RFC 7296 §3.1: exchange type at
+    offset 18, flags at 19); on 4500 after the non-ESP marker."""
+    header = data[4:] if port == 4500 and data[:4] == bytes(4) else data
+    return len(header) >= 28 and header[18] == 36 and not header[19] & 0x20
 
 
 def run_plan(plan: dict[str, object]) -> dict[str, object]:

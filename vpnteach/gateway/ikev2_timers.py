@@ -5,11 +5,13 @@
 * ``lifetime SECONDS`` (default 86400): an IKE SA is replaced before it ends (RFC 7296 §2.8:
   lifetimes are local policy, never negotiated, and each end rekeys when *its* lifetime
   says). As for ISAKMP SAs (:mod:`.lifetimes`), the SA's original initiator rekeys 30 to
-  40 s before the end and the responder 15 to 20 s before, so that both do not start a
-  CREATE_CHILD_SA in the same second (§2.8.1 collisions); the rekey moves the Child SAs to
-  the new IKE SA (§1.3.2). A rekey that cannot start (our request window is busy, §2.3) is
-  tried again every :data:`REKEY_RETRY` s; an SA still there at its end is deleted with an
-  INFORMATIONAL Delete, its Child SAs with it.
+  40 s before the end and the responder 15 to 20 s before, so that both seldom start a
+  CREATE_CHILD_SA in the same second; when they do (a shorter lifetime on the responder),
+  the engine keeps one of the two new IKE SAs (§2.8.2,
+  :mod:`~vpnteach.ikev2.ike_rekey_collision`). The rekey moves the Child SAs to the new IKE
+  SA (§1.3.2). A rekey that cannot start (our request window is busy, §2.3) is tried again
+  every :data:`REKEY_RETRY` s; an SA still there at its end is deleted with an INFORMATIONAL
+  Delete, its Child SAs with it.
 * ``dpd INTERVAL RETRY on-demand|periodic``: a peer silent for ``INTERVAL`` s is asked with
   an empty INFORMATIONAL request (§1.4, §2.4), on demand only when we have ESP to send to it
   (IOS's default), periodically whatever the traffic. The request is retransmitted first

@@ -5,7 +5,8 @@ number), :mod:`~vpnteach.ikev2.keymat` (prf+, SKEYSEED, SK_*, KEYMAT as facts),
 :mod:`~vpnteach.ikev2.sk` (the SK payload and RFC 7383 fragments), :mod:`~vpnteach.ikev2.auth`
 (AUTH per method: PSK, RSA, RFC 7427), one module per exchange
 (:mod:`~vpnteach.ikev2.sa_init`, :mod:`~vpnteach.ikev2.ike_auth`,
-:mod:`~vpnteach.ikev2.create_child`, :mod:`~vpnteach.ikev2.rekey_ike`,
+:mod:`~vpnteach.ikev2.create_child`, :mod:`~vpnteach.ikev2.rekey_ike` (with
+:mod:`~vpnteach.ikev2.rekey_collision` and :mod:`~vpnteach.ikev2.ike_rekey_collision`),
 :mod:`~vpnteach.ikev2.informational`), :mod:`~vpnteach.ikev2.transitions` (the legal moves as
 data, drawn by ``to_dot``), :mod:`~vpnteach.ikev2.rules` (payloads per message) and
 :mod:`~vpnteach.ikev2.endpoint` (bytes and time in, bytes and events out).
@@ -32,6 +33,7 @@ from vpnteach.ikev2.events import (
     Event,
     IkeSaDeleted,
     IkeSaEstablished,
+    IkeSaRekeyCollision,
     IkeSaRekeyed,
     LivenessChecked,
     NegotiationFailed,
@@ -51,6 +53,7 @@ __all__ = [
     "IkeProposal",
     "IkeSaDeleted",
     "IkeSaEstablished",
+    "IkeSaRekeyCollision",
     "IkeSaRekeyed",
     "Ikev2Config",
     "Ikev2Endpoint",

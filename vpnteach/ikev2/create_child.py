@@ -18,7 +18,8 @@ The side that started the rekey deletes the old Child SA afterwards with an INFO
 Delete (§2.8); until then both pairs are installed, so traffic continues on the old SAs
 while the new ones come up. When both ends rekey the same pair at once, the redundant new
 pair is deleted by whoever created it (§2.8.1, :mod:`.rekey_collision`). A KE payload of
-another group than we chose is answered with INVALID_KE_PAYLOAD (§1.3).
+another group than we chose is answered with INVALID_KE_PAYLOAD (§1.3); a request while the
+IKE SA is being rekeyed, with TEMPORARY_FAILURE (§2.25.2, :mod:`.ike_rekey_collision`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import replace
 
 from vpnteach.crypto.dh import DhComputation, DhPublicValueError
 from vpnteach.crypto.modp import get_group
-from vpnteach.ikev2 import rekey_collision, rekey_ike
+from vpnteach.ikev2 import ike_rekey_collision, rekey_collision, rekey_ike
 from vpnteach.ikev2.config import EspProposal
 from vpnteach.ikev2.context import Context, ProtocolError, Received
 from vpnteach.ikev2.events import ChildSaEstablished, ChildSaFailed
@@ -98,6 +99,8 @@ def receive_create_child_sa_request(ctx: Context, sa: IkeSa, rx: Received | None
     sa_payload = rx.need(SaPayload, "SA")
     if any(p.protocol_id == ProtocolId.IKE for p in sa_payload.proposals):
         return rekey_ike.receive_rekey_ike_request(ctx, sa, rx, sa_payload)
+    if ike_rekey_collision.rekeying_ike(sa) or sa.superseded:  # §2.25.2
+        return _refuse(ctx, sa, rx, NotifyType.TEMPORARY_FAILURE, "the IKE SA is being rekeyed")
     rekey = rx.notify(NotifyType.REKEY_SA)
     old = None
     if rekey is not None:

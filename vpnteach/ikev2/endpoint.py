@@ -25,13 +25,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vpnteach.crypto.rng import Rng
 from vpnteach.ikev2 import create_child, ike_auth, informational, rekey_ike, sa_init
 from vpnteach.ikev2.config import Ikev2Config, PeerConfig
 from vpnteach.ikev2.context import NAT_T_PORT, Context, ProtocolError, Received
-from vpnteach.ikev2.events import Event
+from vpnteach.ikev2.deadlines import HALF_OPEN_SECONDS as HALF_OPEN_SECONDS
+from vpnteach.ikev2.deadlines import deadline
+from vpnteach.ikev2.events import Event, IkeSaRekeyCollision
+from vpnteach.ikev2.ike_rekey_collision import refuse_create_child_sa
 from vpnteach.ikev2.reassembly import add_fragment, expire_fragments
 from vpnteach.ikev2.rules import RULES
 from vpnteach.ikev2.sa import Address, Datagram, IkeSa
@@ -42,10 +45,6 @@ from vpnteach.wire.errors import DecodeError
 from vpnteach.wire.ikev2.constants import ExchangeType
 from vpnteach.wire.ikev2.message import Ikev2Message, Payload, decode_message
 from vpnteach.wire.natt import strip_non_esp_marker
-
-HALF_OPEN_SECONDS = 30.0
-"""A responder forgets an IKE SA whose IKE_AUTH has not come after this long (RFC 7296 §2.6:
-half-open SAs are what a flood of IKE_SA_INIT requests fills memory with)."""
 
 Handler = Callable[[Context, IkeSa, Received | None], State]
 HANDLERS: dict[str, Handler] = {
@@ -66,6 +65,7 @@ HANDLERS: dict[str, Handler] = {
     "send_invalid_spi": informational.send_invalid_spi,
     "receive_create_child_sa_request": create_child.receive_create_child_sa_request,
     "receive_create_child_sa_response": create_child.receive_create_child_sa_response,
+    "refuse_create_child_sa": refuse_create_child_sa,
 }
 _INPUTS: dict[tuple[int, bool], Input] = {
     (ExchangeType.IKE_SA_INIT, False): Input.SA_INIT_REQUEST,
@@ -90,6 +90,7 @@ class MoveRecord:
     input: Input
     handler: str
     next_state: State
+    collision: IkeSaRekeyCollision | None = None  # the move settled one (RFC 7296 §2.8.2)
 
 
 class Ikev2Endpoint:
@@ -140,9 +141,10 @@ class Ikev2Endpoint:
 
     def delete_ike_sa(self, peer: str, now: float, spi_i: bytes | None = None) -> bool:
         """Delete our established IKE SA with ``peer`` (the one whose SPIi is ``spi_i`` if
-        given) with an INFORMATIONAL Delete (§1.4.1)."""
+        given, even one a rekey replaced whose Delete never came) with an INFORMATIONAL
+        Delete (§1.4.1)."""
         self.ctx.now = now
-        sa = self._established(peer, spi_i)
+        sa = self._established(peer, spi_i, superseded=spi_i is not None)
         if sa is None:
             return False
         sa.delete_ike_queued = True  # now, or once our outstanding request is answered (§2.3)
@@ -254,15 +256,19 @@ class Ikev2Endpoint:
         self._send_queued_deletes(sa)
         return len(found)
 
-    def _established(self, peer: str, spi_i: bytes | None) -> IkeSa | None:
+    def _established(
+        self, peer: str, spi_i: bytes | None, superseded: bool = False
+    ) -> IkeSa | None:
         if spi_i is None:
             return self.ike_sa(peer)
         sa = self.sas.get(spi_i)
-        return sa if sa is not None and sa.peer[0] == peer and sa.established else None
+        if sa is None or sa.peer[0] != peer or not sa.established:
+            return None
+        return sa if superseded or not sa.superseded else None
 
     def ike_sa(self, peer: str) -> IkeSa | None:
-        """The newest established IKE SA with ``peer``, if any."""
-        live = [s for s in self.sas.values() if s.peer[0] == peer and s.established]
+        """The newest established IKE SA with ``peer`` that no rekey replaced, if any."""
+        live = [s for s in self.sas.values() if s.peer[0] == peer and s.current]
         return live[-1] if live else None
 
     # ------------------------------------------------------------------ sans-IO API
@@ -295,24 +301,23 @@ class Ikev2Endpoint:
         return self.ctx.events.popleft() if self.ctx.events else None
 
     def get_timer(self) -> float | None:
-        """When :meth:`handle_timer` should next run (a retransmission, or a half-open SA to
-        forget), or ``None``."""
+        """When :meth:`handle_timer` should next run (a retransmission, or a half-open or
+        replaced SA to forget), or ``None``."""
         dues = [sa.retransmit.due for sa in self.sas.values() if sa.retransmit is not None]
-        dues += [
-            self._half_open_end(sa) for sa in self.sas.values() if sa.state == State.R_WAIT_AUTH
-        ]
+        dues += [end[0] for sa in self.sas.values() if (end := deadline(sa)) is not None]
         return min(dues, default=None)
 
     def handle_timer(self, now: float) -> None:
         """Retransmit due requests with exponential backoff; give up after the limit; forget
-        half-open responder SAs whose IKE_AUTH never came (§2.6)."""
+        half-open responder SAs whose IKE_AUTH never came (§2.6) and replaced ones the peer
+        never deleted (:mod:`.deadlines`)."""
         self.ctx.now = now
         limit = self.config.retransmission.limit
         for sa in list(self.sas.values()):
             if sa.fragments:
                 self.stats["fragments_expired"] += expire_fragments(sa.fragments, now)
-            if sa.state == State.R_WAIT_AUTH and self._half_open_end(sa) <= now:
-                self.stats["half_open_expired"] += 1
+            if (end := deadline(sa)) is not None and end[0] <= now:
+                self.stats[end[1]] += 1
                 self._fire(sa, Input.EV_TIMEOUT, None)
                 continue
             r = sa.retransmit
@@ -327,10 +332,6 @@ class Ikev2Endpoint:
             r.due = now + r.interval
             self.stats["retransmissions"] += 1
             self.ctx.outbox.extend(r.datagrams)
-
-    @staticmethod
-    def _half_open_end(sa: IkeSa) -> float:
-        return sa.created + HALF_OPEN_SECONDS
 
     # ------------------------------------------------------------------ internals
 
@@ -449,7 +450,7 @@ class Ikev2Endpoint:
         """Run the table's move for ``input``; a handler that raises leaves ``sa`` as it was."""
         move = IKEV2.lookup(sa.state, input)
         self.ctx.half_open = sum(1 for s in self.sas.values() if s.state == State.R_WAIT_AUTH)
-        before = sa.state
+        before, events = sa.state, len(self.ctx.events)
         saved = (sa.local_port, sa.peer, sa.retransmit)
         if rx is not None:
             if rx.local_port != sa.local_port and sa.init is not None:
@@ -468,8 +469,9 @@ class Ikev2Endpoint:
             sa.expected_request_id = rx.message_id + 1
             sa.last_request = rx.data
         sa.state = reached
+        settled = [e for e in list(self.ctx.events)[events:] if isinstance(e, IkeSaRekeyCollision)]
         record = MoveRecord(self.ctx.now, sa.conn_id, sa.role, before, input, move.handler, reached)
-        self.moves.append(record)
+        self.moves.append(replace(record, collision=settled[0]) if settled else record)
         if reached == State.EXIT:
             self.sas.pop(sa.spi_i, None)
         else:

@@ -100,6 +100,32 @@ class IkeSaRekeyed(HtmlRepr):
 
 
 @dataclass(frozen=True)
+class IkeSaRekeyCollision(HtmlRepr):
+    """Both ends rekeyed the IKE SA at once and both exchanges made a new IKE SA (RFC 7296
+    §2.8.2): the one whose exchange holds the lowest of the four nonces is redundant and is
+    deleted by its initiator (``we_delete``: that is us); the other one keeps the Child SAs,
+    and the old IKE SA is deleted by the end whose new SA survived."""
+
+    peer: Address
+    old_spi_i: bytes
+    old_spi_r: bytes
+    kept_spi_i: bytes
+    kept_spi_r: bytes
+    redundant_spi_i: bytes
+    redundant_spi_r: bytes
+    our_ni: bytes  # our request's Ni and the peer's Nr to it: our exchange
+    their_nr: bytes
+    their_ni: bytes  # the peer's request's Ni and our Nr to it: its exchange
+    our_nr: bytes
+    we_delete: bool
+
+    @property
+    def lowest_nonce(self) -> bytes:
+        """The lowest of the four nonces (octet strings compared as ``bytes`` compare)."""
+        return min(self.our_ni, self.their_nr, self.their_ni, self.our_nr)
+
+
+@dataclass(frozen=True)
 class ChildSaDeleted(HtmlRepr):
     """A Child SA pair is gone (INFORMATIONAL Delete, RFC 7296 §1.4.1)."""
 
@@ -123,6 +149,7 @@ Event = (
     | NotifyReceived
     | IkeSaDeleted
     | IkeSaRekeyed
+    | IkeSaRekeyCollision
     | ChildSaDeleted
     | LivenessChecked
 )

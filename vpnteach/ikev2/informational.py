@@ -133,8 +133,11 @@ def receive_delete_response(ctx: Context, sa: IkeSa, rx: Received | None) -> Sta
 
 
 def give_up(ctx: Context, sa: IkeSa, _: Received | None) -> State:
-    """No answer after every retransmission (§2.4): the SA is dead."""
-    if sa.state in (State.READY, State.DELETE):
+    """No answer after every retransmission (§2.4): the SA is dead. (Also: a half-open SA
+    or one a rekey replaced that the peer never deleted, :mod:`.deadlines`.)"""
+    if sa.superseded and sa.state == State.READY:
+        ctx.emit(IkeSaDeleted(sa.peer, sa.spi_i, sa.spi_r, "replaced, never deleted by the peer"))
+    elif sa.state in (State.READY, State.DELETE):
         ctx.emit(IkeSaDeleted(sa.peer, sa.spi_i, sa.spi_r, "peer not responding"))
     else:
         ctx.emit(NegotiationFailed(sa.peer, f"no answer in state {sa.state}", 0))

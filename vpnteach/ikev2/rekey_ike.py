@@ -15,6 +15,9 @@ exchange, with the old SA's PRF for SKEYSEED::
 
 then prf+ as in §2.14 with the new SPIs. The Child SAs move to the new IKE SA, its Message
 IDs start again at 0, and the rekeying side deletes the old IKE SA (INFORMATIONAL Delete).
+When both ends rekey at once, :mod:`.ike_rekey_collision` keeps one of the two new IKE SAs
+(§2.8.2); a rekey request while we create, rekey or delete a Child SA gets TEMPORARY_FAILURE
+(§2.25.2).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import replace
 
 from vpnteach.crypto.dh import DhComputation, DhPublicValueError
 from vpnteach.crypto.modp import get_group
+from vpnteach.ikev2 import ike_rekey_collision
 from vpnteach.ikev2.config import IkeProposal
 from vpnteach.ikev2.context import Context, ProtocolError, Received
 from vpnteach.ikev2.events import ChildSaFailed, IkeSaRekeyed
@@ -67,6 +71,9 @@ def receive_rekey_ike_request(
 ) -> State:
     """Answer a peer's IKE SA rekey: choose, derive, create the new SA (we are its responder)."""
     ke, ni = rx.need(KePayload, "KE"), rx.need(NoncePayload, "Nonce").nonce_data
+    if ike_rekey_collision.busy_with_child(sa):  # §2.25.2
+        why = "a Child SA exchange of ours is in flight"
+        return _refuse(ctx, sa, rx, NotifyType.TEMPORARY_FAILURE, b"", why)
     choice = choose_ike(sa_payload, sa.config.ike_proposals)
     if choice is None:
         return _refuse(
@@ -99,15 +106,19 @@ def receive_rekey_ike_request(
     ctx.send_response(sa, CREATE, rx.message_id, payloads)
     ctx.adopted.append(new)
     ctx.emit(IkeSaRekeyed(sa.peer, sa.spi_i, sa.spi_r, new.spi_i, new.spi_r))
+    ike_rekey_collision.answered(ctx, sa, ni, nr, new)  # ours of it may be in flight (§2.8.2)
     return State.READY
 
 
 def receive_rekey_ike_response(
     ctx: Context, sa: IkeSa, rx: Received, pending: PendingCreate
 ) -> State:
-    """The answer to our IKE SA rekey: create the new SA, then delete the old one."""
+    """The answer to our IKE SA rekey: create the new SA, then delete the old one (or, after
+    a collision, the redundant new one, §2.8.2)."""
+    collision = sa.ike_rekey_collision
     answer, nr = rx.first(SaPayload), rx.first(NoncePayload)
     if answer is None or nr is None or len(answer.proposals) != 1:
+        sa.ike_rekey_collision = None  # the peer's new IKE SA is the only one
         error = rx.error_notify()
         kind = error.notify_message_type if error is not None else 0
         ctx.emit(ChildSaFailed(sa.peer, f"IKE SA rekey refused (notify {kind})", kind))
@@ -125,6 +136,7 @@ def receive_rekey_ike_response(
     except DhPublicValueError as exc:
         raise ProtocolError("bad_ke", str(exc)) from None
     assert g_ir is not None
+    sa.ike_rekey_collision = None
     new = _new_sa(
         ctx,
         sa,
@@ -139,6 +151,8 @@ def receive_rekey_ike_response(
     )
     ctx.adopted.append(new)
     ctx.emit(IkeSaRekeyed(sa.peer, sa.spi_i, sa.spi_r, new.spi_i, new.spi_r))
+    if collision is not None and collision.theirs.state != State.EXIT:  # both stand (§2.8.2)
+        return ike_rekey_collision.settle(ctx, sa, new, pending, nr.nonce_data, collision)
     sa.children = []  # they live on in the new SA
     ctx.send_request(sa, ExchangeType.INFORMATIONAL, [DeletePayload(ProtocolId.IKE, 0)])
     return State.DELETE

@@ -92,6 +92,16 @@ class RekeyCollision:
     their_child_spi_in: bytes  # our inbound SPI of the pair that exchange created
 
 
+@dataclass(frozen=True)
+class IkeRekeyCollision:
+    """We answered the peer's rekey of this IKE SA while ours of it was in flight
+    (RFC 7296 §2.8.2, :mod:`vpnteach.ikev2.ike_rekey_collision`)."""
+
+    their_ni: bytes  # the Ni of the peer's request
+    our_nr: bytes  # the Nr of our answer to it
+    theirs: IkeSa = field(compare=False)  # the new IKE SA that exchange created
+
+
 @dataclass
 class FragmentBuffer:
     """The authenticated fragments of one message received so far (RFC 7383 §2.6)."""
@@ -144,6 +154,10 @@ class IkeSa:
     rekey_request: tuple[ChildSa | None, int | None] | None = None  # None: a new Child SA
     # the peer's rekey of the pair ours rekeys, answered (RFC 7296 §2.8.1; rekey_collision.py)
     rekey_collision: RekeyCollision | None = None
+    # the peer's rekey of this IKE SA, answered while ours was in flight (§2.8.2)
+    ike_rekey_collision: IkeRekeyCollision | None = None
+    # when a newer IKE SA took the Child SAs; the peer deletes this one (RFC 7296 §2.8)
+    superseded_at: float | None = None
     delete_queue: list[ChildSa] = field(default_factory=list)  # to delete when our window is free
     deleting: list[ChildSa] = field(default_factory=list)  # our Delete awaits its answer
     invalid_spi: bytes | None = None  # the unknown ESP SPI to report (RFC 7296 §1.5)
@@ -164,6 +178,16 @@ class IkeSa:
     def established(self) -> bool:
         """IKE_AUTH completed and the SA is not being deleted."""
         return self.state == State.READY
+
+    @property
+    def superseded(self) -> bool:
+        """A rekey replaced this IKE SA (§1.3.2, §2.8.2): it waits for the peer's Delete."""
+        return self.superseded_at is not None
+
+    @property
+    def current(self) -> bool:
+        """Established and not replaced by a rekey (new requests go on this one)."""
+        return self.established and not self.superseded
 
     @property
     def ike_keys(self) -> IkeSaKeys:

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 
 from vpnteach.ikev2.config import CertCredential
 from vpnteach.ikev2.endpoint import MoveRecord
+from vpnteach.ikev2.events import IkeSaRekeyCollision
 from vpnteach.ikev2.sa import IkeSa
 from vpnteach.ikev2.transitions import Input, State
 
@@ -139,6 +140,8 @@ _SAYS: dict[str, str] = {
     "receive_informational_response": "Processing INFORMATIONAL response",
     "receive_delete_response": "Deleting SA",
     "give_up": "Maximum number of retransmissions reached; deleting SA",
+    "refuse_create_child_sa": "CREATE_CHILD_SA request on an SA being deleted; "
+    "sending TEMPORARY_FAILURE",
 }
 """What IOS's ``debug crypto ikev2`` says for each handler of the transition table."""
 
@@ -161,4 +164,29 @@ def render_move(record: MoveRecord, timezone: dt.tzinfo) -> list[str]:
     if record.next_state == State.READY and record.input in (Input.AUTH_REQUEST,
                                                                Input.AUTH_RESPONSE):  # fmt: skip
         lines.append(f"{stamp}: {who}:IKEv2 SA created; inserting SA into database")
+    if record.collision is not None:
+        lines += [f"{stamp}: {who}:{text}" for text in collision_lines(record.collision)]
     return lines
+
+
+def collision_lines(c: IkeSaRekeyCollision) -> list[str]:
+    """What a settled simultaneous IKE SA rekey says (RFC 7296 §2.8.2): the four nonces (first
+    8 octets), the lowest, which new IKE SA is kept and who deletes what."""
+
+    def spis(spi_i: bytes, spi_r: bytes) -> str:
+        return f"{spi_i.hex().upper()}/{spi_r.hex().upper()}"
+
+    def n(nonce: bytes) -> str:
+        return nonce[:8].hex().upper() + ("*" if nonce == c.lowest_nonce else "")
+
+    lost = "lost" if c.we_delete else "won"
+    who = "we delete it" if c.we_delete else "the peer deletes it"
+    old = "the peer deletes" if c.we_delete else "we delete"
+    return [
+        f"IKE SA rekey collision {lost} (RFC 7296 2.8.2): our exchange Ni {n(c.our_ni)} "
+        f"Nr {n(c.their_nr)}, peer's exchange Ni {n(c.their_ni)} Nr {n(c.our_nr)} "
+        "(* lowest)",
+        f"Keeping new IKEv2 SA {spis(c.kept_spi_i, c.kept_spi_r)} with the Child SAs; "
+        f"redundant IKEv2 SA {spis(c.redundant_spi_i, c.redundant_spi_r)}: {who}; "
+        f"{old} the old IKEv2 SA {spis(c.old_spi_i, c.old_spi_r)}",
+    ]

@@ -173,6 +173,8 @@ IKEV2 = TransitionTable(
         Move(
             S.DELETE, In.INFORMATIONAL_REQUEST, "receive_informational_request", S.DELETE, (S.EXIT,)
         ),
+        # §2.8.2, §2.25.2: a rekey or new Child SA on an IKE SA we are deleting: refused
+        Move(S.DELETE, In.CREATE_CHILD_SA_REQUEST, "refuse_create_child_sa", S.DELETE),
         *(Move(s, In.EV_TIMEOUT, "give_up", S.EXIT) for s in _LIVE),
     ],
 )

@@ -64,7 +64,7 @@ from vpnteach.gateway.retention import DAEMON_RETAIN
 from vpnteach.ike.admission import HalfOpenLimits
 from vpnteach.ike.debuglog import ios_time, render_record
 from vpnteach.ike.events import Phase1Complete
-from vpnteach.ikev2.events import IkeSaEstablished, IkeSaRekeyed
+from vpnteach.ikev2.events import IkeSaEstablished, IkeSaRekeyCollision, IkeSaRekeyed
 from vpnteach.ikev2.show import render_move
 from vpnteach.ios.errors import ExecError
 from vpnteach.ios.model import RouterConfig
@@ -96,6 +96,7 @@ T = TypeVar("T")
 
 
 _IKEV2_SAS = IkeSaEstablished | IkeSaRekeyed  # new SK_* keys for Wireshark (RFC 7296 §2.14)
+_SAID = SasInstalled | SasRemoved | Phase1Complete | _IKEV2_SAS | IkeSaRekeyCollision  # logged
 _LOADED_LATER = ("vpnteach.router.commands",)  # imported lazily, after the drop
 
 
@@ -260,7 +261,7 @@ class RouterProcess(DataPlane):
         self._flush_writers()
         while (event := gw.next_event()) is not None:
             self.stats[f"event {type(event).__name__}"] += 1
-            if isinstance(event, SasInstalled | SasRemoved | Phase1Complete | _IKEV2_SAS):
+            if isinstance(event, _SAID):
                 self._say(f"{type(event).__name__}: {brief(event)}")
                 self.export_keys()
         for d in gw.datagrams_to_send(self.now()):

@@ -11,7 +11,7 @@ import ipaddress
 from vpnteach.gateway import Gateway, SasInstalled, SasRemoved
 from vpnteach.gateway import tunnels_up as tunnels_up  # for router.commands
 from vpnteach.ike.events import Phase1Complete
-from vpnteach.ikev2.events import IkeSaEstablished, IkeSaRekeyed
+from vpnteach.ikev2.events import IkeSaEstablished, IkeSaRekeyCollision, IkeSaRekeyed
 from vpnteach.ios.model import RouterConfig
 from vpnteach.ios.vti_model import is_tunnel
 from vpnteach.router.sockets import RouterSetupError
@@ -67,4 +67,11 @@ def brief(event: object) -> str:
     if isinstance(event, IkeSaRekeyed):
         old, new = event.old_spi_i.hex(), event.spi_i.hex()
         return f"IKEv2 SA with {event.peer[0]} rekeyed (SPIi {old} -> {new})"
+    if isinstance(event, IkeSaRekeyCollision):  # RFC 7296 §2.8.2
+        kept, gone = event.kept_spi_i.hex(), event.redundant_spi_i.hex()
+        who = "us" if event.we_delete else "the peer"
+        return (
+            f"IKEv2 SA with {event.peer[0]} rekeyed by both ends at once: SPIi {kept} kept, "
+            f"redundant SPIi {gone} deleted by {who} (lowest nonce {event.lowest_nonce.hex()})"
+        )
     return repr(event)
