@@ -42,6 +42,10 @@ CASES: list[tuple[str, str, str, str]] = [
         "  brief  Brief summary of IP status and configuration\n\n",
     ),
     ("exec", "tab", "sh ip int br", "sh ip int brief "),
+    # a partial interface type: IOS lists the types it begins, as for a partial keyword
+    ("exec", "?", "show interfaces tu", "Tunnel  \n\n"),
+    ("exec", "?", "sh int f", "FastEthernet  \n\n"),
+    ("config", "?", "interface s", "Serial  \n\n"),
     (
         "config",
         "?",
