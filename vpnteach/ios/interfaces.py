@@ -33,7 +33,9 @@ interface is "administratively down"; a tunnel's line protocol is up only with i
 (``tunnels_up``). What follows the configuration part on IOS (the last input and output
 times, queueing, the packet and error counters) is not modelled: the lab keeps no
 per-interface counters. Other interfaces show the first three lines (``Hardware`` named by the
-interface type).
+interface type: ``M4T`` and ``Gt96k FE`` as 3725/2691 routers in GNS3 labs print them for
+``Serial1/0`` and ``FastEthernet0/0``). IOS follows ``Gt96k FE`` with ``, address is ... (bia
+...)``, the interface's MAC address; the lab has no link layer, so that part is left out.
 
 Not checked against a source: the text for an interface the router does not have (IOS refuses
 the line; the words here are vpnteach's).
