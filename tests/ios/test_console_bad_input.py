@@ -111,8 +111,7 @@ def test_removing_the_crypto_interfaces_address_is_taken_as_ios_takes_it() -> No
         assert "%" not in console.enter(line)
     assert lab.branch1.gateway is None
     assert console.enter("show crypto isakmp sa") == (
-        "% Branch1 runs no IPsec: Branch1: interface Serial1/0 has 'crypto map' but no "
-        "'ip address'\n"
+        "% Branch1 runs no IPsec: interface Serial1/0 has 'crypto map' but no 'ip address'\n"
     )
     for line in ("configure terminal", "int s1/0", "ip address 10.1.1.1 255.255.255.0", "end"):
         console.enter(line)

@@ -42,6 +42,10 @@ CASES: list[tuple[str, str, str, str]] = [
         "  brief  Brief summary of IP status and configuration\n\n",
     ),
     ("exec", "tab", "sh ip int br", "sh ip int brief "),
+    # a partial interface type: IOS lists the types it begins, as for a partial keyword
+    ("exec", "?", "show interfaces tu", "Tunnel  \n\n"),
+    ("exec", "?", "sh int f", "FastEthernet  \n\n"),
+    ("config", "?", "interface s", "Serial  \n\n"),
     (
         "config",
         "?",
@@ -156,8 +160,8 @@ CASES: list[tuple[str, str, str, str]] = [
         "enter",
         "tunnel protection ipsec profile NOPE",
         L(
-            "% a value the model accepts (tunnel protection ipsec profile NOPE: no crypto ipsec "
-            "profile NOPE (configured: VTI); configure the profile first)",
+            "% Not accepted: tunnel protection ipsec profile NOPE: no crypto ipsec profile NOPE "
+            "(configured: VTI); configure the profile first",
             "",
         ),
     ),
@@ -189,8 +193,8 @@ CASES: list[tuple[str, str, str, str]] = [
         "enter",
         "ip route 192.168.22.0 255.255.255.0 Tunnel5",
         L(
-            "% a value the model accepts (ip route 192.168.22.0 255.255.255.0 Tunnel5: no "
-            "interface Tunnel5 (configure it first: interface Tunnel5))",
+            "% Not accepted: ip route 192.168.22.0 255.255.255.0 Tunnel5: no interface Tunnel5 "
+            "(configure it first: interface Tunnel5)",
             "",
         ),
     ),
@@ -260,8 +264,8 @@ def test_a_profile_in_use_cannot_be_removed_and_an_unused_one_can() -> None:
     before = lab.branch1.config
     refused = console.enter("no crypto ipsec profile VTI")
     assert refused == L(
-        "% a value the model accepts (crypto ipsec profile VTI is in use by Tunnel0: remove "
-        "tunnel protection there first)",
+        "% Not accepted: crypto ipsec profile VTI is in use by Tunnel0: remove tunnel "
+        "protection there first",
         "",
     )
     assert lab.branch1.config is before

@@ -160,21 +160,19 @@ def test_show_crypto_session_is_up_active_after_configuration_with_no_traffic() 
 TUNNEL0 = """Tunnel0 is up, line protocol is {protocol}
   Hardware is Tunnel
   Internet address is 10.0.0.1/30
-  MTU 1514 bytes, BW 9 Kbit, DLY 500000 usec,
+  MTU 1514 bytes, BW 9 Kbit/sec, DLY 500000 usec,
      reliability 255/255, txload 1/255, rxload 1/255
   Encapsulation TUNNEL, loopback not set
   Keepalive not set
   Tunnel source 10.1.1.1 (Serial1/0), destination 10.2.2.1
-  Tunnel protocol/transport IPSEC/IP, key disabled, sequencing disabled
-  Checksumming of packets disabled
+  Tunnel protocol/transport IPSEC/IP
   Tunnel TTL 255
-  Fast tunneling enabled
   Tunnel transmit bandwidth 8000 (kbps)
   Tunnel receive bandwidth 8000 (kbps)
   Tunnel protection via IPSec (profile "VTI")
 """
-# the layout of Cisco's "IPsec Virtual Tunnel Interfaces" (IOS 12.4), show interface tunnel 0,
-# up to the tunnel protection line (the counters after it are not modelled)
+# IOS 12.4T's layout for a VTI, up to the tunnel protection line (the counters after it are not
+# modelled); the sources are in vpnteach/ios/interfaces.py's docstring (captured router output)
 
 
 def test_show_interfaces_tunnel0_follows_the_sas() -> None:

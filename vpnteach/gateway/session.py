@@ -1,8 +1,7 @@
 """``show crypto session``: one block per peer of the crypto interface, the IKE SA and the
 IPsec flows of the session with it, and the session's status.
 
-The layout of IOS 15's answer as Cisco's command reference (``show crypto session``) and
-FlexVPN examples show it, here for the seed's static VTI::
+The layout of IOS 15's answer, here for the seed's static VTI::
 
     Crypto session current status
 
@@ -15,11 +14,25 @@ FlexVPN examples show it, here for the seed's static VTI::
       IPSEC FLOW: permit ip 0.0.0.0/0.0.0.0 0.0.0.0/0.0.0.0
             Active SAs: 2, origin: crypto map
 
-The status, as the command reference defines it: ``UP-ACTIVE`` (an IKE SA and IPsec SAs),
-``UP-IDLE`` (an IKE SA, no IPsec SA), ``UP-NO-IKE`` (IPsec SAs, no IKE SA),
-``DOWN-NEGOTIATING`` (an IKE SA being negotiated), ``DOWN`` (nothing). ``Profile`` and
-``Session ID`` (the IKE SA's Tunnel-id) are printed for IKEv2 only; an IKEv1 session shows
-``IKE SA:`` as IOS 12.4 does.
+Checked line by line against captured router output: a CSR1000v's two static VTIs in a public
+Azure/Cisco BGP-over-IPsec lab write-up (``Profile``, ``Session ID``, ``IKEv2 SA: ... Active``,
+the any-to-any ``IPSEC FLOW`` of a VTI and its ``origin: crypto map``, a blank line between
+sessions); a crypto-map IKEv2 session in a public Azure write-up (``Profile`` there too); 12.4
+GNS3 labs' IKEv1 sessions (``IKE SA: local .../500 remote .../500 Active``) and ``DOWN`` sessions
+(the ``Peer`` line, then only the flow with ``Active SAs: 0``); a tunnel failover note's
+``DOWN-NEGOTIATING`` session (the IKE SA listed ``Inactive``, ``Active SAs: 0``). IOS 12.4 pads
+some lines with trailing blanks; vpnteach does not.
+
+The status (Cisco's IPsec VPN Monitoring feature guide, "Summary Listing of Crypto Session
+Status", lists these states; only its heading could be read here, so each meaning below is
+checked against the captures instead): ``UP-ACTIVE`` (an IKE SA and IPsec SAs), ``UP-IDLE`` (an
+IKE SA, no IPsec SA; no capture found), ``UP-NO-IKE`` (IPsec SAs, no IKE SA: a DMVPN hub's
+captured ``Crypto Session Status: UP-NO-IKE`` has ``Active SAs: 2`` and no IKE line),
+``DOWN-NEGOTIATING`` (an IKE SA being negotiated, listed ``Inactive``), ``DOWN`` (nothing).
+``Profile`` and ``Session ID`` (the IKE SA's Tunnel-id) are printed for IKEv2 only; an IKEv1
+session shows ``IKE SA:`` as IOS 12.4 does (15.x says ``IKEv1 SA:``). Not found in a source, so
+kept as written: whether IOS prints ``Profile`` and ``Session ID`` for a session whose IKEv2 SA
+is not yet up.
 """
 
 from __future__ import annotations

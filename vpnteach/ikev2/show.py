@@ -17,7 +17,16 @@ and TechNote 115934 "IOS IKEv2 Debugs for Site-to-Site VPN with PSKs"
 
      IPv6 Crypto IKEv2  SA
 
+IOS repeats the ``Tunnel-id`` heading before every SA (a CSR1000v's two-tunnel answer in a
+public Azure/Cisco BGP-over-IPsec lab write-up shows it twice).
+
 The ``detailed`` form adds the SPIs, the identities and the Message ID counters (RFC 7296 §2.2).
+Published ``detailed`` answers (the Cisco ASA/IOS AnyConnect-to-IOS FlexVPN example; a Cisco
+hub's answer in a public VyOS/Cisco DMVPN write-up; the pyATS Genie parser's golden output)
+agree on: the three ``Local ...``/``Remote ...`` counter rows all carry the next Message ID,
+the ``Remote`` column starts 15 characters after the value column, and ``Cisco Trust Security
+SGT is disabled`` follows the NAT-T line. ``Local window`` is the engine's own (1: it sends one
+request at a time, RFC 7296 §2.3), where IOS's default is 5.
 The ``debug`` lines name each move as IOS does (``IKEv2:(SESSION ID = 1,SA ID = 1):...``),
 one per row of the transition table the engine took (:class:`~vpnteach.ikev2.MoveRecord`).
 """  # noqa: E501
@@ -67,10 +76,8 @@ def show_crypto_ikev2_sa(
     ``lifetimes``: the profile's ``lifetime`` by peer address (else ``lifetime``); ``dpd``:
     the profile's ``dpd`` interval and retry."""
     lines = [" IPv4 Crypto IKEv2  SA", ""]
-    rows = [sa for sa in sas if sa.state != State.EXIT]
-    if rows:
+    for sa in (sa for sa in sas if sa.state != State.EXIT):  # IOS heads every SA's block
         lines.append(f"{'Tunnel-id':<10}{'Local':<22}{'Remote':<22}{'fvrf/ivrf':<21}Status")
-    for sa in rows:
         local = f"{local_address}/{sa.local_port}"
         remote = f"{sa.peer[0]}/{sa.peer[1]}"
         status = _STATUS.get(sa.state, str(sa.state))
@@ -101,23 +108,22 @@ def _suite_line(sa: IkeSa) -> str:
 def _detail(sa: IkeSa, dpd: tuple[int, int]) -> list[str]:
     local_spi, remote_spi = (sa.spi_i, sa.spi_r) if sa.initiator else (sa.spi_r, sa.spi_i)
     desc = "Negotiation done" if sa.established else "Negotiation in progress"
-    local_next = sa.next_request_id
+    local, remote = sa.next_request_id, sa.expected_request_id  # IOS prints the next ID thrice
     return [
         f"      CE id: {1000 + sa.conn_id}, Session-id: {sa.conn_id}",
         f"      Status Description: {desc}",
         f"      Local spi: {local_spi.hex().upper()}       Remote spi: {remote_spi.hex().upper()}",
         f"      Local id: {sa.config.local_id}",
         f"      Remote id: {sa.peer_identity or sa.config.remote_id or ''}",
-        f"      Local req msg id:  {max(0, local_next - 1):<16}"
-        f"Remote req msg id:  {max(0, sa.expected_request_id - 1)}",
-        f"      Local next msg id: {local_next:<16}Remote next msg id: {sa.expected_request_id}",
-        f"      Local req queued:  {max(0, local_next - 1):<16}"
-        f"Remote req queued:  {max(0, sa.expected_request_id - 1)}",
-        "      Local window:      1               Remote window:      1",
+        f"      Local req msg id:  {local:<15}Remote req msg id:  {remote}",
+        f"      Local next msg id: {local:<15}Remote next msg id: {remote}",
+        f"      Local req queued:  {local:<15}Remote req queued:  {remote}",
+        f"      Local window:      {1:<15}Remote window:      1",
         f"      DPD configured for {dpd[0]} seconds, retry {dpd[1]}",
         "      Fragmentation " + ("configured." if sa.fragmentation else "not configured."),
         "      Extended Authentication not configured.",
         "      NAT-T is " + ("detected" if sa.init and sa.init.nat_detected else "not detected"),
+        "      Cisco Trust Security SGT is disabled",
         "      Initiator of SA : " + ("Yes" if sa.initiator else "No"),
     ]
 

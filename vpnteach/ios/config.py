@@ -65,6 +65,9 @@ _WORD = re.compile(r"\S+")
 _LINE_END = re.compile(r"\r?\n")
 MAX_LINE = 4096
 """Characters of one line IOS reads (a longer line is refused there)."""
+REFUSED = "a value the model accepts"
+"""The start of what a line the model refuses expected (a :class:`PolicyError`; its reason
+follows in parentheses)."""
 
 
 def bad_character(line: str, *, ascii_only: bool = False) -> int | None:
@@ -210,7 +213,7 @@ class _Session:
             error.caret = column + miss.offset
             raise error from None
         except PolicyError as refused:
-            expected = f"a value the model accepts ({refused})"
+            expected = f"{REFUSED} ({refused})"
             raise self._error(number, line, expected, spans[-1][0]) from None
         self._enter(command, mode)
         self.last = command

@@ -246,15 +246,23 @@ class CommandTree(Generic[T]):
         return [*found, Help("<cr>", "")] if ends else found
 
     def words_starting(self, words: Sequence[str], partial: str) -> list[str]:
-        """``?`` right after a partial word: the keywords it may begin, sorted."""
+        """``?`` right after a partial word: the keywords it may begin, sorted; an argument's
+        keyword choices too (``show interfaces tu?`` -> ``Tunnel``, as IOS lists them)."""
+        prefix = partial.lower()
         found: set[str] = set()
         for node in self.nodes_after(words):
             found |= {
                 w
                 for w in node.keywords
-                if w.startswith(partial.lower()) and not (node is self.root and w in self.hidden)
+                if w.startswith(prefix) and not (node is self.root and w in self.hidden)
             }
-        return sorted(found)
+            found |= {
+                name
+                for token, _, _ in node.args
+                for name, _ in token.help
+                if _keyword_like(name) and name.lower().startswith(prefix)
+            }
+        return sorted(found, key=str.lower)
 
     def complete(self, words: Sequence[str], partial: str) -> str | None:
         """Tab: the one keyword ``partial`` abbreviates after ``words``, or ``None`` when it
@@ -282,6 +290,12 @@ class CommandTree(Generic[T]):
         if len(lines) == 1:  # an argument's text is the row's, e.g. "Priority of protection suite"
             lines = [Help(lines[0].name, self.arg_text.get(token.name, lines[0].text))]
         return lines
+
+
+def _keyword_like(name: str) -> bool:
+    """An argument's help form that is a word to type (``Tunnel``, ``aes``), not a placeholder
+    (``WORD``, ``A.B.C.D``, ``<1-10000>``, ``hh:mm:ss``)."""
+    return name[:1].isalpha() and not name.isupper() and name.replace("-", "").isalnum()
 
 
 def furthest(failures: Sequence[Mismatch]) -> Mismatch:

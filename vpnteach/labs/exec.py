@@ -61,7 +61,8 @@ class LabContext:
             mapped = any(i.crypto_map or i.tunnel_protection for i in interfaces)
             if not mapped or not router.gateway_problem:
                 raise ExecError(f"% {router.name} has no crypto map applied to an interface")
-            raise ExecError(f"% {router.name} runs no IPsec: {router.gateway_problem}")
+            problem = router.gateway_problem.removeprefix(f"{router.name}: ")
+            raise ExecError(f"% {router.name} runs no IPsec: {problem}")
         return router.gateway
 
     def show_crypto_isakmp_sa(self) -> str:

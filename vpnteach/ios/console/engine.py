@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from vpnteach._html import WidgetRepr
 from vpnteach.ios.commands import CRYPTO_MAP
-from vpnteach.ios.config import apply_commands, apply_line, find_command
+from vpnteach.ios.config import REFUSED, apply_commands, apply_line, find_command
 from vpnteach.ios.console import dialogs
 from vpnteach.ios.console.device import ConsoleDevice
 from vpnteach.ios.console.help import MAX_LINE, bad_character, complete_line, help_text
@@ -272,8 +272,8 @@ def _config_refusal(error: IosConfigError, line: str, indent: int) -> list[str]:
         return [f'% Ambiguous command:  "{line.strip()}"']
     if error.incomplete:
         return ["% Incomplete command."]
-    if error.expected.startswith("a value the model accepts"):
-        return [f"% {error.expected}"]
+    if error.expected.startswith(REFUSED):  # vpnteach's own words: say what is wrong
+        return [f"% Not accepted: {error.expected[len(REFUSED) + 2 : -1]}"]
     return [" " * (indent + error.caret) + "^", "% Invalid input detected at '^' marker."]
 
 
