@@ -68,3 +68,20 @@ def test_a_router_without_a_crypto_map_says_so() -> None:
     lab = Lab.seed()
     with pytest.raises(ExecError, match="no crypto map"):
         lab.router("ISP").exec("show crypto ipsec sa")
+
+
+def test_output_modifiers_filter_a_show_and_refuse_after_other_commands() -> None:
+    lab = Lab.seed()
+    b1 = lab.branch1
+    b1.exec(PING)
+    full = b1.exec("show crypto ipsec sa").splitlines()
+    picked = b1.exec("show crypto ipsec sa | include pkts|spi").splitlines()
+    assert picked == [line for line in full if "pkts" in line or "spi" in line]
+    assert "    #pkts encaps: 4, #pkts encrypt: 4, #pkts digest: 4" in picked
+    assert b1.exec("sh cry ipsec sa | count spi:") == "Number of lines which match regexp = 3\n"
+    shown = b1.exec("show crypto isakmp sa").splitlines()
+    assert b1.exec("sh cry isa sa | ex ^$").splitlines() == [line for line in shown if line]
+    with pytest.raises(ExecError, match=r"Branch1#debug crypto ipsec \| i x\n {27}\^"):
+        b1.exec("debug crypto ipsec | i x")
+    with pytest.raises(ExecError, match=r"Incomplete command"):
+        b1.exec("show crypto ipsec sa | include")

@@ -133,6 +133,20 @@ def test_exec_commands_answer_without_starting_the_io() -> None:
     assert run_command(router, "debug crypto ipsec") == "Crypto IPSEC debugging is on\n"
     with pytest.raises(ExecError, match=r"Branch1#show crypto bogus\n {20}\^"):
         run_command(router, "show crypto bogus")
+
+
+def test_the_control_socket_takes_output_modifiers_like_the_console() -> None:
+    router = RouterProcess(parse_config(SEED_CONFIGS["Branch1"]))
+    assert run_command(router, "sh run | sec crypto isakmp") == (
+        "crypto isakmp policy 10\n encr 3des\n hash md5\n"
+    )
+    assert run_command(router, "show crypto ipsec sa | i spi") == (
+        "     current outbound spi: 0x0(0)\n"
+    )
+    with pytest.raises(ExecError, match=r"Branch1#sh run \| bogus x\n {17}\^"):
+        run_command(router, "sh run | bogus x")
+    with pytest.raises(ExecError, match=r'Invalid regular expression "\[a"'):
+        run_command(router, "sh run | i [a")
     assert "M - Manually configured" in run_command(router, "show crypto key pubkey-chain rsa")
     with pytest.raises(ExecError, match="without --pki"):
         run_command(router, "show crypto key mypubkey rsa")

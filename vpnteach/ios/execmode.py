@@ -28,6 +28,7 @@ from vpnteach.ios.grammar import Args, Mismatch
 from vpnteach.ios.helptext import ARGUMENT_HELP, EXEC_HELP, UNMODELLED_EXEC
 from vpnteach.ios.interfaces import show_interfaces
 from vpnteach.ios.model import RouterConfig
+from vpnteach.ios.pipe import OutputFilter, column_miss, parse_filter
 from vpnteach.ios.pubkey import show_crypto_key_mypubkey_rsa
 from vpnteach.ios.show import SHOW_COMMANDS
 from vpnteach.ios.tree import Ambiguous, CommandTree
@@ -295,6 +296,30 @@ def parse_exec(line: str, level: int = 15) -> tuple[ExecCommand, Args]:
     return (EXEC_TREE if level >= 15 else USER_TREE).parse(line.split())
 
 
+def filters_output(command: ExecCommand) -> bool:
+    """IOS takes ``| MODIFIER`` after ``show`` commands only (:mod:`vpnteach.ios.pipe`)."""
+    return command.pattern.startswith("sh(ow) ")
+
+
+def parse_piped(
+    tree: CommandTree[ExecCommand], line: str
+) -> tuple[ExecCommand, Args, OutputFilter | None]:
+    """The row, arguments and output filter of ``line`` (``show run | include crypto``).
+
+    Raises:
+        Mismatch: as :meth:`CommandTree.parse`, or at the ``|`` after a command that is no
+            ``show``, or for a missing/unknown modifier or a missing regular expression.
+        ExecError: the regular expression is not one.
+    """
+    bar = line.find("|")
+    command, args = tree.parse((line if bar < 0 else line[:bar]).split())
+    if bar < 0:
+        return command, args, None
+    if not filters_output(command):
+        raise column_miss(line, bar, ("<cr>",))
+    return command, args, parse_filter(line, bar)
+
+
 def run_exec(ctx: RouterContext, line: str) -> str:
     """Answer one privileged EXEC line on ``ctx``.
 
@@ -304,7 +329,7 @@ def run_exec(ctx: RouterContext, line: str) -> str:
     """
     prompt = f"{ctx.hostname}#"
     try:
-        command, args = parse_exec(line)
+        command, args, output_filter = parse_piped(EXEC_TREE, line)
     except Mismatch as miss:
         echo = f"{prompt}{line}"
         raise ExecError("\n".join([echo, *refusal(line, miss, len(prompt))])) from None
@@ -313,4 +338,5 @@ def run_exec(ctx: RouterContext, line: str) -> str:
             f"% {line.strip()}: a console command; use router.console() for an IOS console, "
             "or router.configure(text), which applies all lines or none"
         )
-    return command.handler(ctx, args)
+    text = command.handler(ctx, args)
+    return text if output_filter is None else output_filter.apply(text)

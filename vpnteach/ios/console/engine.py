@@ -26,7 +26,7 @@ from vpnteach.ios.console import dialogs
 from vpnteach.ios.console.device import ConsoleDevice
 from vpnteach.ios.console.help import MAX_LINE, bad_character, complete_line, help_text
 from vpnteach.ios.errors import ExecError, IosConfigError
-from vpnteach.ios.execmode import CONSOLE_EXEC_TREE, USER_TREE, ExecCommand, refusal
+from vpnteach.ios.execmode import CONSOLE_EXEC_TREE, USER_TREE, ExecCommand, parse_piped, refusal
 from vpnteach.ios.grammar import Args, Mismatch
 from vpnteach.ios.interactive import AUTHENTICATE, ENROLL
 from vpnteach.ios.model import RouterConfig
@@ -126,19 +126,23 @@ class Console(WidgetRepr):
     def _exec(self, line: str, indent: int, privileged: bool) -> str:
         words = line.split()
         try:
-            command, args = (CONSOLE_EXEC_TREE if privileged else USER_TREE).parse(words)
+            command, args, piped = parse_piped(CONSOLE_EXEC_TREE if privileged else USER_TREE, line)
+        except ExecError as exc:  # a regular expression that is none
+            return f"{exc}\n"
         except Mismatch as miss:
             if len(words) == 1 and miss.index == 0 and not isinstance(miss, Ambiguous):
                 # IOS takes a lone unknown word for a host to telnet to (ip domain-lookup)
                 translating = f'Translating "{words[0]}"...domain server (255.255.255.255)'
                 return _lines([translating, _UNKNOWN, ""])
             return _lines([*refusal(line, miss, indent), ""])
-        if command.handler is None:
-            return self._action(command, args)
         try:
-            return command.handler(self.device, args)
+            if command.handler is None:
+                out = self._action(command, args)
+            else:
+                out = command.handler(self.device, args)
         except ExecError as exc:
             return f"{exc}\n"
+        return out if piped is None else piped.apply(out)
 
     def _action(self, command: ExecCommand, args: Args) -> str:
         action = command.action

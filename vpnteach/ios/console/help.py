@@ -15,7 +15,9 @@ from __future__ import annotations
 from vpnteach.ios.commands import GLOBAL, MODE_FALLBACK
 from vpnteach.ios.config import MAX_LINE, MODE_TREES
 from vpnteach.ios.config import bad_character as config_bad_character
-from vpnteach.ios.execmode import CONSOLE_EXEC_TREE, USER_TREE
+from vpnteach.ios.execmode import CONSOLE_EXEC_TREE, USER_TREE, ExecCommand, filters_output
+from vpnteach.ios.grammar import Mismatch
+from vpnteach.ios.pipe import modifier_help, modifier_names
 from vpnteach.ios.tree import CommandTree, Help
 
 __all__ = ["MAX_LINE", "bad_character", "complete_line", "help_text"]
@@ -41,6 +43,8 @@ def _trees(mode: str, words: list[str]) -> tuple[list[CommandTree[object]], list
 
 def help_text(mode: str, line: str) -> str:
     """What ``?`` typed after ``line`` prints."""
+    if "|" in line:
+        return _pipe_help(mode, line)
     words = line.split()
     partial = "" if not line or line[-1].isspace() else words.pop()
     trees, words = _trees(mode, words)
@@ -56,6 +60,28 @@ def help_text(mode: str, line: str) -> str:
             break  # IOS lists the mode's own commands; a parent's only for a parent's line
     if mode not in ("user", "exec") and not words:
         lines.append(Help("do", "To run exec commands in config mode"))
+    return _format(lines)
+
+
+def _pipe_help(mode: str, line: str) -> str:
+    """``?`` after ``show ... |``: the output modifiers (:mod:`vpnteach.ios.pipe`)."""
+    head, after = line.split("|", 1)
+    trees, words = _trees(mode, head.split())
+    is_exec = mode in ("user", "exec") or len(words) < len(head.split())  # after ``do``
+    try:
+        command = trees[0].parse(words)[0] if is_exec else None
+    except Mismatch:
+        command = None
+    if not isinstance(command, ExecCommand) or not filters_output(command):
+        return "% Unrecognized command\n"
+    found = modifier_help(after)
+    if isinstance(found, str):
+        return f"{found}  \n\n" if found else "% Unrecognized command\n"
+    return _format([Help(name, text) for name, text in found])
+
+
+def _format(lines: list[Help]) -> str:
+    """Help lines as IOS aligns them, ``<cr>`` last."""
     if not lines:
         return "% Unrecognized command\n"
     cr = [h for h in lines if h.name == "<cr>"]
@@ -68,6 +94,10 @@ def complete_line(mode: str, line: str) -> str:
     """``line`` after Tab: its last word completed when one keyword alone begins it."""
     if not line or line[-1].isspace():
         return line
+    if "|" in line:  # a modifier's name (the regular expression is the user's own)
+        after = line.split("|", 1)[1].split()
+        names = modifier_names(after[0]) if len(after) == 1 else []
+        return line[: len(line) - len(after[0])] + names[0] + " " if len(names) == 1 else line
     words = line.split()
     partial = words.pop()
     trees, words = _trees(mode, words)
