@@ -13,6 +13,8 @@ crypto`` is silent; ``show`` commands come from the IKE, ESP, IOS and PKI render
 ``level=1`` are also user EXEC commands (``Router>``); the rest need ``enable``
 (Cisco IOS Configuration Fundamentals, "Using the Cisco IOS Command-Line Interface",
 "Command Modes"). Rows without a handler belong to the console (mode changes, history).
+A ``show`` line may end in an output modifier (``| include crypto``), read and applied by
+:mod:`vpnteach.ios.pipe` for every front end.
 """
 
 from __future__ import annotations
