@@ -12,7 +12,9 @@ negotiates the ESP SAs the same SPD/SAD uses.
   is installed in the SAD under the flow whose networks are the negotiated traffic selectors
   (a narrower pair never displaces a covering one as the flow's outbound SA, §2.9);
 * an SA's soft lifetime rekeys the Child SA with CREATE_CHILD_SA (§1.3.3, with ``set pfs``'s
-  group for a fresh Diffie-Hellman); the old pair goes when the engine deletes it (§2.8);
+  group for a fresh Diffie-Hellman); the old pair goes when the engine deletes it (§2.8); a
+  rekey that finds our request window busy (§2.3) or is refused with TEMPORARY_FAILURE
+  (§2.25) is tried again while the pair lasts (:mod:`.ikev2_rekey_retry`);
 * ``clear crypto sa`` sends one INFORMATIONAL per peer whose Delete lists all its Child SAs
   (§1.4.1, §3.11), ``clear crypto isakmp`` (IOS: ``clear crypto ikev2 sa``) deletes the IKE
   SAs and their children; ESP with an unknown SPI is answered with N(INVALID_SPI) (§1.5);
