@@ -88,10 +88,12 @@ def ikev2_config_from(
     pki: RouterPki | None,
     crypto: CryptoInterface,
     in_negotiation: int | None = None,
+    half_open_timeout: float | None = None,
 ) -> Ikev2Config:
     """The IKEv2 endpoint's configuration for the applied crypto map (see the module doc);
     ``in_negotiation`` bounds the half-open SAs (default: the config's ``crypto call
-    admission limit ike in-negotiation-sa``, else IOS's 1000).
+    admission limit ike in-negotiation-sa``, else IOS's 1000), ``half_open_timeout`` is how
+    long one may wait for its IKE_AUTH (default: the engine's, RFC 7296 §2.6).
 
     Raises:
         GatewayConfigError: no IKEv2 entry, or one the engine cannot run (the message says
@@ -104,6 +106,8 @@ def ikev2_config_from(
     peers = tuple(_peer_config(config, pki, crypto, e, proposals) for e in entries)
     limit = in_negotiation or config.in_negotiation_sa or DEFAULT_IN_NEGOTIATION
     v2 = Ikev2Config(crypto.address, peers, max_in_negotiation=limit)
+    if half_open_timeout is not None:
+        v2 = replace(v2, half_open_timeout=half_open_timeout)
     if config.ikev2_cookie_challenge is None:  # IOS: no challenge; here the engine's default
         return v2
     return replace(v2, max_half_open=config.ikev2_cookie_challenge)

@@ -12,7 +12,9 @@ negotiates the ESP SAs the same SPD/SAD uses.
   is installed in the SAD under the flow whose networks are the negotiated traffic selectors
   (a narrower pair never displaces a covering one as the flow's outbound SA, §2.9);
 * an SA's soft lifetime rekeys the Child SA with CREATE_CHILD_SA (§1.3.3, with ``set pfs``'s
-  group for a fresh Diffie-Hellman); the old pair goes when the engine deletes it (§2.8);
+  group for a fresh Diffie-Hellman); the old pair goes when the engine deletes it (§2.8); a
+  rekey that finds our request window busy (§2.3) or is refused with TEMPORARY_FAILURE
+  (§2.25) is tried again while the pair lasts (:mod:`.ikev2_rekey_retry`);
 * ``clear crypto sa`` sends one INFORMATIONAL per peer whose Delete lists all its Child SAs
   (§1.4.1, §3.11), ``clear crypto isakmp`` (IOS: ``clear crypto ikev2 sa``) deletes the IKE
   SAs and their children; ESP with an unknown SPI is answered with N(INVALID_SPI) (§1.5);
@@ -34,6 +36,7 @@ from vpnteach.gateway.adapt import CryptoInterface, crypto_interface
 from vpnteach.gateway.gateway import Gateway
 from vpnteach.gateway.ikev2_adapt import ikev2_config_from, ikev2_entries
 from vpnteach.gateway.ikev2_install import child_flow, child_sa
+from vpnteach.gateway.ikev2_rekey_retry import RekeyRetries
 from vpnteach.gateway.ikev2_timers import IkeSaLifetimes, Ikev2TimerGlue, profiles_by_peer
 from vpnteach.gateway.lifetimes import soft_seconds
 from vpnteach.gateway.results import SasInstalled
@@ -41,6 +44,7 @@ from vpnteach.gateway.vti_keepup import TunnelKeepUp
 from vpnteach.ike import debuglog
 from vpnteach.ike.sa import Datagram
 from vpnteach.ikev2 import Ikev2Endpoint
+from vpnteach.ikev2.config import Ikev2Config
 from vpnteach.ikev2.events import (
     ChildSaDeleted,
     ChildSaEstablished,
@@ -58,7 +62,7 @@ from vpnteach.ikev2.wireshark import decryption_table_line
 from vpnteach.ios.model import RouterConfig
 from vpnteach.pki.trustpoint import RouterPki
 from vpnteach.trace import Ring, Trace
-from vpnteach.wire.ikev2.constants import EncrId
+from vpnteach.wire.ikev2.constants import EncrId, NotifyType
 
 __all__ = ["Ikev2Gateway", "check_ikev2_config", "uses_ikev2"]
 
@@ -85,8 +89,7 @@ class Ikev2Gateway(TunnelKeepUp, Ikev2TimerGlue, Gateway):
     """
 
     def _start_ike(self, config: RouterConfig, rng: Rng, trace: Trace | None) -> None:
-        limit = self.half_open.in_negotiation if self.half_open is not None else None
-        v2_config = ikev2_config_from(config, self.pki, crypto_interface(config), limit)
+        v2_config = self._v2_config(config, crypto_interface(config))
         self.v2 = Ikev2Endpoint(v2_config, rng, trace, name=config.hostname)
         self.v2.moves = Ring(self.retain)  # the router process keeps a bounded ring
         self.ikev2_keys: list[str] = []  # Wireshark's table, one line per IKE SA
@@ -94,6 +97,18 @@ class Ikev2Gateway(TunnelKeepUp, Ikev2TimerGlue, Gateway):
         self.profiles = profiles_by_peer(config)  # lifetime and dpd (ikev2_timers.py)
         life_rng = rng.fork("ikev2-lifetime") if isinstance(rng, SeededRng) else rng
         self.ike_lifetimes = IkeSaLifetimes(life_rng)
+        retry_rng = rng.fork("ikev2-rekey-retry") if isinstance(rng, SeededRng) else rng
+        self.rekey_retries = RekeyRetries(retry_rng)  # rekeys to try again (ikev2_rekey_retry)
+
+    def _v2_config(self, config: RouterConfig, crypto: CryptoInterface) -> Ikev2Config:
+        """The engine's configuration, with the gateway's half-open bounds if it was given
+        any (``vpnteach router run --in-negotiation-sa/--half-open-timeout``)."""
+        limits = self.half_open
+        if limits is None:
+            return ikev2_config_from(config, self.pki, crypto)
+        return ikev2_config_from(
+            config, self.pki, crypto, limits.in_negotiation, limits.ikev2_timeout
+        )
 
     # ------------------------------------------------------------------ control plane
 
@@ -112,7 +127,7 @@ class Ikev2Gateway(TunnelKeepUp, Ikev2TimerGlue, Gateway):
         """When :meth:`handle_timer` should next run (retransmissions, SA lifetimes)."""
         if self._timer_stale:
             ours = (self.v2.get_timer(), self.sad.get_timer(), self._ikev2_timer(),
-                    self.keepup_timer())  # fmt: skip
+                    self.keepup_timer(), self.rekey_retries.timer())  # fmt: skip
             timers = [t for t in ours if t is not None]
             self._timer, self._timer_stale = (min(timers) if timers else None), False
         return self._timer
@@ -174,8 +189,7 @@ class Ikev2Gateway(TunnelKeepUp, Ikev2TimerGlue, Gateway):
         """A new configuration: a changed crypto map clears the IPsec SAs; the IKEv2 endpoint
         restarts with the new proposals and profiles (its IKE SAs are deleted first)."""
         crypto: CryptoInterface = crypto_interface(config)
-        limit = self.half_open.in_negotiation if self.half_open is not None else None
-        v2_config = ikev2_config_from(config, self.pki, crypto, limit)
+        v2_config = self._v2_config(config, crypto)
         if crypto.entries != self.crypto.entries or crypto.address != self.crypto.address:
             self.clear_crypto_sa(now)
             self.sad = Sad(Spd(crypto.entries))
@@ -210,14 +224,33 @@ class Ikev2Gateway(TunnelKeepUp, Ikev2TimerGlue, Gateway):
 
     def _next_ike_event(self) -> Event | None:
         event = self.v2.next_event()
-        if event is None and self._asked_later:  # a request was answered: the window is free
+        if event is None and (self._asked_later or self.rekey_retries):
+            now = self.v2.ctx.now  # a request was answered: the window may be free
             for peer in sorted(self._asked_later):
-                sa = self.v2.ike_sa(peer)
-                if sa is None or sa.retransmit is None:
+                if self._window_free(peer):
                     self._asked_later.discard(peer)
-                    self._acquire(peer, self.v2.ctx.now, self._pfs_group(peer))
+                    self._acquire(peer, now, self._pfs_group(peer))
+            for spi_in in self.rekey_retries.due(now, self._window_free):
+                self._retry_rekey(spi_in, now)
             event = self.v2.next_event()
         return event
+
+    def _window_free(self, peer: str) -> bool:
+        """No request of ours with ``peer`` awaits its answer (RFC 7296 §2.3, window size 1)."""
+        sa = self.v2.ike_sa(peer)
+        return sa is None or sa.retransmit is None
+
+    def _retry_rekey(self, spi_in: int, now: float) -> None:
+        """Rekey again the pair whose inbound SPI is ``spi_in``, if it is still there and still
+        its flow's current pair (not deleted, replaced, or gone at its hard lifetime)."""
+        sa = self.pairs.find(spi_in, Direction.INBOUND)
+        flow = self.sad.flow_of(sa) if sa is not None else None
+        current = self.sad.outbound_sa(flow) if flow is not None else None
+        if flow is None or current is None or sa not in self.pairs.with_partners([current]):
+            self._log(now, ipsec_log.text("rekey", f"SA 0x{spi_in:08X} gone: no rekey retry"))
+            return
+        self._log(now, ipsec_log.text("rekey", f"retrying the rekey of {flow}"))
+        self._negotiate_successor(flow, now)
 
     def _pfs_group(self, peer: str) -> int | None:
         entries = [e for e in self.crypto.entries if e.peer == peer]
@@ -274,7 +307,13 @@ class Ikev2Gateway(TunnelKeepUp, Ikev2TimerGlue, Gateway):
         §1.3.3), whichever of the peer's Child SAs that is."""
         current = self.sad.outbound_sa(flow)
         spi_out = current.spi.to_bytes(4, "big") if current is not None else None
-        self.v2.rekey_child_sa(flow.peer, now, flow.crypto_map.pfs_group, spi_out)
+        if self.v2.rekey_child_sa(flow.peer, now, flow.crypto_map.pfs_group, spi_out):
+            return
+        inbound = [s for s in self.pairs.with_partners([current] if current else [])
+                   if s.direction is Direction.INBOUND]  # fmt: skip
+        if inbound and not self._window_free(flow.peer):  # §2.3: when the answer comes
+            self.rekey_retries.when_free(inbound[0].spi, flow.peer)
+            self._log(now, ipsec_log.text("rekey", f"{flow}: rekey waits for our request window"))
 
     def _expired(self, event: HardLifetimeExpired, now: float) -> None:
         """The hard lifetime of an SA ended: its pair goes, and the peer is told with an
@@ -310,6 +349,19 @@ class Ikev2Gateway(TunnelKeepUp, Ikev2TimerGlue, Gateway):
             self._acquire_again(event.peer[0])
         elif isinstance(event, NegotiationFailed | ChildSaFailed):
             self._acquire_again(event.peer[0])
+            if isinstance(event, ChildSaFailed):
+                self._refused(event, now)
+
+    def _refused(self, event: ChildSaFailed, now: float) -> None:
+        """Our rekey answered with TEMPORARY_FAILURE: tried again after a random delay
+        (RFC 7296 §2.25, :mod:`.ikev2_rekey_retry`)."""
+        if event.notify_type != NotifyType.TEMPORARY_FAILURE or event.rekeyed_spi is None:
+            return
+        spi_in = int.from_bytes(event.rekeyed_spi, "big")
+        due = self.rekey_retries.later(spi_in, event.peer[0], now)
+        why = f"rekey of SA 0x{spi_in:08X} refused: TEMPORARY_FAILURE, retry in {due - now:.1f} s"
+        self._log(now, ipsec_log.text("rekey", why))
+        self._timer_stale = True
 
     def _acquire_again(self, peer: str) -> None:
         """The next packet of a flow to ``peer`` may start IKE again (RFC 4301 §5.1)."""

@@ -59,6 +59,7 @@ class HalfOpenLimits:
     in_negotiation: int = DEFAULT_IN_NEGOTIATION
     per_source: int = DEFAULT_PER_SOURCE
     timeout: float = DEFAULT_HALF_OPEN_TIMEOUT
+    ikev2_timeout: float | None = None  # the IKEv2 engine's (None: its own 30 s, RFC 7296 §2.6)
 
     def __post_init__(self) -> None:
         if self.in_negotiation < 1 or self.per_source < 1:
@@ -66,8 +67,9 @@ class HalfOpenLimits:
                 f"half-open limits must be at least 1 (in-negotiation {self.in_negotiation}, "
                 f"per source {self.per_source})"
             )
-        if not self.timeout > 0:
-            raise ValueError(f"half-open timeout must be above 0 s, not {self.timeout}")
+        for timeout in (self.timeout, self.ikev2_timeout):
+            if timeout is not None and not timeout > 0:
+                raise ValueError(f"half-open timeout must be above 0 s, not {timeout}")
 
 
 class AdmissionRefused(InputError):

@@ -217,6 +217,7 @@ class Ikev2Config:
     retransmission: Retransmission = field(default_factory=Retransmission)
     max_half_open: int = 100  # RFC 7296 §2.6: above this, answer IKE_SA_INIT with a COOKIE
     max_in_negotiation: int = 1000  # and never keep more half-open SAs than this (IOS default)
+    half_open_timeout: float = 30.0  # §2.6: a responder SA without IKE_AUTH is forgotten then
 
     def peer_config(self, address: str) -> PeerConfig | None:
         """The configuration for the peer at ``address``."""

@@ -214,7 +214,8 @@ def receive_create_child_sa_response(ctx: Context, sa: IkeSa, rx: Received | Non
     if answer is None or nr is None or len(answer.proposals) != 1:
         error = rx.error_notify()
         kind = error.notify_message_type if error is not None else 0
-        ctx.emit(ChildSaFailed(sa.peer, f"rekey refused (notify {kind})", kind))
+        rekeyed = pending.rekeyed.spi_in if pending.rekeyed is not None else None
+        ctx.emit(ChildSaFailed(sa.peer, f"rekey refused (notify {kind})", kind, rekeyed))
         return State.READY
     try:
         proposal = esp_proposal_of(answer.proposals[0])

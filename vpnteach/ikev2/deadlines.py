@@ -20,17 +20,20 @@ from vpnteach.ikev2.sa import IkeSa
 from vpnteach.ikev2.transitions import State
 
 HALF_OPEN_SECONDS = 30.0
-"""A responder forgets an IKE SA whose IKE_AUTH has not come after this long (RFC 7296 §2.6:
-half-open SAs are what a flood of IKE_SA_INIT requests fills memory with)."""
+"""The default of :attr:`~vpnteach.ikev2.config.Ikev2Config.half_open_timeout` (``vpnteach
+router run --half-open-timeout`` sets it): a responder forgets an IKE SA whose IKE_AUTH has
+not come after this long (RFC 7296 §2.6: half-open SAs are what a flood of IKE_SA_INIT
+requests fills memory with)."""
 
 SUPERSEDED_SECONDS = 30.0
 """An IKE SA a rekey replaced is forgotten after this long if the peer never deleted it."""
 
 
-def deadline(sa: IkeSa) -> tuple[float, str] | None:
-    """When ``sa`` is given up, and the counter that says why; ``None``: it waits for nothing."""
+def deadline(sa: IkeSa, half_open: float = HALF_OPEN_SECONDS) -> tuple[float, str] | None:
+    """When ``sa`` is given up (a half-open one ``half_open`` s after it came), and the counter
+    that says why; ``None``: it waits for nothing."""
     if sa.state == State.R_WAIT_AUTH:
-        return sa.created + HALF_OPEN_SECONDS, "half_open_expired"
+        return sa.created + half_open, "half_open_expired"
     if sa.state == State.READY and sa.superseded_at is not None:
         return sa.superseded_at + SUPERSEDED_SECONDS, "superseded_expired"
     return None

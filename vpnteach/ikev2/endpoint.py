@@ -304,7 +304,8 @@ class Ikev2Endpoint:
         """When :meth:`handle_timer` should next run (a retransmission, or a half-open or
         replaced SA to forget), or ``None``."""
         dues = [sa.retransmit.due for sa in self.sas.values() if sa.retransmit is not None]
-        dues += [end[0] for sa in self.sas.values() if (end := deadline(sa)) is not None]
+        half_open = self.config.half_open_timeout
+        dues += [e[0] for sa in self.sas.values() if (e := deadline(sa, half_open)) is not None]
         return min(dues, default=None)
 
     def handle_timer(self, now: float) -> None:
@@ -316,7 +317,7 @@ class Ikev2Endpoint:
         for sa in list(self.sas.values()):
             if sa.fragments:
                 self.stats["fragments_expired"] += expire_fragments(sa.fragments, now)
-            if (end := deadline(sa)) is not None and end[0] <= now:
+            if (end := deadline(sa, self.config.half_open_timeout)) is not None and end[0] <= now:
                 self.stats[end[1]] += 1
                 self._fire(sa, Input.EV_TIMEOUT, None)
                 continue

@@ -51,11 +51,13 @@ class ChildSaEstablished(HtmlRepr):
 
 @dataclass(frozen=True)
 class ChildSaFailed(HtmlRepr):
-    """The IKE SA stands but its Child SA was refused (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE)."""
+    """The IKE SA stands but its Child SA was refused (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE);
+    ``rekeyed_spi``: the inbound SPI of the Child SA our refused request was to rekey."""
 
     peer: Address
     reason: str
     notify_type: int
+    rekeyed_spi: bytes | None = None
 
 
 @dataclass(frozen=True)

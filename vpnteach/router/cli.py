@@ -70,9 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "admission limit ike in-negotiation-sa N'; default 1000)")  # fmt: skip
     run.add_argument("--half-open-per-source", type=int, default=DEFAULT_PER_SOURCE, metavar="N",
                      help="at most N half-open SAs from one address (default 5)")  # fmt: skip
-    run.add_argument("--half-open-timeout", type=float, default=DEFAULT_HALF_OPEN_TIMEOUT,
-                     metavar="S", help="delete a half-open SA S seconds after the peer's "
-                                       "last message (default 90)")  # fmt: skip
+    run.add_argument("--half-open-timeout", type=float, metavar="S",
+                     help="delete a half-open SA S seconds after the peer's last message "
+                          "(IKEv1 and IKEv2; default 90 for IKEv1, 30 for IKEv2)")  # fmt: skip
     run.add_argument("--debug", action="append", default=[], choices=["isakmp", "ipsec", "ikev2"],
                      help="debug crypto isakmp/ipsec/ikev2 on from the start (stderr)")  # fmt: skip
     show = sub.add_parser("show", help="send one exec command to a running router")
@@ -142,7 +142,8 @@ def check_weak_crypto(config: RouterConfig, pki: RouterPki | None, *, allow: boo
 def half_open_limits(config: RouterConfig, args: argparse.Namespace) -> HalfOpenLimits:
     """The half-open bounds: ``--in-negotiation-sa`` over the config's ``crypto call
     admission limit ike in-negotiation-sa`` over IOS's default; the per-source limit and the
-    timeout from their options (:mod:`vpnteach.ike.admission`).
+    timeout from their options (:mod:`vpnteach.ike.admission`); ``--half-open-timeout`` sets
+    both IKE versions' (without it each keeps its default).
 
     Raises:
         ValueError: a value out of range (said with the option's name).
@@ -152,7 +153,10 @@ def half_open_limits(config: RouterConfig, args: argparse.Namespace) -> HalfOpen
     if not low <= limit <= high:
         raise ValueError(f"--in-negotiation-sa {limit}: IOS accepts {low} to {high}")
     try:
-        return HalfOpenLimits(limit, args.half_open_per_source, args.half_open_timeout)
+        timeout = args.half_open_timeout
+        if timeout is None:
+            return HalfOpenLimits(limit, args.half_open_per_source, DEFAULT_HALF_OPEN_TIMEOUT)
+        return HalfOpenLimits(limit, args.half_open_per_source, timeout, timeout)
     except ValueError as exc:
         raise ValueError(f"--half-open-per-source/--half-open-timeout: {exc}") from None
 
