@@ -31,10 +31,12 @@ PROVIDED_BY = {
     "dumpcap": "tshark",  # wireshark-common, a dependency of tshark
     "getcert": "certmonger",
     "git": "git",
+    "grep": "grep",  # Essential in Debian, listed so that the check stays complete
     "ip": "iproute2",
     "openssl": "openssl",
     "ping": "iputils-ping",
     "pki": "strongswan-pki",
+    "sed": "sed",  # Essential in Debian
     "setpriv": "util-linux",
     "swanctl": "strongswan-swanctl",
     "tmux": "tmux",

@@ -10,7 +10,7 @@ DEBIAN_PACKAGES=(
   strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins
   libstrongswan-standard-plugins libstrongswan-extra-plugins tshark iputils-ping iproute2 openssl
   chromium fonts-dejavu-core fonts-liberation graphviz git bubblewrap util-linux certmonger
-  dbus-daemon tmux
+  dbus-daemon tmux grep sed
 )
 
 # npm fetches axe-core for the accessibility tests (Debian's npm; keep a Node.js that has one)
