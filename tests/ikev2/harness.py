@@ -17,7 +17,7 @@ from vpnteach.ikev2.config import (
     PskCredential,
 )
 from vpnteach.ikev2.endpoint import Ikev2Endpoint
-from vpnteach.ikev2.events import Event
+from vpnteach.ikev2.events import ChildSaEstablished, Event
 from vpnteach.ikev2.sa import Datagram
 from vpnteach.net.pcap import ipv4_udp_packet
 
@@ -101,6 +101,14 @@ class Pair:
             packet = ipv4_udp_packet(src, d.local_port, d.addr[0], d.addr[1], d.data, ident=i)
             out.append((int(self.now * 1e9) + i * 10_000_000, packet))
         return out
+
+    def establish(self) -> ChildSaEstablished:
+        """Branch1 initiates; both exchanges run; the first Child SA Branch1 reported."""
+        self.a.initiate(B2, self.now)
+        self.run()
+        child = self.events["a"][1]
+        assert isinstance(child, ChildSaEstablished)
+        return child
 
     def kinds(self, name: str) -> list[str]:
         return [type(e).__name__ for e in self.events[name]]

@@ -5,25 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ikev2.harness import B1, B2, Pair, pair
+from tests.ikev2.harness import B1, B2, pair
 from vpnteach.ikev2.events import ChildSaDeleted, ChildSaEstablished, ChildSaFailed
 from vpnteach.wire.ikev2 import decode_message
 from vpnteach.wire.ikev2.constants import ExchangeType, NotifyType
-
-
-def _up(p: Pair) -> ChildSaEstablished:
-    p.a.initiate(B2, p.now)
-    p.run()
-    child = p.events["a"][1]
-    assert isinstance(child, ChildSaEstablished)
-    return child
 
 
 @pytest.mark.parametrize("pfs", [None, 14], ids=["no-pfs", "pfs-modp2048"])
 @pytest.mark.parametrize("who", ["initiator", "responder"])
 def test_rekey_gives_mirrored_new_keys_and_deletes_the_old_pair(who: str, pfs: int | None) -> None:
     p = pair()
-    old = _up(p)
+    old = p.establish()
     rekeyer, peer = (p.a, B2) if who == "initiator" else (p.b, B1)
     assert rekeyer.rekey_child_sa(peer, p.now, pfs)
     p.run()
@@ -58,7 +50,7 @@ def test_rekey_gives_mirrored_new_keys_and_deletes_the_old_pair(who: str, pfs: i
 
 def test_a_pfs_group_we_do_not_accept_is_answered_with_invalid_ke_payload() -> None:
     p = pair(b_esp=("aes256-sha256-modp3072",))
-    _up(p)
+    p.establish()
     assert p.a.rekey_child_sa(B2, p.now, 14)
     p.run()
     failed = [e for e in p.events["a"] if isinstance(e, ChildSaFailed)]
@@ -69,7 +61,7 @@ def test_a_pfs_group_we_do_not_accept_is_answered_with_invalid_ke_payload() -> N
 
 def test_only_one_request_at_a_time() -> None:
     p = pair()
-    _up(p)
+    p.establish()
     assert p.a.rekey_child_sa(B2, p.now)
     assert not p.a.rekey_child_sa(B2, p.now)  # window size 1 (§2.3): the first is pending
     assert not p.a.check_liveness(B2, p.now)
@@ -77,7 +69,7 @@ def test_only_one_request_at_a_time() -> None:
 
 def test_esp_proposals_with_a_pfs_group_still_agree_in_ike_auth_and_rekey_with_it() -> None:
     p = pair(esp=("aes256gcm16-modp2048",))
-    _up(p)  # IKE_AUTH carries no DH transform (§1.2), yet the answer matches our proposal
+    p.establish()  # IKE_AUTH carries no DH transform (§1.2), yet the answer matches our proposal
     assert p.b.rekey_child_sa(B1, p.now, 14)
     p.run()
     rekeyed = [e for e in p.events["a"] if isinstance(e, ChildSaEstablished)][-1]
@@ -89,7 +81,7 @@ def test_ike_sa_rekey_moves_the_child_sas_and_deletes_the_old_ike_sa(who: str) -
     from vpnteach.ikev2.events import IkeSaDeleted, IkeSaRekeyed
 
     p = pair()
-    child = _up(p)
+    child = p.establish()
     old_a = p.a.ike_sa(B2)
     assert old_a is not None
     old_keys = old_a.ike_keys
@@ -128,7 +120,7 @@ def test_simultaneous_rekeys_keep_the_pair_without_the_lowest_nonce_on_both_side
     winners = set()
     for seed in range(8):
         p = pair(seed=f"collide-{seed}")
-        old = _up(p)
+        old = p.establish()
         assert p.a.rekey_child_sa(B2, p.now) and p.b.rekey_child_sa(B1, p.now)
         sa_a, sa_b = p.a.ike_sa(B2), p.b.ike_sa(B1)
         assert sa_a is not None and sa_b is not None
@@ -160,7 +152,7 @@ def test_a_rekey_of_a_pair_being_deleted_is_answered_with_temporary_failure() ->
     """RFC 7296 §2.25.1: Branch1 rekeyed the pair and its Delete is on the way when Branch2's
     rekey of the same pair arrives: TEMPORARY_FAILURE, and one new pair stands on both."""
     p = pair()
-    _up(p)
+    p.establish()
 
     def deliver(src: object, dst: object, src_ip: str) -> None:
         for d in src.datagrams_to_send(p.now):  # type: ignore[attr-defined]

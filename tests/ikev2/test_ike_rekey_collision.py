@@ -37,14 +37,6 @@ from vpnteach.wire.ikev2.payloads import NotifyPayload
 SEEDS = range(10)
 
 
-def _up(p: Pair) -> ChildSaEstablished:
-    p.a.initiate(B2, p.now)
-    p.run()
-    child = p.events["a"][1]
-    assert isinstance(child, ChildSaEstablished)
-    return child
-
-
 def _only(ep: Ikev2Endpoint) -> IkeSa:
     (sa,) = ep.sas.values()
     return sa
@@ -69,7 +61,7 @@ class Outcome:
 
 def _collide(seed: int) -> Outcome:
     p = pair(seed=f"ike-collide-{seed}")
-    child = _up(p)
+    child = p.establish()
     old = _only(p.a)
     pairs = (old.children[0], _only(p.b).children[0])
     assert p.a.rekey_ike_sa(B2, p.now) and p.b.rekey_ike_sa(B1, p.now)  # the same instant
@@ -185,7 +177,7 @@ def test_an_end_that_did_not_notice_the_collision_answers_with_temporary_failure
     then answers Branch2's request with TEMPORARY_FAILURE. Branch1's new IKE SA is the only
     one on both ends and keeps the Child SA."""
     p = pair(seed="one-notices")
-    child = _up(p)
+    child = p.establish()
     old_a = _only(p.a)
     assert p.a.rekey_ike_sa(B2, p.now) and p.b.rekey_ike_sa(B1, p.now)
     a_spi = old_a.pending_create.spi_in  # type: ignore[union-attr]
@@ -228,7 +220,7 @@ def test_an_ike_sa_rekey_and_a_child_sa_rekey_at_once_are_both_refused_temporari
     request while we rekey the IKE SA, get TEMPORARY_FAILURE; nothing changes, and a later
     try succeeds."""
     p = pair(seed="ike-vs-child")
-    child = _up(p)
+    child = p.establish()
     old = (_only(p.a).spi_i, _only(p.a).spi_r)
     assert p.a.rekey_ike_sa(B2, p.now) and p.b.rekey_child_sa(B1, p.now)
     p.run()
@@ -250,7 +242,7 @@ def test_an_ike_sa_rekey_meeting_a_delete_of_the_ike_sa_ends_with_no_sa() -> Non
     with TEMPORARY_FAILURE (it is closing the SA); Branch1 answers the Delete and forgets its
     rekey. Both ends hold no IKE SA, no Child SA, and no request in flight."""
     p = pair(seed="rekey-vs-delete")
-    _up(p)
+    p.establish()
     assert p.a.rekey_ike_sa(B2, p.now) and p.b.delete_ike_sa(B1, p.now)
     p.run()
     assert p.a.sas == {} and p.b.sas == {}
@@ -265,7 +257,7 @@ def test_an_ike_sa_a_rekey_replaced_is_never_rekeyed_again_but_can_still_be_dele
     no new request of ours (a successor has the Child SAs), yet the end of its lifetime can
     still delete it (what the gateway does, :mod:`vpnteach.gateway.ikev2_timers`)."""
     p = pair(seed="superseded")
-    _up(p)
+    p.establish()
     old = _only(p.b)
     assert p.a.rekey_ike_sa(B2, p.now)
     _deliver(p, p.a, p.b, B1)
@@ -290,7 +282,7 @@ def test_a_redundant_ike_sa_the_peer_never_deletes_is_forgotten_after_30_s() -> 
     that redundant SA then waits for a Delete that never comes. It is forgotten silently after
     SUPERSEDED_SECONDS, as strongSwan does with ``HALF_OPEN_IKE_SA_TIMEOUT``."""
     p = pair(seed="ike-collide-0")
-    _up(p)
+    p.establish()
     assert p.a.rekey_ike_sa(B2, p.now) and p.b.rekey_ike_sa(B1, p.now)
     new_spis = {_only(ep).pending_create.spi_in for ep in (p.a, p.b)}  # type: ignore[union-attr]
     for _ in range(4):  # every message but the loser's Delete of its redundant SA

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from tests.lab.ikev2_tools import PING, v2
 from tests.lab.wirecount import count
 from tests.tshark import tshark_complaints, tshark_rows
 from vpnteach.esp.sa import Direction, IpsecSa
@@ -22,20 +23,12 @@ from vpnteach.ios.errors import ExecError
 from vpnteach.lab import Lab
 from vpnteach.labs.seed import SeedLabError
 
-PING = "ping 192.168.22.1 source 192.168.11.1"
-
 
 @pytest.fixture(scope="module")
 def run() -> tuple[Lab, str]:
     lab = Lab.seed(ike=2)
     lab.capture("WAN")
     return lab, lab.branch1.exec(PING)
-
-
-def _v2(lab: Lab, name: str) -> Ikev2Gateway:
-    gateway = lab.router(name).gateway
-    assert isinstance(gateway, Ikev2Gateway)
-    return gateway
 
 
 def test_the_first_ping_brings_the_tunnel_up_with_certificates(run: tuple[Lab, str]) -> None:
@@ -46,7 +39,7 @@ def test_the_first_ping_brings_the_tunnel_up_with_certificates(run: tuple[Lab, s
     assert established[0].peer_identity == "10.2.2.1"
     assert "AES-CBC-256" in established[0].suite and "/14" in established[0].suite
     for name in ("Branch1", "Branch2"):
-        assert _v2(lab, name).v2.stats["dropped"] == 0
+        assert v2(lab, name).v2.stats["dropped"] == 0
     assert lab.branch1.exec(PING).splitlines()[-1].startswith("Success rate is 100 percent")
 
 
@@ -69,7 +62,7 @@ def test_the_wan_carries_ike_and_esp_only(run: tuple[Lab, str]) -> None:
 
 
 def _inbound_sa(lab: Lab, name: str, spi: int) -> IpsecSa:
-    sas = [s for s in _v2(lab, name).installed if s.spi == spi]
+    sas = [s for s in v2(lab, name).installed if s.spi == spi]
     assert len(sas) == 1 and sas[0].direction is Direction.INBOUND
     return sas[0]
 
@@ -106,7 +99,7 @@ def test_show_crypto_ikev2_sa_lists_the_ready_sa_with_the_negotiated_suite(
     assert "Encr: AES-CBC, keysize: 256, PRF: SHA256, Hash: SHA256, DH Grp:14" in shown
     assert "Auth sign: RSA, Auth verify: RSA" in shown
     detail = lab.branch2.exec("sh cry ikev2 sa det")
-    sa = next(iter(_v2(lab, "Branch2").v2.sas.values()))
+    sa = next(iter(v2(lab, "Branch2").v2.sas.values()))
     assert f"Local spi: {sa.spi_r.hex().upper()}" in detail
     assert f"Remote spi: {sa.spi_i.hex().upper()}" in detail
     assert "Initiator of SA : No" in detail and "Remote id: 10.1.1.1" in detail
@@ -180,11 +173,11 @@ def test_the_soft_lifetime_rekeys_the_child_sa_with_create_child_sa_and_pfs(pfs:
     children = [e for e in lab.branch1.events if isinstance(e, ChildSaEstablished)]
     assert len(children) == 2 and children[1].pfs_group == pfs
     assert children[1].rekeyed_spi == children[0].spi_in
-    handlers = [m.handler for m in _v2(lab, "Branch1").v2.moves]
+    handlers = [m.handler for m in v2(lab, "Branch1").v2.moves]
     assert handlers[3:] == [
         "send_rekey_child_sa", "receive_create_child_sa_response", "receive_informational_response"
     ]  # fmt: skip
-    live = {sa.spi for sa in _v2(lab, "Branch1").sad.sas()}
+    live = {sa.spi for sa in v2(lab, "Branch1").sad.sas()}
     assert live == {
         int.from_bytes(children[1].spi_in, "big"),
         int.from_bytes(children[1].spi_out, "big"),
@@ -232,9 +225,9 @@ def test_clear_crypto_sa_and_clear_crypto_isakmp_then_traffic_negotiates_again()
     assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
     for command in ("clear crypto sa", "clear crypto isakmp"):
         lab.branch1.exec(command)
-        assert not _v2(lab, "Branch2").sad.sas()  # the peer acted on our Delete (§1.4.1)
+        assert not v2(lab, "Branch2").sad.sas()  # the peer acted on our Delete (§1.4.1)
         assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!", command
-        pairs = [len(_v2(lab, name).sad.sas()) for name in ("Branch1", "Branch2")]
+        pairs = [len(v2(lab, name).sad.sas()) for name in ("Branch1", "Branch2")]
         assert pairs == [2, 2], command  # one Child SA pair on each side, the same one
-    ready = [s for s in _v2(lab, "Branch1").v2.sas.values() if s.established]
+    ready = [s for s in v2(lab, "Branch1").v2.sas.values() if s.established]
     assert len(ready) == 1

@@ -20,28 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.lab.ikev2_tools import tshark_fields
-from vpnteach.gateway import Ikev2Gateway
+from tests.lab.ikev2_tools import PING, pair_up, tshark_fields, v2
 from vpnteach.ikev2.events import IkeSaRekeyCollision
 from vpnteach.lab import Lab
 
-PING = "ping 192.168.22.1 source 192.168.11.1"
-
-
-def _v2(lab: Lab, name: str) -> Ikev2Gateway:
-    gateway = lab.router(name).gateway
-    assert isinstance(gateway, Ikev2Gateway)
-    return gateway
-
 
 def test_both_routers_rekey_the_pair_at_once_and_one_new_pair_survives_on_both() -> None:
-    lab = Lab.seed(ike=2, auth="pre-share")
-    for router in (lab.branch1, lab.branch2):
-        router.configure("crypto ipsec security-association lifetime seconds 120\n")
-    assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
-    b1, b2 = _v2(lab, "Branch1"), _v2(lab, "Branch2")
-    old = {s.spi for s in b1.sad.sas()}
-    assert {s.spi for s in b2.sad.sas()} == old and len(old) == 2
+    lab, b1, b2, old = pair_up(120)
     at = max(s.created_at for s in (*b1.sad.sas(), *b2.sad.sas())) + 20
     for gateway in (b1, b2):
         for sa in gateway.sad.sas():
@@ -79,7 +64,7 @@ def test_both_routers_rekey_the_ike_sa_at_once_and_one_new_ike_sa_keeps_the_chil
         router.configure("crypto ikev2 profile PROF\n lifetime 120\n")
     lab.capture("WAN")
     assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
-    b1, b2 = _v2(lab, "Branch1"), _v2(lab, "Branch2")
+    b1, b2 = v2(lab, "Branch1"), v2(lab, "Branch2")
     (old,) = b1.v2.sas
     assert list(b2.v2.sas) == [old]
     child_spis = {s.spi for s in b1.sad.sas()}

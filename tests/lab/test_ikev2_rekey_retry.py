@@ -14,24 +14,11 @@ responder, rekeys much later), which each test would see.
 
 from __future__ import annotations
 
-from tests.lab.ikev2_tools import v2
+from tests.lab.ikev2_tools import PING, pair_up
 from vpnteach.gateway import Ikev2Gateway
 from vpnteach.ikev2.events import ChildSaEstablished, ChildSaFailed
 from vpnteach.lab import Lab
 from vpnteach.wire.ikev2.constants import NotifyType
-
-PING = "ping 192.168.22.1 source 192.168.11.1"
-
-
-def _up() -> tuple[Lab, Ikev2Gateway, Ikev2Gateway, set[int]]:
-    lab = Lab.seed(ike=2, auth="pre-share")
-    for router in (lab.branch1, lab.branch2):
-        router.configure("crypto ipsec security-association lifetime seconds 300\n")
-    assert lab.branch1.exec(PING).splitlines()[-2] == ".!!!!"
-    b1, b2 = v2(lab, "Branch1"), v2(lab, "Branch2")
-    old = {s.spi for s in b1.sad.sas()}
-    assert len(old) == 2 and {s.spi for s in b2.sad.sas()} == old
-    return lab, b1, b2, old
 
 
 def _rekey_due_now(lab: Lab, gateway: Ikev2Gateway) -> float:
@@ -53,7 +40,7 @@ def _handlers(gateway: Ikev2Gateway) -> list[str]:
 
 
 def test_a_rekey_due_while_a_liveness_check_is_outstanding_goes_out_once_it_is_answered() -> None:
-    lab, b1, _, old = _up()
+    lab, b1, _, old = pair_up(300)
     now = _rekey_due_now(lab, b1)
     assert b1.v2.check_liveness(_peer(b1), now)  # our one request is in flight (§2.3)
     before = len(_handlers(b1))
@@ -88,7 +75,7 @@ def _refused(lab: Lab, b1: Ikev2Gateway, b2: Ikev2Gateway) -> None:
 
 
 def test_a_rekey_refused_with_temporary_failure_is_retried_and_no_ping_is_lost() -> None:
-    lab, b1, b2, old = _up()
+    lab, b1, b2, old = pair_up(300)
     _refused(lab, b1, b2)
     assert {s.spi for s in b1.sad.sas()} == old
     replies = ""
@@ -106,7 +93,7 @@ def test_a_rekey_refused_with_temporary_failure_is_retried_and_no_ping_is_lost()
 
 
 def test_a_refused_rekey_is_not_retried_once_its_pair_is_gone() -> None:
-    lab, b1, b2, _ = _up()
+    lab, b1, b2, _ = pair_up(300)
     _refused(lab, b1, b2)
     assert len(b1.rekey_retries) == 1
     assert lab.branch1.exec("clear crypto sa") == ""

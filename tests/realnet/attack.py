@@ -13,6 +13,7 @@ per forged address), and from the peer's own WAN address (``rp_filter`` is off, 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -60,3 +61,19 @@ class Attacker:
             argv += [f"--{name.replace('_', '-')}", str(value)]
         env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
         return netns.popen(self.ns, argv, stdout=subprocess.PIPE, env=env)
+
+
+def rss_kb(pid: int) -> int:
+    """``VmRSS`` of process ``pid``, in kB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    assert found is not None, status
+    return int(found.group(1))
+
+
+def udp_receive_buffer_errors(ns: str) -> int:
+    """``RcvbufErrors`` of ``/proc/net/snmp`` in ``ns``: datagrams the kernel dropped because a
+    socket's receive buffer was full (the router was busy), which never reached the router."""
+    lines = [line.split() for line in netns.run(ns, ["cat", "/proc/net/snmp"]).stdout.splitlines()]
+    names, values = [line for line in lines if line[0] == "Udp:"][:2]
+    return int(values[names.index("RcvbufErrors")])

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from tests.interop.strongswan import Charon
-from tests.realnet.attack import Attacker
+from tests.realnet.attack import Attacker, rss_kb, udp_receive_buffer_errors
 from tests.realnet.harness import LAN1, LAN2, Router, ping, start_strongswan, write_configs
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.gateway import Gateway
@@ -49,21 +49,6 @@ def _mm1_template(path: Path, pki: Path) -> Path:
     gateway.initiate(B1, time.time())
     path.write_bytes(gateway.datagrams_to_send(time.time())[0].data)
     return path
-
-
-def _rss_kb(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
-    found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-    assert found is not None, status
-    return int(found.group(1))
-
-
-def _udp_receive_buffer_errors(ns: str) -> int:
-    """``RcvbufErrors`` of ``/proc/net/snmp`` in ``ns``: datagrams the kernel dropped because a
-    socket's receive buffer was full (the router was busy), which never reached the router."""
-    lines = [line.split() for line in netns.run(ns, ["cat", "/proc/net/snmp"]).stdout.splitlines()]
-    names, values = [line for line in lines if line[0] == "Udp:"][:2]
-    return int(values[names.index("RcvbufErrors")])
 
 
 def _up(topo: netns.Topology, work: Path, pki: Path) -> tuple[Router, Charon]:
@@ -109,8 +94,8 @@ def test_soak_forged_traffic_leaves_the_tunnel_up_and_memory_bounded(
             assert b1.proc is not None
             first = ping(topo.left.ns, LAN1, LAN2, count=5)  # the tunnel comes up
             b1.wait_for_sa()
-            rss_before = _rss_kb(b1.proc.pid)
-            dropped_before = _udp_receive_buffer_errors(topo.left.ns)
+            rss_before = rss_kb(b1.proc.pid)
+            dropped_before = udp_receive_buffer_errors(topo.left.ns)
             pinger = netns.popen(topo.left.ns, ["ping", "-n", "-i", "0.2", "-W", "2", "-I", LAN1,
                                                 LAN2], stdout=subprocess.PIPE)  # fmt: skip
             started = time.monotonic()
@@ -127,8 +112,8 @@ def test_soak_forged_traffic_leaves_the_tunnel_up_and_memory_bounded(
             pinger.send_signal(signal.SIGINT)  # ping prints its summary
             summary = pinger.communicate(timeout=30)[0].decode()
             half_open.append(at_end := b1.counter("half-open SAs"))
-            rss_after = _rss_kb(b1.proc.pid)
-            dropped = _udp_receive_buffer_errors(topo.left.ns) - dropped_before
+            rss_after = rss_kb(b1.proc.pid)
+            dropped = udp_receive_buffer_errors(topo.left.ns) - dropped_before
             counters = b1.ask("show router counters")
             alive = b1.proc.poll() is None
             last = ping(topo.left.ns, LAN1, LAN2, count=5)

@@ -36,10 +36,8 @@ from pathlib import Path
 
 from tests.ikev2.harness import peer_config
 from tests.interop.strongswan import Charon
-from tests.realnet.attack import ROOT, Attacker
-from tests.realnet.harness import Router, ping, start_strongswan, write_configs
-from tests.realnet.test_soak import _rss_kb, _udp_receive_buffer_errors
-from tests.realnet.test_strongswan_ikev2 import flexvpn
+from tests.realnet.attack import ROOT, Attacker, rss_kb, udp_receive_buffer_errors
+from tests.realnet.harness import Router, flexvpn, ping, start_strongswan, write_configs
 from vpnteach.crypto.rng import SeededRng
 from vpnteach.ikev2 import Ikev2Endpoint
 from vpnteach.ikev2.endpoint import HALF_OPEN_SECONDS
@@ -64,11 +62,6 @@ def _sa_init_template(path: Path) -> Path:
     return path
 
 
-def _counters(router: Router) -> dict[str, int]:
-    text = router.ask("show router counters")
-    return {k: int(v) for k, v in re.findall(r"^(.+): (\d+)$", text, re.M)}
-
-
 def _up(topo: netns.Topology, work: Path, pki: Path) -> tuple[Router, Charon]:
     configs = write_configs(work, "Branch1", "modern", flexvpn("psk"))
     b1 = Router(topo.left.ns, configs, pki, work, "branch1", debug=("ikev2", "ipsec"),
@@ -89,17 +82,17 @@ def _forge_one(attacker: Attacker, b1: Router, template: Path) -> int:
     one = attacker.flood(B1, B2, mm1=1, mm1_template=template, spoof=f"{B2}/32")
     one.wait(30)
     deadline = time.monotonic() + 10
-    while _counters(b1)["ikev2 half-open SAs"] != 1 and time.monotonic() < deadline:
+    while b1.router_counters()["ikev2 half-open SAs"] != 1 and time.monotonic() < deadline:
         time.sleep(0.1)
-    return _counters(b1)["ikev2 half-open SAs"]
+    return b1.router_counters()["ikev2 half-open SAs"]
 
 
 def _sample(b1: Router, half_open: list[int], rss: list[int]) -> None:
     """One sample of the half-open SAs and of the router's RSS (its peak matters: the SAs and
     what they kept are gone by the end)."""
     assert b1.proc is not None
-    half_open.append(_counters(b1)["ikev2 half-open SAs"])
-    rss.append(_rss_kb(b1.proc.pid))
+    half_open.append(b1.router_counters()["ikev2 half-open SAs"])
+    rss.append(rss_kb(b1.proc.pid))
 
 
 def _sample_while(
@@ -125,8 +118,8 @@ def test_soak_forged_traffic_leaves_the_ikev2_tunnel_up_and_memory_bounded(
             first = ping(topo.left.ns, LAN1, LAN2, count=10)  # our IKE SA, beside the forged one
             b1.wait_for_sa()
             shown = b1.ask("show crypto ikev2 sa")
-            rss_before = _rss_kb(b1.proc.pid)
-            dropped_before = _udp_receive_buffer_errors(topo.left.ns)
+            rss_before = rss_kb(b1.proc.pid)
+            dropped_before = udp_receive_buffer_errors(topo.left.ns)
             pinger = netns.popen(topo.left.ns, ["ping", "-n", "-i", "0.2", "-W", "2", "-I", LAN1,
                                                 LAN2], stdout=subprocess.PIPE)  # fmt: skip
             half_open: list[int] = []
@@ -140,7 +133,7 @@ def test_soak_forged_traffic_leaves_the_ikev2_tunnel_up_and_memory_bounded(
                                    rate=1000)  # fmt: skip
             burst_out = _sample_while(burst, b1, half_open, rss)
             time.sleep(1)
-            after_burst = _counters(b1)
+            after_burst = b1.router_counters()
             flood = attacker.flood(B1, B2, garbage=GARBAGE, mm1=SA_INITS, esp=ESPS, rate=RATE,
                                    mm1_template=template)  # fmt: skip
             flood_out = _sample_while(flood, b1, half_open, rss)
@@ -153,9 +146,9 @@ def test_soak_forged_traffic_leaves_the_ikev2_tunnel_up_and_memory_bounded(
                 time.sleep(1)
             pinger.send_signal(signal.SIGINT)  # ping prints its summary
             summary = pinger.communicate(timeout=30)[0].decode()
-            at_end = _counters(b1)
-            rss_after = _rss_kb(b1.proc.pid)
-            dropped = _udp_receive_buffer_errors(topo.left.ns) - dropped_before
+            at_end = b1.router_counters()
+            rss_after = rss_kb(b1.proc.pid)
+            dropped = udp_receive_buffer_errors(topo.left.ns) - dropped_before
             counters = b1.ask("show router counters")
             alive = b1.proc.poll() is None
             last = ping(topo.left.ns, LAN1, LAN2, count=5)

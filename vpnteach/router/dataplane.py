@@ -39,6 +39,7 @@ from collections.abc import Callable
 from vpnteach.esp.sa import IpsecSa
 from vpnteach.gateway import Deliver, Discard, Gateway, Transmit
 from vpnteach.gateway.fastpath import FastPath
+from vpnteach.ike.nat_t import IKE_PORT
 from vpnteach.net.tun import TunDevice
 from vpnteach.net.writer import BackgroundWriter
 from vpnteach.router.framing import WanDatagram, is_esp_in_udp, wan_datagram
@@ -295,7 +296,7 @@ class DataPlane:
         lost the first packets on the new SA as "unknown SPI" whenever the event loop's thread
         was slow to run (a loaded machine). Both threads read that socket holding the lock.
         """
-        sock = self.udp.get(500)
+        sock = self.udp.get(IKE_PORT)
         count = 0
         while sock is not None and count < BATCH:
             try:
@@ -306,7 +307,7 @@ class DataPlane:
                 self.stats[f"udp_error: {exc.strerror}"] += 1
                 break
             count += 1
-            self._on_datagram(data, addr, 500, now)
+            self._on_datagram(data, addr, IKE_PORT, now)
         return count
 
     def _on_raw_esp(self) -> None:
